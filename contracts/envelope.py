@@ -1,0 +1,58 @@
+"""The envelope every Carepay event travels in, and the base class of event payloads."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+P = TypeVar("P", bound="Event")
+
+
+class Actor(BaseModel):
+    """Who caused the event and why. `id` is a user or system identifier, never a name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="User or system identifier (e.g. 'system:delivery', 'u-123').")
+    role: str = Field(description="Role the actor acted in (e.g. social_worker, system).")
+    reason: str | None = Field(default=None, description="Why, in the actor's words, when given.")
+
+
+class Event(BaseModel):
+    """Base of every event payload. Subclasses set EVENT_TYPE, SCHEMA_VERSION and TOPIC."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    EVENT_TYPE: ClassVar[str]
+    SCHEMA_VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str]
+
+    def aggregate_id(self) -> str:  # pragma: no cover - each event overrides
+        raise NotImplementedError
+
+
+class Envelope(BaseModel, Generic[P]):
+    """One event on the wire: metadata plus the typed payload.
+
+    `aggregate_id` is also the Kafka key, so the events of one aggregate stay in order.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: uuid.UUID
+    event_type: str
+    schema_version: int = Field(ge=1)
+    occurred_at: datetime = Field(description="UTC instant the change was committed.")
+    producer: str = Field(description="Service that produced the event.")
+    correlation_id: str = Field(description="Shared by every event and request of one business flow.")
+    causation_id: str | None = Field(default=None, description="event_id or request id that caused this one.")
+    council_id: str
+    actor: Actor
+    aggregate_id: str
+    payload: P
+
+
+class RawEnvelope(Envelope[dict[str, Any]]):  # type: ignore[type-var]
+    """An envelope whose payload is not yet validated against its event type."""

@@ -1,0 +1,42 @@
+"""Every event type and schema version Carepay publishes, found by name.
+
+Producer modules register their events with `@register`. A consumer uses `lookup` to turn an
+envelope's (event_type, schema_version) into the payload model; an unknown pair is a poison
+message.
+"""
+from __future__ import annotations
+
+from typing import TypeVar
+
+from contracts.envelope import Event
+
+E = TypeVar("E", bound=type[Event])
+
+_EVENTS: dict[tuple[str, int], type[Event]] = {}
+
+
+def register(cls: E) -> E:
+    """Class decorator: make an event type known to every consumer."""
+    key = (cls.EVENT_TYPE, cls.SCHEMA_VERSION)
+    if key in _EVENTS and _EVENTS[key] is not cls:
+        raise ValueError(f"event {key} registered twice")
+    _EVENTS[key] = cls
+    return cls
+
+
+def lookup(event_type: str, schema_version: int) -> type[Event] | None:
+    """The payload model of (event_type, schema_version), or None when unknown."""
+    _load_all()
+    return _EVENTS.get((event_type, schema_version))
+
+
+def all_events() -> dict[tuple[str, int], type[Event]]:
+    """Every registered (event_type, schema_version) and its model."""
+    _load_all()
+    return dict(_EVENTS)
+
+
+def _load_all() -> None:
+    # Importing the producer modules registers their events.
+    import contracts.agreements  # noqa: F401
+    import contracts.requests  # noqa: F401

@@ -1,0 +1,1 @@
+"""Carepay's services, one package each, all in the same shape (see README)."""

@@ -1,0 +1,1 @@
+"""The agreements service: providers, rate cards, care agreements, direct payments, commitments."""

@@ -1,0 +1,1 @@
+"""The requests service: a person's request for service, from submission to closure."""

@@ -1,0 +1,1 @@
+"""Carepay's shared runtime: written once, used by every service."""

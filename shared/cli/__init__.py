@@ -1,0 +1,15 @@
+"""The `carepay` command for operators: stack, token, dlq (and more as services grow)."""
+from __future__ import annotations
+
+import typer
+
+from shared.cli import dlq, stack, token
+
+app = typer.Typer(help="Carepay operators' command line.", no_args_is_help=True, add_completion=False)
+app.add_typer(stack.app, name="stack")
+app.add_typer(dlq.app, name="dlq")
+app.command("token")(token.token)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,247 @@
+"""Idempotent, batch-at-a-time Kafka consumers with a dead-letter topic.
+
+The contract every consumer in Carepay keeps:
+- one database transaction per batch: inbox claims + the effect + outbox rows;
+- offsets are committed only after that transaction commits (manual ack), so a crash replays
+  the batch and the inbox turns the replay into a no-op;
+- a message that cannot be parsed, or whose handler keeps failing, goes to `<service>.dlq` with
+  headers naming its origin and the error, and the partition moves on;
+- a database that is down is not the message's fault: the batch waits and retries, it is not
+  dead-lettered.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+from pydantic import ValidationError
+
+from contracts.envelope import Envelope, Event, RawEnvelope
+from contracts.registry import lookup
+from shared import inbox
+from shared.db import is_connection_error
+from shared.logging import get_logger, message_context
+from shared.metrics import CONSUMED, DLQ_MESSAGES, HANDLER_LATENCY, HANDLER_RETRIES, INBOX_DUPLICATES
+
+if TYPE_CHECKING:
+    from shared.service import ServiceRuntime
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Incoming:
+    """One consumed Kafka record, decoded as far as the consumer's contract allows."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes | None
+    headers: dict[str, str]
+    message_id: str
+    envelope: Envelope | None = None
+    event: Event | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.topic}/{self.partition}@{self.offset}"
+
+
+@dataclass
+class DeadLetter:
+    message: Incoming
+    reason: str
+    error: str
+
+
+class Poison(Exception):
+    """A message that will never succeed as it is: dead-letter it with this reason."""
+
+    def __init__(self, reason: str, error: str) -> None:
+        super().__init__(f"{reason}: {error}")
+        self.reason = reason
+        self.error = error
+
+
+EventHandler = Callable[[asyncpg.Connection, Incoming], Awaitable[None]]
+BatchHandler = Callable[[asyncpg.Connection, list[Incoming]], Awaitable[None]]
+
+
+@dataclass
+class Consumer:
+    """A named consumer group of one service on one topic.
+
+    Give `handlers` (event model -> handler) for an enveloped event topic: events of other known
+    types are skipped, unknown types and versions are poison. Give `batch_handler` instead for a
+    raw topic (such as `ecm.visits`), whose records are handed over undecoded and identified by
+    topic/partition/offset.
+    """
+
+    name: str
+    topic: str
+    handlers: Mapping[type[Event], EventHandler] = field(default_factory=dict)
+    batch_handler: BatchHandler | None = None
+    description: str = ""
+    payload_schema: dict[str, Any] | None = None
+    runtime: "ServiceRuntime | None" = None
+
+    @property
+    def group_id(self) -> str:
+        return self.name
+
+    # --- decoding -----------------------------------------------------------------------------
+    def decode(self, record: Any) -> Incoming:
+        """Turn a ConsumerRecord into an Incoming, raising Poison when it cannot be used."""
+        headers = {k: (v.decode(errors="replace") if isinstance(v, bytes) else str(v))
+                   for k, v in (record.headers or ())}
+        key = record.key.decode(errors="replace") if isinstance(record.key, bytes) else record.key
+        item = Incoming(record.topic, record.partition, record.offset, key, record.value, headers,
+                        message_id=f"{record.topic}:{record.partition}:{record.offset}")
+        if self.batch_handler is not None:
+            return item
+        if record.value is None:
+            raise Poison("empty_value", "the record has no value")
+        try:
+            raw = RawEnvelope.model_validate_json(record.value)
+        except ValidationError as exc:
+            kind = "invalid_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "invalid_envelope"
+            raise Poison(kind, _short(exc)) from exc
+        model = lookup(raw.event_type, raw.schema_version)
+        if model is None:
+            known = lookup(raw.event_type, 1)
+            reason = "unknown_schema_version" if known else "unknown_event_type"
+            raise Poison(reason, f"{raw.event_type} v{raw.schema_version} is not in the contracts registry")
+        if key != raw.aggregate_id:
+            raise Poison("wrong_key", f"record key {key!r} is not the aggregate_id {raw.aggregate_id!r}")
+        item.message_id = str(raw.event_id)
+        if model in self.handlers:
+            try:
+                item.event = model.model_validate(raw.payload)
+            except ValidationError as exc:
+                raise Poison("invalid_payload", _short(exc)) from exc
+            item.envelope = Envelope[model](**{**raw.model_dump(exclude={"payload"}), "payload": item.event})
+        return item
+
+    # --- processing ---------------------------------------------------------------------------
+    async def process(self, records: list[Any]) -> None:
+        """Process one batch of records; returns only when every record is done or dead-lettered."""
+        assert self.runtime is not None, "consumer is not bound to a runtime"
+        started = time.perf_counter()
+        good: list[Incoming] = []
+        dead: list[DeadLetter] = []
+        for record in records:
+            try:
+                good.append(self.decode(record))
+            except Poison as p:
+                dead.append(DeadLetter(_undecoded(record), p.reason, p.error))
+        if good:
+            dead.extend(await self._apply_with_retries(good))
+        if dead:
+            await self.runtime.dead_letter(self.name, dead)
+        HANDLER_LATENCY.labels(self.runtime.service, self.name).observe(time.perf_counter() - started)
+
+    async def _apply(self, items: list[Incoming]) -> None:
+        runtime = self.runtime
+        assert runtime is not None and runtime.pool is not None
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            new = await inbox.claim(conn, self.name, [i.message_id for i in items])
+            fresh = [i for i in items if i.message_id in new]
+            if self.batch_handler is not None:
+                if fresh:
+                    await self.batch_handler(conn, fresh)
+            else:
+                for item in fresh:
+                    if item.event is None:
+                        continue  # a known event this consumer does not act on
+                    env = item.envelope
+                    with message_context(str(env.event_id), env.correlation_id, env.causation_id):
+                        await self.handlers[type(item.event)](conn, item)
+        duplicates = len(items) - len(fresh)
+        if duplicates:
+            INBOX_DUPLICATES.labels(runtime.service, self.name).inc(duplicates)
+            log.info("redelivered messages skipped", consumer=self.name, duplicates=duplicates)
+        CONSUMED.labels(runtime.service, self.name).inc(len(items))
+
+    async def _apply_with_retries(self, items: list[Incoming]) -> list[DeadLetter]:
+        """Apply the batch; on a handler error, isolate the culprit one message at a time."""
+        if await self._attempt(items, bounded=False):
+            return []
+        dead: list[DeadLetter] = []
+        for item in items:
+            error = await self._attempt([item], bounded=True)
+            if error is not True:
+                dead.append(DeadLetter(item, "handler_failed", error))
+        return dead
+
+    async def _attempt(self, items: list[Incoming], *, bounded: bool) -> bool | str:
+        """True when applied. Connection errors retry without limit (not the message's fault);
+        other errors retry `consumer_max_attempts` times when bounded, else return at once."""
+        runtime = self.runtime
+        assert runtime is not None
+        attempts, backoff = 0, 0.2
+        while True:
+            try:
+                await runtime.wait_for_database()
+                await self._apply(items)
+                return True
+            except Poison as p:
+                return f"{p.reason}: {p.error}"
+            except Exception as exc:  # noqa: BLE001 - classified below
+                HANDLER_RETRIES.labels(runtime.service, self.name).inc()
+                if is_connection_error(exc):
+                    log.warning("database unavailable while consuming; retrying", consumer=self.name,
+                                error=repr(exc), retry_in_s=backoff)
+                    runtime.database_lost(exc)
+                else:
+                    attempts += 1
+                    log.error("handler failed", consumer=self.name, error=repr(exc), attempt=attempts,
+                              messages=len(items), first=items[0].where)
+                    if not bounded or attempts >= runtime.settings.consumer_max_attempts:
+                        return repr(exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+
+def _short(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err["loc"]) or "(message)"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def _undecoded(record: Any) -> Incoming:
+    headers = {k: (v.decode(errors="replace") if isinstance(v, bytes) else str(v))
+               for k, v in (record.headers or ())}
+    key = record.key.decode(errors="replace") if isinstance(record.key, bytes) else record.key
+    return Incoming(record.topic, record.partition, record.offset, key, record.value, headers,
+                    message_id=f"{record.topic}:{record.partition}:{record.offset}")
+
+
+def dlq_headers(letter: DeadLetter, consumer: str) -> list[tuple[str, bytes]]:
+    """The original headers plus where the message came from and why it was dead-lettered."""
+    m = letter.message
+    extra = {
+        "dlq_original_topic": m.topic,
+        "dlq_original_partition": str(m.partition),
+        "dlq_original_offset": str(m.offset),
+        "dlq_consumer": consumer,
+        "dlq_reason": letter.reason,
+        "dlq_error": letter.error[:1000],
+        "dlq_failed_at": str(int(time.time() * 1000)),
+    }
+    merged = {k: v for k, v in m.headers.items() if not k.startswith("dlq_")} | extra
+    return [(k, v.encode()) for k, v in merged.items()]
+
+
+def describe_dead_letter(headers: Mapping[str, str]) -> str:
+    """One line for operators: where it came from and why."""
+    return json.dumps({k: headers.get(k) for k in ("dlq_original_topic", "dlq_original_partition",
+                                                   "dlq_original_offset", "dlq_consumer", "dlq_reason",
+                                                   "dlq_error")})

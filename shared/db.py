@@ -1,0 +1,41 @@
+"""asyncpg pool bound to one service's own schema."""
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb in and out as Python objects.
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(database_url: str, schema: str, *, service: str, max_size: int = 10,
+                      timeout: float = 5.0) -> asyncpg.Pool:
+    """A pool whose connections see only `schema` (plus pg_catalog) by default.
+
+    Services write unqualified SQL; the search_path keeps each service in its own schema.
+    """
+    return await asyncpg.create_pool(
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        timeout=timeout,
+        command_timeout=60,
+        init=_init_connection,
+        server_settings={"search_path": schema, "application_name": f"carepay-{service}"},
+    )
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True for errors that mean 'the database is not reachable right now' (retry, don't dead-letter)."""
+    return isinstance(exc, (OSError, ConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError,
+                            asyncpg.exceptions.CannotConnectNowError,
+                            asyncpg.exceptions.TooManyConnectionsError,
+                            asyncpg.exceptions.AdminShutdownError,
+                            asyncpg.exceptions.ConnectionFailureError,
+                            asyncpg.exceptions.InterfaceError,
+                            asyncpg.exceptions.InternalClientError,
+                            TimeoutError))

@@ -1,0 +1,39 @@
+"""Building envelopes for events a service is about to record in its outbox."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from contracts.envelope import Actor, Envelope, Event
+from shared.clock import utcnow
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What a new event follows from: the flow it belongs to, what caused it, and who acted."""
+
+    correlation_id: str
+    causation_id: str | None
+    actor: Actor
+
+    @classmethod
+    def from_envelope(cls, envelope: Envelope, actor: Actor | None = None) -> "Cause":
+        """A cause for events that follow from a consumed event (same flow, caused by it)."""
+        return cls(envelope.correlation_id, str(envelope.event_id), actor or envelope.actor)
+
+
+def envelope_for(event: Event, *, producer: str, council_id: str, cause: Cause) -> Envelope:
+    """Wrap `event` in a new envelope with a fresh event_id, timestamped now (UTC)."""
+    return Envelope[type(event)](  # type: ignore[misc]
+        event_id=uuid.uuid4(),
+        event_type=event.EVENT_TYPE,
+        schema_version=event.SCHEMA_VERSION,
+        occurred_at=utcnow(),
+        producer=producer,
+        correlation_id=cause.correlation_id,
+        causation_id=cause.causation_id,
+        council_id=council_id,
+        actor=cause.actor,
+        aggregate_id=event.aggregate_id(),
+        payload=event,
+    )

@@ -1,0 +1,39 @@
+"""Helpers for HTTP entrypoints: the runtime, a transaction, and the cause of a change."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from fastapi import HTTPException, Request, status
+
+from contracts.envelope import Actor
+from shared.auth import Principal
+from shared.events import Cause
+
+
+def runtime_of(request: Request):
+    return request.app.state.runtime
+
+
+@asynccontextmanager
+async def transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """A connection in a transaction of this service's database, or 503 while it is unavailable."""
+    pool = runtime_of(request).pool
+    if pool is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="service is starting: database not ready")
+    async with pool.acquire() as conn, conn.transaction():
+        yield conn
+
+
+def cause_of(request: Request, principal: Principal, reason: str | None = None) -> Cause:
+    """The cause of a change made through the API: the request's flow, the caller, their reason."""
+    return Cause(
+        correlation_id=request.state.correlation_id,
+        causation_id=request.state.request_id,
+        actor=Actor(id=principal.subject, role=principal.role, reason=reason),
+    )
+
+
+def not_found(what: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{what} not found")

@@ -1,0 +1,70 @@
+"""structlog JSON logs with the message context on every line.
+
+Bind `event_id`, `correlation_id` and `causation_id` with `message_context(...)` while handling
+a message or request; every line logged inside carries them. Never log personal data, bank
+details or tokens: log identifiers (person_ref, provider_id), not names or accounts.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import structlog
+
+_CONTEXT_KEYS = ("event_id", "correlation_id", "causation_id")
+# Keys that must never reach a log line, whatever a caller passes.
+_REDACTED = frozenset({"sort_code", "account_number", "account_name", "token", "authorization",
+                       "password", "name", "address", "date_of_birth", "bank_account"})
+
+
+def _redact(_logger, _method, event_dict):
+    for key in _REDACTED.intersection(event_dict):
+        event_dict[key] = "[redacted]"
+    return event_dict
+
+
+def _ensure_context(_logger, _method, event_dict):
+    for key in _CONTEXT_KEYS:
+        event_dict.setdefault(key, None)
+    return event_dict
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """JSON lines on stdout, each carrying `service` and the message context."""
+    logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level.upper())
+    # Libraries log through stdlib; keep their noise at WARNING.
+    for noisy in ("aiokafka", "kafka", "uvicorn.access", "faststream"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            _ensure_context,
+            _redact,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        cache_logger_on_first_use=True,
+    )
+    structlog.contextvars.bind_contextvars(service=service)
+
+
+@contextmanager
+def message_context(event_id: str | None, correlation_id: str | None, causation_id: str | None) -> Iterator[None]:
+    """Bind the context of one message or request for every log line inside the block."""
+    tokens = structlog.contextvars.bind_contextvars(
+        event_id=event_id, correlation_id=correlation_id, causation_id=causation_id
+    )
+    try:
+        yield
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
+
+
+def get_logger(name: str | None = None):
+    return structlog.get_logger(name)

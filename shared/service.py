@@ -1,0 +1,286 @@
+"""One shape for every service process: FastAPI + the FastStream Kafka broker + Postgres.
+
+`create_service(...)` returns the ASGI app. At start-up it does not fail when Kafka or Postgres
+is down: a background task connects with backoff (database, migrations, then Kafka), logs why it
+is waiting, and `/ready` says not-ready with the reason until everything is in place. Consumers
+start only after the migrations are applied.
+"""
+# No `from __future__ import annotations`: FastStream reads the handler annotations at runtime.
+
+import asyncio
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.specification import AsyncAPI
+from pydantic import WithJsonSchema
+
+from contracts.envelope import Event
+from contracts.topics import dlq_topic
+from shared import metrics
+from shared.consumer import Consumer, DeadLetter, dlq_headers
+from shared.db import create_pool
+from shared.kafka_io import idempotent_producer
+from shared.logging import configure_logging, get_logger, message_context
+from shared.migrations import migrate, pending
+from shared.outbox import Outbox, OutboxRelay
+from shared.schemas import consumer_payload_schema, envelope_union
+from shared.settings import Settings, settings_for
+
+log = get_logger(__name__)
+
+
+class ServiceRuntime:
+    """The connections and background work of one service process."""
+
+    def __init__(self, settings: Settings, service_dir: Path, consumers: Sequence[Consumer],
+                 publishes: Mapping[str, Sequence[type[Event]]]) -> None:
+        self.settings = settings
+        self.service = settings.service
+        self.service_dir = service_dir
+        self.pool: asyncpg.Pool | None = None
+        self.outbox = Outbox(settings.service, settings.council_id)
+        self.producer = None  # aiokafka objects need the running loop: created in _connect()
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap_servers,
+            client_id=f"carepay-{settings.service}",
+            middlewares=[KafkaPrometheusMiddleware(registry=metrics.REGISTRY, app_name=settings.service)],
+        )
+        self.consumers = list(consumers)
+        for consumer in self.consumers:
+            self._subscribe(consumer)
+        # Publishers are declared for the AsyncAPI document only: events leave through the outbox.
+        for topic, models in publishes.items():
+            self.broker.publisher(topic, schema=envelope_union(list(models)), title=f"{topic}:published",
+                                  description=f"Events the {self.service} service publishes on {topic}.")
+        self.migrated = False
+        self.kafka_started = False
+        self.waiting_for = "starting up"
+        self._db_ok = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    # --- wiring ---------------------------------------------------------------------------------
+    def _subscribe(self, consumer: Consumer) -> None:
+        consumer.runtime = self
+        schema = consumer_payload_schema(consumer)
+
+        async def handle(body: Annotated[list[Any], WithJsonSchema(schema)], msg: KafkaMessage) -> None:
+            records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+            await consumer.process(list(records))
+            await msg.ack()  # only now: every record is committed to Postgres or dead-lettered
+
+        handle.__name__ = consumer.name.replace(".", "_").replace("-", "_")
+        self.broker.subscriber(
+            consumer.topic,
+            group_id=consumer.group_id,
+            batch=True,
+            max_records=self.settings.consumer_max_records,
+            batch_timeout_ms=50,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.MANUAL,
+            decoder=_no_decode,
+            parser=_tolerant_parser,
+            title=f"{consumer.topic}:{consumer.name}",
+            description=consumer.description or None,
+        )(handle)
+
+    # --- lifecycle --------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._connect(), name=f"{self.service}-connect"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.kafka_started:
+            await self.broker.stop()
+            await self.producer.stop()
+        if self.pool is not None:
+            await self.pool.close()
+
+    async def _connect(self) -> None:
+        backoff = 0.5
+        while self.pool is None or not self.migrated:
+            try:
+                if self.pool is None:
+                    self.pool = await create_pool(self.settings.database_url, self.settings.schema,
+                                                  service=self.service, max_size=self.settings.db_pool_max)
+                async with self.pool.acquire() as conn:
+                    applied = await migrate(conn, self.settings.schema, self.service_dir)
+                self.migrated = True
+                self._db_ok.set()
+                log.info("database ready", migrations_applied=applied)
+            except Exception as exc:  # noqa: BLE001 - anything here means "not yet"
+                self.waiting_for = f"database: {exc.__class__.__name__}: {exc}"
+                log.warning("waiting for the database", error=repr(exc), retry_in_s=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+        backoff = 0.5
+        while not self.kafka_started:
+            self.producer = idempotent_producer(self.settings.kafka_bootstrap_servers, f"{self.service}-relay")
+            try:
+                await self.producer.start()
+                await self.broker.start()
+                self.kafka_started = True
+            except Exception as exc:  # noqa: BLE001
+                self.waiting_for = f"kafka: {exc.__class__.__name__}: {exc}"
+                log.warning("waiting for Kafka", error=repr(exc), retry_in_s=backoff)
+                await _quietly(self.broker.stop())
+                await _quietly(self.producer.stop())
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+        relay = OutboxRelay(self.pool, self.producer, service=self.service, schema=self.settings.schema,
+                            batch_size=self.settings.outbox_batch_size)
+        self._tasks.append(asyncio.create_task(relay.run(), name=f"{self.service}-outbox-relay"))
+        self.waiting_for = ""
+        log.info("service ready")
+
+    # --- health -----------------------------------------------------------------------------------
+    async def readiness(self) -> tuple[bool, str]:
+        """(ready, reason): database reachable, migrations applied, Kafka reachable."""
+        if self.pool is None or not self.migrated or not self.kafka_started:
+            return False, self.waiting_for or "starting up"
+        try:
+            async with asyncio.timeout(2):
+                async with self.pool.acquire() as conn:
+                    todo = await pending(conn, self.settings.schema, self.service_dir)
+            if todo:
+                return False, f"migrations not applied: {', '.join(todo)}"
+        except Exception as exc:  # noqa: BLE001
+            return False, f"database unreachable: {exc.__class__.__name__}"
+        if not await self.broker.ping(timeout=2):
+            return False, "kafka unreachable"
+        return True, "ok"
+
+    async def wait_for_database(self) -> None:
+        await self._db_ok.wait()
+
+    def database_lost(self, exc: BaseException) -> None:
+        # Consumers keep retrying; readiness reports the database check on its own.
+        log.warning("database connection lost", error=repr(exc))
+
+    # --- dead letters -------------------------------------------------------------------------------
+    async def dead_letter(self, consumer: str, letters: list[DeadLetter]) -> None:
+        """Publish each letter to `<service>.dlq`; waits (never drops) while Kafka is away."""
+        topic = dlq_topic(self.service)
+        for letter in letters:
+            m = letter.message
+            value = m.value or b""
+            headers = dlq_headers(letter, consumer)
+            backoff = 0.5
+            while True:
+                try:
+                    await self.producer.send_and_wait(topic, value=value, key=(m.key or "").encode(),
+                                                      headers=headers)
+                    break
+                except Exception as exc:  # noqa: BLE001
+                    log.error("could not publish to the DLQ; retrying", error=repr(exc), topic=topic)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+            metrics.DLQ_MESSAGES.labels(self.service, consumer, letter.reason).inc()
+            log.warning("message dead-lettered", consumer=consumer, reason=letter.reason,
+                        error=letter.error[:300], origin=m.where)
+
+    def asyncapi(self) -> dict[str, Any]:
+        spec = AsyncAPI(self.broker, title=f"Carepay {self.service}", version="1.0.0",
+                        description=f"Events consumed by the Carepay {self.service} service.")
+        return spec.to_specification().to_jsonable()
+
+
+async def _quietly(awaitable) -> None:
+    try:
+        await awaitable
+    except Exception:  # noqa: BLE001
+        pass
+
+
+async def _no_decode(msg, original):  # noqa: ARG001
+    # Consumers decode records themselves (to dead-letter what cannot be decoded).
+    return []
+
+
+async def _tolerant_parser(records, original):
+    # A hostile header that is not UTF-8 must not stop the batch before it reaches the DLQ.
+    records = records if isinstance(records, tuple) else (records,)
+    cleaned = tuple(
+        r._replace(headers=tuple((k, _utf8(v)) for k, v in (r.headers or ()))) if hasattr(r, "_replace")
+        else r for r in records
+    )
+    return await original(cleaned if len(cleaned) != 1 or isinstance(records, tuple) else cleaned[0])
+
+
+def _utf8(value: bytes | None) -> bytes:
+    if value is None:
+        return b""
+    return value.decode("utf-8", errors="replace").encode()
+
+
+def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter] = (),
+                   consumers: Sequence[Consumer] = (), publishes: Mapping[str, Sequence[type[Event]]] | None = None,
+                   description: str = "") -> FastAPI:
+    """The ASGI app of service `name`: health, readiness, metrics, API documents, and its routes."""
+    settings = settings_for(name)
+    configure_logging(name, settings.log_level)
+    runtime = ServiceRuntime(settings, service_dir, consumers, publishes or {})
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=f"Carepay {name}", version="1.0.0", description=description, lifespan=lifespan)
+    app.state.runtime = runtime
+
+    @app.middleware("http")
+    async def context_and_metrics(request: Request, call_next):
+        correlation_id = request.headers.get("x-correlation-id") or str(uuid.uuid4())
+        request_id = str(uuid.uuid4())
+        request.state.correlation_id = correlation_id
+        request.state.request_id = request_id
+        started = time.perf_counter()
+        with message_context(None, correlation_id, request_id):
+            response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        metrics.HTTP_REQUESTS.labels(name, request.method, path, str(response.status_code)).inc()
+        response.headers["x-correlation-id"] = correlation_id
+        if path not in ("/health", "/ready", "/metrics"):
+            log.info("http request", method=request.method, route=path, status=response.status_code,
+                     ms=round((time.perf_counter() - started) * 1000, 1))
+        return response
+
+    @app.get("/health", tags=["operations"], summary="Alive")
+    async def health() -> dict[str, str]:
+        return {"status": "alive", "service": name}
+
+    @app.get("/ready", tags=["operations"], summary="Ready: database, migrations and Kafka in place",
+             responses={503: {"description": "Not ready, with the reason"}})
+    async def ready() -> JSONResponse:
+        ok, reason = await runtime.readiness()
+        metrics.SERVICE_UP.labels(name).set(1 if ok else 0)
+        return JSONResponse({"service": name, "ready": ok, "reason": reason}, status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    async def metrics_endpoint() -> Response:
+        return Response(metrics.render(), media_type=metrics.CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of consumed topics")
+    async def asyncapi() -> JSONResponse:
+        return JSONResponse(runtime.asyncapi())
+
+    for router in routers:
+        app.include_router(router)
+    return app
