@@ -1,6 +1,8 @@
 """Events published by the requests service on `requests.events` (keyed by request_id).
 
 Events carry the pseudonymous `person_ref`, never names or addresses.
+Lifecycle: submitted -> assessed -> budget agreed -> mechanism chosen -> approved -> active ->
+closed; or cancelled.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from contracts.common import Mechanism, Nominee, ServiceType
 from contracts.envelope import Event
 from contracts.registry import register
 
@@ -18,6 +21,7 @@ TOPIC = "requests.events"
 class RequestEvent(Event):
     TOPIC: ClassVar[str] = TOPIC
     request_id: str = Field(description="The request for service (aggregate id and Kafka key).")
+    person_ref: str = Field(description="Pseudonymous reference of the person (no personal data).")
 
     def aggregate_id(self) -> str:
         return self.request_id
@@ -28,8 +32,73 @@ class ServiceRequested(RequestEvent):
     """A person, their representative or their social worker asked for care and support."""
 
     EVENT_TYPE: ClassVar[str] = "ServiceRequested"
-    SCHEMA_VERSION: ClassVar[int] = 1
-
-    person_ref: str = Field(description="Pseudonymous reference of the person (no personal data).")
     requested_by: str = Field(description="person, representative or social_worker")
     requested_start: date
+    service_type: ServiceType | None = Field(default=None, description="The kind of care asked for, when known.")
+
+
+@register
+class RequestAssessed(RequestEvent):
+    """Needs and outcomes from the assessment are recorded (the text stays in the requests service)."""
+
+    EVENT_TYPE: ClassVar[str] = "RequestAssessed"
+    eligible: bool
+    service_type: ServiceType
+
+
+@register
+class BudgetAgreed(RequestEvent):
+    """The personal budget and the person's assessed contribution are agreed."""
+
+    EVENT_TYPE: ClassVar[str] = "BudgetAgreed"
+    weekly_budget_pence: int = Field(ge=0)
+    weekly_contribution_pence: int = Field(ge=0)
+
+
+@register
+class MechanismChosen(RequestEvent):
+    """The person chose (or changed) how the budget is paid."""
+
+    EVENT_TYPE: ClassVar[str] = "MechanismChosen"
+    mechanism: Mechanism
+    nominee: Nominee | None = Field(default=None, description="For direct payments: who receives them.")
+    preferred_provider_id: str | None = None
+    previous_mechanism: Mechanism | None = Field(default=None, description="Set when this is a change.")
+
+
+@register
+class RequestApproved(RequestEvent):
+    """The request is approved: brokerage (or the direct payment) can be arranged.
+
+    Carries everything agreements needs to draft the agreement or direct payment.
+    """
+
+    EVENT_TYPE: ClassVar[str] = "RequestApproved"
+    service_type: ServiceType
+    mechanism: Mechanism
+    nominee: Nominee | None = None
+    preferred_provider_id: str | None = None
+    weekly_budget_pence: int = Field(ge=0)
+    weekly_contribution_pence: int = Field(ge=0)
+    requested_start: date
+
+
+@register
+class RequestActivated(RequestEvent):
+    """An agreement or direct payment is in place: the service has started."""
+
+    EVENT_TYPE: ClassVar[str] = "RequestActivated"
+    service_start: date
+    days_from_request_to_start: int = Field(ge=0)
+
+
+@register
+class RequestCancelled(RequestEvent):
+    EVENT_TYPE: ClassVar[str] = "RequestCancelled"
+    reason: str
+
+
+@register
+class RequestClosed(RequestEvent):
+    EVENT_TYPE: ClassVar[str] = "RequestClosed"
+    reason: str

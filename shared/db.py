@@ -6,9 +6,18 @@ import json
 import asyncpg
 
 
+def _jsonb_encode(value) -> bytes:
+    return b"\x01" + json.dumps(value, separators=(",", ":")).encode()
+
+
+def _jsonb_decode(data: bytes):
+    return json.loads(data[1:])
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    # jsonb in and out as Python objects.
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # jsonb in and out as Python objects; binary format so COPY can write jsonb columns too.
+    await conn.set_type_codec("jsonb", encoder=_jsonb_encode, decoder=_jsonb_decode, schema="pg_catalog",
+                              format="binary")
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 

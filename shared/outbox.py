@@ -7,7 +7,6 @@ the process dies between commit and publish, the rows are still there and go out
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Sequence
 
@@ -59,18 +58,18 @@ class Outbox:
             raise RuntimeError("Outbox.add must run inside the transaction that records the change")
         records = [
             (e.event_id, e.payload.TOPIC, e.aggregate_id, e.event_type,
-             e.model_dump_json().encode(), json.dumps(envelope_headers(e)))
+             e.model_dump_json().encode(), envelope_headers(e))
             for e in envelopes
         ]
         if len(records) < 20:
             await conn.executemany(
                 "INSERT INTO outbox (event_id, topic, key, event_type, value, headers)"
-                " VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+                " VALUES ($1, $2, $3, $4, $5, $6)",
                 records,
             )
         else:
             # COPY is several times faster than INSERT for the big batches of the delivery stream.
-            await conn.copy_records_to_table("outbox", records=[r[:5] + (r[5],) for r in records],
+            await conn.copy_records_to_table("outbox", records=records,
                                              columns=_COLUMNS)
 
 

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
-from pathlib import Path
 
 import typer
 
 from shared import stack as proc
-from shared.settings import SERVICE_PORTS, settings_for
+from shared.settings import REPO_ROOT, SERVICE_PORTS, settings_for
 
-app = typer.Typer(help="Start, stop and inspect the local stack's services.", no_args_is_help=True)
+app = typer.Typer(help="Start, stop and inspect the local stack's services.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
 
 
 def _kafka() -> str:
@@ -45,7 +44,7 @@ def migrate(services: list[str] = typer.Argument(None)) -> None:
         conn = await asyncpg.connect(settings_for("requests").database_url)
         try:
             for name in _services(services):
-                applied = await run(conn, name, Path(importlib.import_module(f"services.{name}").__file__).parent)
+                applied = await run(conn, name, REPO_ROOT / "services" / name)
                 typer.echo(f"{name}: {'applied ' + ', '.join(applied) if applied else 'up to date'}")
         finally:
             await conn.close()

@@ -1,0 +1,60 @@
+# Carepay: `make run` brings up the platform; `make test` sets up and passes the tests.
+# Everything a fresh Debian machine needs is installed from here (see README, Prerequisites).
+
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/null | sha1sum | cut -c1-12)
+DEMO ?= 1
+
+.PHONY: setup up down run test status contracts bench clean help
+
+help:
+	@echo "make run      set up and run the platform (DEMO=0 for the bare stack)"
+	@echo "make test     set up, start the stack, run every test, stop what it started"
+	@echo "make up/down  start/stop Kafka, Postgres and the seven services"
+	@echo "make status   what is running and ready"
+	@echo "make contracts  regenerate contracts/asyncapi/*.json and contracts/schemas/*.json"
+
+setup: $(STAMP)
+	@deploy/local/kafka.sh setup
+	@deploy/local/postgres.sh setup
+
+$(STAMP): pyproject.toml constraints.txt
+	@deploy/local/prereqs.sh
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip install -q -c constraints.txt -e ".[test]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+up: setup
+	@deploy/local/postgres.sh start
+	@deploy/local/kafka.sh start
+	@$(BIN)/carepay stack topics
+	@$(BIN)/carepay stack migrate
+	@$(BIN)/carepay stack up
+
+down:
+	@test ! -x $(BIN)/carepay || $(BIN)/carepay stack down
+	@deploy/local/kafka.sh stop
+	@deploy/local/postgres.sh stop
+
+status:
+	@deploy/local/postgres.sh status || true
+	@deploy/local/kafka.sh status || true
+	@$(BIN)/carepay stack status
+
+run: up
+	@$(BIN)/carepay stack status
+	@echo "Logs follow (Ctrl-C stops following; 'make down' stops the stack)."
+	@tail -n 5 -F .local/logs/*.log
+
+test: setup
+	@deploy/local/run-tests.sh
+
+contracts: setup
+	@$(BIN)/python -m contracts.generate
+
+clean: down
+	rm -rf .local

@@ -1,0 +1,1 @@
+"""The queries service: queries and disputes about visits, invoices and payments, resolved on time."""

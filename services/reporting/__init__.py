@@ -1,0 +1,1 @@
+"""The reporting service: read models of spend and operations, built from every service's events."""

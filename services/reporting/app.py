@@ -1,0 +1,10 @@
+"""Wiring of the reporting service (no logic here)."""
+from pathlib import Path
+
+from shared.service import create_service
+
+app = create_service(
+    "reporting",
+    service_dir=Path(__file__).parent,
+    description="Read models of spend and operations, built from every service's events.",
+)
