@@ -37,6 +37,11 @@ def all_events() -> dict[tuple[str, int], type[Event]]:
 
 
 def _load_all() -> None:
-    # Importing the producer modules registers their events.
-    import contracts.agreements  # noqa: F401
-    import contracts.requests  # noqa: F401
+    # Importing every producer module in this package registers its events.
+    import importlib
+    import pkgutil
+
+    import contracts
+
+    for module in pkgutil.iter_modules(contracts.__path__):
+        importlib.import_module(f"contracts.{module.name}")
