@@ -8,7 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/null | sha1sum | cut -c1-12)
 DEMO ?= 1
 
-.PHONY: setup up down run test status contracts bench clean help
+
+.PHONY: prereqs setup up down run test status contracts bench clean help
 
 help:
 	@echo "make run      set up and run the platform (DEMO=0 for the bare stack)"
@@ -17,12 +18,14 @@ help:
 	@echo "make status   what is running and ready"
 	@echo "make contracts  regenerate contracts/asyncapi/*.json and contracts/schemas/*.json"
 
-setup: $(STAMP)
+setup: prereqs $(STAMP)
 	@deploy/local/kafka.sh setup
 	@deploy/local/postgres.sh setup
 
-$(STAMP): pyproject.toml constraints.txt
+prereqs:
 	@deploy/local/prereqs.sh
+
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip
 	@$(BIN)/python -m pip install -q -c constraints.txt -e ".[test]"
@@ -54,7 +57,7 @@ test: setup
 	@deploy/local/run-tests.sh
 
 contracts: setup
-	@$(BIN)/python -m contracts.generate
+	@$(BIN)/carepay contracts
 
 clean: down
 	rm -rf .local

@@ -44,3 +44,13 @@ async def create_topics(bootstrap_servers: str) -> list[str]:
         return [t.name for t in missing]
     finally:
         await admin.close()
+
+
+async def partitions_of(consumer, topic: str) -> list:
+    """TopicPartitions of `topic` for a started consumer with no subscription (fetches metadata)."""
+    from aiokafka import TopicPartition
+
+    # A consumer without a subscription only fetches metadata for topics it was told about.
+    consumer._client.add_topic(topic)
+    await consumer._client.force_metadata_update()
+    return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]

@@ -32,18 +32,33 @@ def _ensure_context(_logger, _method, event_dict):
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
-    """JSON lines on stdout, each carrying `service` and the message context."""
-    logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level.upper())
-    # Libraries log through stdlib; keep their noise at WARNING.
-    for noisy in ("aiokafka", "kafka", "uvicorn.access", "faststream"):
+    """JSON lines on stdout, each carrying `service` and the message context.
+
+    Libraries that log through stdlib (aiokafka, FastStream, uvicorn) go through the same
+    processors, so every line of a service's log is one JSON object.
+    """
+    shared_processors = [
+        structlog.contextvars.merge_contextvars,
+        _ensure_context,
+        _redact,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared_processors],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
+    ))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Libraries' routine chatter (per-message "Received"/"Processed") stays out; warnings stay in.
+    for noisy in ("aiokafka", "kafka", "uvicorn.access", "faststream", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            _ensure_context,
-            _redact,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            *shared_processors,
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(),
         ],

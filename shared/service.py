@@ -8,6 +8,8 @@ start only after the migrations are applied.
 # No `from __future__ import annotations`: FastStream reads the handler annotations at runtime.
 
 import asyncio
+import dataclasses
+import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -54,6 +56,8 @@ class ServiceRuntime:
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
             client_id=f"carepay-{settings.service}",
+            # FastStream's own per-message lines go through our JSON logging, at WARNING and up.
+            logger=logging.getLogger("faststream.carepay"),
             middlewares=[KafkaPrometheusMiddleware(registry=metrics.REGISTRY, app_name=settings.service)],
         )
         self.consumers = list(consumers)
@@ -210,13 +214,14 @@ async def _no_decode(msg, original):  # noqa: ARG001
 
 
 async def _tolerant_parser(records, original):
-    # A hostile header that is not UTF-8 must not stop the batch before it reaches the DLQ.
+    # FastStream decodes every header as UTF-8 before the handler runs; a hostile header would
+    # make it skip the batch unseen. Parse a cleaned copy, keep the original records for the DLQ.
     records = records if isinstance(records, tuple) else (records,)
-    cleaned = tuple(
-        r._replace(headers=tuple((k, _utf8(v)) for k, v in (r.headers or ()))) if hasattr(r, "_replace")
-        else r for r in records
-    )
-    return await original(cleaned if len(cleaned) != 1 or isinstance(records, tuple) else cleaned[0])
+    cleaned = tuple(dataclasses.replace(r, headers=tuple((k, _utf8(v)) for k, v in (r.headers or ())))
+                    for r in records)
+    message = await original(cleaned)
+    message.raw_message = records
+    return message
 
 
 def _utf8(value: bytes | None) -> bytes:

@@ -111,11 +111,13 @@ class TopicTail:
         self.seen: list[Any] = []
 
     async def __aenter__(self) -> "TopicTail":
-        from aiokafka import AIOKafkaConsumer, TopicPartition
+        from aiokafka import AIOKafkaConsumer
+
+        from shared.kafka_io import partitions_of
 
         self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
         await self.consumer.start()
-        parts = [TopicPartition(self.topic, p) for p in self.consumer.partitions_for_topic(self.topic) or ()]
+        parts = await partitions_of(self.consumer, self.topic)
         if not parts:
             await self.consumer.stop()
             raise AssertionError(f"topic {self.topic} does not exist")

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import typer
 
-from shared.cli import dlq, stack, token
+from shared.cli import contracts_cmd, dlq, stack, token
 
 app = typer.Typer(help="Carepay operators' command line.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
 app.add_typer(stack.app, name="stack")
 app.add_typer(dlq.app, name="dlq")
 app.command("token")(token.token)
+app.command("contracts")(contracts_cmd.contracts)
 
 
 def main() -> None:

@@ -5,10 +5,10 @@ import asyncio
 import json
 
 import typer
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from contracts.topics import SERVICES, dlq_topic
-from shared.kafka_io import idempotent_producer
+from shared.kafka_io import idempotent_producer, partitions_of
 from shared.settings import settings_for
 
 app = typer.Typer(help="Dead-letter topics: list and replay.", no_args_is_help=True)
@@ -27,7 +27,7 @@ async def read_dlq(bootstrap: str, service: str, group_id: str | None = None, li
                                 auto_offset_reset="earliest")
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or {0})]
+        partitions = await partitions_of(consumer, topic)
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         if group_id is None:

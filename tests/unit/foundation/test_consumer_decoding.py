@@ -1,0 +1,94 @@
+"""How a consumer classifies what it reads: usable, skipped, or poison with a reason."""
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from contracts.envelope import Actor
+from contracts.requests import RequestCancelled, ServiceRequested
+from shared.consumer import Consumer, Poison
+from shared.events import Cause, envelope_for
+
+
+@dataclass
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple = ()
+
+
+async def _noop(conn, message):
+    return None
+
+
+CONSUMER = Consumer(name="test.requests", topic="requests.events", handlers={ServiceRequested: _noop})
+
+
+def _envelope(event=None):
+    event = event or ServiceRequested(request_id="REQ-1", person_ref="P1", requested_by="person",
+                                      requested_start=date(2026, 12, 1))
+    return envelope_for(event, producer="requests", council_id="c",
+                        cause=Cause("corr", None, Actor(id="u", role="person")))
+
+
+def _record(value: bytes | None, key: bytes | None = b"REQ-1") -> Record:
+    return Record("requests.events", 0, 7, key, value)
+
+
+def test_a_handled_event_is_decoded_with_its_typed_payload_and_event_id():
+    env = _envelope()
+    item = CONSUMER.decode(_record(env.model_dump_json().encode()))
+    assert isinstance(item.event, ServiceRequested)
+    assert item.message_id == str(env.event_id)
+    assert item.envelope.correlation_id == "corr"
+
+
+def test_a_known_event_the_consumer_does_not_handle_is_skipped_not_poison():
+    env = _envelope(RequestCancelled(request_id="REQ-1", person_ref="P1", reason="moved away"))
+    item = CONSUMER.decode(_record(env.model_dump_json().encode()))
+    assert item.event is None
+
+
+@pytest.mark.parametrize("value, key, reason", [
+    (b"{nope", b"REQ-1", "invalid_json"),
+    (None, b"REQ-1", "empty_value"),
+    (json.dumps({"event_type": "ServiceRequested"}).encode(), b"REQ-1", "invalid_envelope"),
+])
+def test_unreadable_messages_are_poison(value, key, reason):
+    with pytest.raises(Poison) as err:
+        CONSUMER.decode(_record(value, key))
+    assert err.value.reason == reason
+
+
+def _mutated(**changes) -> bytes:
+    env = json.loads(_envelope().model_dump_json())
+    for k, v in changes.items():
+        if k == "payload":
+            env["payload"].update(v)
+        else:
+            env[k] = v
+    return json.dumps(env).encode()
+
+
+@pytest.mark.parametrize("changes, reason", [
+    ({"event_type": "NoSuchThing"}, "unknown_event_type"),
+    ({"schema_version": 42}, "unknown_schema_version"),
+    ({"aggregate_id": "REQ-2"}, "wrong_key"),
+    ({"payload": {"requested_start": "not a date"}}, "invalid_payload"),
+    ({"payload": {"unexpected": 1}}, "invalid_payload"),
+])
+def test_messages_that_break_the_contract_are_poison(changes, reason):
+    with pytest.raises(Poison) as err:
+        CONSUMER.decode(_record(_mutated(**changes)))
+    assert err.value.reason == reason
+
+
+def test_raw_topic_records_are_identified_by_topic_partition_offset():
+    raw = Consumer(name="raw", topic="ecm.visits", batch_handler=_noop)
+    item = raw.decode(Record("ecm.visits", 3, 1234, b"1-123456789", b"anything"))
+    assert item.message_id == "ecm.visits:3:1234"
+    assert item.key == "1-123456789"
