@@ -3,12 +3,14 @@ from pathlib import Path
 
 from contracts import requests as contract
 from shared.service import create_service
-from services.requests.api import router
+from services.requests import api, api_lifecycle
 
 app = create_service(
     "requests",
     service_dir=Path(__file__).parent,
-    routers=[router],
-    publishes={contract.TOPIC: [contract.ServiceRequested]},
+    routers=[api.router, api_lifecycle.router],
+    publishes={contract.TOPIC: [contract.ServiceRequested, contract.RequestAssessed, contract.BudgetAgreed,
+                                contract.MechanismChosen, contract.RequestApproved, contract.RequestActivated,
+                                contract.RequestCancelled, contract.RequestClosed]},
     description="A person's request for service, from submission to closure.",
 )
