@@ -31,6 +31,8 @@ HANDLER_LATENCY = Histogram("carepay_handler_latency_seconds", "Time to process 
                             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 HANDLER_RETRIES = Counter("carepay_handler_retries", "Batches retried after a transient error.",
                           ["service", "consumer"], registry=REGISTRY)
+CONSUMER_LAG = Gauge("carepay_consumer_lag", "Records on the topic not yet committed by the consumer group.",
+                     ["service", "consumer", "topic", "partition"], registry=REGISTRY)
 HTTP_REQUESTS = Counter("carepay_http_requests", "HTTP requests served, by route and status.",
                         ["service", "method", "route", "status"], registry=REGISTRY)
 

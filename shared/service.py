@@ -61,6 +61,7 @@ class ServiceRuntime:
             middlewares=[KafkaPrometheusMiddleware(registry=metrics.REGISTRY, app_name=settings.service)],
         )
         self.consumers = list(consumers)
+        self._subscribers: list[tuple[Consumer, Any]] = []
         for consumer in self.consumers:
             self._subscribe(consumer)
         # Publishers are declared for the AsyncAPI document only: events leave through the outbox.
@@ -84,7 +85,7 @@ class ServiceRuntime:
             await msg.ack()  # only now: every record is committed to Postgres or dead-lettered
 
         handle.__name__ = consumer.name.replace(".", "_").replace("-", "_")
-        self.broker.subscriber(
+        subscriber = self.broker.subscriber(
             consumer.topic,
             group_id=consumer.group_id,
             batch=True,
@@ -96,7 +97,9 @@ class ServiceRuntime:
             parser=_tolerant_parser,
             title=f"{consumer.topic}:{consumer.name}",
             description=consumer.description or None,
-        )(handle)
+        )
+        subscriber(handle)
+        self._subscribers.append((consumer, subscriber))
 
     # --- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -146,8 +149,28 @@ class ServiceRuntime:
         relay = OutboxRelay(self.pool, self.producer, service=self.service, schema=self.settings.schema,
                             batch_size=self.settings.outbox_batch_size)
         self._tasks.append(asyncio.create_task(relay.run(), name=f"{self.service}-outbox-relay"))
+        self._tasks.append(asyncio.create_task(self._observe_lag(), name=f"{self.service}-lag"))
         self.waiting_for = ""
         log.info("service ready")
+
+    async def _observe_lag(self, every: float = 10.0) -> None:
+        """Consumer lag per partition (high watermark - committed offset), for dashboards and alerts."""
+        while True:
+            await asyncio.sleep(every)
+            for consumer, subscriber in self._subscribers:
+                kafka_consumer = getattr(subscriber, "consumer", None)
+                if kafka_consumer is None:
+                    continue
+                try:
+                    for tp in kafka_consumer.assignment():
+                        high = kafka_consumer.highwater(tp)
+                        if high is None:
+                            continue
+                        committed = await kafka_consumer.committed(tp) or 0
+                        metrics.CONSUMER_LAG.labels(self.service, consumer.name, tp.topic,
+                                                    str(tp.partition)).set(max(high - committed, 0))
+                except Exception as exc:  # noqa: BLE001 - a metric must never stop the service
+                    log.debug("could not observe consumer lag", error=repr(exc))
 
     # --- health -----------------------------------------------------------------------------------
     async def readiness(self) -> tuple[bool, str]:
