@@ -1,0 +1,178 @@
+"""Planned visits from an agreement's weekly schedule, and matching attendances to them.
+
+Inputs are plain values (the agreements contract is wired in later): the agreement's dates,
+schedule versions (a variation takes effect from a date) and suspensions (hospital).
+A record that matches no planned visit is *unallocated*: held for an officer, never paid
+automatically. A planned visit with no record by its cut-off is *missed*.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from services.delivery.attendance import AttendanceRecord
+from shared.clock import LONDON, london_date, london_local
+
+MATCH_WINDOW = timedelta(hours=2)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledVisit:
+    """One visit in the weekly schedule: weekday 0 = Monday, start in London wall-clock time."""
+
+    weekday: int
+    start: time
+    minutes: int
+    carers_required: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleVersion:
+    """The weekly schedule in force from `effective_from` until the next version."""
+
+    effective_from: date
+    visits: tuple[ScheduledVisit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Suspension:
+    """No visits are planned on days `first_day` <= d < `resumed_on` (open-ended when None)."""
+
+    first_day: date
+    resumed_on: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day and (self.resumed_on is None or day < self.resumed_on)
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementSchedule:
+    """What the delivery service needs of an agreement to plan its visits. Dates are inclusive."""
+
+    agreement_id: str
+    service_user_ref: str
+    provider_ref: str
+    start_date: date
+    end_date: date | None
+    versions: tuple[ScheduleVersion, ...]
+    suspensions: tuple[Suspension, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedVisit:
+    agreement_id: str
+    service_user_ref: str
+    provider_ref: str
+    local_date: date
+    planned_start: datetime  # UTC
+    planned_end: datetime  # UTC: start + planned minutes of real time, also across a DST change
+    planned_minutes: int
+    carers_required: int
+    # Stable identity: agreement, local date and local start time, e.g. "AGR-1/2024-03-04/09:00".
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        local = self.planned_start.astimezone(LONDON)
+        object.__setattr__(self, "key", f"{self.agreement_id}/{self.local_date.isoformat()}/{local:%H:%M}")
+
+
+def planned_visits(agreement: AgreementSchedule, first_day: date, last_day: date) -> list[PlannedVisit]:
+    """The visits an agreement plans on each local day from `first_day` to `last_day` inclusive."""
+    versions = sorted(agreement.versions, key=lambda v: v.effective_from)
+    starts = [v.effective_from for v in versions]
+    first = max(first_day, agreement.start_date)
+    last = last_day if agreement.end_date is None else min(last_day, agreement.end_date)
+    out: list[PlannedVisit] = []
+    day = first
+    while day <= last:
+        i = bisect_right(starts, day)
+        if i and not any(s.covers(day) for s in agreement.suspensions):
+            for slot in versions[i - 1].visits:
+                if slot.weekday == day.weekday():
+                    start = london_local(datetime.combine(day, slot.start))
+                    out.append(PlannedVisit(
+                        agreement.agreement_id, agreement.service_user_ref, agreement.provider_ref, day,
+                        start, start + timedelta(minutes=slot.minutes), slot.minutes, slot.carers_required))
+        day += timedelta(days=1)
+    out.sort(key=lambda v: v.planned_start)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Unallocated:
+    record: AttendanceRecord
+    reason: str  # no_planned_visit_that_day | no_planned_visit_within_2_hours
+    message: str
+
+
+@dataclass(slots=True)
+class Allocation:
+    matched: dict[str, list[AttendanceRecord]]  # planned visit key -> its records, in arrival order
+    unallocated: list[Unallocated]
+
+
+class PlannedVisitIndex:
+    """Planned visits by (person, provider, local day), for matching many records quickly."""
+
+    def __init__(self, visits: Iterable[PlannedVisit]):
+        self.by_key: dict[str, PlannedVisit] = {}
+        self._by_day: dict[tuple[str, str, date], list[PlannedVisit]] = defaultdict(list)
+        for v in visits:
+            self.by_key[v.key] = v
+            self._by_day[(v.service_user_ref, v.provider_ref, v.local_date)].append(v)
+
+    def candidates(self, record: AttendanceRecord) -> Sequence[PlannedVisit]:
+        return self._by_day.get((record.service_user_ref, record.provider_ref, london_date(record.planned_start)), ())
+
+
+def match_attendance(record: AttendanceRecord, index: PlannedVisitIndex) -> PlannedVisit | Unallocated:
+    """The planned visit a record belongs to, or why it is unallocated.
+
+    Same person and provider, same local day, planned start within ±2 hours; the nearest wins.
+    The record's own planned start is compared, not its check-in, so a late visit still finds its
+    visit (and is flagged late) instead of falling out. A matching agreement_ref breaks ties.
+    """
+    candidates = index.candidates(record)
+    if not candidates:
+        return Unallocated(record, "no_planned_visit_that_day",
+                           "no active agreement plans a visit for this person with this provider that day")
+
+    def distance(v: PlannedVisit) -> tuple[timedelta, bool, datetime]:
+        return abs(v.planned_start - record.planned_start), v.agreement_id != record.agreement_ref, v.planned_start
+
+    best = min(candidates, key=distance)
+    if abs(best.planned_start - record.planned_start) > MATCH_WINDOW:
+        return Unallocated(record, "no_planned_visit_within_2_hours",
+                           "no planned visit that day starts within 2 hours of the record's planned start")
+    return best
+
+
+def allocate(records: Iterable[AttendanceRecord], index: PlannedVisitIndex) -> Allocation:
+    """Match every record: each lands in `matched` under its planned visit or in `unallocated`."""
+    matched: dict[str, list[AttendanceRecord]] = defaultdict(list)
+    unallocated: list[Unallocated] = []
+    for record in records:
+        found = match_attendance(record, index)
+        if isinstance(found, Unallocated):
+            unallocated.append(found)
+        else:
+            matched[found.key].append(record)
+    return Allocation(dict(matched), unallocated)
+
+
+def visit_cutoff(visit: PlannedVisit, after_end: timedelta | None = None) -> datetime:
+    """When a visit with no record becomes missed: by default the end of its local day (midnight
+    London, in UTC); with `after_end`, that long after its planned end."""
+    if after_end is not None:
+        return visit.planned_end + after_end
+    return london_local(datetime.combine(visit.local_date + timedelta(days=1), time()))
+
+
+def missed_visits(visits: Iterable[PlannedVisit], recorded_keys: set[str] | dict[str, object], now: datetime,
+                  after_end: timedelta | None = None) -> list[PlannedVisit]:
+    """Planned visits with no record at all whose cut-off has passed at `now` (any record, even an
+    exception such as a cancellation, accounts for the visit)."""
+    return [v for v in visits if v.key not in recorded_keys and visit_cutoff(v, after_end) <= now]
