@@ -66,6 +66,7 @@ def test_approval_carries_everything_agreements_needs_to_draft_the_arrangement()
 def test_any_request_that_is_not_final_can_be_cancelled_with_a_reason(status):
     t = request_in(status).cancel("the person no longer wants support")
     assert t.request.status == S.CANCELLED and t.before == status
+    assert isinstance(t.event, RequestCancelled)
     assert t.event.reason == "the person no longer wants support"
 
 

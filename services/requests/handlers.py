@@ -1,0 +1,56 @@
+"""Events the requests service consumes: an agreement or direct payment in place activates a request."""
+from __future__ import annotations
+
+import asyncpg
+
+from contracts import agreements
+from shared.consumer import Consumer, Incoming
+from shared.events import Cause
+from shared.logging import get_logger
+from services.requests import store
+from services.requests.domain import IllegalTransition
+from services.requests.metrics import REQUEST_TO_SERVICE_DAYS
+
+log = get_logger(__name__)
+
+
+async def on_arrangement_in_place(conn: asyncpg.Connection, message: Incoming) -> None:
+    """AgreementActivated or DirectPaymentAgreed naming one of our approved requests: it is active.
+
+    Anything else is left alone and logged (ids and states only): an event with no request_id, a
+    request this service does not hold, a person_ref that does not match, or a request that is
+    not approved (already active from an earlier arrangement, mechanism changed since approval,
+    cancelled). The first arrangement in place sets the start the measure counts to.
+    """
+    event: agreements.AgreementActivated | agreements.DirectPaymentAgreed = message.event  # type: ignore[assignment]
+    envelope = message.envelope
+    if event.request_id is None:
+        return
+    request = await store.load_for_update(conn, event.request_id)
+    if request is None or request.person_ref != event.person_ref:
+        log.warning("arrangement names a request this service does not hold for that person",
+                    request_id=event.request_id, agreement_id=event.agreement_id, event_type=envelope.event_type)
+        return
+    try:
+        step = request.activate(event.start)
+    except IllegalTransition as exc:
+        log.info("arrangement does not activate the request", request_id=request.request_id,
+                 status=request.status.value, agreement_id=event.agreement_id, why=str(exc))
+        return
+    await store.save_state(conn, step.request)
+    [published] = await ARRANGEMENTS.runtime.outbox.publish(conn, [step.event], Cause.from_envelope(envelope))
+    await store.record_step(conn, step, published.event_id, envelope.actor.id, envelope.actor.role,
+                            f"{envelope.event_type} {event.agreement_id} from {event.start.isoformat()}")
+    # Observed inside the batch's transaction: a batch retried after a failure may count twice,
+    # which a histogram of days tolerates; the inbox stops redeliveries after commit.
+    REQUEST_TO_SERVICE_DAYS.labels(step.request.choice.mechanism.value).observe(step.request.days_to_start)
+
+
+ARRANGEMENTS = Consumer(
+    name="requests.arrangements",
+    topic=agreements.TOPIC,
+    handlers={agreements.AgreementActivated: on_arrangement_in_place,
+              agreements.DirectPaymentAgreed: on_arrangement_in_place},
+    description="Agreements and direct payments put in place for a request, to activate it.",
+)
+CONSUMERS = [ARRANGEMENTS]
