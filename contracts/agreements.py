@@ -1,12 +1,334 @@
-"""Events published by the agreements service on `agreements.events`."""
+"""Events published by the agreements service on `agreements.events`.
+
+Keys: provider events by `provider_id`, agreement and direct-payment events by `agreement_id`,
+commitment events by `person_ref`, so each aggregate's events stay in order.
+
+Every agreement event carries the whole agreement as it stands after the change (parties,
+basis, cycle, dates, every version of its terms, its suspensions), so a consumer replaces its
+copy with the latest event and needs nothing else. Reading an agreement on a local date D
+(Europe/London):
+- nothing is payable before `start`, after `end` (inclusive last day), or on a day inside a
+  suspension (`suspended_from` <= D < `resumed_on`);
+- the terms in force on D are those of the highest `version` whose `effective_from` <= D (a later
+  variation supersedes every earlier one from its own date on, even when back-dated).
+
+Bank details travel in exactly one event, `ProviderBankDetailsVerified`, for payments; and in
+`DirectPaymentAgreed` (the payee account of a direct payment), also for payments.
+"""
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import date, time
+from decimal import Decimal
+from enum import StrEnum
+from typing import ClassVar, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.common import Cycle, Nominee, PaymentBasis, RateUnit, RoundingPolicy, ServiceType
 from contracts.envelope import Event
+from contracts.registry import register
 
 TOPIC = "agreements.events"
 
 
+class TimeBand(StrEnum):
+    """Part of the day a visit starts in: day 07:00-18:59, evening 19:00-21:59, night 22:00-06:59."""
+
+    DAY = "day"
+    EVENING = "evening"
+    NIGHT = "night"
+
+
+class DayCategory(StrEnum):
+    """Kind of day: a bank holiday in England counts as bank_holiday even on a weekend."""
+
+    WEEKDAY = "weekday"
+    WEEKEND = "weekend"
+    BANK_HOLIDAY = "bank_holiday"
+
+
+class Weekday(StrEnum):
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+
+class EndReason(StrEnum):
+    DEATH = "death"
+    NEEDS_CHANGED = "needs_changed"
+    MOVED_AWAY = "moved_away"
+    PROVIDER_CHANGED = "provider_changed"
+    PERSON_CHOICE = "person_choice"
+    OTHER = "other"
+
+
+class SuspensionReason(StrEnum):
+    HOSPITAL = "hospital"
+    RESPITE = "respite"
+    OTHER = "other"
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Rate(_Value):
+    """One price. With no time band and no day category it is the standard rate."""
+
+    unit: RateUnit
+    amount_pence: int = Field(ge=0)
+    time_band: TimeBand | None = Field(default=None, description="Applies to visits starting in this band.")
+    day_category: DayCategory | None = Field(default=None, description="Applies on this kind of day.")
+
+
+class ScheduledVisit(_Value):
+    """One recurring planned visit (or session/night) each week."""
+
+    weekday: Weekday
+    start_time: time = Field(description="Local wall-clock time, Europe/London.")
+    duration_minutes: int = Field(gt=0, le=1440)
+    carers_required: int = Field(default=1, ge=1, le=4, description="2 for a double-up visit.")
+
+
+class VisitRules(_Value):
+    """How delivered visits are verified and paid (DOMAIN.md section 3 defaults)."""
+
+    rounding: RoundingPolicy = RoundingPolicy.NEAREST_15
+    late_after_minutes: int = Field(default=30, ge=0, description="Check-in later than this after planned start is late.")
+    short_below_percent: int = Field(default=75, ge=0, le=100, description="Attendance below this % of planned is short.")
+    pay_frustrated: bool = Field(default=True, description="Pay a NOACCESS visit at planned duration.")
+    pay_short_notice_cancellation: bool = Field(default=True, description="Pay a visit cancelled under 24h.")
+    missed_cut_off: time | None = Field(default=None, description="Local time a visit with no attendance is missed; "
+                                                                   "None means the end of its local day.")
+
+
+class AgreementTerms(_Value):
+    """One version of what was agreed, in force from `effective_from` until a later version's date."""
+
+    version: int = Field(ge=1)
+    effective_from: date
+    rates: list[Rate] = Field(min_length=1, description="All in one unit; the most specific match applies.")
+    schedule: list[ScheduledVisit] = Field(default_factory=list, description="Planned visits (actuals basis).")
+    weekly_units: Decimal | None = Field(default=None, ge=0, decimal_places=2,
+                                         description="Units paid each week (plan basis), e.g. 1 week or 37.5 hours.")
+    visit_rules: VisitRules = Field(default_factory=VisitRules)
+    rate_card_id: str | None = Field(default=None, description="Rate card the rates came from; None if negotiated.")
+    reason: str | None = None
+
+
+class SuspensionPeriod(_Value):
+    suspended_from: date = Field(description="First day not payable.")
+    resumed_on: date | None = Field(default=None, description="First day payable again; None while suspended.")
+    reason: SuspensionReason
+
+
+class BankAccount(_Value):
+    """A UK bank account (only ever in events payments consumes)."""
+
+    sort_code: str = Field(pattern=r"^\d{6}$")
+    account_number: str = Field(pattern=r"^\d{8}$")
+    account_name: str = Field(min_length=1, max_length=70)
+
+
+class SelfBilling(_Value):
+    in_place: bool = Field(description="A written self-billing agreement with the provider exists.")
+    agreed_on: date | None = None
+
+
 class AgreementsEvent(Event):
     TOPIC: ClassVar[str] = TOPIC
+
+
+# --- providers (key: provider_id) --------------------------------------------------------------
+
+class ProviderEvent(AgreementsEvent):
+    provider_id: str
+
+    def aggregate_id(self) -> str:
+        return self.provider_id
+
+
+@register
+class ProviderRegistered(ProviderEvent):
+    """A provider joined the register. Its bank details follow as an unverified change."""
+
+    EVENT_TYPE: ClassVar[str] = "ProviderRegistered"
+    name: str
+    cqc_provider_id: str
+    cqc_location_ids: list[str]
+    service_types: list[ServiceType]
+    self_billing: SelfBilling
+
+
+@register
+class ProviderBankDetailsChanged(ProviderEvent):
+    """New bank details were entered and await a second person's check: hold this provider's payments."""
+
+    EVENT_TYPE: ClassVar[str] = "ProviderBankDetailsChanged"
+    change_id: str
+    hold_payments: Literal[True] = True
+
+
+@register
+class ProviderBankDetailsVerified(ProviderEvent):
+    """A second person verified the change: pay this provider to `bank_account` from now on."""
+
+    EVENT_TYPE: ClassVar[str] = "ProviderBankDetailsVerified"
+    change_id: str
+    bank_account: BankAccount
+    hold_payments: Literal[False] = False
+
+
+@register
+class ProviderBankDetailsRejected(ProviderEvent):
+    """The change was rejected. Payments stay held unless an earlier verified account stands."""
+
+    EVENT_TYPE: ClassVar[str] = "ProviderBankDetailsRejected"
+    change_id: str
+    previous_account_stands: bool = Field(description="True when payments may go to the last verified account.")
+
+
+@register
+class RateCardPublished(ProviderEvent):
+    """A provider's prices for one service type and unit over a date range.
+
+    Published again, same `rate_card_id`, when a later card closes it: the latest event wins.
+    """
+
+    EVENT_TYPE: ClassVar[str] = "RateCardPublished"
+    rate_card_id: str
+    service_type: ServiceType
+    unit: RateUnit
+    effective_from: date
+    effective_to: date | None = Field(default=None, description="Last day in force; None is open-ended.")
+    rates: list[Rate] = Field(min_length=1)
+
+
+# --- agreements (key: agreement_id) ------------------------------------------------------------
+
+class AgreementEvent(AgreementsEvent):
+    """The whole agreement (care package line) as it stands after the change this event names."""
+
+    agreement_id: str
+    request_id: str | None = None
+    person_ref: str
+    provider_id: str
+    service_type: ServiceType
+    payment_basis: PaymentBasis
+    cycle: Cycle
+    start: date
+    end: date | None = Field(default=None, description="Last payable day; None while open-ended.")
+    concurrent: bool = Field(default=False, description="May overlap another agreement of the same service type.")
+    terms: list[AgreementTerms] = Field(min_length=1, description="Every version, oldest first.")
+    suspensions: list[SuspensionPeriod] = Field(default_factory=list)
+
+    def aggregate_id(self) -> str:
+        return self.agreement_id
+
+
+@register
+class AgreementActivated(AgreementEvent):
+    """The agreement is in force from `start`: plan visits and pay under its terms."""
+
+    EVENT_TYPE: ClassVar[str] = "AgreementActivated"
+
+
+@register
+class AgreementVaried(AgreementEvent):
+    """A new version of the terms applies from `effective_from` (earlier days keep their version)."""
+
+    EVENT_TYPE: ClassVar[str] = "AgreementVaried"
+    version: int = Field(ge=2)
+    effective_from: date
+
+
+@register
+class AgreementSuspended(AgreementEvent):
+    """Nothing is payable from `suspended_from` until resumed (e.g. hospital admission)."""
+
+    EVENT_TYPE: ClassVar[str] = "AgreementSuspended"
+    suspended_from: date
+    reason: SuspensionReason
+
+
+@register
+class AgreementResumed(AgreementEvent):
+    EVENT_TYPE: ClassVar[str] = "AgreementResumed"
+    resumed_on: date
+
+
+@register
+class AgreementEnded(AgreementEvent):
+    """Nothing after `end` is payable; anything already paid for later days is an overpayment."""
+
+    EVENT_TYPE: ClassVar[str] = "AgreementEnded"
+    reason: EndReason
+
+
+# --- direct payments (key: agreement_id) -------------------------------------------------------
+
+class DirectPaymentEvent(AgreementsEvent):
+    agreement_id: str
+    person_ref: str
+
+    def aggregate_id(self) -> str:
+        return self.agreement_id
+
+
+@register
+class DirectPaymentAgreed(DirectPaymentEvent):
+    """A direct payment, paid 4-weekly in advance from `start`, net of the person's contribution."""
+
+    EVENT_TYPE: ClassVar[str] = "DirectPaymentAgreed"
+    request_id: str | None = None
+    nominee: Nominee
+    payee_account: BankAccount
+    start: date
+    amount_per_four_weeks_pence: int = Field(gt=0, description="4 x (weekly budget - weekly contribution).")
+    weekly_budget_pence: int = Field(ge=0)
+    weekly_contribution_pence: int = Field(ge=0)
+    first_review_due: date = Field(description="Within 6 months of start.")
+    review_interval_months: int = Field(default=12, le=12, description="Later reviews at most this far apart.")
+    cycle: Cycle = Cycle.FOUR_WEEKLY
+
+
+@register
+class DirectPaymentEnded(DirectPaymentEvent):
+    """No direct payment is due for any day after `end`."""
+
+    EVENT_TYPE: ClassVar[str] = "DirectPaymentEnded"
+    end: date
+    reason: EndReason
+
+
+# --- commitments (key: person_ref) -------------------------------------------------------------
+
+class CommitmentLine(_Value):
+    agreement_id: str
+    kind: Literal["agreement", "direct_payment"]
+    service_type: ServiceType
+    provider_id: str | None = None
+    weekly_pence: int = Field(ge=0)
+    annual_pence: int = Field(ge=0)
+
+
+@register
+class CommitmentChanged(AgreementsEvent):
+    """A person's forecast spend changed; `exceeded` flags a commitment above the personal budget."""
+
+    EVENT_TYPE: ClassVar[str] = "CommitmentChanged"
+    person_ref: str
+    as_of: date
+    weekly_budget_pence: int | None = Field(default=None, description="None when no budget is known yet.")
+    weekly_commitment_pence: int = Field(ge=0)
+    annual_commitment_pence: int = Field(ge=0)
+    exceeded: bool
+    exceeded_by_weekly_pence: int = Field(default=0, ge=0)
+    lines: list[CommitmentLine] = Field(default_factory=list)
+
+    def aggregate_id(self) -> str:
+        return self.person_ref
