@@ -19,3 +19,10 @@ async def record_received_request(conn: asyncpg.Connection, request_id: str, per
 
 async def get_received_request(conn: asyncpg.Connection, request_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM received_requests WHERE request_id = $1", request_id)
+
+
+async def record_action(conn: asyncpg.Connection, subject_id: str, action: str, actor_id: str, actor_role: str,
+                        reason: str | None = None) -> None:
+    """Who changed what and why (identifiers only: never bank details or names)."""
+    await conn.execute("INSERT INTO audit_log (subject_id, action, actor_id, actor_role, reason)"
+                       " VALUES ($1, $2, $3, $4, $5)", subject_id, action, actor_id, actor_role, reason)

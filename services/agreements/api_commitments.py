@@ -1,0 +1,29 @@
+"""HTTP: a person's commitments against their personal budget."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from shared.auth import Principal, forbid_unless, require
+from shared.clock import london_date, utcnow
+from shared.http import transaction
+from services.agreements.api_agreements import commitment_out
+from services.agreements.api_models import CommitmentOut
+from services.agreements.commitment_tracking import current_commitment
+
+router = APIRouter(tags=["commitments"])
+
+
+@router.get("/people/{person_ref}/commitments", response_model=CommitmentOut,
+            summary="Forecast weekly and annual cost of the person's agreements against their budget")
+async def person_commitments(person_ref: str, request: Request,
+                             principal: Annotated[Principal, Depends(require(
+                                 "social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops",
+                                 "person"))],
+                             on: date | None = None) -> CommitmentOut:
+    forbid_unless(principal.may_see_person(person_ref), "a person may only see their own commitments")
+    async with transaction(request) as conn:
+        commitment = await current_commitment(conn, person_ref, on or london_date(utcnow()))
+    return commitment_out(commitment)

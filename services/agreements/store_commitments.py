@@ -1,0 +1,43 @@
+"""SQL of personal budgets and of the commitment last published for each person."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import asyncpg
+
+
+async def record_budget(conn: asyncpg.Connection, person_ref: str, request_id: str, weekly_budget_pence: int,
+                        weekly_contribution_pence: int, agreed_at: datetime) -> bool:
+    """Keep the latest agreed budget; an older event arriving late changes nothing. True if changed."""
+    row = await conn.fetchrow(
+        "INSERT INTO person_budgets (person_ref, request_id, weekly_budget_pence, weekly_contribution_pence, agreed_at)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (person_ref) DO UPDATE SET request_id = EXCLUDED.request_id,"
+        " weekly_budget_pence = EXCLUDED.weekly_budget_pence,"
+        " weekly_contribution_pence = EXCLUDED.weekly_contribution_pence, agreed_at = EXCLUDED.agreed_at"
+        " WHERE person_budgets.agreed_at <= EXCLUDED.agreed_at RETURNING person_ref",
+        person_ref, request_id, weekly_budget_pence, weekly_contribution_pence, agreed_at)
+    return row is not None
+
+
+async def weekly_budget(conn: asyncpg.Connection, person_ref: str) -> int | None:
+    return await conn.fetchval("SELECT weekly_budget_pence FROM person_budgets WHERE person_ref = $1", person_ref)
+
+
+async def last_published(conn: asyncpg.Connection, person_ref: str) -> tuple | None:
+    row = await conn.fetchrow("SELECT weekly_budget_pence, weekly_pence, annual_pence, exceeded"
+                              " FROM person_commitments WHERE person_ref = $1", person_ref)
+    return tuple(row) if row else None
+
+
+async def record_published(conn: asyncpg.Connection, person_ref: str, as_of: date, figures: tuple) -> None:
+    budget, weekly, annual, exceeded = figures
+    await conn.execute(
+        "INSERT INTO person_commitments (person_ref, as_of, weekly_budget_pence, weekly_pence, annual_pence, exceeded)"
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (person_ref) DO UPDATE SET as_of = EXCLUDED.as_of,"
+        " weekly_budget_pence = EXCLUDED.weekly_budget_pence, weekly_pence = EXCLUDED.weekly_pence,"
+        " annual_pence = EXCLUDED.annual_pence, exceeded = EXCLUDED.exceeded, updated_at = now()",
+        person_ref, as_of, budget, weekly, annual, exceeded)
+
+
+async def people_over_budget(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT count(*) FROM person_commitments WHERE exceeded")
