@@ -53,9 +53,12 @@ async def on_request_approved(conn: asyncpg.Connection, message: Incoming) -> No
         mechanism=event.mechanism, preferred_provider_id=event.preferred_provider_id,
         requested_start=event.requested_start, weekly_budget_pence=event.weekly_budget_pence,
         weekly_contribution_pence=event.weekly_contribution_pence, preferred_provider_known=preferred_known)
+    # Approved again after the person changed mechanism: the draft of the other kind will not go ahead.
     if isinstance(draft, DirectPayment):
+        await store_agreements.cancel_drafts_for_request(conn, event.request_id)
         created = await store_direct_payments.insert_draft(conn, draft)
     else:
+        await store_direct_payments.cancel_drafts_for_request(conn, event.request_id)
         created = await store_agreements.insert_draft(conn, draft, origin="approved_request")
     if created:
         await store.record_action(conn, draft.agreement_id, "drafted_from_approved_request",

@@ -72,7 +72,8 @@ async def insert_draft(conn: asyncpg.Connection, agreement: Agreement, origin: s
         "INSERT INTO agreements (agreement_id, origin, request_id, person_ref, service_type, status, provider_id,"
         " preferred_provider_id, payment_basis, cycle, start_date)"
         " VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10)"
-        " ON CONFLICT (request_id) WHERE origin = 'approved_request' DO NOTHING RETURNING agreement_id",
+        " ON CONFLICT (request_id) WHERE origin = 'approved_request' AND status <> 'cancelled' DO NOTHING"
+        " RETURNING agreement_id",
         agreement.agreement_id, origin, agreement.request_id, agreement.person_ref, agreement.service_type.value,
         agreement.provider_id, agreement.preferred_provider_id,
         agreement.payment_basis.value if agreement.payment_basis else None,

@@ -92,9 +92,10 @@ async def approve_through_requests(http: httpx.AsyncClient, base: str, person: s
 
 
 def request_approved(person: str, *, mechanism: str, budget: int, contribution: int = 0,
-                     preferred_provider_id: str | None = None, nominee: str | None = None):
+                     preferred_provider_id: str | None = None, nominee: str | None = None,
+                     request_id: str | None = None):
     """A RequestApproved envelope as the requests service publishes it."""
-    event = RequestApproved(request_id=f"REQ-T{uuid.uuid4().hex[:12].upper()}", person_ref=person,
+    event = RequestApproved(request_id=request_id or f"REQ-T{uuid.uuid4().hex[:12].upper()}", person_ref=person,
                             service_type="home_care", mechanism=mechanism, nominee=nominee,
                             preferred_provider_id=preferred_provider_id, weekly_budget_pence=budget,
                             weekly_contribution_pence=contribution, requested_start=START)

@@ -69,8 +69,8 @@ async def test_an_approval_delivered_twice_or_repeated_drafts_one_agreement(http
     envelope = request_approved(unique("P"), mechanism="isf", budget=40_000)
     await send_envelope(producer, envelope)
     await send_envelope(producer, envelope)  # the same event again: the inbox skips it
-    repeated = request_approved(envelope.payload.person_ref, mechanism="isf", budget=40_000)
-    repeated = repeated.model_copy(update={"aggregate_id": envelope.aggregate_id, "payload": envelope.payload})
+    repeated = request_approved(envelope.payload.person_ref, mechanism="isf", budget=40_000,
+                                request_id=envelope.aggregate_id)
     await send_envelope(producer, repeated)  # a new event approving the same request: the draft is unique
     marker = request_approved(unique("P"), mechanism="isf", budget=1)
     await send_envelope(producer, marker)
@@ -112,3 +112,23 @@ async def test_a_direct_payment_is_agreed_by_a_second_person_and_published_net_o
                                         "account_name": "J Nominee"}
     assert (payload["first_review_due"], payload["start"], payload["nominee"]) == (
         "2027-06-01", START.isoformat(), "third_party")
+
+
+async def test_a_request_approved_again_as_a_direct_payment_cancels_its_draft_agreement(http, stack, producer):
+    base = stack["agreements"]
+    first = request_approved(unique("P"), mechanism="council_arranged", budget=30_000)
+    await send_envelope(producer, first)
+    [draft] = await eventually(lambda: drafts_for(http, base, first.aggregate_id), what="the first draft")
+    again = request_approved(first.payload.person_ref, mechanism="direct_payment", nominee="council", budget=30_000,
+                             request_id=first.aggregate_id)
+    await send_envelope(producer, again)
+
+    async def direct_payments():
+        resp = await http.get(f"{base}/direct-payments", params={"request_id": first.aggregate_id},
+                              headers=auth("brokerage_officer"))
+        return resp.json()
+
+    [payment] = await eventually(direct_payments, what="the direct payment draft")
+    assert payment["status"] == "draft"
+    [cancelled] = await drafts_for(http, base, first.aggregate_id)
+    assert (cancelled["agreement_id"], cancelled["status"]) == (draft["agreement_id"], "cancelled")
