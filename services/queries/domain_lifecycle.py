@@ -97,7 +97,7 @@ def raise_query(subject: Subject, category: QueryCategory, description: str, rai
                                                f" {a(subject.kind.value)}")
     if len(attachments) > MAX_ATTACHMENTS:
         raise InvalidQuery("attachments", f"at most {MAX_ATTACHMENTS} (got {len(attachments)})")
-    if len({a.ref for a in attachments}) != len(attachments):
+    if len({doc.ref for doc in attachments}) != len(attachments):
         raise InvalidQuery("attachments", "each document is attached once: a ref appears twice")
     query = Query(query_id or new_id("QRY"), subject, category, required_text(description, "description"),
                   raised_by, at, policies.for_category(category), disputes_invoice=disputes_invoice,
