@@ -1,0 +1,13 @@
+"""The payments domain: pure rules, no database, Kafka or HTTP.
+
+- `inputs`: what payments is given (approved invoices, provider payees, direct-payment agreements, settings)
+- `run_calendar`: when runs happen and the Bacs three-day cycle behind each pay date
+- `run_lines`: payments, remittance lines and exclusions that make up a run
+- `proposal`: choosing what a run pays (`propose_run`)
+- `payment_run`: review and maker-checker approval (`PaymentRun.exclude_line`, `PaymentRun.approve`)
+- `direct_payments`: four-weekly payments in advance, changes and endings
+- `managed_accounts`: the ledger of a council-managed direct-payment account
+- `confirmation`: what the bank paid or returned
+- `prompt_payment`: the 30-day record and transparency lists
+- `invariants`: the checks every run and file must pass
+"""

@@ -1,0 +1,139 @@
+"""Direct payments: paid four-weekly in advance, net of the person's contribution.
+
+Periods run in 28-day steps from the agreement's start. A four-weekly run pays every unpaid
+period that starts before the next run's pay date (so money is in the account before the
+period begins), stopping at the agreement's end; a last, shorter period is paid pro rata by day.
+A change to the amount corrects the periods already paid in advance through the next payment;
+ending the agreement stops future periods and works out what was paid for unused days.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from contracts.common import ServiceType
+from shared.money import format_gbp, round_half_up
+from services.payments.domain.errors import PaymentRefused
+from services.payments.domain.inputs import DirectPaymentAgreement, PaidPeriod, PaymentSettings
+from services.payments.domain.run_calendar import FOUR_WEEKS
+from services.payments.domain.run_lines import (Exclusion, ExclusionReason, LineKind, PayeeKind, Payment,
+                                                RemittanceLine, carried_forward)
+
+PERIOD_DAYS = 28
+ONE_DAY = timedelta(days=1)
+
+
+def pro_rata(amount_per_four_weeks: int, days: int) -> int:
+    """The part of a four-weekly amount that pays for `days` days, to the penny."""
+    return amount_per_four_weeks if days == PERIOD_DAYS else round_half_up(amount_per_four_weeks * days, PERIOD_DAYS)
+
+
+def periods_due(agreement: DirectPaymentAgreement, pay_date: date) -> list[PaidPeriod]:
+    """The unpaid periods a run paying on `pay_date` must pay (those starting before the next run)."""
+    next_run = pay_date + FOUR_WEEKS
+    day = agreement.paid_up_to or agreement.start
+    periods = []
+    while day < next_run and (agreement.end is None or day <= agreement.end):
+        grid_end = agreement.start + timedelta(days=((day - agreement.start).days // PERIOD_DAYS + 1) * PERIOD_DAYS - 1)
+        end = grid_end if agreement.end is None else min(grid_end, agreement.end)
+        days = (end - day).days + 1
+        periods.append(PaidPeriod(day, end, pro_rata(agreement.net_per_four_weeks_pence, days)))
+        day = end + ONE_DAY
+    return periods
+
+
+def direct_payment_due(agreement: DirectPaymentAgreement, pay_date: date, settings: PaymentSettings,
+                       reference: str) -> Payment | Exclusion | None:
+    """The payment a four-weekly run makes for one agreement; an exclusion with its reason; or None."""
+    periods = periods_due(agreement, pay_date)
+    if not periods:
+        return None  # nothing due yet, or ended: a pending adjustment waits for the next period or the ending
+    if agreement.council_managed:
+        account, verified = settings.managed_account, True
+        missing = "no council-managed account is configured in the payment settings"
+    else:
+        account, verified = agreement.payee_account, agreement.payee_verified
+        missing = f"no account is recorded for the {agreement.nominee} receiving this direct payment"
+    lines = [_period_line(agreement, p) for p in periods]
+    if agreement.adjustment_pence:
+        lines.append(_adjustment_line(agreement, periods[0]))
+    total = sum(line.amount_pence for line in lines)
+    if account is None:
+        return Exclusion(agreement.id, agreement.id, ExclusionReason.NO_BANK_DETAILS, missing, total, (agreement.id,))
+    if not verified:
+        return Exclusion(agreement.id, agreement.id, ExclusionReason.UNVERIFIED_BANK_DETAILS,
+                         "the payee's bank details are not verified: verify them before this direct payment is made",
+                         total, (agreement.id,))
+    if total <= 0:
+        return carried_forward(agreement.id, lines)
+    return Payment.of(reference, PayeeKind.DIRECT_PAYMENT, agreement.id, account.account_name, account, verified,
+                      tuple(lines))
+
+
+def _period_line(agreement: DirectPaymentAgreement, period: PaidPeriod) -> RemittanceLine:
+    return RemittanceLine(f"{agreement.id}/{period.start.isoformat()}", LineKind.DIRECT_PAYMENT, agreement.id,
+                          f"Direct payment {period.start:%d %b %Y} to {period.end:%d %b %Y}", agreement.person_ref,
+                          ServiceType.DIRECT_PAYMENT, agreement.cost_centre, period.start, period.end,
+                          period.amount_pence, agreement.end)
+
+
+def _adjustment_line(agreement: DirectPaymentAgreement, first: PaidPeriod) -> RemittanceLine:
+    return RemittanceLine(f"{agreement.id}/adjustment", LineKind.ADJUSTMENT, agreement.id,
+                          "Adjustment for a change to the direct payment", agreement.person_ref,
+                          ServiceType.DIRECT_PAYMENT, agreement.cost_centre, first.start, first.start,
+                          agreement.adjustment_pence, agreement.end)
+
+
+def periods_paid_by(payment: Payment) -> list[PaidPeriod]:
+    """The periods a direct payment paid for (store them: changes and endings are worked out from them)."""
+    return [PaidPeriod(line.period_start, line.period_end, line.amount_pence)
+            for line in payment.lines if line.kind is LineKind.DIRECT_PAYMENT]
+
+
+def adjustment_for_change(paid: list[PaidPeriod], effective_from: date, new_net_per_four_weeks: int) -> int:
+    """What the next payment must add (or, if negative, take back) when the amount changes from
+    `effective_from` for days already paid in advance at the old amount."""
+    if new_net_per_four_weeks < 0:
+        raise PaymentRefused("amount_per_four_weeks_pence", "the net amount cannot be negative")
+    adjustment = 0
+    for period in paid:
+        first = max(period.start, effective_from)
+        if first > period.end:
+            continue
+        days = (period.end - first).days + 1
+        already = period.amount_pence if days == period.days else round_half_up(period.amount_pence * days, period.days)
+        adjustment += pro_rata(new_net_per_four_weeks, days) - already
+    return adjustment
+
+
+@dataclass(frozen=True, slots=True)
+class DirectPaymentEnding:
+    """An ended agreement (no period after `end` is paid) and what was paid for days after it."""
+
+    agreement: DirectPaymentAgreement
+    recovery_pence: int
+    detail: str
+
+
+def end_direct_payment(agreement: DirectPaymentAgreement, end: date, paid: list[PaidPeriod]) -> DirectPaymentEnding:
+    """End the agreement on `end` (its last paid-for day) and compute the amount to recover:
+    for each period paid in advance, its amount pro rata by day for the days after `end`,
+    less any adjustment still owed to the person."""
+    if end < agreement.start - ONE_DAY:
+        raise PaymentRefused("end", f"cannot end before the day before the start ({agreement.start - ONE_DAY})")
+    if agreement.end is not None and end > agreement.end:
+        raise PaymentRefused("end", f"the agreement already ends on {agreement.end}; an ending cannot extend it")
+    unused_pence, unused_days = 0, 0
+    for period in paid:
+        first = max(period.start, end + ONE_DAY)
+        if first > period.end:
+            continue
+        days = (period.end - first).days + 1
+        unused_days += days
+        unused_pence += period.amount_pence if days == period.days else round_half_up(period.amount_pence * days,
+                                                                                      period.days)
+    recovery = unused_pence - agreement.adjustment_pence
+    detail = (f"{unused_days} day(s) paid in advance after {end:%d %b %Y}: {format_gbp(unused_pence)}"
+              + (f", less {format_gbp(agreement.adjustment_pence)} adjustment owed" if agreement.adjustment_pence else ""))
+    ended = replace(agreement, end=end, adjustment_pence=0)
+    return DirectPaymentEnding(ended, recovery, detail)

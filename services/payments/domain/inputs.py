@@ -1,0 +1,144 @@
+"""What the payments service is given: its own copies of invoices, payees and direct payments.
+
+These are payments' own types, filled by the wiring from invoicing and agreements events; nothing
+here imports another service. Money is integer pence; dates are Europe/London business dates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from contracts.common import Nominee, ServiceType
+from services.payments.domain.errors import PaymentRefused
+
+
+def _digits(value: str) -> str:
+    return value.replace("-", "").replace(" ", "")
+
+
+@dataclass(frozen=True, slots=True)
+class BankAccount:
+    """A UK account: 6-digit sort code, 8-digit account number and the name it is held in."""
+
+    sort_code: str
+    account_number: str
+    account_name: str
+
+    def __post_init__(self) -> None:
+        if len(self.sort_code) != 6 or not self.sort_code.isdigit():
+            raise PaymentRefused("sort_code", f"{self.sort_code!r} must be 6 digits, e.g. 401276")
+        if len(self.account_number) != 8 or not self.account_number.isdigit():
+            raise PaymentRefused("account_number", f"{self.account_number!r} must be 8 digits "
+                                                   "(pad a 7-digit account with a leading 0)")
+        if not self.account_name.strip():
+            raise PaymentRefused("account_name", "the name the account is held in is required")
+
+    @classmethod
+    def of(cls, sort_code: str, account_number: str, account_name: str) -> BankAccount:
+        """Accepts '40-12-76' and '4127 6543' as people type them."""
+        return cls(_digits(sort_code), _digits(account_number), account_name)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditNote:
+    """A correction that reduces what is paid for the invoice it is attached to."""
+
+    id: str
+    amount_pence: int  # positive: the amount credited back
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.amount_pence <= 0:
+            raise PaymentRefused("credit_notes", f"credit note {self.id} must credit a positive amount")
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovedInvoice:
+    """An invoice invoicing has approved, with what payments needs to select, pay and report it."""
+
+    id: str
+    provider_id: str
+    amount_pence: int
+    due_date: date
+    service_type: ServiceType
+    cost_centre: str
+    period_start: date
+    period_end: date
+    agreement_end: date | None = None
+    disputed: bool = False
+    credit_notes: tuple[CreditNote, ...] = ()
+    invoice_number: str = ""  # the provider's own number, shown on the remittance advice
+    person_ref: str = ""
+    paid: bool = False
+    hold_reason: str | None = None  # set when a payment was returned; cleared when finance releases it
+
+    @property
+    def net_pence(self) -> int:
+        return self.amount_pence - sum(c.amount_pence for c in self.credit_notes)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderPayee:
+    """Where a provider is paid. Only bank details confirmed by the council are paid into."""
+
+    id: str
+    name: str
+    account: BankAccount
+    bank_verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PaidPeriod:
+    """A four-weekly direct payment already made: the days it paid for (inclusive) and how much."""
+
+    start: date
+    end: date
+    amount_pence: int
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True, slots=True)
+class DirectPaymentAgreement:
+    """A direct payment: `amount_per_four_weeks_pence` of budget, less the person's contribution.
+
+    `paid_up_to` is the first day not yet paid for (None: nothing paid yet). `adjustment_pence`
+    is the signed correction from changes to the agreement, added to the next payment. A
+    council-managed agreement is paid into the council's managed account (see `PaymentSettings`);
+    otherwise into `payee_account`, the nominee's (or person's) account.
+    """
+
+    id: str
+    person_ref: str
+    amount_per_four_weeks_pence: int
+    start: date
+    end: date | None
+    nominee: Nominee
+    payee_account: BankAccount | None
+    council_managed: bool
+    contribution_per_four_weeks_pence: int = 0
+    payee_verified: bool = True
+    paid_up_to: date | None = None
+    adjustment_pence: int = 0
+    cost_centre: str = ""
+
+    @property
+    def net_per_four_weeks_pence(self) -> int:
+        return self.amount_per_four_weeks_pence - self.contribution_per_four_weeks_pence
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSettings:
+    """The council's side of every payment: its Bacs identity and the accounts money leaves from."""
+
+    council_name: str
+    service_user_number: str  # the Bacs SUN, 6 characters
+    originating_account: BankAccount
+    managed_account: BankAccount | None = None  # council-managed direct payments are paid in here
+    bacs_name: str = field(default="")  # service user's name on Bacs records; defaults to council_name
+
+    def __post_init__(self) -> None:
+        if len(self.service_user_number) != 6 or not self.service_user_number.isalnum():
+            raise PaymentRefused("service_user_number", "the Bacs service user number has 6 characters")

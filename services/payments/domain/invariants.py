@@ -1,0 +1,57 @@
+"""The rules no run may break, as pure checks that list every breach they find.
+
+Run total = sum of payments = sum of lines; no payment into bank details the council has not
+verified; nothing paid for days after an agreement's end; no payment of zero or less; no invoice
+paid twice in a run. `PaymentRun.approve` refuses a run with any breach; file totals are
+checked against the run in `services.payments.files.export`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from services.payments.domain.run_lines import LineKind
+
+if TYPE_CHECKING:
+    from services.payments.domain.payment_run import PaymentRun
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    rule: str
+    subject: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule} ({self.subject}): {self.detail}"
+
+
+def run_breaches(run: PaymentRun) -> list[Breach]:
+    """Every invariant the run breaks; empty when it is sound."""
+    breaches: list[Breach] = []
+    seen_invoices: dict[str, str] = {}
+    seen_references: set[str] = set()
+    for payment in run.payments:
+        ref = payment.reference
+        if ref in seen_references:
+            breaches.append(Breach("duplicate_reference", ref, "two payments share this reference"))
+        seen_references.add(ref)
+        lines_total = sum(line.amount_pence for line in payment.lines)
+        if payment.amount_pence != lines_total:
+            breaches.append(Breach("payment_total_mismatch", ref,
+                                   f"payment is {payment.amount_pence}p but its lines sum to {lines_total}p"))
+        if payment.amount_pence <= 0:
+            breaches.append(Breach("payment_not_positive", ref, f"payment of {payment.amount_pence}p"))
+        if not payment.account_verified:
+            breaches.append(Breach("unverified_bank_details", ref,
+                                   f"{payment.payee_id}'s bank details are not verified"))
+        for line in payment.lines:
+            if line.agreement_end is not None and line.period_end > line.agreement_end:
+                breaches.append(Breach("after_agreement_end", line.line_id,
+                                       f"pays up to {line.period_end}, after the agreement ended {line.agreement_end}"))
+            if line.kind is LineKind.INVOICE:
+                if line.settles in seen_invoices:
+                    breaches.append(Breach("invoice_paid_twice", line.settles,
+                                           f"in {seen_invoices[line.settles]} and {ref}"))
+                seen_invoices[line.settles] = ref
+    return breaches

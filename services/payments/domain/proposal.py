@@ -1,0 +1,142 @@
+"""Proposing a payment run: what is paid, to whom, and what is left out and why.
+
+Selected: approved, undisputed, unpaid invoices of the run's services due on or before the pay
+date, plus any invoice finance chose to pay early. Each invoice's credit notes are netted against
+it and every provider gets one payment with a remittance line per invoice and credit note.
+Four-weekly runs add the direct payments due. Left out, each with a visible reason: disputed
+and held invoices, invoices for days after their agreement ended, providers without verified
+bank details, and any payee whose lines net to zero or less (carried forward to the next run).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.clock import london_date
+from shared.money import format_gbp
+from services.payments.domain.direct_payments import direct_payment_due
+from services.payments.domain.errors import PaymentRefused
+from services.payments.domain.inputs import (ApprovedInvoice, DirectPaymentAgreement, PaymentSettings,
+                                             ProviderPayee)
+from services.payments.domain.payment_run import PaymentRun
+from services.payments.domain.run_calendar import ScheduledRun
+from services.payments.domain.run_lines import (Exclusion, ExclusionReason, LineKind, PayeeKind, Payment,
+                                                RemittanceLine, carried_forward)
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """Who asks for which run. `run_number` (1-999999) numbers the Bacs submission and references."""
+
+    run_id: str
+    run_number: int
+    scheduled: ScheduledRun
+    proposed_by: str
+    proposed_at: datetime
+    pay_early: frozenset[str] = field(default=frozenset())
+
+
+def payment_reference(run_number: int, sequence: int) -> str:
+    """The reference the payee's bank statement shows, e.g. 'CP000042-00017' (Bacs allows 18)."""
+    return f"CP{run_number:06d}-{sequence:05d}"
+
+
+def propose_run(request: RunRequest, invoices: Iterable[ApprovedInvoice], payees: Mapping[str, ProviderPayee],
+                direct_payments: Iterable[DirectPaymentAgreement], settings: PaymentSettings) -> PaymentRun:
+    """A proposed (draft) run for review; nothing is paid until a second person approves it."""
+    scheduled = request.scheduled
+    _check_request(request)
+    exclusions: list[Exclusion] = []
+    by_provider: dict[str, list[ApprovedInvoice]] = defaultdict(list)
+    for invoice in invoices:
+        if _selected(invoice, scheduled, request.pay_early):
+            excluded = _invoice_exclusion(invoice)
+            if excluded is None:
+                by_provider[invoice.provider_id].append(invoice)
+            else:
+                exclusions.append(excluded)
+    payments: list[Payment] = []
+    for provider_id in sorted(by_provider):
+        chosen = sorted(by_provider[provider_id], key=lambda i: (i.period_start, i.id))
+        outcome = _provider_payment(provider_id, chosen, payees.get(provider_id),
+                                    payment_reference(request.run_number, len(payments) + 1))
+        (payments if isinstance(outcome, Payment) else exclusions).append(outcome)
+    if scheduled.include_direct_payments:
+        for agreement in sorted(direct_payments, key=lambda a: a.id):
+            outcome = direct_payment_due(agreement, scheduled.pay_date, settings,
+                                         payment_reference(request.run_number, len(payments) + 1))
+            if outcome is not None:
+                (payments if isinstance(outcome, Payment) else exclusions).append(outcome)
+    exclusions.sort(key=lambda e: (e.reason, e.payee_id, e.subject))
+    return PaymentRun(run_id=request.run_id, run_number=request.run_number, kind=scheduled.kind,
+                      pay_date=scheduled.pay_date, processing_day=scheduled.bacs.processing_day,
+                      proposed_by=request.proposed_by, proposed_at=request.proposed_at,
+                      payments=tuple(payments), exclusions=tuple(exclusions))
+
+
+def _check_request(request: RunRequest) -> None:
+    if not 1 <= request.run_number <= 999_999:
+        raise PaymentRefused("run_number", "must be 1 to 999999 (it is the Bacs submission serial number)")
+    if request.proposed_at.tzinfo is None:
+        raise PaymentRefused("proposed_at", "give an aware UTC timestamp")
+    bacs = request.scheduled.bacs
+    today = london_date(request.proposed_at)
+    if today > bacs.submit_by:
+        raise PaymentRefused("pay_date", f"paying on {bacs.pay_date} needs the Bacs file submitted by "
+                                         f"{bacs.submit_by}, which has passed; choose a later pay date")
+
+
+def _selected(invoice: ApprovedInvoice, scheduled: ScheduledRun, pay_early: frozenset[str]) -> bool:
+    if invoice.paid:
+        return False
+    if invoice.id in pay_early:
+        return True
+    return invoice.service_type in scheduled.service_types and invoice.due_date <= scheduled.pay_date
+
+
+def _invoice_exclusion(invoice: ApprovedInvoice) -> Exclusion | None:
+    def excluded(reason: ExclusionReason, detail: str) -> Exclusion:
+        return Exclusion(invoice.id, invoice.provider_id, reason, detail, invoice.net_pence, (invoice.id,))
+
+    if invoice.disputed:
+        return excluded(ExclusionReason.DISPUTED, "disputed: the 30-day clock is stopped until the query is resolved")
+    if invoice.hold_reason:
+        return excluded(ExclusionReason.ON_HOLD, f"on hold: {invoice.hold_reason}")
+    if invoice.agreement_end is not None and invoice.period_end > invoice.agreement_end:
+        return excluded(ExclusionReason.AFTER_AGREEMENT_END,
+                        f"covers days to {invoice.period_end} but the agreement ended on {invoice.agreement_end}")
+    return None
+
+
+def _provider_payment(provider_id: str, invoices: list[ApprovedInvoice], payee: ProviderPayee | None,
+                      reference: str) -> Payment | Exclusion:
+    lines = [line for invoice in invoices for line in invoice_lines(invoice)]
+    total = sum(line.amount_pence for line in lines)
+    settles = tuple(invoice.id for invoice in invoices)
+    if payee is None:
+        return Exclusion(provider_id, provider_id, ExclusionReason.NO_BANK_DETAILS,
+                         "no bank details are recorded for this provider", total, settles)
+    if not payee.bank_verified:
+        return Exclusion(provider_id, provider_id, ExclusionReason.UNVERIFIED_BANK_DETAILS,
+                         f"bank details are not verified: {format_gbp(total)} waits until they are", total, settles)
+    if total <= 0:
+        return carried_forward(provider_id, lines)
+    return Payment.of(reference, PayeeKind.PROVIDER, provider_id, payee.name, payee.account, True, tuple(lines))
+
+
+def invoice_lines(invoice: ApprovedInvoice) -> list[RemittanceLine]:
+    """The invoice's line and one negative line per credit note netted against it."""
+    number = invoice.invoice_number or invoice.id
+    lines = [RemittanceLine(invoice.id, LineKind.INVOICE, invoice.id, f"Invoice {number}", invoice.person_ref,
+                            invoice.service_type, invoice.cost_centre, invoice.period_start, invoice.period_end,
+                            invoice.amount_pence, invoice.agreement_end)]
+    for note in invoice.credit_notes:
+        why = f": {note.reason}" if note.reason else ""
+        lines.append(RemittanceLine(note.id, LineKind.CREDIT_NOTE, invoice.id, f"Credit note {note.id} against {number}{why}",
+                                    invoice.person_ref, invoice.service_type, invoice.cost_centre,
+                                    invoice.period_start, invoice.period_end, -note.amount_pence, invoice.agreement_end))
+    return lines
+
+

@@ -1,0 +1,117 @@
+"""When payment runs happen, and the Bacs three-day cycle behind each pay date.
+
+Weekly runs (on a configured weekday, Wednesday by default) pay actuals-based services;
+four-weekly runs pay scheduled (plan-based) services and direct payments; ad hoc runs pay what
+finance chooses. A pay date that falls on a weekend or bank holiday in England moves to the
+working day before it, so a provider is never paid later than the calendar promised.
+
+Bacs three-day cycle, counted in working days: day 1 the file is submitted (input day), day 2
+Bacs processes it (the *processing day*, the date UHL1 carries), day 3 the money reaches the
+payee's account (the *entry day*, which is our pay date).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from contracts.common import ServiceType
+from shared.calendar import is_working_day
+from services.payments.domain.errors import PaymentRefused
+
+BACS_CYCLE_WORKING_DAYS = 3
+FOUR_WEEKS = timedelta(days=28)
+
+ACTUALS_BASED = frozenset({ServiceType.HOME_CARE, ServiceType.DAY_CARE, ServiceType.EXTRA_CARE})
+PLAN_BASED = frozenset({ServiceType.RESIDENTIAL, ServiceType.NURSING, ServiceType.SUPPORTED_LIVING,
+                        ServiceType.SHARED_LIVES})
+
+
+class RunKind(StrEnum):
+    WEEKLY = "weekly"
+    FOUR_WEEKLY = "four_weekly"
+    AD_HOC = "ad_hoc"
+
+
+def working_days_before(day: date, n: int) -> date:
+    """The date `n` working days before `day` (`day` itself does not count)."""
+    while n > 0:
+        day -= timedelta(days=1)
+        if is_working_day(day):
+            n -= 1
+    return day
+
+
+def on_or_before_working_day(day: date) -> date:
+    return day if is_working_day(day) else working_days_before(day, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class BacsDates:
+    """The three days of the Bacs cycle that end with money in the payee's account on `pay_date`."""
+
+    submit_by: date
+    processing_day: date
+    pay_date: date
+
+    @classmethod
+    def for_pay_date(cls, pay_date: date) -> BacsDates:
+        if not is_working_day(pay_date):
+            raise PaymentRefused("pay_date", f"{pay_date} is not a working day in England; Bacs pays "
+                                             f"only on working days (try {on_or_before_working_day(pay_date)})")
+        return cls(submit_by=working_days_before(pay_date, BACS_CYCLE_WORKING_DAYS - 1),
+                   processing_day=working_days_before(pay_date, BACS_CYCLE_WORKING_DAYS - 2),
+                   pay_date=pay_date)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledRun:
+    """One run in the calendar: its kind, the services it pays and its Bacs dates."""
+
+    kind: RunKind
+    bacs: BacsDates
+    service_types: frozenset[ServiceType]
+    include_direct_payments: bool
+
+    @property
+    def pay_date(self) -> date:
+        return self.bacs.pay_date
+
+
+@dataclass(frozen=True, slots=True)
+class RunCalendar:
+    """The council's run calendar. `four_weekly_anchor` is any nominal four-weekly pay date."""
+
+    four_weekly_anchor: date
+    weekly_weekday: int = 2  # Monday is 0: Wednesday
+    weekly_services: frozenset[ServiceType] = ACTUALS_BASED
+    four_weekly_services: frozenset[ServiceType] = PLAN_BASED
+    ad_hoc_services: frozenset[ServiceType] = field(default=ACTUALS_BASED | PLAN_BASED)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekly_weekday <= 6:
+            raise PaymentRefused("weekly_weekday", "must be 0 (Monday) to 6 (Sunday)")
+
+    def runs_between(self, first: date, last: date) -> list[ScheduledRun]:
+        """Every weekly and four-weekly run whose nominal date falls in [first, last], by pay date."""
+        runs = []
+        day = first + timedelta(days=(self.weekly_weekday - first.weekday()) % 7)
+        while day <= last:
+            runs.append(self._run(RunKind.WEEKLY, day))
+            day += timedelta(days=7)
+        day = first + timedelta(days=(self.four_weekly_anchor - first).days % 28)
+        while day <= last:
+            runs.append(self._run(RunKind.FOUR_WEEKLY, day))
+            day += FOUR_WEEKS
+        return sorted(runs, key=lambda r: (r.pay_date, r.kind))
+
+    def ad_hoc(self, pay_date: date, *, include_direct_payments: bool = False) -> ScheduledRun:
+        """A run finance asks for outside the calendar; the pay date must be a working day."""
+        return ScheduledRun(RunKind.AD_HOC, BacsDates.for_pay_date(pay_date), self.ad_hoc_services,
+                            include_direct_payments)
+
+    def _run(self, kind: RunKind, nominal: date) -> ScheduledRun:
+        bacs = BacsDates.for_pay_date(on_or_before_working_day(nominal))
+        if kind is RunKind.WEEKLY:
+            return ScheduledRun(kind, bacs, self.weekly_services, include_direct_payments=False)
+        return ScheduledRun(kind, bacs, self.four_weekly_services, include_direct_payments=True)

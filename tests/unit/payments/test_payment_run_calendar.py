@@ -1,0 +1,65 @@
+"""The run calendar and the Bacs three-day cycle behind each pay date."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from contracts.common import ServiceType
+from services.payments.domain.errors import PaymentRefused
+from services.payments.domain.run_calendar import BacsDates, RunCalendar, RunKind
+
+CALENDAR = RunCalendar(four_weekly_anchor=date(2026, 3, 11))
+
+
+def test_weekly_runs_fall_on_the_configured_weekday():
+    runs = [r for r in CALENDAR.runs_between(date(2026, 3, 1), date(2026, 3, 31)) if r.kind is RunKind.WEEKLY]
+    assert [r.pay_date for r in runs] == [date(2026, 3, 4), date(2026, 3, 11), date(2026, 3, 18), date(2026, 3, 25)]
+
+
+def test_weekday_is_configurable():
+    fridays = RunCalendar(four_weekly_anchor=date(2026, 3, 11), weekly_weekday=4).runs_between(
+        date(2026, 3, 1), date(2026, 3, 14))
+    assert [r.pay_date for r in fridays if r.kind is RunKind.WEEKLY] == [date(2026, 3, 6), date(2026, 3, 13)]
+
+
+def test_four_weekly_runs_step_28_days_from_the_anchor_in_either_direction():
+    runs = [r for r in CALENDAR.runs_between(date(2026, 1, 1), date(2026, 5, 31)) if r.kind is RunKind.FOUR_WEEKLY]
+    assert [r.pay_date for r in runs] == [date(2026, 1, 14), date(2026, 2, 11), date(2026, 3, 11),
+                                         date(2026, 4, 8), date(2026, 5, 6)]
+
+
+def test_weekly_runs_pay_actuals_and_four_weekly_runs_pay_plans_and_direct_payments():
+    runs = {r.kind: r for r in CALENDAR.runs_between(date(2026, 3, 11), date(2026, 3, 11))}
+    weekly, four_weekly = runs[RunKind.WEEKLY], runs[RunKind.FOUR_WEEKLY]
+    assert ServiceType.HOME_CARE in weekly.service_types and not weekly.include_direct_payments
+    assert ServiceType.RESIDENTIAL in four_weekly.service_types and four_weekly.include_direct_payments
+    assert ServiceType.HOME_CARE not in four_weekly.service_types
+
+
+def test_run_falling_on_a_bank_holiday_pays_on_the_working_day_before():
+    # Good Friday 3 April 2026 and Easter Monday 6 April: a Monday run moves back to Thursday 2 April.
+    mondays = RunCalendar(four_weekly_anchor=date(2026, 3, 11), weekly_weekday=0)
+    [easter] = [r for r in mondays.runs_between(date(2026, 4, 6), date(2026, 4, 6)) if r.kind is RunKind.WEEKLY]
+    assert easter.pay_date == date(2026, 4, 2)
+
+
+def test_bacs_processing_day_is_the_working_day_before_the_pay_date_and_submission_the_day_before_that():
+    dates = BacsDates.for_pay_date(date(2026, 3, 11))
+    assert (dates.submit_by, dates.processing_day) == (date(2026, 3, 9), date(2026, 3, 10))
+
+
+def test_bacs_cycle_counts_working_days_only_skipping_easter():
+    dates = BacsDates.for_pay_date(date(2026, 4, 7))  # Tuesday after Easter Monday
+    assert (dates.submit_by, dates.processing_day) == (date(2026, 4, 1), date(2026, 4, 2))
+
+
+def test_ad_hoc_run_on_a_bank_holiday_is_refused_with_the_day_to_use_instead():
+    with pytest.raises(PaymentRefused, match="2026-04-02"):
+        CALENDAR.ad_hoc(date(2026, 4, 3))
+
+
+def test_ad_hoc_run_pays_every_service_type():
+    run = CALENDAR.ad_hoc(date(2026, 3, 12))
+    assert run.kind is RunKind.AD_HOC and ServiceType.HOME_CARE in run.service_types
+    assert ServiceType.NURSING in run.service_types and not run.include_direct_payments
