@@ -12,8 +12,8 @@ from shared.auth import Principal, require
 from shared.http import not_found, transaction
 from services.agreements import store, store_agreements, store_providers
 from services.agreements.api_errors import rules_as_422
-from services.agreements.api_models import (AgreementIn, AgreementOut, CommitmentOut, DayPriceOut, PricesOut,
-                                            ShortlistEntryOut, TermsIn)
+from services.agreements.api_models import (AgreementIn, AgreementOut, AuditOut, CommitmentOut, DayPriceOut,
+                                            PricesOut, ShortlistEntryOut, TermsIn)
 from services.agreements.domain_agreements import Agreement, AgreementStatus, new_agreement_id
 from services.agreements.domain_brokerage import ProviderOffer, shortlist
 from services.agreements.domain_commitments import Commitment
@@ -173,3 +173,14 @@ async def preview_prices(agreement_id: str, request: Request, principal: Annotat
                   for d in days(first, last)]
     # The total is rounded once over the period (weekly units spread over days are not whole pence).
     return PricesOut(agreement_id=agreement_id, total_pence=price_of_period(agreement, first, last), days=priced)
+
+
+@router.get("/agreements/{agreement_id}/history", response_model=list[AuditOut],
+            summary="Who changed the agreement, when and why")
+async def agreement_history(agreement_id: str, request: Request,
+                            principal: Annotated[Principal, Depends(require(
+                                "social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops"))]
+                            ) -> list[AuditOut]:
+    async with transaction(request) as conn:
+        await visible_agreement(conn, principal, agreement_id)
+        return [AuditOut(**dict(r)) for r in await store.history(conn, agreement_id)]

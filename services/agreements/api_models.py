@@ -205,7 +205,7 @@ class ShortlistEntryOut(BaseModel):
 
 
 class DirectPaymentCompleteIn(In):
-    nominee: Nominee
+    nominee: Nominee | None = Field(default=None, description="Defaults to the nominee chosen with the request.")
     payee_account: BankAccountIn
     start: date | None = Field(default=None, description="Defaults to the requested start.")
     first_review_due: date | None = Field(default=None, description="Within 6 months of start; defaults to 6 months.")

@@ -147,7 +147,7 @@ class Agreement:
         if end < self.start:
             raise Rejected("end", f"must not be before the agreement's start {self.start}")
         if self.end is not None and end > self.end:
-            raise Rejected("end", f"the agreement already ends on {self.end}; vary it to extend, not end it")
+            raise Rejected("end", f"the agreement already ends on {self.end}; ending it cannot move that later")
         return replace(self, status=AgreementStatus.ENDED, end=end, end_reason=reason)
 
     def _require(self, status: AgreementStatus, action: str) -> None:
@@ -155,8 +155,8 @@ class Agreement:
             raise Rejected("status", f"cannot {action} an agreement that is {self.status}; it must be {status}")
 
     def _require_in_force(self, action: str, allow_ended: bool = False) -> None:
-        allowed = {AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED} | ({AgreementStatus.ENDED} if allow_ended else set())
-        if self.status not in allowed:
+        allowed = {AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED}
+        if self.status not in allowed and not (allow_ended and self.status is AgreementStatus.ENDED):
             raise Rejected("status", f"cannot {action} an agreement that is {self.status}")
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from contracts.agreements import AgreementTerms
-from contracts.common import Cycle, Mechanism, PaymentBasis, RateUnit, ServiceType
+from contracts.common import Cycle, Mechanism, Nominee, PaymentBasis, RateUnit, ServiceType
 from services.agreements.domain_agreements import Agreement, new_agreement_id
 from services.agreements.domain_direct_payments import DirectPayment, new_direct_payment_id
 from services.agreements.domain_errors import Rejected
@@ -27,7 +27,8 @@ USUAL_PAYMENT: dict[ServiceType, tuple[PaymentBasis, Cycle]] = {
 
 
 def draft_for_approved_request(*, request_id: str, person_ref: str, service_type: ServiceType,
-                               mechanism: Mechanism, preferred_provider_id: str | None, requested_start: date,
+                               mechanism: Mechanism, nominee: Nominee | None, preferred_provider_id: str | None,
+                               requested_start: date,
                                weekly_budget_pence: int, weekly_contribution_pence: int,
                                preferred_provider_known: bool) -> Agreement | DirectPayment:
     """What brokerage starts from: a draft agreement (with the person's chosen provider when it is
@@ -35,7 +36,8 @@ def draft_for_approved_request(*, request_id: str, person_ref: str, service_type
     if mechanism is Mechanism.DIRECT_PAYMENT:
         return DirectPayment(agreement_id=new_direct_payment_id(), person_ref=person_ref, request_id=request_id,
                              weekly_budget_pence=weekly_budget_pence,
-                             weekly_contribution_pence=weekly_contribution_pence, start=requested_start)
+                             weekly_contribution_pence=weekly_contribution_pence, start=requested_start,
+                             nominee=nominee)
     # An ISF is a provider-held budget paid on plan, whatever the service.
     basis, cycle = ((PaymentBasis.PLAN, Cycle.FOUR_WEEKLY) if mechanism is Mechanism.ISF
                     else USUAL_PAYMENT.get(service_type, (PaymentBasis.PLAN, Cycle.FOUR_WEEKLY)))

@@ -102,9 +102,15 @@ class DirectPayment:
         """What the direct payment spends from the budget each week: the net payment plus the contribution."""
         return Fraction(self.amount_per_four_weeks_pence, 4) + self.weekly_contribution_pence
 
-    def complete(self, *, nominee: Nominee, start: date, first_review: date | None, payee_set_by: str) -> "DirectPayment":
+    def complete(self, *, nominee: Nominee | None, start: date, first_review: date | None,
+                 payee_set_by: str) -> "DirectPayment":
+        """Nominee (default: the one chosen with the request), start and first review; the payee account
+        is entered by `payee_set_by`."""
         if self.status is not DirectPaymentStatus.DRAFT:
             raise Rejected("status", f"only a draft direct payment can be completed; this one is {self.status}")
+        nominee = nominee or self.nominee
+        if nominee is None:
+            raise Rejected("nominee", "say who receives the direct payment: person, third_party or council")
         return replace(self, nominee=nominee, start=start, first_review=first_review_due(start, first_review),
                        payee_set_by=payee_set_by)
 

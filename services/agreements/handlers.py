@@ -50,7 +50,7 @@ async def on_request_approved(conn: asyncpg.Connection, message: Incoming) -> No
         preferred_known = provider is not None and event.service_type.value in provider["service_types"]
     draft = draft_for_approved_request(
         request_id=event.request_id, person_ref=event.person_ref, service_type=event.service_type,
-        mechanism=event.mechanism, preferred_provider_id=event.preferred_provider_id,
+        mechanism=event.mechanism, nominee=event.nominee, preferred_provider_id=event.preferred_provider_id,
         requested_start=event.requested_start, weekly_budget_pence=event.weekly_budget_pence,
         weekly_contribution_pence=event.weekly_contribution_pence, preferred_provider_known=preferred_known)
     # Approved again after the person changed mechanism: the draft of the other kind will not go ahead.

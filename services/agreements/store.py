@@ -26,3 +26,8 @@ async def record_action(conn: asyncpg.Connection, subject_id: str, action: str, 
     """Who changed what and why (identifiers only: never bank details or names)."""
     await conn.execute("INSERT INTO audit_log (subject_id, action, actor_id, actor_role, reason)"
                        " VALUES ($1, $2, $3, $4, $5)", subject_id, action, actor_id, actor_role, reason)
+
+
+async def history(conn: asyncpg.Connection, subject_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT action, actor_id, actor_role, reason, at FROM audit_log WHERE subject_id = $1"
+                            " ORDER BY at, id", subject_id)

@@ -22,10 +22,10 @@ async def insert_draft(conn: asyncpg.Connection, payment: DirectPayment) -> bool
     """False when the request already has its direct payment (a repeated approval)."""
     row = await conn.fetchrow(
         "INSERT INTO direct_payments (agreement_id, request_id, person_ref, status, weekly_budget_pence,"
-        " weekly_contribution_pence, start_date) VALUES ($1, $2, $3, 'draft', $4, $5, $6)"
+        " weekly_contribution_pence, start_date, nominee) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7)"
         " ON CONFLICT (request_id) WHERE status <> 'cancelled' DO NOTHING RETURNING agreement_id",
         payment.agreement_id, payment.request_id, payment.person_ref, payment.weekly_budget_pence,
-        payment.weekly_contribution_pence, payment.start)
+        payment.weekly_contribution_pence, payment.start, payment.nominee.value if payment.nominee else None)
     return row is not None
 
 

@@ -29,6 +29,8 @@ async def test_a_mid_week_rate_change_prices_each_day_at_its_own_rate(http, stac
                             headers=auth("provider", provider=pid))
     assert [d["pence"] for d in prices.json()["days"]] == [2400, 2400, 2400, 3000, 3000, 3000, 3000]
     assert prices.json()["total_pence"] == 19200
+    history = await http.get(f"{base}/agreements/{agreement_id}/history", headers=auth("social_worker"))
+    assert [(h["action"], h["reason"]) for h in history.json()][-1] == ("varied", "annual uplift")
 
 
 async def test_ending_on_death_stops_every_payment_after_the_date(http, stack, tail):

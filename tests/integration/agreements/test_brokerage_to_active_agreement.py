@@ -92,11 +92,11 @@ async def test_a_direct_payment_is_agreed_by_a_second_person_and_published_net_o
         return resp.json()
 
     [draft] = await eventually(direct_payment, what="the direct payment draft")
-    assert draft["amount_per_four_weeks_pence"] == 4 * (30_000 - 4_550)
+    assert draft["amount_per_four_weeks_pence"] == 4 * (30_000 - 4_550) and draft["nominee"] == "third_party"
     dp = f"{base}/direct-payments/{draft['agreement_id']}"
     account = bank_account(account_name="J Nominee")
     resp = await http.put(dp, headers=auth("finance_officer", subject="u-maker"),
-                          json={"nominee": "third_party", "payee_account": account, "first_review_due": "2027-06-01"})
+                          json={"payee_account": account, "first_review_due": "2027-06-01"})
     assert resp.status_code == 200, resp.text
     assert resp.json()["review_dates"][:2] == ["2027-06-01", "2028-06-01"]
 

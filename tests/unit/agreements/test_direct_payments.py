@@ -60,6 +60,14 @@ def test_the_person_who_entered_the_payee_account_cannot_agree_the_payment():
     assert completed.agree("u-2").status is DirectPaymentStatus.AGREED
 
 
+def test_the_nominee_chosen_with_the_request_stands_unless_changed():
+    chosen = DirectPayment("DP-1", "P-1", 30000, 5000, START, nominee="council")
+    assert chosen.complete(nominee=None, start=START, first_review=None, payee_set_by="u-1").nominee == "council"
+    with pytest.raises(Rejected) as caught:
+        draft().complete(nominee=None, start=START, first_review=None, payee_set_by="u-1")
+    assert caught.value.field == "nominee"
+
+
 def test_a_direct_payment_without_a_payee_cannot_be_agreed():
     with pytest.raises(Rejected, match="payee"):
         draft().agree("u-2")

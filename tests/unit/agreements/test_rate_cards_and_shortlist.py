@@ -75,10 +75,12 @@ def test_without_a_plan_the_shortlist_ranks_by_standard_rate_and_skips_cards_not
 
 def test_an_approved_isf_is_drafted_on_plan_and_a_direct_payment_as_a_direct_payment():
     common = dict(request_id="REQ-1", person_ref="P-1", service_type=ServiceType.HOME_CARE, requested_start=MONDAY,
+                  nominee=None,
                   weekly_budget_pence=30000, weekly_contribution_pence=0, preferred_provider_id="PRV-1")
     isf = draft_for_approved_request(mechanism=Mechanism.ISF, preferred_provider_known=True, **common)
     assert (isf.payment_basis, isf.provider_id) == ("plan", "PRV-1")
     arranged = draft_for_approved_request(mechanism=Mechanism.COUNCIL_ARRANGED, preferred_provider_known=False, **common)
     assert (arranged.payment_basis, arranged.cycle, arranged.provider_id) == ("actuals", "weekly", None)
-    dp = draft_for_approved_request(mechanism=Mechanism.DIRECT_PAYMENT, preferred_provider_known=False, **common)
-    assert isinstance(dp, DirectPayment) and dp.amount_per_four_weeks_pence == 120000
+    dp = draft_for_approved_request(mechanism=Mechanism.DIRECT_PAYMENT, preferred_provider_known=False,
+                                    **{**common, "nominee": "council"})
+    assert isinstance(dp, DirectPayment) and dp.amount_per_four_weeks_pence == 120000 and dp.nominee == "council"
