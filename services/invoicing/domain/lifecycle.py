@@ -1,0 +1,143 @@
+"""Where an invoice stands and the steps between states, as pure functions.
+
+    draft -> validating -> held | approved -> scheduled -> paid
+    held -> validating (checked again) | approved (released by an officer) | void (rejected)
+    draft, validating, held, approved -> void
+
+Each step returns the invoice after it (with the step, who and why in its history) or raises
+`IllegalTransition` saying what the invoice can do instead. Disputes are in `disputes`.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from enum import StrEnum
+
+from services.invoicing.domain.errors import IllegalTransition, InvalidInvoiceInput
+from services.invoicing.domain.holds import NEVER_RELEASED, ValidationOutcome
+from services.invoicing.domain.invoice import Invoice, InvoiceStatus, StatusChange
+from services.invoicing.domain.payment_terms import due_date
+
+S = InvoiceStatus
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    RECORD_OUTCOME = "record_outcome"
+    RECHECK = "recheck"
+    RELEASE = "release"
+    REJECT = "reject"
+    SCHEDULE = "schedule"
+    MARK_PAID = "mark_paid"
+    VOID = "void"
+    OPEN_DISPUTE = "open_dispute"
+    CLOSE_DISPUTE = "close_dispute"
+
+
+ALLOWED_FROM: dict[Action, frozenset[InvoiceStatus]] = {
+    Action.SUBMIT: frozenset({S.DRAFT}),
+    Action.RECORD_OUTCOME: frozenset({S.VALIDATING}),
+    Action.RECHECK: frozenset({S.HELD}),
+    Action.RELEASE: frozenset({S.HELD}),
+    Action.REJECT: frozenset({S.HELD}),
+    Action.SCHEDULE: frozenset({S.APPROVED}),
+    Action.MARK_PAID: frozenset({S.SCHEDULED}),
+    Action.VOID: frozenset({S.DRAFT, S.VALIDATING, S.HELD, S.APPROVED}),
+    Action.OPEN_DISPUTE: frozenset({S.HELD, S.APPROVED, S.SCHEDULED}),
+    Action.CLOSE_DISPUTE: frozenset({S.HELD}),
+}
+FINAL = frozenset({S.PAID, S.VOID})
+
+_PARTICIPLE = {
+    Action.SUBMIT: "submitted for validation", Action.RECORD_OUTCOME: "given a validation outcome",
+    Action.RECHECK: "checked again", Action.RELEASE: "released", Action.REJECT: "rejected",
+    Action.SCHEDULE: "scheduled for payment", Action.MARK_PAID: "marked paid", Action.VOID: "voided",
+    Action.OPEN_DISPUTE: "disputed", Action.CLOSE_DISPUTE: "cleared of a dispute",
+}
+
+
+def allowed_actions(status: InvoiceStatus) -> list[Action]:
+    return [a for a, sources in ALLOWED_FROM.items() if status in sources]
+
+
+def check_allowed(invoice: Invoice, action: Action) -> None:
+    if invoice.status in ALLOWED_FROM[action]:
+        return
+    if invoice.status in FINAL:
+        raise IllegalTransition(f"invoice {invoice.number} is {invoice.status.value}, which is final: it cannot be "
+                                f"{_PARTICIPLE[action]}; correct it with a credit note or supplementary invoice")
+    options = ", ".join(_PARTICIPLE[a] for a in allowed_actions(invoice.status))
+    raise IllegalTransition(f"invoice {invoice.number} is {invoice.status.value}, so it cannot be "
+                            f"{_PARTICIPLE[action]}; from {invoice.status.value} it can be {options}")
+
+
+def move(invoice: Invoice, action: Action, after: InvoiceStatus, *, by: str, why: str, **changes) -> Invoice:
+    """The one way a status changes: checked, and recorded with who and why."""
+    check_allowed(invoice, action)
+    step = StatusChange(action.value, invoice.status, after, by, why)
+    return replace(invoice, status=after, history=invoice.history + (step,), **changes)
+
+
+def _reason(why: str, what: str) -> str:
+    text = (why or "").strip()
+    if not text:
+        raise InvalidInvoiceInput("reason", f"required: say why the invoice is {what}")
+    return text
+
+
+def submit(invoice: Invoice, *, by: str) -> Invoice:
+    return move(invoice, Action.SUBMIT, S.VALIDATING, by=by, why="received for validation")
+
+
+def record_outcome(invoice: Invoice, outcome: ValidationOutcome) -> Invoice:
+    """Validating -> approved with its due date, or held with every reason found."""
+    if outcome.approved:
+        if outcome.due_on is None:
+            raise ValueError("an approved outcome needs a due date")
+        return move(invoice, Action.RECORD_OUTCOME, S.APPROVED, by="validation", why="three-way match passed",
+                    holds=(), due_on=outcome.due_on)
+    return move(invoice, Action.RECORD_OUTCOME, S.HELD, by="validation",
+                why="held: " + ", ".join(outcome.codes), holds=outcome.reasons, due_on=None)
+
+
+def recheck(invoice: Invoice, *, by: str, why: str) -> Invoice:
+    """A held invoice goes back to be validated (actuals confirmed, bank details verified, ...)."""
+    if invoice.open_disputes:
+        raise IllegalTransition(f"invoice {invoice.number} is disputed by query {invoice.open_disputes[0].query_ref};"
+                                " it is checked again when the dispute closes")
+    return move(invoice, Action.RECHECK, S.VALIDATING, by=by, why=_reason(why, "checked again"), holds=())
+
+
+def release(invoice: Invoice, *, by: str, why: str, payment_terms_days: int = 30) -> Invoice:
+    """An officer approves a held invoice. Duplicates and disputed invoices are never released.
+
+    The due date counts from the date received: the council's own checks do not stop the clock,
+    only disputes do (their days are added, see `disputes.due_date`).
+    """
+    blocking = sorted({r.code.value for r in invoice.holds if r.code in NEVER_RELEASED})
+    if blocking and invoice.status is S.HELD:
+        raise IllegalTransition(f"invoice {invoice.number} is held as {', '.join(blocking)}, which an officer cannot"
+                                " release: reject it, or void the invoice it duplicates and check it again")
+    return move(invoice, Action.RELEASE, S.APPROVED, by=by, why=_reason(why, "released"), holds=(),
+                due_on=due_date(invoice.received_on, payment_terms_days, invoice.disputes))
+
+
+def reject(invoice: Invoice, *, by: str, why: str) -> Invoice:
+    """An officer rejects a held invoice; it is kept, void, with the reason."""
+    return move(invoice, Action.REJECT, S.VOID, by=by, why=_reason(why, "rejected"), due_on=None)
+
+
+def schedule(invoice: Invoice, *, payment_run_id: str, by: str) -> Invoice:
+    return move(invoice, Action.SCHEDULE, S.SCHEDULED, by=by, why=f"in payment run {payment_run_id}",
+                payment_run_id=payment_run_id)
+
+
+def mark_paid(invoice: Invoice, *, paid_on: date, by: str) -> Invoice:
+    return move(invoice, Action.MARK_PAID, S.PAID, by=by, why=f"paid on {paid_on}", paid_on=paid_on)
+
+
+def void(invoice: Invoice, *, by: str, why: str) -> Invoice:
+    if invoice.status is S.SCHEDULED:
+        raise IllegalTransition(f"invoice {invoice.number} is in payment run {invoice.payment_run_id}; the run must"
+                                " drop it before it can be voided")
+    return move(invoice, Action.VOID, S.VOID, by=by, why=_reason(why, "voided"), due_on=None)

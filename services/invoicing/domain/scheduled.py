@@ -1,0 +1,37 @@
+"""Scheduled invoices: the council raises plan-based agreements' invoices from the plan.
+
+One invoice per agreement per period, a line per span of the plan (see `plan_pricing` for the
+daily pro-rata convention): part periods at the start or end, variations and suspensions cut
+spans, and the invoice total is the sum of its lines.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from contracts.common import PaymentBasis
+from services.invoicing.domain.errors import InvalidInvoiceInput, NothingToInvoice
+from services.invoicing.domain.facts import AgreementOnFile
+from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceLine
+from services.invoicing.domain.periods import Period
+from services.invoicing.domain.plan_pricing import plan_spans
+
+
+def plan_lines(agreement: AgreementOnFile, period: Period) -> tuple[InvoiceLine, ...]:
+    return tuple(InvoiceLine(n, agreement.agreement_id, agreement.person_ref, span.first, span.last,
+                             span.amount_pence, rate_pence=span.terms.rate_pence, units=span.terms.weekly_units,
+                             description=span.description)
+                 for n, span in enumerate(plan_spans(agreement, period), start=1))
+
+
+def build_scheduled_invoice(agreement: AgreementOnFile, period: Period, *, number: str, issued_on: date,
+                            invoice_id: str | None = None) -> Invoice:
+    """The draft scheduled invoice of a plan-based agreement for `period`."""
+    if agreement.basis is not PaymentBasis.PLAN:
+        raise InvalidInvoiceInput("basis", f"agreement {agreement.agreement_id} is paid on actuals: it is"
+                                           " self-billed or invoiced by the provider, not scheduled")
+    lines = plan_lines(agreement, period)
+    if not lines:
+        raise NothingToInvoice(f"agreement {agreement.agreement_id} has no payable day in {period}")
+    return Invoice(invoice_id or uuid.uuid4().hex, InvoiceKind.SCHEDULED, agreement.provider_ref, number, period,
+                   issued_on, lines)
