@@ -1,0 +1,60 @@
+"""Validation: run the checks that apply to the invoice's kind and give one explicit outcome.
+
+Approved (with its due date) when no check finds anything; otherwise held with every reason
+found, so a provider fixes everything at once. Council-raised invoices skip the provider's
+invoice-number check (their numbers are gapless by construction); corrections skip the checks
+that judge a whole period (a supplementary or credit note is a difference, and is for a period
+already invoiced by design).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from services.invoicing.domain import checks_amounts as amounts
+from services.invoicing.domain import checks_duplicates as duplicates
+from services.invoicing.domain import checks_order as order
+from services.invoicing.domain.holds import HoldReason, ValidationOutcome
+from services.invoicing.domain.invoice import Invoice, InvoiceKind
+from services.invoicing.domain.payment_terms import due_date
+from services.invoicing.domain.validation_context import ValidationContext
+
+Check = Callable[[Invoice, ValidationContext], list[HoldReason]]
+
+ALL_CHECKS: tuple[Check, ...] = (
+    order.has_lines,
+    order.lines_readable,
+    duplicates.invoice_number_unique,
+    order.agreement_exists,
+    order.agreement_of_this_provider,
+    order.agreement_of_this_person,
+    order.agreement_active_on_line_dates,
+    duplicates.period_not_already_invoiced,
+    duplicates.nothing_claimed_twice,
+    amounts.actuals_confirmed,
+    amounts.visits_verified,
+    amounts.amounts_agree,
+    order.bank_details_verified,
+    amounts.within_safety_bound,
+)
+_COUNCIL_RAISED = tuple(c for c in ALL_CHECKS if c not in (duplicates.invoice_number_unique, order.lines_readable))
+_AGREEMENT = (order.has_lines, order.agreement_exists, order.agreement_of_this_provider,
+              order.agreement_of_this_person, order.agreement_active_on_line_dates)
+
+CHECKS_BY_KIND: dict[InvoiceKind, tuple[Check, ...]] = {
+    InvoiceKind.PROVIDER_SUBMITTED: ALL_CHECKS,
+    InvoiceKind.SELF_BILLED: _COUNCIL_RAISED,
+    InvoiceKind.SCHEDULED: _COUNCIL_RAISED,
+    InvoiceKind.SUPPLEMENTARY: _AGREEMENT + (duplicates.nothing_claimed_twice, order.bank_details_verified),
+    InvoiceKind.CREDIT_NOTE: _AGREEMENT,
+}
+
+
+def validate(invoice: Invoice, ctx: ValidationContext) -> ValidationOutcome:
+    """The outcome of the three-way match for `invoice`, given the facts in `ctx`."""
+    if ctx.provider.provider_ref != invoice.provider_ref:
+        raise ValueError(f"facts of provider {ctx.provider.provider_ref} given for an invoice of "
+                         f"{invoice.provider_ref}")
+    reasons = tuple(reason for check in CHECKS_BY_KIND[invoice.kind] for reason in check(invoice, ctx))
+    if reasons:
+        return ValidationOutcome(reasons)
+    return ValidationOutcome((), due_date(invoice.received_on, ctx.settings.payment_terms_days, invoice.disputes))
