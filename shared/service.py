@@ -32,6 +32,7 @@ from contracts.topics import dlq_topic
 from shared import metrics
 from shared.consumer import Consumer, DeadLetter, dlq_headers
 from shared.db import create_pool
+from shared.errors import install_error_handlers
 from shared.kafka_io import idempotent_producer
 from shared.logging import configure_logging, get_logger, message_context
 from shared.migrations import migrate, pending
@@ -271,6 +272,7 @@ def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter]
 
     app = FastAPI(title=f"Carepay {name}", version="1.0.0", description=description, lifespan=lifespan)
     app.state.runtime = runtime
+    install_error_handlers(app)
 
     @app.middleware("http")
     async def context_and_metrics(request: Request, call_next):

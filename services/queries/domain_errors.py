@@ -4,19 +4,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
+from shared.errors import IllegalState, RuleBroken
+from shared.errors import NotEntitled as SharedNotEntitled
+
 MAX_TEXT = 10_000
 
 
-class InvalidQuery(ValueError):
+class InvalidQuery(RuleBroken):
     """Input that breaks a rule: names the field and the rule (HTTP 422)."""
 
-    def __init__(self, field: str, rule: str) -> None:
-        super().__init__(f"{field}: {rule}")
-        self.field = field
-        self.rule = rule
 
-
-class NotEntitled(Exception):
+class NotEntitled(SharedNotEntitled):
     """The party may not do this to this query or subject (HTTP 403); `reason` says why."""
 
     def __init__(self, reason: str) -> None:
@@ -24,7 +22,7 @@ class NotEntitled(Exception):
         self.reason = reason
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(IllegalState):
     """A step the query's state does not allow (HTTP 409): names the state and what may come next."""
 
     def __init__(self, query_id: str, status: str, attempted: str, allowed: Iterable[str], why: str = "") -> None:

@@ -22,6 +22,7 @@ from contracts.requests import (BudgetAgreed, MechanismChosen, RequestActivated,
                                 RequestAssessed, RequestCancelled, RequestClosed, RequestEvent,
                                 ServiceRequested)
 from shared.clock import london_date, utcnow
+from shared.errors import IllegalState, RuleBroken
 
 
 class RequestedBy(StrEnum):
@@ -94,16 +95,11 @@ PERMITTED_ROLES: dict[Action, frozenset[str]] = {
 READERS = frozenset({"person", "social_worker", "brokerage_officer"})
 
 
-class InvalidInput(ValueError):
+class InvalidInput(RuleBroken):
     """Input that breaks a rule: names the field and the rule (HTTP 422)."""
 
-    def __init__(self, field: str, rule: str) -> None:
-        super().__init__(f"{field}: {rule}")
-        self.field = field
-        self.rule = rule
 
-
-class IllegalTransition(Exception):
+class IllegalTransition(IllegalState):
     """A step the request's current state does not allow (HTTP 409); the message says why."""
 
 
