@@ -1,0 +1,135 @@
+"""Corrections: credit notes and supplementary invoices linked to the invoice they correct, and
+netting a provider's approved invoices and credit notes into one payment.
+
+A correction is raised from a late visit correction, a query outcome, or by an officer, always
+with who and why. A credit note never makes a payment negative: netting pays
+max(0, invoices - credit notes - amount brought forward) and carries any remainder forward
+against the provider's next invoices.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from shared.money import format_gbp
+from services.invoicing.domain.errors import IllegalTransition, InvalidInvoiceInput
+from services.invoicing.domain.facts import ConfirmedActuals
+from services.invoicing.domain.invoice import (Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, StatusChange)
+from services.invoicing.domain.self_billing import lines_per_day, lines_per_visit
+
+CORRECTABLE = frozenset({InvoiceStatus.APPROVED, InvoiceStatus.SCHEDULED, InvoiceStatus.PAID})
+
+
+def _correction(kind: InvoiceKind, original: Invoice, lines: Sequence[InvoiceLine], *, number: str,
+                issued_on: date, by: str, why: str, invoice_id: str | None) -> Invoice:
+    if original.kind is InvoiceKind.CREDIT_NOTE:
+        raise InvalidInvoiceInput("corrects", f"{original.number} is a credit note: correct the invoice it credits")
+    if original.status not in CORRECTABLE:
+        raise IllegalTransition(f"invoice {original.number} is {original.status.value}: only an approved, scheduled"
+                                " or paid invoice is corrected; a held one is released or rejected instead")
+    if not (why or "").strip():
+        raise InvalidInvoiceInput("reason", f"required: say why {original.number} is corrected")
+    if not lines:
+        raise InvalidInvoiceInput("lines", "a correction needs at least one line")
+    foreign = sorted({line.agreement_id for line in lines} - set(original.agreement_ids))
+    if foreign:
+        raise InvalidInvoiceInput("lines", f"agreement(s) {', '.join(foreign)} are not on {original.number}")
+    if any(line.amount_pence <= 0 for line in lines):
+        raise InvalidInvoiceInput("lines", "each line of a correction is a positive amount (a credit note takes it"
+                                           " away, a supplementary invoice adds it)")
+    numbered = tuple(replace(line, line_number=n, source_row=None) for n, line in enumerate(lines, start=1))
+    raised = StatusChange("raise", None, InvoiceStatus.DRAFT, by, why.strip())
+    return Invoice(invoice_id or uuid.uuid4().hex, kind, original.provider_ref, number, original.period, issued_on,
+                   numbered, corrects=original.invoice_id, history=(raised,))
+
+
+def credit_note(original: Invoice, lines: Sequence[InvoiceLine], *, number: str, issued_on: date, by: str,
+                why: str, already_credited_pence: int = 0, invoice_id: str | None = None) -> Invoice:
+    """A credit note against `original`; never more than what is left of it after earlier credits."""
+    note = _correction(InvoiceKind.CREDIT_NOTE, original, lines, number=number, issued_on=issued_on, by=by,
+                       why=why, invoice_id=invoice_id)
+    left = original.total_pence - already_credited_pence
+    if note.total_pence > left:
+        raise InvalidInvoiceInput("lines", f"credits {format_gbp(note.total_pence)} but only {format_gbp(left)} of"
+                                           f" {original.number} is left to credit")
+    return note
+
+
+def supplementary_invoice(original: Invoice, lines: Sequence[InvoiceLine], *, number: str, issued_on: date,
+                          by: str, why: str, invoice_id: str | None = None) -> Invoice:
+    """An invoice adding to `original` for the same period (e.g. a visit verified late)."""
+    return _correction(InvoiceKind.SUPPLEMENTARY, original, lines, number=number, issued_on=issued_on, by=by,
+                       why=why, invoice_id=invoice_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionLines:
+    """What the actuals now say against what was invoiced: lines to credit and lines to add."""
+
+    to_credit: tuple[InvoiceLine, ...]
+    to_add: tuple[InvoiceLine, ...]
+
+
+def _key_per_visit(line: InvoiceLine) -> tuple:
+    return (line.first_day, line.visit_id, line.carer_id)
+
+
+def _key_per_day(line: InvoiceLine) -> tuple:
+    return (line.first_day,)
+
+
+def corrections_from_actuals(invoiced: Sequence[Invoice], actuals: ConfirmedActuals, *,
+                             lines_per_day_setting: bool = False) -> CorrectionLines:
+    """Compare the corrected actuals with what is invoiced so far (the self-billed invoice and its
+    earlier corrections, void ones left out) and give the differences, line by line."""
+    key: Callable[[InvoiceLine], tuple] = _key_per_day if lines_per_day_setting else _key_per_visit
+    so_far: dict[tuple, int] = {}
+    template: dict[tuple, InvoiceLine] = {}
+    for invoice in invoiced:
+        if invoice.status is InvoiceStatus.VOID:
+            continue
+        sign = -1 if invoice.kind is InvoiceKind.CREDIT_NOTE else 1
+        for line in invoice.lines:
+            if line.agreement_id == actuals.agreement_id:
+                so_far[key(line)] = so_far.get(key(line), 0) + sign * line.amount_pence
+                template.setdefault(key(line), line)
+    now = {key(line): line for line in (lines_per_day(actuals) if lines_per_day_setting else lines_per_visit(actuals))}
+    to_credit, to_add = [], []
+    for k in sorted(so_far.keys() | now.keys(), key=lambda k: (k[0], *(part or "" for part in k[1:]))):
+        was, line = so_far.get(k, 0), now.get(k) or template[k]
+        is_now = now[k].amount_pence if k in now else 0
+        if is_now == was:
+            continue
+        why = f"correction: was {format_gbp(was)}, now {format_gbp(is_now)}"
+        changed = replace(line, amount_pence=abs(is_now - was), description=f"{line.summary} ({why})")
+        (to_add if is_now > was else to_credit).append(changed)
+    return CorrectionLines(tuple(to_credit), tuple(to_add))
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderNetting:
+    provider_ref: str
+    invoices_pence: int
+    credits_pence: int
+    brought_forward_pence: int  # credit left over from earlier payments
+    payable_pence: int  # never negative
+    carried_forward_pence: int  # credit left over for the next payment
+
+
+def net_for_provider(provider_ref: str, documents: Sequence[Invoice], *,
+                     brought_forward_pence: int = 0) -> ProviderNetting:
+    """One provider's approved invoices less its approved credit notes and any credit brought forward."""
+    if brought_forward_pence < 0:
+        raise ValueError("credit brought forward cannot be negative")
+    for d in documents:
+        if d.provider_ref != provider_ref:
+            raise ValueError(f"{d.number} is provider {d.provider_ref}'s, not {provider_ref}'s")
+        if d.status is not InvoiceStatus.APPROVED:
+            raise ValueError(f"{d.number} is {d.status.value}: only approved invoices and credit notes are netted")
+    credits = sum(d.total_pence for d in documents if d.kind is InvoiceKind.CREDIT_NOTE)
+    invoices = sum(d.total_pence for d in documents if d.kind is not InvoiceKind.CREDIT_NOTE)
+    owed_back = credits + brought_forward_pence
+    return ProviderNetting(provider_ref, invoices, credits, brought_forward_pence,
+                           payable_pence=max(0, invoices - owed_back), carried_forward_pence=max(0, owed_back - invoices))
