@@ -29,7 +29,7 @@ TOPICS: tuple[Topic, ...] = (
           "Providers, bank details, agreements, direct payments, commitments."),
     Topic("ecm.visits", "providers", "provider_ref", 6, 30 * DAY_MS,
           "Raw call-monitoring attendances published by providers' ECM systems (not enveloped)."),
-    Topic("delivery.events", "delivery", "agreement_id", 6, -1, "Verified, missed, corrected visits; period actuals."),
+    Topic("delivery.events", "delivery", "agreement_id (provider_id for unmatched records)", 6, -1, "Verified, missed, corrected visits; period actuals."),
     Topic("invoicing.events", "invoicing", "invoice_id", 6, -1, "Invoices, credit notes, holds and approvals."),
     Topic("payments.events", "payments", "run_id or provider_id", 3, -1, "Payment runs, payments, returns."),
     Topic("queries.events", "queries", "query_id", 3, -1, "Queries, disputes and their effects."),
