@@ -1,0 +1,114 @@
+"""Council-managed direct-payment accounts: the ledger of money in and out, and surplus checks.
+
+When the council is the nominee it holds the person's direct payment and pays their providers
+from it, so it must account for every penny: direct payments and the person's contributions in;
+payments to providers and recoveries out. The account may not go overdrawn. A balance above a
+configurable number of weeks' funding (8 by default) is flagged as a surplus for recovery.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+
+from shared.money import format_gbp, round_half_up
+from services.payments.domain.errors import PaymentRefused
+from services.payments.domain.inputs import DirectPaymentAgreement
+from services.payments.domain.run_lines import Payment
+
+DEFAULT_SURPLUS_WEEKS = 8
+
+
+class LedgerEntryKind(StrEnum):
+    DIRECT_PAYMENT_IN = "direct_payment_in"
+    CONTRIBUTION_IN = "contribution_in"
+    PAYMENT_TO_PROVIDER = "payment_to_provider"
+    RECOVERY_TO_COUNCIL = "recovery_to_council"
+
+
+MONEY_IN = frozenset({LedgerEntryKind.DIRECT_PAYMENT_IN, LedgerEntryKind.CONTRIBUTION_IN})
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    on: date
+    kind: LedgerEntryKind
+    amount_pence: int  # always positive; the kind says which way it moves
+    reference: str
+    description: str = ""
+
+    @property
+    def signed_pence(self) -> int:
+        return self.amount_pence if self.kind in MONEY_IN else -self.amount_pence
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    entry: LedgerEntry
+    balance_pence: int
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedAccount:
+    """One person's council-managed account; entries in date order (same-day entries as recorded)."""
+
+    agreement_id: str
+    person_ref: str
+    entries: tuple[LedgerEntry, ...] = ()
+
+    def record(self, entry: LedgerEntry) -> ManagedAccount:
+        """Add an entry; money out may not take the balance below zero on any day."""
+        if entry.amount_pence <= 0:
+            raise PaymentRefused("amount_pence", f"{entry.reference}: a ledger entry moves a positive amount")
+        position = bisect_right([e.on for e in self.entries], entry.on)
+        entries = self.entries[:position] + (entry,) + self.entries[position:]
+        balance = 0
+        for e in entries:
+            balance += e.signed_pence
+            if balance < 0:
+                raise PaymentRefused("amount_pence", f"{entry.reference}: {format_gbp(entry.amount_pence)} out on "
+                                                     f"{entry.on} would overdraw the account by {format_gbp(-balance)}")
+        return replace(self, entries=entries)
+
+    def record_direct_payment(self, payment: Payment, on: date) -> ManagedAccount:
+        """A direct payment made into this account by a payment run."""
+        return self.record(LedgerEntry(on, LedgerEntryKind.DIRECT_PAYMENT_IN, payment.amount_pence,
+                                       payment.reference, "Direct payment from the council"))
+
+    def balance_pence(self, as_of: date | None = None) -> int:
+        return sum(e.signed_pence for e in self.entries if as_of is None or e.on <= as_of)
+
+    def statement(self) -> list[StatementLine]:
+        """Every entry with the running balance after it."""
+        lines, balance = [], 0
+        for entry in self.entries:
+            balance += entry.signed_pence
+            lines.append(StatementLine(entry, balance))
+        return lines
+
+
+@dataclass(frozen=True, slots=True)
+class SurplusCheck:
+    balance_pence: int
+    threshold_pence: int
+    surplus_pence: int  # what is above the threshold (0 when none)
+
+    @property
+    def flagged(self) -> bool:
+        return self.surplus_pence > 0
+
+
+def weekly_funding_pence(agreement: DirectPaymentAgreement) -> int:
+    """A week of the person's budget (council's payment and their contribution together)."""
+    return round_half_up(agreement.amount_per_four_weeks_pence, 4)
+
+
+def surplus_check(account: ManagedAccount, agreement: DirectPaymentAgreement, as_of: date,
+                  weeks: int = DEFAULT_SURPLUS_WEEKS) -> SurplusCheck:
+    """Flag a balance above `weeks` weeks' funding; the surplus is the amount above it."""
+    if weeks <= 0:
+        raise PaymentRefused("weeks", "the surplus threshold must be a positive number of weeks")
+    balance = account.balance_pence(as_of)
+    threshold = weeks * weekly_funding_pence(agreement)
+    return SurplusCheck(balance, threshold, max(0, balance - threshold))
