@@ -151,7 +151,12 @@ class Consumer:
         assert runtime is not None and runtime.pool is not None
         async with runtime.pool.acquire() as conn, conn.transaction():
             new = await inbox.claim(conn, self.name, [i.message_id for i in items])
-            fresh = [i for i in items if i.message_id in new]
+            # The same message twice in one batch is claimed once: keep only its first copy.
+            fresh = []
+            for item in items:
+                if item.message_id in new:
+                    new.discard(item.message_id)
+                    fresh.append(item)
             if self.batch_handler is not None:
                 if fresh:
                     await self.batch_handler(conn, fresh)

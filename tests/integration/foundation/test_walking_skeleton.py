@@ -125,3 +125,15 @@ async def test_request_then_sigkill_publishes_exactly_once(http, stack, tail):
         assert len(ids) == 1
     got = await eventually(lambda: received(http, stack, request_id), what="agreements to record it")
     assert got["times_recorded"] == 1
+
+
+async def test_the_same_event_twice_in_one_batch_has_one_effect(http, stack, producer):
+    envelope = service_requested(unique("P"))
+    value, key = envelope.model_dump_json().encode(), envelope.aggregate_id.encode()
+    # Sent back to back without waiting: both copies arrive in the same consumer batch.
+    futures = [await producer.send("requests.events", value=value, key=key) for _ in range(3)]
+    await asyncio.gather(*futures)
+    got = await eventually(lambda: received(http, stack, envelope.aggregate_id), what="the request to be recorded")
+    await asyncio.sleep(1)
+    got = await received(http, stack, envelope.aggregate_id)
+    assert got["times_recorded"] == 1
