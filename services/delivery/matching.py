@@ -140,11 +140,14 @@ def match_attendance(record: AttendanceRecord, index: PlannedVisitIndex) -> Plan
         return Unallocated(record, "no_planned_visit_that_day",
                            "no active agreement plans a visit for this person with this provider that day")
 
-    def distance(v: PlannedVisit) -> tuple[timedelta, bool, datetime]:
-        return abs(v.planned_start - record.planned_start), v.agreement_id != record.agreement_ref, v.planned_start
-
-    best = min(candidates, key=distance)
-    if abs(best.planned_start - record.planned_start) > MATCH_WINDOW:
+    # Nearest planned start; a matching agreement_ref, then the earlier visit, breaks a tie.
+    best, best_rank = None, None
+    for v in candidates:
+        rank = (abs(v.planned_start - record.planned_start), v.agreement_id != record.agreement_ref, v.planned_start)
+        if best_rank is None or rank < best_rank:
+            best, best_rank = v, rank
+    assert best is not None and best_rank is not None
+    if best_rank[0] > MATCH_WINDOW:
         return Unallocated(record, "no_planned_visit_within_2_hours",
                            "no planned visit that day starts within 2 hours of the record's planned start")
     return best

@@ -6,7 +6,7 @@ the rate in force on the visit's local date.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -44,9 +44,12 @@ class VisitRules:
     pay_frustrated: bool = True  # NOACCESS: paid at planned duration when the terms allow
     pay_short_notice_cancellation: bool = True  # CANCELLED_SHORT_NOTICE: paid at planned duration
 
+    late_after: timedelta = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         if self.late_after_minutes < 0 or not 0 <= self.short_below_percent <= 100:
             raise ValueError("late_after_minutes must be >= 0 and short_below_percent within 0..100")
+        object.__setattr__(self, "late_after", timedelta(minutes=self.late_after_minutes))
 
 
 DEFAULT_RULES = VisitRules()
@@ -92,7 +95,7 @@ def assess_attendance(*, check_in: datetime | None, check_out: datetime | None,
         flags.append(Flag(FlagCode.MANUAL_CHECK_IN, "times entered by hand, not by app or landline"))
     if check_in is not None:
         late_by = check_in - planned_start
-        if late_by > timedelta(minutes=rules.late_after_minutes):
+        if late_by > rules.late_after:
             flags.append(Flag(FlagCode.LATE, f"checked in {_minutes(late_by)} min after planned start "
                                              f"(more than {rules.late_after_minutes} is late)"))
     if exception_code is not None:

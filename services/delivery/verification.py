@@ -57,10 +57,13 @@ class VerifiedVisit:
 def latest_records(records: Iterable[AttendanceRecord]) -> list[AttendanceRecord]:
     """One record per attendance (provider, visit_id, carer_id): a later record is a correction and
     replaces the earlier one, so nothing is counted twice. Keeps arrival order of the survivors."""
+    if isinstance(records, Sequence) and len(records) < 2:
+        return list(records)  # the common case: nothing to correct
     latest: dict[tuple[str, str, str], AttendanceRecord] = {}
     for r in records:
-        latest.pop(r.attendance_key, None)  # re-insert so the survivor sits where it last arrived
-        latest[r.attendance_key] = r
+        key = (r.provider_ref, r.visit_id, r.carer_id)
+        latest.pop(key, None)  # re-insert so the survivor sits where it last arrived
+        latest[key] = r
     return list(latest.values())
 
 
@@ -71,7 +74,8 @@ def verify_visit(visit: PlannedVisit, records: Sequence[AttendanceRecord], terms
     check-in; any extra carer is kept (flagged, paid nothing) so the evidence is never dropped.
     """
     records = latest_records(records)
-    ordered = sorted(records, key=lambda r: (r.exception_code is not None, r.check_in or r.planned_start, r.carer_id))
+    ordered = records if len(records) < 2 else sorted(
+        records, key=lambda r: (r.exception_code is not None, r.check_in or r.planned_start, r.carer_id))
     carers = {r.carer_id for r in records}
     short_of_carers = len(carers) < visit.carers_required
     rate = terms.rate_on(visit.local_date)
