@@ -34,10 +34,10 @@ class Officer:
 
 
 def inputs(rng: random.Random):
-    payees = {f"PRV-{n:04d}": ProviderPayee(f"PRV-{n:04d}", f"Care Provider {n} Ltd",
-                                            BankAccount(f"{200000 + n:06d}", f"{10_000_000 + n:08d}", f"CARE PROVIDER {n}"),
-                                            bank_verified=n % 100 != 7)
-              for n in range(PROVIDERS)}
+    accounts = {n: BankAccount(f"{200000 + n:06d}", f"{10_000_000 + n:08d}", f"CARE PROVIDER {n}")
+                for n in range(PROVIDERS)}
+    payees = {f"PRV-{n:04d}": ProviderPayee(f"PRV-{n:04d}", f"Care Provider {n} Ltd", accounts[n],
+                                            bank_verified=n % 100 != 7) for n in range(PROVIDERS)}
     invoices = []
     for n in range(INVOICES):
         start = PAY_DATE - timedelta(days=rng.randrange(7, 60))

@@ -139,7 +139,8 @@ def apply_confirmations(run: PaymentRun, confirmations: list[BankConfirmation]) 
         returned.append(payment)
         hold = f"payment {payment.reference} returned by the bank: {c.reason}"
         if payment.payee_kind is PayeeKind.DIRECT_PAYMENT:
-            dps.append(DirectPaymentReturned(payment.payee_id, tuple(periods_paid_by(payment)), hold, payment.reference))
+            periods = tuple(periods_paid_by(payment))
+            dps.append(DirectPaymentReturned(payment.payee_id, periods, hold, payment.reference))
         invoices.extend(InvoiceBackToApproved(i, hold, payment.reference) for i in payment.invoice_ids)
         alerts.append(FinanceAlert(payment.reference, payment.payee_id, payment.amount_pence,
                                    f"{payment.payee_name}: {hold}; check the bank details before paying again"))

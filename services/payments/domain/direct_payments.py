@@ -133,7 +133,8 @@ def end_direct_payment(agreement: DirectPaymentAgreement, end: date, paid: list[
         unused_pence += period.amount_pence if days == period.days else round_half_up(period.amount_pence * days,
                                                                                       period.days)
     recovery = unused_pence - agreement.adjustment_pence
-    detail = (f"{unused_days} day(s) paid in advance after {end:%d %b %Y}: {format_gbp(unused_pence)}"
-              + (f", less {format_gbp(agreement.adjustment_pence)} adjustment owed" if agreement.adjustment_pence else ""))
+    detail = f"{unused_days} day(s) paid in advance after {end:%d %b %Y}: {format_gbp(unused_pence)}"
+    if agreement.adjustment_pence:
+        detail += f", less {format_gbp(agreement.adjustment_pence)} adjustment owed"
     ended = replace(agreement, end=end, adjustment_pence=0)
     return DirectPaymentEnding(ended, recovery, detail)

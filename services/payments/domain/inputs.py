@@ -5,7 +5,7 @@ here imports another service. Money is integer pence; dates are Europe/London bu
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from contracts.common import Nominee, ServiceType
@@ -137,7 +137,7 @@ class PaymentSettings:
     service_user_number: str  # the Bacs SUN, 6 characters
     originating_account: BankAccount
     managed_account: BankAccount | None = None  # council-managed direct payments are paid in here
-    bacs_name: str = field(default="")  # service user's name on Bacs records; defaults to council_name
+    bacs_name: str = ""  # service user's name on Bacs records; defaults to council_name
 
     def __post_init__(self) -> None:
         if len(self.service_user_number) != 6 or not self.service_user_number.isalnum():

@@ -79,7 +79,7 @@ class PaymentRun:
             raise NotPermitted("role", f"reviewing a payment run needs the finance_officer or finance_approver "
                                        f"role; {by.subject} has {by.role}")
         if not reason.strip():
-            raise PaymentRefused("reason", "say why the line is excluded: finance and the payee will see it")
+            raise PaymentRefused("reason", "say why the line is excluded: finance reads it in the run and the audit trail")
         payment, line = self._find_line(line_id)
         if line.kind is LineKind.CREDIT_NOTE:
             raise PaymentRefused("line_id", f"{line_id} is a credit note: exclude the invoice it corrects "
@@ -134,4 +134,3 @@ class PaymentRun:
                 if line.line_id == line_id:
                     return payment, line
         raise PaymentRefused("line_id", f"run {self.run_id} has no line {line_id}")
-

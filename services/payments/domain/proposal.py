@@ -134,9 +134,8 @@ def invoice_lines(invoice: ApprovedInvoice) -> list[RemittanceLine]:
                             invoice.amount_pence, invoice.agreement_end)]
     for note in invoice.credit_notes:
         why = f": {note.reason}" if note.reason else ""
-        lines.append(RemittanceLine(note.id, LineKind.CREDIT_NOTE, invoice.id, f"Credit note {note.id} against {number}{why}",
-                                    invoice.person_ref, invoice.service_type, invoice.cost_centre,
-                                    invoice.period_start, invoice.period_end, -note.amount_pence, invoice.agreement_end))
+        lines.append(RemittanceLine(note.id, LineKind.CREDIT_NOTE, invoice.id,
+                                    f"Credit note {note.id} against {number}{why}", invoice.person_ref,
+                                    invoice.service_type, invoice.cost_centre, invoice.period_start,
+                                    invoice.period_end, -note.amount_pence, invoice.agreement_end))
     return lines
-
-

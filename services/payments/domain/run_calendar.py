@@ -11,7 +11,7 @@ payee's account (the *entry day*, which is our pay date).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -86,7 +86,7 @@ class RunCalendar:
     weekly_weekday: int = 2  # Monday is 0: Wednesday
     weekly_services: frozenset[ServiceType] = ACTUALS_BASED
     four_weekly_services: frozenset[ServiceType] = PLAN_BASED
-    ad_hoc_services: frozenset[ServiceType] = field(default=ACTUALS_BASED | PLAN_BASED)
+    ad_hoc_services: frozenset[ServiceType] = ACTUALS_BASED | PLAN_BASED
 
     def __post_init__(self) -> None:
         if not 0 <= self.weekly_weekday <= 6:

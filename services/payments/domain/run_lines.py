@@ -99,7 +99,8 @@ def carried_forward(payee_id: str, lines: tuple[RemittanceLine, ...] | list[Remi
     settles = tuple(dict.fromkeys(ln.settles for ln in lines))
     if total < 0:
         return Exclusion(payee_id, payee_id, ExclusionReason.NET_NEGATIVE_CARRIED_FORWARD,
-                         f"credits exceed invoices by {format_gbp(-total)}; the balance is carried forward to the next run",
+                         f"credits exceed invoices by {format_gbp(-total)}; "
+                         "the balance is carried forward to the next run",
                          total, settles)
     return Exclusion(payee_id, payee_id, ExclusionReason.NOTHING_TO_PAY,
                      "invoices and credits cancel out: nothing to pay", total, settles)

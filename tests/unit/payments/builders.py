@@ -49,7 +49,8 @@ def invoice(id: str = "INV-1", provider: str = "PRV-1", pence: int = 10_000, *, 
                            person_ref=kw.pop("person_ref", "P-1"), **kw)
 
 
-def payee(id: str = "PRV-1", *, verified: bool = True, name: str | None = None, account: str = "11112222") -> ProviderPayee:
+def payee(id: str = "PRV-1", *, verified: bool = True, name: str | None = None,
+          account: str = "11112222") -> ProviderPayee:
     name = name or f"Care Co {id}"
     return ProviderPayee(id, name, BankAccount("200000", account, name), bank_verified=verified)
 
