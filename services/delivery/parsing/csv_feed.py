@@ -84,12 +84,12 @@ class VisitCsv:
                 continue
             if "\ufffd" in "".join(cells):
                 yield reject(row, None, Reason.NOT_UTF8,
-                             f"row {row} has bytes that are not UTF-8: save the file as 'CSV UTF-8'")
+                             f"row {row} has bytes that are not UTF-8: save the file as 'CSV UTF-8'", raw=cells)
                 continue
             if len(cells) > width and any(cells[width:]):
                 yield reject(row, None, Reason.TOO_MANY_CELLS,
                              f"row {row} has {len(cells)} cells but the header has {width}: "
-                             "a value probably contains an unquoted comma")
+                             "a value probably contains an unquoted comma", raw=cells)
                 continue
             if len(cells) >= width:
                 yield row, {name: cells[i] for name, i in columns}

@@ -6,7 +6,7 @@ from datetime import date, time, timedelta
 import pytest
 
 from contracts.common import RoundingPolicy
-from services.delivery.matching import ScheduledVisit, planned_visits
+from services.delivery.matching import ScheduledVisit, Suspension, planned_visits
 from services.delivery.rates import rate_table
 from services.delivery.rules import FlagCode, VisitRules
 from services.delivery.verification import (
@@ -152,3 +152,23 @@ def test_no_difference_when_nothing_changed():
 def test_rate_table_refuses_a_date_before_its_first_rate():
     with pytest.raises(LookupError):
         rate_table({date(2024, 4, 1): 2400})(date(2024, 3, 31))
+
+
+def test_visit_across_the_autumn_clock_change_is_paid_for_real_elapsed_minutes():
+    sunday = date(2024, 10, 27)  # clocks go back at 02:00 BST to 01:00 GMT
+    visit = planned(day=sunday, at=time(0, 45), minutes=90)
+    attendance = record(day=sunday, at=time(0, 45), minutes=None,
+                        check_in="2024-10-27T00:45:00+01:00", check_out="2024-10-27T01:15:00+00:00")
+    [v] = verify_visit(visit, [attendance], AgreementTerms(rate_table({date(2024, 1, 1): RATE})))
+    assert (v.actual_minutes, v.payable_minutes, v.local_date) == (90, 90, sunday)
+
+
+def test_attendance_while_the_agreement_is_suspended_is_unallocated_and_not_paid():
+    morning = ScheduledVisit(weekday=1, start=time(9), minutes=30)
+    tuesday = MONDAY + timedelta(days=1)
+    suspended = schedule(morning, suspensions=(Suspension(tuesday, resumed_on=tuesday + timedelta(days=7)),))
+    visits = planned_visits(suspended, MONDAY, MONDAY + timedelta(days=13))
+    records = [record(day=tuesday, visit_id="T1"), record(day=tuesday + timedelta(days=7), visit_id="T2")]
+    outcome = verify_deliveries(visits, records, {AGREEMENT: TERMS})
+    assert [v.visit_id for v in outcome.verified] == ["T2"]
+    assert [u.record.visit_id for u in outcome.unallocated] == ["T1"]
