@@ -5,10 +5,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
-from fastapi import HTTPException, Request, status
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.responses import JSONResponse
 
 from contracts.envelope import Actor
 from shared.auth import Principal
+from shared.errors import IllegalState, NotEntitled, RuleBroken
 from shared.events import Cause
 
 
@@ -37,3 +39,21 @@ def cause_of(request: Request, principal: Principal, reason: str | None = None) 
 
 def not_found(what: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{what} not found")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer domain refusals in FastAPI's own error shape, so clients parse one format."""
+
+    @app.exception_handler(RuleBroken)
+    async def rule_broken(_request: Request, exc: RuleBroken) -> JSONResponse:
+        loc = ["body", *exc.field.split(".")]
+        return JSONResponse(status_code=422, content={"detail": [
+            {"loc": loc, "msg": exc.rule, "type": "value_error"}]})
+
+    @app.exception_handler(IllegalState)
+    async def illegal_state(_request: Request, exc: IllegalState) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+    @app.exception_handler(NotEntitled)
+    async def not_entitled(_request: Request, exc: NotEntitled) -> JSONResponse:
+        return JSONResponse(status_code=403, content={"detail": f"not permitted: {exc}"})

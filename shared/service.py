@@ -32,7 +32,7 @@ from contracts.topics import dlq_topic
 from shared import metrics
 from shared.consumer import Consumer, DeadLetter, dlq_headers
 from shared.db import create_pool
-from shared.errors import install_error_handlers
+from shared.http import install_error_handlers
 from shared.kafka_io import idempotent_producer
 from shared.logging import configure_logging, get_logger, message_context
 from shared.migrations import migrate, pending
