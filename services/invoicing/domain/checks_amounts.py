@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import NamedTuple
 
 from contracts.common import PaymentBasis
 from shared.money import format_gbp
@@ -29,40 +30,67 @@ class VerifiedIndex:
     """One agreement's confirmed actuals, indexed by visit and by day."""
 
     def __init__(self, actuals: ConfirmedActuals) -> None:
+        self.period = actuals.period
         self.by_visit: dict[str, list[VerifiedVisitLine]] = defaultdict(list)
         self.by_day: dict[date, int] = defaultdict(int)
         for v in actuals.visits:
             self.by_visit[v.visit_id].append(v)
             self.by_day[v.local_date] += v.amount_pence
 
+    def covers(self, line: InvoiceLine) -> bool:
+        return self.period.first <= line.first_day and line.last_day <= self.period.last
+
     def visit(self, line: InvoiceLine) -> list[VerifiedVisitLine]:
+        carer, first, last = line.carer_id, line.first_day, line.last_day
         return [v for v in self.by_visit.get(line.visit_id, ())  # type: ignore[arg-type]
-                if (line.carer_id is None or v.carer_id == line.carer_id)
-                and line.first_day <= v.local_date <= line.last_day]
+                if (carer is None or v.carer_id == carer) and first <= v.local_date <= last]
 
     def days(self, line: InvoiceLine) -> int:
+        if line.first_day == line.last_day:
+            return self.by_day.get(line.first_day, 0)
         return sum(self.by_day.get(day, 0) for day in line.days.days())
 
 
-def _indexes(ctx: ValidationContext):
-    cache: dict[str, VerifiedIndex] = {}
+class LineEvidence(NamedTuple):
+    """What the council knows of one line: confirmed actuals? a verified visit? the expected figure."""
 
-    def confirmed(line: InvoiceLine) -> VerifiedIndex | None:
-        actuals = ctx.actuals.get(line.agreement_id)
-        if actuals is None or not actuals.period.covers(line.days):
-            return None
-        if line.agreement_id not in cache:
-            cache[line.agreement_id] = VerifiedIndex(actuals)
-        return cache[line.agreement_id]
-    return confirmed
+    line: InvoiceLine
+    agreement: AgreementOnFile
+    confirmed: bool  # always True for a plan line
+    verified: bool  # a visit line found among the verified visits (True for other lines)
+    expected_pence: int | None  # None when the council cannot price the line
+
+
+def line_evidence(invoice: Invoice, ctx: ValidationContext) -> list[LineEvidence]:
+    """The evidence of every line of our agreements, worked out once per invoice."""
+    def gather() -> list[LineEvidence]:
+        indexes: dict[str, VerifiedIndex | None] = {}
+        out = []
+        for line, agreement in lines_of_our_agreements(invoice, ctx):
+            if agreement.basis is PaymentBasis.PLAN:
+                out.append(LineEvidence(line, agreement, True, True, plan_price(agreement, line.days)))
+                continue
+            if line.agreement_id not in indexes:
+                actuals = ctx.actuals.get(line.agreement_id)
+                indexes[line.agreement_id] = VerifiedIndex(actuals) if actuals is not None else None
+            index = indexes[line.agreement_id]
+            if index is None or not index.covers(line):
+                out.append(LineEvidence(line, agreement, False, False, None))
+            elif line.visit_id is None:
+                out.append(LineEvidence(line, agreement, True, True, index.days(line)))
+            else:
+                matches = index.visit(line)
+                expected = sum([v.amount_pence for v in matches]) if matches else None
+                out.append(LineEvidence(line, agreement, True, expected is not None, expected))
+        return out
+    return ctx.remember("line_evidence", invoice, gather)
 
 
 def actuals_confirmed(invoice: Invoice, ctx: ValidationContext) -> list[HoldReason]:
-    confirmed = _indexes(ctx)
     waiting: dict[str, list[InvoiceLine]] = {}
-    for line, agreement in lines_of_our_agreements(invoice, ctx):
-        if agreement.basis is PaymentBasis.ACTUALS and confirmed(line) is None:
-            waiting.setdefault(agreement.agreement_id, []).append(line)
+    for e in line_evidence(invoice, ctx):
+        if not e.confirmed:
+            waiting.setdefault(e.agreement.agreement_id, []).append(e.line)
     return [HoldReason(HoldCode.ACTUALS_NOT_CONFIRMED,
                        f"{label(lines)}: the visits of agreement {agreement_id} for "
                        f"{format_span(min(x.first_day for x in lines), max(x.last_day for x in lines))} are not"
@@ -72,11 +100,9 @@ def actuals_confirmed(invoice: Invoice, ctx: ValidationContext) -> list[HoldReas
 
 
 def visits_verified(invoice: Invoice, ctx: ValidationContext) -> list[HoldReason]:
-    confirmed = _indexes(ctx)
     reasons = []
-    for line, agreement in lines_of_our_agreements(invoice, ctx):
-        index = confirmed(line) if agreement.basis is PaymentBasis.ACTUALS and line.visit_id is not None else None
-        if index is not None and not index.visit(line):
+    for line, agreement, confirmed, verified, _ in line_evidence(invoice, ctx):
+        if confirmed and not verified:
             carer = f" by carer {line.carer_id}" if line.carer_id else ""
             reasons.append(HoldReason(HoldCode.VISIT_NOT_VERIFIED,
                                       f"{label([line])}: visit {line.visit_id}{carer} on "
@@ -84,24 +110,6 @@ def visits_verified(invoice: Invoice, ctx: ValidationContext) -> list[HoldReason
                                       f" agreement {agreement.agreement_id}; remove the line, or raise a query with"
                                       " your call monitoring evidence.", (line.line_number,), agreement.agreement_id))
     return reasons
-
-
-def expected_amounts(invoice: Invoice, ctx: ValidationContext) -> list[tuple[InvoiceLine, AgreementOnFile, int]]:
-    """(line, agreement, expected pence) for every line the council can price; others are held elsewhere."""
-    confirmed = _indexes(ctx)
-    out = []
-    for line, agreement in lines_of_our_agreements(invoice, ctx):
-        if agreement.basis is PaymentBasis.PLAN:
-            out.append((line, agreement, plan_price(agreement, line.days)))
-            continue
-        index = confirmed(line)
-        if index is None:
-            continue
-        if line.visit_id is None:
-            out.append((line, agreement, index.days(line)))
-        elif matches := index.visit(line):
-            out.append((line, agreement, sum(v.amount_pence for v in matches)))
-    return out
 
 
 def _basis_of(line: InvoiceLine, agreement: AgreementOnFile) -> str:
@@ -114,7 +122,8 @@ def _basis_of(line: InvoiceLine, agreement: AgreementOnFile) -> str:
 
 
 def amounts_agree(invoice: Invoice, ctx: ValidationContext) -> list[HoldReason]:
-    priced = expected_amounts(invoice, ctx)
+    priced = [(e.line, e.agreement, e.expected_pence) for e in line_evidence(invoice, ctx)
+              if e.expected_pence is not None]
     if sum(abs(line.amount_pence - expected) for line, _, expected in priced) <= ctx.settings.tolerance_pence:
         return []
     return [HoldReason(HoldCode.AMOUNT_DIFFERS_FROM_ACTUALS if agreement.basis is PaymentBasis.ACTUALS

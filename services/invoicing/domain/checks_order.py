@@ -4,8 +4,6 @@ can be paid (bank details verified). One function per reason code.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from services.invoicing.domain.facts import AgreementOnFile
 from services.invoicing.domain.holds import HoldCode, HoldReason, name_lines
 from services.invoicing.domain.invoice import Invoice, InvoiceLine
@@ -21,12 +19,16 @@ def numbers(lines: list[InvoiceLine]) -> tuple[int, ...]:
     return tuple(line.line_number for line in lines)
 
 
-def lines_of_our_agreements(invoice: Invoice, ctx: ValidationContext) -> Iterator[tuple[InvoiceLine, AgreementOnFile]]:
+def lines_of_our_agreements(invoice: Invoice, ctx: ValidationContext) -> list[tuple[InvoiceLine, AgreementOnFile]]:
     """Lines whose agreement we hold, with this provider and for this person (the ones later checks can price)."""
-    for line in invoice.lines:
-        agreement = ctx.agreements.get(line.agreement_id)
-        if agreement and agreement.provider_ref == invoice.provider_ref and agreement.person_ref == line.person_ref:
-            yield line, agreement
+    def find() -> list[tuple[InvoiceLine, AgreementOnFile]]:
+        ours = []
+        for line in invoice.lines:
+            agreement = ctx.agreements.get(line.agreement_id)
+            if agreement and agreement.provider_ref == invoice.provider_ref and agreement.person_ref == line.person_ref:
+                ours.append((line, agreement))
+        return ours
+    return ctx.remember("lines_of_our_agreements", invoice, find)
 
 
 def has_lines(invoice: Invoice, ctx: ValidationContext) -> list[HoldReason]:

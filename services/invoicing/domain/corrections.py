@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from shared.money import format_gbp
@@ -39,7 +39,7 @@ def _correction(kind: InvoiceKind, original: Invoice, lines: Sequence[InvoiceLin
     if any(line.amount_pence <= 0 for line in lines):
         raise InvalidInvoiceInput("lines", "each line of a correction is a positive amount (a credit note takes it"
                                            " away, a supplementary invoice adds it)")
-    numbered = tuple(replace(line, line_number=n, source_row=None) for n, line in enumerate(lines, start=1))
+    numbered = tuple(line._replace(line_number=n, source_row=None) for n, line in enumerate(lines, start=1))
     raised = StatusChange("raise", None, InvoiceStatus.DRAFT, by, why.strip())
     return Invoice(invoice_id or uuid.uuid4().hex, kind, original.provider_ref, number, original.period, issued_on,
                    numbered, corrects=original.invoice_id, history=(raised,))
@@ -103,7 +103,7 @@ def corrections_from_actuals(invoiced: Sequence[Invoice], actuals: ConfirmedActu
         if is_now == was:
             continue
         why = f"correction: was {format_gbp(was)}, now {format_gbp(is_now)}"
-        changed = replace(line, amount_pence=abs(is_now - was), description=f"{line.summary} ({why})")
+        changed = line._replace(amount_pence=abs(is_now - was), description=f"{line.summary} ({why})")
         (to_add if is_now > was else to_credit).append(changed)
     return CorrectionLines(tuple(to_credit), tuple(to_add))
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from contracts.common import Cycle, PaymentBasis
 from services.invoicing.domain.periods import Period
@@ -82,9 +83,11 @@ class ProviderFacts:
     lines_per_day: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class VerifiedVisitLine:
-    """One carer's verified, priced attendance at one visit (from delivery)."""
+class VerifiedVisitLine(NamedTuple):
+    """One carer's verified, priced attendance at one visit (from delivery).
+
+    A NamedTuple so the wiring can build ~700,000 a run straight from database rows, cheaply.
+    """
 
     visit_id: str
     carer_id: str

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from shared.money import format_gbp
 from services.invoicing.domain.holds import HoldReason
@@ -41,12 +42,13 @@ class InvoiceStatus(StrEnum):
     VOID = "void"
 
 
-@dataclass(frozen=True, slots=True)
-class InvoiceLine:
+class InvoiceLine(NamedTuple):
     """One line: what it is for (agreement, person, dates, visit or plan) and its amount.
 
     A visit line has `visit_id` (and `carer_id`, `minutes`, hourly `rate_pence`); a plan line has
     weekly `units` at weekly `rate_pence`; any other line covers `first_day`..`last_day`.
+    An immutable NamedTuple rather than a frozen dataclass because a self-billing run builds
+    ~700,000 of them: 0.6 µs each against 3 µs (change one with `line._replace(...)`).
     """
 
     line_number: int

@@ -10,13 +10,16 @@ The wiring gathers the facts in the transaction that validates (no rule reads an
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import TypeVar
 
 from services.invoicing.domain.facts import AgreementOnFile, ConfirmedActuals, InvoicedPeriod, ProviderFacts
 from services.invoicing.domain.payment_terms import check_payment_terms
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,17 @@ class ValidationContext:
     numbers_already_received: frozenset[str] = frozenset()
     already_invoiced: tuple[InvoicedPeriod, ...] = ()
     settings: ValidationSettings = ValidationSettings()
+    _memo: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def remember(self, name: str, invoice: object, compute: Callable[[], T]) -> T:
+        """Work several checks share (which lines are ours, what each is expected to cost), done
+        once per invoice: checks stay small functions without each repeating it."""
+        held = self._memo.get(name)
+        if held is not None and held[0] is invoice:
+            return held[1]
+        value = compute()
+        self._memo[name] = (invoice, value)
+        return value
 
 
 def same_invoice_number(a: str, b: str) -> bool:

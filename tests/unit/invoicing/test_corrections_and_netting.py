@@ -50,10 +50,10 @@ def test_a_correction_needs_a_reason_positive_lines_and_the_invoices_own_agreeme
     with pytest.raises(InvalidInvoiceInput, match="reason"):
         supplementary_invoice(invoice, invoice.lines[:1], number="SB-2", issued_on=day(12), by="o", why="")
     with pytest.raises(InvalidInvoiceInput, match="positive"):
-        supplementary_invoice(invoice, [replace(invoice.lines[0], amount_pence=0)], number="SB-2",
+        supplementary_invoice(invoice, [invoice.lines[0]._replace(amount_pence=0)], number="SB-2",
                               issued_on=day(12), by="o", why="late visit")
     with pytest.raises(InvalidInvoiceInput, match="AGR-9 are not on"):
-        credit_note(invoice, [replace(invoice.lines[0], agreement_id="AGR-9")], number="CN-1", issued_on=day(12),
+        credit_note(invoice, [invoice.lines[0]._replace(agreement_id="AGR-9")], number="CN-1", issued_on=day(12),
                     by="o", why="x")
 
 
@@ -91,7 +91,7 @@ def test_per_day_corrections_compare_day_totals():
 
 def test_a_supplementary_invoice_is_checked_against_the_agreement_but_not_as_a_second_period_invoice():
     invoice = original()
-    supplement = supplementary_invoice(invoice, [replace(invoice.lines[0], visit_id="V-EXTRA", amount_pence=1800)],
+    supplement = supplementary_invoice(invoice, [invoice.lines[0]._replace(visit_id="V-EXTRA", amount_pence=1800)],
                                        number="SB-PRV-1-000002", issued_on=day(12), by="late ECM",
                                        why="visit verified late")
     assert supplement.kind is InvoiceKind.SUPPLEMENTARY and supplement.corrects == invoice.invoice_id
