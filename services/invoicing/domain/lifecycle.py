@@ -114,8 +114,9 @@ def release(invoice: Invoice, *, by: str, why: str, payment_terms_days: int = 30
     The due date counts from the date received: the council's own checks do not stop the clock,
     only disputes do (their days are added, see `disputes.due_date`).
     """
+    check_allowed(invoice, Action.RELEASE)
     blocking = sorted({r.code.value for r in invoice.holds if r.code in NEVER_RELEASED})
-    if blocking and invoice.status is S.HELD:
+    if blocking:
         raise IllegalTransition(f"invoice {invoice.number} is held as {', '.join(blocking)}, which an officer cannot"
                                 " release: reject it, or void the invoice it duplicates and check it again")
     return move(invoice, Action.RELEASE, S.APPROVED, by=by, why=_reason(why, "released"), holds=(),

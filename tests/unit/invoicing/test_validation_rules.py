@@ -11,6 +11,7 @@ from services.invoicing.domain.holds import HoldCode
 from services.invoicing.domain.periods import Period
 from services.invoicing.domain.provider_invoices import (ProviderInvoiceSubmission, SubmittedLine,
                                                          receive_provider_invoice)
+from services.invoicing.domain.scheduled import build_scheduled_invoice
 from services.invoicing.domain.self_billing import build_self_bill
 from services.invoicing.domain.validation import validate
 from services.invoicing.domain.validation_context import ValidationSettings
@@ -257,3 +258,15 @@ def test_a_self_billed_invoice_for_a_period_already_invoiced_is_held():
 def test_facts_of_another_provider_are_a_wiring_fault():
     with pytest.raises(ValueError, match="facts of provider PRV-2"):
         check(submitted(*week_of_visits()), provider_facts=provider("PRV-2"))
+
+
+def test_a_self_bill_with_a_line_per_day_matches_the_days_verified_visits():
+    invoice = build_self_bill(home_care(), actuals(), provider(per_day=True), number="SB-PRV-1-000003",
+                              issued_on=day(8))
+    assert check(invoice).approved
+
+
+def test_a_plan_agreements_scheduled_lines_match_its_plan():
+    varied = residential(suspensions=(Suspension(day(2), day(4)),))
+    invoice = build_scheduled_invoice(varied, WEEK, number="SB-PRV-1-000004", issued_on=day(7))
+    assert check(invoice, varied, confirmed=()).approved
