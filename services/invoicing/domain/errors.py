@@ -1,18 +1,18 @@
-"""How the invoicing domain refuses: a step the state does not allow, or input it cannot use."""
+"""How the invoicing domain refuses: a step the state does not allow, or input it cannot use.
+
+Both extend the shared refusals, so the runtime answers them 409 / 422 with no handler of ours.
+"""
 from __future__ import annotations
 
+from shared.errors import IllegalState, RuleBroken
 
-class IllegalTransition(Exception):
+
+class IllegalTransition(IllegalState):
     """A step the invoice's current state does not allow (HTTP 409); the message says why and what can be done."""
 
 
-class InvalidInvoiceInput(ValueError):
+class InvalidInvoiceInput(RuleBroken):
     """Input that breaks a rule (HTTP 422): names the field and the rule."""
-
-    def __init__(self, field: str, rule: str) -> None:
-        super().__init__(f"{field}: {rule}")
-        self.field = field
-        self.rule = rule
 
 
 class NothingToInvoice(Exception):

@@ -22,7 +22,7 @@ from services.invoicing.domain.periods import Period, format_span
 class InvoiceKind(StrEnum):
     SELF_BILLED = "self_billed"  # raised by the council from confirmed actuals
     SCHEDULED = "scheduled"  # raised by the council from a plan
-    PROVIDER_SUBMITTED = "provider_submitted"
+    PROVIDER_SUBMITTED = "provider"  # the value contracts/invoicing.py uses
     SUPPLEMENTARY = "supplementary"  # adds to an earlier invoice
     CREDIT_NOTE = "credit_note"  # takes away from an earlier invoice
 

@@ -39,9 +39,15 @@ def disputed_days(disputes: Iterable[_Dispute]) -> int:
     return total
 
 
-def due_date(received_on: date, payment_terms_days: int, disputes: Iterable[_Dispute] = ()) -> date:
-    """The date a valid invoice must be paid by; disputes still open are refused (no clock runs)."""
+def valid_on(received_on: date, disputes: Iterable[_Dispute] = ()) -> date:
+    """Where the 30-day clock effectively starts: the date received, later by every disputed day
+    (the `valid_on` of the InvoiceApproved event, so due date = valid_on + payment terms)."""
     disputes = list(disputes)
     if any(d.closed_on is None for d in disputes):
         raise ValueError("an invoice in dispute has no due date until the dispute closes")
-    return received_on + timedelta(days=check_payment_terms(payment_terms_days) + disputed_days(disputes))
+    return received_on + timedelta(days=disputed_days(disputes))
+
+
+def due_date(received_on: date, payment_terms_days: int, disputes: Iterable[_Dispute] = ()) -> date:
+    """The date a valid invoice must be paid by; disputes still open are refused (no clock runs)."""
+    return valid_on(received_on, disputes) + timedelta(days=check_payment_terms(payment_terms_days))

@@ -16,7 +16,7 @@ from services.invoicing.domain.errors import InvalidInvoiceInput
 from services.invoicing.domain.facts import AgreementOnFile, ConfirmedActuals, ProviderFacts
 from services.invoicing.domain.holds import ValidationOutcome
 from services.invoicing.domain.invoice import Invoice, InvoiceStatus
-from services.invoicing.domain.numbering import format_number, next_number
+from services.invoicing.domain.numbering import Series, format_number, next_number
 from services.invoicing.domain.periods import Period
 from services.invoicing.domain.scheduled import build_scheduled_invoice
 from services.invoicing.domain.self_billing import ActualsNotConfirmed, build_self_bill
@@ -24,6 +24,11 @@ from services.invoicing.domain.validation import validate
 from services.invoicing.domain.validation_context import ValidationContext
 
 PREVIEW_ID = "preview"
+
+
+def series_for(agreement: AgreementOnFile) -> Series:
+    """The number series of the council's invoice for this agreement: SC for plans, SB for actuals."""
+    return Series.SCHEDULED if agreement.basis is PaymentBasis.PLAN else Series.SELF_BILLED
 
 
 def invoice_for_period(agreement: AgreementOnFile, period: Period, provider: ProviderFacts, *, number: str,
@@ -55,8 +60,9 @@ class Preview:
 def preview(agreement: AgreementOnFile, period: Period, provider: ProviderFacts, *, today: date,
             last_number_issued: int | None, actuals: ConfirmedActuals | None = None,
             context: ValidationContext | None = None) -> Preview:
-    """Dry run: exactly the invoice `invoice_for_period` would raise today, numbered as it would be."""
-    number = format_number(agreement.provider_ref, next_number(last_number_issued))
+    """Dry run: exactly the invoice `invoice_for_period` would raise today, numbered as it would be
+    (`last_number_issued` is the provider's last in `series_for(agreement)`)."""
+    number = format_number(agreement.provider_ref, next_number(last_number_issued), series_for(agreement))
     invoice = invoice_for_period(agreement, period, provider, number=number, issued_on=today, actuals=actuals,
                                  invoice_id=PREVIEW_ID)
     outcome = validate(invoice, context) if context is not None else None

@@ -11,7 +11,7 @@ from services.invoicing.domain.errors import IllegalTransition
 from services.invoicing.domain.holds import HoldCode, HoldReason, ValidationOutcome
 from services.invoicing.domain.invoice import Dispute, InvoiceStatus
 from services.invoicing.domain.lifecycle import record_outcome, recheck, release, schedule, submit
-from services.invoicing.domain.payment_terms import disputed_days, due_date
+from services.invoicing.domain.payment_terms import disputed_days, due_date, valid_on
 from services.invoicing.domain.self_billing import build_self_bill
 from tests.unit.invoicing.invoicing_builders import actuals, day, home_care, provider
 
@@ -31,6 +31,7 @@ def test_an_undisputed_invoice_is_due_30_days_after_it_was_received():
 def test_days_in_dispute_are_added_to_the_due_date():
     ten_days = Dispute("Q-1", RECEIVED + timedelta(days=5), RECEIVED + timedelta(days=15))
     assert due_date(RECEIVED, 30, [ten_days]) == RECEIVED + timedelta(days=40)
+    assert valid_on(RECEIVED, [ten_days]) == RECEIVED + timedelta(days=10)  # the clock starts 10 days late
 
 
 def test_overlapping_disputes_count_each_day_once():

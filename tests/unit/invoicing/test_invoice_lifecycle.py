@@ -107,3 +107,11 @@ def test_drafts_held_and_approved_invoices_can_be_voided_with_a_reason():
 def test_a_draft_cannot_skip_validation():
     with pytest.raises(IllegalTransition, match="draft, so it cannot be scheduled"):
         schedule(draft(), payment_run_id="RUN-1", by="payments")
+
+
+def test_refusals_are_the_shared_ones_the_runtime_answers_409_and_422():
+    from shared.errors import IllegalState, RuleBroken
+    with pytest.raises(IllegalState):
+        schedule(draft(), payment_run_id="RUN-1", by="payments")
+    with pytest.raises(RuleBroken):
+        release(held(), by="officer-1", why="")

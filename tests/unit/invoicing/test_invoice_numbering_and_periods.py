@@ -20,8 +20,9 @@ def test_numbers_past_999999_grow_a_digit_rather_than_wrap():
     assert format_number("PRV-1", 1_234_567) == "SB-PRV-1-1234567"
 
 
-def test_credit_notes_have_their_own_series():
+def test_scheduled_invoices_and_credit_notes_have_their_own_series():
     assert format_number("PRV-1", 7, Series.CREDIT_NOTE) == "CN-PRV-1-000007"
+    assert parse_number("SC-PRV-1-000002") == (Series.SCHEDULED, "PRV-1", 2)
 
 
 def test_a_number_reads_back_as_series_provider_and_sequence():

@@ -24,7 +24,7 @@ def test_the_preview_of_a_self_billed_week_is_the_invoice_that_would_be_raised_w
 
 def test_the_preview_of_a_plan_agreement_is_its_scheduled_invoice():
     shown = preview(residential(start=day(3)), FOUR_WEEKS, provider(), today=day(28), last_number_issued=None)
-    assert shown.invoice.kind is InvoiceKind.SCHEDULED and shown.invoice.number == "SB-PRV-1-000001"
+    assert shown.invoice.kind is InvoiceKind.SCHEDULED and shown.invoice.number == "SC-PRV-1-000001"
     assert shown.invoice.total_pence == 25 * 10000
 
 
