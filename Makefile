@@ -17,6 +17,7 @@ help:
 	@echo "make up/down  start/stop Kafka, Postgres and the seven services"
 	@echo "make status   what is running and ready"
 	@echo "make contracts  regenerate contracts/asyncapi/*.json and contracts/schemas/*.json"
+	@echo "make bench    run every benchmark on the stack and write BENCHMARKS.md"
 
 setup: prereqs $(STAMP)
 	@deploy/local/kafka.sh setup
@@ -55,6 +56,9 @@ run: up
 
 test: setup
 	@deploy/local/run-tests.sh
+
+bench: up
+	@$(BIN)/python -m benchmarks.run_all
 
 contracts: setup
 	@$(BIN)/carepay contracts
