@@ -31,7 +31,8 @@ TOPICS: tuple[Topic, ...] = (
           "Raw call-monitoring attendances published by providers' ECM systems (not enveloped)."),
     Topic("delivery.events", "delivery", "agreement_id (provider_id for unmatched records)", 6, -1, "Verified, missed, corrected visits; period actuals."),
     Topic("invoicing.events", "invoicing", "invoice_id", 6, -1, "Invoices, credit notes, holds and approvals."),
-    Topic("payments.events", "payments", "run_id or provider_id", 3, -1, "Payment runs, payments, returns."),
+    Topic("payments.events", "payments", "run_id, provider_id, invoice_id or agreement_id", 3, -1,
+          "Payment runs, payments, returns, invoices paid, direct payments."),
     Topic("queries.events", "queries", "query_id", 3, -1, "Queries, disputes and their effects."),
 ) + tuple(
     Topic(f"{service}.dlq", service, "original key", 1, 90 * DAY_MS,

@@ -1,10 +1,14 @@
 """Wiring of the payments service (no logic here)."""
 from pathlib import Path
 
+from contracts import payments as contract
 from shared.service import create_service
 
 app = create_service(
     "payments",
     service_dir=Path(__file__).parent,
+    publishes={contract.TOPIC: [contract.PaymentRunProposed, contract.PaymentRunApproved,
+                                contract.PaymentRunExported, contract.PaymentMade, contract.PaymentReturned,
+                                contract.InvoicePaid, contract.DirectPaymentMade, contract.DirectPaymentReturned]},
     description="Payment runs with maker-checker, BACS and ISO 20022 files, journals, direct payments.",
 )
