@@ -175,7 +175,8 @@ class Consumer:
 
     async def _apply_with_retries(self, items: list[Incoming]) -> list[DeadLetter]:
         """Apply the batch; on a handler error, isolate the culprit one message at a time."""
-        if await self._attempt(items, bounded=False):
+        # `_attempt` answers True or the error's text: only True means the batch committed.
+        if await self._attempt(items, bounded=False) is True:
             return []
         dead: list[DeadLetter] = []
         for item in items:

@@ -1,0 +1,86 @@
+"""A batch whose handler fails is never acknowledged as done: the culprit is isolated and
+dead-lettered, and the other messages of the batch are applied."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from shared.consumer import Consumer, Incoming
+
+
+class FakeTransaction:
+    def __init__(self, conn):
+        self.conn = conn
+
+    async def __aenter__(self):
+        self.conn.pending = []
+
+    async def __aexit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.conn.committed.extend(self.conn.pending)
+        return False
+
+
+@dataclass
+class FakeConnection:
+    committed: list = field(default_factory=list)
+    pending: list = field(default_factory=list)
+
+    def transaction(self):
+        return FakeTransaction(self)
+
+    async def fetch(self, _sql, _consumer, ids):  # the inbox claim: everything is new
+        return [{"message_id": i} for i in ids]
+
+
+class FakePool:
+    def __init__(self):
+        self.conn = FakeConnection()
+
+    @asynccontextmanager
+    async def acquire(self):
+        yield self.conn
+
+
+@dataclass
+class FakeSettings:
+    consumer_max_attempts: int = 2
+
+
+class FakeRuntime:
+    service = "test"
+
+    def __init__(self):
+        self.pool = FakePool()
+        self.settings = FakeSettings()
+        self.dead: list = []
+
+    async def wait_for_database(self):
+        return None
+
+    async def dead_letter(self, consumer, letters):
+        self.dead.extend(letters)
+
+
+def _item(n: int) -> Incoming:
+    return Incoming("t", 0, n, "k", b"x", {}, message_id=f"m{n}")
+
+
+async def test_a_failing_message_is_dead_lettered_and_the_rest_of_its_batch_applied(monkeypatch):
+    async def effect(conn, items):
+        for item in items:
+            if item.offset == 2:
+                raise RuntimeError("cannot apply message 2")
+            conn.pending.append(item.message_id)
+
+    consumer = Consumer(name="test.retries", topic="t", batch_handler=effect)
+    consumer.runtime = FakeRuntime()
+    monkeypatch.setattr("shared.consumer.asyncio.sleep", _no_sleep)
+    dead = await consumer._apply_with_retries([_item(1), _item(2), _item(3)])
+    assert [d.message.message_id for d in dead] == ["m2"]
+    assert "cannot apply message 2" in dead[0].error
+    assert consumer.runtime.pool.conn.committed == ["m1", "m3"]
+
+
+async def _no_sleep(_seconds):
+    return None
