@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -47,7 +47,8 @@ class ServiceRuntime:
     """The connections and background work of one service process."""
 
     def __init__(self, settings: Settings, service_dir: Path, consumers: Sequence[Consumer],
-                 publishes: Mapping[str, Sequence[type[Event]]]) -> None:
+                 publishes: Mapping[str, Sequence[type[Event]]],
+                 background: Sequence[Callable[["ServiceRuntime"], Awaitable[None]]] = ()) -> None:
         self.settings = settings
         self.service = settings.service
         self.service_dir = service_dir
@@ -62,6 +63,7 @@ class ServiceRuntime:
             middlewares=[KafkaPrometheusMiddleware(registry=metrics.REGISTRY, app_name=settings.service)],
         )
         self.consumers = list(consumers)
+        self.background = list(background)
         self._subscribers: list[tuple[Consumer, Any]] = []
         for consumer in self.consumers:
             self._subscribe(consumer)
@@ -151,6 +153,9 @@ class ServiceRuntime:
                             batch_size=self.settings.outbox_batch_size)
         self._tasks.append(asyncio.create_task(relay.run(), name=f"{self.service}-outbox-relay"))
         self._tasks.append(asyncio.create_task(self._observe_lag(), name=f"{self.service}-lag"))
+        # A service's own periodic work starts once its tables and its outbox relay are in place.
+        for work in self.background:
+            self._tasks.append(asyncio.create_task(work(self), name=f"{self.service}-{work.__name__}"))
         self.waiting_for = ""
         log.info("service ready")
 
@@ -256,11 +261,16 @@ def _utf8(value: bytes | None) -> bytes:
 
 def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter] = (),
                    consumers: Sequence[Consumer] = (), publishes: Mapping[str, Sequence[type[Event]]] | None = None,
-                   description: str = "") -> FastAPI:
-    """The ASGI app of service `name`: health, readiness, metrics, API documents, and its routes."""
+                   description: str = "",
+                   background: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()) -> FastAPI:
+    """The ASGI app of service `name`: health, readiness, metrics, API documents, and its routes.
+
+    `background`: the service's periodic work, each `async def work(runtime)` run as a task from
+    when the database is migrated and Kafka reached until shutdown (it loops and sleeps itself;
+    guard work that must run once across instances with an advisory lock)."""
     settings = settings_for(name)
     configure_logging(name, settings.log_level)
-    runtime = ServiceRuntime(settings, service_dir, consumers, publishes or {})
+    runtime = ServiceRuntime(settings, service_dir, consumers, publishes or {}, background)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
