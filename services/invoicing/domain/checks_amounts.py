@@ -31,6 +31,7 @@ class VerifiedIndex:
 
     def __init__(self, actuals: ConfirmedActuals) -> None:
         self.period = actuals.period
+        self.gaps = actuals.gaps
         self.by_visit: dict[str, list[VerifiedVisitLine]] = defaultdict(list)
         self.by_day: dict[date, int] = defaultdict(int)
         for v in actuals.visits:
@@ -38,7 +39,8 @@ class VerifiedIndex:
             self.by_day[v.local_date] += v.amount_pence
 
     def covers(self, line: InvoiceLine) -> bool:
-        return self.period.first <= line.first_day and line.last_day <= self.period.last
+        inside = self.period.first <= line.first_day and line.last_day <= self.period.last
+        return inside and not any(gap.overlap(line.days) for gap in self.gaps)
 
     def visit(self, line: InvoiceLine) -> list[VerifiedVisitLine]:
         carer, first, last = line.carer_id, line.first_day, line.last_day

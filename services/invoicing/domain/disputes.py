@@ -26,7 +26,8 @@ def _disputed_reason(query_ref: str, opened_on: date) -> HoldReason:
 
 def open_dispute(invoice: Invoice, *, query_ref: str, opened_on: date, by: str) -> Invoice:
     check_allowed(invoice, Action.OPEN_DISPUTE)
-    if any(d.query_ref == query_ref for d in invoice.disputes):
+    # A resolved query may be reopened and dispute the invoice again: only an open one is a repeat.
+    if any(d.query_ref == query_ref for d in invoice.open_disputes):
         raise IllegalTransition(f"query {query_ref} already disputes invoice {invoice.number}")
     if opened_on < invoice.received_on:
         raise ValueError(f"a dispute cannot open ({opened_on}) before the invoice was received ({invoice.received_on})")

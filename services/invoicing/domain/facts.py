@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
-from contracts.common import Cycle, PaymentBasis
+from contracts.common import Cycle, PaymentBasis, ServiceType
 from services.invoicing.domain.periods import Period
 
 
@@ -55,6 +55,7 @@ class AgreementOnFile:
     end: date | None = None
     plan: tuple[PlanTerms, ...] = ()
     suspensions: tuple[Suspension, ...] = ()
+    service_type: ServiceType | None = None  # published on the invoice's events
 
     def is_active_on(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -99,12 +100,17 @@ class VerifiedVisitLine(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class ConfirmedActuals:
-    """The verified visits of one agreement over a period whose actuals are confirmed."""
+    """The verified visits of one agreement over a period whose actuals are confirmed.
+
+    `gaps` are weeks inside `period` not confirmed yet: a provider's invoice may span weeks of
+    which only some are confirmed, and its lines in a gap wait while the others are checked.
+    """
 
     agreement_id: str
     person_ref: str
     period: Period
     visits: tuple[VerifiedVisitLine, ...]
+    gaps: tuple[Period, ...] = ()
 
     @property
     def amount_pence(self) -> int:

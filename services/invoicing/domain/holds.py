@@ -34,6 +34,8 @@ class HoldCode(StrEnum):
     ABOVE_COMMITMENT = "above_commitment"
     COMMITMENT_UNKNOWN = "commitment_unknown"
     DISPUTED = "disputed"
+    # payments
+    PAYMENT_RETURNED = "payment_returned"
 
 
 # An officer may not release these: a duplicate is never approved, and a dispute is closed by the

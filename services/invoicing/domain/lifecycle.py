@@ -3,6 +3,7 @@
     draft -> validating -> held | approved -> scheduled -> paid
     held -> validating (checked again) | approved (released by an officer) | void (rejected)
     draft, validating, held, approved -> void
+    scheduled, paid -> approved (the bank returned the payment: payable again, with the reason kept)
 
 Each step returns the invoice after it (with the step, who and why in its history) or raises
 `IllegalTransition` saying what the invoice can do instead. Disputes are in `disputes`.
@@ -14,7 +15,7 @@ from datetime import date
 from enum import StrEnum
 
 from services.invoicing.domain.errors import IllegalTransition, InvalidInvoiceInput
-from services.invoicing.domain.holds import NEVER_RELEASED, ValidationOutcome
+from services.invoicing.domain.holds import NEVER_RELEASED, HoldCode, HoldReason, ValidationOutcome
 from services.invoicing.domain.invoice import Invoice, InvoiceStatus, StatusChange
 from services.invoicing.domain.payment_terms import due_date
 
@@ -32,6 +33,7 @@ class Action(StrEnum):
     VOID = "void"
     OPEN_DISPUTE = "open_dispute"
     CLOSE_DISPUTE = "close_dispute"
+    RETURN_PAYMENT = "return_payment"
 
 
 ALLOWED_FROM: dict[Action, frozenset[InvoiceStatus]] = {
@@ -45,6 +47,7 @@ ALLOWED_FROM: dict[Action, frozenset[InvoiceStatus]] = {
     Action.VOID: frozenset({S.DRAFT, S.VALIDATING, S.HELD, S.APPROVED}),
     Action.OPEN_DISPUTE: frozenset({S.HELD, S.APPROVED, S.SCHEDULED}),
     Action.CLOSE_DISPUTE: frozenset({S.HELD}),
+    Action.RETURN_PAYMENT: frozenset({S.SCHEDULED, S.PAID}),
 }
 FINAL = frozenset({S.PAID, S.VOID})
 
@@ -53,6 +56,7 @@ _PARTICIPLE = {
     Action.RECHECK: "checked again", Action.RELEASE: "released", Action.REJECT: "rejected",
     Action.SCHEDULE: "scheduled for payment", Action.MARK_PAID: "marked paid", Action.VOID: "voided",
     Action.OPEN_DISPUTE: "disputed", Action.CLOSE_DISPUTE: "cleared of a dispute",
+    Action.RETURN_PAYMENT: "returned unpaid",
 }
 
 
@@ -129,8 +133,21 @@ def reject(invoice: Invoice, *, by: str, why: str) -> Invoice:
 
 
 def schedule(invoice: Invoice, *, payment_run_id: str, by: str) -> Invoice:
+    """In an approved payment run (any note of an earlier returned payment is now history)."""
     return move(invoice, Action.SCHEDULE, S.SCHEDULED, by=by, why=f"in payment run {payment_run_id}",
-                payment_run_id=payment_run_id)
+                payment_run_id=payment_run_id, holds=())
+
+
+def return_payment(invoice: Invoice, *, payment_run_id: str, reason: str, returned_on: date, by: str) -> Invoice:
+    """The bank returned the payment of a scheduled (or already paid) invoice: it is approved again,
+    unpaid, due as before, with the bank's reason kept for the officer who releases the payment."""
+    why = _reason(reason, "returned unpaid")
+    note = HoldReason(HoldCode.PAYMENT_RETURNED, f"The payment in run {payment_run_id} was returned by the bank on"
+                                                 f" {returned_on}: {why}. It is paid again once finance has checked"
+                                                 " the bank details and released the payment.",
+                      reference=payment_run_id)
+    return move(invoice, Action.RETURN_PAYMENT, S.APPROVED, by=by, why=f"payment returned: {why}",
+                payment_run_id=None, paid_on=None, holds=(note,))
 
 
 def mark_paid(invoice: Invoice, *, paid_on: date, by: str) -> Invoice:

@@ -93,3 +93,15 @@ def four_weeks_of(day: date, anchor: date = DEFAULT_FOUR_WEEKLY_ANCHOR) -> Perio
 def period_of(day: date, cycle: Cycle, anchor: date = DEFAULT_FOUR_WEEKLY_ANCHOR) -> Period:
     """The invoice period of `cycle` that contains `day`."""
     return week_of(day) if cycle is Cycle.WEEKLY else four_weeks_of(day, anchor)
+
+
+def period_starting(day: date, cycle: Cycle, anchor: date = DEFAULT_FOUR_WEEKLY_ANCHOR) -> Period | None:
+    """The invoice period of `cycle` that starts on `day`, or None when none does (not a Monday, or
+    not the first Monday of a four-weekly period)."""
+    period = period_of(day, cycle, anchor)
+    return period if period.first == day else None
+
+
+def last_complete_period(today: date, cycle: Cycle, anchor: date = DEFAULT_FOUR_WEEKLY_ANCHOR) -> Period:
+    """The latest period of `cycle` that ended before `today` (what is invoiced in arrears today)."""
+    return period_of(period_of(today, cycle, anchor).first - timedelta(days=1), cycle, anchor)

@@ -1,0 +1,44 @@
+"""Invoicing's copy of an agreement and a provider, read from the agreements service's events.
+
+Every agreement event carries the whole agreement as it stands, so the copy is replaced, never
+patched. A plan version costs `weekly_units` x the standard rate of its terms (the rate with no
+time band and no day category; the first rate when none is standard).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from contracts.agreements import AgreementEvent, AgreementTerms, Rate
+from services.invoicing.domain.facts import AgreementOnFile, PlanTerms, Suspension
+
+
+def standard_rate(rates: list[Rate]) -> Rate:
+    plain = [r for r in rates if r.time_band is None and r.day_category is None]
+    return plain[0] if plain else rates[0]
+
+
+def plan_terms(terms: AgreementTerms) -> PlanTerms | None:
+    """The version as a plan (None for terms with no weekly units: an actuals-only version)."""
+    if terms.weekly_units is None:
+        return None
+    return PlanTerms(terms.version, terms.effective_from, Decimal(terms.weekly_units),
+                     standard_rate(terms.rates).amount_pence)
+
+
+def agreement_on_file(event: AgreementEvent) -> AgreementOnFile:
+    plan = tuple(p for p in (plan_terms(t) for t in event.terms) if p is not None)
+    suspensions = tuple(Suspension(s.suspended_from, s.resumed_on) for s in event.suspensions)
+    return AgreementOnFile(event.agreement_id, event.provider_id, event.person_ref, event.payment_basis, event.cycle,
+                           event.start, event.end, plan, suspensions, event.service_type)
+
+
+def bank_details_after(event_type: str, previous_account_stands: bool = False) -> bool:
+    """Whether the provider can be paid after a bank-details event: a change waits for a second
+    person's check; a rejected change leaves payments held unless an earlier verified account stands."""
+    if event_type == "ProviderBankDetailsChanged":
+        return False
+    if event_type == "ProviderBankDetailsVerified":
+        return True
+    if event_type == "ProviderBankDetailsRejected":
+        return previous_account_stands
+    raise ValueError(f"{event_type} is not a bank-details event")
