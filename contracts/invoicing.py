@@ -5,7 +5,8 @@ issued (self-billed, scheduled) or received (provider-submitted) → held (with 
 (with a due date) → scheduled → paid; or rejected / voided. Payments acts on `InvoiceApproved`
 (the latest revision wins: a dispute or release re-approves with a new due date), `InvoiceHeld`,
 `InvoiceVoided`, `CreditNoteIssued`. Queries' effects are completed by `CreditNoteIssued` and
-`SupplementaryInvoiceIssued` echoing `query_id` and `effect_id`.
+`SupplementaryInvoiceIssued` echoing `query_id` and `effect_id`, or refused by
+`InvoiceCorrectionRefused` (keyed by the invoice it names, else the query) with the reason.
 """
 from __future__ import annotations
 
@@ -140,3 +141,21 @@ class SupplementaryInvoiceIssued(InvoiceDocument):
     corrects_invoice_id: str
     query_id: str | None = None
     effect_id: str | None = None
+
+
+@register
+class InvoiceCorrectionRefused(Event):
+    """invoicing could not raise what a query's effect asked for (credit note or supplementary
+    invoice): echoes `query_id` and `effect_id`, and says why so an officer can act on it."""
+
+    EVENT_TYPE: ClassVar[str] = "InvoiceCorrectionRefused"
+    TOPIC: ClassVar[str] = TOPIC
+    query_id: str
+    effect_id: str
+    provider_id: str
+    invoice_id: str | None = Field(default=None, description="The invoice named by the request, when it named one.")
+    outcome: Literal["credit_note", "supplementary_payment"]
+    reason: str
+
+    def aggregate_id(self) -> str:
+        return self.invoice_id or self.query_id

@@ -1,0 +1,50 @@
+"""The invoicing service's settings, from environment variables (documented in the README table).
+
+CAREPAY_INVOICING_PAYMENT_TERMS_DAYS   days from receipt to due date (default 30; at most 30)
+CAREPAY_INVOICING_TOLERANCE_PENCE      total difference from actuals or plan still approved (default 50)
+CAREPAY_INVOICING_SAFETY_SHARE         share above commitment held for an officer (default 0.10)
+CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR   a Monday from which four-weekly periods count (default 2024-04-01)
+CAREPAY_INVOICING_SCHEDULE_EVERY_S     seconds between scheduled-invoice runs (default 3600; 0 = off)
+CAREPAY_INVOICING_SCHEDULE_BATCH       agreements per transaction in a scheduled run (default 500)
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from services.invoicing.domain.periods import DEFAULT_FOUR_WEEKLY_ANCHOR
+from services.invoicing.domain.validation_context import ValidationSettings
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+@dataclass(frozen=True)
+class InvoicingConfig:
+    validation: ValidationSettings
+    four_weekly_anchor: date
+    schedule_every_s: float
+    schedule_batch: int
+
+    @property
+    def payment_terms_days(self) -> int:
+        return self.validation.payment_terms_days
+
+
+@lru_cache(maxsize=1)
+def config() -> InvoicingConfig:
+    try:
+        validation = ValidationSettings(
+            tolerance_pence=int(_env("CAREPAY_INVOICING_TOLERANCE_PENCE", "50")),
+            safety_share=_env("CAREPAY_INVOICING_SAFETY_SHARE", "0.10"),
+            payment_terms_days=int(_env("CAREPAY_INVOICING_PAYMENT_TERMS_DAYS", "30")))
+        anchor = date.fromisoformat(_env("CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR", DEFAULT_FOUR_WEEKLY_ANCHOR.isoformat()))
+        if anchor.weekday() != 0:
+            raise ValueError(f"CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR must be a Monday, not {anchor:%A} {anchor}")
+        return InvoicingConfig(validation, anchor, float(_env("CAREPAY_INVOICING_SCHEDULE_EVERY_S", "3600")),
+                               int(_env("CAREPAY_INVOICING_SCHEDULE_BATCH", "500")))
+    except ValueError as exc:
+        raise SystemExit(f"invoicing settings: {exc}") from exc

@@ -1,0 +1,98 @@
+"""agreements.events in: the latest agreement, provider facts and commitments invoicing checks against.
+
+A fact that arrives after the invoices that need it (the topics are not ordered against each
+other) is caught up here: confirmed weeks of an agreement not yet self-billed are billed when the
+agreement or the provider's self-billing agreement arrives, and held invoices waiting for the
+fact are checked again.
+"""
+from __future__ import annotations
+
+import asyncpg
+
+from contracts import agreements as contract
+from contracts.common import PaymentBasis
+from shared.clock import london_date, utcnow
+from shared.consumer import Consumer, Incoming
+from shared.events import Cause
+from shared.logging import get_logger
+from services.invoicing import store_actuals, store_facts, store_invoices
+from services.invoicing.domain.agreement_facts import agreement_on_file, bank_details_after
+from services.invoicing.domain.holds import HoldCode as H
+from services.invoicing.raise_self_bills import self_bill
+from services.invoicing.validating import SYSTEM, recheck_held
+
+log = get_logger(__name__)
+
+AGREEMENT_HOLDS = (H.AGREEMENT_NOT_FOUND.value, H.AGREEMENT_NOT_ACTIVE.value, H.AGREEMENT_OF_ANOTHER_PERSON.value,
+                   H.AMOUNT_DIFFERS_FROM_PLAN.value, H.ABOVE_COMMITMENT.value)
+COMMITMENT_HOLDS = (H.COMMITMENT_UNKNOWN.value, H.ABOVE_COMMITMENT.value)
+
+
+def _cause(message: Incoming) -> Cause:
+    return Cause.from_envelope(message.envelope, SYSTEM)
+
+
+async def _catch_up_self_bills(conn: asyncpg.Connection, message: Incoming, agreement_ids: list[str]) -> None:
+    pending = await store_actuals.unbilled_confirmed_weeks(conn, agreement_ids)
+    if pending:
+        cause = _cause(message)
+        raised = await self_bill(conn, AGREEMENTS.runtime.outbox, lambda _a: cause, pending,
+                                 issued_on=london_date(utcnow()))
+        log.info("self-billed confirmed weeks that were waiting for this fact", invoices=len(raised))
+
+
+async def on_agreement(conn: asyncpg.Connection, message: Incoming) -> None:
+    event: contract.AgreementEvent = message.event  # type: ignore[assignment]
+    if not await store_facts.keep_agreement(conn, agreement_on_file(event), message.envelope.occurred_at):
+        return  # an older copy than the one kept
+    if event.payment_basis is PaymentBasis.ACTUALS:
+        await _catch_up_self_bills(conn, message, [event.agreement_id])
+    held = await store_invoices.held_with(conn, AGREEMENT_HOLDS, agreement_ids=[event.agreement_id])
+    await recheck_held(conn, AGREEMENTS.runtime.outbox, _cause(message), held,
+                       f"agreement {event.agreement_id} changed ({message.envelope.event_type})")
+
+
+async def on_provider_registered(conn: asyncpg.Connection, message: Incoming) -> None:
+    event: contract.ProviderRegistered = message.event  # type: ignore[assignment]
+    await store_facts.keep_provider(conn, event.provider_id, self_billing=event.self_billing.in_place)
+    if event.self_billing.in_place:
+        await _catch_up_self_bills(conn, message,
+                                   await store_facts.actuals_agreements_of_provider(conn, event.provider_id))
+
+
+async def on_bank_details(conn: asyncpg.Connection, message: Incoming) -> None:
+    event = message.event
+    verified = bank_details_after(event.EVENT_TYPE, getattr(event, "previous_account_stands", False))
+    await store_facts.keep_provider(conn, event.provider_id, bank_details_verified=verified)
+    if verified:
+        held = await store_invoices.held_with(conn, [H.BANK_DETAILS_NOT_VERIFIED.value], provider_id=event.provider_id)
+        await recheck_held(conn, AGREEMENTS.runtime.outbox, _cause(message), held, "bank details verified")
+
+
+async def on_commitment_changed(conn: asyncpg.Connection, message: Incoming) -> None:
+    event: contract.CommitmentChanged = message.event  # type: ignore[assignment]
+    weekly = {line.agreement_id: line.weekly_pence for line in event.lines if line.kind == "agreement"}
+    await store_facts.keep_commitments(conn, event.person_ref, event.as_of, weekly)
+    if weekly:
+        held = await store_invoices.held_with(conn, COMMITMENT_HOLDS, agreement_ids=list(weekly))
+        await recheck_held(conn, AGREEMENTS.runtime.outbox, _cause(message), held, "commitment changed")
+
+
+AGREEMENTS = Consumer(
+    name="invoicing.agreements",
+    topic=contract.TOPIC,
+    handlers={
+        contract.AgreementActivated: on_agreement,
+        contract.AgreementVaried: on_agreement,
+        contract.AgreementSuspended: on_agreement,
+        contract.AgreementResumed: on_agreement,
+        contract.AgreementEnded: on_agreement,
+        contract.ProviderRegistered: on_provider_registered,
+        contract.ProviderBankDetailsChanged: on_bank_details,
+        contract.ProviderBankDetailsVerified: on_bank_details,
+        contract.ProviderBankDetailsRejected: on_bank_details,
+        contract.CommitmentChanged: on_commitment_changed,
+    },
+    description="Agreements, provider self-billing and bank details, and commitments: the facts invoices are "
+                "checked against.",
+)

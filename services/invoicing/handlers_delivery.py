@@ -1,0 +1,96 @@
+"""delivery.events in: confirmed actuals, taken a batch at a time.
+
+The topic also carries every VisitVerified (~700,000 a county's four weeks), which invoicing does
+not read: this consumer takes records undecoded and skips them by their `event_type` header
+without parsing, and parses only PeriodActualsConfirmed. A batch of confirmations costs a fixed
+number of statements: weeks and lines stored (COPY), corrections applied, the invoices they
+complete raised, corrected or rechecked.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+from pydantic import TypeAdapter, ValidationError
+
+from contracts import delivery as contract
+from contracts.envelope import Envelope
+from shared.clock import london_date, utcnow
+from shared.consumer import Consumer, Incoming, Poison
+from shared.events import Cause
+from shared.schemas import events_schema
+from services.invoicing import store_actuals, store_invoices
+from services.invoicing.corrections_issuing import correct_self_bills
+from services.invoicing.domain.adjustments import Adjustment, HeldVisit
+from services.invoicing.domain.holds import HoldCode
+from services.invoicing.raise_self_bills import self_bill
+from services.invoicing.store_actuals import ConfirmedWeek
+from services.invoicing.validating import SYSTEM, recheck_held
+
+CONFIRMED = contract.PeriodActualsConfirmed
+_ENVELOPE = TypeAdapter(Envelope[CONFIRMED])
+# Held for want of these facts: confirmed actuals may settle them.
+ACTUALS_HOLDS = (HoldCode.ACTUALS_NOT_CONFIRMED.value, HoldCode.VISIT_NOT_VERIFIED.value,
+                 HoldCode.AMOUNT_DIFFERS_FROM_ACTUALS.value)
+
+
+def confirmations(items: Sequence[Incoming]) -> list[Envelope[CONFIRMED]]:
+    """The PeriodActualsConfirmed envelopes of a batch, in order; other events skipped unparsed."""
+    out = []
+    for item in items:
+        if item.headers.get("event_type", CONFIRMED.EVENT_TYPE) != CONFIRMED.EVENT_TYPE:
+            continue
+        try:
+            envelope = _ENVELOPE.validate_json(item.value or b"")
+        except ValidationError as exc:
+            if item.headers.get("event_type") is None and b'"PeriodActualsConfirmed"' not in (item.value or b""):
+                continue  # no header and not ours: an event invoicing does not read
+            raise Poison("invalid_payload", str(exc)[:500]) from exc
+        if envelope.schema_version != CONFIRMED.SCHEMA_VERSION:
+            raise Poison("unknown_schema_version", f"PeriodActualsConfirmed v{envelope.schema_version}")
+        if item.key != envelope.aggregate_id:
+            raise Poison("wrong_key", f"record key {item.key!r} is not the aggregate_id {envelope.aggregate_id!r}")
+        out.append(envelope)
+    return out
+
+
+def confirmed_week(envelope: Envelope[CONFIRMED]) -> ConfirmedWeek:
+    e = envelope.payload
+    visits = tuple(HeldVisit(e.agreement_id, e.week_start, line.visit_key, line.visit_id, line.carer_id,
+                             line.local_date, line.payable_minutes, line.rate_pence_per_hour, line.amount_pence,
+                             line.revision) for line in e.lines)
+    return ConfirmedWeek(e.agreement_id, e.week_start, e.provider_id, e.person_ref, e.amount_pence, e.confirmed_by,
+                         envelope.event_id, envelope.occurred_at, visits)
+
+
+async def on_delivery_batch(conn: asyncpg.Connection, items: list[Incoming]) -> None:
+    envelopes = confirmations(items)
+    if not envelopes:
+        return
+    # The same week confirmed twice in one batch: the later confirmation stands.
+    latest = {(e.payload.agreement_id, e.payload.week_start): e for e in envelopes}
+    await store_actuals.record_confirmed_weeks(conn, [confirmed_week(e) for e in latest.values()])
+    changed = await store_actuals.apply_adjustments(conn, [
+        (Adjustment(e.payload.agreement_id, a.week_start, a.visit_key, a.carer_id, a.amount_pence_delta, a.revision),
+         e.payload.week_start, e.event_id) for e in envelopes for a in e.payload.adjustments])
+    by_agreement = {e.payload.agreement_id: e for e in envelopes}
+    outbox = DELIVERY.runtime.outbox
+
+    def cause_of(agreement_id: str) -> Cause:
+        return Cause.from_envelope(by_agreement[agreement_id], SYSTEM)
+
+    today = london_date(utcnow())
+    await self_bill(conn, outbox, cause_of, latest.keys(), issued_on=today)
+    await correct_self_bills(conn, outbox, cause_of, SYSTEM, changed, issued_on=today)
+    held = await store_invoices.held_with(conn, ACTUALS_HOLDS, agreement_ids=list(by_agreement))
+    await recheck_held(conn, outbox, Cause.from_envelope(envelopes[-1], SYSTEM), held,
+                       "actuals confirmed for an agreement on the invoice")
+
+
+DELIVERY = Consumer(
+    name="invoicing.delivery",
+    topic=contract.TOPIC,
+    batch_handler=on_delivery_batch,
+    payload_schema=events_schema([CONFIRMED]),
+    description="Confirmed actuals: stored, self-billed when a period is complete, corrections credited or added.",
+)

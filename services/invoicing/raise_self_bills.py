@@ -1,0 +1,112 @@
+"""Self-billing in the database: the invoices whose periods the latest confirmed weeks complete.
+
+Given (agreement, week) pairs just confirmed, in one transaction and a fixed number of round trips
+whatever their count: find the period of each (weekly, or the four-weekly period when its weeks
+are all confirmed), leave out what is already invoiced or not self-billed, build each invoice
+from the stored visit lines, number them from the provider's gapless sequence, validate them at
+once, COPY them in, and announce InvoiceIssued with InvoiceApproved or InvoiceHeld.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import date
+
+import asyncpg
+
+from contracts.common import PaymentBasis
+from shared.events import Cause
+from shared.logging import get_logger
+from shared.outbox import Outbox
+from services.invoicing import store_actuals, store_facts, store_invoices, store_numbering
+from services.invoicing.config import config
+from services.invoicing.domain.commitments import commitment_for_period
+from services.invoicing.domain.errors import NothingToInvoice
+from services.invoicing.domain.facts import AgreementOnFile, ConfirmedActuals
+from services.invoicing.domain.invoice import Invoice, InvoiceStatus, StatusChange
+from services.invoicing.domain.numbering import Series, format_number
+from services.invoicing.domain.periods import period_of
+from services.invoicing.domain.self_billing import ActualsNotConfirmed, build_self_bill, group_weeks
+from services.invoicing.domain.validation_context import ValidationContext
+from services.invoicing.invoice_rows import Filed
+from services.invoicing.validating import SYSTEM, announcements, lock_agreements, with_outcome
+
+log = get_logger(__name__)
+
+
+async def self_bill(conn: asyncpg.Connection, outbox: Outbox, cause_of: Callable[[str], Cause],
+                    confirmed: Iterable[tuple[str, date]], *, issued_on: date) -> list[Filed]:
+    """Raise the self-billed invoices that the confirmed (agreement, week) pairs make due; each
+    invoice's events follow from `cause_of(agreement_id)` (the confirmation that completed it)."""
+    pairs = set(confirmed)
+    agreements = await store_facts.agreements(conn, (a for a, _ in pairs))
+    providers = await store_facts.providers(conn, (a.provider_ref for a in agreements.values()))
+    anchor = config().four_weekly_anchor
+    due = {(agreement_id, period_of(monday, agreements[agreement_id].cycle, anchor))
+           for agreement_id, monday in pairs if agreement_id in agreements
+           and agreements[agreement_id].basis is PaymentBasis.ACTUALS
+           and providers[agreements[agreement_id].provider_ref].self_billing_in_place}
+    if not due:
+        return []
+    # Locked before looking for earlier invoices: a concurrent raise of the same period commits first.
+    await lock_agreements(conn, (a for a, _ in due))
+    raised = await store_invoices.originals_for(conn, "self_billed", ((a, p.first, p.last) for a, p in due))
+    due = {(a, p) for a, p in due if (a, p.first, p.last) not in raised}
+    if not due:
+        return []
+    first, last = min(p.first for _, p in due), max(p.last for _, p in due)
+    confirmed_weeks = await store_actuals.confirmed_weeks(conn, {a for a, _ in due}, first, last)
+    visits = await store_actuals.visits_by_week(conn, ((a, w.first) for a, p in due for w in p.weeks()
+                                                       if w.first in confirmed_weeks.get(a, ())))
+    drafts: list[tuple[Invoice, ConfirmedActuals]] = []
+    for agreement_id, period in sorted(due, key=lambda d: (agreements[d[0]].provider_ref, d[0], d[1])):
+        agreement = agreements[agreement_id]
+        weeks = [ConfirmedActuals(agreement_id, agreement.person_ref, week, tuple(visits.get((agreement_id, week.first),
+                                                                                             ())))
+                 for week in period.weeks() if week.first in confirmed_weeks.get(agreement_id, ())]
+        try:
+            grouped = group_weeks(agreement, weeks, period)
+            draft = build_self_bill(agreement, grouped, providers[agreement.provider_ref], number="",
+                                    issued_on=issued_on)
+        except ActualsNotConfirmed:
+            continue  # a four-weekly period with weeks still to confirm: raised with its last week
+        except NothingToInvoice as why:
+            log.info("nothing to self-bill", agreement_id=agreement_id, period=str(period), why=str(why))
+            continue
+        drafts.append((draft, grouped))
+    filed = await _numbered_and_validated(conn, drafts, agreements, providers)
+    await store_invoices.insert_filed(conn, filed, SYSTEM)
+    await outbox.add(conn, [outbox.envelope(event, cause_of(f.agreement_id)) for f in filed
+                            for event in announcements(f, agreements, raised=True)])
+    return filed
+
+
+async def _numbered_and_validated(conn, drafts: list[tuple[Invoice, ConfirmedActuals]],
+                                  agreements: dict[str, AgreementOnFile], providers) -> list[Filed]:
+    numbers = await store_numbering.allocate_numbers(
+        conn, Counter((d.provider_ref, Series.SELF_BILLED) for d, _ in drafts))
+    next_of = {key: iter(span) for key, span in numbers.items()}
+    ids = {d.lines[0].agreement_id for d, _ in drafts}
+    weekly = await store_facts.weekly_commitments(conn, ids)
+    earlier: dict[str, list] = {}
+    for period in await store_invoices.already_invoiced(conn, ids):
+        earlier.setdefault(period.agreement_id, []).append(period)
+    settings = config().validation
+    out = []
+    for draft, actuals in drafts:
+        number = format_number(draft.provider_ref, next(next_of[(draft.provider_ref, Series.SELF_BILLED)]))
+        agreement = agreements[actuals.agreement_id]
+        raise_step = StatusChange("raise", None, InvoiceStatus.DRAFT, SYSTEM.id,
+                                  f"self-billed from the actuals confirmed for {actuals.period}")
+        invoice = replace(draft, number=number, history=(raise_step,))
+        commitments = {agreement.agreement_id: commitment_for_period(weekly[agreement.agreement_id], agreement,
+                                                                     actuals.period)} \
+            if agreement.agreement_id in weekly else {}
+        ctx = ValidationContext(providers[draft.provider_ref], {agreement.agreement_id: agreement},
+                                {agreement.agreement_id: actuals}, commitments,
+                                already_invoiced=tuple(earlier.get(agreement.agreement_id, ())), settings=settings)
+        service_type = agreement.service_type.value if agreement.service_type else None
+        out.append(with_outcome(Filed(invoice, "self_billing", service_type), ctx))
+    return out
+

@@ -1,0 +1,91 @@
+"""Council invoice numbers are gapless per provider: concurrent raises never share a number, and a
+transaction that fails takes its numbers back with it."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from contracts.common import Cycle, PaymentBasis
+from contracts.envelope import Actor
+from shared.clock import utcnow
+from shared.db import create_pool
+from shared.events import Cause
+from shared.outbox import Outbox
+from services.invoicing import store_actuals, store_facts
+from services.invoicing.domain.adjustments import HeldVisit
+from services.invoicing.domain.facts import AgreementOnFile
+from services.invoicing.domain.numbering import format_number
+from services.invoicing.raise_self_bills import self_bill
+from services.invoicing.store_actuals import ConfirmedWeek
+from tests.conftest import unique
+from tests.integration.invoicing.invoicing_helpers import MONDAY, TODAY
+
+pytestmark = pytest.mark.stack
+CAUSE = Cause("test-numbering", None, Actor(id="test:numbering", role="system"))
+OUTBOX = Outbox("invoicing", "demo-council")
+
+
+@pytest.fixture
+async def two_connections(stack, database_url):
+    pool = await create_pool(database_url, "invoicing", service="invoicing-test", max_size=2)
+    yield pool
+    await pool.close()
+
+
+async def _agreements_with_a_confirmed_week(pool, pid: str, count: int) -> list[str]:
+    aids = [unique("AGR") for _ in range(count)]
+    async with pool.acquire() as conn, conn.transaction():
+        await store_facts.keep_provider(conn, pid, self_billing=True, bank_details_verified=True)
+        weeks = []
+        for aid in aids:
+            await store_facts.keep_agreement(conn, AgreementOnFile(aid, pid, f"P-{aid}", PaymentBasis.ACTUALS,
+                                                                   Cycle.WEEKLY, MONDAY), utcnow())
+            visit = HeldVisit(aid, MONDAY, f"{aid}/2026-03-02T09:00", "V-1", "C-1", MONDAY, 60, 2400, 2400, 1)
+            weeks.append(ConfirmedWeek(aid, MONDAY, pid, f"P-{aid}", 2400, "auto", uuid.uuid4(), utcnow(), (visit,)))
+        await store_actuals.record_confirmed_weeks(conn, weeks)
+    return aids
+
+
+async def _raise(pool, aid: str) -> list:
+    async with pool.acquire() as conn, conn.transaction():
+        return await self_bill(conn, OUTBOX, lambda _a: CAUSE, [(aid, MONDAY)], issued_on=TODAY)
+
+
+async def _numbers(pool, pid: str) -> list[str]:
+    async with pool.acquire() as conn:
+        return [r["number"] for r in await conn.fetch("SELECT number FROM invoices WHERE provider_id = $1"
+                                                      " ORDER BY number", pid)]
+
+
+async def test_twenty_concurrent_self_bills_for_one_provider_take_numbers_1_to_20(two_connections):
+    pid = unique("PRV")
+    aids = await _agreements_with_a_confirmed_week(two_connections, pid, 20)
+    raised = await asyncio.gather(*(_raise(two_connections, aid) for aid in aids))
+    assert all(len(r) == 1 for r in raised)
+    assert await _numbers(two_connections, pid) == [format_number(pid, n) for n in range(1, 21)]
+
+
+async def test_a_raise_rolled_back_leaves_no_gap_in_the_numbers(two_connections):
+    pid = unique("PRV")
+    first, crashed = await _agreements_with_a_confirmed_week(two_connections, pid, 2)
+    await _raise(two_connections, first)
+    with pytest.raises(RuntimeError, match="crash before commit"):
+        async with two_connections.acquire() as conn, conn.transaction():
+            [lost] = await self_bill(conn, OUTBOX, lambda _a: CAUSE, [(crashed, MONDAY)], issued_on=TODAY)
+            assert lost.invoice.number == format_number(pid, 2)
+            raise RuntimeError("crash before commit")
+    [again] = await _raise(two_connections, crashed)
+    assert again.invoice.number == format_number(pid, 2)
+    assert await _numbers(two_connections, pid) == [format_number(pid, 1), format_number(pid, 2)]
+    async with two_connections.acquire() as conn:
+        assert await conn.fetchval("SELECT last_issued FROM invoice_number_sequence WHERE provider_id = $1", pid) == 2
+
+
+async def test_raising_the_same_period_twice_raises_it_once(two_connections):
+    pid = unique("PRV")
+    [aid] = await _agreements_with_a_confirmed_week(two_connections, pid, 1)
+    results = await asyncio.gather(_raise(two_connections, aid), _raise(two_connections, aid))
+    assert sorted(len(r) for r in results) == [0, 1]
+    assert await _numbers(two_connections, pid) == [format_number(pid, 1)]
