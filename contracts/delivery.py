@@ -1,7 +1,8 @@
 """Events published by the delivery-monitoring service on `delivery.events`.
 
 Keys: events about an agreement's visits and periods by `agreement_id`; events about records that
-matched no agreement (unallocated, rejected) and feed summaries by `provider_id`.
+matched no agreement (unallocated, rejected) and feed summaries by `provider_id` ('unknown' for a
+record whose provider reference is not on the register).
 
 A visit is identified by `visit_key` = `<agreement_id>/<planned local start>` and paid per carer:
 one `VisitVerified` per visit and carer. A correction publishes `VisitVerified` again with a higher
@@ -140,6 +141,8 @@ class VisitRejected(ProviderDeliveryEvent):
     field: str | None = None
     reason: str
     message: str
+    provider_ref: str | None = Field(default=None, description="The provider reference the record named, when it "
+                                     "had one (provider_id is 'unknown' when that reference is not on the register).")
 
 
 @register

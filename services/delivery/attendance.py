@@ -1,5 +1,7 @@
 """One carer's attendance at a visit, as a provider's call-monitoring system reports it.
 
+The public shape providers integrate from is `contracts.ecm.EcmAttendance` (in the AsyncAPI
+document); this model is the validating reader of it, with a machine-readable reason per problem.
 The same record arrives on the Kafka topic `ecm.visits` (one JSON object per message), in the HTTP
 batch (a JSON array), as a CSV row and as a `<Carer>` of the XML service delivery file. Times are
 accepted as ISO 8601 with an offset, ISO 8601 without one (Europe/London wall-clock time) or
@@ -16,12 +18,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from contracts.ecm import TIME_FORMATS
 from services.delivery.rejects import Reason, quoted
 from shared.clock import london_local
 
 UTC = timezone.utc
 _UK_TIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?")
-TIME_FORMATS = "ISO 8601 (e.g. 2024-03-04T09:00:00Z, or without offset for London time) or dd/mm/yyyy HH:MM"
 
 
 class CheckInMethod(StrEnum):

@@ -1,13 +1,12 @@
 """Planned visits from an agreement's weekly schedule, and matching attendances to them.
 
-Inputs are plain values (the agreements contract is wired in later): the agreement's dates,
-schedule versions (a variation takes effect from a date) and suspensions (hospital).
+Inputs are plain values (known_agreements.py builds them from the agreements contract): the
+agreement's dates, schedule versions (a variation takes effect from a date) and suspensions (hospital).
 A record that matches no planned visit is *unallocated*: held for an officer, never paid
 automatically. A planned visit with no record by its cut-off is *missed*.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,10 +30,16 @@ class ScheduledVisit:
 
 @dataclass(frozen=True, slots=True)
 class ScheduleVersion:
-    """The weekly schedule in force from `effective_from` until the next version."""
+    """The weekly schedule of one version of the terms.
+
+    On a day D the version in force is the highest `version` whose `effective_from` <= D (the
+    agreements contract): a later variation supersedes every earlier one from its own date on, even
+    when back-dated. Versions left at 0 fall back to the latest `effective_from`.
+    """
 
     effective_from: date
     visits: tuple[ScheduledVisit, ...]
+    version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,26 +83,46 @@ class PlannedVisit:
         local = self.planned_start.astimezone(LONDON)
         object.__setattr__(self, "key", f"{self.agreement_id}/{self.local_date.isoformat()}/{local:%H:%M}")
 
+    @property
+    def local_start(self) -> time:
+        """London wall-clock start: rates by time band are chosen by it."""
+        return self.planned_start.astimezone(LONDON).time()
+
+
+def schedule_on(agreement: AgreementSchedule, day: date) -> ScheduleVersion | None:
+    """The schedule version in force on `day`, or None before the first one."""
+    best = None
+    for v in agreement.versions:
+        if v.effective_from <= day and (best is None or (v.version, v.effective_from) > (best.version, best.effective_from)):
+            best = v
+    return best
+
+
+def planned_visits_on(agreement: AgreementSchedule, day: date) -> list[PlannedVisit]:
+    """The visits an agreement plans on one local day: none outside its dates or while suspended."""
+    if day < agreement.start_date or (agreement.end_date is not None and day > agreement.end_date):
+        return []
+    version = schedule_on(agreement, day)
+    if version is None or any(s.covers(day) for s in agreement.suspensions):
+        return []
+    out = []
+    for slot in version.visits:
+        if slot.weekday == day.weekday():
+            start = london_local(datetime.combine(day, slot.start))
+            out.append(PlannedVisit(
+                agreement.agreement_id, agreement.service_user_ref, agreement.provider_ref, day,
+                start, start + timedelta(minutes=slot.minutes), slot.minutes, slot.carers_required))
+    out.sort(key=lambda v: v.planned_start)
+    return out
+
 
 def planned_visits(agreement: AgreementSchedule, first_day: date, last_day: date) -> list[PlannedVisit]:
     """The visits an agreement plans on each local day from `first_day` to `last_day` inclusive."""
-    versions = sorted(agreement.versions, key=lambda v: v.effective_from)
-    starts = [v.effective_from for v in versions]
-    first = max(first_day, agreement.start_date)
-    last = last_day if agreement.end_date is None else min(last_day, agreement.end_date)
     out: list[PlannedVisit] = []
-    day = first
-    while day <= last:
-        i = bisect_right(starts, day)
-        if i and not any(s.covers(day) for s in agreement.suspensions):
-            for slot in versions[i - 1].visits:
-                if slot.weekday == day.weekday():
-                    start = london_local(datetime.combine(day, slot.start))
-                    out.append(PlannedVisit(
-                        agreement.agreement_id, agreement.service_user_ref, agreement.provider_ref, day,
-                        start, start + timedelta(minutes=slot.minutes), slot.minutes, slot.carers_required))
+    day = max(first_day, agreement.start_date)
+    while day <= last_day:
+        out.extend(planned_visits_on(agreement, day))
         day += timedelta(days=1)
-    out.sort(key=lambda v: v.planned_start)
     return out
 
 
@@ -166,11 +191,16 @@ def allocate(records: Iterable[AttendanceRecord], index: PlannedVisitIndex) -> A
     return Allocation(dict(matched), unallocated)
 
 
-def visit_cutoff(visit: PlannedVisit, after_end: timedelta | None = None) -> datetime:
+def visit_cutoff(visit: PlannedVisit, after_end: timedelta | None = None, at: time | None = None) -> datetime:
     """When a visit with no record becomes missed: by default the end of its local day (midnight
-    London, in UTC); with `after_end`, that long after its planned end."""
+    London, in UTC); with `after_end`, that long after its planned end; with `at` (an agreement's
+    `missed_cut_off`), that London time on its day, or the next day when the visit has not ended by then."""
     if after_end is not None:
         return visit.planned_end + after_end
+    if at is not None:
+        cutoff = london_local(datetime.combine(visit.local_date, at))
+        return cutoff if cutoff >= visit.planned_end else london_local(
+            datetime.combine(visit.local_date + timedelta(days=1), at))
     return london_local(datetime.combine(visit.local_date + timedelta(days=1), time()))
 
 

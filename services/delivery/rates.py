@@ -1,25 +1,72 @@
-"""The hourly rate in force on a date: a visit is priced at the rate of its own local date."""
+"""The hourly rate a visit is priced at: the rate in force on its local date, for the time band its
+planned start falls in and the kind of day it is (weekday, weekend, bank holiday in England)."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
-from datetime import date
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, time
 
-RateOn = Callable[[date], int]  # local (Europe/London) date -> pence per hour
+from contracts.agreements import DayCategory, Rate, TimeBand
+from contracts.common import RateUnit
+from shared.calendar import is_bank_holiday
+
+# local (Europe/London) date, local planned start time (None: the day's standard rate) -> pence per hour
+RateOn = Callable[[date, "time | None"], int]
+
+# The bands of contracts.agreements.TimeBand: a visit is priced wholly in the band its planned start is in.
+DAY_FROM, EVENING_FROM, NIGHT_FROM = time(7), time(19), time(22)
+
+
+def time_band_of(start: time) -> TimeBand:
+    if DAY_FROM <= start < EVENING_FROM:
+        return TimeBand.DAY
+    if EVENING_FROM <= start < NIGHT_FROM:
+        return TimeBand.EVENING
+    return TimeBand.NIGHT
+
+
+def day_category_of(day: date) -> DayCategory:
+    """A bank holiday in England counts as one even on a weekend."""
+    if is_bank_holiday(day):
+        return DayCategory.BANK_HOLIDAY
+    return DayCategory.WEEKEND if day.weekday() >= 5 else DayCategory.WEEKDAY
+
+
+def hourly_rate(rates: Sequence[Rate], day: date, start: time | None) -> int:
+    """Pence per hour of the most specific hourly rate for a visit starting at `start` on `day`.
+
+    Preference (as the agreements service prices plans): band and day category both match, then day
+    category only (a bank-holiday premium outranks a band), then band only, then the standard rate.
+    LookupError when no hourly rate applies: nothing is priced without a rate.
+    """
+    category = day_category_of(day)
+    band = time_band_of(start) if start is not None else None
+    for wanted in ((band, category), (None, category), (band, None), (None, None)):
+        for rate in rates:
+            if rate.unit is RateUnit.HOUR and (rate.time_band, rate.day_category) == wanted:
+                return rate.amount_pence
+    raise LookupError(f"no hourly rate applies on {day.isoformat()}"
+                      + (f" at {start:%H:%M}" if start is not None else ""))
+
+
+def rates_on(rates: Sequence[Rate]) -> RateOn:
+    """The RateOn of one version of an agreement's terms (its rates by band and day category)."""
+    frozen = tuple(rates)
+    return lambda day, start=None: hourly_rate(frozen, day, start)
 
 
 def rate_table(effective_from: Mapping[date, int]) -> RateOn:
-    """A lookup from rates keyed by the date each takes effect (so a mid-week change prices each day).
+    """A lookup from standard rates keyed by the date each takes effect (a mid-week change prices each day).
 
     `rate_table({date(2024, 4, 1): 2385, date(2024, 4, 3): 2450})(date(2024, 4, 2)) == 2385`.
-    Asking for a date before the first rate is an error: nothing may be priced without a rate.
+    The start time is not used. Asking for a date before the first rate is an error.
     """
     if not effective_from:
         raise ValueError("a rate table needs at least one rate")
     starts = sorted(effective_from)
     pence = [effective_from[d] for d in starts]
 
-    def rate_on(day: date) -> int:
+    def rate_on(day: date, start: time | None = None) -> int:
         i = bisect_right(starts, day)
         if i == 0:
             raise LookupError(f"no rate in force on {day.isoformat()} (first rate from {starts[0].isoformat()})")

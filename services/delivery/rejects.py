@@ -26,8 +26,9 @@ class Reason(StrEnum):
     INVALID_VALUE = "invalid_value"
     NOT_AN_OBJECT = "not_an_object"
     JSON_INVALID = "json_invalid"
-    # For the caller that knows the council's people (not decided by the pure rules here).
+    # Decided against what delivery knows of agreements and providers (see sorting.py).
     UNKNOWN_SERVICE_USER = "unknown_service_user"
+    UNKNOWN_PROVIDER = "unknown_provider"
     # Raised by the file readers before a record exists.
     NOT_UTF8 = "not_utf8"
     TOO_MANY_CELLS = "too_many_cells"

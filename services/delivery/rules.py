@@ -25,6 +25,7 @@ class FlagCode(StrEnum):
     OVER_PLANNED_CAPPED = "over_planned_capped"
     EXCESS_CARER = "excess_carer"  # more carers logged than the visit needs: the extra is not paid
     FEWER_CARERS_THAN_REQUIRED = "fewer_carers_than_required"
+    WITHDRAWN = "withdrawn"  # the carer's record was corrected onto another visit, or now matches none
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from shared.clock import week_start
 
 @dataclass(frozen=True, slots=True)
 class AgreementTerms:
-    """What verification needs of an agreement: its visit rules and its rate by date."""
+    """What verification needs of an agreement: its visit rules and its hourly rate by local date and start."""
 
     rate_on: RateOn
     rules: VisitRules = DEFAULT_RULES
@@ -78,7 +78,7 @@ def verify_visit(visit: PlannedVisit, records: Sequence[AttendanceRecord], terms
         records, key=lambda r: (r.exception_code is not None, r.check_in or r.planned_start, r.carer_id))
     carers = {r.carer_id for r in records}
     short_of_carers = len(carers) < visit.carers_required
-    rate = terms.rate_on(visit.local_date)
+    rate = terms.rate_on(visit.local_date, visit.local_start)
     out = []
     for position, r in enumerate(ordered):
         a = assess_attendance(check_in=r.check_in, check_out=r.check_out, check_in_method=r.check_in_method,
