@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from contracts import agreements as contracts
 from services.delivery.attendance import AttendanceRecord
+from services.delivery.known_agreements import AgreementBook, known_agreement
 from services.delivery.matching import AgreementSchedule, PlannedVisit, ScheduledVisit, ScheduleVersion
 from shared.clock import london_local
 
@@ -54,3 +56,26 @@ def schedule(*slots: ScheduledVisit, start: date = MONDAY, end: date | None = No
                               "versions": (ScheduleVersion(start, tuple(slots)),)}
     fields.update(over)
     return AgreementSchedule(**fields)
+
+
+def agreement_event(*slots: tuple[str, str, int, int], agreement_id: str = AGREEMENT, person: str = PERSON,
+                    provider_id: str = "PRV-1", start: date = MONDAY, pence: int = 2400, basis: str = "actuals",
+                    suspensions=(), end: date | None = None, versions=None) -> contracts.AgreementActivated:
+    """An AgreementActivated as the agreements service publishes it; slots are (weekday, HH:MM, minutes, carers)."""
+    schedule_ = [contracts.ScheduledVisit(weekday=w, start_time=time.fromisoformat(s), duration_minutes=m,
+                                          carers_required=c) for w, s, m, c in slots]
+    terms = versions or [contracts.AgreementTerms(version=1, effective_from=start, schedule=schedule_,
+                                                  rates=[contracts.Rate(unit="hour", amount_pence=pence)])]
+    return contracts.AgreementActivated(
+        agreement_id=agreement_id, person_ref=person, provider_id=provider_id, service_type="home_care",
+        payment_basis=basis, cycle="weekly", start=start, end=end, terms=terms, suspensions=list(suspensions))
+
+
+def book_with(*events: contracts.AgreementEvent, refs: tuple[str, ...] = (PROVIDER,), provider_id: str = "PRV-1",
+              known_since: datetime = datetime(2024, 1, 1, tzinfo=timezone.utc)) -> AgreementBook:
+    """A book that knows the provider (by its CQC IDs) and the agreements."""
+    book = AgreementBook()
+    book.put_provider(provider_id, refs)
+    for event in events:
+        book.put_agreement(known_agreement(event, known_since, known_since))
+    return book

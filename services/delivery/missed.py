@@ -1,0 +1,59 @@
+"""Which planned visits are newly missed: no attendance by their cut-off (a safeguarding alert).
+
+The check runs every `every_seconds` and looks only at visits whose cut-off passed since its last run,
+so its cost does not grow with history. It never raises a visit that was planned before the agreement
+was known to delivery (its activation event), nor one more than `horizon_days` old: an agreement
+loaded late, or a service down for a while, must not flood safeguarding with stale alerts. An
+agreement first seen recently gets the whole horizon on its first check.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.delivery.known_agreements import AgreementBook, KnownAgreement
+from services.delivery.matching import PlannedVisit, visit_cutoff
+from shared.clock import london_date
+
+# An agreement stored this close to the last check may not have been visible to it yet.
+_NEWLY_SEEN = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class MissedPolicy:
+    every_seconds: float = 30.0
+    horizon_days: int = 14
+
+    @classmethod
+    def from_env(cls) -> "MissedPolicy":
+        """CAREPAY_DELIVERY_MISSED_EVERY_SECONDS, CAREPAY_DELIVERY_MISSED_HORIZON_DAYS."""
+        env = os.environ.get
+        return cls(every_seconds=float(env("CAREPAY_DELIVERY_MISSED_EVERY_SECONDS") or 30),
+                   horizon_days=int(env("CAREPAY_DELIVERY_MISSED_HORIZON_DAYS") or 14))
+
+
+def due_missed(book: AgreementBook, *, since: datetime | None, now: datetime, horizon_days: int = 14,
+               agreements: Iterable[KnownAgreement] | None = None) -> list[PlannedVisit]:
+    """Planned visits of actuals agreements whose cut-off fell in (since, now] (or, on a first check or
+    for an agreement first seen since, within the horizon). Whether anyone attended is the caller's
+    question: these are the candidates."""
+    earliest = now - timedelta(days=horizon_days)
+    oldest_day = london_date(earliest)
+    today = london_date(now)
+    out: list[PlannedVisit] = []
+    for agreement in book.actuals_agreements() if agreements is None else agreements:
+        seen_before = since is not None and agreement.first_seen_at is not None and (
+            agreement.first_seen_at <= since - _NEWLY_SEEN)
+        start = max(since, earliest) if seen_before else earliest  # type: ignore[type-var]
+        # A visit's cut-off can fall on the day after it (end of its day, or a cut-off before it ends).
+        day = max(london_date(start) - timedelta(days=1), oldest_day)
+        while day <= today:
+            terms = agreement.terms_on(day)
+            cut_off_at = terms.missed_cut_off if terms is not None else None
+            for visit in book.planned_on(agreement.agreement_id, day):
+                if visit.planned_start >= agreement.known_since and start < visit_cutoff(visit, at=cut_off_at) <= now:
+                    out.append(visit)
+            day += timedelta(days=1)
+    return out
