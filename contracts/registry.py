@@ -36,8 +36,15 @@ def all_events() -> dict[tuple[str, int], type[Event]]:
     return dict(_EVENTS)
 
 
+_loaded = False
+
+
 def _load_all() -> None:
-    # Importing every producer module in this package registers its events.
+    # Importing every producer module in this package registers its events. Once per process:
+    # scanning the package costs about 0.4 ms, and consumers look up every message they decode.
+    global _loaded
+    if _loaded:
+        return
     import importlib
     import pkgutil
 
@@ -45,3 +52,4 @@ def _load_all() -> None:
 
     for module in pkgutil.iter_modules(contracts.__path__):
         importlib.import_module(f"contracts.{module.name}")
+    _loaded = True
