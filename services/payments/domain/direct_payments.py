@@ -42,6 +42,17 @@ def periods_due(agreement: DirectPaymentAgreement, pay_date: date) -> list[PaidP
     return periods
 
 
+def first_unpaid_day(start: date, paid: list[PaidPeriod]) -> date | None:
+    """Where the next payment starts: the first day from `start` not covered by a paid period
+    (None when nothing is paid yet). A returned period leaves a gap, which is paid again first."""
+    day = start
+    for period in sorted(paid, key=lambda p: p.start):
+        if period.start > day:
+            break
+        day = max(day, period.end + ONE_DAY)
+    return None if day == start else day
+
+
 def direct_payment_due(agreement: DirectPaymentAgreement, pay_date: date, settings: PaymentSettings,
                        reference: str) -> Payment | Exclusion | None:
     """The payment a four-weekly run makes for one agreement; an exclusion with its reason; or None."""
@@ -106,6 +117,25 @@ def adjustment_for_change(paid: list[PaidPeriod], effective_from: date, new_net_
     return adjustment
 
 
+def repriced(paid: list[PaidPeriod], net_per_four_weeks: int) -> list[PaidPeriod]:
+    """The same periods priced at `net_per_four_weeks`: what they were worth just before a change,
+    so a second change to days already paid corrects only the difference the first one left."""
+    return [PaidPeriod(p.start, p.end, pro_rata(net_per_four_weeks, p.days)) for p in paid]
+
+
+def paid_until(paid: list[PaidPeriod], last_day: date) -> list[PaidPeriod]:
+    """The parts of paid periods up to `last_day` (inclusive), each priced pro rata by day."""
+    kept = []
+    for p in paid:
+        if p.start > last_day:
+            continue
+        end = min(p.end, last_day)
+        days = (end - p.start).days + 1
+        kept.append(PaidPeriod(p.start, end, p.amount_pence if end == p.end
+                               else round_half_up(p.amount_pence * days, p.days)))
+    return kept
+
+
 @dataclass(frozen=True, slots=True)
 class DirectPaymentEnding:
     """An ended agreement (no period after `end` is paid) and what was paid for days after it."""
@@ -118,7 +148,7 @@ class DirectPaymentEnding:
 def end_direct_payment(agreement: DirectPaymentAgreement, end: date, paid: list[PaidPeriod]) -> DirectPaymentEnding:
     """End the agreement on `end` (its last paid-for day) and compute the amount to recover:
     for each period paid in advance, its amount pro rata by day for the days after `end`,
-    less any adjustment still owed to the person."""
+    less any adjustment still owed to the person (for days up to `end` only: see `paid_until`)."""
     if end < agreement.start - ONE_DAY:
         raise PaymentRefused("end", f"cannot end before the day before the start ({agreement.start - ONE_DAY})")
     if agreement.end is not None and end > agreement.end:

@@ -53,6 +53,27 @@ class CreditNote:
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderCredit:
+    """A credit note whose invoice is no longer payable (already paid, or voided): it is netted
+    against the provider's next payment instead, as a line of its own."""
+
+    id: str
+    provider_id: str
+    corrects_invoice_id: str
+    amount_pence: int  # positive: the amount credited back
+    service_type: ServiceType
+    cost_centre: str
+    period_start: date
+    period_end: date
+    number: str = ""
+    person_ref: str = ""
+
+    def __post_init__(self) -> None:
+        if self.amount_pence <= 0:
+            raise PaymentRefused("credit_notes", f"credit note {self.id} must credit a positive amount")
+
+
+@dataclass(frozen=True, slots=True)
 class ApprovedInvoice:
     """An invoice invoicing has approved, with what payments needs to select, pay and report it."""
 

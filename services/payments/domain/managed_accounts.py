@@ -25,6 +25,7 @@ class LedgerEntryKind(StrEnum):
     CONTRIBUTION_IN = "contribution_in"
     PAYMENT_TO_PROVIDER = "payment_to_provider"
     RECOVERY_TO_COUNCIL = "recovery_to_council"
+    DIRECT_PAYMENT_RETURNED = "direct_payment_returned"  # a direct payment in that the bank sent back
 
 
 MONEY_IN = frozenset({LedgerEntryKind.DIRECT_PAYMENT_IN, LedgerEntryKind.CONTRIBUTION_IN})
@@ -107,8 +108,13 @@ def weekly_funding_pence(agreement: DirectPaymentAgreement) -> int:
 def surplus_check(account: ManagedAccount, agreement: DirectPaymentAgreement, as_of: date,
                   weeks: int = DEFAULT_SURPLUS_WEEKS) -> SurplusCheck:
     """Flag a balance above `weeks` weeks' funding; the surplus is the amount above it."""
+    return surplus_of(account.balance_pence(as_of), agreement, weeks)
+
+
+def surplus_of(balance_pence: int, agreement: DirectPaymentAgreement,
+               weeks: int = DEFAULT_SURPLUS_WEEKS) -> SurplusCheck:
+    """The same check for a balance already summed (e.g. by the database, for every account at once)."""
     if weeks <= 0:
         raise PaymentRefused("weeks", "the surplus threshold must be a positive number of weeks")
-    balance = account.balance_pence(as_of)
     threshold = weeks * weekly_funding_pence(agreement)
-    return SurplusCheck(balance, threshold, max(0, balance - threshold))
+    return SurplusCheck(balance_pence, threshold, max(0, balance_pence - threshold))

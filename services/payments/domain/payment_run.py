@@ -81,6 +81,9 @@ class PaymentRun:
         if not reason.strip():
             raise PaymentRefused("reason", "say why the line is excluded: finance reads it in the run and the audit trail")
         payment, line = self._find_line(line_id)
+        if line.kind is LineKind.CREDIT_NOTE and line.settles == line.line_id:
+            raise PaymentRefused("line_id", f"{line_id} is a credit note against an invoice already paid: it is "
+                                            "netted against the provider's payment and is not left out on its own")
         if line.kind is LineKind.CREDIT_NOTE:
             raise PaymentRefused("line_id", f"{line_id} is a credit note: exclude the invoice it corrects "
                                             f"({line.settles}) instead, so it is not paid without its credit")

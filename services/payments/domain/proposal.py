@@ -2,7 +2,8 @@
 
 Selected: approved, undisputed, unpaid invoices of the run's services due on or before the pay
 date, plus any invoice finance chose to pay early. Each invoice's credit notes are netted against
-it and every provider gets one payment with a remittance line per invoice and credit note.
+it and every provider gets one payment with a remittance line per invoice and credit note; a
+credit note whose invoice is already paid is netted against the provider's payment as a whole.
 Four-weekly runs add the direct payments due. Left out, each with a visible reason: disputed
 and held invoices, invoices for days after their agreement ended, providers without verified
 bank details, and any payee whose lines net to zero or less (carried forward to the next run).
@@ -19,7 +20,7 @@ from shared.money import format_gbp
 from services.payments.domain.direct_payments import direct_payment_due
 from services.payments.domain.errors import PaymentRefused
 from services.payments.domain.inputs import (ApprovedInvoice, DirectPaymentAgreement, PaymentSettings,
-                                             ProviderPayee)
+                                             ProviderCredit, ProviderPayee)
 from services.payments.domain.payment_run import PaymentRun
 from services.payments.domain.run_calendar import ScheduledRun
 from services.payments.domain.run_lines import (Exclusion, ExclusionReason, LineKind, PayeeKind, Payment,
@@ -44,8 +45,12 @@ def payment_reference(run_number: int, sequence: int) -> str:
 
 
 def propose_run(request: RunRequest, invoices: Iterable[ApprovedInvoice], payees: Mapping[str, ProviderPayee],
-                direct_payments: Iterable[DirectPaymentAgreement], settings: PaymentSettings) -> PaymentRun:
-    """A proposed (draft) run for review; nothing is paid until a second person approves it."""
+                direct_payments: Iterable[DirectPaymentAgreement], settings: PaymentSettings,
+                credits: Iterable[ProviderCredit] = ()) -> PaymentRun:
+    """A proposed (draft) run for review; nothing is paid until a second person approves it.
+
+    `credits` are credit notes against invoices already paid: each is netted against its
+    provider's payment in this run, if the provider has one; otherwise it waits for a later run."""
     scheduled = request.scheduled
     _check_request(request)
     exclusions: list[Exclusion] = []
@@ -57,10 +62,14 @@ def propose_run(request: RunRequest, invoices: Iterable[ApprovedInvoice], payees
                 by_provider[invoice.provider_id].append(invoice)
             else:
                 exclusions.append(excluded)
+    standalone: dict[str, list[ProviderCredit]] = defaultdict(list)
+    for credit in credits:
+        standalone[credit.provider_id].append(credit)
     payments: list[Payment] = []
     for provider_id in sorted(by_provider):
         chosen = sorted(by_provider[provider_id], key=lambda i: (i.period_start, i.id))
-        outcome = _provider_payment(provider_id, chosen, payees.get(provider_id),
+        owed_back = sorted(standalone.get(provider_id, ()), key=lambda c: (c.period_start, c.id))
+        outcome = _provider_payment(provider_id, chosen, owed_back, payees.get(provider_id),
                                     payment_reference(request.run_number, len(payments) + 1))
         (payments if isinstance(outcome, Payment) else exclusions).append(outcome)
     if scheduled.include_direct_payments:
@@ -110,11 +119,11 @@ def _invoice_exclusion(invoice: ApprovedInvoice) -> Exclusion | None:
     return None
 
 
-def _provider_payment(provider_id: str, invoices: list[ApprovedInvoice], payee: ProviderPayee | None,
-                      reference: str) -> Payment | Exclusion:
-    lines = [line for invoice in invoices for line in invoice_lines(invoice)]
+def _provider_payment(provider_id: str, invoices: list[ApprovedInvoice], credits: list[ProviderCredit],
+                      payee: ProviderPayee | None, reference: str) -> Payment | Exclusion:
+    lines = [line for invoice in invoices for line in invoice_lines(invoice)] + [credit_line(c) for c in credits]
     total = sum(line.amount_pence for line in lines)
-    settles = tuple(invoice.id for invoice in invoices)
+    settles = tuple(invoice.id for invoice in invoices) + tuple(c.id for c in credits)
     if payee is None:
         return Exclusion(provider_id, provider_id, ExclusionReason.NO_BANK_DETAILS,
                          "no bank details are recorded for this provider", total, settles)
@@ -139,3 +148,12 @@ def invoice_lines(invoice: ApprovedInvoice) -> list[RemittanceLine]:
                                     invoice.service_type, invoice.cost_centre, invoice.period_start,
                                     invoice.period_end, -note.amount_pence, invoice.agreement_end))
     return lines
+
+
+def credit_line(credit: ProviderCredit) -> RemittanceLine:
+    """A negative line for a credit note netted against the provider rather than its (paid) invoice."""
+    number = credit.number or credit.id
+    return RemittanceLine(credit.id, LineKind.CREDIT_NOTE, credit.id,
+                          f"Credit note {number} against paid invoice {credit.corrects_invoice_id}", credit.person_ref,
+                          credit.service_type, credit.cost_centre, credit.period_start, credit.period_end,
+                          -credit.amount_pence)

@@ -110,6 +110,26 @@ class RunCalendar:
         return ScheduledRun(RunKind.AD_HOC, BacsDates.for_pay_date(pay_date), self.ad_hoc_services,
                             include_direct_payments)
 
+    def run_on(self, pay_date: date, kind: RunKind | None = None, *,
+               include_direct_payments: bool = False) -> ScheduledRun:
+        """The run paying on `pay_date`: the calendar's run of that day (its `kind` when two share
+        the day), or an ad hoc run when the calendar has none or `kind` is ad hoc."""
+        if kind is RunKind.AD_HOC:
+            return self.ad_hoc(pay_date, include_direct_payments=include_direct_payments)
+        # A nominal date on a holiday pays on the working day before, so look a little past the pay date.
+        that_day = [r for r in self.runs_between(pay_date, pay_date + timedelta(days=10)) if r.pay_date == pay_date]
+        if kind is not None:
+            matching = [r for r in that_day if r.kind is kind]
+            if not matching:
+                upcoming = [r.pay_date.isoformat() for r in self.runs_between(pay_date, pay_date + FOUR_WEEKS * 2)
+                            if r.kind is kind][:3]
+                raise PaymentRefused("pay_date", f"no {kind} run pays on {pay_date}; the next pay on "
+                                                 f"{', '.join(upcoming)} (or ask for an ad_hoc run)")
+            return matching[0]
+        if len(that_day) > 1:
+            raise PaymentRefused("kind", f"both a weekly and a four-weekly run pay on {pay_date}: say which kind")
+        return that_day[0] if that_day else self.ad_hoc(pay_date, include_direct_payments=include_direct_payments)
+
     def _run(self, kind: RunKind, nominal: date) -> ScheduledRun:
         bacs = BacsDates.for_pay_date(on_or_before_working_day(nominal))
         if kind is RunKind.WEEKLY:

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from services.payments.domain.direct_payments import (adjustment_for_change, end_direct_payment, periods_due,
-                                                      periods_paid_by)
+from services.payments.domain.direct_payments import (adjustment_for_change, end_direct_payment, first_unpaid_day,
+                                                      paid_until, periods_due, periods_paid_by, repriced)
 from services.payments.domain.errors import PaymentRefused
 from services.payments.domain.inputs import PaidPeriod
 from services.payments.domain.run_calendar import RunKind
@@ -143,3 +143,25 @@ def test_periods_paid_by_a_payment_are_what_changes_and_endings_work_from():
     [payment] = four_weekly(direct_payment(start=date(2026, 2, 11))).payments
     assert periods_paid_by(payment) == [PaidPeriod(date(2026, 2, 11), date(2026, 3, 10), 56_000),
                                         PaidPeriod(PAY_DATE, date(2026, 4, 7), 56_000)]
+
+
+def test_a_second_change_to_days_already_paid_corrects_only_what_the_first_left():
+    paid = [PaidPeriod(date(2026, 3, 11), date(2026, 4, 7), 28_000)]
+    first = adjustment_for_change(repriced(paid, 28_000), date(2026, 3, 25), 33_600)
+    second = adjustment_for_change(repriced(paid, 33_600), date(2026, 4, 1), 42_000)
+    assert (first, second) == (14 * 200, 7 * 300)
+
+
+def test_an_ending_recovers_days_paid_after_it_less_only_the_top_up_owed_before_it():
+    paid = [PaidPeriod(date(2026, 3, 11), date(2026, 4, 7), 28_000)]  # £10 a day
+    end = date(2026, 3, 31)  # day 21
+    owed = adjustment_for_change(repriced(paid_until(paid, end), 28_000), date(2026, 3, 25), 33_600)  # £12 from day 15
+    agreement = direct_payment(per_four_weeks=28_000, start=date(2026, 3, 11), adjustment_pence=owed)
+    assert owed == 7 * 200
+    assert end_direct_payment(agreement, end, paid).recovery_pence == 7 * 1_000 - 7 * 200
+
+
+def test_the_next_payment_starts_at_the_first_day_no_paid_period_covers():
+    paid = [PaidPeriod(date(2026, 3, 11), date(2026, 4, 7), 1), PaidPeriod(date(2026, 5, 6), date(2026, 6, 2), 1)]
+    assert first_unpaid_day(date(2026, 3, 11), paid) == date(2026, 4, 8)  # the returned period between is paid first
+    assert first_unpaid_day(date(2026, 3, 11), []) is None
