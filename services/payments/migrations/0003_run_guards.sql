@@ -1,0 +1,151 @@
+-- What the database itself refuses, so no code path (nor a hand-written UPDATE) can break it:
+-- an approved run never changes; a run is approved only if, at that moment, its total is the
+-- sum of its payments and each payment the sum of its lines, every provider is paid into the
+-- bank details verified for it, nothing is paid for days after an agreement's end, and every
+-- invoice it pays is still approved, undisputed, unchanged and not held.
+-- Refusals are check_violation (SQLSTATE 23514) with a message finance can act on. The functions
+-- keep the search_path they were created with, so they hold for any connection, not only ours.
+
+CREATE FUNCTION refuse(message text) RETURNS void LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
+BEGIN
+    RAISE EXCEPTION '%', message USING ERRCODE = 'check_violation';
+END $$;
+
+CREATE FUNCTION check_run_payable(p_run text, p_total bigint, p_count int) RETURNS void LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
+DECLARE
+    sums  record;
+    found text;
+BEGIN
+    SELECT coalesce(sum(amount_pence), 0) AS total, count(*) AS n INTO sums FROM run_payments WHERE run_id = p_run;
+    IF sums.total <> p_total OR sums.n <> p_count THEN
+        PERFORM refuse(format('run %s says %s pence in %s payments but its payments add up to %s pence in %s',
+                              p_run, p_total, p_count, sums.total, sums.n));
+    END IF;
+
+    SELECT string_agg(payment_reference, ', ') INTO found FROM (
+        SELECT p.payment_reference FROM run_payments p
+        LEFT JOIN (SELECT payment_reference, sum(amount_pence) AS s FROM run_lines WHERE run_id = p_run GROUP BY 1) l
+               USING (payment_reference)
+        WHERE p.run_id = p_run AND p.amount_pence IS DISTINCT FROM l.s LIMIT 5) x;
+    IF found IS NOT NULL THEN
+        PERFORM refuse(format('run %s: payment(s) %s do not equal the sum of their lines', p_run, found));
+    END IF;
+
+    SELECT string_agg(payee_id, ', ') INTO found FROM (
+        SELECT p.payee_id FROM run_payments p LEFT JOIN payees y ON y.provider_id = p.payee_id
+        WHERE p.run_id = p_run AND p.payee_kind = 'provider'
+          AND (y.bank_status IS DISTINCT FROM 'verified' OR y.sort_code <> p.sort_code
+               OR y.account_number <> p.account_number) LIMIT 5) x;
+    IF found IS NOT NULL THEN
+        PERFORM refuse(format('run %s: bank details of provider(s) %s are not verified, or changed since the run '
+                              'was proposed: exclude their invoices or propose a new run', p_run, found));
+    END IF;
+
+    SELECT string_agg(payee_id, ', ') INTO found FROM (
+        SELECT p.payee_id FROM run_payments p LEFT JOIN direct_payments d ON d.agreement_id = p.payee_id
+        WHERE p.run_id = p_run AND p.payee_kind = 'direct_payment' AND NOT p.council_managed
+          AND (d.agreement_id IS NULL OR d.sort_code <> p.sort_code OR d.account_number <> p.account_number) LIMIT 5) x;
+    IF found IS NOT NULL THEN
+        PERFORM refuse(format('run %s: the payee account of direct payment(s) %s changed since the run was '
+                              'proposed: propose a new run', p_run, found));
+    END IF;
+
+    SELECT string_agg(line_id, ', ') INTO found FROM (
+        SELECT DISTINCT l.line_id FROM run_lines l
+        JOIN invoices i ON i.invoice_id = l.settles
+        LEFT JOIN LATERAL unnest(i.agreement_ids) AS ag(agreement_id) ON true
+        LEFT JOIN agreements a ON a.agreement_id = ag.agreement_id
+        WHERE l.run_id = p_run AND l.kind IN ('invoice', 'credit_note')
+          AND (l.period_end > i.last_payable_date OR l.period_end > a.last_day) LIMIT 5) x;
+    IF found IS NULL THEN
+        SELECT string_agg(line_id, ', ') INTO found FROM (
+            SELECT l.line_id FROM run_lines l JOIN direct_payments d ON d.agreement_id = l.settles
+            WHERE l.run_id = p_run AND l.kind = 'direct_payment' AND l.period_end > d.last_day LIMIT 5) x;
+    END IF;
+    IF found IS NOT NULL THEN
+        PERFORM refuse(format('run %s: line(s) %s pay for days after their agreement ended: exclude them',
+                              p_run, found));
+    END IF;
+
+    SELECT string_agg(line_id, ', ') INTO found FROM (
+        SELECT l.line_id FROM run_lines l LEFT JOIN invoices i ON i.invoice_id = l.line_id
+        WHERE l.run_id = p_run AND l.kind = 'invoice'
+          AND (i.invoice_id IS NULL OR i.state <> 'approved' OR i.return_hold IS NOT NULL
+               OR i.amount_pence <> l.amount_pence
+               OR EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = l.line_id AND d.open)) LIMIT 5) x;
+    IF found IS NOT NULL THEN
+        PERFORM refuse(format('run %s: invoice(s) %s are no longer payable as proposed (held, voided, disputed, '
+                              'changed or on hold since): exclude them or propose a new run', p_run, found));
+    END IF;
+END $$;
+
+CREATE FUNCTION guard_payment_run() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF OLD.status = 'approved' THEN
+            PERFORM refuse(format('run %s is approved: it is kept for ever', OLD.run_id));
+        END IF;
+        RETURN OLD;
+    END IF;
+    IF OLD.status = 'approved' THEN
+        -- Only the moment of export may be recorded, once.
+        IF (NEW.run_id, NEW.run_number, NEW.kind, NEW.pay_date, NEW.processing_day, NEW.status, NEW.proposed_by,
+            NEW.proposed_at, NEW.approved_by, NEW.approved_at, NEW.total_pence, NEW.payment_count, NEW.scope)
+           IS DISTINCT FROM
+           (OLD.run_id, OLD.run_number, OLD.kind, OLD.pay_date, OLD.processing_day, OLD.status, OLD.proposed_by,
+            OLD.proposed_at, OLD.approved_by, OLD.approved_at, OLD.total_pence, OLD.payment_count, OLD.scope)
+           OR (OLD.exported_at IS NOT NULL AND NEW.exported_at IS DISTINCT FROM OLD.exported_at) THEN
+            PERFORM refuse(format('run %s is approved and cannot change', OLD.run_id));
+        END IF;
+    ELSIF NEW.status = 'approved' THEN
+        PERFORM check_run_payable(NEW.run_id, NEW.total_pence, NEW.payment_count);
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER payment_runs_guard BEFORE UPDATE OR DELETE ON payment_runs
+    FOR EACH ROW EXECUTE FUNCTION guard_payment_run();
+
+CREATE FUNCTION refuse_change_to_approved_run() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
+BEGIN
+    PERFORM refuse(format('run %s is approved: its %s cannot change', COALESCE(NEW.run_id, OLD.run_id),
+                          replace(TG_TABLE_NAME, 'run_', '')));
+    RETURN NULL;
+END $$;
+
+-- A row arriving with run_status 'approved' would join an approved run (the foreign key stops
+-- any other status from disagreeing with the run's).
+CREATE TRIGGER run_lines_frozen_insert BEFORE INSERT ON run_lines
+    FOR EACH ROW WHEN (NEW.run_status = 'approved') EXECUTE FUNCTION refuse_change_to_approved_run();
+CREATE TRIGGER run_lines_frozen_delete BEFORE DELETE ON run_lines
+    FOR EACH ROW WHEN (OLD.run_status = 'approved') EXECUTE FUNCTION refuse_change_to_approved_run();
+-- Only `returned` changes on an approved run's line (a payment the bank sent back).
+CREATE TRIGGER run_lines_frozen_update BEFORE UPDATE ON run_lines
+    FOR EACH ROW WHEN (OLD.run_status = 'approved' AND
+        (NEW.run_id, NEW.run_status, NEW.payment_reference, NEW.seq, NEW.line_id, NEW.kind, NEW.settles,
+         NEW.amount_pence, NEW.period_start, NEW.period_end, NEW.agreement_end, NEW.adjustment_ids)
+        IS DISTINCT FROM
+        (OLD.run_id, OLD.run_status, OLD.payment_reference, OLD.seq, OLD.line_id, OLD.kind, OLD.settles,
+         OLD.amount_pence, OLD.period_start, OLD.period_end, OLD.agreement_end, OLD.adjustment_ids))
+    EXECUTE FUNCTION refuse_change_to_approved_run();
+
+CREATE TRIGGER run_payments_frozen_insert BEFORE INSERT ON run_payments
+    FOR EACH ROW WHEN (NEW.run_status = 'approved') EXECUTE FUNCTION refuse_change_to_approved_run();
+CREATE TRIGGER run_payments_frozen_delete BEFORE DELETE ON run_payments
+    FOR EACH ROW WHEN (OLD.run_status = 'approved') EXECUTE FUNCTION refuse_change_to_approved_run();
+-- Only the bank's outcome (paid, returned) is recorded on an approved run's payment.
+CREATE TRIGGER run_payments_frozen_update BEFORE UPDATE ON run_payments
+    FOR EACH ROW WHEN (OLD.run_status = 'approved' AND
+        (NEW.run_id, NEW.run_status, NEW.payment_reference, NEW.seq, NEW.payee_kind, NEW.payee_id, NEW.sort_code,
+         NEW.account_number, NEW.account_name, NEW.amount_pence)
+        IS DISTINCT FROM
+        (OLD.run_id, OLD.run_status, OLD.payment_reference, OLD.seq, OLD.payee_kind, OLD.payee_id, OLD.sort_code,
+         OLD.account_number, OLD.account_name, OLD.amount_pence))
+    EXECUTE FUNCTION refuse_change_to_approved_run();
+
+CREATE TRIGGER run_files_frozen BEFORE UPDATE OR DELETE ON run_files
+    FOR EACH ROW EXECUTE FUNCTION refuse_change_to_approved_run();
