@@ -1,0 +1,102 @@
+"""The steps of a payment run over one database transaction each: propose, review, approve.
+
+Each step locks the run, asks the domain, stores the result and records its events in the outbox,
+all in the caller's transaction: a crash at any point leaves the step wholly done or not done,
+and a retry finds the run as it was (export and bank confirmations are in `run_export.py`).
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import asyncpg
+
+from shared.events import Cause
+from shared.outbox import Outbox
+from services.payments import publishing, store_runs
+from services.payments.config import PaymentsConfig
+from services.payments.domain.errors import PaymentRefused, RunConflict
+from services.payments.domain.payment_run import Actor, PaymentRun
+from services.payments.domain.proposal import RunRequest, propose_run
+from services.payments.domain.run_calendar import RunKind
+from services.payments.store_direct_payments import agreements_due
+from services.payments.store_payables import payables
+from services.payments.store_runs import StoredRun
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What finance asks for. `providers` / `direct_payments` narrow the run to those payees (None: all)."""
+
+    pay_date: date
+    kind: RunKind | None = None
+    include_direct_payments: bool = False
+    pay_early: Sequence[str] = ()
+    providers: Sequence[str] | None = None
+    direct_payments: Sequence[str] | None = None
+
+    def scope(self) -> dict:
+        return {k: v for k, v in (("providers", self.providers), ("direct_payments", self.direct_payments),
+                                  ("pay_early", list(self.pay_early) or None)) if v is not None}
+
+
+async def propose(conn: asyncpg.Connection, proposal: Proposal, by: str, at: datetime, config: PaymentsConfig,
+                  outbox: Outbox, cause: Cause) -> PaymentRun:
+    """Store a proposed run for review (nothing is paid until a second person approves it)."""
+    scheduled = config.calendar.run_on(proposal.pay_date, proposal.kind,
+                                       include_direct_payments=proposal.include_direct_payments)
+    found = await payables(conn, proposal.pay_date, proposal.pay_early, proposal.providers)
+    dps, adjustment_ids = [], {}
+    if scheduled.include_direct_payments:
+        dps, adjustment_ids = await agreements_due(conn, proposal.direct_payments, config.dp_cost_centre)
+    number = await store_runs.next_run_number(conn)
+    request = RunRequest(f"RUN-{uuid.uuid4().hex[:12].upper()}", number, scheduled, by, at,
+                         frozenset(proposal.pay_early))
+    run = propose_run(request, found.invoices, found.payees, dps, config.settings, found.credits)
+    await store_runs.insert_run(conn, run, proposal.scope(), {a.id for a in dps if a.council_managed},
+                                adjustment_ids)
+    await outbox.publish(conn, [publishing.run_proposed(run)], cause)
+    return run
+
+
+async def locked(conn: asyncpg.Connection, run_id: str, *, only_payment: str | None = None) -> StoredRun:
+    if await store_runs.lock_run(conn, run_id) is None:
+        raise LookupError(run_id)
+    stored = await store_runs.load_run(conn, run_id, only_payment=only_payment)
+    assert stored is not None
+    return stored
+
+
+async def exclude_line(conn: asyncpg.Connection, run_id: str, line_id: str, reason: str, by: Actor,
+                       at: datetime) -> PaymentRun:
+    """Leave one line (and what settles with it) out of a proposed run, with the reviewer's reason."""
+    if await store_runs.lock_run(conn, run_id) is None:
+        raise LookupError(run_id)
+    reference = await store_runs.payment_of_line(conn, run_id, line_id)
+    if reference is None:
+        raise PaymentRefused("line_id", f"run {run_id} has no line {line_id}; GET the run to see its lines")
+    # Only the payment holding the line is read: reviewing a 50,000-invoice run stays quick.
+    before = (await store_runs.load_run(conn, run_id, only_payment=reference)).run
+    after = before.exclude_line(line_id, reason, by, at)
+    await store_runs.record_review(conn, before, after)
+    return after
+
+
+async def approve(conn: asyncpg.Connection, run_id: str, by: Actor, at: datetime, outbox: Outbox,
+                  cause: Cause) -> PaymentRun:
+    """Maker-checker approval, checked by the domain and then by the database as it is stored."""
+    run = (await locked(conn, run_id)).run
+    approved = run.approve(by, at)
+    try:
+        async with conn.transaction():  # a savepoint, so a refusal can be explained from the same connection
+            await store_runs.mark_approved(conn, approved)
+    except asyncpg.UniqueViolationError:
+        clashes = await store_runs.conflicting_documents(conn, run_id)
+        raise RunConflict("run", "already paid by another approved run: " + ", ".join(
+            f"{doc} (run {other})" for doc, other in clashes) + "; exclude them or propose a new run") from None
+    except asyncpg.CheckViolationError as refused:
+        raise RunConflict("run", str(refused)) from None
+    await outbox.publish(conn, publishing.run_approved(approved), cause)
+    return approved
