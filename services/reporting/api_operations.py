@@ -49,11 +49,13 @@ async def get_visit_quality(request: Request, _: Officer, period: PeriodKind = "
 
 @router.get("/queries/open", response_model=OpenQueriesOut, response_model_by_alias=True,
             summary="Open queries by category, state and SLA state; SLA breaches by month")
-async def get_open_queries(request: Request, _: Officer, category: str | None = None, from_: From = None,
-                           to: date | None = None, format: Format = "json"):
+async def get_open_queries(request: Request, _: Officer, category: str | None = None,
+                           provider_id: str | None = None, from_: From = None, to: date | None = None,
+                           format: Format = "json"):
     first, last = date_range("month", from_, to)
     async with transaction(request) as conn:
-        out = await open_queries(conn, today=today(), first=first, last=last, category=category)
+        out = await open_queries(conn, today=today(), first=first, last=last, category=category,
+                                 provider_id=provider_id)
     if format == "csv":
         columns = ["category", "state", "sla_state", "queries"]
         return csv_response("open-queries.csv", columns, dict_rows(out["rows"], columns))

@@ -33,8 +33,8 @@ AGGREGATES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                        ("invoices_paid", "value_paid_pence", "days_to_pay_total", "within_30_days",
                         "within_30_of_valid", "days_31_to_60", "over_60_days")),
     "unpaid_invoices": (("provider_id", "due_date"), ("invoices", "value_pence")),
-    "open_queries": (("category", "state", "sla_breached", "next_due_on"), ("queries",)),
-    "query_breaches": (("month", "category", "sla"), ("breaches",)),
+    "open_queries": (("category", "state", "sla_breached", "next_due_on", "provider_id"), ("queries",)),
+    "query_breaches": (("month", "category", "sla", "provider_id"), ("breaches",)),
 }
 
 

@@ -28,6 +28,7 @@ class QueryState:
     acknowledge_due_at: datetime
     resolve_due_at: datetime
     breaches: frozenset[tuple[str, datetime]] = frozenset()  # (sla, deadline)
+    provider_id: str = ""  # the provider the subject belongs to, when any
 
     @property
     def is_open(self) -> bool:
@@ -47,17 +48,21 @@ class QueryState:
         return {"query_id": self.query_id, "category": self.category, "state": self.state,
                 "acknowledged": self.acknowledged, "acknowledge_due_at": self.acknowledge_due_at.isoformat(),
                 "resolve_due_at": self.resolve_due_at.isoformat(),
-                "breaches": sorted([sla, due.isoformat()] for sla, due in self.breaches)}
+                "breaches": sorted([sla, due.isoformat()] for sla, due in self.breaches),
+                "provider_id": self.provider_id}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> QueryState:
         return cls(data["query_id"], data["category"], data["state"], data["acknowledged"],
                    datetime.fromisoformat(data["acknowledge_due_at"]), datetime.fromisoformat(data["resolve_due_at"]),
-                   frozenset((sla, datetime.fromisoformat(due)) for sla, due in data["breaches"]))
+                   frozenset((sla, datetime.fromisoformat(due)) for sla, due in data["breaches"]),
+                   data.get("provider_id", ""))
 
 
-def raised(query_id: str, category: str, acknowledge_due_at: datetime, resolve_due_at: datetime) -> QueryState:
-    return QueryState(query_id, category, "open", False, acknowledge_due_at, resolve_due_at)
+def raised(query_id: str, category: str, acknowledge_due_at: datetime, resolve_due_at: datetime,
+           provider_id: str | None = None) -> QueryState:
+    return QueryState(query_id, category, "open", False, acknowledge_due_at, resolve_due_at,
+                      provider_id=provider_id or "")
 
 
 def acknowledged(q: QueryState) -> QueryState:
@@ -88,9 +93,9 @@ def breached(q: QueryState, sla: str, due_at: datetime) -> QueryState:
 def contributions(q: QueryState | None) -> list[Contribution]:
     if q is None:
         return []
-    out = [Contribution("query_breaches", (period_start("month", london_date(due)), q.category, sla), (1,))
-           for sla, due in q.breaches]
+    out = [Contribution("query_breaches", (period_start("month", london_date(due)), q.category, sla, q.provider_id),
+                        (1,)) for sla, due in q.breaches]
     if q.is_open:
-        out.append(Contribution("open_queries", (q.category, q.state, q.sla_breached, london_date(q.next_due_at)),
-                                (1,)))
+        out.append(Contribution("open_queries", (q.category, q.state, q.sla_breached, london_date(q.next_due_at),
+                                                 q.provider_id), (1,)))
     return out

@@ -98,7 +98,8 @@ async def _count_changes(conn, deltas: Deltas, before, dims, windows, rates) -> 
     old_dims, old_windows, old_rates = before
     for agreement_id in sorted(dims):
         old_d, new_d = old_dims[agreement_id], dims[agreement_id]
-        old_spans = intervals(store_commitments.as_rates(old_rates.get(agreement_id, {})), old_windows.get(agreement_id))
+        old_spans = intervals(store_commitments.as_rates(old_rates.get(agreement_id, {})),
+                              old_windows.get(agreement_id))
         new_spans = intervals(store_commitments.as_rates(rates.get(agreement_id, {})), windows.get(agreement_id))
         if old_d != new_d or old_spans != new_spans:
             deltas.replace(commitment_contributions(old_spans, old_d.dims),

@@ -13,7 +13,8 @@ from services.reporting.domain_aggregates import Deltas
 
 def _step(held: q.QueryState | None, event) -> q.QueryState | None:
     if isinstance(event, contract.QueryRaised):
-        return held or q.raised(event.query_id, event.category.value, event.acknowledge_due_at, event.resolve_due_at)
+        return held or q.raised(event.query_id, event.category.value, event.acknowledge_due_at, event.resolve_due_at,
+                                event.provider_id)
     if held is None:
         return None  # a query raised before reporting's topics were kept: nothing to count against
     if isinstance(event, contract.QueryAcknowledged):

@@ -49,7 +49,8 @@ def prompt_figures(values: dict[str, int]) -> dict[str, Any]:
     return {"invoices_paid": n, "value_paid_pence": values["value_paid_pence"],
             "average_days_to_pay": (Decimal(values["days_to_pay_total"]) / n).quantize(ONE_DECIMAL, ROUND_HALF_UP)
             if n else None,
-            "paid_within_30_days": values["within_30_days"], "paid_within_30_days_pct": percent(values["within_30_days"], n),
+            "paid_within_30_days": values["within_30_days"],
+            "paid_within_30_days_pct": percent(values["within_30_days"], n),
             "paid_within_30_days_of_valid_pct": percent(values["within_30_of_valid"], n),
             "paid_in_31_to_60_days_pct": percent(values["days_31_to_60"], n),
             "paid_after_60_days_pct": percent(values["over_60_days"], n)}
@@ -82,7 +83,8 @@ async def prompt_payment(conn: asyncpg.Connection, *, first: date, last: date, t
         "by_provider": [{"provider_id": p, **prompt_figures(v)} for p, v in sorted(by_provider.items())],
         "by_provider_month": months,
         "awaiting_payment": [{"provider_id": r["provider_id"], "invoices": int(r["n"]), "value_pence": int(r["v"]),
-                              "overdue_invoices": int(r["overdue_n"] or 0), "overdue_value_pence": int(r["overdue_v"] or 0)}
+                              "overdue_invoices": int(r["overdue_n"] or 0),
+                              "overdue_value_pence": int(r["overdue_v"] or 0)}
                              for r in unpaid],
     }
 
@@ -97,16 +99,19 @@ def sla_state(sla_breached: str, next_due_on: date, today: date) -> str:
 
 
 async def open_queries(conn: asyncpg.Connection, *, today: date, first: date, last: date,
-                       category: str | None = None) -> dict[str, Any]:
+                       category: str | None = None, provider_id: str | None = None) -> dict[str, Any]:
     """Open queries by category, lifecycle state and SLA state; SLA breaches by month, category and SLA."""
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for r in await conn.fetch("SELECT category, state, sla_breached, next_due_on, queries FROM open_queries"
-                              " WHERE queries <> 0 AND ($1::text IS NULL OR category = $1)", category):
+                              " WHERE queries <> 0 AND ($1::text IS NULL OR category = $1)"
+                              " AND ($2::text IS NULL OR provider_id = $2)", category, provider_id):
         counts[(r["category"], r["state"], sla_state(r["sla_breached"], r["next_due_on"], today))] += r["queries"]
     first, last = whole_periods("month", first, last)
     breaches = await conn.fetch(
-        "SELECT month, category, sla, breaches FROM query_breaches WHERE month BETWEEN $1 AND $2 AND breaches <> 0"
-        " AND ($3::text IS NULL OR category = $3) ORDER BY month, category, sla", first, last, category)
+        "SELECT month, category, sla, sum(breaches) AS breaches FROM query_breaches WHERE month BETWEEN $1 AND $2"
+        " AND breaches <> 0"
+        " AND ($3::text IS NULL OR category = $3) AND ($4::text IS NULL OR provider_id = $4)"
+        " GROUP BY month, category, sla ORDER BY month, category, sla", first, last, category, provider_id)
     by_category: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (cat, _state, sla), n in counts.items():
         by_category[cat][sla] += n
@@ -118,7 +123,7 @@ async def open_queries(conn: asyncpg.Connection, *, today: date, first: date, la
                         for c, v in sorted(by_category.items())],
         "rows": [{"category": c, "state": st, "sla_state": sla, "queries": n}
                  for (c, st, sla), n in sorted(counts.items()) if n],
-        "breaches": [{"month": r["month"], "category": r["category"], "sla": r["sla"], "breaches": r["breaches"]}
+        "breaches": [{"month": r["month"], "category": r["category"], "sla": r["sla"], "breaches": int(r["breaches"])}
                      for r in breaches],
         "breaches_from": first, "breaches_to": last,
     }

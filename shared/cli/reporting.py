@@ -29,7 +29,8 @@ def _schema(name: str) -> str:
 
 @app.command()
 def rebuild(schema: str = typer.Option(DEFAULT_SCHEMA, help="Fresh schema to build into (dropped first)."),
-            compare: bool = typer.Option(False, help="Count rows whose figures differ from the live schema's.")) -> None:
+            compare: bool = typer.Option(False, help="Count rows whose figures differ from the live schema's."),
+            ) -> None:
     """Replay every business topic from the start into SCHEMA; the live read models are not touched."""
     from services.reporting.rebuild import LIVE
     from services.reporting.rebuild import rebuild as run

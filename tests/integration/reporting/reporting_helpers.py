@@ -39,7 +39,8 @@ def agreement(aid: str, person: str, pid: str, *, start: date = MONDAY,
     return ag.AgreementActivated(
         agreement_id=aid, person_ref=person, provider_id=pid, service_type=service_type,
         payment_basis=PaymentBasis.ACTUALS, cycle=Cycle.WEEKLY, start=start,
-        terms=[ag.AgreementTerms(version=1, effective_from=start, rates=[ag.Rate(unit=RateUnit.HOUR, amount_pence=2400)])])
+        terms=[ag.AgreementTerms(version=1, effective_from=start,
+                                 rates=[ag.Rate(unit=RateUnit.HOUR, amount_pence=2400)])])
 
 
 def commitment(person: str, aid: str, pid: str, weekly: int, *, as_of: date = MONDAY) -> ag.CommitmentChanged:
@@ -97,7 +98,8 @@ def paid(invoice_id: str, pid: str, amount: int, paid_on: date, reference: str) 
 
 def returned(invoice_ids: list[str], pid: str, amount: int, reference: str) -> pay.PaymentReturned:
     return pay.PaymentReturned(run_id="RUN-T", provider_id=pid, payment_reference=reference, amount_pence=amount,
-                               invoice_ids=invoice_ids, reason="account closed", returned_on=MONDAY + timedelta(days=40))
+                               invoice_ids=invoice_ids, reason="account closed",
+                               returned_on=MONDAY + timedelta(days=40))
 
 
 def query_raised(query_id: str, pid: str, category: qr.QueryCategory, due: datetime) -> qr.QueryRaised:

@@ -19,12 +19,12 @@ def figures(state: q.QueryState) -> dict:
 
 def test_a_raised_query_is_open_and_due_for_acknowledgement():
     f = figures(q.raised("Q-1", "wrong_charge", ACK, RESOLVE))
-    assert f["open_queries"] == {("wrong_charge", "open", "none", date(2026, 3, 3)): (1,)}
+    assert f["open_queries"] == {("wrong_charge", "open", "none", date(2026, 3, 3), ""): (1,)}
 
 
 def test_an_acknowledged_query_is_due_for_resolution_and_a_resolved_one_is_not_open():
     ack = q.acknowledged(q.raised("Q-1", "wrong_charge", ACK, RESOLVE))
-    assert figures(ack)["open_queries"] == {("wrong_charge", "acknowledged", "none", date(2026, 3, 20)): (1,)}
+    assert figures(ack)["open_queries"] == {("wrong_charge", "acknowledged", "none", date(2026, 3, 20), ""): (1,)}
     assert figures(q.resolved(ack))["open_queries"] == {}
 
 
@@ -32,17 +32,17 @@ def test_a_breach_of_the_current_deadline_shows_and_is_counted_once():
     state = q.breached(q.breached(q.raised("Q-1", "late_payment", ACK, RESOLVE), "acknowledge", ACK),
                        "acknowledge", ACK)
     f = figures(state)
-    assert f["open_queries"] == {("late_payment", "open", "acknowledge", date(2026, 3, 3)): (1,)}
-    assert f["query_breaches"] == {(date(2026, 3, 1), "late_payment", "acknowledge"): (1,)}
+    assert f["open_queries"] == {("late_payment", "open", "acknowledge", date(2026, 3, 3), ""): (1,)}
+    assert f["query_breaches"] == {(date(2026, 3, 1), "late_payment", "acknowledge", ""): (1,)}
     # acknowledged late: the acknowledge breach stays in the history, the query is no longer breaching
     assert figures(q.acknowledged(state))["open_queries"] == {
-        ("late_payment", "acknowledged", "none", date(2026, 3, 20)): (1,)}
+        ("late_payment", "acknowledged", "none", date(2026, 3, 20), ""): (1,)}
 
 
 def test_a_reopened_query_has_a_new_resolve_deadline():
     later = datetime(2026, 4, 10, 16, tzinfo=timezone.utc)
     state = q.reopened(q.resolved(q.acknowledged(q.raised("Q-1", "other", ACK, RESOLVE))), later)
-    assert figures(state)["open_queries"] == {("other", "investigating", "none", date(2026, 4, 10)): (1,)}
+    assert figures(state)["open_queries"] == {("other", "investigating", "none", date(2026, 4, 10), ""): (1,)}
 
 
 def test_sla_state_when_read():
@@ -56,3 +56,10 @@ def test_sla_state_when_read():
 def test_the_state_survives_its_json_round_trip():
     state = q.breached(q.raised("Q-1", "other", ACK, RESOLVE), "acknowledge", ACK)
     assert q.QueryState.from_json(state.to_json()) == state
+
+
+def test_a_query_is_counted_under_the_provider_its_subject_belongs_to():
+    state = q.breached(q.raised("Q-1", "other", ACK, RESOLVE, provider_id="1-000000001"), "acknowledge", ACK)
+    f = figures(state)
+    assert [k[-1] for k in f["open_queries"]] == ["1-000000001"]
+    assert [k[-1] for k in f["query_breaches"]] == ["1-000000001"]

@@ -33,7 +33,8 @@ def test_each_service_is_named_with_its_provider():
 
 
 def test_without_a_budget_on_record_the_statement_says_so():
-    assert "We have no personal budget on record for you yet." in statement(figures(weekly_budget_pence=None))["sentences"]
+    sentences = statement(figures(weekly_budget_pence=None))["sentences"]
+    assert "We have no personal budget on record for you yet." in sentences
 
 
 def test_the_page_escapes_what_came_from_events():
