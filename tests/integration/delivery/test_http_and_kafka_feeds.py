@@ -1,0 +1,96 @@
+"""The Kafka topic and the HTTP batch through the running delivery service: verified events, the report
+of every record, rejects with reasons, and access."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import auth
+from tests.integration.delivery.delivery_helpers import (
+    WEEK, Setup, delivery_event, known_to_delivery, payload_of, slot, terms, visit_key, visit_record)
+
+pytestmark = pytest.mark.stack
+
+
+async def test_a_record_on_the_kafka_topic_is_verified_and_priced(http, stack, producer, tail):
+    base = stack["delivery"]
+    setup = await Setup(producer).register()
+    monday = WEEK
+    agreement = await setup.activate(terms(slot(monday, "09:00", 30), pence=2400))
+    await known_to_delivery(http, base, setup, agreement["agreement_id"])
+    record = visit_record(setup, agreement["person"], monday, stayed=33, late=31, carer="C-K1")
+    async with tail("delivery.events") as events:
+        await producer.send_and_wait("ecm.visits", value=json.dumps(record).encode(), key=setup.cqc.encode())
+        [verified] = await events.wait_for(delivery_event("VisitVerified", agreement_id=agreement["agreement_id"]))
+    payload = payload_of(verified)
+    assert payload["visit_key"] == visit_key(agreement["agreement_id"], monday)
+    assert (payload["actual_minutes"], payload["payable_minutes"], payload["rate_pence_per_hour"],
+            payload["amount_pence"], payload["revision"]) == (33, 30, 2400, 1200, 1)
+    assert [f["code"] for f in payload["flags"]] == ["late"]
+    period = (await http.get(f"{base}/agreements/{agreement['agreement_id']}/periods/{WEEK}",
+                             headers=auth("provider", provider=setup.provider_id))).json()
+    assert (period["visits"], period["payable_minutes"], period["amount_pence"]) == (1, 30, 1200)
+
+
+async def test_an_http_batch_reports_where_every_record_ended(http, stack, producer, tail):
+    base = stack["delivery"]
+    setup = await Setup(producer).register()
+    monday, tuesday = WEEK, WEEK + timedelta(days=1)
+    agreement = await setup.activate(terms(slot(monday), slot(tuesday)))
+    await known_to_delivery(http, base, setup, agreement["agreement_id"])
+    person = agreement["person"]
+    batch = [
+        visit_record(setup, person, monday),                                    # 0 verified
+        visit_record(setup, person, monday, carer=""),                          # 1 missing carer
+        visit_record(setup, "SU-NOBODY-" + setup.cqc, monday),                  # 2 unknown person
+        visit_record(setup, person, tuesday, check_out=visit_record(setup, person, monday)["check_in"]),  # 3
+        visit_record(setup, person, tuesday, check_in="yesterday at nine"),     # 4 time unparseable
+        visit_record(setup, person, tuesday, provider_ref="1-0000000000"),      # 5 another provider
+        visit_record(setup, person, monday, at_time="15:00"),                   # 6 no visit near 15:00
+    ]
+    async with tail("delivery.events") as events:
+        resp = await http.post(f"{base}/providers/{setup.cqc}/visits", json=batch,
+                               headers=auth("provider", provider=setup.provider_id))
+        assert resp.status_code == 200, resp.text
+        await events.wait_for(delivery_event("VisitVerified", agreement_id=agreement["agreement_id"]))
+        await events.wait_for(delivery_event("VisitRejected", provider_id=setup.provider_id), count=5)
+        await events.wait_for(delivery_event("VisitUnallocated", provider_id=setup.provider_id))
+    report = resp.json()
+    assert (report["received"], report["verified"], report["rejected"], report["unallocated"]) == (7, 1, 5, 1)
+    got = [(r["index"], r["outcome"], r["reason"], r["field"]) for r in report["records"]]
+    assert got == [
+        (0, "verified", None, None),
+        (1, "rejected", "missing_carer_id", "carer_id"),
+        (2, "rejected", "unknown_service_user", "service_user_ref"),
+        (3, "rejected", "check_out_before_check_in", "check_out"),
+        (4, "rejected", "time_unparseable", "check_in"),
+        (5, "rejected", "provider_mismatch", "provider_ref"),
+        (6, "unallocated", "no_planned_visit_within_2_hours", None),
+    ]
+    listed = await http.get(f"{base}/visits/rejected", params={"intake_id": report["intake_id"]},
+                            headers=auth("provider", provider=setup.provider_id))
+    assert sorted(r["reason"] for r in listed.json()["items"]) == [
+        "check_out_before_check_in", "missing_carer_id", "provider_mismatch", "time_unparseable",
+        "unknown_service_user"]
+
+
+async def test_a_provider_token_for_another_provider_is_refused(http, stack, producer):
+    base = stack["delivery"]
+    setup = await Setup(producer).register()
+    other = await Setup(producer).register()
+    agreement = await setup.activate(terms(slot(WEEK)))
+    await known_to_delivery(http, base, setup, agreement["agreement_id"])
+    wrong = auth("provider", provider=other.provider_id)
+    resp = await http.post(f"{base}/providers/{setup.cqc}/visits", headers=wrong,
+                           json=[visit_record(setup, agreement["person"], WEEK)])
+    assert resp.status_code == 403, resp.text
+    upload = await http.post(f"{base}/providers/{setup.cqc}/visit-files", headers={**wrong, "Content-Type": "text/csv"},
+                             content=b"provider_ref\n")
+    assert upload.status_code == 403
+    period = await http.get(f"{base}/agreements/{agreement['agreement_id']}/periods/{WEEK}", headers=wrong)
+    assert period.status_code == 404  # another provider's agreement is not theirs to know of
+    listed = await http.get(f"{base}/visits/unallocated", params={"provider_ref": setup.cqc}, headers=wrong)
+    assert listed.status_code == 403
+    assert (await http.post(f"{base}/providers/{setup.cqc}/visits", json=[])).status_code == 401
