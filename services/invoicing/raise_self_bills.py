@@ -27,7 +27,8 @@ from services.invoicing.domain.facts import AgreementOnFile, ConfirmedActuals
 from services.invoicing.domain.invoice import Invoice, InvoiceStatus, StatusChange
 from services.invoicing.domain.numbering import Series, format_number
 from services.invoicing.domain.periods import period_of
-from services.invoicing.domain.self_billing import ActualsNotConfirmed, build_self_bill, group_weeks
+from services.invoicing.domain.self_billing import (ActualsNotConfirmed, build_self_bill, group_weeks,
+                                                   weeks_needed)
 from services.invoicing.domain.validation_context import ValidationContext
 from services.invoicing.invoice_rows import Filed
 from services.invoicing.validating import SYSTEM, announcements, lock_agreements, with_outcome
@@ -57,6 +58,11 @@ async def self_bill(conn: asyncpg.Connection, outbox: Outbox, cause_of: Callable
         return []
     first, last = min(p.first for _, p in due), max(p.last for _, p in due)
     confirmed_weeks = await store_actuals.confirmed_weeks(conn, {a for a, _ in due}, first, last)
+    # A four-weekly period with a week still to confirm waits for it: its lines are not read now.
+    due = {(a, p) for a, p in due
+           if all(week.first in confirmed_weeks.get(a, ()) for week, _ in weeks_needed(agreements[a], p))}
+    if not due:
+        return []
     visits = await store_actuals.visits_by_week(conn, ((a, w.first) for a, p in due for w in p.weeks()
                                                        if w.first in confirmed_weeks.get(a, ())))
     drafts: list[tuple[Invoice, ConfirmedActuals]] = []
@@ -70,7 +76,7 @@ async def self_bill(conn: asyncpg.Connection, outbox: Outbox, cause_of: Callable
             draft = build_self_bill(agreement, grouped, providers[agreement.provider_ref], number="",
                                     issued_on=issued_on)
         except ActualsNotConfirmed:
-            continue  # a four-weekly period with weeks still to confirm: raised with its last week
+            continue  # a week confirmed only in part (cannot happen with whole weeks; kept for safety)
         except NothingToInvoice as why:
             log.info("nothing to self-bill", agreement_id=agreement_id, period=str(period), why=str(why))
             continue

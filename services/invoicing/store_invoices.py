@@ -14,6 +14,7 @@ from services.invoicing.domain.periods import Period
 from services.invoicing.invoice_rows import (INVOICE_COLUMNS, LINE_COLUMNS, SPAN_COLUMNS, Filed, disputes_json,
                                              filed_from, holds_json, invoice_record, line_records, span_records)
 
+ORIGINAL_KINDS = frozenset({"self_billed", "scheduled"})
 HISTORY_COLUMNS = ("invoice_id", "action", "from_status", "to_status", "actor_id", "actor_role", "reason")
 
 
@@ -115,15 +116,16 @@ async def already_invoiced(conn: asyncpg.Connection, agreement_ids: Iterable[str
 
 async def originals_for(conn: asyncpg.Connection, kind: str, keys: Iterable[tuple[str, date, date]]) -> set[tuple]:
     """Which (agreement, first, last) already have an original invoice of `kind` (void ones too)."""
-    keys = list(keys)
+    if kind not in ORIGINAL_KINDS:
+        raise ValueError(f"{kind} invoices are not originals of an agreement and period")
+    keys = set(keys)
     if not keys:
         return set()
+    # The kind written out (not a parameter) lets the planner use the partial unique index.
     rows = await conn.fetch(
-        "SELECT i.agreement_id, i.period_first, i.period_last FROM invoices i"
-        " JOIN unnest($2::text[], $3::date[], $4::date[]) AS k(agreement_id, first, last)"
-        " ON i.agreement_id = k.agreement_id AND i.period_first = k.first AND i.period_last = k.last"
-        " WHERE i.kind = $1", kind, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
-    return {(r[0], r[1], r[2]) for r in rows}
+        f"SELECT agreement_id, period_first, period_last FROM invoices WHERE kind = '{kind}'"
+        " AND agreement_id = ANY($1::text[])", list({k[0] for k in keys}))
+    return {(r[0], r[1], r[2]) for r in rows} & keys
 
 
 async def self_bill_covering(conn: asyncpg.Connection, agreement_id: str, day: date) -> str | None:

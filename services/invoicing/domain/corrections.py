@@ -8,7 +8,6 @@ against the provider's next invoices.
 """
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +15,8 @@ from datetime import date
 from shared.money import format_gbp
 from services.invoicing.domain.errors import IllegalTransition, InvalidInvoiceInput
 from services.invoicing.domain.facts import ConfirmedActuals
-from services.invoicing.domain.invoice import (Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, StatusChange)
+from services.invoicing.domain.invoice import (Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, StatusChange,
+                                               new_invoice_id)
 from services.invoicing.domain.self_billing import lines_per_day, lines_per_visit
 
 CORRECTABLE = frozenset({InvoiceStatus.APPROVED, InvoiceStatus.SCHEDULED, InvoiceStatus.PAID})
@@ -41,7 +41,7 @@ def _correction(kind: InvoiceKind, original: Invoice, lines: Sequence[InvoiceLin
                                            " away, a supplementary invoice adds it)")
     numbered = tuple(line._replace(line_number=n, source_row=None) for n, line in enumerate(lines, start=1))
     raised = StatusChange("raise", None, InvoiceStatus.DRAFT, by, why.strip())
-    return Invoice(invoice_id or uuid.uuid4().hex, kind, original.provider_ref, number, original.period, issued_on,
+    return Invoice(invoice_id or new_invoice_id(), kind, original.provider_ref, number, original.period, issued_on,
                    numbered, corrects=original.invoice_id, history=(raised,))
 
 

@@ -6,12 +6,11 @@ may name a visit (and carer) or a week (Monday). Lines that could not be read ar
 """
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from services.invoicing.domain.errors import InvalidInvoiceInput
-from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceLine, UnreadableLine
+from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceLine, UnreadableLine, new_invoice_id
 from services.invoicing.domain.periods import Period
 
 
@@ -83,7 +82,7 @@ def receive_provider_invoice(submission: ProviderInvoiceSubmission, *, invoice_i
     if period is None:
         days = [d for line in lines for d in (line.first_day, line.last_day)]
         period = Period(min(days), max(days)) if days else Period(submission.received_on, submission.received_on)
-    return Invoice(invoice_id or uuid.uuid4().hex, InvoiceKind.PROVIDER_SUBMITTED, submission.provider_ref,
+    return Invoice(invoice_id or new_invoice_id(), InvoiceKind.PROVIDER_SUBMITTED, submission.provider_ref,
                    submission.invoice_number.strip(), period, submission.received_on, tuple(lines),
                    unreadable=tuple(sorted(unreadable, key=lambda u: u.line_number)),
                    provider_dated=submission.invoice_date)

@@ -6,13 +6,12 @@ spans, and the invoice total is the sum of its lines.
 """
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from contracts.common import PaymentBasis
 from services.invoicing.domain.errors import InvalidInvoiceInput, NothingToInvoice
 from services.invoicing.domain.facts import AgreementOnFile
-from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceLine
+from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceLine, new_invoice_id
 from services.invoicing.domain.periods import Period
 from services.invoicing.domain.plan_pricing import plan_spans
 
@@ -33,5 +32,5 @@ def build_scheduled_invoice(agreement: AgreementOnFile, period: Period, *, numbe
     lines = plan_lines(agreement, period)
     if not lines:
         raise NothingToInvoice(f"agreement {agreement.agreement_id} has no payable day in {period}")
-    return Invoice(invoice_id or uuid.uuid4().hex, InvoiceKind.SCHEDULED, agreement.provider_ref, number, period,
+    return Invoice(invoice_id or new_invoice_id(), InvoiceKind.SCHEDULED, agreement.provider_ref, number, period,
                    issued_on, lines)

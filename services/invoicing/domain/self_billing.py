@@ -7,7 +7,6 @@ both layouts total the same to the penny. Visits paid nothing (an extra carer) g
 """
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +15,7 @@ from operator import itemgetter
 from contracts.common import PaymentBasis
 from services.invoicing.domain.errors import InvalidInvoiceInput, NothingToInvoice
 from services.invoicing.domain.facts import AgreementOnFile, ConfirmedActuals, ProviderFacts, VerifiedVisitLine
-from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceLine
+from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceLine, new_invoice_id
 from services.invoicing.domain.numbering import format_number, next_number
 from services.invoicing.domain.periods import Period, format_day
 
@@ -31,6 +30,18 @@ class ActualsNotConfirmed(Exception):
         self.missing = tuple(missing)
 
 
+def weeks_needed(agreement: AgreementOnFile, period: Period) -> list[tuple[Period, Period]]:
+    """Each week of the period in which the agreement is active, with the days of it that must be
+    confirmed before the period is invoiced (weeks before its start or after its end need not be)."""
+    out = []
+    for week in period.weeks():
+        needed = week.overlap(period)
+        needed = needed and needed.overlap(agreement.active_period)
+        if needed:
+            out.append((week, needed))
+    return out
+
+
 def group_weeks(agreement: AgreementOnFile, weeks: Iterable[ConfirmedActuals], period: Period) -> ConfirmedActuals:
     """Confirmed weekly actuals grouped into one period (four-weekly invoices).
 
@@ -43,12 +54,8 @@ def group_weeks(agreement: AgreementOnFile, weeks: Iterable[ConfirmedActuals], p
         if earlier.period.overlap(later.period):
             raise InvalidInvoiceInput("actuals", f"actuals of {agreement.agreement_id} confirmed twice for "
                                                  f"{earlier.period.overlap(later.period)}: give the latest only")
-    missing = []
-    for week in period.weeks():
-        needed = week.overlap(period)
-        needed = needed and needed.overlap(agreement.active_period)
-        if needed and not any(w.period.covers(needed) for w in weeks):
-            missing.append(week)
+    missing = [week for week, needed in weeks_needed(agreement, period)
+               if not any(w.period.covers(needed) for w in weeks)]
     if missing:
         raise ActualsNotConfirmed(agreement.agreement_id, missing)
     visits = tuple(v for w in weeks for v in w.visits if period.contains(v.local_date))
@@ -111,7 +118,7 @@ def build_self_bill(agreement: AgreementOnFile, actuals: ConfirmedActuals, provi
     lines = lines_per_day(actuals) if provider.lines_per_day else lines_per_visit(actuals)
     if not lines:
         raise NothingToInvoice(f"agreement {agreement.agreement_id} has no paid visits in {actuals.period}")
-    return Invoice(invoice_id or uuid.uuid4().hex, InvoiceKind.SELF_BILLED, provider.provider_ref, number,
+    return Invoice(invoice_id or new_invoice_id(), InvoiceKind.SELF_BILLED, provider.provider_ref, number,
                    actuals.period, issued_on, lines)
 
 
