@@ -69,8 +69,8 @@ async def on_delivery_batch(conn: asyncpg.Connection, items: list[Incoming]) -> 
         return
     # The same week confirmed twice in one batch: the later confirmation stands.
     latest = {(e.payload.agreement_id, e.payload.week_start): e for e in envelopes}
-    await store_actuals.record_confirmed_weeks(conn, [confirmed_week(e) for e in latest.values()])
-    changed = await store_actuals.apply_adjustments(conn, [
+    confirmed_again = await store_actuals.record_confirmed_weeks(conn, [confirmed_week(e) for e in latest.values()])
+    changed = confirmed_again | await store_actuals.apply_adjustments(conn, [
         (Adjustment(e.payload.agreement_id, a.week_start, a.visit_key, a.carer_id, a.amount_pence_delta, a.revision),
          e.payload.week_start, e.event_id) for e in envelopes for a in e.payload.adjustments])
     by_agreement = {e.payload.agreement_id: e for e in envelopes}

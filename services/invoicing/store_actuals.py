@@ -36,18 +36,20 @@ class ConfirmedWeek:
     visits: tuple[HeldVisit, ...]
 
 
-async def record_confirmed_weeks(conn: asyncpg.Connection, weeks: Sequence[ConfirmedWeek]) -> None:
-    """Store the weeks (a week confirmed again replaces its lines) in three statements."""
+async def record_confirmed_weeks(conn: asyncpg.Connection, weeks: Sequence[ConfirmedWeek]) -> set[tuple[str, date]]:
+    """Store the weeks in three statements; a week confirmed again replaces its lines, and is
+    returned (agreement, week) so what was invoiced from the earlier lines can be corrected."""
     if not weeks:
-        return
+        return set()
     cols = list(zip(*[(w.agreement_id, w.week_start, w.provider_id, w.person_ref, w.amount_pence, w.confirmed_by,
                        w.event_id, w.confirmed_at) for w in weeks]))
-    await conn.execute(
+    rows = await conn.fetch(
         "INSERT INTO confirmed_weeks (agreement_id, week_start, provider_id, person_ref, amount_pence, confirmed_by,"
         " event_id, confirmed_at) SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[],"
         " $5::bigint[], $6::text[], $7::uuid[], $8::timestamptz[])"
         " ON CONFLICT (agreement_id, week_start) DO UPDATE SET amount_pence = EXCLUDED.amount_pence,"
-        " confirmed_by = EXCLUDED.confirmed_by, event_id = EXCLUDED.event_id, confirmed_at = EXCLUDED.confirmed_at",
+        " confirmed_by = EXCLUDED.confirmed_by, event_id = EXCLUDED.event_id, confirmed_at = EXCLUDED.confirmed_at"
+        " RETURNING agreement_id, week_start, xmax <> 0 AS again",  # xmax is set on a row updated, not inserted
         *[list(c) for c in cols])
     await conn.execute(
         "DELETE FROM confirmed_visits v USING unnest($1::text[], $2::date[]) AS w(agreement_id, week_start)"
@@ -56,6 +58,7 @@ async def record_confirmed_weeks(conn: asyncpg.Connection, weeks: Sequence[Confi
     records = [v for w in weeks for v in w.visits]
     if records:
         await conn.copy_records_to_table("confirmed_visits", records=records, columns=_VISIT_COLUMNS)
+    return {(r["agreement_id"], r["week_start"]) for r in rows if r["again"]}
 
 
 async def apply_adjustments(conn: asyncpg.Connection, adjustments: Sequence[tuple[Adjustment, date, uuid.UUID]]

@@ -95,3 +95,17 @@ async def test_a_correction_to_a_week_already_billed_raises_a_credit_note_agains
     assert shown["lines"][0]["visit_id"] == "V-0302" and "was £24.00, now £18.00" in shown["lines"][0]["description"]
     assert shown["status"] == "approved" and shown["corrects_invoice_id"] == original
     assert TODAY.isoformat() == shown["received_on"]
+
+
+async def test_a_week_confirmed_again_with_a_visit_fewer_credits_that_visit(http, stack, db, producer, tail):
+    pid = await provider(producer, db)
+    aid, person = await agreement(producer, db, pid)
+    async with tail("invoicing.events") as events:
+        await confirm_week(producer, pid, aid, person, MONDAY, daily_lines(aid, MONDAY, days=3))
+        [issued] = await events.wait_for(about_agreement("InvoiceIssued", aid))
+        original = envelope_of(issued)["payload"]["invoice_id"]
+        await events.wait_for(invoicing_event("InvoiceApproved", original))
+        await confirm_week(producer, pid, aid, person, MONDAY, daily_lines(aid, MONDAY, days=2))
+        [credit] = await events.wait_for(invoicing_event("CreditNoteIssued", corrects_invoice_id=original))
+    assert envelope_of(credit)["payload"]["total_pence"] == 2400
+    assert len([r for r in events.seen if about_agreement("InvoiceIssued", aid)(r)]) == 1
