@@ -3,7 +3,8 @@
 A file of any size is processed in batches of up to 2,000 rows, each committed with the intake's
 progress, so memory stays bounded and an interrupted upload of the same file resumes where it
 stopped. The report lists every record's outcome (HTTP) or every bad row (files; the first
-`MAX_LISTED` inline, all of them through GET /visits/rejected?intake_id=...).
+`MAX_LISTED` inline, all of them through GET /visits/rejected?intake_id=...). An HTTP batch is
+bounded (api_feeds.MAX_BATCH_RECORDS), so its report lists every record.
 """
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ class IntakeRun:
                     raise
         self.counts.update(found)
         for o in outcomes:
-            if (self.keep_every_outcome or o.outcome == "rejected") and len(self.listed) < MAX_LISTED:
+            if self.keep_every_outcome or (o.outcome == "rejected" and len(self.listed) < MAX_LISTED):
                 self.listed.append(o)
 
     async def finish(self, file_error: str | None = None) -> dict:

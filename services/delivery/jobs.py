@@ -31,6 +31,7 @@ MISSED = MissedPolicy.from_env()
 CONFIRM = ConfirmPolicy.from_env()
 SYSTEM = Actor(id="system:delivery", role="system")
 _CONFIRM_CHUNK = 100
+_SLICE = 500
 
 
 def _cause(job: str) -> Cause:
@@ -44,7 +45,12 @@ async def raise_missed_visits(runtime) -> int:
         await refresh(conn, BOOK)
         now = utcnow()
         since = await store_jobs.done_through(conn, "missed-visits")
-        candidates = due_missed(BOOK, since=since, now=now, horizon_days=MISSED.horizon_days)
+        agreements = BOOK.actuals_agreements()
+        candidates = []
+        for i in range(0, len(agreements), _SLICE):  # let feeds run between slices (midnight: every visit of a day)
+            candidates += due_missed(BOOK, since=since, now=now, horizon_days=MISSED.horizon_days,
+                                     agreements=agreements[i:i + _SLICE])
+            await asyncio.sleep(0)
         raised = await store_jobs.raise_missed(conn, candidates)
         events = [contract.VisitMissed(
             agreement_id=v.agreement_id, person_ref=v.service_user_ref, provider_id=v.provider_ref, visit_key=v.key,

@@ -124,3 +124,12 @@ def delivery_event(event_type: str, **payload):
 
 def london_time(value: str) -> str:
     return datetime.fromisoformat(value).astimezone(LONDON).strftime("%H:%M")
+
+
+async def agreed(http: httpx.AsyncClient, base: str, producer, *versions: contract.AgreementTerms,
+                 **activation: Any) -> tuple[Setup, dict[str, str]]:
+    """A new provider with one activated agreement, once delivery knows both."""
+    setup = await Setup(producer).register()
+    agreement = await setup.activate(*versions, **activation)
+    await known_to_delivery(http, base, setup, agreement["agreement_id"])
+    return setup, agreement

@@ -8,7 +8,7 @@ import pytest
 from contracts import agreements as contract
 from tests.conftest import auth, eventually
 from tests.integration.delivery.delivery_helpers import (
-    WEEK, Setup, delivery_event, known_to_delivery, payload_of, slot, terms, visit_key, visit_record)
+    agreed, WEEK, Setup, delivery_event, known_to_delivery, payload_of, slot, terms, visit_key, visit_record)
 
 pytestmark = pytest.mark.stack
 
@@ -29,10 +29,8 @@ async def period(http, base, agreement_id: str, week=WEEK) -> dict:
 async def test_a_correction_publishes_revision_2_and_the_difference_and_is_never_counted_twice(
         http, stack, producer, tail):
     base = stack["delivery"]
-    setup = await Setup(producer).register()
-    agreement = await setup.activate(terms(slot(WEEK)))
+    setup, agreement = await agreed(http, base, producer, terms(slot(WEEK)))
     aid = agreement["agreement_id"]
-    await known_to_delivery(http, base, setup, aid)
     first = visit_record(setup, agreement["person"], WEEK, visit_id="V-COR", stayed=15)
     correction = {**first, **visit_record(setup, agreement["person"], WEEK, visit_id="V-COR", stayed=30)}
     async with tail("delivery.events") as events:
@@ -54,10 +52,8 @@ async def test_a_correction_publishes_revision_2_and_the_difference_and_is_never
 
 async def test_a_two_carer_visit_with_one_carer_pays_one_carer(http, stack, producer, tail):
     base = stack["delivery"]
-    setup = await Setup(producer).register()
-    agreement = await setup.activate(terms(slot(WEEK, "09:00", 60, carers=2)))
+    setup, agreement = await agreed(http, base, producer, terms(slot(WEEK, "09:00", 60, carers=2)))
     aid = agreement["agreement_id"]
-    await known_to_delivery(http, base, setup, aid)
     async with tail("delivery.events") as events:
         await send(http, base, setup, visit_record(setup, agreement["person"], WEEK, minutes=60, stayed=60,
                                                    visit_id="V-2C", carer="C-A"))

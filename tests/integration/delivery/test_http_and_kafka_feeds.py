@@ -3,23 +3,22 @@ of every record, rejects with reasons, and access."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
 
 from tests.conftest import auth
 from tests.integration.delivery.delivery_helpers import (
-    WEEK, Setup, delivery_event, known_to_delivery, payload_of, slot, terms, visit_key, visit_record)
+    agreed, WEEK, Setup, delivery_event, payload_of, slot, terms, visit_key, visit_record)
 
 pytestmark = pytest.mark.stack
 
 
 async def test_a_record_on_the_kafka_topic_is_verified_and_priced(http, stack, producer, tail):
     base = stack["delivery"]
-    setup = await Setup(producer).register()
     monday = WEEK
-    agreement = await setup.activate(terms(slot(monday, "09:00", 30), pence=2400))
-    await known_to_delivery(http, base, setup, agreement["agreement_id"])
+    setup, agreement = await agreed(http, base, producer, terms(slot(monday, "09:00", 30), pence=2400))
     record = visit_record(setup, agreement["person"], monday, stayed=33, late=31, carer="C-K1")
     async with tail("delivery.events") as events:
         await producer.send_and_wait("ecm.visits", value=json.dumps(record).encode(), key=setup.cqc.encode())
@@ -36,10 +35,8 @@ async def test_a_record_on_the_kafka_topic_is_verified_and_priced(http, stack, p
 
 async def test_an_http_batch_reports_where_every_record_ended(http, stack, producer, tail):
     base = stack["delivery"]
-    setup = await Setup(producer).register()
     monday, tuesday = WEEK, WEEK + timedelta(days=1)
-    agreement = await setup.activate(terms(slot(monday), slot(tuesday)))
-    await known_to_delivery(http, base, setup, agreement["agreement_id"])
+    setup, agreement = await agreed(http, base, producer, terms(slot(monday), slot(tuesday)))
     person = agreement["person"]
     batch = [
         visit_record(setup, person, monday),                                    # 0 verified
@@ -78,10 +75,8 @@ async def test_an_http_batch_reports_where_every_record_ended(http, stack, produ
 
 async def test_a_provider_token_for_another_provider_is_refused(http, stack, producer):
     base = stack["delivery"]
-    setup = await Setup(producer).register()
     other = await Setup(producer).register()
-    agreement = await setup.activate(terms(slot(WEEK)))
-    await known_to_delivery(http, base, setup, agreement["agreement_id"])
+    setup, agreement = await agreed(http, base, producer, terms(slot(WEEK)))
     wrong = auth("provider", provider=other.provider_id)
     resp = await http.post(f"{base}/providers/{setup.cqc}/visits", headers=wrong,
                            json=[visit_record(setup, agreement["person"], WEEK)])
@@ -94,3 +89,35 @@ async def test_a_provider_token_for_another_provider_is_refused(http, stack, pro
     listed = await http.get(f"{base}/visits/unallocated", params={"provider_ref": setup.cqc}, headers=wrong)
     assert listed.status_code == 403
     assert (await http.post(f"{base}/providers/{setup.cqc}/visits", json=[])).status_code == 401
+
+
+async def test_a_batch_of_things_that_are_not_visit_records_is_reported_record_by_record(http, stack, producer):
+    base = stack["delivery"]
+    setup, agreement = await agreed(http, base, producer, terms(slot(WEEK)))
+    resp = await http.post(f"{base}/providers/{setup.cqc}/visits", json=[1, "visit", None, {}],
+                           headers=auth("provider", provider=setup.provider_id))
+    assert resp.status_code == 200, resp.text
+    assert [(r["index"], r["reason"]) for r in resp.json()["records"]] == [
+        (0, "not_an_object"), (1, "not_an_object"), (2, "not_an_object"), (3, "missing_field")]
+    not_a_list = await http.post(f"{base}/providers/{setup.cqc}/visits", json={"visits": []},
+                                 headers=auth("provider", provider=setup.provider_id))
+    assert not_a_list.status_code == 422
+    unknown = await http.post(f"{base}/providers/1-0000000000/visits", json=[], headers=auth("ops"))
+    assert unknown.status_code == 404
+
+
+async def test_a_kafka_message_that_is_not_json_or_names_an_unknown_provider_is_rejected_not_lost(
+        http, stack, producer, tail):
+    stranger = f"1-{uuid.uuid4().int % 10**10:010d}"
+    record = {"provider_ref": stranger, "service_user_ref": "SU-1", "visit_id": "V-1", "carer_id": "C-1",
+              "planned_start": "2026-01-05T09:00", "planned_end": "2026-01-05T09:30", "check_in": "2026-01-05T09:00",
+              "check_out": "2026-01-05T09:30", "check_in_method": "app"}
+    async with tail("delivery.events") as events:
+        garbage = await producer.send_and_wait("ecm.visits", value=b"{not json", key=stranger.encode())
+        await producer.send_and_wait("ecm.visits", value=json.dumps(record).encode(), key=stranger.encode())
+        [broken] = await events.wait_for(delivery_event(
+            "VisitRejected", record_id=f"ecm.visits:{garbage.partition}:{garbage.offset}"))
+        [unknown] = await events.wait_for(delivery_event("VisitRejected", provider_ref=stranger))
+    assert (payload_of(broken)["reason"], payload_of(broken)["source"]) == ("json_invalid", "kafka")
+    assert (payload_of(unknown)["reason"], payload_of(unknown)["provider_id"], unknown.key) == (
+        "unknown_provider", "unknown", b"unknown")

@@ -3,15 +3,16 @@ cut-off) with later corrections as adjustments, the missed-visit alert, and agre
 the agreements service."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 
-from shared.clock import london_local
+from contracts import agreements as contract
+from shared.clock import LONDON, utcnow
 from tests.conftest import auth, envelope_of, unique
 from tests.integration.agreements.brokerage_helpers import draft_and_activate, register_provider
 from tests.integration.delivery.delivery_helpers import (
-    TODAY, WEEK, Setup, delivery_event, known_to_delivery, payload_of, slot, terms, visit_key, visit_record)
+    agreed, WEEK, WEEKDAYS, Setup, delivery_event, known_to_delivery, payload_of, slot, terms, visit_key, visit_record)
 from tests.integration.delivery.test_corrections_and_carers import period, send
 
 pytestmark = pytest.mark.stack
@@ -19,10 +20,8 @@ pytestmark = pytest.mark.stack
 
 async def test_an_unallocated_record_is_allocated_or_rejected_by_an_officer(http, stack, producer, tail):
     base = stack["delivery"]
-    setup = await Setup(producer).register()
-    agreement = await setup.activate(terms(slot(WEEK)))
+    setup, agreement = await agreed(http, base, producer, terms(slot(WEEK)))
     aid = agreement["agreement_id"]
-    await known_to_delivery(http, base, setup, aid)
     report = await send(http, base, setup, visit_record(setup, agreement["person"], WEEK, at_time="13:00"),
                         visit_record(setup, agreement["person"], WEEK, at_time="18:00", carer="C-2"))
     assert [r["outcome"] for r in report["records"]] == ["unallocated", "unallocated"]
@@ -60,11 +59,9 @@ async def test_an_unallocated_record_is_allocated_or_rejected_by_an_officer(http
 async def test_confirming_a_week_publishes_its_actuals_once_and_later_corrections_ride_the_next_week(
         http, stack, producer, tail):
     base = stack["delivery"]
-    setup = await Setup(producer).register()
     next_week = WEEK + timedelta(days=7)
-    agreement = await setup.activate(terms(slot(WEEK), slot(next_week)))
+    setup, agreement = await agreed(http, base, producer, terms(slot(WEEK), slot(next_week)))
     aid, person = agreement["agreement_id"], agreement["person"]
-    await known_to_delivery(http, base, setup, aid)
     provider = auth("provider", provider=setup.provider_id)
     first = visit_record(setup, person, WEEK, visit_id="V-P1", stayed=30)
     await send(http, base, setup, first)
@@ -90,10 +87,8 @@ async def test_confirming_a_week_publishes_its_actuals_once_and_later_correction
 
 async def test_a_week_past_its_cut_off_confirms_itself_once_quiet(http, stack, producer, tail, db):
     base = stack["delivery"]
-    setup = await Setup(producer).register()
-    agreement = await setup.activate(terms(slot(WEEK)))
+    setup, agreement = await agreed(http, base, producer, terms(slot(WEEK)))
     aid = agreement["agreement_id"]
-    await known_to_delivery(http, base, setup, aid)
     await send(http, base, setup, visit_record(setup, agreement["person"], WEEK))
     async with tail("delivery.events") as events:
         # The week's cut-off (Tuesday 12:00 after it) has passed; only the 10-minute settle holds it: let it pass.
@@ -107,20 +102,26 @@ async def test_a_planned_visit_with_no_attendance_by_its_cut_off_raises_a_safegu
         http, stack, producer, tail):
     base = stack["delivery"]
     setup = await Setup(producer).register()
-    yesterday = TODAY - timedelta(days=1)
-    activated_at = london_local(datetime.combine(yesterday, time(12)))
+    now = utcnow().astimezone(LONDON).replace(second=0, microsecond=0)
+    # Delivery learns of the agreement now: a visit 50 minutes ago is within its hour's grace for
+    # consumer lag, one 70 minutes ago is not; both were cut off 30 minutes ago with nobody there.
+    watched, unwatched, cut_off = now - timedelta(minutes=50), now - timedelta(minutes=70), now - timedelta(minutes=30)
+    version = contract.AgreementTerms(
+        version=1, effective_from=unwatched.date() - timedelta(days=7),
+        rates=[contract.Rate(unit="hour", amount_pence=2400)],
+        schedule=[contract.ScheduledVisit(weekday=WEEKDAYS[t.weekday()], start_time=t.time(), duration_minutes=10)
+                  for t in (watched, unwatched)],
+        visit_rules=contract.VisitRules(missed_cut_off=cut_off.time()))
     async with tail("delivery.events") as events:
-        agreement = await setup.activate(terms(slot(yesterday, "10:00"), slot(yesterday, "14:00"),
-                                               effective_from=yesterday - timedelta(days=7)),
-                                         start=yesterday - timedelta(days=7), occurred_at=activated_at)
+        agreement = await setup.activate(version, start=unwatched.date() - timedelta(days=7),
+                                         occurred_at=now - timedelta(days=2))
         aid = agreement["agreement_id"]
         [missed] = await events.wait_for(delivery_event("VisitMissed", agreement_id=aid), timeout=75)
     alert = payload_of(missed)
-    # 14:00 was planned after the agreement was activated; 10:00 (and the week before) were not: no alert.
     assert (alert["visit_key"], alert["planned_minutes"], alert["carers_required"]) == (
-        visit_key(aid, yesterday, "14:00"), 30, 1)
-    assert [payload_of(r)["visit_key"] for r in events.seen
-            if delivery_event("VisitMissed", agreement_id=aid)(r)] == [visit_key(aid, yesterday, "14:00")]
+        visit_key(aid, watched.date(), f"{watched:%H:%M}"), 10, 1)
+    assert [payload_of(r)["visit_key"] for r in events.seen if delivery_event("VisitMissed", agreement_id=aid)(r)] == [
+        alert["visit_key"]]
     metrics = (await http.get(f"{base}/metrics")).text
     assert "carepay_visits_missed_total" in metrics
 

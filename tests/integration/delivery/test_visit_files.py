@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import auth
 from tests.integration.delivery.delivery_helpers import (
-    WEEK, Setup, delivery_event, known_to_delivery, payload_of, slot, terms, visit_key)
+    agreed, WEEK, Setup, delivery_event, payload_of, slot, terms, visit_key)
 from shared.settings import REPO_ROOT
 
 pytestmark = pytest.mark.stack
@@ -30,10 +30,8 @@ def csv_row(setup: Setup, person: str, day, carer: str = "C-1", check_in: str = 
 
 async def test_a_malformed_csv_gets_every_bad_row_reported_while_good_rows_are_verified(http, stack, producer, tail):
     base = stack["delivery"]
-    setup = await Setup(producer).register()
     days = [WEEK + timedelta(days=i) for i in range(3)]
-    agreement = await setup.activate(terms(*(slot(d) for d in days)))
-    await known_to_delivery(http, base, setup, agreement["agreement_id"])
+    setup, agreement = await agreed(http, base, producer, terms(*(slot(d) for d in days)))
     person = agreement["person"]
     lines = [HEADER,
              csv_row(setup, person, days[0], visit_id="V-A"),                          # row 2 good
@@ -65,9 +63,7 @@ async def test_a_malformed_csv_gets_every_bad_row_reported_while_good_rows_are_v
 
 
 async def test_a_csv_without_the_required_columns_is_refused_whole(http, stack, producer):
-    setup = await Setup(producer).register()
-    agreement = await setup.activate(terms(slot(WEEK)))
-    await known_to_delivery(http, stack["delivery"], setup, agreement["agreement_id"])
+    setup, agreement = await agreed(http, stack["delivery"], producer, terms(slot(WEEK)))
     resp = await http.post(f"{stack['delivery']}/providers/{setup.cqc}/visit-files", content=b"carer_id,visit_id\nC,V\n",
                            headers={**auth("ops"), "Content-Type": "text/csv"})
     assert resp.status_code == 422
@@ -98,10 +94,8 @@ def service_delivery_file(setup: Setup, reference: str, agreement_id: str, perso
 
 async def test_an_xml_service_delivery_file_is_verified_and_its_reference_accepted_once(http, stack, producer, tail):
     base = stack["delivery"]
-    setup = await Setup(producer).register()
     tuesday = WEEK + timedelta(days=1)
-    agreement = await setup.activate(terms(slot(WEEK, "10:00", 60, carers=2), slot(tuesday, "10:00", 60)))
-    await known_to_delivery(http, base, setup, agreement["agreement_id"])
+    setup, agreement = await agreed(http, base, producer, terms(slot(WEEK, "10:00", 60, carers=2), slot(tuesday, "10:00", 60)))
     reference = f"SDF-{setup.provider_id}"
     body = service_delivery_file(setup, reference, agreement["agreement_id"], agreement["person"], WEEK)
     headers = {**auth("provider", provider=setup.provider_id), "Content-Type": "application/xml"}
@@ -124,9 +118,7 @@ async def test_an_xml_service_delivery_file_is_verified_and_its_reference_accept
 
 async def test_the_command_line_streams_a_file_and_prints_the_report(http, stack, producer, tail, tmp_path):
     base = stack["delivery"]
-    setup = await Setup(producer).register()
-    agreement = await setup.activate(terms(slot(WEEK)))
-    await known_to_delivery(http, base, setup, agreement["agreement_id"])
+    setup, agreement = await agreed(http, base, producer, terms(slot(WEEK)))
     path = tmp_path / "visits.csv"
     path.write_text("\n".join([HEADER, csv_row(setup, agreement["person"], WEEK),
                                csv_row(setup, agreement["person"], WEEK, carer="", visit_id="V-2")]) + "\n")
@@ -140,3 +132,25 @@ async def test_the_command_line_streams_a_file_and_prints_the_report(http, stack
     again = subprocess.run([CAREPAY, "ecm", "import", str(path), "--provider", setup.cqc,
                             "--url", base], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60)
     assert again.returncode == 1 and "already accepted" in again.stdout
+
+
+async def test_an_upload_interrupted_part_way_resumes_after_its_committed_rows(http, stack, producer, db):
+    base = stack["delivery"]
+    days = [WEEK + timedelta(days=i) for i in range(3)]
+    setup, agreement = await agreed(http, base, producer, terms(*(slot(d) for d in days)))
+    reference = f"EXPORT-{setup.provider_id}"
+    # As a crash leaves it: the intake claimed, rows up to 2 committed, untouched for 5 minutes.
+    await db.execute("INSERT INTO delivery.intakes (intake_id, provider_id, source, file_reference, rows_done,"
+                     " received, verified, sent_by, updated_at) VALUES ($1, $2, 'csv', $3, 2, 1, 1, 'test',"
+                     " now() - interval '5 minutes')", f"INT-T{setup.provider_id}", setup.provider_id, reference)
+    body = "\n".join([HEADER] + [csv_row(setup, agreement["person"], d, visit_id=f"V-{i}") for i, d in enumerate(days)])
+    resp = await http.post(f"{base}/providers/{setup.cqc}/visit-files", params={"file_reference": reference},
+                           content=body.encode(), headers={**auth("provider", provider=setup.provider_id),
+                                                           "Content-Type": "text/csv"})
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert (report["intake_id"], report["resumed_after_row"], report["received"], report["verified"]) == (
+        f"INT-T{setup.provider_id}", 2, 3, 3)
+    lines = (await http.get(f"{base}/agreements/{agreement['agreement_id']}/periods/{WEEK}",
+                            headers=auth("ops"))).json()["lines"]
+    assert sorted(line["visit_id"] for line in lines) == ["V-1", "V-2"]  # row 2 (V-0) was the crashed run's

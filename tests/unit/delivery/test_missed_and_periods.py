@@ -43,13 +43,26 @@ def test_later_checks_look_only_at_cut_offs_since_the_last_one():
         "2024-03-06/09:00", "2024-03-07/09:00"]
 
 
-def test_an_agreement_first_seen_around_the_last_check_gets_the_whole_horizon():
+def test_visits_planned_before_delivery_knew_the_agreement_are_not_raised():
     book = book_with()
     event = agreement_event(*EVERY_DAY_AT_NINE)
-    # Stored at 23:25 but maybe committed after the 23:30 check began: it gets the whole horizon.
-    book.put_agreement(known_agreement(event, utc(2024, 1, 1, 0), first_seen_at=utc(2024, 3, 7, 23, 25)))
-    found = due_missed(book, since=utc(2024, 3, 7, 23, 30), now=utc(2024, 3, 8, 0, 1), horizon_days=3)
-    assert keys(found) == ["2024-03-05/09:00", "2024-03-06/09:00", "2024-03-07/09:00"]
+    # Activated in January, but delivery first stored it on Wednesday at 12:00 (e.g. a fresh deployment).
+    book.put_agreement(known_agreement(event, utc(2024, 1, 1, 0), first_seen_at=utc(2024, 3, 6, 12)))
+    assert keys(due_missed(book, since=None, now=utc(2024, 3, 8, 0, 1))) == ["2024-03-07/09:00"]
+
+
+def test_visits_of_an_agreement_stored_during_the_last_check_are_not_skipped():
+    book = book_with()
+    at_nine_cut_off_nine_forty = [contracts.AgreementTerms(
+        version=1, effective_from=MONDAY, rates=[contracts.Rate(unit="hour", amount_pence=2400)],
+        schedule=[contracts.ScheduledVisit(weekday="thursday", start_time=time(9), duration_minutes=30)],
+        visit_rules=contracts.VisitRules(missed_cut_off=time(9, 40)))]
+    # Stored at 09:45 but committed after the 09:50 check read the book: its 09:40 cut-off is before
+    # that check, yet it must still be raised at the next one.
+    book.put_agreement(known_agreement(agreement_event(versions=at_nine_cut_off_nine_forty), utc(2024, 1, 1, 0),
+                                       first_seen_at=utc(2024, 3, 7, 9, 45)))
+    found = due_missed(book, since=utc(2024, 3, 7, 9, 50), now=utc(2024, 3, 7, 10, 20))
+    assert keys(found) == ["2024-03-07/09:00"]
 
 
 def test_a_suspended_or_plan_basis_agreement_misses_nothing():
