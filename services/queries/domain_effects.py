@@ -13,11 +13,11 @@ announced once (QuerySlaBreached) and remembered on the query.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
-from contracts.queries import QueryEffectCompleted, QueryEffectFailed, QuerySlaBreached
+from contracts.queries import OutcomeKind, QueryEffectCompleted, QueryEffectFailed, QuerySlaBreached
 from services.queries.domain_entitlement import Action, may_take
-from services.queries.domain_errors import required_text, utc
+from services.queries.domain_errors import InvalidQuery, required_text, utc
 from services.queries.domain_lifecycle import record, refuse
 from services.queries.domain_outcomes import Effect, EffectStatus, effect_request
 from services.queries.domain_query import Party, Query, Step, new_id
@@ -56,6 +56,28 @@ def complete_effect(query: Query, by: Party, at: datetime, result_ref: str, effe
     after = record(query, "effect_completed", by, at, f"{effect.kind.value} {result_ref}", effect=done)
     return Step(after, (QueryEffectCompleted(query_id=query.query_id, effect_id=effect.effect_id,
                                              outcome=effect.kind, result_ref=result_ref),))
+
+
+def complete_variation(query: Query, by: Party, at: datetime, version: int, effective_from: date | None) -> Step:
+    """An officer records the variation a vary_agreement effect asked for, by the version of the terms it made.
+
+    agreements' AgreementVaried does not echo query ids, so no event can be linked to the effect
+    safely (another variation of the same agreement may arrive first); the officer who drafted it
+    links it. `effective_from` is that version's date as published (None: not published yet)."""
+    may_take(by, Action.RECORD_EFFECT_RESULT, query).enforce()
+    effect = query.effect
+    if effect is None or effect.kind != OutcomeKind.VARY_AGREEMENT:
+        what = "it has no effect" if effect is None else f"its effect is {effect.kind.value}, reported by its owning service"
+        raise refuse(query, "given an agreement variation", what)
+    agreement_id, asked_from = query.outcome.agreement_id, query.outcome.effective_from
+    if effective_from is None:
+        raise InvalidQuery("agreement_version", f"agreement {agreement_id} has no version {version} published yet;"
+                                                " record it once agreements has published the variation")
+    if effective_from != asked_from:
+        raise InvalidQuery("agreement_version", f"version {version} of agreement {agreement_id} takes effect from"
+                                                f" {effective_from}, but the resolution asked for {asked_from};"
+                                                " name the version that does, or reopen and resolve again")
+    return complete_effect(query, by, at, f"{agreement_id}/v{version}", effect.effect_id)
 
 
 def fail_effect(query: Query, by: Party, at: datetime, reason: str, effect_id: str | None = None) -> Step:

@@ -118,6 +118,17 @@ def unflagged_breaches(query: "Query", now: datetime) -> list[Breach]:
     return [b for b in breaches(query, now) if (b.sla.value, b.due_at) not in query.flagged_breaches]
 
 
+def next_breach_check(query: "Query") -> datetime | None:
+    """The earliest deadline that is (or will be, if nothing is done) a breach not yet announced;
+    None when no clock can breach any more. The breach job looks at a query only from this instant."""
+    candidates = []
+    for sla, due, met_at in ((SlaKind.ACKNOWLEDGE, acknowledge_due_at(query), query.acknowledged_at),
+                             (SlaKind.RESOLVE, resolve_due_at(query), query.resolved_at)):
+        if (sla.value, due) not in query.flagged_breaches and (met_at is None or met_at >= due):
+            candidates.append(due)
+    return min(candidates, default=None)
+
+
 def running_clock(query: "Query") -> tuple[SlaKind, datetime] | None:
     """The SLA the council is working against now, and its deadline; None once resolved."""
     if query.acknowledged_at is None:

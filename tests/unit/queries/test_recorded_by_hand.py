@@ -1,0 +1,75 @@
+"""What an officer records by hand: the agreement variation a vary_agreement effect made, and the
+outcome an officer's resolution form asks for."""
+from datetime import date, datetime, timezone
+
+import pytest
+
+from contracts.queries import OutcomeKind, QueryCategory, QueryEffectCompleted
+from services.queries.api_models import OutcomeIn
+from services.queries.domain_effects import complete_variation
+from services.queries.domain_errors import IllegalTransition, InvalidQuery, NotEntitled
+from services.queries.domain_outcomes import CreditNote, EffectStatus, NoChange, ReverifyVisit, VaryAgreement
+from services.queries.domain_query import QueryStatus
+from tests.unit.queries.query_builders import AGREEMENT, HOUR, OFFICER, PERSON, PROVIDER, dispute, query_in, raised
+
+APRIL = date(2026, 4, 6)
+
+
+def varied():
+    query = raised(AGREEMENT, PERSON, category=QueryCategory.WRONG_CHARGE)
+    return query_in(QueryStatus.RESOLVED, query, VaryAgreement(APRIL, "Add a lunchtime visit."))
+
+
+def test_an_officer_links_the_variation_by_its_version_and_the_effect_completes():
+    query = varied()
+    step = complete_variation(query, OFFICER, query.resolved_at + HOUR, 3, APRIL)
+    assert (step.query.effect.status, step.query.effect.result_ref) == (EffectStatus.COMPLETED, "AGR-1/v3")
+    assert step.events == (QueryEffectCompleted(query_id="QRY-TEST", effect_id="EFF-1",
+                                                outcome=OutcomeKind.VARY_AGREEMENT, result_ref="AGR-1/v3"),)
+
+
+def test_a_version_not_yet_published_cannot_be_linked():
+    with pytest.raises(InvalidQuery, match="no version 3 published yet") as caught:
+        complete_variation(varied(), OFFICER, varied().resolved_at + HOUR, 3, None)
+    assert caught.value.field == "agreement_version"
+
+
+def test_a_version_from_another_date_than_the_resolution_asked_for_is_refused():
+    with pytest.raises(InvalidQuery, match="takes effect from 2026-05-04, but the resolution asked for 2026-04-06"):
+        complete_variation(varied(), OFFICER, varied().resolved_at + HOUR, 3, date(2026, 5, 4))
+
+
+def test_only_a_vary_agreement_effect_is_linked_by_hand():
+    credit = query_in(QueryStatus.RESOLVED, dispute(), CreditNote(500))
+    with pytest.raises(IllegalTransition, match="its effect is credit_note, reported by its owning service"):
+        complete_variation(credit, OFFICER, credit.resolved_at + HOUR, 2, APRIL)
+    with pytest.raises(IllegalTransition, match="it has no effect"):
+        complete_variation(query_in(QueryStatus.RESOLVED), OFFICER, datetime.now(timezone.utc), 2, APRIL)
+
+
+def test_the_provider_or_person_cannot_link_a_variation():
+    with pytest.raises(NotEntitled):
+        complete_variation(varied(), PERSON, varied().resolved_at + HOUR, 2, APRIL)
+    with pytest.raises(NotEntitled):
+        complete_variation(varied(), PROVIDER, varied().resolved_at + HOUR, 2, APRIL)
+
+
+def test_each_outcome_form_becomes_its_outcome():
+    assert OutcomeIn(kind="no_change").to_outcome() == NoChange()
+    assert OutcomeIn(kind="credit_note", amount_pence=120, invoice_id="INV-2").to_outcome() == CreditNote(120, "INV-2")
+    check_in = datetime(2026, 3, 2, 9, 5, tzinfo=timezone.utc)
+    visit = OutcomeIn(kind="reverify_visit", corrected_check_in=check_in,
+                      corrected_check_out=check_in.replace(minute=50), carer_id="C-1").to_outcome()
+    assert visit == ReverifyVisit(check_in, check_in.replace(minute=50), None, "C-1")
+
+
+@pytest.mark.parametrize("form, field", [
+    ({"kind": "credit_note"}, "outcome.amount_pence"),
+    ({"kind": "supplementary_payment"}, "outcome.amount_pence"),
+    ({"kind": "reverify_visit", "corrected_check_in": "2026-03-02T09:00:00Z"}, "outcome.corrected_check_out"),
+    ({"kind": "vary_agreement", "effective_from": "2026-04-06"}, "outcome.description"),
+])
+def test_an_outcome_missing_what_its_effect_needs_names_the_field(form, field):
+    with pytest.raises(InvalidQuery) as caught:
+        OutcomeIn.model_validate(form).to_outcome()
+    assert caught.value.field == field
