@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import asyncpg
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from contracts import delivery as contract
-from contracts.envelope import Envelope
 from shared.clock import london_date, utcnow
 from shared.consumer import Consumer, Incoming, Poison
 from shared.events import Cause
 from shared.schemas import events_schema
 from services.invoicing import store_actuals, store_invoices
+from services.invoicing.actuals_wire import ENVELOPE, line_cells
 from services.invoicing.corrections_issuing import correct_self_bills
 from services.invoicing.domain.adjustments import Adjustment, HeldVisit
 from services.invoicing.domain.holds import HoldCode
@@ -28,39 +28,44 @@ from services.invoicing.store_actuals import ConfirmedWeek
 from services.invoicing.validating import SYSTEM, recheck_held
 
 CONFIRMED = contract.PeriodActualsConfirmed
-_ENVELOPE = TypeAdapter(Envelope[CONFIRMED])
 # Held for want of these facts: confirmed actuals may settle them.
 ACTUALS_HOLDS = (HoldCode.ACTUALS_NOT_CONFIRMED.value, HoldCode.VISIT_NOT_VERIFIED.value,
                  HoldCode.AMOUNT_DIFFERS_FROM_ACTUALS.value)
 
 
-def confirmations(items: Sequence[Incoming]) -> list[Envelope[CONFIRMED]]:
-    """The PeriodActualsConfirmed envelopes of a batch, in order; other events skipped unparsed."""
+def confirmations(items: Sequence[Incoming]) -> list[dict]:
+    """The PeriodActualsConfirmed envelopes of a batch (as dicts, see `actuals_wire`), in order;
+    other events skipped unparsed."""
     out = []
     for item in items:
         if item.headers.get("event_type", CONFIRMED.EVENT_TYPE) != CONFIRMED.EVENT_TYPE:
             continue
         try:
-            envelope = _ENVELOPE.validate_json(item.value or b"")
+            envelope = ENVELOPE.validate_json(item.value or b"")
         except ValidationError as exc:
             if item.headers.get("event_type") is None and b'"PeriodActualsConfirmed"' not in (item.value or b""):
                 continue  # no header and not ours: an event invoicing does not read
             raise Poison("invalid_payload", str(exc)[:500]) from exc
-        if envelope.schema_version != CONFIRMED.SCHEMA_VERSION:
-            raise Poison("unknown_schema_version", f"PeriodActualsConfirmed v{envelope.schema_version}")
-        if item.key != envelope.aggregate_id:
-            raise Poison("wrong_key", f"record key {item.key!r} is not the aggregate_id {envelope.aggregate_id!r}")
+        if envelope["event_type"] != CONFIRMED.EVENT_TYPE or envelope["schema_version"] != CONFIRMED.SCHEMA_VERSION:
+            raise Poison("unknown_schema_version", f"{envelope['event_type']} v{envelope['schema_version']}")
+        if item.key != envelope["aggregate_id"]:
+            raise Poison("wrong_key", f"record key {item.key!r} is not the aggregate_id {envelope['aggregate_id']!r}")
         out.append(envelope)
     return out
 
 
-def confirmed_week(envelope: Envelope[CONFIRMED]) -> ConfirmedWeek:
-    e = envelope.payload
-    visits = tuple(HeldVisit(e.agreement_id, e.week_start, line.visit_key, line.visit_id, line.carer_id,
-                             line.local_date, line.payable_minutes, line.rate_pence_per_hour, line.amount_pence,
-                             line.revision) for line in e.lines)
-    return ConfirmedWeek(e.agreement_id, e.week_start, e.provider_id, e.person_ref, e.amount_pence, e.confirmed_by,
-                         envelope.event_id, envelope.occurred_at, visits)
+def confirmed_week(envelope: dict) -> ConfirmedWeek:
+    e = envelope["payload"]
+    aid, monday = e["agreement_id"], e["week_start"]
+    visits = tuple(HeldVisit(aid, monday, *line_cells(line)) for line in e["lines"])
+    return ConfirmedWeek(aid, monday, e["provider_id"], e["person_ref"], e["amount_pence"], e["confirmed_by"],
+                         envelope["event_id"], envelope["occurred_at"], visits)
+
+
+def _adjustments(envelopes: list[dict]) -> list:
+    return [(Adjustment(e["payload"]["agreement_id"], a.week_start, a.visit_key, a.carer_id, a.amount_pence_delta,
+                        a.revision), e["payload"]["week_start"], e["event_id"])
+            for e in envelopes for a in e["payload"].get("adjustments", ())]
 
 
 async def on_delivery_batch(conn: asyncpg.Connection, items: list[Incoming]) -> None:
@@ -68,22 +73,21 @@ async def on_delivery_batch(conn: asyncpg.Connection, items: list[Incoming]) -> 
     if not envelopes:
         return
     # The same week confirmed twice in one batch: the later confirmation stands.
-    latest = {(e.payload.agreement_id, e.payload.week_start): e for e in envelopes}
+    latest = {(e["payload"]["agreement_id"], e["payload"]["week_start"]): e for e in envelopes}
     confirmed_again = await store_actuals.record_confirmed_weeks(conn, [confirmed_week(e) for e in latest.values()])
-    changed = confirmed_again | await store_actuals.apply_adjustments(conn, [
-        (Adjustment(e.payload.agreement_id, a.week_start, a.visit_key, a.carer_id, a.amount_pence_delta, a.revision),
-         e.payload.week_start, e.event_id) for e in envelopes for a in e.payload.adjustments])
-    by_agreement = {e.payload.agreement_id: e for e in envelopes}
+    changed = confirmed_again | await store_actuals.apply_adjustments(conn, _adjustments(envelopes))
+    by_agreement = {e["payload"]["agreement_id"]: e for e in envelopes}
     outbox = DELIVERY.runtime.outbox
 
     def cause_of(agreement_id: str) -> Cause:
-        return Cause.from_envelope(by_agreement[agreement_id], SYSTEM)
+        envelope = by_agreement[agreement_id]  # the invoice follows from the confirmation that completed it
+        return Cause(envelope["correlation_id"], str(envelope["event_id"]), SYSTEM)
 
     today = london_date(utcnow())
     await self_bill(conn, outbox, cause_of, latest.keys(), issued_on=today)
     await correct_self_bills(conn, outbox, cause_of, SYSTEM, changed, issued_on=today)
     held = await store_invoices.held_with(conn, ACTUALS_HOLDS, agreement_ids=list(by_agreement))
-    await recheck_held(conn, outbox, Cause.from_envelope(envelopes[-1], SYSTEM), held,
+    await recheck_held(conn, outbox, cause_of(envelopes[-1]["payload"]["agreement_id"]), held,
                        "actuals confirmed for an agreement on the invoice")
 
 
