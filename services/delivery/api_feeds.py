@@ -17,7 +17,7 @@ from services.delivery.intakes import IntakeRun, new_intake_id
 from services.delivery.parsing.csv_feed import open_visit_csv
 from services.delivery.parsing.xml_feed import open_service_delivery_file
 from services.delivery.rejects import FeedFileError
-from services.delivery.state import pipeline_of
+from services.delivery.state import BOOK, pipeline_of
 from services.delivery.store_intakes import DuplicateFile, FileInProgress
 from services.delivery.uploads import Upload, after_row, until_file_error
 from services.delivery.validation import DEFAULT_BATCH_SIZE, validate_batch, validate_feed
@@ -45,7 +45,8 @@ def outcome_out(o: RecordOutcome, *, index: bool = False) -> dict[str, Any]:
              responses={404: {"description": "Provider not on the register"}, 413: {"description": "Batch too big"}})
 async def post_visits(provider_ref: str, request: Request,
                       principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))]) -> dict[str, Any]:
-    """Records as in the ECM contract (contracts.ecm.EcmAttendance); each one's outcome by its 0-based index."""
+    """Records as in the ECM contract (contracts.ecm.EcmAttendance); each one's outcome by its 0-based index.
+    A record naming another provider than `provider_ref` (by any of its CQC IDs) is rejected provider_mismatch."""
     provider_id = await feed_provider(request, principal, provider_ref)
     if int(request.headers.get("content-length") or 0) > MAX_BATCH_BYTES:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail="batch too big: send a file instead")
@@ -64,7 +65,7 @@ async def post_visits(provider_ref: str, request: Request,
     await run.claim()
     for start in range(0, len(raws), DEFAULT_BATCH_SIZE):
         chunk = raws[start:start + DEFAULT_BATCH_SIZE]
-        await run.process(validate_batch(chunk, provider_ref=provider_ref, rows=range(start, start + len(chunk))))
+        await run.process(validate_batch(chunk, rows=range(start, start + len(chunk))))
     report = await run.finish()
     return {**report, "records": [outcome_out(o, index=True) for o in run.listed]}
 
@@ -94,7 +95,7 @@ async def post_visit_file(provider_ref: str, request: Request,
             else:
                 reader = open_service_delivery_file(upload.file)
                 reference = reader.reference
-                if reader.provider_ref != provider_ref:
+                if BOOK.provider_id_for(reader.provider_ref) != provider_id:
                     raise FeedFileError("provider_mismatch", f"the file is for provider {reader.provider_ref!r}, "
                                         f"not {provider_ref!r}: upload it under its own provider")
         except FeedFileError as e:
@@ -112,7 +113,7 @@ async def post_visit_file(provider_ref: str, request: Request,
             raise HTTPException(status.HTTP_409_CONFLICT, detail=str(e)) from None
         file_errors: list[FeedFileError] = []
         rows = after_row(until_file_error(reader.rows(), file_errors), run.resume_after)
-        for batch in validate_feed(rows, provider_ref=provider_ref):
+        for batch in validate_feed(rows, provider_ref=None):
             await run.process(batch)
         error = file_errors[0].message if file_errors else None
         report = await run.finish(error)

@@ -1,8 +1,8 @@
 """Where each record of a feed batch goes: rejected, held as unallocated, or matched to a planned visit.
 
 Pure: it reads the in-memory `AgreementBook` only. Every record ends in exactly one place. Records
-the validator refused are rejected with its reasons; a valid record is rejected when it names a
-provider or a person delivery has no agreement for; otherwise it is matched to a planned visit of
+the validator refused are rejected with its reasons; a valid record is rejected when it names another
+provider than the feed's (by any of its CQC IDs), or a provider or person delivery has no agreement for; otherwise it is matched to a planned visit of
 the person's actuals agreement with that provider (same local day, planned start within ±2 hours)
 or held for an officer. Within a batch, a later record for the same provider + visit_id + carer_id
 supersedes an earlier one (a correction), so only the latest is matched.
@@ -68,6 +68,13 @@ def sort_batch(batch: ValidatedBatch, book: AgreementBook, *, feed_provider_id: 
     latest: dict[tuple[str, str, str], tuple[int, AttendanceRecord, str]] = {}
     for row, record in zip(batch.rows, batch.records):
         provider_id = book.provider_id_for(record.provider_ref)
+        if feed_provider_id is not None and provider_id != feed_provider_id:
+            # A feed may name its provider by any of its CQC IDs, but never another provider.
+            out.refused.append(Refused(reject(
+                row, "provider_ref", Reason.PROVIDER_MISMATCH, f"provider_ref {quoted(record.provider_ref)} is not "
+                "the provider this feed was sent for: send each provider's visits under its own reference"),
+                record, feed_provider_id))
+            continue
         if provider_id is None:
             out.refused.append(Refused(reject(
                 row, "provider_ref", Reason.UNKNOWN_PROVIDER, f"provider_ref {quoted(record.provider_ref)} is not "

@@ -92,3 +92,13 @@ def test_a_changed_agreement_replaces_its_planned_visits():
     book.put_agreement(book_with(agreement_event(("monday", "11:00", 30, 1))).agreements["AGR-1"])
     assert [v.key for v in book.planned_on("AGR-1", MONDAY)] == ["AGR-1/2024-03-04/11:00"]
     assert book.knows_person(PERSON) and not book.knows_person("SU-9")
+
+
+def test_a_feed_may_name_its_provider_by_any_cqc_id_but_never_another_provider():
+    book = book_with(agreement_event(MORNING), refs=(PROVIDER, "1-999999999"))
+    book.put_provider("PRV-2", ("1-222222222",))
+    batch = validate_batch([raw(provider_ref="1-999999999"), raw(provider_ref="1-222222222", carer_id="C-2"),
+                            raw(provider_ref="1-000000000", carer_id="C-3")])
+    result = sort_batch(batch, book, feed_provider_id="PRV-1")
+    assert reasons(result) == [(1, "provider_mismatch", "provider_ref"), (2, "provider_mismatch", "provider_ref")]
+    assert [a.row for a in result.arrivals] == [0]
