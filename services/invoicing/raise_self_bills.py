@@ -23,12 +23,11 @@ from services.invoicing import store_actuals, store_facts, store_invoices, store
 from services.invoicing.config import config
 from services.invoicing.domain.commitments import commitment_for_period
 from services.invoicing.domain.errors import NothingToInvoice
-from services.invoicing.domain.facts import AgreementOnFile, ConfirmedActuals
+from services.invoicing.domain.facts import AgreementOnFile, ConfirmedActuals, ProviderFacts
 from services.invoicing.domain.invoice import Invoice, InvoiceStatus, StatusChange
 from services.invoicing.domain.numbering import Series, format_number
-from services.invoicing.domain.periods import period_of
-from services.invoicing.domain.self_billing import (ActualsNotConfirmed, build_self_bill, group_weeks,
-                                                   weeks_needed)
+from services.invoicing.domain.periods import Period, period_of
+from services.invoicing.domain.self_billing import build_self_bill, group_weeks, weeks_needed
 from services.invoicing.domain.validation_context import ValidationContext
 from services.invoicing.invoice_rows import Filed
 from services.invoicing.validating import SYSTEM, announcements, lock_agreements, with_outcome
@@ -54,38 +53,37 @@ async def self_bill(conn: asyncpg.Connection, outbox: Outbox, cause_of: Callable
     await lock_agreements(conn, (a for a, _ in due))
     raised = await store_invoices.originals_for(conn, "self_billed", ((a, p.first, p.last) for a, p in due))
     due = {(a, p) for a, p in due if (a, p.first, p.last) not in raised}
-    if not due:
-        return []
-    first, last = min(p.first for _, p in due), max(p.last for _, p in due)
-    confirmed_weeks = await store_actuals.confirmed_weeks(conn, {a for a, _ in due}, first, last)
+    weeks = await store_actuals.confirmed_weeks(conn, {a for a, _ in due}, min(p.first for _, p in due),
+                                                max(p.last for _, p in due)) if due else {}
     # A four-weekly period with a week still to confirm waits for it: its lines are not read now.
-    due = {(a, p) for a, p in due
-           if all(week.first in confirmed_weeks.get(a, ()) for week, _ in weeks_needed(agreements[a], p))}
+    due = {(a, p) for a, p in due if all(week.first in weeks.get(a, ()) for week, _ in weeks_needed(agreements[a], p))}
     if not due:
         return []
     visits = await store_actuals.visits_by_week(conn, ((a, w.first) for a, p in due for w in p.weeks()
-                                                       if w.first in confirmed_weeks.get(a, ())))
-    drafts: list[tuple[Invoice, ConfirmedActuals]] = []
-    for agreement_id, period in sorted(due, key=lambda d: (agreements[d[0]].provider_ref, d[0], d[1])):
-        agreement = agreements[agreement_id]
-        weeks = [ConfirmedActuals(agreement_id, agreement.person_ref, week, tuple(visits.get((agreement_id, week.first),
-                                                                                             ())))
-                 for week in period.weeks() if week.first in confirmed_weeks.get(agreement_id, ())]
-        try:
-            grouped = group_weeks(agreement, weeks, period)
-            draft = build_self_bill(agreement, grouped, providers[agreement.provider_ref], number="",
-                                    issued_on=issued_on)
-        except ActualsNotConfirmed:
-            continue  # a week confirmed only in part (cannot happen with whole weeks; kept for safety)
-        except NothingToInvoice as why:
-            log.info("nothing to self-bill", agreement_id=agreement_id, period=str(period), why=str(why))
-            continue
-        drafts.append((draft, grouped))
+                                                       if w.first in weeks[a]))
+    drafts = [d for d in (_draft(agreements[a], p, weeks[a], providers, visits, issued_on)
+                          for a, p in sorted(due, key=lambda d: (agreements[d[0]].provider_ref, d[0], d[1])))
+              if d is not None]
     filed = await _numbered_and_validated(conn, drafts, agreements, providers)
     await store_invoices.insert_filed(conn, filed, SYSTEM)
     await outbox.add(conn, [outbox.envelope(event, cause_of(f.agreement_id)) for f in filed
                             for event in announcements(f, agreements, raised=True)])
     return filed
+
+
+def _draft(agreement: AgreementOnFile, period: Period, confirmed: set[date], providers: dict[str, ProviderFacts],
+           visits: dict[tuple[str, date], list], issued_on: date) -> tuple[Invoice, ConfirmedActuals] | None:
+    """The unnumbered invoice of a complete period, with the actuals it was built from."""
+    aid = agreement.agreement_id
+    weeks = [ConfirmedActuals(aid, agreement.person_ref, week, tuple(visits.get((aid, week.first), ())))
+             for week in period.weeks() if week.first in confirmed]
+    try:
+        grouped = group_weeks(agreement, weeks, period)
+        return build_self_bill(agreement, grouped, providers[agreement.provider_ref], number="",
+                               issued_on=issued_on), grouped
+    except NothingToInvoice as why:
+        log.info("nothing to self-bill", agreement_id=aid, period=str(period), why=str(why))
+        return None
 
 
 async def _numbered_and_validated(conn, drafts: list[tuple[Invoice, ConfirmedActuals]],
