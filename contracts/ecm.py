@@ -30,7 +30,8 @@ class EcmAttendance(BaseModel):
     provider_ref: str = Field(min_length=1, description="The provider's CQC provider ID, e.g. 1-123456789 "
                                                         "(the Kafka key too).")
     service_user_ref: str = Field(min_length=1, description="The council's reference for the person visited.")
-    visit_id: str = Field(min_length=1, description="The provider system's visit ID, shared by the carers of one visit.")
+    visit_id: str = Field(min_length=1,
+                          description="The provider system's visit ID, shared by the carers of one visit.")
     carer_id: str = Field(min_length=1, description="The provider's ID of the carer who attended.")
     planned_start: str = Field(description=TIME_FORMATS, examples=_EXAMPLES)
     planned_end: str = Field(description=TIME_FORMATS, examples=_EXAMPLES)

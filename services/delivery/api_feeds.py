@@ -70,7 +70,8 @@ async def post_visits(provider_ref: str, request: Request,
     return {**report, "records": [outcome_out(o, index=True) for o in run.listed]}
 
 
-@router.post("/providers/{provider_ref}/visit-files", summary="Upload a CSV visit export or an XML service delivery file",
+@router.post("/providers/{provider_ref}/visit-files",
+             summary="Upload a CSV visit export or an XML service delivery file",
              responses={409: {"description": "This file was already accepted"},
                         415: {"description": "Not text/csv or application/xml"},
                         422: {"description": "The file as a whole cannot be read (header, root element)"}})
@@ -84,7 +85,8 @@ async def post_visit_file(provider_ref: str, request: Request,
     kind = FILE_TYPES.get(request.headers.get("content-type", "").split(";")[0].strip().lower())
     if kind is None:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                            detail="send Content-Type text/csv (visit export) or application/xml (service delivery file)")
+                            detail="send Content-Type text/csv (visit export) or application/xml "
+                                   "(service delivery file)")
     provider_id = await feed_provider(request, principal, provider_ref)
     upload = await Upload().receive(request.stream())
     try:

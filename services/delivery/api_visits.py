@@ -86,8 +86,9 @@ async def allocate(record_id: str, body: AllocateIn, request: Request,
         changes = await allocation.allocate(conn, pipeline, cause_of(request, principal, body.reason), row,
                                             agreement, visit, body.reason)
     return {"record_id": record_id, "outcome": "allocated", "visit_key": visit.key,
-            "verified": [{"carer_id": c.after.carer_id, "revision": c.revision, "payable_minutes": c.after.payable_minutes,
-                          "amount_pence": c.after.amount_pence, "flags": [f.code.value for f in c.after.flags]}
+            "verified": [{"carer_id": c.after.carer_id, "revision": c.revision,
+                          "payable_minutes": c.after.payable_minutes, "amount_pence": c.after.amount_pence,
+                          "flags": [f.code.value for f in c.after.flags]}
                          for c in changes]}
 
 

@@ -23,6 +23,7 @@ from services.delivery.rejects import Reason, quoted
 from shared.clock import london_local
 
 UTC = timezone.utc
+NO_NUL = r"^[^\x00]*$"
 _UK_TIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 
@@ -93,6 +94,9 @@ def _optional_time(field: str):
 
 
 def _optional_text(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise PydanticCustomError(Reason.INVALID_VALUE, "agreement_ref contains a NUL character: remove it",
+                                  {"field": "agreement_ref"})
     return None if _blank(value) else value
 
 
@@ -133,11 +137,15 @@ class AttendanceRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
     # Required text is checked in Rust (min_length after stripping): an empty cell is a missing
-    # field, and validation.py names it so (missing_carer_id for carer_id).
-    provider_ref: str = Field(min_length=1, description="The provider's CQC ID (the provider the feed is for).")
-    service_user_ref: str = Field(min_length=1, description="The council's reference for the person visited.")
-    visit_id: str = Field(min_length=1, description="The provider system's visit ID, shared by the carers of one visit.")
-    carer_id: str = Field(min_length=1, description="The provider's ID of the carer who attended.")
+    # field, and validation.py names it so (missing_carer_id for carer_id). A NUL (JSON "\u0000")
+    # is refused: it cannot be stored, and an ID with one is not an ID.
+    provider_ref: str = Field(min_length=1, pattern=NO_NUL,
+                              description="The provider's CQC ID (the provider the feed is for).")
+    service_user_ref: str = Field(min_length=1, pattern=NO_NUL,
+                                  description="The council's reference for the person visited.")
+    visit_id: str = Field(min_length=1, pattern=NO_NUL,
+                          description="The provider system's visit ID, shared by the carers of one visit.")
+    carer_id: str = Field(min_length=1, pattern=NO_NUL, description="The provider's ID of the carer who attended.")
     planned_start: Annotated[datetime, _required_time("planned_start")] = Field(description=TIME_FORMATS)
     planned_end: Annotated[datetime, _required_time("planned_end")] = Field(description=TIME_FORMATS)
     check_in: Annotated[datetime | None, _optional_time("check_in")] = Field(default=None, description=TIME_FORMATS)

@@ -114,11 +114,12 @@ def _outcomes(feed: Feed, batch: ValidatedBatch, sorted_: SortedBatch, now) -> t
         r = record
         rows.append((
             record_id, feed.intake_id, feed.source, location, now, provider_id,
-            *((clean(r.provider_ref), clean(r.service_user_ref), clean(r.visit_id), clean(r.carer_id),
+            *((r.provider_ref, r.service_user_ref, r.visit_id, r.carer_id,
                r.planned_start, r.planned_end, r.check_in, r.check_out, r.check_in_method.value,
-               r.exception_code.value if r.exception_code else None, clean(r.agreement_ref))
+               r.exception_code.value if r.exception_code else None, r.agreement_ref)
               if r is not None else (None,) * 11),
-            raw_for_storage(raw) if r is None else None, outcome, visit_key, reason, field, message, resolution,
+            raw_for_storage(raw) if r is None else None, outcome, visit_key, clean(reason), clean(field),
+            clean(message), resolution,
             now if resolution else None, "system:delivery" if resolution else None, resolution_reason))
 
     for r in sorted_.refused:

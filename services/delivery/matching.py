@@ -93,7 +93,8 @@ def schedule_on(agreement: AgreementSchedule, day: date) -> ScheduleVersion | No
     """The schedule version in force on `day`, or None before the first one."""
     best = None
     for v in agreement.versions:
-        if v.effective_from <= day and (best is None or (v.version, v.effective_from) > (best.version, best.effective_from)):
+        if v.effective_from <= day and (
+                best is None or (v.version, v.effective_from) > (best.version, best.effective_from)):
             best = v
     return best
 

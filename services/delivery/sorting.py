@@ -2,7 +2,8 @@
 
 Pure: it reads the in-memory `AgreementBook` only. Every record ends in exactly one place. Records
 the validator refused are rejected with its reasons; a valid record is rejected when it names another
-provider than the feed's (by any of its CQC IDs), or a provider or person delivery has no agreement for; otherwise it is matched to a planned visit of
+provider than the feed's (by any of its CQC IDs), or a provider or person delivery has no agreement
+for; otherwise it is matched to a planned visit of
 the person's actuals agreement with that provider (same local day, planned start within ±2 hours)
 or held for an officer. Within a batch, a later record for the same provider + visit_id + carer_id
 supersedes an earlier one (a correction), so only the latest is matched.

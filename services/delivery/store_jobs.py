@@ -28,7 +28,8 @@ async def raise_missed(conn: asyncpg.Connection, visits: Sequence[PlannedVisit])
     if not visits:
         return set()
     rows = await conn.fetch(
-        "INSERT INTO missed_visits (visit_key, agreement_id, local_date, planned_start, planned_minutes, carers_required)"
+        "INSERT INTO missed_visits"
+        "   (visit_key, agreement_id, local_date, planned_start, planned_minutes, carers_required)"
         " SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::timestamptz[], $5::int[], $6::int[])"
         "   AS m(visit_key, agreement_id, local_date, planned_start, planned_minutes, carers_required)"
         " WHERE NOT EXISTS (SELECT 1 FROM verified_visits v WHERE v.visit_key = m.visit_key AND NOT v.withdrawn)"

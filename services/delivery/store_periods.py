@@ -52,7 +52,8 @@ async def mark_confirmed(conn: asyncpg.Connection, agreement_id: str, week: date
         agreement_id, week, by, actor, payable_minutes, amount_pence, adjustments_pence)
 
 
-async def due_periods(conn: asyncpg.Connection, latest_week: date, settle: timedelta, limit: int) -> list[asyncpg.Record]:
+async def due_periods(conn: asyncpg.Connection, latest_week: date, settle: timedelta,
+                      limit: int) -> list[asyncpg.Record]:
     """Unconfirmed weeks at or before `latest_week`, quiet for `settle` (in the lock order of ingest)."""
     return await conn.fetch(
         "SELECT agreement_id, week_start, person_ref, provider_id FROM periods"

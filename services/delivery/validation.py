@@ -131,6 +131,8 @@ def _collect(error: ValidationError, problems: dict[int, list[Problem]]) -> None
         if reason == "missing" or reason == "string_too_short" or (reason == "string_type" and err["input"] is None):
             reason = Reason.MISSING_CARER_ID if name == "carer_id" else Reason.MISSING_FIELD
             message = f"{name} is required"
+        elif reason == "string_pattern_mismatch":
+            reason, message = Reason.INVALID_VALUE, f"{name} contains a NUL character: remove it"
         elif reason == "model_type" and len(loc) == 1:
             reason, message = Reason.NOT_AN_OBJECT, "a visit record must be a JSON object"
         elif reason not in _KNOWN_REASONS:

@@ -97,7 +97,8 @@ def visit_record(setup: Setup, person: str, day: date, *, at_time: str = "09:00"
                  stayed: int | None = 30, late: int = 0, visit_id: str | None = None, carer: str = "C-1",
                  **over: Any) -> dict[str, Any]:
     """A record of a carer at the visit planned at `at_time` (London) on `day`."""
-    record = {"provider_ref": setup.cqc, "service_user_ref": person, "visit_id": visit_id or f"V-{uuid.uuid4().hex[:8]}",
+    record = {"provider_ref": setup.cqc, "service_user_ref": person,
+              "visit_id": visit_id or f"V-{uuid.uuid4().hex[:8]}",
               "carer_id": carer, "planned_start": at(day, at_time), "planned_end": at(day, at_time, minutes),
               "check_in_method": "app"}
     if stayed is not None:

@@ -94,11 +94,17 @@ async def test_a_provider_token_for_another_provider_is_refused(http, stack, pro
 async def test_a_batch_of_things_that_are_not_visit_records_is_reported_record_by_record(http, stack, producer):
     base = stack["delivery"]
     setup, agreement = await agreed(http, base, producer, terms(slot(WEEK)))
-    resp = await http.post(f"{base}/providers/{setup.cqc}/visits", json=[1, "visit", None, {}],
+    person = agreement["person"]
+    with_nul = [visit_record(setup, person, WEEK, carer="C-\u0000"),  # Postgres text cannot hold NUL
+                visit_record(setup, person, WEEK, check_in="\u0000nine", carer="C-2"),
+                visit_record(setup, person, WEEK, carer="C-3")]
+    resp = await http.post(f"{base}/providers/{setup.cqc}/visits", json=[1, "visit", None, {}, *with_nul],
                            headers=auth("provider", provider=setup.provider_id))
     assert resp.status_code == 200, resp.text
-    assert [(r["index"], r["reason"]) for r in resp.json()["records"]] == [
-        (0, "not_an_object"), (1, "not_an_object"), (2, "not_an_object"), (3, "missing_field")]
+    assert [(r["index"], r["outcome"], r["reason"]) for r in resp.json()["records"]] == [
+        (0, "rejected", "not_an_object"), (1, "rejected", "not_an_object"), (2, "rejected", "not_an_object"),
+        (3, "rejected", "missing_field"), (4, "rejected", "invalid_value"), (5, "rejected", "time_unparseable"),
+        (6, "verified", None)]
     not_a_list = await http.post(f"{base}/providers/{setup.cqc}/visits", json={"visits": []},
                                  headers=auth("provider", provider=setup.provider_id))
     assert not_a_list.status_code == 422

@@ -75,8 +75,10 @@ async def test_confirming_a_week_publishes_its_actuals_once_and_later_correction
         assert later.status_code == 200, later.text
         await events.wait_for(delivery_event("PeriodActualsConfirmed", agreement_id=aid, week_start=str(next_week)))
     weeks = [payload_of(r) for r in events.seen if delivery_event("PeriodActualsConfirmed", agreement_id=aid)(r)]
-    assert [(w["week_start"], w["confirmed_by"]) for w in weeks] == [(str(WEEK), "provider"), (str(next_week), "officer")]
-    assert (weeks[0]["amount_pence"], [line["visit_key"] for line in weeks[0]["lines"]]) == (1200, [visit_key(aid, WEEK)])
+    assert [(w["week_start"], w["confirmed_by"]) for w in weeks] == [
+        (str(WEEK), "provider"), (str(next_week), "officer")]
+    assert (weeks[0]["amount_pence"], [line["visit_key"] for line in weeks[0]["lines"]]) == (
+        1200, [visit_key(aid, WEEK)])
     assert payload_of(corrected)["week_already_confirmed"] is True
     assert (weeks[1]["amount_pence"], weeks[1]["adjustments_pence"]) == (0, -600)
     assert [(a["visit_key"], a["amount_pence_delta"], a["revision"]) for a in weeks[1]["adjustments"]] == [

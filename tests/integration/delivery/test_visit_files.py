@@ -18,7 +18,8 @@ from shared.settings import REPO_ROOT
 pytestmark = pytest.mark.stack
 CAREPAY = str(Path(sys.executable).parent / "carepay")
 
-HEADER = "Carer ID,provider_ref,service_user_ref,visit_id,planned_start,planned_end,check_in,check_out,check_in_method,notes"
+HEADER = ("Carer ID,provider_ref,service_user_ref,visit_id,planned_start,planned_end,check_in,check_out,"
+          "check_in_method,notes")
 
 
 def csv_row(setup: Setup, person: str, day, carer: str = "C-1", check_in: str = "09:02", check_out: str = "09:31",
@@ -64,7 +65,8 @@ async def test_a_malformed_csv_gets_every_bad_row_reported_while_good_rows_are_v
 
 async def test_a_csv_without_the_required_columns_is_refused_whole(http, stack, producer):
     setup, agreement = await agreed(http, stack["delivery"], producer, terms(slot(WEEK)))
-    resp = await http.post(f"{stack['delivery']}/providers/{setup.cqc}/visit-files", content=b"carer_id,visit_id\nC,V\n",
+    resp = await http.post(f"{stack['delivery']}/providers/{setup.cqc}/visit-files",
+                           content=b"carer_id,visit_id\nC,V\n",
                            headers={**auth("ops"), "Content-Type": "text/csv"})
     assert resp.status_code == 422
     [error] = resp.json()["detail"]
@@ -95,7 +97,8 @@ def service_delivery_file(setup: Setup, reference: str, agreement_id: str, perso
 async def test_an_xml_service_delivery_file_is_verified_and_its_reference_accepted_once(http, stack, producer, tail):
     base = stack["delivery"]
     tuesday = WEEK + timedelta(days=1)
-    setup, agreement = await agreed(http, base, producer, terms(slot(WEEK, "10:00", 60, carers=2), slot(tuesday, "10:00", 60)))
+    setup, agreement = await agreed(http, base, producer,
+                                    terms(slot(WEEK, "10:00", 60, carers=2), slot(tuesday, "10:00", 60)))
     reference = f"SDF-{setup.provider_id}"
     body = service_delivery_file(setup, reference, agreement["agreement_id"], agreement["person"], WEEK)
     headers = {**auth("provider", provider=setup.provider_id), "Content-Type": "application/xml"}

@@ -131,3 +131,10 @@ def test_the_record_schema_can_be_published():
     schema = AttendanceRecord.model_json_schema()
     assert {"carer_id", "check_in", "check_in_method"} <= set(schema["properties"])
     assert set(schema["required"]) >= {"provider_ref", "carer_id", "planned_start", "check_in_method"}
+
+
+def test_an_id_with_a_nul_character_is_refused_as_an_invalid_value():
+    batch = validate_batch([raw(carer_id="C-\x00"), raw(agreement_ref="A\x00")])
+    assert [(r.row, r.field, r.reason) for r in batch.rejects] == [
+        (0, "carer_id", "invalid_value"), (1, "agreement_ref", "invalid_value")]
+    assert all("\x00" not in r.message for r in batch.rejects)

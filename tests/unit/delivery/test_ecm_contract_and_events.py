@@ -34,7 +34,8 @@ def test_the_ecm_topic_documents_the_record_schema_for_integrators():
 
 
 def test_a_reject_of_an_unknown_provider_is_keyed_as_unknown_and_names_the_reference():
-    refused = Refused(reject(3, "provider_ref", "unknown_provider", "not on the register", raw={"provider_ref": "1-000"}))
+    refused = Refused(reject(3, "provider_ref", "unknown_provider", "not on the register",
+                             raw={"provider_ref": "1-000"}))
     event = rejected_event(refused, "ecm.visits:1:3", "kafka", "ecm.visits/1@3")
     assert isinstance(event, VisitRejected)
     assert (event.aggregate_id(), event.provider_ref, event.reason, event.field) == (

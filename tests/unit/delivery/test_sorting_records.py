@@ -75,7 +75,8 @@ def test_a_visit_with_no_hourly_rate_in_force_is_held_not_priced_at_nothing():
 
 
 def test_the_terms_in_force_are_those_of_the_highest_version_dated_on_or_before_the_day():
-    v1 = contracts.AgreementTerms(version=1, effective_from=MONDAY, rates=[contracts.Rate(unit="hour", amount_pence=2400)])
+    v1 = contracts.AgreementTerms(version=1, effective_from=MONDAY,
+                                  rates=[contracts.Rate(unit="hour", amount_pence=2400)])
     v2 = contracts.AgreementTerms(version=2, effective_from=date(2024, 3, 11),
                                   rates=[contracts.Rate(unit="hour", amount_pence=3000)])
     v3 = contracts.AgreementTerms(version=3, effective_from=date(2024, 3, 6),  # back-dated after v2

@@ -23,7 +23,8 @@ def stored(visit, *records, revision: int = 1) -> list[StoredVisit]:
 
 def test_a_first_record_is_revision_1_and_not_a_correction():
     [change] = reverify(planned(), [], [("r1", record())], TERMS)
-    assert (change.revision, change.is_correction, change.amount_delta, change.after.amount_pence) == (1, False, 1200, 1200)
+    assert (change.revision, change.is_correction, change.amount_delta, change.after.amount_pence) == (
+        1, False, 1200, 1200)
 
 
 def test_the_same_record_sent_again_changes_nothing():
