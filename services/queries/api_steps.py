@@ -21,8 +21,9 @@ from services.queries import store_subjects
 from services.queries.api_models import AssignIn, EffectDoneIn, NoteIn, QueryOut, RateIn, ReasonIn, ResolveIn
 from services.queries.api_queries import ANYONE
 from services.queries.domain_effects import complete_variation, fail_effect, retry_effect
-from services.queries.domain_lifecycle import (acknowledge, add_note, assign, close, dispute_invoice, rate, reopen,
-                                               resolve, start_investigation)
+from services.queries.domain_entitlement import Action
+from services.queries.domain_lifecycle import (acknowledge, add_note, assign, check, close, dispute_invoice, rate,
+                                               reopen, resolve, start_investigation)
 from services.queries.domain_query import Assignment, Party, Query, Step
 from services.queries.stepping import plain, take_step
 from shared.auth import Principal
@@ -61,8 +62,10 @@ async def dispute_query_invoice(query_id: str, request: Request, principal: Call
 @router.post("/queries/{query_id}/resolve", response_model=QueryOut,
              summary="Resolve with an outcome (officers): its effect is requested, a dispute closed")
 async def resolve_query(query_id: str, body: ResolveIn, request: Request, principal: Caller) -> QueryOut:
-    return await take_step(request, principal, query_id, plain(
-        lambda q, by, at: resolve(q, by, at, body.outcome.to_outcome(), body.summary)))
+    def resolved(q: Query, by: Party, at: datetime) -> Step:
+        check(q, Action.RESOLVE, by)  # who and when before what: 403 / 409 before the outcome's fields
+        return resolve(q, by, at, body.outcome.to_outcome(), body.summary)
+    return await take_step(request, principal, query_id, plain(resolved))
 
 
 @router.post("/queries/{query_id}/close", response_model=QueryOut,

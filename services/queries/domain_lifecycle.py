@@ -166,11 +166,13 @@ def resolve(query: Query, by: Party, at: datetime, outcome: Outcome, summary: st
                             effect_id=effect.effect_id if effect else None,
                             working_days_taken=working_days_taken(query.resolve_clock_start, at),
                             within_sla=at < resolve_due_at(query))]
-    if request:
-        events.append(request)
+    # The dispute closes before the effect is asked for: invoicing corrects only an invoice that is no
+    # longer held, and both events share the query's key, so they arrive in this order.
     if query.dispute_open:
         events.append(DisputeClosed(query_id=query.query_id, invoice_id=query.subject.subject_id,
                                     provider_id=query.subject.provider_id))
+    if request:
+        events.append(request)
     return Step(after, tuple(events))
 
 

@@ -1,7 +1,8 @@
-"""SQL of queries: the aggregate in one JSON column, plus the columns lists and the SLA job use."""
+"""SQL of queries: the aggregate in one JSON column, plus the columns lists and the SLA job use.
+
+jsonb goes in and out as Python objects (the codec of shared.db's pool)."""
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from datetime import datetime
 
@@ -27,7 +28,7 @@ def _row(q: Query) -> tuple:
     officer = q.assignment.officer_id if q.assignment else None
     return (q.query_id, q.subject.kind.value, q.subject.subject_id, q.category.value, q.status.value, q.raised_at,
             by.role.value, by.user_id, by.provider_id, by.person_ref, team, officer, next_breach_check(q),
-            json.dumps(query_to_json(q)))
+            query_to_json(q))
 
 
 async def save(conn: asyncpg.Connection, query: Query) -> None:
@@ -38,7 +39,7 @@ async def save(conn: asyncpg.Connection, query: Query) -> None:
 async def load(conn: asyncpg.Connection, query_id: str, *, for_update: bool = False) -> Query | None:
     state = await conn.fetchval(f"SELECT state FROM queries WHERE query_id = $1{' FOR UPDATE' if for_update else ''}",
                                 query_id)
-    return query_from_json(json.loads(state)) if state is not None else None
+    return query_from_json(state) if state is not None else None
 
 
 async def listed(conn: asyncpg.Connection, *, statuses: Collection[QueryStatus] | None = None,
@@ -66,14 +67,14 @@ async def listed(conn: asyncpg.Connection, *, statuses: Collection[QueryStatus] 
         add("raised_by_person = {}", raised_by_person)
     sql = "SELECT state FROM queries" + (f" WHERE {' AND '.join(where)}" if where else "")
     rows = await conn.fetch(f"{sql} ORDER BY raised_at DESC LIMIT {LIST_CAP}", *args)
-    return [query_from_json(json.loads(r["state"])) for r in rows]
+    return [query_from_json(r["state"]) for r in rows]
 
 
 async def due_for_breach_check(conn: asyncpg.Connection, now: datetime, limit: int) -> list[Query]:
     """Queries with a deadline passed and not yet announced, locked (other writers wait, the job skips)."""
     rows = await conn.fetch("SELECT state FROM queries WHERE next_breach_check <= $1 ORDER BY next_breach_check"
                             " LIMIT $2 FOR UPDATE SKIP LOCKED", now, limit)
-    return [query_from_json(json.loads(r["state"])) for r in rows]
+    return [query_from_json(r["state"]) for r in rows]
 
 
 async def open_ages(conn: asyncpg.Connection) -> list[tuple[str, datetime]]:

@@ -23,9 +23,10 @@ def resolved_with(outcome, query=None):
     return query_in(S.RESOLVED, query or dispute(), outcome)
 
 
-def test_a_credit_note_outcome_asks_invoicing_for_a_credit_note_against_the_disputed_invoice():
+def test_a_credit_note_outcome_closes_the_dispute_then_asks_invoicing_for_a_credit_note_against_the_invoice():
+    # In this order: invoicing credits only an invoice no longer held by the dispute.
     step = resolve(query_in(S.INVESTIGATING, dispute()), OFFICER, LATER, CreditNote(2_385), "Overcharged.", "EFF-9")
-    resolved, credit, closed = step.events
+    resolved, closed, credit = step.events
     assert resolved == QueryResolved(query_id="QRY-TEST", outcome=OutcomeKind.CREDIT_NOTE, amount_pence=2_385,
                                      effect_id="EFF-9", working_days_taken=0, within_sla=True)
     assert credit == CreditNoteRequested(query_id="QRY-TEST", effect_id="EFF-9", invoice_id="INV-1",
@@ -110,7 +111,7 @@ def test_a_provider_cannot_report_an_effect_done():
 
 def test_a_supplementary_payment_goes_to_the_provider_and_names_the_invoice_it_supplements():
     step = resolve(query_in(S.INVESTIGATING, dispute()), OFFICER, LATER, SupplementaryPayment(4_770), "Underpaid.")
-    request = step.events[1]
+    request = step.events[-1]
     assert isinstance(request, SupplementaryPaymentRequested)
     assert (request.provider_id, request.amount_pence, request.relates_to_invoice_id) == ("1-101010101", 4_770, "INV-1")
 
