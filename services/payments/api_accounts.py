@@ -108,9 +108,9 @@ async def invoice_view(invoice_id: str, request: Request,
     async with transaction(request) as conn:
         row = await conn.fetchrow(
             "SELECT i.*, EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.invoice_id AND d.open) AS disputed,"
-            " (SELECT json_build_object('run_id', l.run_id, 'payment_reference', l.payment_reference, 'outcome',"
-            "  p.outcome) FROM run_lines l JOIN run_payments p USING (run_id, payment_reference)"
-            "  WHERE l.line_id = i.invoice_id AND l.run_status = 'approved' AND NOT l.returned) AS paid_by"
+            " (SELECT json_build_object('run_id', s.run_id, 'payment_reference', s.payment_reference, 'outcome',"
+            "  p.outcome) FROM settlements s JOIN run_payments p USING (run_id, payment_reference)"
+            "  WHERE s.document_id = i.invoice_id AND NOT s.returned) AS paid_by"
             " FROM invoices i WHERE i.invoice_id = $1", invoice_id)
     if row is None or not principal.may_see_provider(row["provider_id"]):
         raise not_found(f"invoice {invoice_id}")

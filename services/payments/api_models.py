@@ -129,10 +129,10 @@ class RunOut(BaseModel):
         by_kind = {k: sum(p.amount_pence for p in run.payments if p.payee_kind.value == k)
                    for k in ("provider", "direct_payment")}
         totals = TotalsOut(payments_pence=run.total_pence,
-                           lines_pence=sum(ln.amount_pence for p in run.payments for ln in p.lines),
+                           lines_pence=stored.lines_pence,
                            providers_pence=by_kind["provider"], direct_payments_pence=by_kind["direct_payment"],
                            excluded_pence=sum(e.amount_pence for e in run.exclusions), payment_count=len(run.payments),
-                           line_count=sum(len(p.lines) for p in run.payments), exclusion_count=len(run.exclusions))
+                           line_count=stored.line_count, exclusion_count=len(run.exclusions))
         return cls(run_id=run.run_id, run_number=run.run_number, kind=run.kind.value, status=run.status.value,
                    pay_date=run.pay_date, processing_day=run.processing_day, proposed_by=run.proposed_by,
                    proposed_at=run.proposed_at, approved_by=run.approved_by, approved_at=run.approved_at,

@@ -62,9 +62,9 @@ async def propose_run(body: ProposeIn, request: Request,
                              providers=body.providers, direct_payments=body.direct_payments)
     with counted("propose"):
         async with transaction(request) as conn:
-            run = await runs.propose(conn, proposal, principal.subject, utcnow(), payments_config(),
-                                     runtime_of(request).outbox, cause_of(request, principal))
-            return await _run_out(conn, run.run_id, lines)
+            stored = await runs.propose(conn, proposal, principal.subject, utcnow(), payments_config(),
+                                        runtime_of(request).outbox, cause_of(request, principal))
+    return RunOut.of(stored, lines=lines)
 
 
 @router.get("/payment-runs", response_model=list[RunSummaryOut], summary="Runs, newest first")
@@ -107,8 +107,11 @@ async def approve_run(run_id: str, request: Request,
     with counted("approve"):
         async with transaction(request) as conn:
             try:
-                await runs.approve(conn, run_id, principal, utcnow(), runtime_of(request).outbox,
-                                   cause_of(request, principal))
+                stored = await runs.approve(conn, run_id, principal, utcnow(), runtime_of(request).outbox,
+                                            cause_of(request, principal))
             except LookupError:
                 raise not_found(f"payment run {run_id}") from None
-            return await _run_out(conn, run_id, lines)
+    if lines:  # approval reads no lines (the database checks them); read them back only when asked
+        async with transaction(request) as conn:
+            return await _run_out(conn, run_id)
+    return RunOut.of(stored, lines=False)

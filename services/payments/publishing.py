@@ -16,9 +16,9 @@ def run_proposed(run: PaymentRun) -> contract.PaymentRunProposed:
                                        total_pence=run.total_pence, excluded_count=len(run.exclusions))
 
 
-def run_approved(run: PaymentRun) -> list[contract.PaymentRunApproved]:
+def run_approved(run: PaymentRun, invoice_ids: list[str]) -> list[contract.PaymentRunApproved]:
     """One event, or several parts when the run pays more invoices than one event lists."""
-    invoice_ids = sorted(i for p in run.payments for i in p.invoice_ids)
+    invoice_ids = sorted(invoice_ids)
     size = contract.INVOICE_IDS_PER_PART
     slices = [invoice_ids[n:n + size] for n in range(0, len(invoice_ids), size)] or [[]]
     return [contract.PaymentRunApproved(

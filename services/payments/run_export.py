@@ -12,6 +12,7 @@ from datetime import date
 import asyncpg
 
 from shared.events import Cause
+from shared.logging import get_logger
 from shared.outbox import Outbox
 from services.payments import publishing, store_accounts, store_files
 from services.payments.config import PaymentsConfig
@@ -20,10 +21,13 @@ from services.payments.domain.confirmation import (ConfirmationProblem, FinanceA
 from services.payments.domain.errors import PaymentRefused, RunConflict
 from services.payments.domain.managed_accounts import LedgerEntry, LedgerEntryKind
 from services.payments.domain.payment_run import RunStatus
-from services.payments.domain.run_lines import PayeeKind, Payment
+from services.payments.domain.run_lines import LineKind, PayeeKind, Payment
 from services.payments.files.export import export_run
-from services.payments.runs import locked
+from services.payments.runs import Stopwatch, locked
 from services.payments.store_runs import StoredRun
+
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,12 +39,15 @@ class Export:
 
 async def export(conn: asyncpg.Connection, run_id: str, by: str, config: PaymentsConfig, outbox: Outbox,
                  cause: Cause) -> Export:
+    clock = Stopwatch()
     stored = await locked(conn, run_id)
     run = stored.run
     if run.status is not RunStatus.APPROVED:
         raise RunConflict("status", f"run {run_id} is proposed: a finance approver approves it before its files "
                                     "are written")
+    read = clock.lap()
     files = store_files.files_of(export_run(run, config.settings, config.journal))
+    written_ms = clock.lap()
     written = {f.name: f.sha256 for f in files}
     existing = await store_files.checksums(conn, run_id)
     if existing:
@@ -58,6 +65,8 @@ async def export(conn: asyncpg.Connection, run_id: str, by: str, config: Payment
         "Direct payment from the council")) for p in managed], by)
     await outbox.publish(conn, [publishing.run_exported(run, files)] + [
         publishing.payment_made(run, p, p.reference in stored.council_managed) for p in run.payments], cause)
+    log.info("payment run files written", run_id=run_id, files=len(files), read_ms=read, write_ms=written_ms,
+             store_ms=clock.lap())
     return Export(stored, written, first_time=True)
 
 
@@ -104,6 +113,8 @@ async def confirm(conn: asyncpg.Connection, run_id: str, text: str, today: date,
     done.alerts = [a for a in outcome.alerts if a.payment_reference in returned_refs]
     await conn.execute("UPDATE run_payments SET outcome = 'paid', outcome_on = $3 WHERE run_id = $1"
                        " AND payment_reference = ANY($2::text[])", run_id, [p.reference for p in done.paid], today)
+    await conn.execute("UPDATE invoices SET state = 'paid', updated_at = now() WHERE state = 'approved'"
+                       " AND invoice_id = ANY($1::text[])", [i for p in done.paid for i in p.invoice_ids])
     await _record_returns(conn, run_id, stored, done, outcome, today, by)
     events = [e for p in done.paid if p.payee_kind is PayeeKind.PROVIDER for e in publishing.invoices_paid(run, p)]
     events += [publishing.payment_returned(run, p, reason, today) for p, reason in done.returned]
@@ -119,9 +130,10 @@ async def _record_returns(conn: asyncpg.Connection, run_id: str, stored: StoredR
     await conn.executemany("UPDATE run_payments SET outcome = 'returned', outcome_reason = $3, outcome_on = $4"
                            " WHERE run_id = $1 AND payment_reference = $2",
                            [(run_id, p.reference, reason, today) for p, reason in done.returned])
-    # Returned lines leave the one-approved-run index: their invoices and periods may be paid again.
-    await conn.execute("UPDATE run_lines SET returned = true WHERE run_id = $1 AND payment_reference = ANY($2::text[])",
-                       run_id, refs)
+    # Returned settlements leave the one-approved-run index: their invoices and periods may be paid again.
+    documents = [ln.line_id for p, _ in done.returned for ln in p.lines if ln.kind is not LineKind.ADJUSTMENT]
+    await conn.execute("UPDATE settlements SET returned = true WHERE document_id = ANY($2::text[])"
+                       " AND run_id = $1 AND NOT returned", run_id, documents)
     back = [b for b in outcome.invoices_back_to_approved if b.payment_reference in refs]
     await conn.execute("UPDATE invoices i SET return_hold = v.hold, updated_at = now()"
                        " FROM unnest($1::text[], $2::text[]) AS v(invoice_id, hold) WHERE i.invoice_id = v.invoice_id",

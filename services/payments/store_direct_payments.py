@@ -18,8 +18,9 @@ from services.payments.domain.inputs import BankAccount, DirectPaymentAgreement,
 async def paid_periods(conn: asyncpg.Connection, agreement_ids: Sequence[str]) -> dict[str, list[PaidPeriod]]:
     """The periods each agreement's approved, not returned, payments paid for."""
     rows = await conn.fetch(
-        "SELECT settles, period_start, period_end, amount_pence FROM run_lines"
-        " WHERE settles = ANY($1::text[]) AND kind = 'direct_payment' AND run_status = 'approved' AND NOT returned",
+        "SELECT l.settles, l.period_start, l.period_end, l.amount_pence FROM settlements s"
+        " JOIN run_lines l ON l.run_id = s.run_id AND l.line_id = s.document_id"
+        " WHERE s.settles = ANY($1::text[]) AND s.kind = 'direct_payment' AND NOT s.returned",
         list(agreement_ids))
     periods: dict[str, list[PaidPeriod]] = defaultdict(list)
     for r in rows:

@@ -17,7 +17,7 @@ from services.payments.files.bacs_standard18 import read_bacs_summary
 from services.payments.files.export import RunFiles
 from services.payments.files.pain001 import read_pain001_totals
 
-COLUMNS = ("run_id", "name", "kind", "payee_id", "media_type", "content", "sha256", "control_total_pence",
+COLUMNS = ("run_id", "name", "kind", "payee_id", "media_type", "content", "size_bytes", "sha256", "control_total_pence",
            "run_total_pence", "payment_reference", "payment_total_pence")
 MEDIA_TYPES = {"bacs": "text/plain; charset=us-ascii", "pain001": "application/xml", "journal": "text/csv",
                "remittance_csv": "text/csv", "remittance_html": "text/html; charset=utf-8"}
@@ -59,7 +59,8 @@ def files_of(run_files: RunFiles) -> list[StoredFile]:
 async def store(conn: asyncpg.Connection, run_id: str, run_total: int, files: list[StoredFile],
                 amounts: dict[str, int]) -> None:
     """`amounts`: payment reference -> the payment's amount, which its remittance total must equal."""
-    records = [(run_id, f.name, f.kind, f.payee_id, MEDIA_TYPES[f.kind], f.content, f.sha256, f.control_total_pence,
+    records = [(run_id, f.name, f.kind, f.payee_id, MEDIA_TYPES[f.kind], f.content, len(f.content), f.sha256,
+                f.control_total_pence,
                 None if f.payment_reference else run_total, f.payment_reference,
                 amounts.get(f.payment_reference) if f.payment_reference else None) for f in files]
     await conn.copy_records_to_table("run_files", records=records, columns=COLUMNS)
@@ -72,7 +73,7 @@ async def checksums(conn: asyncpg.Connection, run_id: str) -> dict[str, str]:
 
 
 async def listing(conn: asyncpg.Connection, run_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT name, kind, payee_id, media_type, sha256, length(content) AS size_bytes,"
+    return await conn.fetch("SELECT name, kind, payee_id, media_type, sha256, size_bytes,"
                             " control_total_pence, created_at FROM run_files WHERE run_id = $1 ORDER BY name", run_id)
 
 

@@ -65,8 +65,8 @@ async def record_credit_note(conn: asyncpg.Connection, event: invoicing.CreditNo
 
 async def is_settled(conn: asyncpg.Connection, document_id: str) -> str | None:
     """The approved run that pays this document, if any (a returned payment does not count)."""
-    return await conn.fetchval("SELECT run_id FROM run_lines WHERE line_id = $1 AND run_status = 'approved'"
-                               " AND NOT returned AND kind <> 'adjustment'", document_id)
+    return await conn.fetchval("SELECT run_id FROM settlements WHERE document_id = $1 AND NOT returned",
+                               document_id)
 
 
 async def set_dispute(conn: asyncpg.Connection, query_id: str, invoice_id: str, open_: bool) -> None:

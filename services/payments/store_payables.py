@@ -16,20 +16,22 @@ from contracts.common import ServiceType
 from services.payments.domain.inputs import (ApprovedInvoice, BankAccount, CreditNote, ProviderCredit,
                                              ProviderPayee)
 
-# Nothing in a settled line may be paid again: the partial unique index enforces it; this is the read side.
-_SETTLED = ("EXISTS (SELECT 1 FROM run_lines l WHERE l.line_id = {0} AND l.run_status = 'approved'"
-            " AND NOT l.returned AND l.kind <> 'adjustment')")
+# A settled document is never paid again: the unique index on settlements enforces it; this is the read side.
+_SETTLED = "EXISTS (SELECT 1 FROM settlements s WHERE s.document_id = {0} AND NOT s.returned)"
 
+# Joins a hash join can do (an invoice almost always names one agreement); the rare invoice
+# naming several takes the earliest end of them all.
 _INVOICES = f"""
 SELECT i.invoice_id, i.provider_id, i.amount_pence, i.due_date, i.period_start, i.period_end, i.number,
-       i.return_hold, coalesce(i.service_type, ag.service_type) AS service_type,
-       coalesce(i.person_refs[1], ag.person_ref, '') AS person_ref,
-       LEAST(i.last_payable_date, ag.last_day) AS agreement_end,
-       EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.invoice_id AND d.open) AS disputed
+       i.return_hold, coalesce(i.service_type, a.service_type) AS service_type,
+       coalesce(i.person_refs[1], a.person_ref, '') AS person_ref,
+       LEAST(i.last_payable_date, CASE WHEN cardinality(i.agreement_ids) > 1
+           THEN (SELECT min(e.last_day) FROM agreements e WHERE e.agreement_id = ANY(i.agreement_ids))
+           ELSE a.last_day END) AS agreement_end,
+       d.invoice_id IS NOT NULL AS disputed
 FROM invoices i
-LEFT JOIN LATERAL (SELECT min(a.last_day) AS last_day, min(a.service_type) AS service_type,
-                          min(a.person_ref) AS person_ref
-                   FROM agreements a WHERE a.agreement_id = ANY(i.agreement_ids)) ag ON true
+LEFT JOIN agreements a ON a.agreement_id = i.agreement_ids[1]
+LEFT JOIN (SELECT DISTINCT invoice_id FROM disputes WHERE open) d ON d.invoice_id = i.invoice_id
 WHERE i.state = 'approved' AND (i.due_date <= $1 OR i.invoice_id = ANY($2::text[]))
   AND ($3::text[] IS NULL OR i.provider_id = ANY($3::text[]))
   AND NOT {_SETTLED.format("i.invoice_id")}

@@ -7,7 +7,7 @@ import asyncpg
 
 from services.payments.domain.payment_run import PaymentRun
 from services.payments.domain.prompt_payment import InvoiceTimeline
-from services.payments.store_runs import payments_from_rows, run_from_rows
+from services.payments.store_runs import LINE_READ, payments_from_rows, run_from_rows
 
 # An invoice is paid on its run's pay date once the bank confirmed the payment (and did not return it).
 _TIMELINES = """
@@ -17,7 +17,6 @@ WITH paid AS (
     JOIN run_payments p ON p.run_id = r.run_id AND p.outcome = 'paid'
     JOIN run_lines l ON l.run_id = p.run_id AND l.payment_reference = p.payment_reference
     WHERE r.status = 'approved' AND r.pay_date BETWEEN $1 AND $2 AND l.kind IN ('invoice', 'credit_note')
-      AND NOT l.returned
     GROUP BY 1, 2)
 SELECT i.invoice_id, i.provider_id, i.amount_pence, i.received_on, i.valid_on, i.approved_on, paid.paid_on,
        paid.paid_pence
@@ -52,11 +51,12 @@ async def runs_paying_over(conn: asyncpg.Connection, threshold_pence: int, start
         " AND outcome <> 'returned' ORDER BY run_id, seq", ids, threshold_pence)
     keys = [(p["run_id"], p["payment_reference"]) for p in payments]
     lines = await conn.fetch(
-        "SELECT l.* FROM run_lines l JOIN unnest($1::text[], $2::text[]) AS k(run_id, payment_reference)"
-        " USING (run_id, payment_reference) ORDER BY l.run_id, l.seq", [k[0] for k in keys], [k[1] for k in keys])
+        "SELECT l.run_id, " + LINE_READ.removeprefix("SELECT ").replace("FROM run_lines", "FROM run_lines l") +
+        " JOIN unnest($1::text[], $2::text[]) AS k(run_id, payment_reference) USING (run_id, payment_reference)"
+        " ORDER BY l.run_id, l.seq", [k[0] for k in keys], [k[1] for k in keys])
     runs = []
     for h in headers:
         mine = [p for p in payments if p["run_id"] == h["run_id"]]
-        theirs = [ln for ln in lines if ln["run_id"] == h["run_id"]]
+        theirs = [tuple(ln)[1:] for ln in lines if ln["run_id"] == h["run_id"]]
         runs.append(run_from_rows(h, payments_from_rows(mine, theirs), [], []))
     return runs

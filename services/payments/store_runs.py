@@ -23,7 +23,7 @@ from services.payments.domain.run_lines import (Exclusion, ExclusionReason, Line
 PAYMENT_COLUMNS = ("run_id", "run_status", "payment_reference", "seq", "payee_kind", "payee_id", "payee_name",
                    "sort_code", "account_number", "account_name", "account_verified", "council_managed",
                    "amount_pence")
-LINE_COLUMNS = ("run_id", "run_status", "payment_reference", "seq", "line_id", "kind", "settles", "description",
+LINE_COLUMNS = ("run_id", "payment_reference", "seq", "line_id", "kind", "settles", "description",
                 "person_ref", "service_type", "cost_centre", "period_start", "period_end", "amount_pence",
                 "agreement_end", "adjustment_ids")
 EXCLUSION_COLUMNS = ("run_id", "seq", "subject", "payee_id", "reason", "detail", "amount_pence", "settles")
@@ -38,6 +38,14 @@ class StoredRun:
     exported_at: datetime | None = None
     outcomes: dict[str, tuple[str, str | None, date | None]] = field(default_factory=dict)
     council_managed: set[str] = field(default_factory=set)  # payment references into the managed account
+    line_count: int = 0
+    lines_pence: int = 0
+
+    @classmethod
+    def of(cls, run: PaymentRun, scope: dict, council_managed: set[str]) -> StoredRun:
+        """A run just made here, before it is read back."""
+        return cls(run, scope, council_managed=council_managed, line_count=sum(len(p.lines) for p in run.payments),
+                   lines_pence=sum(ln.amount_pence for p in run.payments for ln in p.lines))
 
 
 async def next_run_number(conn: asyncpg.Connection) -> int:
@@ -61,7 +69,7 @@ async def insert_run(conn: asyncpg.Connection, run: PaymentRun, scope: Mapping, 
         for line in p.lines:
             seq += 1
             adjustments = adjustment_ids.get(line.settles) if line.kind is LineKind.ADJUSTMENT else None
-            lines.append((run.run_id, "proposed", p.reference, seq, line.line_id, line.kind.value, line.settles,
+            lines.append((run.run_id, p.reference, seq, line.line_id, line.kind.value, line.settles,
                           line.description, line.person_ref, line.service_type.value, line.cost_centre,
                           line.period_start, line.period_end, line.amount_pence, line.agreement_end, adjustments))
     await conn.copy_records_to_table("run_payments", records=payments, columns=PAYMENT_COLUMNS)
@@ -80,16 +88,19 @@ async def lock_run(conn: asyncpg.Connection, run_id: str) -> asyncpg.Record | No
     return await conn.fetchrow("SELECT * FROM payment_runs WHERE run_id = $1 FOR UPDATE", run_id)
 
 
-def _line(r: asyncpg.Record) -> RemittanceLine:
-    return RemittanceLine(r["line_id"], LineKind(r["kind"]), r["settles"], r["description"], r["person_ref"],
-                          ServiceType(r["service_type"]), r["cost_centre"], r["period_start"], r["period_end"],
-                          r["amount_pence"], r["agreement_end"])
+# Lines are read 50,000 at a time: columns by position and enums from a dict keep that quick.
+LINE_READ = ("SELECT payment_reference, line_id, kind, settles, description, person_ref, service_type, cost_centre,"
+             " period_start, period_end, amount_pence, agreement_end FROM run_lines")
+_KINDS = {k.value: k for k in LineKind}
+_SERVICES = {s.value: s for s in ServiceType}
 
 
 def payments_from_rows(payment_rows, line_rows) -> tuple[Payment, ...]:
+    """Payments with their lines, from `LINE_READ` rows (in `seq` order)."""
     by_payment: dict[str, list[RemittanceLine]] = defaultdict(list)
-    for r in line_rows:
-        by_payment[r["payment_reference"]].append(_line(r))
+    for ref, line_id, kind, settles, text, person, service, centre, start, end, pence, agreement_end in line_rows:
+        by_payment[ref].append(RemittanceLine(line_id, _KINDS[kind], settles, text, person, _SERVICES[service], centre,
+                                              start, end, pence, agreement_end))
     return tuple(Payment(p["payment_reference"], PayeeKind(p["payee_kind"]), p["payee_id"], p["payee_name"],
                          BankAccount(p["sort_code"], p["account_number"], p["account_name"]), p["account_verified"],
                          tuple(by_payment.get(p["payment_reference"], ())), p["amount_pence"]) for p in payment_rows)
@@ -106,22 +117,31 @@ def run_from_rows(h: asyncpg.Record, payments: tuple[Payment, ...], exclusions, 
                                  v["reviewed_by"], v["reviewed_at"]) for v in reviews))
 
 
-async def load_run(conn: asyncpg.Connection, run_id: str, *, only_payment: str | None = None) -> StoredRun | None:
-    """The run as stored (or, with `only_payment`, with just that payment: enough to review one line)."""
+async def load_run(conn: asyncpg.Connection, run_id: str, *, only_payment: str | None = None,
+                   lines: bool = True) -> StoredRun | None:
+    """The run as stored (or, with `only_payment`, with just that payment: enough to review one line).
+    Without `lines`, its payments come without their lines (line totals are still given)."""
     header = await conn.fetchrow("SELECT * FROM payment_runs WHERE run_id = $1", run_id)
     if header is None:
         return None
     payment_rows = await conn.fetch("SELECT * FROM run_payments WHERE run_id = $1"
                                     " AND ($2::text IS NULL OR payment_reference = $2) ORDER BY seq",
                                     run_id, only_payment)
-    line_rows = await conn.fetch("SELECT * FROM run_lines WHERE run_id = $1"
-                                 " AND ($2::text IS NULL OR payment_reference = $2) ORDER BY seq", run_id, only_payment)
+    line_rows = await conn.fetch(LINE_READ + " WHERE run_id = $1 AND ($2::text IS NULL OR payment_reference = $2)"
+                                 " ORDER BY seq", run_id, only_payment) if lines else []
+    count, pence = await conn.fetchrow("SELECT count(*), coalesce(sum(amount_pence), 0) FROM run_lines"
+                                       " WHERE run_id = $1", run_id)
     exclusions = await conn.fetch("SELECT * FROM run_exclusions WHERE run_id = $1 ORDER BY seq", run_id)
     reviews = await conn.fetch("SELECT * FROM run_reviews WHERE run_id = $1 ORDER BY seq", run_id)
     run = run_from_rows(header, payments_from_rows(payment_rows, line_rows), exclusions, reviews)
     outcomes = {p["payment_reference"]: (p["outcome"], p["outcome_reason"], p["outcome_on"]) for p in payment_rows}
     return StoredRun(run, dict(header["scope"]), header["exported_at"], outcomes,
-                     {p["payment_reference"] for p in payment_rows if p["council_managed"]})
+                     {p["payment_reference"] for p in payment_rows if p["council_managed"]}, count, int(pence))
+
+
+async def invoice_ids(conn: asyncpg.Connection, run_id: str) -> list[str]:
+    return [r[0] for r in await conn.fetch("SELECT line_id FROM run_lines WHERE run_id = $1 AND kind = 'invoice'"
+                                           " ORDER BY line_id", run_id)]
 
 
 async def payment_of_line(conn: asyncpg.Connection, run_id: str, line_id: str) -> str | None:
@@ -133,13 +153,13 @@ async def record_review(conn: asyncpg.Connection, before: PaymentRun, after: Pay
     """Store what `exclude_line` changed in one payment: its kept lines, new exclusions and the note."""
     [old] = before.payments
     kept = {p.reference: p for p in after.payments}.get(old.reference)
+    await conn.execute("DELETE FROM run_lines WHERE run_id = $1 AND payment_reference = $2"
+                       " AND NOT (line_id = ANY($3::text[]))", before.run_id, old.reference,
+                       [ln.line_id for ln in kept.lines] if kept else [])
     if kept is None:
         await conn.execute("DELETE FROM run_payments WHERE run_id = $1 AND payment_reference = $2",
                            before.run_id, old.reference)
     else:
-        await conn.execute("DELETE FROM run_lines WHERE run_id = $1 AND payment_reference = $2"
-                           " AND NOT (line_id = ANY($3::text[]))", before.run_id, old.reference,
-                           [ln.line_id for ln in kept.lines])
         await conn.execute("UPDATE run_payments SET amount_pence = $3 WHERE run_id = $1 AND payment_reference = $2",
                            before.run_id, old.reference, kept.amount_pence)
     start = await conn.fetchval("SELECT coalesce(max(seq), 0) + 1 FROM run_exclusions WHERE run_id = $1", before.run_id)
@@ -155,7 +175,7 @@ async def record_review(conn: asyncpg.Connection, before: PaymentRun, after: Pay
 
 
 async def mark_approved(conn: asyncpg.Connection, run: PaymentRun) -> None:
-    """Approve: the database checks the run (0003_run_guards.sql) and the status reaches every line."""
+    """Approve: the database checks the run and settles its documents (0003_run_guards.sql)."""
     await conn.execute("UPDATE payment_runs SET status = 'approved', approved_by = $2, approved_at = $3"
                        " WHERE run_id = $1", run.run_id, run.approved_by, run.approved_at)
     # The adjustments this run's lines carry are now paid (a later return releases them again).
@@ -167,8 +187,8 @@ async def mark_approved(conn: asyncpg.Connection, run: PaymentRun) -> None:
 async def conflicting_documents(conn: asyncpg.Connection, run_id: str) -> list[tuple[str, str]]:
     """(document, other approved run) for each document of this run another approved run already pays."""
     rows = await conn.fetch(
-        "SELECT l.line_id, o.run_id FROM run_lines l JOIN run_lines o ON o.line_id = l.line_id"
-        " AND o.run_status = 'approved' AND NOT o.returned AND o.kind <> 'adjustment' AND o.run_id <> l.run_id"
+        "SELECT l.line_id, s.run_id FROM run_lines l JOIN settlements s ON s.document_id = l.line_id"
+        " AND NOT s.returned AND s.run_id <> l.run_id"
         " WHERE l.run_id = $1 AND l.kind <> 'adjustment' ORDER BY l.line_id LIMIT 10", run_id)
     return [(r["line_id"], r["run_id"]) for r in rows]
 

@@ -28,11 +28,12 @@ CREATE TABLE agreements (
 );
 
 -- Invoices (and supplementary invoices) as invoicing last described them; the latest approval
--- revision wins. `return_hold` is payments' own: set when a payment of the invoice came back.
+-- revision wins. `return_hold` is payments' own: set when a payment of the invoice came back;
+-- `paid` too, once the bank confirms it (so the approved ones each run reads stay few).
 CREATE TABLE invoices (
     invoice_id        text        PRIMARY KEY,
     provider_id       text        NOT NULL,
-    state             text        NOT NULL CHECK (state IN ('received', 'approved', 'held', 'voided')),
+    state             text        NOT NULL CHECK (state IN ('received', 'approved', 'held', 'voided', 'paid')),
     revision          int         NOT NULL DEFAULT 0,
     number            text        NOT NULL DEFAULT '',
     kind              text,

@@ -19,7 +19,7 @@ CREATE TABLE payment_runs (
     payment_count  int         NOT NULL CHECK (payment_count >= 0),
     scope          jsonb       NOT NULL DEFAULT '{}',
     exported_at    timestamptz,
-    -- targets of the composite foreign keys below: status travels to every line (ON UPDATE
+    -- targets of the composite foreign keys below: status travels to every payment (ON UPDATE
     -- CASCADE), and file totals must equal the run's total
     UNIQUE (run_id, status),
     UNIQUE (run_id, total_pence),
@@ -55,10 +55,11 @@ CREATE TABLE run_payments (
 CREATE INDEX run_payments_by_payee ON run_payments (payee_id);
 
 -- What each payment covers. `line_id` is the document paid: an invoice, a credit note, one
--- direct-payment period ('<agreement>/<first day>'), or an adjustment.
+-- direct-payment period ('<agreement>/<first day>'), or an adjustment. No per-row foreign keys:
+-- a run's 50,000 lines are COPYed in one statement, and statement-level checks (0003) refuse
+-- lines of a run that is not a proposed run or of a payment the run does not have.
 CREATE TABLE run_lines (
     run_id            text    NOT NULL,
-    run_status        text    NOT NULL,
     payment_reference text    NOT NULL,
     seq               int     NOT NULL,
     line_id           text    NOT NULL,
@@ -73,24 +74,30 @@ CREATE TABLE run_lines (
     amount_pence      bigint  NOT NULL,
     agreement_end     date,
     adjustment_ids    bigint[],
-    returned          boolean NOT NULL DEFAULT false,
     PRIMARY KEY (run_id, line_id),
-    UNIQUE (run_id, seq),
-    FOREIGN KEY (run_id, run_status) REFERENCES payment_runs (run_id, status) ON UPDATE CASCADE ON DELETE CASCADE,
-    FOREIGN KEY (run_id, payment_reference) REFERENCES run_payments (run_id, payment_reference) ON DELETE CASCADE,
     CHECK (agreement_end IS NULL OR period_end <= agreement_end),  -- nothing after an agreement's end
     CHECK (kind <> 'invoice' OR amount_pence >= 0),
     CHECK (kind <> 'credit_note' OR amount_pence < 0),
     CHECK (kind <> 'direct_payment' OR amount_pence > 0)
 );
-CREATE INDEX run_lines_by_payment ON run_lines (run_id, payment_reference);
-CREATE INDEX run_lines_by_settles ON run_lines (settles) WHERE run_status = 'approved' AND NOT returned;
 
+-- What approved runs pay, one row per document: written by the database itself when a run is
+-- approved (0003), whoever approves it and however. A returned payment's rows are marked
+-- returned, which frees their documents to be paid again.
+-- Only the approval trigger writes here, 50,000 rows at a time: no per-row foreign key, and no
+-- index beyond the two it is read by.
+CREATE TABLE settlements (
+    document_id       text    NOT NULL,
+    kind              text    NOT NULL,
+    settles           text    NOT NULL,
+    run_id            text    NOT NULL,
+    payment_reference text    NOT NULL,
+    returned          boolean NOT NULL DEFAULT false
+);
 -- THE invariant: an invoice (credit note, direct-payment period) is in at most one approved run
--- whose payment was not returned. The run's status reaches every line through the foreign key
--- above, so approving a run any way at all (API or hand-written SQL) is checked here.
-CREATE UNIQUE INDEX one_approved_run_per_document ON run_lines (line_id)
-    WHERE run_status = 'approved' AND NOT returned AND kind <> 'adjustment';
+-- whose payment was not returned.
+CREATE UNIQUE INDEX one_approved_run_per_document ON settlements (document_id) WHERE NOT returned;
+CREATE INDEX settlements_direct_payment_periods ON settlements (settles) WHERE kind = 'direct_payment' AND NOT returned;
 
 -- Everything the run did not pay, with the reason shown to finance.
 CREATE TABLE run_exclusions (
@@ -130,6 +137,7 @@ CREATE TABLE run_files (
     payee_id            text,
     media_type          text        NOT NULL,
     content             bytea       NOT NULL,
+    size_bytes          int         NOT NULL,  -- kept apart: a listing never reads the contents
     sha256              text        NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
     control_total_pence bigint      NOT NULL,
     run_total_pence     bigint,

@@ -1,5 +1,6 @@
 -- What the database itself refuses, so no code path (nor a hand-written UPDATE) can break it:
--- an approved run never changes; a run is approved only if, at that moment, its total is the
+-- an approved run never changes; approving a run settles each document it pays (at most once:
+-- see settlements in 0002); a run is approved only if, at that moment, its total is the
 -- sum of its payments and each payment the sum of its lines, every provider is paid into the
 -- bank details verified for it, nothing is paid for days after an agreement's end, and every
 -- invoice it pays is still approved, undisputed, unchanged and not held.
@@ -24,11 +25,14 @@ BEGIN
                               p_run, p_total, p_count, sums.total, sums.n));
     END IF;
 
-    SELECT string_agg(payment_reference, ', ') INTO found FROM (
-        SELECT p.payment_reference FROM run_payments p
-        LEFT JOIN (SELECT payment_reference, sum(amount_pence) AS s FROM run_lines WHERE run_id = p_run GROUP BY 1) l
-               USING (payment_reference)
-        WHERE p.run_id = p_run AND p.amount_pence IS DISTINCT FROM l.s LIMIT 5) x;
+    -- Each payment against the sum of its lines, both ways (a line naming no payment is caught
+    -- too). A FULL JOIN of the two sums is a hash or merge join whatever the planner estimates.
+    SELECT string_agg(reference, ', ') INTO found FROM (
+        WITH paid AS MATERIALIZED (SELECT payment_reference, amount_pence FROM run_payments WHERE run_id = p_run),
+             summed AS MATERIALIZED (SELECT payment_reference, sum(amount_pence) AS pence FROM run_lines
+                                     WHERE run_id = p_run GROUP BY payment_reference)
+        SELECT payment_reference AS reference FROM paid FULL JOIN summed USING (payment_reference)
+        WHERE paid.amount_pence IS DISTINCT FROM summed.pence LIMIT 5) x;
     IF found IS NOT NULL THEN
         PERFORM refuse(format('run %s: payment(s) %s do not equal the sum of their lines', p_run, found));
     END IF;
@@ -53,12 +57,12 @@ BEGIN
     END IF;
 
     SELECT string_agg(line_id, ', ') INTO found FROM (
-        SELECT DISTINCT l.line_id FROM run_lines l
-        JOIN invoices i ON i.invoice_id = l.settles
-        LEFT JOIN LATERAL unnest(i.agreement_ids) AS ag(agreement_id) ON true
-        LEFT JOIN agreements a ON a.agreement_id = ag.agreement_id
+        SELECT l.line_id FROM run_lines l JOIN invoices i ON i.invoice_id = l.settles
         WHERE l.run_id = p_run AND l.kind IN ('invoice', 'credit_note')
-          AND (l.period_end > i.last_payable_date OR l.period_end > a.last_day) LIMIT 5) x;
+          AND (l.period_end > i.last_payable_date
+               OR (cardinality(i.agreement_ids) > 0 AND EXISTS (
+                   SELECT 1 FROM agreements a WHERE a.agreement_id = ANY(i.agreement_ids)
+                                              AND l.period_end > a.last_day))) LIMIT 5) x;
     IF found IS NULL THEN
         SELECT string_agg(line_id, ', ') INTO found FROM (
             SELECT l.line_id FROM run_lines l JOIN direct_payments d ON d.agreement_id = l.settles
@@ -102,6 +106,11 @@ BEGIN
         END IF;
     ELSIF NEW.status = 'approved' THEN
         PERFORM check_run_payable(NEW.run_id, NEW.total_pence, NEW.payment_count);
+        -- Every document the run pays is settled now; one already settled by another approved
+        -- run breaks the unique index one_approved_run_per_document and the approval fails.
+        INSERT INTO settlements (document_id, kind, settles, run_id, payment_reference)
+        SELECT line_id, kind, settles, run_id, payment_reference FROM run_lines
+        WHERE run_id = NEW.run_id AND kind <> 'adjustment';
     END IF;
     RETURN NEW;
 END $$;
@@ -117,21 +126,46 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- A row arriving with run_status 'approved' would join an approved run (the foreign key stops
--- any other status from disagreeing with the run's).
-CREATE TRIGGER run_lines_frozen_insert BEFORE INSERT ON run_lines
-    FOR EACH ROW WHEN (NEW.run_status = 'approved') EXECUTE FUNCTION refuse_change_to_approved_run();
-CREATE TRIGGER run_lines_frozen_delete BEFORE DELETE ON run_lines
-    FOR EACH ROW WHEN (OLD.run_status = 'approved') EXECUTE FUNCTION refuse_change_to_approved_run();
--- Only `returned` changes on an approved run's line (a payment the bank sent back).
-CREATE TRIGGER run_lines_frozen_update BEFORE UPDATE ON run_lines
-    FOR EACH ROW WHEN (OLD.run_status = 'approved' AND
-        (NEW.run_id, NEW.run_status, NEW.payment_reference, NEW.seq, NEW.line_id, NEW.kind, NEW.settles,
-         NEW.amount_pence, NEW.period_start, NEW.period_end, NEW.agreement_end, NEW.adjustment_ids)
-        IS DISTINCT FROM
-        (OLD.run_id, OLD.run_status, OLD.payment_reference, OLD.seq, OLD.line_id, OLD.kind, OLD.settles,
-         OLD.amount_pence, OLD.period_start, OLD.period_end, OLD.agreement_end, OLD.adjustment_ids))
-    EXECUTE FUNCTION refuse_change_to_approved_run();
+-- Lines are checked once per statement (a run's lines arrive in one COPY): they may join only
+-- a proposed run, and only its existing payments; an approved run's lines never change.
+CREATE FUNCTION check_new_lines() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
+DECLARE
+    found text;
+BEGIN
+    SELECT n.run_id INTO found FROM (SELECT DISTINCT run_id FROM new_lines) n LEFT JOIN payment_runs r USING (run_id)
+    WHERE r.status IS DISTINCT FROM 'proposed' LIMIT 1;
+    IF found IS NOT NULL THEN
+        PERFORM refuse(format('run %s is approved (or unknown): lines join only a proposed run', found));
+    END IF;
+    SELECT n.payment_reference INTO found FROM (SELECT DISTINCT run_id, payment_reference FROM new_lines) n
+    WHERE NOT EXISTS (SELECT 1 FROM run_payments p WHERE p.run_id = n.run_id
+                                                    AND p.payment_reference = n.payment_reference) LIMIT 1;
+    IF found IS NOT NULL THEN
+        PERFORM refuse(format('lines name payment %s, which their run does not have', found));
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION check_changed_lines() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
+DECLARE
+    found text;
+BEGIN
+    SELECT o.run_id INTO found FROM (SELECT DISTINCT run_id FROM old_lines) o JOIN payment_runs r USING (run_id)
+    WHERE r.status = 'approved' LIMIT 1;
+    IF found IS NOT NULL THEN
+        PERFORM refuse(format('run %s is approved: its lines cannot change', found));
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER run_lines_insert_checked AFTER INSERT ON run_lines
+    REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION check_new_lines();
+CREATE TRIGGER run_lines_update_checked AFTER UPDATE ON run_lines
+    REFERENCING OLD TABLE AS old_lines FOR EACH STATEMENT EXECUTE FUNCTION check_changed_lines();
+CREATE TRIGGER run_lines_delete_checked AFTER DELETE ON run_lines
+    REFERENCING OLD TABLE AS old_lines FOR EACH STATEMENT EXECUTE FUNCTION check_changed_lines();
 
 CREATE TRIGGER run_payments_frozen_insert BEFORE INSERT ON run_payments
     FOR EACH ROW WHEN (NEW.run_status = 'approved') EXECUTE FUNCTION refuse_change_to_approved_run();
@@ -149,3 +183,12 @@ CREATE TRIGGER run_payments_frozen_update BEFORE UPDATE ON run_payments
 
 CREATE TRIGGER run_files_frozen BEFORE UPDATE OR DELETE ON run_files
     FOR EACH ROW EXECUTE FUNCTION refuse_change_to_approved_run();
+
+-- Settlements are written by approval and only ever marked returned (a payment sent back).
+CREATE TRIGGER settlements_kept BEFORE DELETE ON settlements
+    FOR EACH ROW EXECUTE FUNCTION refuse_change_to_approved_run();
+CREATE TRIGGER settlements_only_returned BEFORE UPDATE ON settlements
+    FOR EACH ROW WHEN ((NEW.document_id, NEW.kind, NEW.settles, NEW.run_id, NEW.payment_reference)
+                       IS DISTINCT FROM (OLD.document_id, OLD.kind, OLD.settles, OLD.run_id, OLD.payment_reference)
+                       OR (OLD.returned AND NOT NEW.returned))
+    EXECUTE FUNCTION refuse_change_to_approved_run();

@@ -36,13 +36,17 @@ async def test_an_invoice_is_in_at_most_one_approved_run_even_when_forced_throug
 
     with pytest.raises(asyncpg.UniqueViolationError, match="one_approved_run_per_document"):
         await db.execute(FORCE_APPROVAL, second["run_id"])
-    with pytest.raises(asyncpg.IntegrityConstraintViolationError):
-        await db.execute("INSERT INTO payments.run_lines SELECT $1, 'approved', payment_reference, seq + 1000,"
-                         " line_id, kind, settles, description, person_ref, service_type, cost_centre, period_start,"
-                         " period_end, amount_pence, agreement_end, adjustment_ids, false FROM payments.run_lines"
-                         " WHERE run_id = $2", first["run_id"], second["run_id"])
-    settled = await db.fetchval("SELECT count(*) FROM payments.run_lines WHERE line_id = $1"
-                                " AND run_status = 'approved' AND NOT returned", invoice_id)
+    with pytest.raises(asyncpg.UniqueViolationError, match="one_approved_run_per_document"):
+        await db.execute("INSERT INTO payments.settlements (document_id, kind, settles, run_id, payment_reference)"
+                         " SELECT line_id, kind, settles, $1, payment_reference FROM payments.run_lines"
+                         " WHERE run_id = $2", second["run_id"], first["run_id"])
+    with pytest.raises(asyncpg.CheckViolationError, match="approved"):
+        await db.execute("INSERT INTO payments.run_lines SELECT $1, payment_reference, seq + 1000, line_id || '-2',"
+                         " kind, settles, description, person_ref, service_type, cost_centre, period_start,"
+                         " period_end, amount_pence, agreement_end, adjustment_ids FROM payments.run_lines"
+                         " WHERE run_id = $1", first["run_id"])
+    settled = await db.fetchval("SELECT count(*) FROM payments.settlements WHERE document_id = $1"
+                                " AND NOT returned", invoice_id)
     assert settled == 1
 
 
@@ -56,6 +60,7 @@ async def test_an_approved_run_cannot_be_changed_even_by_hand(http, stack, produ
         "UPDATE payments.run_payments SET amount_pence = amount_pence + 1 WHERE run_id = $1",
         "UPDATE payments.run_lines SET amount_pence = amount_pence + 1 WHERE run_id = $1",
         "DELETE FROM payments.run_lines WHERE run_id = $1",
+        "DELETE FROM payments.settlements WHERE run_id = $1",
         "DELETE FROM payments.payment_runs WHERE run_id = $1",
     ]
     for statement in statements:
@@ -131,8 +136,8 @@ async def test_a_crash_during_approval_or_export_leaves_nothing_half_done_and_a_
                                  headers={**auth("finance_approver"), "Connection": "close"})
         assert failed.status_code == 500
         assert await db.fetchval("SELECT status FROM payments.payment_runs WHERE run_id = $1", run_id) == "proposed"
-        assert await db.fetchval("SELECT count(*) FROM payments.run_lines WHERE line_id = $1"
-                                 " AND run_status = 'approved'", invoice_id) == 0
+        assert await db.fetchval("SELECT count(*) FROM payments.settlements WHERE document_id = $1",
+                                 invoice_id) == 0
     finally:
         await _recover(db, crash)
     assert (await approve(http, base, run_id)).status_code == 200
