@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, time
+from functools import lru_cache
 
 from contracts.agreements import DayCategory, Rate, TimeBand
 from contracts.common import RateUnit
@@ -50,9 +51,16 @@ def hourly_rate(rates: Sequence[Rate], day: date, start: time | None) -> int:
 
 
 def rates_on(rates: Sequence[Rate]) -> RateOn:
-    """The RateOn of one version of an agreement's terms (its rates by band and day category)."""
+    """The RateOn of one version of an agreement's terms (its rates by band and day category).
+
+    Cached per version: a week's visits ask for the same few (day, start) pairs over and over."""
     frozen = tuple(rates)
-    return lambda day, start=None: hourly_rate(frozen, day, start)
+
+    @lru_cache(maxsize=512)
+    def rate_on(day: date, start: time | None = None) -> int:
+        return hourly_rate(frozen, day, start)
+
+    return rate_on
 
 
 def rate_table(effective_from: Mapping[date, int]) -> RateOn:
