@@ -78,7 +78,10 @@ class VisitVerified(AgreementDeliveryEvent):
 
 @register
 class VisitCorrected(AgreementDeliveryEvent):
-    """A later record for the same visit and carer changed what is payable (never counted twice)."""
+    """A later record for the same visit and carer changed what is payable (never counted twice).
+
+    When a query asked for the re-verification (VisitReverificationRequested) it carries the query's
+    ids, and is published even if the pay did not change: the query waits on it to close."""
 
     EVENT_TYPE: ClassVar[str] = "VisitCorrected"
     visit_key: str
@@ -93,6 +96,22 @@ class VisitCorrected(AgreementDeliveryEvent):
     week_already_confirmed: bool = Field(description="True when the difference rides in a later week's adjustments.")
     query_id: str | None = Field(default=None, description="Set when a query asked for the re-verification.")
     effect_id: str | None = None
+
+
+@register
+class VisitReverificationRefused(DeliveryEvent):
+    """delivery could not re-verify the visit a query's VisitReverificationRequested named: echoes
+    `query_id` and `effect_id` and says why, so the query shows it. Keyed by the visit's agreement."""
+
+    EVENT_TYPE: ClassVar[str] = "VisitReverificationRefused"
+    agreement_id: str = Field(description="The agreement part of the visit key (the Kafka key).")
+    visit_key: str
+    query_id: str
+    effect_id: str
+    reason: str
+
+    def aggregate_id(self) -> str:
+        return self.agreement_id
 
 
 @register

@@ -2,7 +2,8 @@
 
 A visit is known by its `visit_key` (agreement and planned local start) from its first VisitVerified
 or its VisitMissed; a week of actuals by `<agreement_id>/<week_start>`. VisitCorrected echoing a
-query's ids completes that query's reverify_visit effect, linking the visit.
+query's ids completes that query's reverify_visit effect, linking the visit; VisitReverificationRefused
+fails it with delivery's reason.
 """
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ async def on_visit_corrected(conn: asyncpg.Connection, message: Incoming) -> Non
         await record_result(conn, DELIVERY, message, event.query_id, event.effect_id, result_ref=event.visit_key)
 
 
+async def on_reverification_refused(conn: asyncpg.Connection, message: Incoming) -> None:
+    event: contract.VisitReverificationRefused = message.event  # type: ignore[assignment]
+    await record_result(conn, DELIVERY, message, event.query_id, event.effect_id, failure=event.reason)
+
+
 async def on_period_confirmed(conn: asyncpg.Connection, message: Incoming) -> None:
     event: contract.PeriodActualsConfirmed = message.event  # type: ignore[assignment]
     await store_subjects.record(conn, SubjectKind.PERIOD_ACTUALS, period_actuals_id(event.agreement_id,
@@ -50,8 +56,10 @@ DELIVERY = Consumer(
         contract.VisitVerified: on_visit,
         contract.VisitMissed: on_visit,
         contract.VisitCorrected: on_visit_corrected,
+        contract.VisitReverificationRefused: on_reverification_refused,
         contract.PeriodActualsConfirmed: on_period_confirmed,
     },
     description="Visits (verified or missed) and confirmed weeks of actuals a query can be about, with their "
-                "provider and person; VisitCorrected echoing a query's ids completes its re-verification.",
+                "provider and person; VisitCorrected echoing a query's ids completes its re-verification, "
+                "VisitReverificationRefused fails it with the reason.",
 )
