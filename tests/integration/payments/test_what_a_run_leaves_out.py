@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 
 from contracts import agreements, invoicing
-from tests.conftest import auth, eventually, unique
+from tests.conftest import eventually, unique
 from tests.integration.payments.payments_helpers import (FINANCE, agreement_ended, approve, approve_invoices,
-                                                         approved, dispute, payee, propose, send, working_day_after)
+                                                         approved, dispute, invoice_state, payee, propose, send,
+                                                         working_day_after)
 
 pytestmark = pytest.mark.stack
 
@@ -85,13 +86,16 @@ async def test_nothing_is_paid_for_days_after_an_agreements_end(http, stack, pro
     # The agreement ends (back-dated) after the run was proposed: the database refuses to approve it.
     await send(producer, agreement_ended(agreement_id, one.provider_id, start, invoice.period_end - timedelta(days=3)))
 
+    scope = {"pay_date": pay_date, "kind": "ad_hoc", "providers": [one.provider_id]}
+
     async def ended():
-        row = await http.get(f"{base}/payment-runs/{run['run_id']}", headers=FINANCE)
-        refused = await approve(http, base, run["run_id"])
-        return row.status_code == 200 and refused.status_code == 409 and refused
-    refused = await eventually(ended, what="approval refused after the agreement ended")
+        again = await propose(http, base, scope)
+        reasons = {e["subject"]: e["reason"] for e in again["exclusions"]}
+        return reasons.get(invoice.invoice_id) == "after_agreement_end" and again
+    again = await eventually(ended, what="payments to hear the agreement ended")
+    refused = await approve(http, base, run["run_id"])
+    assert refused.status_code == 409
     assert invoice.invoice_id in refused.text and "after their agreement ended" in refused.text
-    again = await propose(http, base, {"pay_date": pay_date, "kind": "ad_hoc", "providers": [one.provider_id]})
     assert exclusion(again, invoice.invoice_id)["reason"] == "after_agreement_end"
 
 
@@ -113,3 +117,28 @@ async def test_credits_larger_than_what_is_owed_are_carried_forward_not_paid(htt
     run = await eventually(netted, what="the credit note netted against its invoice")
     carried = exclusion(run, one.provider_id)
     assert carried["reason"] == "net_negative_carried_forward" and carried["amount_pence"] == -1_000
+
+
+async def test_held_and_voided_invoices_are_not_paid_and_the_latest_approval_replaces_earlier_ones(
+        http, stack, producer):
+    base = stack["payments"]
+    pay_date = working_day_after(7)
+    one = await payee(producer, http, base)
+    revised, voided = approved(one.provider_id, 4_000, due=pay_date), approved(one.provider_id, 9_000, due=pay_date)
+    await approve_invoices(producer, http, base, revised, voided)
+    await send(producer, invoicing.InvoiceHeld(invoice_id=revised.invoice_id, provider_id=one.provider_id, reasons=[
+        invoicing.HoldReasonOut(code="late_ecm", message="visits corrected after approval")]))
+    await send(producer, invoicing.InvoiceVoided(invoice_id=voided.invoice_id, provider_id=one.provider_id,
+                                                 reason="duplicate"))
+
+    async def unpayable():
+        states = [(await invoice_state(http, base, i.invoice_id))["state"] for i in (revised, voided)]
+        return states == ["held", "voided"]
+    await eventually(unpayable, what="the hold and the void seen by payments")
+    scope = {"pay_date": pay_date, "kind": "ad_hoc", "providers": [one.provider_id]}
+    assert (await propose(http, base, scope))["payments"] == []
+
+    await approve_invoices(producer, http, base, revised.model_copy(update={"revision": 2, "amount_pence": 4_400}))
+    run = await propose(http, base, scope)
+    assert [(ln["line_id"], ln["amount_pence"]) for p in run["payments"] for ln in p["lines"]] == [
+        (revised.invoice_id, 4_400)]

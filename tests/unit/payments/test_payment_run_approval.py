@@ -106,3 +106,13 @@ def test_proposer_may_review_but_still_not_approve():
     with pytest.raises(NotPermitted):
         run.approve(Officer(PROPOSER.subject, "finance_approver"), APPROVED_AT)
     assert approved(run).status is RunStatus.APPROVED
+
+
+def test_approval_without_line_checks_still_enforces_who_when_and_state():
+    run = a_run()
+    with pytest.raises(NotPermitted, match="maker-checker"):
+        run.approval(Officer(PROPOSER.subject, "finance_approver"), APPROVED_AT)
+    done = run.approval(APPROVER, APPROVED_AT)
+    assert done.status is RunStatus.APPROVED
+    with pytest.raises(RunConflict):
+        done.approval(Officer("someone-else", "finance_approver"), APPROVED_AT)

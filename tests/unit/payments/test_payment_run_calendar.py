@@ -63,3 +63,25 @@ def test_ad_hoc_run_pays_every_service_type():
     run = CALENDAR.ad_hoc(date(2026, 3, 12))
     assert run.kind is RunKind.AD_HOC and ServiceType.HOME_CARE in run.service_types
     assert ServiceType.NURSING in run.service_types and not run.include_direct_payments
+
+
+def test_a_pay_date_shared_by_both_scheduled_runs_needs_the_kind_said():
+    with pytest.raises(PaymentRefused, match="say which kind"):
+        CALENDAR.run_on(date(2026, 3, 11))
+    assert CALENDAR.run_on(date(2026, 3, 11), RunKind.FOUR_WEEKLY).include_direct_payments
+
+
+def test_a_pay_date_the_calendar_has_no_run_for_is_an_ad_hoc_run():
+    run = CALENDAR.run_on(date(2026, 3, 12))
+    assert run.kind is RunKind.AD_HOC and not run.include_direct_payments
+    assert CALENDAR.run_on(date(2026, 3, 12), include_direct_payments=True).include_direct_payments
+
+
+def test_asking_for_a_scheduled_run_the_calendar_does_not_have_names_the_next_ones():
+    with pytest.raises(PaymentRefused, match="no four_weekly run pays on 2026-03-18; the next pay on 2026-04-08"):
+        CALENDAR.run_on(date(2026, 3, 18), RunKind.FOUR_WEEKLY)
+
+
+def test_a_run_moved_back_by_a_holiday_is_found_on_the_day_it_pays():
+    mondays = RunCalendar(four_weekly_anchor=date(2026, 3, 11), weekly_weekday=0)
+    assert mondays.run_on(date(2026, 4, 2)).kind is RunKind.WEEKLY

@@ -7,11 +7,12 @@ import pytest
 
 from contracts.common import ServiceType
 from services.payments.domain.errors import PaymentRefused
+from services.payments.domain.inputs import ProviderCredit
 from services.payments.domain.proposal import RunRequest, propose_run
 from services.payments.domain.run_calendar import RunKind
 from services.payments.domain.run_lines import ExclusionReason, LineKind
 
-from tests.unit.payments.builders import CALENDAR, PAY_DATE, PROPOSER, SETTINGS, invoice, payees, propose
+from tests.unit.payments.builders import CALENDAR, PAY_DATE, PROPOSED_AT, PROPOSER, SETTINGS, invoice, payees, propose
 
 
 def reasons(run) -> dict[str, ExclusionReason]:
@@ -140,3 +141,21 @@ def test_proposing_after_the_bacs_submission_deadline_is_refused():
     scheduled = CALENDAR.ad_hoc(PAY_DATE)
     with pytest.raises(PaymentRefused, match="submitted by 2026-03-09"):
         propose_run(RunRequest("R", 1, scheduled, "olivia", too_late), [invoice()], payees(), [], SETTINGS)
+
+
+def test_credit_note_on_an_invoice_already_paid_is_netted_against_the_providers_payment():
+    credit = ProviderCredit("CN-9", "PRV-1", "INV-PAID", 1_500, ServiceType.HOME_CARE, "CC-EAST", date(2026, 2, 16),
+                            date(2026, 2, 22), "CN-9")
+    run = propose_run(RunRequest("R", 1, CALENDAR.ad_hoc(PAY_DATE), "olivia", PROPOSED_AT), [invoice(pence=10_000)],
+                      payees(), [], SETTINGS, [credit])
+    [payment] = run.payments
+    assert payment.amount_pence == 8_500 and payment.invoice_ids == ("INV-1",)
+    assert [(ln.kind, ln.settles, ln.amount_pence) for ln in payment.lines][-1] == (LineKind.CREDIT_NOTE, "CN-9",
+                                                                                   -1_500)
+
+
+def test_credit_note_on_a_paid_invoice_waits_when_the_provider_has_nothing_to_be_paid():
+    credit = ProviderCredit("CN-9", "PRV-1", "INV-PAID", 1_500, ServiceType.HOME_CARE, "", PAY_DATE, PAY_DATE)
+    run = propose_run(RunRequest("R", 1, CALENDAR.ad_hoc(PAY_DATE), "olivia", PROPOSED_AT), [], payees(), [],
+                      SETTINGS, [credit])
+    assert run.payments == () and run.exclusions == ()
