@@ -33,7 +33,7 @@ async def read_dlq(bootstrap: str, service: str, group_id: str | None = None, li
         if group_id is None:
             await consumer.seek_to_beginning(*partitions)
         records = []
-        while len(records) < limit and any(await consumer.position(tp) < ends[tp] for tp in partitions):
+        while len(records) < limit and await _behind(consumer, partitions, ends):
             batch = await consumer.getmany(timeout_ms=1000, max_records=limit - len(records))
             for recs in batch.values():
                 records.extend(recs)
@@ -41,6 +41,15 @@ async def read_dlq(bootstrap: str, service: str, group_id: str | None = None, li
     except BaseException:
         await consumer.stop()
         raise
+
+
+async def _behind(consumer: AIOKafkaConsumer, partitions, ends) -> bool:
+    """True while some partition has records left to read (positions are awaited one by one: an
+    `await` inside a generator passed to any() makes an async generator, which any() cannot read)."""
+    for tp in partitions:
+        if await consumer.position(tp) < ends[tp]:
+            return True
+    return False
 
 
 def _headers(record) -> dict[str, str]:
