@@ -175,13 +175,10 @@ async def record_review(conn: asyncpg.Connection, before: PaymentRun, after: Pay
 
 
 async def mark_approved(conn: asyncpg.Connection, run: PaymentRun) -> None:
-    """Approve: the database checks the run and settles its documents (0003_run_guards.sql)."""
+    """Approve: the database checks the run, settles its documents and marks the direct-payment
+    adjustments it carries paid (0003_run_guards.sql)."""
     await conn.execute("UPDATE payment_runs SET status = 'approved', approved_by = $2, approved_at = $3"
                        " WHERE run_id = $1", run.run_id, run.approved_by, run.approved_at)
-    # The adjustments this run's lines carry are now paid (a later return releases them again).
-    await conn.execute(
-        "UPDATE direct_payment_adjustments SET settled_by = $1 WHERE settled_by IS NULL AND adjustment_id IN"
-        " (SELECT unnest(adjustment_ids) FROM run_lines WHERE run_id = $1 AND kind = 'adjustment')", run.run_id)
 
 
 async def conflicting_documents(conn: asyncpg.Connection, run_id: str) -> list[tuple[str, str]]:

@@ -74,6 +74,15 @@ BEGIN
     END IF;
 
     SELECT string_agg(line_id, ', ') INTO found FROM (
+        SELECT l.line_id FROM run_lines l CROSS JOIN LATERAL unnest(l.adjustment_ids) AS x(adjustment_id)
+        JOIN direct_payment_adjustments a USING (adjustment_id)
+        WHERE l.run_id = p_run AND l.kind = 'adjustment' AND a.settled_by IS NOT NULL LIMIT 5) x;
+    IF found IS NOT NULL THEN
+        PERFORM refuse(format('run %s: adjustment line(s) %s were paid by another run or absorbed by an ending '
+                              'since this run was proposed: propose a new run', p_run, found));
+    END IF;
+
+    SELECT string_agg(line_id, ', ') INTO found FROM (
         SELECT l.line_id FROM run_lines l LEFT JOIN invoices i ON i.invoice_id = l.line_id
         WHERE l.run_id = p_run AND l.kind = 'invoice'
           AND (i.invoice_id IS NULL OR i.state <> 'approved' OR i.return_hold IS NOT NULL
@@ -111,6 +120,10 @@ BEGIN
         INSERT INTO settlements (document_id, kind, settles, run_id, payment_reference)
         SELECT line_id, kind, settles, run_id, payment_reference FROM run_lines
         WHERE run_id = NEW.run_id AND kind <> 'adjustment';
+        -- The direct-payment adjustments the run carries are paid by it (checked unpaid above).
+        UPDATE direct_payment_adjustments SET settled_by = NEW.run_id
+        WHERE adjustment_id IN (SELECT unnest(adjustment_ids) FROM run_lines
+                                WHERE run_id = NEW.run_id AND kind = 'adjustment');
     END IF;
     RETURN NEW;
 END $$;

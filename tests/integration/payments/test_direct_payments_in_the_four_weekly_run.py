@@ -9,8 +9,8 @@ import pytest
 from contracts import agreements
 from contracts.agreements import EndReason
 from tests.conftest import auth, eventually
-from tests.integration.payments.payments_helpers import (FINANCE, approved_and_exported, direct_payment, events_of,
-                                                         payment_of, propose, send, today)
+from tests.integration.payments.payments_helpers import (FINANCE, approve, approved_and_exported, direct_payment,
+                                                         events_of, payment_of, propose, send, today)
 
 pytestmark = pytest.mark.stack
 
@@ -130,3 +130,25 @@ async def test_a_change_adjusts_the_next_payment_and_an_ending_computes_what_to_
     after = await propose(http, base, {"pay_date": following, "kind": "ad_hoc", "include_direct_payments": True,
                                        "providers": [], "direct_payments": [dp.agreement_id]})
     assert after["payments"] == []
+
+
+async def test_an_adjustment_is_paid_once_even_by_two_runs_proposed_together(http, stack, producer, db):
+    base = stack["payments"]
+    pay_date = await next_four_weekly_run(http, base)
+    dp = direct_payment(pay_date, weekly_budget=5_000)
+    await agreed(producer, http, base, dp)
+    first = await propose(http, base, {"pay_date": pay_date, "kind": "four_weekly", "providers": [],
+                                       "direct_payments": [dp.agreement_id]})
+    await approved_and_exported(http, base, first["run_id"])
+    await agreed(producer, http, base, dp.model_copy(update={"weekly_budget_pence": 6_000,
+                                                             "amount_per_four_weeks_pence": 24_000}))
+    scope = {"pay_date": pay_date + timedelta(days=28), "kind": "ad_hoc", "include_direct_payments": True,
+             "providers": [], "direct_payments": [dp.agreement_id]}
+    one, two = await propose(http, base, scope), await propose(http, base, scope)
+    assert payment_of(one, dp.agreement_id)["lines"][-1] == payment_of(two, dp.agreement_id)["lines"][-1]
+    assert (await approve(http, base, one["run_id"])).status_code == 200
+    refused = await approve(http, base, two["run_id"])
+    assert refused.status_code == 409 and "adjustment" in refused.text
+    settled = await db.fetch("SELECT settled_by FROM payments.direct_payment_adjustments WHERE agreement_id = $1",
+                             dp.agreement_id)
+    assert [r["settled_by"] for r in settled] == [one["run_id"]]
