@@ -84,7 +84,7 @@ async def list_queries(
     async with transaction(request) as conn:
         if party.role.value == "officer":
             found = await store_queries.listed(conn, statuses=set(status_ or OPEN_WORK), teams=team,
-                                               categories=categories, officer_id=officer_id)
+                                               categories=categories, officer_id=officer_id, oldest_first=True)
         else:
             found = await store_queries.listed(conn, statuses=set(status_) if status_ else None,
                                                categories=categories, raised_by_provider=party.provider_id,

@@ -45,8 +45,10 @@ async def load(conn: asyncpg.Connection, query_id: str, *, for_update: bool = Fa
 async def listed(conn: asyncpg.Connection, *, statuses: Collection[QueryStatus] | None = None,
                  teams: Collection[str] | None = None, categories: Collection[str] | None = None,
                  officer_id: str | None = None, raised_by_provider: str | None = None,
-                 raised_by_person: str | None = None) -> list[Query]:
-    """Queries matching the filters SQL can apply, newest first (the domain's view orders and filters on)."""
+                 raised_by_person: str | None = None, oldest_first: bool = False) -> list[Query]:
+    """Queries matching the filters SQL can apply, at most LIST_CAP, newest (or oldest) first; the
+    domain's views order and filter on. Officers' work reads oldest first: past the cap, the oldest
+    are the likeliest to be breached."""
     where, args = [], []
 
     def add(clause: str, value) -> None:
@@ -66,7 +68,7 @@ async def listed(conn: asyncpg.Connection, *, statuses: Collection[QueryStatus] 
     if raised_by_person is not None:
         add("raised_by_person = {}", raised_by_person)
     sql = "SELECT state FROM queries" + (f" WHERE {' AND '.join(where)}" if where else "")
-    rows = await conn.fetch(f"{sql} ORDER BY raised_at DESC LIMIT {LIST_CAP}", *args)
+    rows = await conn.fetch(f"{sql} ORDER BY raised_at {'ASC' if oldest_first else 'DESC'} LIMIT {LIST_CAP}", *args)
     return [query_from_json(r["state"]) for r in rows]
 
 
