@@ -23,7 +23,7 @@ from services.payments.domain.managed_accounts import LedgerEntry, LedgerEntryKi
 from services.payments.domain.payment_run import RunStatus
 from services.payments.domain.run_lines import LineKind, PayeeKind, Payment
 from services.payments.files.export import export_run
-from services.payments.runs import Stopwatch, locked
+from services.payments.runs import Stopwatch, locked, without_jit
 from services.payments.store_runs import StoredRun
 
 
@@ -39,6 +39,7 @@ class Export:
 
 async def export(conn: asyncpg.Connection, run_id: str, by: str, config: PaymentsConfig, outbox: Outbox,
                  cause: Cause) -> Export:
+    await without_jit(conn)
     clock = Stopwatch()
     stored = await locked(conn, run_id)
     run = stored.run

@@ -44,6 +44,12 @@ class Stopwatch:
         return round(elapsed * 1000, 1)
 
 
+async def without_jit(conn: asyncpg.Connection) -> None:
+    """For this transaction: Postgres would JIT-compile a run's big one-off queries for longer than
+    they take to run (400 ms of compiling for a 90 ms read of 50,000 invoices)."""
+    await conn.execute("SET LOCAL jit = off")
+
+
 @dataclass(frozen=True)
 class Proposal:
     """What finance asks for. `providers` / `direct_payments` narrow the run to those payees (None: all)."""
@@ -65,6 +71,7 @@ async def propose(conn: asyncpg.Connection, proposal: Proposal, by: str, at: dat
     """Store a proposed run for review (nothing is paid until a second person approves it)."""
     scheduled = config.calendar.run_on(proposal.pay_date, proposal.kind,
                                        include_direct_payments=proposal.include_direct_payments)
+    await without_jit(conn)
     clock = Stopwatch()
     found = await payables(conn, proposal.pay_date, proposal.pay_early, proposal.providers)
     dps, adjustment_ids = [], {}
@@ -112,6 +119,7 @@ async def approve(conn: asyncpg.Connection, run_id: str, by: Actor, at: datetime
                   cause: Cause) -> StoredRun:
     """Maker-checker approval: who, when and the run's state by the domain; every line by the
     database as the approval is stored (so the 50,000 lines of a large run are not read here)."""
+    await without_jit(conn)
     clock = Stopwatch()
     stored = await locked(conn, run_id, lines=False)
     approved = stored.run.approval(by, at)

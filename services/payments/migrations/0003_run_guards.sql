@@ -6,6 +6,7 @@
 -- invoice it pays is still approved, undisputed, unchanged and not held.
 -- Refusals are check_violation (SQLSTATE 23514) with a message finance can act on. The functions
 -- keep the search_path they were created with, so they hold for any connection, not only ours.
+-- JIT is off for the checks: compiling them takes longer than running them (~400 ms vs ~90 ms).
 
 CREATE FUNCTION refuse(message text) RETURNS void LANGUAGE plpgsql
     SET search_path FROM CURRENT AS $$
@@ -14,7 +15,7 @@ BEGIN
 END $$;
 
 CREATE FUNCTION check_run_payable(p_run text, p_total bigint, p_count int) RETURNS void LANGUAGE plpgsql
-    SET search_path FROM CURRENT AS $$
+    SET search_path FROM CURRENT SET jit = off AS $$
 DECLARE
     sums  record;
     found text;
