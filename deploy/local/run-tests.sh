@@ -18,6 +18,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Periodic jobs (missed visits, SLA breaches) tick faster on a test stack so tests wait seconds, not minutes.
+export CAREPAY_DELIVERY_MISSED_EVERY_SECONDS="${CAREPAY_DELIVERY_MISSED_EVERY_SECONDS:-5}"
+export CAREPAY_QUERIES_SLA_EVERY_S="${CAREPAY_QUERIES_SLA_EVERY_S:-5}"
+
 make --no-print-directory up || { echo "[test] the stack did not come up; see .local/logs/" >&2; exit 1; }
 mkdir -p test-artifacts
 .venv/bin/python -m pytest "$@"
