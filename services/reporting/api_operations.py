@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from shared.auth import Principal, require
-from shared.http import transaction
-from services.reporting.api_common import OFFICERS, Format, csv_response, date_range, dict_rows, today
+from services.reporting.api_common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
+                                          reading, today)
 from services.reporting.api_models import OpenQueriesOut, PromptPaymentOut, QualityOut
 from services.reporting.domain_periods import PeriodKind, whole_periods
 from services.reporting.read_operations import open_queries, prompt_payment, visit_quality
@@ -23,14 +23,14 @@ Officer = Annotated[Principal, Depends(require(*OFFICERS))]
 async def get_prompt_payment(request: Request, _: Officer, from_: From = None, to: date | None = None,
                              provider_id: str | None = None, format: Format = "json"):
     first, last = date_range("month", from_, to)
-    async with transaction(request) as conn:
+    async with reading(request) as conn:
         out = await prompt_payment(conn, first=first, last=last, today=today(), provider_id=provider_id)
     if format == "csv":
         columns = ["month", "provider_id", "invoices_paid", "value_paid_pence", "average_days_to_pay",
                    "paid_within_30_days", "paid_within_30_days_pct", "paid_within_30_days_of_valid_pct",
                    "paid_in_31_to_60_days_pct", "paid_after_60_days_pct"]
         return csv_response("prompt-payment.csv", columns, dict_rows(out["by_provider_month"], columns))
-    return out
+    return json_response(out)
 
 
 @router.get("/visit-quality", response_model=QualityOut, response_model_by_alias=True,
@@ -38,13 +38,13 @@ async def get_prompt_payment(request: Request, _: Officer, from_: From = None, t
 async def get_visit_quality(request: Request, _: Officer, period: PeriodKind = "month", from_: From = None,
                             to: date | None = None, provider_id: str | None = None, format: Format = "json"):
     first, last = whole_periods(period, *date_range(period, from_, to))
-    async with transaction(request) as conn:
+    async with reading(request) as conn:
         rows = await visit_quality(conn, period=period, first=first, last=last, provider_id=provider_id)
     if format == "csv":
         columns = ["period_start", "period_end", "provider_id", "attendances", "missed", "late", "short",
                    "missed_pct", "late_pct", "short_pct"]
         return csv_response(f"visit-quality-{period}.csv", columns, dict_rows(rows, columns))
-    return {"period": period, "from": first, "to": last, "rows": rows}
+    return json_response({"period": period, "from": first, "to": last, "rows": rows})
 
 
 @router.get("/queries/open", response_model=OpenQueriesOut, response_model_by_alias=True,
@@ -53,10 +53,10 @@ async def get_open_queries(request: Request, _: Officer, category: str | None = 
                            provider_id: str | None = None, from_: From = None, to: date | None = None,
                            format: Format = "json"):
     first, last = date_range("month", from_, to)
-    async with transaction(request) as conn:
+    async with reading(request) as conn:
         out = await open_queries(conn, today=today(), first=first, last=last, category=category,
                                  provider_id=provider_id)
     if format == "csv":
         columns = ["category", "state", "sla_state", "queries"]
         return csv_response("open-queries.csv", columns, dict_rows(out["rows"], columns))
-    return out
+    return json_response(out)

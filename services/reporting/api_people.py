@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from shared.auth import Principal, forbid_unless, require
-from shared.http import transaction
 from services.reporting import store_dims
-from services.reporting.api_common import OFFICERS, Format, csv_response, date_range, dict_rows, today
+from services.reporting.api_common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
+                                          reading, today)
 from services.reporting.api_models import BudgetOut, StatementOut
 from services.reporting.domain_periods import PeriodKind
 from services.reporting.domain_statement import statement
@@ -29,12 +29,12 @@ async def get_budget(person_ref: str, request: Request,
                      to: date | None = None, format: Format = "json"):
     forbid_unless(principal.may_see_person(person_ref), "a person may only see their own budget")
     first, last = date_range(period, from_, to)
-    async with transaction(request) as conn:
+    async with reading(request) as conn:
         figures = await budget(conn, person_ref, period=period, first=first, last=last)
     if format == "csv":
         columns = ["period_start", "period_end", "budget_pence", *MEASURES]
         return csv_response(f"budget-{person_ref}-{period}.csv", columns, dict_rows(figures["periods"], columns))
-    return figures
+    return json_response(figures)
 
 
 def financial_year_start(day: date) -> date:
@@ -51,7 +51,7 @@ async def get_statement(person_ref: str, request: Request,
                         principal: Annotated[Principal, Depends(require("person", "social_worker"))],
                         from_: Annotated[date | None, Query(alias="from")] = None, to: date | None = None,
                         format: Annotated[str, Query(pattern="^(json|html)$")] = "json"):
-    async with transaction(request) as conn:
+    async with reading(request) as conn:
         if principal.role == "person":
             forbid_unless(principal.person_ref == person_ref, "a person may only read their own statement")
         else:
@@ -61,4 +61,4 @@ async def get_statement(person_ref: str, request: Request,
         out = statement(await statement_figures(conn, person_ref, first, last))
     if format == "html":
         return HTMLResponse(render(out))
-    return out
+    return json_response(out)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from shared.auth import Principal, require
-from shared.http import transaction
 from services.reporting import store_dims
-from services.reporting.api_common import OFFICERS, Format, csv_response, date_range, dict_rows
+from services.reporting.api_common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
+                                          reading)
 from services.reporting.api_models import SpendOut
 from services.reporting.domain_periods import PeriodKind, whole_periods
 from services.reporting.domain_statement import SERVICE_NAMES
@@ -30,11 +30,14 @@ def _label(group_by: str, group: str | None, names: dict[str, str]) -> str:
     return group or ""
 
 
-async def _labelled(conn, group_by: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    names = await store_dims.provider_names(conn, [r[group_by] for r in rows if r[group_by]]) \
+async def labelled(conn, group_by: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with a readable label for their group (providers by name); '' groups become null."""
+    names = await store_dims.provider_names(conn, {r["group"] for r in rows if r["group"]}) \
         if group_by == "provider" else {}
-    return [{**{k: v for k, v in r.items() if k != group_by}, "group": r[group_by],
-             "label": _label(group_by, r[group_by], names)} for r in rows]
+    for row in rows:
+        row["label"] = _label(group_by, row["group"], names)
+        row["group"] = row["group"] or None
+    return rows
 
 
 @router.get("/spend", response_model=SpendOut, response_model_by_alias=True,
@@ -50,7 +53,7 @@ async def get_spend(request: Request, _: Annotated[Principal, Depends(require(*O
     first, last = whole_periods(period, *date_range(period, from_, to))
     query = dict(group_by=group_by, period=period, first=first, last=last, service_type=service_type,
                  provider_id=provider_id)
-    async with transaction(request) as conn:
+    async with reading(request) as conn:
         if format == "csv":
             return await _csv(conn, query, after)
         next_after = None
@@ -60,10 +63,10 @@ async def get_spend(request: Request, _: Annotated[Principal, Depends(require(*O
             rows = await spend(conn, **query, people=people) if people else []
         else:
             rows = await spend(conn, **query)
-        labelled = await _labelled(conn, group_by, rows)
-    return {"group_by": group_by, "period": period, "from": first, "to": last,
-            "service_type": service_type, "provider_id": provider_id, "rows": labelled, "totals": totals(rows),
-            "next_after": next_after}
+        rows = await labelled(conn, group_by, rows)
+    return json_response({"group_by": group_by, "period": period, "from": first, "to": last,
+                          "service_type": service_type, "provider_id": provider_id, "rows": rows,
+                          "totals": totals(rows), "next_after": next_after})
 
 
 async def _csv(conn, query: dict[str, Any], after: str | None) -> Response:
@@ -79,8 +82,8 @@ async def _csv(conn, query: dict[str, Any], after: str | None) -> Response:
                 break
     else:
         rows = await spend(conn, **query)
-    labelled = await _labelled(conn, group_by, rows)
+    rows = await labelled(conn, group_by, rows)
     columns = ["period_start", "period_end", "group", "label", *MEASURES]
     return csv_response(f"spend-by-{group_by}-{query['period']}.csv", [group_by if c == "group" else c
                                                                        for c in columns],
-                        dict_rows(labelled, columns))
+                        dict_rows(rows, columns))

@@ -8,36 +8,37 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.domain_periods import PeriodKind, period_end, whole_periods
+from services.reporting.domain_periods import PeriodKind, whole_periods
 
 ONE_DECIMAL = Decimal("0.1")
 
 
-def percent(part: int, whole: int) -> Decimal | None:
-    return (Decimal(100 * part) / whole).quantize(ONE_DECIMAL, ROUND_HALF_UP) if whole else None
+def one_decimal(numerator: int, denominator: int) -> float | None:
+    """numerator / denominator to one decimal place, half up (None when dividing by nothing)."""
+    return float((Decimal(numerator) / denominator).quantize(ONE_DECIMAL, ROUND_HALF_UP)) if denominator else None
+
+
+def percent(part: int, whole: int) -> float | None:
+    return one_decimal(100 * part, whole)
 
 
 async def visit_quality(conn: asyncpg.Connection, *, period: PeriodKind, first: date, last: date,
                         provider_id: str | None = None) -> list[dict[str, Any]]:
-    """Per provider and period: attendances, missed, late, short, and their rates (missed against all planned)."""
+    """Per provider and period: attendances, missed, late, short, and their rates (missed against all planned).
+
+    Rates in per cent to one decimal, half up (numeric round), as `percent` gives them.
+    """
     first, last = whole_periods(period, first, last)
-    args: list[Any] = [period, first, last]
-    sql = ("SELECT period_start, provider_id, attendances, late, short, missed FROM visit_quality"
-           " WHERE period_kind = $1 AND period_start BETWEEN $2 AND $3")
-    if provider_id is not None:
-        args.append(provider_id)
-        sql += " AND provider_id = $4"
-    rows = []
-    for r in await conn.fetch(sql + " ORDER BY period_start, provider_id", *args):
-        if not (r["attendances"] or r["missed"]):
-            continue
-        planned = r["attendances"] + r["missed"]
-        rows.append({"period_start": r["period_start"], "period_end": period_end(period, r["period_start"]),
-                     "provider_id": r["provider_id"], "attendances": r["attendances"], "missed": r["missed"],
-                     "late": r["late"], "short": r["short"], "missed_pct": percent(r["missed"], planned),
-                     "late_pct": percent(r["late"], r["attendances"]),
-                     "short_pct": percent(r["short"], r["attendances"])})
-    return rows
+    end = "period_start + 6" if period == "week" else "(period_start + interval '1 month')::date - 1"
+    rows = await conn.fetch(
+        f"SELECT period_start, {end} AS period_end, provider_id, attendances, missed, late, short,"
+        " round(100.0 * missed / nullif(attendances + missed, 0), 1)::float8 AS missed_pct,"
+        " round(100.0 * late / nullif(attendances, 0), 1)::float8 AS late_pct,"
+        " round(100.0 * short / nullif(attendances, 0), 1)::float8 AS short_pct"
+        " FROM visit_quality WHERE period_kind = $1 AND period_start BETWEEN $2 AND $3"
+        " AND ($4::text IS NULL OR provider_id = $4) AND (attendances <> 0 OR missed <> 0)"
+        " ORDER BY period_start, provider_id", period, first, last, provider_id)
+    return [dict(r) for r in rows]
 
 
 _PROMPT = ("invoices_paid", "value_paid_pence", "days_to_pay_total", "within_30_days", "within_30_of_valid",
@@ -47,8 +48,7 @@ _PROMPT = ("invoices_paid", "value_paid_pence", "days_to_pay_total", "within_30_
 def prompt_figures(values: dict[str, int]) -> dict[str, Any]:
     n = values["invoices_paid"]
     return {"invoices_paid": n, "value_paid_pence": values["value_paid_pence"],
-            "average_days_to_pay": (Decimal(values["days_to_pay_total"]) / n).quantize(ONE_DECIMAL, ROUND_HALF_UP)
-            if n else None,
+            "average_days_to_pay": one_decimal(values["days_to_pay_total"], n),
             "paid_within_30_days": values["within_30_days"],
             "paid_within_30_days_pct": percent(values["within_30_days"], n),
             "paid_within_30_days_of_valid_pct": percent(values["within_30_of_valid"], n),

@@ -10,6 +10,7 @@ import pytest
 from contracts import queries as qr
 from contracts.agreements import ProviderRegistered, SelfBilling
 from contracts.common import ServiceType
+from services.reporting import api_models
 from shared.settings import SERVICE_PORTS
 from tests.conftest import auth, eventually, unique
 from tests.integration.reporting.reporting_helpers import (MARCH, MONDAY, Flow, missed, query_raised, read, send,
@@ -86,12 +87,15 @@ async def test_open_queries_show_their_sla_state_and_breaches(http, stack, produ
 
 
 async def test_pipeline_reports_every_service_with_its_lag_backlog_and_dead_letters(http, stack):
-    out = await read(http, stack["reporting"], "/pipeline", role="ops")
-    services = {s["service"]: s for s in out["services"]}
+    async def pipeline():
+        out = await read(http, stack["reporting"], "/pipeline", role="ops")
+        services = {s["service"]: s for s in out["services"]}
+        lagging = {c["consumer"] for c in services["reporting"]["consumer_lag"]}
+        # Lag is observed every 10 s after a service starts.
+        return services if lagging >= {"reporting.delivery", "reporting.requests"} else None
+    services = await eventually(pipeline, timeout=25, what="reporting's consumer lag in the pipeline")
     assert set(services) == set(SERVICE_PORTS)
     assert all(s["ready"] and s["reason"] == "ok" for s in services.values())
-    lagging = {c["consumer"] for c in services["reporting"]["consumer_lag"]}
-    assert lagging >= {"reporting.delivery", "reporting.requests"}
     assert all(isinstance(s["outbox_backlog"], int) and isinstance(s["dlq_messages"], int) for s in services.values())
 
 
@@ -116,3 +120,28 @@ async def test_only_officers_read_the_figures(http, stack):
     backwards = await http.get(f"{base}/spend", params={"from": "2031-03-31", "to": "2031-03-01"},
                                headers=auth("ops"))
     assert backwards.status_code == 422 and "before" in backwards.text
+
+
+async def test_every_answer_has_the_shape_its_api_document_declares(http, stack, producer):
+    # The endpoints serialise plain data (fast); the response models are what the API document promises.
+    base = stack["reporting"]
+    flow = await Flow().start(producer)
+    await send(producer, visit(flow.agreement_id, flow.person, flow.provider_id, MONDAY, 2_400))
+    await until_spend(http, base, flow.provider_id, "the visit counted", delivered_pence=2_400)
+    answers = {
+        api_models.SpendOut: [await read(http, base, "/spend", group_by=g, period=p, **MARCH)
+                              for g in ("service_type", "provider", "person", "cost_centre")
+                              for p in ("week", "month")],
+        api_models.BudgetOut: [await read(http, base, f"/people/{flow.person}/budget", **MARCH)],
+        api_models.PromptPaymentOut: [await read(http, base, "/prompt-payment")],
+        api_models.QualityOut: [await read(http, base, "/visit-quality", provider_id=flow.provider_id, **MARCH)],
+        api_models.OpenQueriesOut: [await read(http, base, "/queries/open")],
+        api_models.PipelineOut: [await read(http, base, "/pipeline")],
+    }
+    for model, bodies in answers.items():
+        for body in bodies:
+            model.model_validate(body)
+            assert set(body) == {f.alias or name for name, f in model.model_fields.items()}, model.__name__
+    statement = await http.get(f"{base}/people/{flow.person}/statement", params=MARCH,
+                               headers=auth("person", person=flow.person))
+    api_models.StatementOut.model_validate(statement.json())
