@@ -52,8 +52,9 @@ async def post_visits(provider_ref: str, request: Request,
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail="batch too big: send a file instead")
     try:
         raws = json.loads(await request.body())
-    except ValueError as e:
-        raise HTTPException(422, detail=[{"loc": ["body"], "msg": f"not JSON: {e}", "type": "json_invalid"}]) from None
+    except (ValueError, RecursionError) as e:
+        why = e if isinstance(e, ValueError) else "nested too deeply"
+        raise HTTPException(422, detail=[{"loc": ["body"], "msg": f"not JSON: {why}", "type": "json_invalid"}]) from None
     if not isinstance(raws, list):
         raise HTTPException(422, detail=[{"loc": ["body"], "msg": "send a JSON array of visit records",
                                           "type": "list_type"}])

@@ -19,6 +19,7 @@ from services.delivery.rejects import Problem, Reason, Reject, quoted
 _BATCH = TypeAdapter(list[AttendanceRecord])
 _KNOWN_REASONS = frozenset(r.value for r in Reason)
 DEFAULT_BATCH_SIZE = 2000
+_BROKEN = object()  # a payload that is not JSON (a JSON `null` is a record, rejected as not an object)
 
 
 @dataclass(slots=True)
@@ -68,17 +69,21 @@ def validate_json_batch(payloads: Sequence[bytes], *, provider_ref: str | None =
     except ValidationError:
         pass  # the slow path below names every problem
     else:
-        if provider_ref is None or all(r.provider_ref == provider_ref for r in records):
+        # One record per payload, or the slow path: an empty payload, or one holding `{...},{...}`, would
+        # otherwise join into the array as none or two records and shift every later one onto another's row.
+        if len(records) == len(payloads) and (
+                provider_ref is None or all(r.provider_ref == provider_ref for r in records)):
             return ValidatedBatch(records, rows, [])
     raws: list[Any] = []
     broken: list[Reject] = []
     for i, payload in enumerate(payloads):
         try:
             raws.append(json.loads(payload))
-        except ValueError as e:
-            raws.append(None)
-            broken.append(Reject(rows[i], (Problem(None, Reason.JSON_INVALID, f"not JSON: {e}"),), payload))
-    keep = [i for i, raw in enumerate(raws) if raw is not None] if broken else range(len(raws))
+        except (ValueError, RecursionError) as e:
+            raws.append(_BROKEN)
+            why = e if isinstance(e, ValueError) else "nested too deeply"
+            broken.append(Reject(rows[i], (Problem(None, Reason.JSON_INVALID, f"not JSON: {why}"),), payload))
+    keep = [i for i, raw in enumerate(raws) if raw is not _BROKEN]
     result = validate_batch([raws[i] for i in keep], provider_ref=provider_ref, rows=[rows[i] for i in keep])
     return _with_early(result, broken)
 
