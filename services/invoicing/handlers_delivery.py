@@ -23,6 +23,7 @@ from services.invoicing.actuals_wire import ENVELOPE, line_cells
 from services.invoicing.corrections_issuing import correct_self_bills
 from services.invoicing.domain.adjustments import Adjustment, HeldVisit
 from services.invoicing.domain.holds import HoldCode
+from services.invoicing.gc_pause import cyclic_gc_paused
 from services.invoicing.raise_self_bills import self_bill
 from services.invoicing.store_actuals import ConfirmedWeek
 from services.invoicing.validating import SYSTEM, recheck_held
@@ -69,6 +70,11 @@ def _adjustments(envelopes: list[dict]) -> list:
 
 
 async def on_delivery_batch(conn: asyncpg.Connection, items: list[Incoming]) -> None:
+    with cyclic_gc_paused():
+        await _take_confirmations(conn, items)
+
+
+async def _take_confirmations(conn: asyncpg.Connection, items: list[Incoming]) -> None:
     envelopes = confirmations(items)
     if not envelopes:
         return
