@@ -1,0 +1,130 @@
+"""The dashboard page without a stack: who gets in (tokens, the sign-in link, the local stack's sign-in),
+and what it draws from the API's answers."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import lxml.html
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from shared.auth import mint_token
+from services.reporting import dashboard
+from services.reporting.dashboard_auth import COOKIE, LOCAL_SIGN_IN_ENV
+
+SECRET = "unit-test-secret"
+ANSWERS = {
+    "pipeline": {"checked_at": "2026-11-28T09:00:00Z", "all_ready": False, "services": [
+        {"service": "requests", "url": "", "ready": True, "reason": "ok", "outbox_backlog": 0,
+         "outbox_oldest_age_seconds": 0.0, "dlq_messages": 0, "consumer_lag": [{"consumer": "requests.x", "lag": 0}]},
+        {"service": "delivery", "url": "", "ready": False, "reason": "kafka unreachable", "outbox_backlog": 12,
+         "outbox_oldest_age_seconds": 40.0, "dlq_messages": 2, "consumer_lag": [{"consumer": "delivery.ecm",
+                                                                                 "lag": 1500}]}]},
+    "missed": {"from": "2026-11-15", "to": "2026-11-28", "missed": 1, "by_day": [{"day": "2026-11-27", "missed": 1}],
+               "by_provider": [{"provider_id": "PRV-1", "provider_name": "Acorn Care", "missed": 1}],
+               "recent": [{"visit_key": "AGR-1/2026-11-27/18:00", "local_date": "2026-11-27", "carers": 2,
+                           "person_ref": "P-1", "provider_id": "PRV-1", "provider_name": "Acorn Care"}]},
+    "queries": {"as_of": "2026-11-28", "open": 3, "by_category": [
+        {"category": "late_payment", "open": 3, "on_track": 1, "due_today": 0, "overdue": 1, "breached": 1}],
+        "rows": [], "breaches": [{"month": "2026-11-01", "category": "late_payment", "sla": "acknowledge",
+                                  "breaches": 1}], "breaches_from": "2026-10-01", "breaches_to": "2026-11-30"},
+    "by_service": "/spend answered 503: database not ready",
+    "by_provider": "/spend answered 503: database not ready",
+    "prompt": {"from": "2026-10-01", "to": "2026-11-30", "as_of": "2026-11-28",
+               "overall": {"invoices_paid": 4, "value_paid_pence": 123456, "average_days_to_pay": 12.5,
+                           "paid_within_30_days": 3, "paid_within_30_days_pct": 75.0},
+               "by_provider": [], "awaiting_payment": [],
+               "by_provider_month": [{"month": "2026-11-01", "provider_id": "PRV-1", "invoices_paid": 4,
+                                      "paid_within_30_days": 3}]},
+}
+
+
+@pytest.fixture
+def client(monkeypatch):
+    monkeypatch.delenv(LOCAL_SIGN_IN_ENV, raising=False)
+
+    async def canned(request, token, measure, period):
+        return ANSWERS
+
+    monkeypatch.setattr(dashboard, "read_api", canned)
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(settings=SimpleNamespace(auth_secret=SECRET))
+    app.include_router(dashboard.router)
+    return TestClient(app, client=("127.0.0.1", 50000))
+
+
+def ops_token() -> str:
+    return mint_token(SECRET, subject="ops-1", role="ops")
+
+
+def test_without_a_token_the_page_asks_to_sign_in_and_sets_no_cookie(client):
+    page = client.get("/")
+    assert page.status_code == 401
+    assert "Sign in with an ops or officer token" in page.text
+    assert COOKIE not in client.cookies
+
+
+def test_local_sign_in_lets_this_machine_in_as_ops_only_when_the_stack_asks_for_it(client, monkeypatch):
+    monkeypatch.setenv(LOCAL_SIGN_IN_ENV, "1")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "the local stack&#x27;s sign-in (ops)" in page.text
+    assert "HttpOnly" in page.headers["set-cookie"] and "SameSite=strict" in page.headers["set-cookie"]
+    elsewhere = TestClient(client.app, client=("203.0.113.7", 50000))
+    assert elsewhere.get("/").status_code == 401
+
+
+def test_local_sign_in_is_off_unless_set_to_one(client, monkeypatch):
+    monkeypatch.setenv(LOCAL_SIGN_IN_ENV, "true")
+    assert client.get("/").status_code == 401
+
+
+def test_a_sign_in_link_redirects_to_the_page_without_the_token(client):
+    token = ops_token()
+    link = client.get("/", params={"token": token, "period": "week", "measure": "<x>"}, follow_redirects=False)
+    assert link.status_code == 303
+    assert link.headers["location"] == "/?measure=paid&period=week"
+    assert token not in link.headers["location"]
+    assert client.get(link.headers["location"]).status_code == 200  # the cookie carries it now
+
+
+def test_an_officer_token_in_the_header_opens_the_page_and_a_person_token_does_not(client):
+    assert client.get("/", headers={"Authorization": f"Bearer {ops_token()}"}).status_code == 200
+    person = mint_token(SECRET, subject="p", role="person", person_ref="P-1")
+    refused = client.get("/", headers={"Authorization": f"Bearer {person}"})
+    assert refused.status_code == 403 and "A person token cannot open" in refused.text
+
+
+def test_the_sign_in_form_must_be_posted_from_the_page_itself(client):
+    token = ops_token()
+    assert client.post("/dashboard/sign-in", data={"token": token}, headers={"Origin": "http://evil.example"},
+                       follow_redirects=False).status_code == 403
+    ok = client.post("/dashboard/sign-in", data={"token": token}, headers={"Origin": "http://testserver"},
+                     follow_redirects=False)
+    assert ok.status_code == 303 and ok.headers["location"] == "/"
+
+
+def test_the_page_is_never_cached_framed_or_given_scripts(client):
+    page = client.get("/", headers={"Authorization": f"Bearer {ops_token()}"})
+    assert page.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "<script" not in page.text
+
+
+def test_the_page_draws_each_section_from_the_apis_answers(client):
+    doc = lxml.html.fromstring(client.get("/", headers={"Authorization": f"Bearer {ops_token()}"}).text)
+    cards = {c.get("data-service"): c.get("data-ready") for c in doc.xpath('//li[@data-service]')}
+    assert cards == {"requests": "true", "delivery": "false"}
+    assert "Not ready: kafka unreachable" in doc.xpath('string(//li[@data-service="delivery"])')
+    lag = doc.xpath('//section[@id="pipeline"]//rect[@data-label="delivery.ecm"]')
+    assert [r.get("data-value") for r in lag] == ["1500"]
+    assert doc.xpath('string(//p[@data-figure="missed"])').startswith("1 missed visits")
+    assert "Acorn Care" in doc.xpath('string(//section[@id="missed"]//table)')
+    sla = {r.get("data-series"): r.get("data-value") for r in doc.xpath('//section[@id="queries"]//rect')
+           if r.get("data-label") == "Late payment"}
+    assert sla == {"On track": "1", "Overdue (not yet reported)": "1", "Breached": "1"}
+    assert doc.xpath('//section[@id="payments"]//circle[@data-value="75.0"]')
+    assert "£1,234.56" in doc.xpath('string(//section[@id="payments"])')
+    # A section whose figures could not be read says why; the rest are still drawn.
+    assert "database not ready" in doc.xpath('string(//section[@id="spend"]//p[@class="problem"])')
