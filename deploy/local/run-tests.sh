@@ -22,6 +22,7 @@ trap cleanup EXIT
 export CAREPAY_DELIVERY_MISSED_EVERY_SECONDS="${CAREPAY_DELIVERY_MISSED_EVERY_SECONDS:-5}"
 export CAREPAY_QUERIES_SLA_EVERY_S="${CAREPAY_QUERIES_SLA_EVERY_S:-5}"
 
+deploy/local/prereqs.sh --for-tests || exit 1
 make --no-print-directory up || { echo "[test] the stack did not come up; see .local/logs/" >&2; exit 1; }
 mkdir -p test-artifacts
 .venv/bin/python -m pytest "$@"
