@@ -175,17 +175,19 @@ class Consumer:
 
     async def _apply_with_retries(self, items: list[Incoming]) -> list[DeadLetter]:
         """Apply the batch; on a handler error, isolate the culprit one message at a time."""
-        # `_attempt` answers True or the error's text: only True means the batch committed.
+        # `_attempt` answers True, the Poison, or the error's text: only True means the batch committed.
         if await self._attempt(items, bounded=False) is True:
             return []
         dead: list[DeadLetter] = []
         for item in items:
             error = await self._attempt([item], bounded=True)
-            if error is not True:
+            if isinstance(error, Poison):  # found by a batch handler decoding its own records
+                dead.append(DeadLetter(item, error.reason, error.error))
+            elif error is not True:
                 dead.append(DeadLetter(item, "handler_failed", error))
         return dead
 
-    async def _attempt(self, items: list[Incoming], *, bounded: bool) -> bool | str:
+    async def _attempt(self, items: list[Incoming], *, bounded: bool) -> "bool | str | Poison":
         """True when applied. Connection errors retry without limit (not the message's fault);
         other errors retry `consumer_max_attempts` times when bounded, else return at once."""
         runtime = self.runtime
@@ -197,7 +199,7 @@ class Consumer:
                 await self._apply(items)
                 return True
             except Poison as p:
-                return f"{p.reason}: {p.error}"
+                return p
             except Exception as exc:  # noqa: BLE001 - classified below
                 HANDLER_RETRIES.labels(runtime.service, self.name).inc()
                 if is_connection_error(exc):

@@ -84,3 +84,20 @@ async def test_a_failing_message_is_dead_lettered_and_the_rest_of_its_batch_appl
 
 async def _no_sleep(_seconds):
     return None
+
+
+async def test_poison_a_batch_handler_finds_is_dead_lettered_with_its_own_reason(monkeypatch):
+    from shared.consumer import Poison
+
+    async def effect(conn, items):
+        for item in items:
+            if item.offset == 2:
+                raise Poison("invalid_json", "message 2 is not JSON")
+            conn.pending.append(item.message_id)
+
+    consumer = Consumer(name="test.poison", topic="t", batch_handler=effect)
+    consumer.runtime = FakeRuntime()
+    monkeypatch.setattr("shared.consumer.asyncio.sleep", _no_sleep)
+    dead = await consumer._apply_with_retries([_item(1), _item(2), _item(3)])
+    assert [(d.message.message_id, d.reason, d.error) for d in dead] == [("m2", "invalid_json", "message 2 is not JSON")]
+    assert consumer.runtime.pool.conn.committed == ["m1", "m3"]
