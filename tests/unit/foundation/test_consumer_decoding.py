@@ -92,3 +92,20 @@ def test_raw_topic_records_are_identified_by_topic_partition_offset():
     item = raw.decode(Record("ecm.visits", 3, 1234, b"1-123456789", b"anything"))
     assert item.message_id == "ecm.visits:3:1234"
     assert item.key == "1-123456789"
+
+
+def test_an_unhandled_event_named_in_the_headers_is_skipped_without_parsing_its_body():
+    env = _envelope(RequestCancelled(request_id="REQ-1", person_ref="P1", reason="moved away"))
+    record = Record("requests.events", 0, 9, b"REQ-1", b"not even json",
+                    headers=(("event_type", b"RequestCancelled"), ("schema_version", b"1")))
+    item = CONSUMER.decode(record)
+    assert item.event is None
+    assert env.event_type == "RequestCancelled"
+
+
+def test_a_handled_event_named_in_the_headers_is_still_fully_checked():
+    record = Record("requests.events", 0, 9, b"REQ-1", b"not even json",
+                    headers=(("event_type", b"ServiceRequested"), ("schema_version", b"1")))
+    with pytest.raises(Poison) as err:
+        CONSUMER.decode(record)
+    assert err.value.reason == "invalid_json"
