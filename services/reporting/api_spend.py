@@ -48,7 +48,7 @@ async def get_spend(request: Request, _: Annotated[Principal, Depends(require(*O
                     group_by: GroupBy = "provider", period: PeriodKind = "month",
                     from_: Annotated[date | None, Query(alias="from")] = None, to: date | None = None,
                     service_type: str | None = None, provider_id: str | None = None,
-                    limit: Annotated[int, Query(ge=1, le=2000)] = 200, after: str | None = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100, after: str | None = None,
                     format: Format = "json"):
     first, last = whole_periods(period, *date_range(period, from_, to))
     query = dict(group_by=group_by, period=period, first=first, last=last, service_type=service_type,
