@@ -40,6 +40,7 @@ up: setup
 	@$(BIN)/carepay stack up
 
 down:
+	@deploy/local/prometheus.sh stop
 	@test ! -x $(BIN)/carepay || $(BIN)/carepay stack down
 	@deploy/local/kafka.sh stop
 	@deploy/local/postgres.sh stop
@@ -49,8 +50,12 @@ status:
 	@deploy/local/kafka.sh status || true
 	@$(BIN)/carepay stack status
 
+# Local stack only: the dashboard at http://127.0.0.1:8007/ signs this machine's browser in as ops.
+run: export CAREPAY_LOCAL_SIGN_IN := 1
 run: up
+	@deploy/local/prometheus.sh start
 	@$(BIN)/carepay stack status
+	@echo "Dashboard: http://127.0.0.1:8007/   Prometheus: http://127.0.0.1:9090/ (when installed)"
 	@echo "Logs follow (Ctrl-C stops following; 'make down' stops the stack)."
 	@tail -n 5 -F .local/logs/*.log
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Local Prometheus scraping the stack with deploy/prometheus (scrape config and alert rules).
+# Usage: prometheus.sh start|stop|status.  Data in <repo>/.local/prometheus, log in
+# .local/logs/prometheus.log, pid in .local/run/prometheus.pid; web on 127.0.0.1:9090
+# (CAREPAY_PROMETHEUS_PORT). Without the `prometheus` binary (Debian's prometheus package) `start`
+# says so and does nothing: the stack runs without it.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+LOCAL="$ROOT/.local"
+CONFIG="$ROOT/deploy/prometheus/prometheus.yml"
+DATA="$LOCAL/prometheus"
+LOG="$LOCAL/logs/prometheus.log"
+PID_FILE="$LOCAL/run/prometheus.pid"
+HOST=127.0.0.1 PORT="${CAREPAY_PROMETHEUS_PORT:-9090}"
+START_TIMEOUT=30 STOP_TIMEOUT=20
+
+say() { echo "[prometheus] $*" >&2; }
+die() { say "$*"; exit 1; }
+port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$PORT" 2>/dev/null; }
+
+# Ours iff the recorded pid is alive and is a prometheus keeping its data in our directory (pid reuse).
+our_pid() {
+  [[ -f "$PID_FILE" ]] || return 1
+  local pid
+  pid="$(cat "$PID_FILE")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--storage.tsdb.path=$DATA" || return 1
+  echo "$pid"
+}
+
+cmd_start() {
+  local pid
+  if ! command -v prometheus >/dev/null; then
+    say "not installed: the stack runs without it (Debian: apt-get install --no-install-recommends prometheus)"
+    return 0
+  fi
+  if pid="$(our_pid)"; then say "already running (pid $pid) on http://$HOST:$PORT"; return 0; fi
+  rm -f "$PID_FILE"
+  if port_open; then
+    # Debian's package may run its own system Prometheus on 9090: leave it be, and say how to run ours.
+    say "$HOST:$PORT is in use by another process, not starting ours (set CAREPAY_PROMETHEUS_PORT, or stop it)"
+    return 0
+  fi
+  promtool check config "$CONFIG" >/dev/null || die "deploy/prometheus/prometheus.yml is not valid: promtool check config $CONFIG"
+  mkdir -p "$DATA" "$LOCAL/logs" "$LOCAL/run"
+  # setsid: it survives the calling shell or make being interrupted, like the rest of the stack.
+  setsid prometheus --config.file="$CONFIG" --storage.tsdb.path="$DATA" --storage.tsdb.retention.time=15d \
+    --web.listen-address="$HOST:$PORT" </dev/null >>"$LOG" 2>&1 &
+  pid=$!
+  echo "$pid" >"$PID_FILE"
+  local t=0
+  until curl -fsS "http://$HOST:$PORT/-/ready" >/dev/null 2>&1; do
+    if ! kill -0 "$pid" 2>/dev/null; then rm -f "$PID_FILE"; tail -n 20 "$LOG" >&2; die "exited during start-up (log: $LOG)"; fi
+    (( t >= START_TIMEOUT )) && die "not ready within ${START_TIMEOUT}s (pid $pid left running; prometheus.sh stop)"
+    sleep 1; t=$((t + 1))
+  done
+  say "ready on http://$HOST:$PORT (pid $pid): alerts at /alerts, scrape targets at /targets"
+}
+
+cmd_stop() {
+  local pid t=0
+  if ! pid="$(our_pid)"; then rm -f "$PID_FILE"; say "not running"; return 0; fi
+  kill -TERM "$pid"
+  while kill -0 "$pid" 2>/dev/null; do
+    if (( t >= STOP_TIMEOUT )); then say "still alive after ${STOP_TIMEOUT}s, sending SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
+    sleep 1; t=$((t + 1))
+  done
+  rm -f "$PID_FILE"
+  say "stopped"
+}
+
+cmd_status() {
+  local pid
+  if pid="$(our_pid)"; then say "running (pid $pid) on http://$HOST:$PORT"
+  else say "not running"; return 3; fi
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
