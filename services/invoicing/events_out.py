@@ -54,10 +54,13 @@ def approved_event(filed: Filed, last_payable_date: date | None) -> contract.Inv
     i = filed.invoice
     if i.due_on is None or filed.approval_revision < 1:
         raise ValueError(f"invoice {i.number} is not approved (no due date or revision)")
+    # Payments pays nothing for days after an agreement's end. A period that runs past its agreements'
+    # last payable day (a death mid-week) charges only up to it: validation held any line after it.
+    paid_to = max(i.period.first, min(i.period.last, last_payable_date)) if last_payable_date else i.period.last
     return contract.InvoiceApproved(
         invoice_id=i.invoice_id, provider_id=i.provider_ref, revision=filed.approval_revision, number=i.number,
         kind=i.kind.value, agreement_ids=list(i.agreement_ids), service_type=filed.service_type or None,
-        period_start=i.period.first, period_end=i.period.last, amount_pence=i.total_pence, received_on=i.received_on,
+        period_start=i.period.first, period_end=paid_to, amount_pence=i.total_pence, received_on=i.received_on,
         valid_on=valid_on(i.received_on, i.disputes), due_date=i.due_on, last_payable_date=last_payable_date)
 
 

@@ -36,6 +36,15 @@ def test_a_self_bill_is_issued_then_approved_with_its_due_date_and_revision():
     assert approved.service_type == "home_care"
 
 
+def test_an_invoice_for_the_week_its_agreement_ended_pays_only_up_to_the_end():
+    filed = _approved()
+    ended = MONDAY + timedelta(days=1)  # died on the Tuesday: the week's visits up to then are owed
+    [approved] = outcome_events(filed, last_payable_date=ended)
+    assert (approved.period_start, approved.period_end) == (MONDAY, ended)
+    [open_ended] = outcome_events(filed, last_payable_date=None)
+    assert open_ended.period_end == filed.invoice.period.last
+
+
 def test_a_disputed_invoice_is_announced_held_and_disputed():
     disputed = open_dispute(_approved().invoice, query_ref="Q-1", opened_on=day(9), by="queries")
     [held] = outcome_events(Filed(disputed, "self_billing"))
