@@ -16,6 +16,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -132,6 +133,12 @@ class Consumer:
                 raise Poison("invalid_payload", _short(exc)) from exc
             item.envelope = Envelope[model](**{**raw.model_dump(exclude={"payload"}), "payload": item.event})
         return item
+
+    def decode_item(self, item: Incoming) -> Incoming:
+        """`decode` for a record a batch handler was handed undecoded: raises the same Poison."""
+        return self.decode(SimpleNamespace(topic=item.topic, partition=item.partition, offset=item.offset,
+                                           key=None if item.key is None else item.key.encode(), value=item.value,
+                                           headers=[(k, v.encode()) for k, v in item.headers.items()]))
 
     # --- processing ---------------------------------------------------------------------------
     async def process(self, records: list[Any]) -> None:

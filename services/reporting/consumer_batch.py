@@ -8,7 +8,6 @@ UPSERT per table before the transaction commits.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from types import SimpleNamespace
 
 import asyncpg
 
@@ -27,12 +26,6 @@ async def _never_called(_conn, _message) -> None:  # pragma: no cover - only the
     raise AssertionError("reporting applies batches, not single messages")
 
 
-def _as_record(item: Incoming) -> SimpleNamespace:
-    return SimpleNamespace(topic=item.topic, partition=item.partition, offset=item.offset,
-                           key=item.key.encode() if item.key is not None else None, value=item.value,
-                           headers=[(k, v.encode()) for k, v in item.headers.items()])
-
-
 def batch_consumer(name: str, topic: str, models: Sequence[type[Event]], apply: Apply, description: str) -> Consumer:
     """A consumer of `topic` whose batches of `models` events go to `apply(conn, envelopes, deltas)`."""
     decoder = Consumer(name=name, topic=topic, handlers={m: _never_called for m in models})
@@ -40,7 +33,7 @@ def batch_consumer(name: str, topic: str, models: Sequence[type[Event]], apply: 
     async def handle(conn: asyncpg.Connection, items: list[Incoming]) -> None:
         envelopes = []
         for item in items:
-            decoded = decoder.decode(_as_record(item))  # raises Poison for what no one can read
+            decoded = decoder.decode_item(item)  # raises Poison for what no one can read
             if decoded.envelope is not None:
                 envelopes.append(decoded.envelope)
         if not envelopes:
