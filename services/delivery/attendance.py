@@ -24,6 +24,8 @@ from shared.clock import london_local
 
 UTC = timezone.utc
 NO_NUL = r"^[^\x00]*$"
+# Far above any real reference; an ID past Postgres's index row limit (~2,700 bytes) would fail the batch.
+MAX_ID_LENGTH = 200
 _UK_TIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 
@@ -97,6 +99,9 @@ def _optional_text(value: Any) -> Any:
     if isinstance(value, str) and "\x00" in value:
         raise PydanticCustomError(Reason.INVALID_VALUE, "agreement_ref contains a NUL character: remove it",
                                   {"field": "agreement_ref"})
+    if isinstance(value, str) and len(value) > MAX_ID_LENGTH:
+        raise PydanticCustomError(Reason.INVALID_VALUE, "agreement_ref is longer than {limit} characters",
+                                  {"field": "agreement_ref", "limit": MAX_ID_LENGTH})
     return None if _blank(value) else value
 
 
@@ -139,13 +144,14 @@ class AttendanceRecord(BaseModel):
     # Required text is checked in Rust (min_length after stripping): an empty cell is a missing
     # field, and validation.py names it so (missing_carer_id for carer_id). A NUL (JSON "\u0000")
     # is refused: it cannot be stored, and an ID with one is not an ID.
-    provider_ref: str = Field(min_length=1, pattern=NO_NUL,
+    provider_ref: str = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=NO_NUL,
                               description="The provider's CQC ID (the provider the feed is for).")
-    service_user_ref: str = Field(min_length=1, pattern=NO_NUL,
+    service_user_ref: str = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=NO_NUL,
                                   description="The council's reference for the person visited.")
-    visit_id: str = Field(min_length=1, pattern=NO_NUL,
+    visit_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=NO_NUL,
                           description="The provider system's visit ID, shared by the carers of one visit.")
-    carer_id: str = Field(min_length=1, pattern=NO_NUL, description="The provider's ID of the carer who attended.")
+    carer_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=NO_NUL,
+                          description="The provider's ID of the carer who attended.")
     planned_start: Annotated[datetime, _required_time("planned_start")] = Field(description=TIME_FORMATS)
     planned_end: Annotated[datetime, _required_time("planned_end")] = Field(description=TIME_FORMATS)
     check_in: Annotated[datetime | None, _optional_time("check_in")] = Field(default=None, description=TIME_FORMATS)

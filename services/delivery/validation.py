@@ -138,6 +138,9 @@ def _collect(error: ValidationError, problems: dict[int, list[Problem]]) -> None
             message = f"{name} is required"
         elif reason == "string_pattern_mismatch":
             reason, message = Reason.INVALID_VALUE, f"{name} contains a NUL character: remove it"
+        elif reason == "string_too_long":
+            reason = Reason.INVALID_VALUE
+            message = f"{name} is longer than {ctx['max_length']} characters: send the reference your system holds"
         elif reason == "model_type" and len(loc) == 1:
             reason, message = Reason.NOT_AN_OBJECT, "a visit record must be a JSON object"
         elif reason not in _KNOWN_REASONS:

@@ -40,3 +40,12 @@ def test_json_nested_past_the_parsers_depth_is_rejected_with_the_rest_kept():
     good, rejected = _outcomes([bomb, _payload(visit_id="V-1")])
     assert good == [(1, "V-1")]
     assert rejected == [(0, "json_invalid")]
+
+
+def test_an_id_too_long_to_store_is_rejected_naming_the_field():
+    long_ids = [_payload(carer_id="C" * 50_000), _payload(visit_id="V" * 201), _payload(agreement_ref="A" * 201)]
+    batch = validate_json_batch(long_ids + [_payload(visit_id="V" * 200)])
+    assert [(r.row, r.field, r.reason) for r in batch.rejects] == [
+        (0, "carer_id", "invalid_value"), (1, "visit_id", "invalid_value"), (2, "agreement_ref", "invalid_value")]
+    assert "longer than 200 characters" in batch.rejects[0].message
+    assert batch.rows == [3]
