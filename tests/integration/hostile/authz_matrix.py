@@ -1,0 +1,154 @@
+"""Who may call what: every endpoint of every service, the roles that pass its gate, and how a
+provider or person is kept to their own data.
+
+Written from the issues (3: "a provider token sees only its own agreements; a person token only
+their own request and agreements; changing bank details needs finance_officer, verifying needs
+finance_approver"; 6: maker-checker; 7: who sees a query; 8: a statement for the person and their
+social worker) and the services' docstrings; `test_authorisation_matrix` holds every service to it.
+A role not listed gets 403; no token or a bad one gets 401, except on the open routes.
+
+`scope` says how the rest of a role's reach is decided, once past the gate:
+- "provider:path" / "person:path": the path names a provider/person; anyone else's is 403.
+- "provider:query" / "person:query": the same for a filter in the query string.
+- "provider:resource" / "person:resource": the resource's own provider/person; anyone else's is 404
+  (it is not said to exist).
+- "social_worker:caseload": a social worker only for people whose requests they acted on (403).
+- "query:entitlement": queries decides per query who may see it and take each step (403 with why).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "provider", "person", "ops")
+OFFICERS = frozenset({"social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops"})
+EVERYONE = frozenset(ROLES)
+FINANCE = frozenset({"finance_officer", "finance_approver", "ops"})
+REVIEWERS = frozenset({"finance_officer", "finance_approver"})  # who works a payment run (ops only reads)
+CASE_READERS = frozenset({"person", "social_worker", "brokerage_officer"})  # personal details of a request
+
+# Open to anyone, no token: liveness, readiness, metrics and the API documents.
+OPEN_PATHS = ("/health", "/ready", "/metrics", "/openapi.json", "/asyncapi.json", "/docs")
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str]
+    scope: str = ""
+
+
+def rule(*roles: str | frozenset[str], scope: str = "") -> Rule:
+    found: set[str] = set()
+    for r in roles:
+        found |= {r} if isinstance(r, str) else set(r)
+    return Rule(frozenset(found), scope)
+
+
+MATRIX: dict[str, dict[str, Rule]] = {
+    "requests": {
+        "POST /requests": rule("person", "social_worker", scope="person:body"),
+        "GET /requests": rule(CASE_READERS, scope="person:query"),
+        "GET /requests/{request_id}": rule(CASE_READERS, scope="person:resource"),
+        "POST /requests/{request_id}/assess": rule("social_worker"),
+        "POST /requests/{request_id}/budget": rule("social_worker"),
+        "POST /requests/{request_id}/mechanism": rule("person", "social_worker", scope="person:resource"),
+        "POST /requests/{request_id}/approve": rule("brokerage_officer"),
+        "POST /requests/{request_id}/cancel": rule("person", "social_worker", "brokerage_officer",
+                                                   scope="person:resource"),
+        "POST /requests/{request_id}/close": rule("brokerage_officer"),
+    },
+    "agreements": {
+        "GET /brokerage/requests/{request_id}": rule("brokerage_officer", "social_worker", "ops"),
+        "POST /providers": rule("brokerage_officer", "finance_officer"),
+        "GET /providers": rule(OFFICERS),
+        "GET /providers/{provider_id}": rule(OFFICERS, "provider", scope="provider:path"),
+        "POST /providers/{provider_id}/bank-details": rule("finance_officer"),
+        "POST /providers/{provider_id}/bank-details/{change_id}/verify": rule("finance_approver"),
+        "POST /providers/{provider_id}/bank-details/{change_id}/reject": rule("finance_approver"),
+        "POST /providers/{provider_id}/rate-cards": rule("brokerage_officer", "finance_officer"),
+        "GET /providers/{provider_id}/rate-cards": rule(OFFICERS, "provider", scope="provider:path"),
+        "POST /agreements": rule("brokerage_officer"),
+        "GET /agreements": rule(EVERYONE, scope="provider/person:resource (others' left out)"),
+        "PUT /agreements/{agreement_id}": rule("brokerage_officer"),
+        "GET /agreements/{agreement_id}": rule(EVERYONE, scope="provider/person:resource"),
+        "GET /agreements/{agreement_id}/shortlist": rule("brokerage_officer", "social_worker"),
+        "GET /agreements/{agreement_id}/prices": rule(EVERYONE, scope="provider/person:resource"),
+        "GET /agreements/{agreement_id}/history": rule(OFFICERS),
+        "POST /agreements/{agreement_id}/activate": rule("brokerage_officer"),
+        "POST /agreements/{agreement_id}/variations": rule("brokerage_officer"),
+        # A hospital admission or a death is often reported by the person's social worker.
+        "POST /agreements/{agreement_id}/suspend": rule("brokerage_officer", "social_worker"),
+        "POST /agreements/{agreement_id}/resume": rule("brokerage_officer", "social_worker"),
+        "POST /agreements/{agreement_id}/end": rule("brokerage_officer", "social_worker"),
+        "POST /agreements/{agreement_id}/cancel": rule("brokerage_officer"),
+        "GET /direct-payments": rule(OFFICERS, "person", scope="person:resource (others' left out)"),
+        "GET /direct-payments/{agreement_id}": rule(OFFICERS, "person", scope="person:resource"),
+        "PUT /direct-payments/{agreement_id}": rule("brokerage_officer", "finance_officer"),
+        "POST /direct-payments/{agreement_id}/agree": rule("finance_approver"),
+        "POST /direct-payments/{agreement_id}/end": rule("brokerage_officer", "social_worker"),
+        "GET /people/{person_ref}/commitments": rule(OFFICERS, "person", scope="person:path"),
+    },
+    "delivery": {  # "that provider, or an officer" (delivery README)
+        "POST /providers/{provider_ref}/visits": rule(OFFICERS, "provider", scope="provider:path"),
+        "POST /providers/{provider_ref}/visit-files": rule(OFFICERS, "provider", scope="provider:path"),
+        "GET /visits/rejected": rule(OFFICERS, "provider", scope="provider:query"),
+        "GET /visits/unallocated": rule(OFFICERS, "provider", scope="provider:query"),
+        "POST /visits/unallocated/{record_id}/allocate": rule(OFFICERS),
+        "POST /visits/unallocated/{record_id}/reject": rule(OFFICERS),
+        "GET /agreements/{agreement_id}/periods/{week_start}": rule(OFFICERS, "provider", scope="provider:resource"),
+        "POST /agreements/{agreement_id}/periods/{week_start}/confirm": rule(OFFICERS, "provider",
+                                                                              scope="provider:resource"),
+    },
+    "invoicing": {
+        "POST /invoices/preview": rule("provider", FINANCE, scope="provider:resource"),
+        "POST /invoices/{invoice_id}/release": rule("finance_officer"),
+        "POST /invoices/{invoice_id}/reject": rule("finance_officer"),
+        "POST /invoices/{invoice_id}/void": rule("finance_officer"),
+        "POST /invoices/{invoice_id}/credit-notes": rule("finance_officer"),
+        "POST /invoices/{invoice_id}/supplementary-invoices": rule("finance_officer"),
+        "POST /invoices/scheduled": rule("finance_officer"),
+        "GET /invoices": rule("provider", FINANCE, scope="provider:query"),
+        "GET /invoices/{invoice_id}": rule("provider", FINANCE, scope="provider:resource"),
+        # A finance officer keys in an invoice that came on paper.
+        "POST /providers/{provider_ref}/invoices": rule("provider", "finance_officer", scope="provider:path"),
+        "POST /providers/{provider_ref}/invoices/csv": rule("provider", "finance_officer", scope="provider:path"),
+    },
+    "payments": {  # maker-checker: a finance officer proposes, a different finance approver approves
+        "POST /payment-runs": rule("finance_officer"),
+        "GET /payment-runs": rule(FINANCE),
+        "GET /payment-runs/{run_id}": rule(FINANCE),
+        "POST /payment-runs/{run_id}/lines/{line_id}/exclude": rule(REVIEWERS),
+        "POST /payment-runs/{run_id}/approve": rule("finance_approver"),
+        "POST /payment-runs/{run_id}/export": rule(REVIEWERS),
+        "GET /payment-runs/{run_id}/files": rule(FINANCE),
+        "GET /payment-runs/{run_id}/files/{name}": rule(FINANCE, "provider", scope="provider:resource (403)"),
+        "POST /payment-runs/{run_id}/confirmations": rule(REVIEWERS),
+        "GET /direct-payments/{agreement_id}/account": rule(FINANCE, "person", scope="person:resource"),
+        "POST /direct-payments/{agreement_id}/account/entries": rule("finance_officer"),
+        "POST /invoices/{invoice_id}/release-hold": rule(REVIEWERS),
+        "POST /direct-payments/{agreement_id}/release-hold": rule(REVIEWERS),
+        "GET /invoices/{invoice_id}": rule(FINANCE, "provider", scope="provider:resource"),
+        "GET /payees/{provider_id}": rule(FINANCE),
+        "GET /reports/prompt-payment": rule(FINANCE),
+        "GET /reports/transparency": rule(FINANCE),
+        "GET /payment-calendar": rule(FINANCE),
+    },
+    # Anyone may raise a query about their own subjects; who sees one and takes each step is decided
+    # per query (services/queries/domain_entitlement.py).
+    "queries": {f"{m} {p}": rule(EVERYONE, scope="query:entitlement") for m, p in (
+        ("POST", "/queries"), ("GET", "/queries"), ("GET", "/queries/{query_id}"),
+        *(("POST", f"/queries/{{query_id}}/{step}") for step in (
+            "acknowledge", "assign", "investigate", "notes", "dispute", "resolve", "close", "reopen", "rate",
+            "effect/variation", "effect/fail", "effect/retry")))},
+    "reporting": {
+        "GET /spend": rule(OFFICERS),
+        "GET /people/{person_ref}/budget": rule(OFFICERS, "person", scope="person:path"),
+        # For the person and their own social worker, in plain language.
+        "GET /people/{person_ref}/statement": rule("person", "social_worker",
+                                                   scope="person:path; social_worker:caseload"),
+        "GET /prompt-payment": rule(OFFICERS),
+        "GET /visit-quality": rule(OFFICERS),
+        "GET /queries/open": rule(OFFICERS),
+        "GET /pipeline": rule(OFFICERS),
+        "GET /visits/missed": rule(OFFICERS),
+    },
+}
