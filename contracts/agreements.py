@@ -20,9 +20,9 @@ from __future__ import annotations
 from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from contracts.common import Cycle, Nominee, PaymentBasis, RateUnit, RoundingPolicy, ServiceType
 from contracts.envelope import Event
@@ -85,11 +85,16 @@ class Rate(_Value):
     day_category: DayCategory | None = Field(default=None, description="Applies on this kind of day.")
 
 
+# A London wall-clock time, sent as "09:00:00" with no offset: RFC 3339's partial-time. JSON Schema's
+# `time` format requires an offset, so documenting it as `time` (pydantic's default) misled readers.
+LocalTime = Annotated[time, WithJsonSchema({"type": "string", "format": "partial-time"})]
+
+
 class ScheduledVisit(_Value):
     """One recurring planned visit (or session/night) each week."""
 
     weekday: Weekday
-    start_time: time = Field(description="Local wall-clock time, Europe/London.")
+    start_time: LocalTime = Field(description="Local wall-clock time, Europe/London.")
     duration_minutes: int = Field(gt=0, le=1440)
     carers_required: int = Field(default=1, ge=1, le=4, description="2 for a double-up visit.")
 
@@ -102,7 +107,7 @@ class VisitRules(_Value):
     short_below_percent: int = Field(default=75, ge=0, le=100, description="Attendance below this % of planned is short.")
     pay_frustrated: bool = Field(default=True, description="Pay a NOACCESS visit at planned duration.")
     pay_short_notice_cancellation: bool = Field(default=True, description="Pay a visit cancelled under 24h.")
-    missed_cut_off: time | None = Field(default=None, description="Local time a visit with no attendance is missed; "
+    missed_cut_off: LocalTime | None = Field(default=None, description="Local time a visit with no attendance is missed; "
                                                                    "None means the end of its local day.")
 
 
