@@ -3,11 +3,14 @@
 The shared consumer claims the batch in the inbox and opens its transaction; here the records are
 decoded with the shared decoder (so a malformed one is poison, dead-lettered as anywhere else),
 handed to the topic's `apply` in order, and the deltas it collected go to the aggregates in one
-UPSERT per table before the transaction commits.
+UPSERT per table before the transaction commits. A rebuild uses the same `BatchApply` directly.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
@@ -26,22 +29,47 @@ async def _never_called(_conn, _message) -> None:  # pragma: no cover - only the
     raise AssertionError("reporting applies batches, not single messages")
 
 
-def batch_consumer(name: str, topic: str, models: Sequence[type[Event]], apply: Apply, description: str) -> Consumer:
-    """A consumer of `topic` whose batches of `models` events go to `apply(conn, envelopes, deltas)`."""
-    decoder = Consumer(name=name, topic=topic, handlers={m: _never_called for m in models})
+@dataclass(frozen=True)
+class BatchApply:
+    """How one topic's events reach the read models: decode each record, apply them all, add the deltas."""
 
-    async def handle(conn: asyncpg.Connection, items: list[Incoming]) -> None:
-        envelopes = []
-        for item in items:
-            decoded = decoder.decode_item(item)  # raises Poison for what no one can read
-            if decoded.envelope is not None:
-                envelopes.append(decoded.envelope)
+    topic: str
+    decoder: Consumer
+    apply: Apply
+
+    def envelope(self, item: Incoming) -> Envelope | None:
+        """The record's envelope, None for an event this consumer does not act on; Poison if unreadable."""
+        return self.decoder.decode_item(item).envelope
+
+    def read(self, record: Any) -> Envelope | None:
+        """`envelope` of a record straight from Kafka (a replay)."""
+        return self.decoder.decode(record).envelope
+
+    async def __call__(self, conn: asyncpg.Connection, envelopes: list[Envelope]) -> None:
         if not envelopes:
             return
         deltas = Deltas()
-        await apply(conn, envelopes, deltas)
+        await self.apply(conn, envelopes, deltas)
         await store_aggregates.apply(conn, deltas)
-        _observe(topic, envelopes)
+        _observe(self.topic, envelopes)
+
+
+_APPLIERS: dict[str, BatchApply] = {}
+
+
+def applier_of(consumer: Consumer) -> BatchApply:
+    """What a reporting consumer does with a batch, for a replay outside the service."""
+    return _APPLIERS[consumer.name]
+
+
+def batch_consumer(name: str, topic: str, models: Sequence[type[Event]], apply: Apply, description: str) -> Consumer:
+    """A consumer of `topic` whose batches of `models` events go to `apply(conn, envelopes, deltas)`."""
+    decoder = Consumer(name=name, topic=topic, handlers={m: _never_called for m in models})
+    applier = _APPLIERS[name] = BatchApply(topic, decoder, apply)
+
+    async def handle(conn: asyncpg.Connection, items: list[Incoming]) -> None:
+        envelopes = [env for env in (applier.envelope(item) for item in items) if env is not None]
+        await applier(conn, envelopes)
 
     return Consumer(name=name, topic=topic, batch_handler=handle, payload_schema=events_schema(list(models)),
                     description=description)
@@ -50,7 +78,9 @@ def batch_consumer(name: str, topic: str, models: Sequence[type[Event]], apply: 
 def _observe(topic: str, envelopes: list[Envelope]) -> None:
     # Observed before the commit: a batch that rolls back is counted twice when retried.
     now = utcnow()
+    for event_type, n in Counter(env.event_type for env in envelopes).items():
+        EVENTS_APPLIED.labels(event_type).inc(n)
+    lag = READ_MODEL_LAG.labels(topic)
     for env in envelopes:
-        EVENTS_APPLIED.labels(env.event_type).inc()
-        READ_MODEL_LAG.labels(topic).observe(max((now - env.occurred_at).total_seconds(), 0.0))
+        lag.observe(max((now - env.occurred_at).total_seconds(), 0.0))
     LAST_LAG.labels(topic).set(max((now - max(e.occurred_at for e in envelopes)).total_seconds(), 0.0))

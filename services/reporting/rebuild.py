@@ -12,7 +12,6 @@ at or before the ends replayed: everything between is already in the rebuilt inb
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from collections.abc import Sequence
@@ -22,15 +21,15 @@ from pathlib import Path
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.consumer import Consumer, DeadLetter, Poison
+from shared import inbox
+from shared.consumer import Consumer, Poison
 from shared.db import create_pool
 from shared.kafka_io import partitions_of
-from shared.logging import get_logger
 from shared.migrations import migrate
-from shared.settings import Settings, settings_for
+from shared.settings import settings_for
+from services.reporting.consumer_batch import applier_of
 from services.reporting.handlers import CONSUMERS
 
-log = get_logger(__name__)
 LIVE = "reporting"
 SERVICE_DIR = Path(__file__).resolve().parent
 _OURS = re.compile(r"^reporting_(rebuild|replaced)[a-z0-9_]*$")
@@ -42,28 +41,6 @@ def check_schema(name: str) -> str:
         raise ValueError(f"schema {name!r} is not a rebuild schema: use reporting_rebuild[_suffix] "
                          "(lower case letters, digits, underscores)")
     return name
-
-
-@dataclass
-class ReplayRuntime:
-    """What a Consumer needs of the service runtime, for a replay outside the service process.
-
-    Dead letters are counted, not published again: the live service dead-lettered them already.
-    """
-
-    pool: asyncpg.Pool
-    settings: Settings
-    service: str = LIVE
-    dead: list[str] = field(default_factory=list)  # the reason of each dead letter
-
-    async def wait_for_database(self) -> None:
-        return None
-
-    def database_lost(self, exc: BaseException) -> None:
-        log.warning("database connection lost during the replay; retrying", error=repr(exc))
-
-    async def dead_letter(self, consumer: str, letters: list[DeadLetter]) -> None:
-        self.dead.extend(letter.reason for letter in letters)
 
 
 @dataclass
@@ -83,8 +60,7 @@ async def _positions(conn: asyncpg.Connection) -> dict[TopicPartition, int]:
 async def replay(pool: asyncpg.Pool, bootstrap: str, consumers: Sequence[Consumer] = CONSUMERS,
                  batch: int = 2000) -> Replayed:
     """Read each consumer's topic from where the last replay into this schema stopped (or the start) to
-    its current end, through that consumer's code; record where it stopped."""
-    runtime = ReplayRuntime(pool, settings_for(LIVE))
+    its end at the cut, through that consumer's code; record where it stopped."""
     result, started = Replayed(), time.perf_counter()
     async with pool.acquire() as conn:
         done = await _positions(conn)
@@ -97,8 +73,6 @@ async def replay(pool: asyncpg.Pool, bootstrap: str, consumers: Sequence[Consume
         # One cut across every topic, taken before anything is read: the rebuild is the state at that instant.
         ends = await kafka.end_offsets([tp for parts in topics.values() for tp in parts])
         for consumer in consumers:
-            bound = dataclasses.replace(consumer, runtime=runtime)
-            screen = Consumer(name=consumer.name, topic=consumer.topic)
             parts = topics[consumer.topic]
             kafka.assign(parts)
             for tp in parts:
@@ -106,13 +80,11 @@ async def replay(pool: asyncpg.Pool, bootstrap: str, consumers: Sequence[Consume
             count = 0
             while [tp for tp in parts if await kafka.position(tp) < ends[tp]]:
                 fetched = await kafka.getmany(*parts, timeout_ms=1000, max_records=batch)
-                # Stop each partition at the end seen at the start: what comes later is the live service's.
+                # Stop each partition at the cut: what comes later is the live service's.
                 records = [r for recs in fetched.values() for r in recs
                            if r.offset < ends[TopicPartition(r.topic, r.partition)]]
                 count += len(records)
-                records = [r for r in records if _readable(screen, r, runtime)]
-                if records:
-                    await bound.process(records)
+                result.dead_letters += await _apply(pool, consumer, records)
             result.events[consumer.topic] = count
             async with pool.acquire() as conn:
                 await conn.executemany(
@@ -121,20 +93,25 @@ async def replay(pool: asyncpg.Pool, bootstrap: str, consumers: Sequence[Consume
                     [(tp.topic, tp.partition, ends[tp]) for tp in parts])
     finally:
         await kafka.stop()
-    result.dead_letters = len(runtime.dead)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _readable(screen: Consumer, record, runtime: ReplayRuntime) -> bool:
-    """Set aside what no consumer can read (the live service dead-lettered it): one poison message would
-    otherwise send its whole batch down the slow one-message-at-a-time path."""
-    try:
-        screen.decode(record)
-        return True
-    except Poison as p:
-        runtime.dead.append(p.reason)
-        return False
+async def _apply(pool: asyncpg.Pool, consumer: Consumer, records: list) -> int:
+    """What the live consumer does with a batch (inbox claims by topic:partition:offset, then the same
+    apply), except that poison is counted, not dead-lettered again: the live service did that.
+    Returns the number of poison records."""
+    applier = applier_of(consumer)
+    readable, poison = [], 0
+    for r in records:
+        try:
+            readable.append((f"{r.topic}:{r.partition}:{r.offset}", applier.read(r)))
+        except Poison:
+            poison += 1
+    async with pool.acquire() as conn, conn.transaction():
+        fresh = await inbox.claim(conn, consumer.name, [message_id for message_id, _ in readable])
+        await applier(conn, [env for message_id, env in readable if message_id in fresh and env is not None])
+    return poison
 
 
 async def rebuild(schema: str, *, fresh: bool = True) -> Replayed:

@@ -80,7 +80,8 @@ async def _figures(db, flow: Flow) -> dict:
 async def carepay(*args: str) -> str:
     proc = await asyncio.create_subprocess_exec(str(Path(sys.executable).parent / "carepay"), *args, cwd=REPO_ROOT,
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=600)
+    # Replays every topic: seconds on a fresh stack, minutes where a demo council has filled them.
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=1800)
     assert proc.returncode == 0, err.decode()[-3000:]
     return out.decode()
 
