@@ -13,6 +13,10 @@ from shared.auth import Principal
 from shared.errors import IllegalState, NotEntitled, RuleBroken
 from shared.events import Cause
 
+# The largest `offset` a paged list accepts: past any list's length, and inside Postgres's bigint
+# (a larger one reached the database and failed the request with a 500).
+MAX_OFFSET = 1_000_000_000
+
 
 def runtime_of(request: Request):
     return request.app.state.runtime

@@ -13,7 +13,7 @@ from services.delivery.state import pipeline_of
 from shared.auth import Principal, require
 from shared.clock import london_local
 from shared.errors import RuleBroken
-from shared.http import cause_of, not_found, runtime_of, transaction
+from shared.http import MAX_OFFSET, cause_of, not_found, runtime_of, transaction
 
 router = APIRouter(tags=["visits"])
 
@@ -54,7 +54,7 @@ async def _list(request: Request, principal: Principal, outcome: str, provider_r
 async def rejected(request: Request, principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
                    provider_ref: str | None = None, intake_id: str | None = None,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                   offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
     return await _list(request, principal, "rejected", provider_ref, intake_id, False, limit, offset)
 
 
@@ -63,7 +63,7 @@ async def unallocated(request: Request, principal: Annotated[Principal, Depends(
                       provider_ref: str | None = None, intake_id: str | None = None,
                       status: Literal["open", "all"] = "open",
                       limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                      offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                      offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
     return await _list(request, principal, "unallocated", provider_ref, intake_id, status == "open", limit, offset)
 
 

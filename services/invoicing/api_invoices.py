@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from contracts.envelope import Actor
 from shared.auth import Principal, forbid_unless, require
-from shared.http import not_found, transaction
+from shared.http import MAX_OFFSET, not_found, transaction
 from services.invoicing import store_invoices
 from services.invoicing.api_models import InvoiceOut, InvoiceSummary, invoice_out
 from services.invoicing.store_invoices import InvoiceFilter
@@ -36,7 +36,7 @@ async def answer(conn: asyncpg.Connection, invoice_id: str, principal: Principal
 async def list_invoices(request: Request, principal: Annotated[Principal, Depends(require(*READERS))],
                         provider: str | None = None, status: str | None = None, agreement: str | None = None,
                         kind: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                        offset: Annotated[int, Query(ge=0)] = 0) -> list[InvoiceSummary]:
+                        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[InvoiceSummary]:
     """Filters: provider, status (held, approved, ...), agreement, kind. A provider's token lists its own."""
     if principal.role == "provider":
         forbid_unless(provider in (None, principal.provider_id), f"a provider lists only its own invoices")
