@@ -55,6 +55,8 @@ run: export CAREPAY_LOCAL_SIGN_IN := 1
 run: up
 	@deploy/local/prometheus.sh start
 	@$(BIN)/carepay stack status
+	@if [ "$(DEMO)" != "0" ]; then $(BIN)/carepay demo run --no-follow \
+		|| echo "[run] the demo council did not finish (see above); the stack is up"; fi
 	@echo "Dashboard: http://127.0.0.1:8007/   Prometheus: http://127.0.0.1:9090/ (when installed)"
 	@echo "Logs follow (Ctrl-C stops following; 'make down' stops the stack)."
 	@tail -n 5 -F .local/logs/*.log

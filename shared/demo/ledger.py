@@ -1,0 +1,72 @@
+"""What the month did on the stack: the ids the services gave back and everything that was sent.
+
+The scenario fills it step by step; the end-to-end test reads it (with the council) to work out what
+the system should have produced, and the demo prints from it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One call-monitoring record as a feed sent it (field names of contracts/ecm.py, values as sent)."""
+
+    feed: str  # kafka, http, csv, xml
+    provider_key: str
+    batch: str  # the message batch or file it went in
+    fields: dict[str, str | None]
+    accepted: bool = True  # False: in a file the service refused whole (malformed or duplicate)
+
+
+@dataclass(frozen=True)
+class ProviderInvoice:
+    """An invoice a provider sent: its lines as sent, and whether it was the one with wrong lines."""
+
+    provider_key: str
+    number: str
+    week: date
+    lines: tuple[dict[str, Any], ...]
+    invoice_id: str
+    wrong: bool = False
+
+
+@dataclass
+class Dispute:
+    invoice_id: str
+    visit_id: str
+    carer_id: str
+    query_id: str = ""
+    credit_note_id: str = ""
+    credit_pence: int = 0
+
+
+@dataclass
+class RunDone:
+    kind: str
+    run_id: str
+    pay_date: date
+    total_pence: int
+    dp_pence: int = 0  # of which direct payments
+    files: dict[str, Path] = field(default_factory=dict)  # bacs, pain001, journal -> saved copy
+
+
+@dataclass
+class Ledger:
+    provider_ids: dict[str, str] = field(default_factory=dict)  # provider key -> provider_id
+    rate_cards: dict[str, list[str]] = field(default_factory=dict)  # provider key -> rate card ids, in order
+    request_ids: dict[str, str] = field(default_factory=dict)  # person ref -> request_id
+    agreement_ids: dict[str, str] = field(default_factory=dict)  # person ref -> agreement (or DP) id
+    sent: list[Sent] = field(default_factory=list)
+    confirmed: dict[tuple[str, date], dict] = field(default_factory=dict)  # (agreement_id, Monday) -> period
+    provider_invoices: list[ProviderInvoice] = field(default_factory=list)
+    rejected_unallocated: list[str] = field(default_factory=list)
+    dispute: Dispute | None = None
+    missed_query_id: str = ""
+    runs: dict[str, RunDone] = field(default_factory=dict)  # weekly, four_weekly
+
+    def person_of(self, agreement_id: str) -> str:
+        return next(ref for ref, aid in self.agreement_ids.items() if aid == agreement_id)

@@ -1,0 +1,93 @@
+"""The demo council's people and the stories a month holds for a few of them.
+
+`generate(seed, people=N, providers=P, tag=...)` is the whole council: the same seed gives the same
+people, providers, schedules and stories; the tag only keeps references unique on a shared stack.
+Stories: a death (home care, and one in a care home: its plan is paid pro rata), a hospital
+admission (suspended the day after, resumed a week later), a missed visit a person asks about.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import date
+from decimal import Decimal
+
+from shared.demo.council import (FIRST, LAST, TOWNS, SCHEDULES, Council, Person, Provider, Slot, random_schedule,
+                                 weekly_cost, build_providers)
+from shared.demo.month import Month
+from shared.clock import london_date, utcnow
+
+NOMINEES = ("council", "person", "third_party")
+
+
+def new_tag() -> str:
+    """A run's tag: 'D' and 6 hex digits, so references are unique on a shared stack."""
+    return "D" + secrets.token_hex(3).upper()
+
+
+def generate(seed: int = 1, *, people: int = 500, providers: int = 20, tag: str | None = None,
+             today: date | None = None) -> Council:
+    if providers < 4:
+        raise ValueError("the demo council needs at least 4 providers (home care, a care home, supported living)")
+    if people < 12:
+        raise ValueError("the demo council needs at least 12 people to tell every story")
+    tag = tag or new_tag()
+    month = Month.latest_over(today or london_date(utcnow()))
+    rng = random.Random(seed)
+    registered = build_providers(rng, tag, providers, month)
+    return Council(seed, tag, month, tuple(registered), tuple(_people(rng, tag, people, registered, month)))
+
+
+def _people(rng: random.Random, tag: str, n: int, providers: list[Provider], month: Month) -> list[Person]:
+    dp, isf, res = max(3, n * 8 // 100), max(1, n * 4 // 100), max(2, n * 10 // 100)
+    home = n - dp - isf - res
+    of = {kind: [p for p in providers if p.service_type == kind]
+          for kind in ("home_care", "residential", "supported_living")}
+    out: list[Person] = []
+    for i in range(n):
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        address = f"{rng.randrange(1, 200)} {rng.choice(LAST)} Road, {rng.choice(TOWNS)}"
+        base = dict(index=i, ref=f"{tag}-{i + 1:04d}", name=name, address=address)
+        contribution = rng.choice((0, 0, 0, 1250, 2575, 4000))
+        if i < home:
+            provider = of["home_care"][i % len(of["home_care"])]
+            schedule = random_schedule(rng)
+            if i == 2 * len(of["home_care"]):  # someone surely needs two carers
+                schedule = tuple(Slot(d, s, m, c) for days, s, m, c in SCHEDULES["double-up"][1] for d in days)
+            budget = -(-weekly_cost(schedule, provider.weekend_pence + 200) * 11 // 1000) * 100
+            out.append(Person(**base, care="home_care", provider_key=provider.key, weekly_budget_pence=budget,
+                              weekly_contribution_pence=contribution, schedule=schedule))
+        elif i < home + res:
+            provider = of["residential"][(i - home) % len(of["residential"])]
+            out.append(Person(**base, care="residential", provider_key=provider.key,
+                              weekly_budget_pence=provider.weekly_pence * 105 // 100,
+                              weekly_contribution_pence=contribution, weekly_units=Decimal(1)))
+        elif i < home + res + isf:
+            provider = of["supported_living"][(i - home - res) % len(of["supported_living"])]
+            hours = Decimal(rng.choice(("12.5", "18", "22.5", "30")))
+            out.append(Person(**base, care="isf", provider_key=provider.key, weekly_units=hours,
+                              weekly_budget_pence=int(hours * provider.hourly_pence * Decimal("1.05")),
+                              weekly_contribution_pence=contribution))
+        else:
+            out.append(Person(**base, care="direct_payment", provider_key=None,
+                              weekly_budget_pence=rng.randrange(15000, 45000, 500),
+                              weekly_contribution_pence=contribution, nominee=NOMINEES[(i - home - res - isf) % 3]))
+    return _with_stories(out, month, {p.key for p in providers if p.self_billing})
+
+
+def _with_stories(people: list[Person], month: Month, self_billed: set[str]) -> list[Person]:
+    """Give the first suitable people their stories: home care every day, one carer, self-billed (a
+    provider's own invoice for a week naming several people is left unpaid by payments when one of
+    them died that week: see the README's open points)."""
+    daily = [p for p in people if p.care == "home_care" and {s.weekday for s in p.schedule} == set(range(7))
+             and all(s.carers == 1 for s in p.schedule) and p.provider_key in self_billed]
+    if len(daily) < 3:
+        raise ValueError("too few home-care clients with daily visits for the month's stories: add people")
+    died, admitted, asks = daily[0], daily[1], daily[2]
+    stories = {
+        died.index: {"died_on": month.day(2, 1)},  # the Tuesday of week 3
+        admitted.index: {"hospital": (month.day(2, 3), month.day(3, 2))},  # Thursday week 3, back Wednesday week 4
+        asks.index: {"missed_query": True},
+        next(p for p in people if p.care == "residential").index: {"died_on": month.day(1, 4)},  # Friday week 2
+    }
+    return [Person(**{**p.__dict__, **stories.get(p.index, {})}) for p in people]
