@@ -16,6 +16,8 @@ from shared.events import Cause
 # The largest `offset` a paged list accepts: past any list's length, and inside Postgres's bigint
 # (a larger one reached the database and failed the request with a 500).
 MAX_OFFSET = 1_000_000_000
+# `responses=` for a route that answers CSV when asked (`format=csv`), so its document says so.
+ALSO_CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 
 
 def runtime_of(request: Request):

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from shared.auth import Principal, require
 from shared.clock import london_date, utcnow
-from shared.http import transaction
+from shared.http import ALSO_CSV, transaction
 from services.payments import store_reports
 from services.payments.api_runs import FINANCE
 from services.payments.config import payments_config
@@ -40,8 +40,9 @@ def _figures(f: PromptPaymentFigures) -> dict:
             "paid_within_30_days_of_valid_pct": pct(f.within_30_days_of_valid_pct)}
 
 
-@router.get("/reports/prompt-payment", summary="Payments compliance notice (Procurement Act 2023 s69): share paid "
-                                               "within 30 days and average days to pay, overall and by provider")
+@router.get("/reports/prompt-payment", responses=ALSO_CSV,
+            summary="Payments compliance notice (Procurement Act 2023 s69): share paid within 30 days and average "
+                    "days to pay, overall and by provider")
 async def prompt_payment(request: Request, principal: Annotated[Principal, Depends(require(*FINANCE))],
                          from_: Annotated[date, Query(alias="from")], to: date,
                          provider: str | None = None, format: Literal["json", "csv"] = "json"):
@@ -65,7 +66,8 @@ async def prompt_payment(request: Request, principal: Annotated[Principal, Depen
     }
 
 
-@router.get("/reports/transparency", summary="Provider payments over £500 (Transparency Code) or £30,000 (s70)")
+@router.get("/reports/transparency", responses=ALSO_CSV,
+            summary="Provider payments over £500 (Transparency Code) or £30,000 (s70)")
 async def transparency(request: Request, principal: Annotated[Principal, Depends(require(*FINANCE))],
                        over: int, from_: Annotated[date | None, Query(alias="from")] = None, to: date | None = None,
                        format: Literal["json", "csv"] = "json"):

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from shared.auth import Principal, require
+from shared.http import ALSO_CSV
 from services.reporting.api_common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
                                           reading, today)
 from services.reporting.api_models import OpenQueriesOut, PromptPaymentOut, QualityOut
@@ -18,7 +19,7 @@ From = Annotated[date | None, Query(alias="from")]
 Officer = Annotated[Principal, Depends(require(*OFFICERS))]
 
 
-@router.get("/prompt-payment", response_model=PromptPaymentOut, response_model_by_alias=True,
+@router.get("/prompt-payment", response_model=PromptPaymentOut, response_model_by_alias=True, responses=ALSO_CSV,
             summary="Days to pay and share paid within 30 days, by provider and month paid; invoices awaiting payment")
 async def get_prompt_payment(request: Request, _: Officer, from_: From = None, to: date | None = None,
                              provider_id: str | None = None, format: Format = "json"):
@@ -33,7 +34,7 @@ async def get_prompt_payment(request: Request, _: Officer, from_: From = None, t
     return json_response(out)
 
 
-@router.get("/visit-quality", response_model=QualityOut, response_model_by_alias=True,
+@router.get("/visit-quality", response_model=QualityOut, response_model_by_alias=True, responses=ALSO_CSV,
             summary="Visits, missed, late and short by provider and period")
 async def get_visit_quality(request: Request, _: Officer, period: PeriodKind = "month", from_: From = None,
                             to: date | None = None, provider_id: str | None = None, format: Format = "json"):
@@ -47,7 +48,7 @@ async def get_visit_quality(request: Request, _: Officer, period: PeriodKind = "
     return json_response({"period": period, "from": first, "to": last, "rows": rows})
 
 
-@router.get("/queries/open", response_model=OpenQueriesOut, response_model_by_alias=True,
+@router.get("/queries/open", response_model=OpenQueriesOut, response_model_by_alias=True, responses=ALSO_CSV,
             summary="Open queries by category, state and SLA state; SLA breaches by month")
 async def get_open_queries(request: Request, _: Officer, category: str | None = None,
                            provider_id: str | None = None, from_: From = None, to: date | None = None,

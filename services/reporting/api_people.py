@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from shared.auth import Principal, forbid_unless, require
+from shared.http import ALSO_CSV
 from services.reporting import store_dims
 from services.reporting.api_common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
                                           reading, today)
@@ -21,7 +22,7 @@ from services.reporting.statement_html import render
 router = APIRouter(tags=["people"])
 
 
-@router.get("/people/{person_ref}/budget", response_model=BudgetOut, response_model_by_alias=True,
+@router.get("/people/{person_ref}/budget", response_model=BudgetOut, response_model_by_alias=True, responses=ALSO_CSV,
             summary="Personal budget against commitment and actual spend, per period and in total")
 async def get_budget(person_ref: str, request: Request,
                      principal: Annotated[Principal, Depends(require(*OFFICERS, "person"))],

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from shared.auth import Principal, require
+from shared.http import ALSO_CSV
 from services.reporting import store_dims
 from services.reporting.api_common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
                                           reading)
@@ -40,7 +41,7 @@ async def labelled(conn, group_by: str, rows: list[dict[str, Any]]) -> list[dict
     return rows
 
 
-@router.get("/spend", response_model=SpendOut, response_model_by_alias=True,
+@router.get("/spend", response_model=SpendOut, response_model_by_alias=True, responses=ALSO_CSV,
             summary="Committed, delivered, invoiced and paid, by a grouping and period",
             description="Reads pre-aggregated rows only. The range is widened to whole periods. group_by=person is "
                         "paged by person (`limit`, `after`); `format=csv` exports every page.")
