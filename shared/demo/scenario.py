@@ -111,7 +111,8 @@ async def _invoiced(stack: Stack, m: MonthRun, progress) -> None:
     advance = progress.phase("a dispute credited, a missed visit answered", 2)
     first = billed[0]
     bills = await invoices.listed(stack, ledger.provider_ids[first.key], "self_billed")
-    disputed = min(bills, key=lambda i: (i["period_start"], i["number"]))
+    # By period and person, not number: numbers follow the order confirmations arrive in.
+    disputed = min(bills, key=lambda i: (i["period_start"], ledger.person_of(i["agreement_ids"][0])))
     await queries.dispute_and_credit(stack, council, ledger, disputed["invoice_id"])
     advance()
     await queries.missed_visit_query(stack, council, ledger)
