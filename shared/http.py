@@ -63,3 +63,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotEntitled)
     async def not_entitled(_request: Request, exc: NotEntitled) -> JSONResponse:
         return JSONResponse(status_code=403, content={"detail": f"not permitted: {exc}"})
+
+    # Input no route checks for, that fails only where it meets Postgres or date arithmetic: the
+    # caller's to fix (422), not a fault of the service (500).
+    @app.exception_handler(asyncpg.exceptions.DataError)
+    @app.exception_handler(OverflowError)
+    async def unusable_input(_request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, asyncpg.exceptions.CharacterNotInRepertoireError):
+            msg = "text may not contain a NUL character (\\u0000, %00): remove it"
+        elif isinstance(exc, OverflowError) or str(exc).startswith("invalid input for query argument"):
+            msg = f"a date or number is outside the range this service works with ({str(exc)[:200]})"
+        else:
+            raise exc  # a data error of the service's own making: a 500, logged
+        return JSONResponse(status_code=422, content={"detail": [{"loc": ["request"], "msg": msg,
+                                                                  "type": "value_error"}]})
