@@ -22,6 +22,8 @@ from services.reporting.domain_periods import PeriodKind, default_range
 OFFICERS = ("finance_officer", "finance_approver", "brokerage_officer", "social_worker", "ops")
 Format = Literal["json", "csv"]
 MAX_DAYS = 3 * 366  # a range longer than this is a mistake more often than a question
+# Dates reporting answers for: whole periods around 9999-12-31 would run past the calendar's end.
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
 
 
 async def prepare_reading(conn: asyncpg.Connection) -> None:
@@ -46,6 +48,11 @@ def date_range(kind: PeriodKind, first: date | None, last: date | None) -> tuple
     """The asked range, or the last 52 weeks / 12 months; 422 when it is backwards or too long."""
     default_first, default_last = default_range(kind, today())
     first, last = first or default_first, last or default_last
+    for name, day in (("from", first), ("to", last)):
+        if not EARLIEST <= day <= LATEST:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+                                detail=[{"loc": ["query", name], "msg": f"'{name}' ({day}) is not between {EARLIEST} "
+                                         f"and {LATEST}", "type": "value_error"}])
     if last < first:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
                             detail=[{"loc": ["query", "to"], "msg": f"'to' ({last}) is before 'from' ({first})",

@@ -47,3 +47,16 @@ def test_pipeline_figures_are_read_from_prometheus_text():
     figures = summarise(text)
     assert figures["consumer_lag"] == [{"consumer": "invoicing.delivery", "lag": 7}]
     assert figures["outbox_backlog"] == 12 and figures["dlq_messages"] == 2
+
+
+def test_a_range_past_the_calendars_ends_is_refused_before_whole_periods_run_off_it():
+    import pytest
+    from fastapi import HTTPException
+
+    from services.reporting.api_common import date_range
+
+    for first, last in ((date(9999, 12, 30), date(9999, 12, 31)), (date(1, 1, 1), date(1, 1, 2))):
+        with pytest.raises(HTTPException) as refused:
+            date_range("month", first, last)
+        assert refused.value.status_code == 422
+    assert date_range("month", date(2026, 1, 1), date(2026, 1, 31)) == (date(2026, 1, 1), date(2026, 1, 31))
