@@ -84,6 +84,17 @@ class FeedFileError(ValueError):
         self.columns = columns
 
 
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")  # UTF-16 LE/BE, UTF-32 (LE starts as UTF-16 LE)
+
+
+def refuse_wide_encoding(start: bytes, kind: str) -> None:
+    """Refuse a file that is UTF-16 or UTF-32 (Excel's "Unicode Text"), told by its byte-order mark or
+    by NUL bytes among its first characters: read as UTF-8 it is only a riddle of NULs."""
+    if start.startswith(_WIDE_BOMS) or b"\x00" in start[:64]:
+        raise FeedFileError("not_utf8", f"the file is UTF-16 or UTF-32, not UTF-8: save it as {kind} and send it "
+                                        "again", line=1)
+
+
 def quoted(value: object, limit: int = 40) -> str:
     """A value quoted in an error message: shortened and defused (reports are opened in Excel)."""
     text = safe_cell(value)

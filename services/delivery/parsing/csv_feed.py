@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from services.delivery.rejects import FeedFileError, Reason, Reject, reject
+from services.delivery.rejects import FeedFileError, Reason, Reject, refuse_wide_encoding, reject
 from shared.spreadsheet import safe_cell
 
 __all__ = ["REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "VisitCsv", "open_visit_csv", "safe_cell"]
@@ -37,6 +37,10 @@ class VisitCsv:
     """An opened flat visit export: the header is read and checked; `rows()` streams the rest."""
 
     def __init__(self, stream: BinaryIO):
+        if stream.seekable():
+            start = stream.read(64)
+            stream.seek(-len(start), io.SEEK_CUR)
+            refuse_wide_encoding(start, "'CSV UTF-8 (Comma delimited)'")
         # errors="replace": a row with bytes that are not UTF-8 is reported on its own; the rest go on.
         self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
         self._text._CHUNK_SIZE = _CHUNK  # type: ignore[attr-defined]  # fewer, larger reads
@@ -47,6 +51,9 @@ class VisitCsv:
             raise FeedFileError("empty_file", "the file is empty: expected a header row naming the columns") from None
         except csv.Error as e:
             raise FeedFileError("header_unparseable", f"the header row cannot be read: {e}", line=1) from None
+        if "\ufffd" in "".join(header):
+            raise FeedFileError("not_utf8", "the header row has bytes that are not UTF-8 (found: "
+                                f"{', '.join(safe_cell(h) for h in header)}): save the file as 'CSV UTF-8'", line=1)
         names = [_column_name(h) for h in header]
         self.columns: dict[str, int] = {}
         for i, name in enumerate(names):

@@ -36,7 +36,7 @@ from typing import Any, BinaryIO
 from lxml import etree
 
 from services.delivery.attendance import parse_feed_time
-from services.delivery.rejects import FeedFileError, Reason, Reject, quoted, reject
+from services.delivery.rejects import FeedFileError, Reason, Reject, quoted, refuse_wide_encoding, reject
 from shared.clock import london_date
 
 ROOT, CONTRACT, WEEK, VISIT, CARER = "ServiceDeliveryFile", "ProviderContract", "ServiceWeek", "Visit", "Carer"
@@ -47,14 +47,19 @@ _DOCTYPE = b"<!DOCTYPE"
 
 
 class _RefuseDoctype:
-    """A read-through stream that fails as soon as a DOCTYPE appears (entities need one)."""
+    """A read-through stream that fails as soon as a DOCTYPE appears (entities need one), or at once
+    when the file is UTF-16 or UTF-32 (read as UTF-8 whatever it declares)."""
 
     def __init__(self, stream: BinaryIO):
         self._stream = stream
         self._tail = b""
+        self._started = False
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._stream.read(size)
+        if not self._started:
+            self._started = True
+            refuse_wide_encoding(chunk, "UTF-8 (the encoding the file declares is not read)")
         seam = self._tail + chunk[: len(_DOCTYPE)]  # a DOCTYPE may straddle two reads
         if _DOCTYPE in chunk or _DOCTYPE in seam:
             raise FeedFileError("doctype_refused", "the file declares a DOCTYPE: service delivery files may "
