@@ -71,12 +71,13 @@ async def load_visits(conn: asyncpg.Connection, visit_keys: Sequence[str],
     """Every stored carer row of the visits a batch touches, locked: the visits it matched, and the
     visits its records were verified at before (a correction may move a carer to another visit)."""
     return await conn.fetch(
-        # One key list driving two index lookups: `visit_key = ANY(...) OR ...` would scan the table.
-        "SELECT * FROM verified_visits WHERE visit_key IN ("
-        "   SELECT unnest($1::text[])"
-        "   UNION SELECT v.visit_key FROM verified_visits v"
-        "     JOIN unnest($2::text[], $3::text[], $4::text[]) AS a(provider_id, visit_id, carer_id)"
-        "     USING (provider_id, visit_id, carer_id))"
+        # Index lookups only, whatever the table's size: one probe of the attendance index per record
+        # (OFFSET 0 keeps the planner from turning it into a hash join over the whole table), then
+        # the primary key for every visit key. A join or `IN (... UNION ...)` here chose a sequential scan.
+        "SELECT * FROM verified_visits WHERE visit_key = ANY($1::text[] || ARRAY("
+        "   SELECT x.visit_key FROM unnest($2::text[], $3::text[], $4::text[]) AS a(provider_id, visit_id, carer_id),"
+        "     LATERAL (SELECT v.visit_key FROM verified_visits v WHERE v.provider_id = a.provider_id"
+        "       AND v.visit_id = a.visit_id AND v.carer_id = a.carer_id OFFSET 0) x))"
         " ORDER BY visit_key, carer_id FOR UPDATE",
         list(visit_keys), [a[0] for a in attendances], [a[1] for a in attendances], [a[2] for a in attendances])
 
