@@ -19,6 +19,9 @@ def idempotent_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProdu
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
+        # A partition's batch, up to this size, goes in one request: at the default 16 KB a relay of
+        # ~1 KB events waited for a round trip every 15 events (~800 events/s on the delivery stream).
+        max_batch_size=512 * 1024,
         max_request_size=MAX_REQUEST_BYTES,
         request_timeout_ms=30000,
     )

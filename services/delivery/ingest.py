@@ -15,7 +15,7 @@ import asyncpg
 
 from services.delivery import metrics
 from services.delivery.known_agreements import AgreementBook
-from services.delivery.publishing import change_events, rejected_event, unallocated_event
+from services.delivery.publishing import change_event_fields, rejected_event, unallocated_event
 from services.delivery.rejects import Problem
 from services.delivery.sorting import SortedBatch, sort_batch
 from services.delivery.store_agreements import refresh
@@ -89,11 +89,11 @@ async def ingest_batch(conn: asyncpg.Connection, pipeline: Pipeline, cause: Caus
     await supersede_unallocated(conn, arrival_keys + held_keys, feed.intake_id)
     outcomes, rows = _outcomes(feed, batch, sorted_, now)
     await save_attendances(conn, rows)
-    events = change_events(changes)
+    events = change_event_fields(changes)
     events += [rejected_event(r, feed.record_id(r.reject.row), feed.source,
                               feed.location(r.reject.row, r.reject.line, r.reject.path)) for r in sorted_.refused]
     events += [unallocated_event(h, feed.record_id(h.row)) for h in sorted_.held]
-    await pipeline.outbox.publish(conn, events, cause)
+    await pipeline.outbox.publish_fields(conn, events, cause)
     metrics.observe_outcomes(feed.source, (o.outcome for o in outcomes))
     metrics.observe_changes(changes)
     metrics.INGEST_BATCH_SECONDS.labels(feed.source).observe(time.perf_counter() - started)

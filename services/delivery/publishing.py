@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from contracts import delivery as contract
 from services.delivery.sorting import Held, Refused
 from services.delivery.visit_changes import VisitChange
+from shared.outbox import EventFields
 
 UNKNOWN_PROVIDER = "unknown"  # the key of rejects whose provider cannot be told
 
@@ -32,6 +34,28 @@ def change_events(changes: Iterable[VisitChange]) -> list[contract.DeliveryEvent
                 amount_pence_before=c.amount_before, amount_pence_after=a.amount_pence,
                 amount_pence_delta=c.amount_delta, week_already_confirmed=c.week_confirmed))
     return out
+
+
+def change_event_fields(changes: Iterable[VisitChange]) -> list[contract.DeliveryEvent | EventFields]:
+    """`change_events` for the stream: each VisitVerified as its fields (`verified_fields`), without
+    building the model (most of an event's cost); the rare VisitCorrected as the model, in the same order."""
+    out: list[contract.DeliveryEvent | EventFields] = []
+    for c in changes:
+        out.append(EventFields(contract.VisitVerified, c.after.agreement_id, verified_fields(c)))
+        if c.is_correction:
+            out.extend(change_events([c])[1:])
+    return out
+
+
+def verified_fields(c: VisitChange) -> dict[str, Any]:
+    """VisitVerified's fields, in the contract's order: its JSON is the model's (a unit test holds them equal)."""
+    a = c.after
+    return {"agreement_id": a.agreement_id, "person_ref": a.service_user_ref, "provider_id": a.provider_ref,
+            "visit_key": a.visit_key, "visit_id": a.visit_id, "carer_id": a.carer_id, "revision": c.revision,
+            "local_date": a.local_date, "week_start": a.week, "planned_start": c.visit.planned_start,
+            "planned_minutes": a.planned_minutes, "actual_minutes": a.actual_minutes,
+            "payable_minutes": a.payable_minutes, "rate_pence_per_hour": a.rate_pence_per_hour,
+            "amount_pence": a.amount_pence, "flags": [{"code": f.code.value, "reason": f.reason} for f in a.flags]}
 
 
 def rejected_event(refused: Refused, record_id: str, source: str, location: str) -> contract.VisitRejected:

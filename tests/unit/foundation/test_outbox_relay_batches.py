@@ -1,0 +1,61 @@
+"""The outbox relay hands rows to Kafka as partition batches it fills itself (shared/outbox.py): each row
+lands once, on the partition `producer.send` would have chosen, in id order within its partition."""
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka.partitioner import DefaultPartitioner
+
+from shared.outbox import OutboxRelay
+
+
+class Batch:
+    def __init__(self, room: int) -> None:
+        self.room, self.messages = room, []
+
+    def append(self, *, key, value, timestamp, headers):
+        if self.messages and len(self.messages) >= self.room:
+            return None  # full (a batch always takes its first message)
+        self.messages.append((key, value, headers))
+        return object()
+
+
+class Producer:
+    """Records what was sent where; each batch holds `room` messages."""
+
+    def __init__(self, room: int = 3) -> None:
+        self.room, self.sent = room, []
+
+    async def partitions_for(self, topic):
+        return {5, 0, 3, 1, 4, 2}
+
+    def create_batch(self):
+        return Batch(self.room)
+
+    async def send_batch(self, batch, topic, *, partition):
+        self.sent.append((topic, partition, batch.messages))
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+
+def rows(n: int) -> list[dict]:
+    return [{"id": i, "topic": "delivery.events", "key": f"AGR-{i % 7}", "value": f"event {i}".encode(),
+             "headers": {"event_id": f"e{i}"}} for i in range(n)]
+
+
+def test_every_row_goes_once_to_the_partition_send_would_choose_in_id_order():
+    producer = Producer(room=3)
+    relay = OutboxRelay(pool=None, producer=producer, service="delivery", schema="delivery")
+    asyncio.run(relay._send(rows(40)))
+    by_partition: dict[int, list[bytes]] = {}
+    for topic, partition, messages in producer.sent:
+        assert topic == "delivery.events" and len(messages) <= 3
+        for key, value, headers in messages:
+            assert partition == DefaultPartitioner()(key, list(range(6)), list(range(6)))
+            assert headers == [("event_id", b"e" + value.split()[1])]
+            by_partition.setdefault(partition, []).append(value)
+    sent = [v for values in by_partition.values() for v in values]
+    assert sorted(sent) == sorted(r["value"] for r in rows(40))
+    for values in by_partition.values():
+        assert values == sorted(values, key=lambda v: int(v.split()[1]))
