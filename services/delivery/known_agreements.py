@@ -10,20 +10,23 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from contracts import agreements as contract
-from contracts.common import PaymentBasis
+from contracts.common import PaymentBasis, RateUnit
 from services.delivery.attendance import AttendanceRecord
 from services.delivery.matching import (
     AgreementSchedule, PlannedVisit, ScheduledVisit, ScheduleVersion, Suspension, Unallocated, planned_visits_on)
 from services.delivery.rates import rates_on
 from services.delivery.rules import VisitRules
-from services.delivery.verification import AgreementTerms
+from services.delivery.verification import AgreementTerms, week_of
 from shared.clock import london_date
 
 WEEKDAY_INDEX = {day: i for i, day in enumerate(contract.Weekday)}
-# Planned visits are cached per agreement and day; the cache is dropped whole past this many days.
-DAY_CACHE_LIMIT = 400_000
+# Planned visits are cached per agreement for the latest weeks asked for (feeds run roughly in time order),
+# so the cache is bounded by the number of agreements, never by the length of the stream.
+WEEKS_CACHED = 2
+_london_day = lru_cache(maxsize=1 << 16)(london_date)  # feeds repeat the same planned starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class TermsInForce:
     effective_from: date
     terms: AgreementTerms
     missed_cut_off: time | None
+    always_priced: bool = False  # a standard hourly rate: every visit has a rate, no need to look first
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +71,8 @@ def known_agreement(agreement: contract.AgreementEvent, known_since: datetime,
     """Delivery's view of an agreement event (any of Activated/Varied/Suspended/Resumed/Ended)."""
     versions = tuple(
         TermsInForce(t.version, t.effective_from, AgreementTerms(rates_on(t.rates), visit_rules(t.visit_rules)),
-                     t.visit_rules.missed_cut_off)
+                     t.visit_rules.missed_cut_off, any(r.unit is RateUnit.HOUR and r.time_band is None
+                                                       and r.day_category is None for r in t.rates))
         for t in agreement.terms)
     schedule = AgreementSchedule(
         agreement.agreement_id, agreement.person_ref, agreement.provider_id, agreement.start, agreement.end,
@@ -94,8 +99,8 @@ class AgreementBook:
         self._refs_of_provider: dict[str, tuple[str, ...]] = {}
         self._people: dict[str, set[str]] = defaultdict(set)
         self._by_person_provider: dict[tuple[str, str], set[str]] = defaultdict(set)
-        self._days: dict[str, dict[date, list[PlannedVisit]]] = defaultdict(dict)  # agreement -> day -> visits
-        self._days_cached = 0
+        # agreement -> Monday -> day -> planned visits, for the latest WEEKS_CACHED weeks asked for
+        self._weeks: dict[str, dict[date, dict[date, list[PlannedVisit]]]] = {}
 
     # --- keeping up to date ------------------------------------------------------------------------
     def put_provider(self, provider_id: str, refs: tuple[str, ...]) -> None:
@@ -110,7 +115,7 @@ class AgreementBook:
         if old is not None:
             self._people[old.person_ref].discard(old.agreement_id)
             self._by_person_provider[(old.person_ref, old.provider_id)].discard(old.agreement_id)
-            self._days_cached -= len(self._days.pop(old.agreement_id, ()))
+            self._weeks.pop(old.agreement_id, None)
         self.agreements[agreement.agreement_id] = agreement
         self._people[agreement.person_ref].add(agreement.agreement_id)
         self._by_person_provider[(agreement.person_ref, agreement.provider_id)].add(agreement.agreement_id)
@@ -130,17 +135,19 @@ class AgreementBook:
         return bool(self._people.get(person_ref))
 
     def planned_on(self, agreement_id: str, day: date) -> list[PlannedVisit]:
-        days = self._days[agreement_id]
+        weeks = self._weeks.get(agreement_id)
+        if weeks is None:
+            weeks = self._weeks[agreement_id] = {}
+        monday = week_of(day)
+        days = weeks.get(monday)
+        if days is None:
+            if len(weeks) >= WEEKS_CACHED:
+                del weeks[next(iter(weeks))]  # the week first asked for
+            days = weeks[monday] = {}
         found = days.get(day)
         if found is None:
             agreement = self.agreements[agreement_id]
-            found = planned_visits_on(agreement.schedule, day) if agreement.pays_on_actuals else []
-            if self._days_cached >= DAY_CACHE_LIMIT:
-                self._days.clear()
-                self._days_cached = 0
-                days = self._days[agreement_id]
-            days[day] = found
-            self._days_cached += 1
+            found = days[day] = planned_visits_on(agreement.schedule, day) if agreement.pays_on_actuals else []
         return found
 
     def agreements_for(self, person_ref: str, provider_id: str) -> list[KnownAgreement]:
@@ -152,7 +159,7 @@ class AgreementBook:
         ids = self._by_person_provider.get((record.service_user_ref, provider_id or ""))
         if not ids:
             return []
-        day = london_date(record.planned_start)
+        day = _london_day(record.planned_start)
         out: list[PlannedVisit] = []
         for agreement_id in ids:
             out.extend(self.planned_on(agreement_id, day))

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from services.delivery.attendance import AttendanceRecord
 from shared.clock import LONDON, london_date, london_local
@@ -40,6 +41,11 @@ class ScheduleVersion:
     effective_from: date
     visits: tuple[ScheduledVisit, ...]
     version: int = 0
+    by_weekday: tuple[tuple[ScheduledVisit, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_weekday", tuple(
+            tuple(v for v in self.visits if v.weekday == d) for d in range(7)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +83,23 @@ class PlannedVisit:
     planned_minutes: int
     carers_required: int
     # Stable identity: agreement, local date and local start time, e.g. "AGR-1/2024-03-04/09:00".
-    key: str = field(init=False)
+    # Made from the other fields when not given (`planned_visits_on` gives it, made the same way).
+    key: str = ""
 
     def __post_init__(self) -> None:
-        local = self.planned_start.astimezone(LONDON)
-        object.__setattr__(self, "key", f"{self.agreement_id}/{self.local_date.isoformat()}/{local:%H:%M}")
+        if not self.key:
+            local = self.planned_start.astimezone(LONDON)
+            object.__setattr__(self, "key", f"{self.agreement_id}/{self.local_date.isoformat()}/{local:%H:%M}")
 
     @property
     def local_start(self) -> time:
         """London wall-clock start: rates by time band are chosen by it."""
-        return self.planned_start.astimezone(LONDON).time()
+        return _london_time(self.planned_start)
+
+
+@lru_cache(maxsize=1 << 14)
+def _london_time(instant: datetime) -> time:
+    return instant.astimezone(LONDON).time()
 
 
 def schedule_on(agreement: AgreementSchedule, day: date) -> ScheduleVersion | None:
@@ -107,14 +120,21 @@ def planned_visits_on(agreement: AgreementSchedule, day: date) -> list[PlannedVi
     if version is None or any(s.covers(day) for s in agreement.suspensions):
         return []
     out = []
-    for slot in version.visits:
-        if slot.weekday == day.weekday():
-            start = london_local(datetime.combine(day, slot.start))
-            out.append(PlannedVisit(
-                agreement.agreement_id, agreement.service_user_ref, agreement.provider_ref, day,
-                start, start + timedelta(minutes=slot.minutes), slot.minutes, slot.carers_required))
-    out.sort(key=lambda v: v.planned_start)
+    for slot in version.by_weekday[day.weekday()]:
+        start, end, key = _slot_on(day, slot.start, slot.minutes)
+        out.append(PlannedVisit(agreement.agreement_id, agreement.service_user_ref, agreement.provider_ref, day,
+                                start, end, slot.minutes, slot.carers_required, agreement.agreement_id + key))
+    if len(out) > 1:
+        out.sort(key=lambda v: v.planned_start)
     return out
+
+
+@lru_cache(maxsize=1 << 14)
+def _slot_on(day: date, at: time, minutes: int) -> tuple[datetime, datetime, str]:
+    """A slot's UTC start and end on a day, and its key after the agreement id (the same for every
+    agreement: thousands share each). A wall-clock time in the spring gap keys by where it really is."""
+    start = london_local(datetime.combine(day, at))
+    return start, start + timedelta(minutes=minutes), f"/{day.isoformat()}/{start.astimezone(LONDON):%H:%M}"
 
 
 def planned_visits(agreement: AgreementSchedule, first_day: date, last_day: date) -> list[PlannedVisit]:

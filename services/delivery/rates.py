@@ -40,27 +40,38 @@ def hourly_rate(rates: Sequence[Rate], day: date, start: time | None) -> int:
     category only (a bank-holiday premium outranks a band), then band only, then the standard rate.
     LookupError when no hourly rate applies: nothing is priced without a rate.
     """
-    category = day_category_of(day)
-    band = time_band_of(start) if start is not None else None
+    found = _most_specific(rates, time_band_of(start) if start is not None else None, day_category_of(day))
+    if found is None:
+        raise LookupError(f"no hourly rate applies on {day.isoformat()}"
+                          + (f" at {start:%H:%M}" if start is not None else ""))
+    return found
+
+
+def _most_specific(rates: Sequence[Rate], band: TimeBand | None, category: DayCategory) -> int | None:
     for wanted in ((band, category), (None, category), (band, None), (None, None)):
         for rate in rates:
             if rate.unit is RateUnit.HOUR and (rate.time_band, rate.day_category) == wanted:
                 return rate.amount_pence
-    raise LookupError(f"no hourly rate applies on {day.isoformat()}"
-                      + (f" at {start:%H:%M}" if start is not None else ""))
+    return None
 
 
 def rates_on(rates: Sequence[Rate]) -> RateOn:
     """The RateOn of one version of an agreement's terms (its rates by band and day category).
 
-    Cached per version: a week's visits ask for the same few (day, start) pairs over and over."""
+    Every (band, day category) pair is priced once, when the version is read: a visit's rate is then a
+    lookup by its band and its day's category (remembered per date for all agreements at once)."""
     frozen = tuple(rates)
+    table = {(band, category): _most_specific(frozen, band, category)
+             for band in (None, *TimeBand) for category in DayCategory}
 
-    @lru_cache(maxsize=512)
     def rate_on(day: date, start: time | None = None) -> int:
-        return hourly_rate(frozen, day, start)
+        found = table[(time_band_of(start) if start is not None else None, _category_of(day))]
+        return found if found is not None else hourly_rate(frozen, day, start)  # raises, saying why
 
     return rate_on
+
+
+_category_of = lru_cache(maxsize=1 << 12)(day_category_of)
 
 
 def rate_table(effective_from: Mapping[date, int]) -> RateOn:

@@ -126,6 +126,8 @@ class _Candidates:
 def _price_check(book: AgreementBook, visit: PlannedVisit) -> tuple[str, str] | None:
     """(reason, message) when the visit cannot be priced: no hourly rate in force for it."""
     terms = book.agreements[visit.agreement_id].terms_on(visit.local_date)
+    if terms is not None and terms.always_priced:
+        return None
     try:
         if terms is None:
             raise LookupError(f"no terms in force on {visit.local_date.isoformat()}")

@@ -16,9 +16,8 @@ import asyncpg
 from services.delivery.matching import PlannedVisit
 from services.delivery.rules import Flag, FlagCode
 from services.delivery.store_records import record_of
-from services.delivery.verification import VerifiedVisit
+from services.delivery.verification import VerifiedVisit, week_of
 from services.delivery.visit_changes import AttendanceKey, StoredVisit, VisitChange
-from shared.clock import week_start
 
 VERIFIED_COLUMNS = (
     "visit_key", "carer_id", "agreement_id", "person_ref", "provider_id", "visit_id", "local_date", "week_start",
@@ -52,7 +51,7 @@ async def insert_rows(conn: asyncpg.Connection, table: str, columns: Sequence[st
 async def lock_periods(conn: asyncpg.Connection, visits: Iterable[PlannedVisit]) -> set[tuple[str, date]]:
     """Create and lock the agreement-weeks of `visits` (in key order, so batches never deadlock);
     return those already confirmed, whose changes become adjustments of a later week."""
-    weeks = {(v.agreement_id, week_start(v.local_date)): v for v in visits}
+    weeks = {(v.agreement_id, week_of(v.local_date)): v for v in visits}
     if not weeks:
         return set()
     keys = sorted(weeks)

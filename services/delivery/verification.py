@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from services.delivery.attendance import AttendanceRecord
 from services.delivery.matching import (
@@ -17,6 +18,9 @@ from services.delivery.matching import (
 from services.delivery.rates import RateOn
 from services.delivery.rules import DEFAULT_RULES, Flag, FlagCode, VisitRules, assess_attendance, price
 from shared.clock import week_start
+
+# Asked several times for every record of the stream (its period, its event, its row): remembered per date.
+week_of = lru_cache(maxsize=1 << 12)(week_start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +55,7 @@ class VerifiedVisit:
 
     @property
     def week(self) -> date:
-        return week_start(self.local_date)
+        return week_of(self.local_date)
 
 
 def latest_records(records: Iterable[AttendanceRecord]) -> list[AttendanceRecord]:

@@ -15,8 +15,8 @@ from services.delivery.attendance import AttendanceRecord
 from services.delivery.known_agreements import AgreementBook
 from services.delivery.matching import PlannedVisit
 from services.delivery.store_visits import load_visits, lock_periods, planned_visit_of, stored_visit
+from services.delivery.verification import week_of
 from services.delivery.visit_changes import AttendanceKey, StoredVisit, VisitChange, departures, reverify
-from shared.clock import week_start
 
 # visit key -> (planned visit, [(record_id, record, provider_id)] in arrival order)
 Matched = Mapping[str, tuple[PlannedVisit, Sequence[tuple[str, AttendanceRecord, str]]]]
@@ -49,7 +49,7 @@ async def verify_arrivals(conn: asyncpg.Connection, book: AgreementBook, matched
         agreement = book.agreements.get(visit.agreement_id)
         in_force = agreement.terms_on(visit.local_date) if agreement else None
         arrivals = [(record_id, record) for record_id, record, _ in matched[key][1]] if key in matched else []
-        week_confirmed = (visit.agreement_id, week_start(visit.local_date)) in confirmed
+        week_confirmed = (visit.agreement_id, week_of(visit.local_date)) in confirmed
         # Without terms for that day (the agreement changed since) only the carers who left are withdrawn.
         terms = in_force.terms if in_force else None
         changes += reverify(visit, stored.get(key, []), arrivals if terms else [], terms,

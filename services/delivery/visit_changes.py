@@ -84,6 +84,11 @@ def reverify(visit: PlannedVisit, stored: Sequence[StoredVisit], arrivals: Seque
     """The changes to a visit when `arrivals` (record_id, record) come and `leaving` carers go.
 
     With no `terms` (none in force that day any more) nothing is re-verified: only leavers are withdrawn."""
+    if not stored and not leaving and len(arrivals) == 1 and terms is not None:
+        # The stream's usual case, a first record for a visit: its first revision, nothing to compare.
+        record_id, record = arrivals[0]
+        return [VisitChange(visit, None, after, record, record_id, 1, False, week_confirmed)
+                for after in verify_visit(visit, [record], terms)]
     arriving = {r.carer_id for _, r in arrivals}
     leaving = set(leaving) - arriving
     current: dict[str, tuple[str, AttendanceRecord]] = {}
