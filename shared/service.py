@@ -246,7 +246,9 @@ async def _tolerant_parser(records, original):
     # FastStream decodes every header as UTF-8 before the handler runs; a hostile header would
     # make it skip the batch unseen. Parse a cleaned copy, keep the original records for the DLQ.
     records = records if isinstance(records, tuple) else (records,)
-    cleaned = tuple(dataclasses.replace(r, headers=tuple((k, _utf8(v)) for k, v in (r.headers or ())))
+    # Most records (every ECM attendance) carry no headers: nothing to clean, no copy to make.
+    cleaned = tuple(r if r.headers is not None and not r.headers else
+                    dataclasses.replace(r, headers=tuple((k, _utf8(v)) for k, v in (r.headers or ())))
                     for r in records)
     message = await original(cleaned)
     message.raw_message = records
