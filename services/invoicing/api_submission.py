@@ -15,7 +15,8 @@ from shared.clock import london_date, utcnow
 from shared.http import cause_of, runtime_of, transaction
 from services.invoicing.api_invoices import actor_of, answer
 from services.invoicing.api_models import InvoiceOut, ProviderInvoiceIn, read_lines
-from services.invoicing.domain.invoice_csv import UnreadableInvoiceFile, parse_invoice_csv
+from services.invoicing.domain.invoice_csv import (MAX_FILE_BYTES, InvoiceFileTooLarge, UnreadableInvoiceFile,
+                                                   parse_invoice_csv)
 from services.invoicing.domain.periods import Period
 from services.invoicing.domain.provider_invoices import ProviderInvoiceSubmission
 from services.invoicing.receiving import receive
@@ -53,7 +54,12 @@ async def send_invoice_file(provider_ref: str, file: UploadFile, request: Reques
     period_end, visit_id, carer_id, description. Dates dd/mm/yyyy or yyyy-mm-dd."""
     _may_send(principal, provider_ref)
     try:
+        if (file.size or 0) > MAX_FILE_BYTES:  # spooled to disk as it came: not read into memory
+            raise InvoiceFileTooLarge(f"the file is larger than {MAX_FILE_BYTES >> 20} MB: send it in parts")
         upload = parse_invoice_csv(await file.read(), provider_ref=provider_ref, received_on=london_date(utcnow()))
+    except InvoiceFileTooLarge as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=[
+            {"loc": ["body", "file"], "msg": str(exc), "type": "too_large"}]) from exc
     except UnreadableInvoiceFile as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
             {"loc": ["body", "file"], "msg": str(exc), "type": "value_error"}]) from exc

@@ -2,7 +2,8 @@
 
 Columns are found by header name: case-insensitive, spaces or hyphens read as `_`, any order,
 unknown columns ignored; a missing required column rejects the file, naming them all. UTF-8 with
-or without BOM (Excel) or Windows-1252, CRLF or LF. Rows are numbered as a spreadsheet shows
+or without BOM (Excel), UTF-16 with a BOM, or Windows-1252, CRLF or LF; at most 16 MB and 100,000
+rows (413 beyond, to split the file). Rows are numbered as a spreadsheet shows
 them (header = row 1). A file may hold several invoices: rows are grouped by `invoice_number`.
 A row that cannot be read is kept as an unreadable line of its invoice, naming its row and what
 is wrong, so the invoice is held and the provider told exactly which rows to fix. Values quoted
@@ -15,6 +16,7 @@ Dates: yyyy-mm-dd or dd/mm/yyyy.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -36,10 +38,17 @@ ALIASES = {"agreement_id": "agreement_ref", "service_user_id": "service_user_ref
            "week_commencing", "invoice_no": "invoice_number"}
 HEADER_FIELDS = ("invoice_date", "period_start", "period_end")  # the same on every row of one invoice
 _SEPARATORS = re.compile(r"[\s\-]+")
+# Far above any provider's month of invoice lines; a file past these is refused before it is read whole.
+MAX_FILE_BYTES = 16 << 20
+MAX_ROWS = 100_000
 
 
 class UnreadableInvoiceFile(ValueError):
     """The file as a whole cannot be read (no header, missing columns): nothing in it is an invoice."""
+
+
+class InvoiceFileTooLarge(UnreadableInvoiceFile):
+    """More bytes or rows than one upload may hold: split it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,11 @@ class InvoiceUpload:
 def _decode(content: str | bytes) -> str:
     if isinstance(content, str):
         return content.removeprefix("\ufeff")
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text"
+        return content.decode("utf-16")
+    if b"\x00" in content[:64]:
+        raise UnreadableInvoiceFile("the file is UTF-16 or UTF-32 without a byte-order mark: save it as "
+                                    "'CSV UTF-8 (Comma delimited)' and send it again")
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -139,8 +153,14 @@ def _line(row: _Row) -> SubmittedLine | None:
 
 def parse_invoice_csv(content: str | bytes, *, provider_ref: str, received_on: date) -> InvoiceUpload:
     """The invoices in a provider's CSV upload, each with its readable and unreadable lines."""
+    if len(content) > MAX_FILE_BYTES:
+        raise InvoiceFileTooLarge(f"the file is larger than {MAX_FILE_BYTES >> 20} MB: send it in parts")
+    rows = []
     try:
-        rows = list(csv.reader(io.StringIO(_decode(content), newline="")))
+        for cells in csv.reader(io.StringIO(_decode(content), newline="")):
+            rows.append(cells)
+            if len(rows) > MAX_ROWS + 1:  # and the header
+                raise InvoiceFileTooLarge(f"the file has more than {MAX_ROWS:,} rows: send it in parts")
     except csv.Error as e:
         raise UnreadableInvoiceFile(f"the file is not CSV that can be read: {e}") from None
     columns = _header(rows)
