@@ -65,7 +65,7 @@ def sort_batch(batch: ValidatedBatch, book: AgreementBook, *, feed_provider_id: 
     """Sort a validated batch. `feed_provider_id` is the provider an HTTP batch or file is for."""
     out = SortedBatch()
     for r in batch.rejects:
-        out.refused.append(Refused(r, None, feed_provider_id))
+        out.refused.append(Refused(r, None, feed_provider_id or _named_provider(book, r.raw)))
     latest: dict[tuple[str, str, str], tuple[int, AttendanceRecord, str]] = {}
     for row, record in zip(batch.rows, batch.records):
         provider_id = book.provider_id_for(record.provider_ref)
@@ -109,6 +109,13 @@ def sort_batch(batch: ValidatedBatch, book: AgreementBook, *, feed_provider_id: 
             later = out.superseded[later]
         out.superseded[row] = later
     return out
+
+
+def _named_provider(book: AgreementBook, raw: object) -> str | None:
+    """The registered provider a record that failed validation names (a Kafka record has no feed
+    provider), so the provider finds its own bad records among its rejects."""
+    ref = raw.get("provider_ref") if isinstance(raw, dict) else None
+    return book.provider_id_for(ref) if isinstance(ref, str) else None
 
 
 class _Candidates:

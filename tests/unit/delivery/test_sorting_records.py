@@ -37,6 +37,13 @@ def test_an_unknown_provider_or_person_is_rejected_with_the_field():
     assert result.matched == {}
 
 
+def test_a_record_from_the_topic_that_fails_validation_is_the_rejected_record_of_the_provider_it_names():
+    book = book_with(agreement_event(MORNING))
+    result = sorted_raws(book, raw(carer_id=""), raw(provider_ref="1-000000000", carer_id=""), ["not", "a record"])
+    assert [(r.reject.reason, r.provider_id) for r in result.refused] == [
+        ("missing_carer_id", "PRV-1"), ("missing_carer_id", None), ("not_an_object", None)]
+
+
 def test_a_later_record_in_the_same_batch_corrects_the_earlier_one():
     book = book_with(agreement_event(MORNING))
     result = sorted_raws(book, raw(check_out="2024-03-04T09:15:00Z"), raw(carer_id="C-2"), raw())
