@@ -87,7 +87,8 @@ async def test_a_request_is_seen_by_its_person_and_not_said_to_exist_to_another(
 async def test_a_statement_is_for_the_person_and_the_social_worker_who_acted_for_them(http):
     person, worker = unique("P-CASE"), f"sw-{uuid.uuid4().hex[:8]}"
     made = await http.post(f"{url('requests')}/requests", headers=auth("social_worker", subject=worker),
-                           json={"person_ref": person, "requested_by": "social_worker", "requested_start": "2026-12-01"})
+                           json={"person_ref": person, "requested_by": "social_worker",
+                                 "requested_start": "2026-12-01"})
     assert made.status_code == 201, made.text
     statement = f"{url('reporting')}/people/{person}/statement"
 

@@ -11,7 +11,7 @@ import string
 
 import pytest
 
-from tests.conftest import auth, envelope_of, eventually, unique, url
+from tests.conftest import envelope_of, unique
 from tests.integration.delivery.delivery_helpers import WEEK, Setup
 from tests.integration.hostile.poison import HOSTILE_HEADER, DeadLetters, letter_of
 
@@ -51,27 +51,6 @@ def _hostile(kind: str, cqc: str) -> tuple[bytes | None, str, str | None]:
 
 HOSTILE_KINDS = ("invalid_json", "deeply_nested_json", "two_records_in_one_message", "not_utf8", "empty_value",
                  "not_an_object", "missing_carer", "huge_payload")
-
-
-@pytest.fixture(scope="module")
-async def provider(stack, kafka_bootstrap) -> Setup:
-    """A provider on delivery's register (its records are judged, not refused as unknown_provider)."""
-    import httpx
-    from aiokafka import AIOKafkaProducer
-
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        setup = await Setup(producer).register()
-    finally:
-        await producer.stop()
-    async with httpx.AsyncClient(timeout=30) as http:
-        async def known() -> bool:
-            found = await http.get(f"{url('delivery')}/visits/rejected", params={"provider_ref": setup.cqc, "limit": 1},
-                                   headers=auth("ops"))
-            return found.status_code == 200
-        await eventually(known, timeout=30, what="delivery to know the provider")
-    return setup
 
 
 def _rejected_at(partition: int, offset: int):

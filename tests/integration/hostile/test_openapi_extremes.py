@@ -30,8 +30,8 @@ EXTREMES = {
     "date-time": ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00+14:00", "2026-03-02T25:00:00"],
     "boolean": ["maybe", ""],
 }
-PLAIN = {"integer": "1", "number": "1", "string": "AUTHZ-NOPE", "date": "2026-03-02", "date-time": "2026-03-02T09:00:00Z",
-         "boolean": "false"}
+PLAIN = {"integer": "1", "number": "1", "string": "AUTHZ-NOPE", "date": "2026-03-02",
+         "date-time": "2026-03-02T09:00:00Z", "boolean": "false"}
 
 
 def _kind(schema: dict) -> str:

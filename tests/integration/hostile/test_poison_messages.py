@@ -55,4 +55,5 @@ async def test_poison_is_dead_lettered_by_every_consumer_and_the_partition_moves
             await eventually(lambda: committed_past(kafka_bootstrap, consumer, topic, after.partition, after.offset),
                              timeout=30, what=f"{consumer} to get past the message after the poison on "
                                               f"{topic}/{sent.partition}")
-        assert not letter_of(await dlq.poll(), topic, after.partition, after.offset), "the valid follower was dead-lettered"
+        assert not letter_of(await dlq.poll(), topic, after.partition, after.offset), \
+            "the valid follower was dead-lettered"
