@@ -131,6 +131,11 @@ def stop(inst: Instance, *, kill: bool = False, timeout: float = 20.0) -> str:
         while _alive(pid):
             _reap(pid)
             time.sleep(0.05)
+    # A killed process's leader turns zombie before its other threads have let go of its socket:
+    # wait for the port too, or an immediate start() finds it taken.
+    released = time.monotonic() + 5
+    while port_in_use(inst.port) and time.monotonic() < released:
+        time.sleep(0.05)
     inst.pid_file.unlink(missing_ok=True)
     return f"stopped (pid {pid})"
 
