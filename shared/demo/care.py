@@ -75,7 +75,10 @@ def terms(council: Council, ledger: Ledger, person: Person) -> dict:
         return {**body, "payment_basis": "actuals", "cycle": provider.cycle, "visit_rules": {"rounding": provider.rounding},
                 "schedule": [{"weekday": weekdays[s.weekday], "start_time": s.start, "duration_minutes": s.minutes,
                               "carers_required": s.carers} for s in person.schedule]}
-    return {**body, "payment_basis": "plan", "cycle": "four_weekly", "weekly_units": str(person.weekly_units)}
+    # A plan that ends in the month carries its end from the start: the hourly scheduled-invoice job
+    # must never find it open-ended and invoice the whole month before the death is recorded.
+    end = {"end": person.died_on.isoformat()} if person.died_on else {}
+    return {**body, **end, "payment_basis": "plan", "cycle": "four_weekly", "weekly_units": str(person.weekly_units)}
 
 
 async def in_force(stack: Stack, council: Council, ledger: Ledger, person: Person) -> None:
