@@ -7,6 +7,7 @@ the process dies between commit and publish, the rows are still there and go out
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections import Counter
@@ -80,7 +81,8 @@ class Outbox:
         occurred_at = utcnow()
         middles: dict[type[Event], bytes] = {}
         records = []
-        for e in events:
+        random = os.urandom(16 * len(events))  # one system call for the batch's event ids, not one each
+        for i, e in enumerate(events):
             if not isinstance(e, EventFields):
                 records.append(_record(self.envelope(e, cause)))
                 continue
@@ -92,7 +94,7 @@ class Outbox:
                     "occurred_at": occurred_at, "producer": self.producer, "correlation_id": cause.correlation_id,
                     "causation_id": cause.causation_id, "council_id": self.council_id,
                     "actor": cause.actor.model_dump()})[1:-1] + b',"aggregate_id":'
-            event_id = uuid.uuid4()
+            event_id = uuid.UUID(bytes=random[16 * i:16 * i + 16], version=4)
             text = str(event_id)
             records.append((event_id, model.TOPIC, e.aggregate_id, model.EVENT_TYPE,
                             b'{"event_id":"' + text.encode() + middle + to_json(e.aggregate_id) + b',"payload":'
