@@ -38,13 +38,14 @@ async def create_pool(database_url: str, schema: str, *, service: str, max_size:
     )
 
 
+# What a lost or unreachable database raises: the request or batch can be tried again later.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, ConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError, asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.ConnectionFailureError, asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InternalClientError, TimeoutError)
+
+
 def is_connection_error(exc: BaseException) -> bool:
     """True for errors that mean 'the database is not reachable right now' (retry, don't dead-letter)."""
-    return isinstance(exc, (OSError, ConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError,
-                            asyncpg.exceptions.CannotConnectNowError,
-                            asyncpg.exceptions.TooManyConnectionsError,
-                            asyncpg.exceptions.AdminShutdownError,
-                            asyncpg.exceptions.ConnectionFailureError,
-                            asyncpg.exceptions.InterfaceError,
-                            asyncpg.exceptions.InternalClientError,
-                            TimeoutError))
+    return isinstance(exc, CONNECTION_ERRORS)

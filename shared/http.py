@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from contracts.envelope import Actor
 from shared.auth import Principal
+from shared.db import CONNECTION_ERRORS
 from shared.errors import IllegalState, NotEntitled, RuleBroken
 from shared.events import Cause
 
@@ -63,6 +64,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotEntitled)
     async def not_entitled(_request: Request, exc: NotEntitled) -> JSONResponse:
         return JSONResponse(status_code=403, content={"detail": f"not permitted: {exc}"})
+
+    # The database went away under the request (a restart, a failover): the caller may try again, as
+    # while the service starts; not a fault of the request (500), nor of the service's code.
+    async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(status_code=503, headers={"Retry-After": "2"}, content={
+            "detail": f"database unavailable ({type(exc).__name__}): try again in a few seconds"})
+
+    for error in CONNECTION_ERRORS:
+        app.add_exception_handler(error, database_unavailable)
 
     # Input no route checks for, that fails only where it meets Postgres or date arithmetic: the
     # caller's to fix (422), not a fault of the service (500).
