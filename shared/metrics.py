@@ -33,6 +33,9 @@ HANDLER_RETRIES = Counter("carepay_handler_retries", "Batches retried after a tr
                           ["service", "consumer"], registry=REGISTRY)
 CONSUMER_LAG = Gauge("carepay_consumer_lag", "Records on the topic not yet committed by the consumer group.",
                      ["service", "consumer", "topic", "partition"], registry=REGISTRY)
+CONSUMER_ASSIGNED = Gauge("carepay_consumer_assigned_partitions",
+                          "Partitions of the topic Kafka assigned to this instance's consumer.",
+                          ["service", "consumer", "topic"], registry=REGISTRY)
 HTTP_REQUESTS = Counter("carepay_http_requests", "HTTP requests served, by route and status.",
                         ["service", "method", "route", "status"], registry=REGISTRY)
 

@@ -31,6 +31,7 @@ from contracts.envelope import Event
 from contracts.topics import dlq_topic
 from shared import metrics
 from shared.consumer import Consumer, DeadLetter, dlq_headers
+from shared.consumer_gauges import ConsumerGauges
 from shared.db import create_pool
 from shared.http import install_error_handlers
 from shared.kafka_io import idempotent_producer
@@ -57,7 +58,8 @@ class ServiceRuntime:
         self.producer = None  # aiokafka objects need the running loop: created in _connect()
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
-            client_id=f"carepay-{settings.service}",
+            # The instance in the client id: a consumer group's description says which instance holds what.
+            client_id=f"carepay-{settings.service}-{settings.instance_id}",
             # FastStream's own per-message lines go through our JSON logging, at WARNING and up.
             logger=logging.getLogger("faststream.carepay"),
             middlewares=[KafkaPrometheusMiddleware(registry=metrics.REGISTRY, app_name=settings.service)],
@@ -160,7 +162,8 @@ class ServiceRuntime:
         log.info("service ready")
 
     async def _observe_lag(self, every: float = 10.0) -> None:
-        """Consumer lag per partition (high watermark - committed offset), for dashboards and alerts."""
+        """Each consumer's partitions and lag, for dashboards, alerts and who holds what."""
+        gauges = {consumer.name: ConsumerGauges(self.service, consumer.name) for consumer, _ in self._subscribers}
         while True:
             await asyncio.sleep(every)
             for consumer, subscriber in self._subscribers:
@@ -168,13 +171,7 @@ class ServiceRuntime:
                 if kafka_consumer is None:
                     continue
                 try:
-                    for tp in kafka_consumer.assignment():
-                        high = kafka_consumer.highwater(tp)
-                        if high is None:
-                            continue
-                        committed = await kafka_consumer.committed(tp) or 0
-                        metrics.CONSUMER_LAG.labels(self.service, consumer.name, tp.topic,
-                                                    str(tp.partition)).set(max(high - committed, 0))
+                    await gauges[consumer.name].observe(kafka_consumer)
                 except Exception as exc:  # noqa: BLE001 - a metric must never stop the service
                     log.debug("could not observe consumer lag", error=repr(exc))
 
