@@ -149,11 +149,13 @@ class OutboxRelay:
                 if listener is None or listener.is_closed():
                     listener = await self.pool.acquire()
                     await listener.add_listener(f"{self.schema}_outbox", self._notified)
+                # Cleared before reading, not after: a NOTIFY that arrives while a batch is published must
+                # wake the next round at once (cleared after, it was lost and the rows waited for the poll).
+                self._wake.clear()
                 published = await self.publish_batch()
                 backoff = 0.5
                 if published < self.batch_size:
                     await self._observe_backlog()
-                    self._wake.clear()
                     try:
                         await asyncio.wait_for(self._wake.wait(), timeout=1.0)
                     except TimeoutError:

@@ -59,3 +59,43 @@ def test_every_row_goes_once_to_the_partition_send_would_choose_in_id_order():
     assert sorted(sent) == sorted(r["value"] for r in rows(40))
     for values in by_partition.values():
         assert values == sorted(values, key=lambda v: int(v.split()[1]))
+
+
+class Listener:
+    async def add_listener(self, channel, callback):
+        pass
+
+    def is_closed(self) -> bool:
+        return False
+
+
+class Pool:
+    async def acquire(self):
+        return Listener()
+
+    async def release(self, conn):
+        pass
+
+
+def test_rows_committed_while_a_batch_is_published_go_out_without_waiting_for_the_poll():
+    relay = OutboxRelay(pool=Pool(), producer=Producer(), service="delivery", schema="delivery")
+    rounds: list[float] = []
+
+    async def publish_batch() -> int:
+        rounds.append(asyncio.get_running_loop().time())
+        if len(rounds) == 1:
+            relay._notified()  # another transaction commits (NOTIFY) while this batch is out
+        return 1
+
+    async def nothing() -> None:
+        pass
+
+    relay.publish_batch, relay._observe_backlog = publish_batch, nothing
+
+    async def run_briefly() -> None:
+        task = asyncio.create_task(relay.run())
+        await asyncio.sleep(0.3)
+        task.cancel()
+
+    asyncio.run(run_briefly())
+    assert len(rounds) >= 2 and rounds[1] - rounds[0] < 0.2  # not the 1 s poll
