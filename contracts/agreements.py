@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from contracts.common import Cycle, Nominee, PaymentBasis, RateUnit, RoundingPolicy, ServiceType
 from contracts.envelope import Event
 from contracts.registry import register
+from shared.calendar import is_bank_holiday
 
 TOPIC = "agreements.events"
 
@@ -45,6 +46,26 @@ class DayCategory(StrEnum):
     WEEKDAY = "weekday"
     WEEKEND = "weekend"
     BANK_HOLIDAY = "bank_holiday"
+
+
+# The bands of TimeBand: a visit is priced wholly in the band its planned start falls in.
+DAY_FROM, EVENING_FROM, NIGHT_FROM = time(7), time(19), time(22)
+
+
+def time_band_of(start: time) -> TimeBand:
+    """The band a visit starting at local time `start` is priced in."""
+    if DAY_FROM <= start < EVENING_FROM:
+        return TimeBand.DAY
+    if EVENING_FROM <= start < NIGHT_FROM:
+        return TimeBand.EVENING
+    return TimeBand.NIGHT
+
+
+def day_category_of(day: date) -> DayCategory:
+    """The kind of a local day: a bank holiday in England counts as one even on a weekend."""
+    if is_bank_holiday(day):
+        return DayCategory.BANK_HOLIDAY
+    return DayCategory.WEEKEND if day.weekday() >= 5 else DayCategory.WEEKDAY
 
 
 class Weekday(StrEnum):

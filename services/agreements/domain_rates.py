@@ -6,30 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from contracts.agreements import DayCategory, Rate, TimeBand
+from contracts.agreements import (DAY_FROM, EVENING_FROM, NIGHT_FROM, DayCategory, Rate,  # noqa: F401
+                                   TimeBand, day_category_of, time_band_of)
 from contracts.common import RateUnit, ServiceType
 from shared.calendar import is_bank_holiday
 from services.agreements.domain_errors import Rejected
 
-# The platform's default bands; a visit is priced wholly in the band its planned start falls in.
-EVENING_FROM = time(19, 0)
-NIGHT_FROM = time(22, 0)
-DAY_FROM = time(7, 0)
-
-
-def time_band_of(start: time) -> TimeBand:
-    if DAY_FROM <= start < EVENING_FROM:
-        return TimeBand.DAY
-    if EVENING_FROM <= start < NIGHT_FROM:
-        return TimeBand.EVENING
-    return TimeBand.NIGHT
-
-
-def day_category_of(day: date) -> DayCategory:
-    """Bank holidays in England first, whatever the weekday."""
-    if is_bank_holiday(day):
-        return DayCategory.BANK_HOLIDAY
-    return DayCategory.WEEKEND if day.weekday() >= 5 else DayCategory.WEEKDAY
+# Bands and day categories are the contract's own words, defined once in contracts.agreements.
 
 
 def rate_for(rates: Sequence[Rate], day: date, start: time | None = None) -> Rate | None:

@@ -7,30 +7,15 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, time
 from functools import lru_cache
 
-from contracts.agreements import DayCategory, Rate, TimeBand
+from contracts.agreements import (DAY_FROM, EVENING_FROM, NIGHT_FROM, DayCategory, Rate,  # noqa: F401
+                                   TimeBand, day_category_of, time_band_of)
 from contracts.common import RateUnit
 from shared.calendar import is_bank_holiday
 
 # local (Europe/London) date, local planned start time (None: the day's standard rate) -> pence per hour
 RateOn = Callable[[date, "time | None"], int]
 
-# The bands of contracts.agreements.TimeBand: a visit is priced wholly in the band its planned start is in.
-DAY_FROM, EVENING_FROM, NIGHT_FROM = time(7), time(19), time(22)
-
-
-def time_band_of(start: time) -> TimeBand:
-    if DAY_FROM <= start < EVENING_FROM:
-        return TimeBand.DAY
-    if EVENING_FROM <= start < NIGHT_FROM:
-        return TimeBand.EVENING
-    return TimeBand.NIGHT
-
-
-def day_category_of(day: date) -> DayCategory:
-    """A bank holiday in England counts as one even on a weekend."""
-    if is_bank_holiday(day):
-        return DayCategory.BANK_HOLIDAY
-    return DayCategory.WEEKEND if day.weekday() >= 5 else DayCategory.WEEKDAY
+# Bands and day categories are the contract's own words, defined once in contracts.agreements.
 
 
 def hourly_rate(rates: Sequence[Rate], day: date, start: time | None) -> int:
