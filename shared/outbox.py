@@ -11,11 +11,12 @@ import os
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NamedTuple
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import InvalidProducerEpoch, OutOfOrderSequenceNumber, ProducerFenced, UnknownProducerId
 from aiokafka.partitioner import murmur2
 from pydantic_core import to_json
 
@@ -28,6 +29,10 @@ from shared.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
 log = get_logger(__name__)
 
 _COLUMNS = ("event_id", "topic", "key", "event_type", "value", "headers")
+# After these the broker refuses every later batch of this producer (aiokafka, unlike Kafka's Java
+# client, does not start a new producer id): only a new producer gets the rows out. Seen when the
+# broker restarts while batches are in flight.
+BROKEN_PRODUCER = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch, ProducerFenced)
 
 
 def envelope_headers(envelope: Envelope) -> dict[str, str]:
@@ -130,9 +135,11 @@ class OutboxRelay:
     """Publishes committed outbox rows, in order, and marks them published."""
 
     def __init__(self, pool: asyncpg.Pool, producer: AIOKafkaProducer, *, service: str, schema: str,
-                 batch_size: int = 2000) -> None:
+                 batch_size: int = 2000,
+                 renew_producer: Callable[[], Awaitable[AIOKafkaProducer]] | None = None) -> None:
         self.pool = pool
         self.producer = producer
+        self.renew_producer = renew_producer  # a started replacement, for when this one is BROKEN_PRODUCER
         self.service = service
         self.schema = schema
         self.batch_size = batch_size
@@ -144,8 +151,13 @@ class OutboxRelay:
         """Publish until cancelled; wake on NOTIFY, poll every second as a safety net."""
         listener: asyncpg.Connection | None = None
         backoff = 0.5
+        renew = False
         while True:
             try:
+                if renew and self.renew_producer is not None:
+                    self.producer = await self.renew_producer()
+                    renew = False
+                    log.warning("outbox relay publishes with a new producer")
                 if listener is None or listener.is_closed():
                     listener = await self.pool.acquire()
                     await listener.add_listener(f"{self.schema}_outbox", self._notified)
@@ -165,7 +177,9 @@ class OutboxRelay:
                     await self.pool.release(listener)
                 raise
             except Exception as exc:  # Kafka or Postgres away: keep the rows, try again later.
-                log.warning("outbox relay could not publish; will retry", error=repr(exc), retry_in_s=backoff)
+                renew = renew or isinstance(exc, BROKEN_PRODUCER)
+                log.warning("outbox relay could not publish; will retry", error=repr(exc), retry_in_s=backoff,
+                            new_producer=renew)
                 if listener is not None:
                     try:
                         await self.pool.release(listener)

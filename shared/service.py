@@ -152,7 +152,7 @@ class ServiceRuntime:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
         relay = OutboxRelay(self.pool, self.producer, service=self.service, schema=self.settings.schema,
-                            batch_size=self.settings.outbox_batch_size)
+                            batch_size=self.settings.outbox_batch_size, renew_producer=self._renew_producer)
         self._tasks.append(asyncio.create_task(relay.run(), name=f"{self.service}-outbox-relay"))
         self._tasks.append(asyncio.create_task(self._observe_lag(), name=f"{self.service}-lag"))
         # A service's own periodic work starts once its tables and its outbox relay are in place.
@@ -160,6 +160,19 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(work(self), name=f"{self.service}-{work.__name__}"))
         self.waiting_for = ""
         log.info("service ready")
+
+    async def _renew_producer(self):
+        """A started producer with a new producer id in place of one the broker no longer accepts
+        (the outbox relay's and the dead-letter queue's); raises while Kafka is unreachable."""
+        fresh = idempotent_producer(self.settings.kafka_bootstrap_servers, f"{self.service}-relay")
+        try:
+            await fresh.start()
+        except Exception:
+            await _quietly(fresh.stop())
+            raise
+        old, self.producer = self.producer, fresh
+        await _quietly(old.stop())
+        return fresh
 
     async def _observe_lag(self, every: float = 10.0) -> None:
         """Each consumer's partitions and lag, for dashboards, alerts and who holds what."""
