@@ -9,11 +9,12 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/nu
 DEMO ?= 1
 
 
-.PHONY: prereqs setup up down run test status contracts bench clean help
+.PHONY: prereqs setup up down run test test-reliability status contracts bench clean help
 
 help:
 	@echo "make run      set up and run the platform (DEMO=0 for the bare stack)"
 	@echo "make test     set up, start the stack, run every test, stop what it started"
+	@echo "make test-reliability  the month again under SIGKILLs, Kafka and Postgres restarts, two instances"
 	@echo "make up/down  start/stop Kafka, Postgres and the seven services"
 	@echo "make status   what is running and ready"
 	@echo "make contracts  regenerate contracts/asyncapi/*.json and contracts/schemas/*.json"
@@ -63,6 +64,10 @@ run: up
 
 test: setup
 	@deploy/local/run-tests.sh
+
+# Not in `make test`: it kills services and restarts Kafka and Postgres (README, "Proof under stress").
+test-reliability: setup
+	@deploy/local/run-tests.sh tests/reliability
 
 bench: up
 	@$(BIN)/python -m benchmarks.run_all
