@@ -86,7 +86,7 @@ class Outbox:
         occurred_at = utcnow()
         middles: dict[type[Event], bytes] = {}
         records = []
-        random = os.urandom(16 * len(events))  # one system call for the batch's event ids, not one each
+        event_ids = time_ordered_ids(len(events))
         for i, e in enumerate(events):
             if not isinstance(e, EventFields):
                 records.append(_record(self.envelope(e, cause)))
@@ -99,7 +99,7 @@ class Outbox:
                     "occurred_at": occurred_at, "producer": self.producer, "correlation_id": cause.correlation_id,
                     "causation_id": cause.causation_id, "council_id": self.council_id,
                     "actor": cause.actor.model_dump()})[1:-1] + b',"aggregate_id":'
-            event_id = uuid.UUID(bytes=random[16 * i:16 * i + 16], version=4)
+            event_id = event_ids[i]
             text = str(event_id)
             records.append((event_id, model.TOPIC, e.aggregate_id, model.EVENT_TYPE,
                             b'{"event_id":"' + text.encode() + middle + to_json(e.aggregate_id) + b',"payload":'
@@ -124,6 +124,19 @@ class Outbox:
             # COPY is several times faster than INSERT for the big batches of the delivery stream.
             await conn.copy_records_to_table("outbox", records=records,
                                              columns=_COLUMNS)
+
+
+def time_ordered_ids(n: int) -> list[uuid.UUID]:
+    """`n` UUIDv7 (RFC 9562): the current millisecond, then 74 random bits. An index of such ids grows at
+    its right-hand edge instead of at a random page for each event (every page touched after a checkpoint
+    costs a full-page image in the WAL); one system call gives the randomness for the whole batch."""
+    ms = (time.time_ns() // 1_000_000) & 0xFFFF_FFFF_FFFF
+    random = os.urandom(10 * n)
+    ids = []
+    for i in range(n):
+        r = int.from_bytes(random[10 * i:10 * i + 10], "big")
+        ids.append(uuid.UUID(int=ms << 80 | 0x7 << 76 | (r >> 62 & 0xFFF) << 64 | 0b10 << 62 | r & (1 << 62) - 1))
+    return ids
 
 
 def _record(e: Envelope) -> tuple:

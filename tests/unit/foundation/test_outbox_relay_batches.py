@@ -3,10 +3,11 @@ lands once, on the partition `producer.send` would have chosen, in id order with
 from __future__ import annotations
 
 import asyncio
+import time
 
 from aiokafka.partitioner import DefaultPartitioner
 
-from shared.outbox import OutboxRelay
+from shared.outbox import OutboxRelay, time_ordered_ids
 
 
 class Batch:
@@ -99,3 +100,11 @@ def test_rows_committed_while_a_batch_is_published_go_out_without_waiting_for_th
 
     asyncio.run(run_briefly())
     assert len(rounds) >= 2 and rounds[1] - rounds[0] < 0.2  # not the 1 s poll
+
+
+def test_event_ids_of_the_stream_are_time_ordered_uuid7_and_unique():
+    first = time_ordered_ids(1000)
+    time.sleep(0.002)
+    later = time_ordered_ids(1)
+    assert {i.version for i in first} == {7} and len(set(first)) == 1000
+    assert max(first).bytes[:6] < later[0].bytes[:6]  # a later batch sorts after (millisecond first)
