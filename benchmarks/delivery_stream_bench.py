@@ -126,20 +126,22 @@ async def throughput(producer, probe, admin, conn, items) -> dict:
     target = await ends(probe, ECM)
     base = sum(start.get(tp, 0) for tp in target)
     want = sum(target.values())
-    quarter, samples, timeline = base + (want - base) // 4, {}, []
+    samples: dict[int, dict] = {}  # memory at each quarter of the stream committed
+    timeline: list[tuple[float, int, int]] = []
     while True:
         done = await committed(admin)
         now = time.perf_counter() - t0
         timeline.append((now, sum(done.values()) - base, sum((await ends(probe, EVENTS)).values()) - events_before))
-        if "quarter" not in samples and sum(done.values()) >= quarter:
-            samples["quarter"] = memory()
+        quarter = 4 * (sum(done.values()) - base) // max(want - base, 1)
+        if 0 < quarter < 4 and quarter not in samples:
+            samples[quarter] = memory()
         if all(done.get(tp, 0) >= end for tp, end in target.items()):
             break
         if now > 3600:
             raise SystemExit(f"delivery committed {timeline[-1][1]:,} of {n:,} in an hour")
         await asyncio.sleep(0.2)
     ingest_s = timeline[-1][0]
-    samples["end"] = memory()
+    samples[4] = memory()
     while await conn.fetchval("SELECT count(*) FROM delivery.outbox WHERE published_at IS NULL"):
         timeline.append((time.perf_counter() - t0, timeline[-1][1],
                          sum((await ends(probe, EVENTS)).values()) - events_before))
@@ -251,10 +253,10 @@ async def main(n: int, rate: int, seconds: int, keep: bool) -> None:
         raw = await baseline(conn, run, t["start"], t["end"])
         line("raw baseline: aiokafka -> COPY (same records)", f"{raw:,.0f}/s")
         line("ratio system / baseline", f"{system / raw:.2f}", ">= 0.5")
-        for label in t["memory"]["end"]:
-            q, e = t["memory"]["quarter"].get(label, (0, 0)), t["memory"]["end"][label]
-            line(f"{label} memory after {n // 4:,} / {n:,}", f"RSS {q[0]:.0f} / {e[0]:.0f} MiB, "
-                 f"peak {q[1]:.0f} / {e[1]:.0f} MiB", "flat")
+        for label in t["memory"][4]:
+            at = [t["memory"].get(q, {}).get(label) for q in (1, 2, 3, 4)]
+            line(f"{label} RSS after 1/4, 1/2, 3/4, all of {n:,}",
+                 " / ".join(f"{m[0]:.0f}" if m else "-" for m in at) + f" MiB (peak {at[3][1]:.0f})", "flat")
         line("load average (1 min) before / after the stream", f"{load_before:.2f} / {os.getloadavg()[0]:.2f}")
         if pids() != started_pids:
             print(f"WARNING: a delivery instance restarted during the run ({started_pids} -> {pids()}): "
