@@ -14,7 +14,9 @@ pytestmark = pytest.mark.stack
 
 
 async def test_services_killed_in_turn_at_random_moments_change_nothing_in_the_month(baseline, today, restored):
-    killer = ServiceKiller(seed=20261128)
+    # Pauses scaled to the undisturbed month, so a whole cycle of seven kills fits in half of it
+    # however fast this machine runs the month (13 s on an idle two-core box, a minute on a busy one).
+    killer = ServiceKiller(seed=20261128, pause=(0.2, max(0.5, baseline.seconds / 14)))
 
     async def kill_in_turn(milestones, month):
         done = asyncio.Event()
