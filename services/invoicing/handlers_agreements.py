@@ -19,7 +19,7 @@ from services.invoicing import store_actuals, store_facts, store_invoices
 from services.invoicing.domain.agreement_facts import agreement_on_file, bank_details_after
 from services.invoicing.domain.holds import HoldCode as H
 from services.invoicing.raise_self_bills import self_bill
-from services.invoicing.validating import SYSTEM, recheck_held
+from services.invoicing.validating import SYSTEM, lock_agreements, lock_provider_facts, recheck_held
 
 log = get_logger(__name__)
 
@@ -43,6 +43,10 @@ async def _catch_up_self_bills(conn: asyncpg.Connection, message: Incoming, agre
 
 async def on_agreement(conn: asyncpg.Connection, message: Incoming) -> None:
     event: contract.AgreementEvent = message.event  # type: ignore[assignment]
+    # In the order every path takes them: a provider invoice or confirmation being checked against this
+    # agreement side by side either commits first (and is caught up below) or waits and sees it.
+    await lock_provider_facts(conn, [event.provider_id])
+    await lock_agreements(conn, [event.agreement_id])
     if not await store_facts.keep_agreement(conn, agreement_on_file(event), message.envelope.occurred_at):
         return  # an older copy than the one kept
     if event.payment_basis is PaymentBasis.ACTUALS:
@@ -54,6 +58,7 @@ async def on_agreement(conn: asyncpg.Connection, message: Incoming) -> None:
 
 async def on_provider_registered(conn: asyncpg.Connection, message: Incoming) -> None:
     event: contract.ProviderRegistered = message.event  # type: ignore[assignment]
+    await lock_provider_facts(conn, [event.provider_id])
     await store_facts.keep_provider(conn, event.provider_id, self_billing=event.self_billing.in_place)
     if event.self_billing.in_place:
         await _catch_up_self_bills(conn, message,
@@ -63,6 +68,7 @@ async def on_provider_registered(conn: asyncpg.Connection, message: Incoming) ->
 async def on_bank_details(conn: asyncpg.Connection, message: Incoming) -> None:
     event = message.event
     verified = bank_details_after(event.EVENT_TYPE, getattr(event, "previous_account_stands", False))
+    await lock_provider_facts(conn, [event.provider_id])
     await store_facts.keep_provider(conn, event.provider_id, bank_details_verified=verified)
     if verified:
         held = await store_invoices.held_with(conn, [H.BANK_DETAILS_NOT_VERIFIED.value], provider_id=event.provider_id)
@@ -72,6 +78,7 @@ async def on_bank_details(conn: asyncpg.Connection, message: Incoming) -> None:
 async def on_commitment_changed(conn: asyncpg.Connection, message: Incoming) -> None:
     event: contract.CommitmentChanged = message.event  # type: ignore[assignment]
     weekly = {line.agreement_id: line.weekly_pence for line in event.lines if line.kind == "agreement"}
+    await lock_agreements(conn, weekly)
     await store_facts.keep_commitments(conn, event.person_ref, event.as_of, weekly)
     if weekly:
         held = await store_invoices.held_with(conn, COMMITMENT_HOLDS, agreement_ids=list(weekly))

@@ -26,7 +26,7 @@ from services.invoicing.domain.holds import HoldCode
 from services.invoicing.gc_pause import cyclic_gc_paused
 from services.invoicing.raise_self_bills import self_bill
 from services.invoicing.store_actuals import ConfirmedWeek
-from services.invoicing.validating import SYSTEM, recheck_held
+from services.invoicing.validating import SYSTEM, lock_provider_facts, recheck_held
 
 CONFIRMED = contract.PeriodActualsConfirmed
 # Held for want of these facts: confirmed actuals may settle them.
@@ -89,6 +89,9 @@ async def _take_confirmations(conn: asyncpg.Connection, items: list[Incoming]) -
         return
     # The same week confirmed twice in one batch: the later confirmation stands.
     latest = {(e["payload"]["agreement_id"], e["payload"]["week_start"]): e for e in envelopes}
+    # Before anything is read: an agreement or self-billing arriving meanwhile either commits first (and is
+    # seen below) or waits and then finds these weeks to bill (handlers_agreements).
+    await lock_provider_facts(conn, (e["payload"]["provider_id"] for e in envelopes))
     confirmed_again = await store_actuals.record_confirmed_weeks(conn, [confirmed_week(e) for e in latest.values()])
     changed = confirmed_again | await store_actuals.apply_adjustments(conn, _adjustments(envelopes))
     by_agreement = {e["payload"]["agreement_id"]: e for e in envelopes}

@@ -31,7 +31,7 @@ from services.invoicing.domain.periods import last_complete_period, period_start
 from services.invoicing.domain.scheduled import build_scheduled_invoice
 from services.invoicing.domain.validation_context import ValidationContext
 from services.invoicing.invoice_rows import Filed
-from services.invoicing.validating import SYSTEM, announcements, lock_agreements, with_outcome
+from services.invoicing.validating import SYSTEM, announcements, lock_agreements, lock_provider_facts, with_outcome
 
 log = get_logger(__name__)
 RUN_LOCK = "invoicing:scheduled-run"
@@ -83,6 +83,7 @@ async def _batch(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, actor: 
         period = period_starting(run.period_start, agreement.cycle, settings.four_weekly_anchor)
         if period is not None and agreement.active_period.overlap(period):
             due.append((agreement, period))
+    await lock_provider_facts(conn, (a.provider_ref for a, _ in due))
     await lock_agreements(conn, (a.agreement_id for a, _ in due))
     done = await store_invoices.originals_for(conn, "scheduled", ((a.agreement_id, p.first, p.last) for a, p in due))
     drafts = []

@@ -19,7 +19,8 @@ from services.invoicing.domain.invoice import InvoiceStatus, StatusChange
 from services.invoicing.domain.provider_invoices import ProviderInvoiceSubmission, receive_provider_invoice
 from services.invoicing.domain.validation_context import normalise_invoice_number
 from services.invoicing.invoice_rows import Filed
-from services.invoicing.validating import announcements, context_for, lock_agreements, service_type_of, with_outcome
+from services.invoicing.validating import (announcements, context_for, lock_agreements, lock_provider_facts,
+                                           service_type_of, with_outcome)
 
 
 async def receive(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, actor: Actor,
@@ -27,6 +28,7 @@ async def receive(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, actor:
     received = receive_provider_invoice(submission)
     step = StatusChange("receive", None, InvoiceStatus.DRAFT, actor.id, f"received from the provider as {source}")
     invoice = replace(received, history=(step,))
+    await lock_provider_facts(conn, [invoice.provider_ref])
     await lock_agreements(conn, invoice.agreement_ids)
     agreements = await store_facts.agreements(conn, invoice.agreement_ids)
     filed = Filed(invoice, source, service_type_of(agreements.values()),

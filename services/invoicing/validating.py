@@ -38,6 +38,18 @@ async def lock_agreements(conn: asyncpg.Connection, agreement_ids: Iterable[str]
                            " FROM (SELECT unnest($1::text[]) AS a ORDER BY 1) AS ordered", ids)
 
 
+async def lock_provider_facts(conn: asyncpg.Connection, provider_ids: Iterable[str]) -> None:
+    """Serialise what invoicing learns about a provider's agreements and self-billing with the confirmed
+    weeks billed against them. Without it, an agreement (or self-billing) and a confirmation of the same
+    provider taken side by side, each in its own transaction, never saw each other: the confirmation
+    found no agreement on file, the agreement found no confirmed week to catch up, and those weeks were
+    never self-billed. Taken first, before any agreement lock, in one order."""
+    ids = sorted(set(provider_ids))
+    if ids:
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('invoicing:provider-facts:' || p))"
+                           " FROM (SELECT unnest($1::text[]) AS p ORDER BY 1) AS ordered", ids)
+
+
 def service_type_of(agreements: Iterable[AgreementOnFile]) -> str | None:
     types = {a.service_type.value for a in agreements if a.service_type is not None}
     return types.pop() if len(types) == 1 else None

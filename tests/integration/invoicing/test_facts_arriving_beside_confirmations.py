@@ -1,0 +1,93 @@
+"""An agreement and a confirmed week of it taken at the same moment, by two consumers in two
+transactions (agreements.events and delivery.events are not ordered against each other): the week is
+self-billed whichever commits first. Found by the reliability month: with invoicing restarted, its
+two consumers caught up side by side, each missed the other's uncommitted row, and twelve confirmed
+weeks were never billed."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from types import SimpleNamespace
+
+import pytest
+
+from contracts import agreements as ag
+from contracts import delivery as dl
+from contracts.common import Cycle, PaymentBasis, RateUnit, ServiceType
+from contracts.envelope import Actor
+from shared.clock import utcnow
+from shared.consumer import Incoming
+from shared.db import create_pool
+from shared.events import Cause, envelope_for
+from shared.outbox import Outbox
+from services.invoicing import handlers_agreements, handlers_delivery, store_facts
+from tests.conftest import unique
+from tests.integration.invoicing.invoicing_helpers import MONDAY, RATE, daily_lines
+
+pytestmark = pytest.mark.stack
+CAUSE = Cause("test-facts-race", None, Actor(id="test:facts-race", role="system"))
+
+
+@pytest.fixture
+async def pool(stack, database_url, monkeypatch):
+    # The handlers publish through their consumer's runtime: give them the service's outbox without a service.
+    runtime = SimpleNamespace(outbox=Outbox("invoicing", "demo-council"))
+    monkeypatch.setattr(handlers_agreements.AGREEMENTS, "runtime", runtime)
+    monkeypatch.setattr(handlers_delivery.DELIVERY, "runtime", runtime)
+    pool = await create_pool(database_url, "invoicing", service="invoicing-test", max_size=2)
+    yield pool
+    await pool.close()
+
+
+def _incoming(event, topic: str, producer: str) -> Incoming:
+    envelope = envelope_for(event, producer=producer, council_id="demo-council", cause=CAUSE)
+    return Incoming(topic, 0, 0, envelope.aggregate_id, envelope.model_dump_json().encode(),
+                    {"event_type": envelope.event_type, "schema_version": str(envelope.schema_version)},
+                    message_id=str(envelope.event_id), envelope=envelope, event=event)
+
+
+def _facts(pid: str) -> tuple[Incoming, Incoming, str]:
+    aid, person = unique("AGR"), unique("P")
+    terms = ag.AgreementTerms(version=1, effective_from=MONDAY, rates=[ag.Rate(unit=RateUnit.HOUR, amount_pence=RATE)])
+    activated = ag.AgreementActivated(agreement_id=aid, person_ref=person, provider_id=pid,
+                                      service_type=ServiceType.HOME_CARE, payment_basis=PaymentBasis.ACTUALS,
+                                      cycle=Cycle.WEEKLY, start=MONDAY, terms=[terms])
+    lines = daily_lines(aid, MONDAY)
+    confirmed = dl.PeriodActualsConfirmed(
+        agreement_id=aid, person_ref=person, provider_id=pid, week_start=MONDAY, confirmed_by="auto", lines=lines,
+        adjustments=[], payable_minutes=sum(x.payable_minutes for x in lines),
+        amount_pence=sum(x.amount_pence for x in lines), adjustments_pence=0)
+    return _incoming(activated, ag.TOPIC, "agreements"), _incoming(confirmed, dl.TOPIC, "delivery"), aid
+
+
+async def _self_bills(pool, aid: str) -> int:
+    async with pool.acquire() as conn:
+        return await conn.fetchval("SELECT count(*) FROM invoices WHERE agreement_id = $1 AND kind = 'self_billed'",
+                                   aid)
+
+
+@pytest.mark.parametrize("first", ["agreement", "confirmation"])
+async def test_a_week_confirmed_while_its_agreement_arrives_is_self_billed_whichever_commits_first(pool, first):
+    pid = unique("PRV")
+    async with pool.acquire() as conn:
+        await store_facts.keep_provider(conn, pid, self_billing=True, bank_details_verified=True)
+    agreement, confirmation, aid = _facts(pid)
+    steps = {"agreement": lambda conn: handlers_agreements.on_agreement(conn, agreement),
+             "confirmation": lambda conn: handlers_delivery.on_delivery_batch(conn, [confirmation])}
+    second = "confirmation" if first == "agreement" else "agreement"
+
+    async with pool.acquire() as conn_first:
+        tx = conn_first.transaction()
+        await tx.start()
+        await steps[first](conn_first)  # done, not yet committed
+
+        async def other() -> None:
+            async with pool.acquire() as conn_second, conn_second.transaction():
+                await steps[second](conn_second)
+
+        later = asyncio.create_task(other())
+        await asyncio.sleep(1.0)  # the other transaction reads what it needs meanwhile (or waits to)
+        await tx.commit()
+        await asyncio.wait_for(later, timeout=30)
+
+    assert await _self_bills(pool, aid) == 1, f"the week confirmed beside its agreement ({first} first) was not billed"
