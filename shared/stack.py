@@ -88,7 +88,7 @@ def http_json(url: str, timeout: float = 2.0) -> tuple[int, dict]:
     except urllib.error.HTTPError as exc:
         try:
             return exc.code, json.loads(exc.read() or b"{}")
-        except ValueError:
+        except (OSError, ValueError):  # a body that never came (the service busy starting) says no more
             return exc.code, {}
     except (OSError, ValueError) as exc:
         return 0, {"reason": str(exc)}
