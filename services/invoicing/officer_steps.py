@@ -2,7 +2,8 @@
 
 Each step: lock the invoice, apply the domain rule (which refuses what the state does not allow,
 saying what it can do instead), save it with who and why, and announce it. Voiding or rejecting an
-invoice frees its days: invoices held as 'already invoiced' are checked again.
+invoice frees its days: invoices held as 'already invoiced' are checked again (so those two take the
+provider's facts and agreement locks before the invoice's row: `load_locked`).
 """
 from __future__ import annotations
 
@@ -21,15 +22,17 @@ from services.invoicing.domain.invoice import Invoice
 from services.invoicing.domain.lifecycle import reject, release, void
 from services.invoicing.events_out import rejected_event, voided_event
 from services.invoicing.invoice_rows import Filed
-from services.invoicing.validating import announce_outcome, count_outcome, recheck_held
+from services.invoicing.validating import announce_outcome, count_outcome, load_locked, recheck_held
 
 
 class InvoiceNotFound(LookupError):
     pass
 
 
-async def _step(conn: asyncpg.Connection, invoice_id: str, step: Callable[[Invoice], Invoice]) -> Filed:
-    filed = await store_invoices.load(conn, invoice_id, for_update=True)
+async def _step(conn: asyncpg.Connection, invoice_id: str, step: Callable[[Invoice], Invoice], *,
+                facts_locked: bool = False) -> Filed:
+    filed = await (load_locked(conn, invoice_id) if facts_locked else store_invoices.load(conn, invoice_id,
+                                                                                          for_update=True))
     if filed is None:
         raise InvoiceNotFound(invoice_id)
     return replace(filed, invoice=step(filed.invoice))
@@ -60,8 +63,10 @@ async def void_invoice(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, a
 
 async def _end(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, invoice_id: str, outcome: str,
                step: Callable[[Invoice], Invoice], event: Callable[[Invoice], Event], actor: Actor) -> Filed:
-    """Reject or void: the invoice is kept, void, and its days are free for another invoice."""
-    after = await _step(conn, invoice_id, step)
+    """Reject or void: the invoice is kept, void, and its days are free for another invoice. An invoice
+    of these days validated side by side either commits first (and is rechecked here) or waits and sees
+    this one void."""
+    after = await _step(conn, invoice_id, step, facts_locked=True)
     await store_invoices.save_state(conn, after, actor)
     count_outcome(after.invoice, outcome)
     await outbox.publish(conn, [event(after.invoice)], cause)

@@ -50,6 +50,20 @@ async def lock_provider_facts(conn: asyncpg.Connection, provider_ids: Iterable[s
                            " FROM (SELECT unnest($1::text[]) AS p ORDER BY 1) AS ordered", ids)
 
 
+async def load_locked(conn: asyncpg.Connection, invoice_id: str) -> Filed | None:
+    """An invoice, locked for a step after which it (or another invoice of its agreements) is validated:
+    its provider's facts lock, then its agreements' locks, then its row, the order every path takes them
+    in. Its row locked first and the agreements only later (in recheck_held) could deadlock with an
+    agreement rechecking it; and a fact or invoice validated side by side without these locks was missed
+    by both sides (held on the old facts, and not seen by the recheck that the new fact made)."""
+    unlocked = await store_invoices.load(conn, invoice_id)
+    if unlocked is None:
+        return None
+    await lock_provider_facts(conn, [unlocked.invoice.provider_ref])
+    await lock_agreements(conn, unlocked.invoice.agreement_ids)
+    return await store_invoices.load(conn, invoice_id, for_update=True)
+
+
 def service_type_of(agreements: Iterable[AgreementOnFile]) -> str | None:
     types = {a.service_type.value for a in agreements if a.service_type is not None}
     return types.pop() if len(types) == 1 else None

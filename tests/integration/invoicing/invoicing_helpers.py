@@ -12,6 +12,7 @@ from contracts import delivery as dl
 from contracts.common import Cycle, PaymentBasis, RateUnit, ServiceType
 from contracts.envelope import Actor, Event
 from shared.clock import london_date, utcnow
+from shared.consumer import Incoming
 from shared.events import Cause, envelope_for
 from tests.conftest import auth, envelope_of, eventually, unique
 from tests.integration.foundation.helpers import send_envelope
@@ -19,6 +20,30 @@ from tests.integration.foundation.helpers import send_envelope
 MONDAY = date(2026, 3, 2)  # weeks well in the past: no scheduled run of today touches them
 RATE = 2400  # £24.00 an hour
 TODAY = london_date(utcnow())
+
+
+def incoming(event: Event, producer: str, cause: Cause) -> Incoming:
+    """The event as a consumer hands it to a handler, for tests that call handlers in-process."""
+    envelope = envelope_for(event, producer=producer, council_id="demo-council", cause=cause)
+    return Incoming(event.TOPIC, 0, 0, envelope.aggregate_id, envelope.model_dump_json().encode(),
+                    {"event_type": envelope.event_type, "schema_version": str(envelope.schema_version)},
+                    message_id=str(envelope.event_id), envelope=envelope, event=event)
+
+
+def agreement_and_confirmed_week(pid: str, cause: Cause) -> tuple[Incoming, Incoming, str, str]:
+    """An actuals agreement of `pid` from MONDAY and its first week (three £24.00 visits) confirmed, as
+    their consumers hand them to the handlers: (activated, confirmed, agreement_id, person_ref)."""
+    aid, person = unique("AGR"), unique("P")
+    terms = ag.AgreementTerms(version=1, effective_from=MONDAY, rates=[ag.Rate(unit=RateUnit.HOUR, amount_pence=RATE)])
+    activated = ag.AgreementActivated(agreement_id=aid, person_ref=person, provider_id=pid,
+                                      service_type=ServiceType.HOME_CARE, payment_basis=PaymentBasis.ACTUALS,
+                                      cycle=Cycle.WEEKLY, start=MONDAY, terms=[terms])
+    lines = daily_lines(aid, MONDAY)
+    confirmed = dl.PeriodActualsConfirmed(
+        agreement_id=aid, person_ref=person, provider_id=pid, week_start=MONDAY, confirmed_by="auto", lines=lines,
+        adjustments=[], payable_minutes=sum(x.payable_minutes for x in lines),
+        amount_pence=sum(x.amount_pence for x in lines), adjustments_pence=0)
+    return incoming(activated, "agreements", cause), incoming(confirmed, "delivery", cause), aid, person
 
 
 def week(n: int) -> date:

@@ -11,18 +11,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from contracts import agreements as ag
-from contracts import delivery as dl
-from contracts.common import Cycle, PaymentBasis, RateUnit, ServiceType
 from contracts.envelope import Actor
 from shared.clock import utcnow
-from shared.consumer import Incoming
 from shared.db import create_pool
-from shared.events import Cause, envelope_for
+from shared.events import Cause
 from shared.outbox import Outbox
 from services.invoicing import handlers_agreements, handlers_delivery, store_facts
 from tests.conftest import unique
-from tests.integration.invoicing.invoicing_helpers import MONDAY, RATE, daily_lines
+from tests.integration.invoicing.invoicing_helpers import agreement_and_confirmed_week
 
 pytestmark = pytest.mark.stack
 CAUSE = Cause("test-facts-race", None, Actor(id="test:facts-race", role="system"))
@@ -39,27 +35,6 @@ async def pool(stack, database_url, monkeypatch):
     await pool.close()
 
 
-def _incoming(event, topic: str, producer: str) -> Incoming:
-    envelope = envelope_for(event, producer=producer, council_id="demo-council", cause=CAUSE)
-    return Incoming(topic, 0, 0, envelope.aggregate_id, envelope.model_dump_json().encode(),
-                    {"event_type": envelope.event_type, "schema_version": str(envelope.schema_version)},
-                    message_id=str(envelope.event_id), envelope=envelope, event=event)
-
-
-def _facts(pid: str) -> tuple[Incoming, Incoming, str]:
-    aid, person = unique("AGR"), unique("P")
-    terms = ag.AgreementTerms(version=1, effective_from=MONDAY, rates=[ag.Rate(unit=RateUnit.HOUR, amount_pence=RATE)])
-    activated = ag.AgreementActivated(agreement_id=aid, person_ref=person, provider_id=pid,
-                                      service_type=ServiceType.HOME_CARE, payment_basis=PaymentBasis.ACTUALS,
-                                      cycle=Cycle.WEEKLY, start=MONDAY, terms=[terms])
-    lines = daily_lines(aid, MONDAY)
-    confirmed = dl.PeriodActualsConfirmed(
-        agreement_id=aid, person_ref=person, provider_id=pid, week_start=MONDAY, confirmed_by="auto", lines=lines,
-        adjustments=[], payable_minutes=sum(x.payable_minutes for x in lines),
-        amount_pence=sum(x.amount_pence for x in lines), adjustments_pence=0)
-    return _incoming(activated, ag.TOPIC, "agreements"), _incoming(confirmed, dl.TOPIC, "delivery"), aid
-
-
 async def _self_bills(pool, aid: str) -> int:
     async with pool.acquire() as conn:
         return await conn.fetchval("SELECT count(*) FROM invoices WHERE agreement_id = $1 AND kind = 'self_billed'",
@@ -71,7 +46,7 @@ async def test_a_week_confirmed_while_its_agreement_arrives_is_self_billed_which
     pid = unique("PRV")
     async with pool.acquire() as conn:
         await store_facts.keep_provider(conn, pid, self_billing=True, bank_details_verified=True)
-    agreement, confirmation, aid = _facts(pid)
+    agreement, confirmation, aid, _ = agreement_and_confirmed_week(pid, CAUSE)
     steps = {"agreement": lambda conn: handlers_agreements.on_agreement(conn, agreement),
              "confirmation": lambda conn: handlers_delivery.on_delivery_batch(conn, [confirmation])}
     second = "confirmation" if first == "agreement" else "agreement"

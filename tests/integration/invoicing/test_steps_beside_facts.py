@@ -1,0 +1,106 @@
+"""Officer steps, corrections and closed disputes taken beside the facts and invoices they are checked
+against, each in its own transaction, as two consumers (or a consumer and an officer) take them: whichever
+commits first, neither misses the other, and nothing is left held on facts that no longer stand.
+The handlers run in this process against the stack's Postgres."""
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+
+from contracts.envelope import Actor
+from shared.db import create_pool
+from shared.events import Cause
+from shared.outbox import Outbox
+from services.invoicing import (handlers_agreements, handlers_delivery, handlers_queries, officer_steps, receiving,
+                                store_facts)
+from services.invoicing.domain.provider_invoices import ProviderInvoiceSubmission, SubmittedLine
+from tests.conftest import unique
+from tests.integration.invoicing.invoicing_helpers import MONDAY, TODAY, agreement_and_confirmed_week
+
+pytestmark = pytest.mark.stack
+CAUSE = Cause("test-steps-beside-facts", None, Actor(id="test:steps-beside-facts", role="system"))
+OFFICER = Actor(id="test:officer", role="finance_officer")
+OUTBOX = Outbox("invoicing", "demo-council")
+
+
+@pytest.fixture
+async def pool(stack, database_url, monkeypatch):
+    # The handlers publish through their consumer's runtime: give them the service's outbox without a service.
+    runtime = SimpleNamespace(outbox=OUTBOX)
+    for consumer in (handlers_agreements.AGREEMENTS, handlers_delivery.DELIVERY, handlers_queries.QUERIES):
+        monkeypatch.setattr(consumer, "runtime", runtime)
+    pool = await create_pool(database_url, "invoicing", service="invoicing-test", max_size=3)
+    yield pool
+    await pool.close()
+
+
+async def _provider_with_a_confirmed_week(pool, *, bank_verified: bool = True) -> tuple[str, str, str]:
+    """A provider that sends its own invoices, an agreement on file and a week of three £24.00 visits confirmed."""
+    pid = unique("PRV")
+    activated, confirmed, aid, person = agreement_and_confirmed_week(pid, CAUSE)
+    async with pool.acquire() as conn, conn.transaction():
+        await store_facts.keep_provider(conn, pid, self_billing=False, bank_details_verified=bank_verified)
+        await handlers_agreements.on_agreement(conn, activated)
+        await store_facts.keep_commitments(conn, person, MONDAY, {aid: 10_000})
+        await handlers_delivery.on_delivery_batch(conn, [confirmed])
+    return pid, aid, person
+
+
+async def _invoice_of_the_week(conn, pid: str, aid: str, person: str, number: str) -> str:
+    line = SubmittedLine(aid, person, 7200, week_commencing=MONDAY)
+    filed = await receiving.receive(conn, OUTBOX, CAUSE, Actor(id=f"test:{pid}", role="provider"),
+                                    ProviderInvoiceSubmission(pid, number, TODAY, (line,)), source="json")
+    return filed.invoice.invoice_id
+
+
+async def _state(pool, invoice_id: str) -> tuple[str, list[str]]:
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT status, hold_codes FROM invoices WHERE invoice_id = $1", invoice_id)
+    return row["status"], list(row["hold_codes"])
+
+
+async def _side_by_side(pool, first, second):
+    """`first` done in one transaction but not committed while `second` runs in another (reading what
+    it needs, or waiting to); then both commit. Returns what each returned."""
+    async with pool.acquire() as conn_first:
+        tx = conn_first.transaction()
+        await tx.start()
+        try:
+            done_first = await first(conn_first)
+
+            async def other():
+                async with pool.acquire() as conn_second, conn_second.transaction():
+                    return await second(conn_second)
+
+            later = asyncio.create_task(other())
+            await asyncio.sleep(1.0)
+        except BaseException:
+            await tx.rollback()
+            raise
+        await tx.commit()
+        return done_first, await asyncio.wait_for(later, timeout=30)
+
+
+@pytest.mark.parametrize("first", ["void", "resubmission"])
+async def test_an_invoice_sent_again_while_the_first_is_voided_is_not_held_as_already_invoiced(pool, first):
+    """Void an invoice and, side by side, the provider sends the same week again: the new one is approved
+    whichever commits first (it was held 'already invoiced' by the void one, and nothing rechecked it)."""
+    pid, aid, person = await _provider_with_a_confirmed_week(pool)
+    async with pool.acquire() as conn, conn.transaction():
+        sent = await _invoice_of_the_week(conn, pid, aid, person, "A-1")
+    assert (await _state(pool, sent))[0] == "approved"
+
+    async def void(conn):
+        await officer_steps.void_invoice(conn, OUTBOX, CAUSE, OFFICER, sent, "sent with the wrong amounts")
+
+    async def resubmit(conn):
+        return await _invoice_of_the_week(conn, pid, aid, person, "A-2")
+
+    if first == "void":
+        _, again = await _side_by_side(pool, void, resubmit)
+    else:
+        again, _ = await _side_by_side(pool, resubmit, void)
+    assert (await _state(pool, sent))[0] == "void"
+    assert await _state(pool, again) == ("approved", []), f"the invoice sent again ({first} first) was left held"
