@@ -15,13 +15,13 @@ from pydantic import BaseModel
 from shared.auth import Principal, require
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
-from services.invoicing import store_invoices
 from services.invoicing.api_invoices import actor_of, answer
 from services.invoicing.api_models import CorrectionIn, InvoiceOut, ReasonIn
 from services.invoicing.corrections_issuing import correction_by_amount, issue
 from services.invoicing.domain.invoice import InvoiceKind
 from services.invoicing.officer_steps import InvoiceNotFound, reject_invoice, release_invoice, void_invoice
 from services.invoicing.raise_scheduled import RunInProgress, raise_scheduled
+from services.invoicing.validating import load_locked
 
 router = APIRouter(tags=["invoice decisions"])
 Officer = Annotated[Principal, Depends(require("finance_officer"))]
@@ -58,7 +58,7 @@ async def void(invoice_id: str, body: ReasonIn, request: Request, principal: Off
 async def _correct(request: Request, principal: Principal, invoice_id: str, body: CorrectionIn,
                    kind: InvoiceKind) -> InvoiceOut:
     async with transaction(request) as conn:
-        original = await store_invoices.load(conn, invoice_id, for_update=True)
+        original = await load_locked(conn, invoice_id)  # validated on facts no one changes meanwhile
         if original is None:
             raise not_found(f"invoice {invoice_id}")
         document = await correction_by_amount(conn, original, kind, body.amount_pence,

@@ -34,7 +34,9 @@ def _series(kind: InvoiceKind) -> Series:
 async def issue(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, actor: Actor, original: Filed,
                 documents: Sequence[Invoice], *, source: str, query_id: str | None = None,
                 effect_id: str | None = None) -> list[Filed]:
-    """Number, validate, store and announce corrections of `original` (built with a blank number)."""
+    """Number, validate, store and announce corrections of `original` (built with a blank number), with
+    `original` loaded by `validating.load_locked` (or, for late visit corrections, under the delivery
+    consumer's provider locks and the agreement locks of `correct_self_bills`)."""
     numbers = await store_numbering.allocate_numbers(
         conn, Counter((d.provider_ref, _series(d.kind)) for d in documents))
     next_of = {key: iter(span) for key, span in numbers.items()}

@@ -22,7 +22,7 @@ from services.invoicing.corrections_issuing import correction_by_amount, issue
 from services.invoicing.domain.disputes import close_dispute, open_dispute
 from services.invoicing.domain.errors import IllegalTransition, InvalidInvoiceInput
 from services.invoicing.domain.invoice import InvoiceKind, InvoiceStatus
-from services.invoicing.validating import announce_outcome
+from services.invoicing.validating import announce_outcome, load_locked
 
 log = get_logger(__name__)
 
@@ -71,7 +71,8 @@ async def _correct(message: Incoming, conn: asyncpg.Connection, kind: InvoiceKin
     outcome = "credit_note" if kind is InvoiceKind.CREDIT_NOTE else "supplementary_payment"
     if await store_invoices.answering_effect(conn, event.query_id, event.effect_id) is not None:
         return  # already answered (a request repeated under a new event id)
-    original = await store_invoices.load(conn, invoice_id, for_update=True) if invoice_id else None
+    # Under the provider's facts and agreement locks: the correction is validated on facts no one changes meanwhile.
+    original = await load_locked(conn, invoice_id) if invoice_id else None
     why = f"query {event.query_id}: {outcome.replace('_', ' ')} of {event.amount_pence} pence"
     try:
         if original is None or original.invoice.provider_ref != event.provider_id:

@@ -9,6 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from contracts import agreements as ag
+from contracts import queries as qu
 from contracts.envelope import Actor
 from shared.db import create_pool
 from shared.events import Cause
@@ -17,7 +19,7 @@ from services.invoicing import (handlers_agreements, handlers_delivery, handlers
                                 store_facts)
 from services.invoicing.domain.provider_invoices import ProviderInvoiceSubmission, SubmittedLine
 from tests.conftest import unique
-from tests.integration.invoicing.invoicing_helpers import MONDAY, TODAY, agreement_and_confirmed_week
+from tests.integration.invoicing.invoicing_helpers import MONDAY, TODAY, agreement_and_confirmed_week, incoming
 
 pytestmark = pytest.mark.stack
 CAUSE = Cause("test-steps-beside-facts", None, Actor(id="test:steps-beside-facts", role="system"))
@@ -104,3 +106,35 @@ async def test_an_invoice_sent_again_while_the_first_is_voided_is_not_held_as_al
         again, _ = await _side_by_side(pool, resubmit, void)
     assert (await _state(pool, sent))[0] == "void"
     assert await _state(pool, again) == ("approved", []), f"the invoice sent again ({first} first) was left held"
+
+
+@pytest.mark.parametrize("first", ["verification", "supplementary"])
+async def test_a_supplementary_invoice_raised_while_bank_details_are_verified_is_approved(pool, first):
+    """A query's supplementary invoice raised beside the verification of the provider's new bank details:
+    approved whichever commits first (it was held for unverified bank details, and the verification's
+    recheck never saw it)."""
+    pid, aid, person = await _provider_with_a_confirmed_week(pool)
+    async with pool.acquire() as conn, conn.transaction():
+        original = await _invoice_of_the_week(conn, pid, aid, person, "B-1")
+        await store_facts.keep_provider(conn, pid, bank_details_verified=False)  # new details await a check
+    assert (await _state(pool, original))[0] == "approved"
+    verified = incoming(ag.ProviderBankDetailsVerified(
+        provider_id=pid, change_id=unique("CHG"),
+        bank_account=ag.BankAccount(sort_code="200000", account_number="12345678", account_name="Acme Care")),
+        "agreements", CAUSE)
+    requested = incoming(qu.SupplementaryPaymentRequested(
+        query_id=unique("QRY"), effect_id=unique("EFF"), provider_id=pid, amount_pence=1_200,
+        relates_to_invoice_id=original), "queries", CAUSE)
+
+    async def verify(conn):
+        await handlers_agreements.on_bank_details(conn, verified)
+
+    async def supplement(conn):
+        await handlers_queries.on_supplementary_requested(conn, requested)
+
+    steps = {"verification": verify, "supplementary": supplement}
+    await _side_by_side(pool, steps[first], steps["supplementary" if first == "verification" else "verification"])
+    async with pool.acquire() as conn:
+        [supplementary] = await conn.fetch("SELECT invoice_id FROM invoices WHERE corrects_invoice_id = $1", original)
+    assert await _state(pool, supplementary["invoice_id"]) == ("approved", []), \
+        f"the supplementary invoice ({first} first) was left held"
