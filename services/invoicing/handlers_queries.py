@@ -22,7 +22,7 @@ from services.invoicing.corrections_issuing import correction_by_amount, issue
 from services.invoicing.domain.disputes import close_dispute, open_dispute
 from services.invoicing.domain.errors import IllegalTransition, InvalidInvoiceInput
 from services.invoicing.domain.invoice import InvoiceKind, InvoiceStatus
-from services.invoicing.validating import announce_outcome, load_locked
+from services.invoicing.validating import announce_outcome, load_locked, recheck_held
 
 log = get_logger(__name__)
 
@@ -52,7 +52,8 @@ async def on_dispute_opened(conn: asyncpg.Connection, message: Incoming) -> None
 
 async def on_dispute_closed(conn: asyncpg.Connection, message: Incoming) -> None:
     event: contract.DisputeClosed = message.event  # type: ignore[assignment]
-    filed = await store_invoices.load(conn, event.invoice_id, for_update=True)
+    # Locked as for any recheck (provider facts, agreements, then the row): it is checked again below.
+    filed = await load_locked(conn, event.invoice_id)
     if filed is None or not any(d.query_ref == event.query_id for d in filed.invoice.open_disputes):
         log.warning("closed dispute is not open on the invoice", invoice_id=event.invoice_id, query_id=event.query_id)
         return
@@ -63,6 +64,11 @@ async def on_dispute_closed(conn: asyncpg.Connection, message: Incoming) -> None
     after = replace(filed, invoice=invoice,
                     approval_revision=filed.approval_revision + (invoice.status is InvoiceStatus.APPROVED))
     await store_invoices.save_state(conn, after, message.envelope.actor)
+    # Held again for its old reasons: rechecks while it was disputed passed it by, so a fact that arrived
+    # meanwhile (bank details verified, actuals confirmed, ...) is applied now.
+    if after.invoice.status is InvoiceStatus.HELD and not after.invoice.open_disputes and await recheck_held(
+            conn, QUERIES.runtime.outbox, _cause(message), [event.invoice_id], f"dispute {event.query_id} closed"):
+        return  # announced by the recheck
     await announce_outcome(conn, QUERIES.runtime.outbox, _cause(message), after)
 
 

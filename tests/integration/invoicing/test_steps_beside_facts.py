@@ -138,3 +138,27 @@ async def test_a_supplementary_invoice_raised_while_bank_details_are_verified_is
         [supplementary] = await conn.fetch("SELECT invoice_id FROM invoices WHERE corrects_invoice_id = $1", original)
     assert await _state(pool, supplementary["invoice_id"]) == ("approved", []), \
         f"the supplementary invoice ({first} first) was left held"
+
+
+async def test_a_fact_arriving_while_an_invoice_is_disputed_is_applied_when_the_dispute_closes(pool):
+    """Held for unverified bank details, disputed, the details verified meanwhile (the recheck passes a
+    disputed invoice by), the dispute closed: the invoice is checked again and approved, not held as before."""
+    pid, aid, person = await _provider_with_a_confirmed_week(pool, bank_verified=False)
+    async with pool.acquire() as conn, conn.transaction():
+        held = await _invoice_of_the_week(conn, pid, aid, person, "C-1")
+    assert await _state(pool, held) == ("held", ["bank_details_not_verified"])
+    query = unique("QRY")
+    verified = ag.ProviderBankDetailsVerified(
+        provider_id=pid, change_id=unique("CHG"),
+        bank_account=ag.BankAccount(sort_code="200000", account_number="12345678", account_name="Acme Care"))
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await handlers_queries.on_dispute_opened(conn, incoming(
+                qu.DisputeOpened(query_id=query, invoice_id=held, provider_id=pid), "queries", CAUSE))
+        async with conn.transaction():
+            await handlers_agreements.on_bank_details(conn, incoming(verified, "agreements", CAUSE))
+        assert (await _state(pool, held))[0] == "held"  # still disputed
+        async with conn.transaction():
+            await handlers_queries.on_dispute_closed(conn, incoming(
+                qu.DisputeClosed(query_id=query, invoice_id=held, provider_id=pid), "queries", CAUSE))
+    assert await _state(pool, held) == ("approved", []), "the bank details verified during the dispute were not applied"
