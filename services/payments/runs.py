@@ -123,6 +123,7 @@ async def approve(conn: asyncpg.Connection, run_id: str, by: Actor, at: datetime
     clock = Stopwatch()
     stored = await locked(conn, run_id, lines=False)
     approved = stored.run.approval(by, at)
+    await store_runs.lock_direct_payments(conn, run_id)  # an ending or change beside it: one sees the other
     try:
         async with conn.transaction():  # a savepoint, so a refusal can be explained from the same connection
             await store_runs.mark_approved(conn, approved)

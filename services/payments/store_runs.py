@@ -174,6 +174,17 @@ async def record_review(conn: asyncpg.Connection, before: PaymentRun, after: Pay
                        " WHERE run_id = $1", before.run_id, removed, 0 if kept else 1)
 
 
+async def lock_direct_payments(conn: asyncpg.Connection, run_id: str) -> None:
+    """The direct payments the run pays, locked FOR SHARE in agreement order until the approval commits.
+    An ending or a change of amount locks its row FOR UPDATE and reads the periods already paid: without
+    this, one committed beside the approval was missed by both (the approval's checks read the row as it
+    was and paid days after the end; the ending, not seeing the new payment, recovered nothing). Now the
+    approval waits for it and is refused, or it waits for the approval and finds the payment."""
+    await conn.execute(
+        "SELECT agreement_id FROM direct_payments WHERE agreement_id IN (SELECT payee_id FROM run_payments"
+        " WHERE run_id = $1 AND payee_kind = 'direct_payment') ORDER BY agreement_id FOR SHARE", run_id)
+
+
 async def mark_approved(conn: asyncpg.Connection, run: PaymentRun) -> None:
     """Approve: the database checks the run, settles its documents and marks the direct-payment
     adjustments it carries paid (0003_run_guards.sql)."""

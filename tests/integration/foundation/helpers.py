@@ -4,8 +4,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from contracts.envelope import Actor
+from contracts.envelope import Actor, Event
 from contracts.requests import ServiceRequested
+from shared.consumer import Incoming
 from shared.events import Cause, envelope_for
 from shared.outbox import envelope_headers
 from shared.stack import Instance, start, stop, wait_ready
@@ -24,6 +25,14 @@ async def send_envelope(producer, envelope) -> None:
     await producer.send_and_wait(
         envelope.payload.TOPIC, value=envelope.model_dump_json().encode(), key=envelope.aggregate_id.encode(),
         headers=[(k, v.encode()) for k, v in envelope_headers(envelope).items()])
+
+
+def incoming(event: Event, producer: str, cause: Cause) -> Incoming:
+    """The event as a consumer hands it to a handler, for tests that call handlers in-process."""
+    envelope = envelope_for(event, producer=producer, council_id="demo-council", cause=cause)
+    return Incoming(event.TOPIC, 0, 0, envelope.aggregate_id, envelope.model_dump_json().encode(),
+                    {"event_type": envelope.event_type, "schema_version": str(envelope.schema_version)},
+                    message_id=str(envelope.event_id), envelope=envelope, event=event)
 
 
 def restart(service: str, *, kill: bool) -> None:

@@ -15,19 +15,11 @@ from shared.clock import london_date, utcnow
 from shared.consumer import Incoming
 from shared.events import Cause, envelope_for
 from tests.conftest import auth, envelope_of, eventually, unique
-from tests.integration.foundation.helpers import send_envelope
+from tests.integration.foundation.helpers import incoming, send_envelope
 
 MONDAY = date(2026, 3, 2)  # weeks well in the past: no scheduled run of today touches them
 RATE = 2400  # £24.00 an hour
 TODAY = london_date(utcnow())
-
-
-def incoming(event: Event, producer: str, cause: Cause) -> Incoming:
-    """The event as a consumer hands it to a handler, for tests that call handlers in-process."""
-    envelope = envelope_for(event, producer=producer, council_id="demo-council", cause=cause)
-    return Incoming(event.TOPIC, 0, 0, envelope.aggregate_id, envelope.model_dump_json().encode(),
-                    {"event_type": envelope.event_type, "schema_version": str(envelope.schema_version)},
-                    message_id=str(envelope.event_id), envelope=envelope, event=event)
 
 
 def agreement_and_confirmed_week(pid: str, cause: Cause) -> tuple[Incoming, Incoming, str, str]:

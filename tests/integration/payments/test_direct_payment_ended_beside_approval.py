@@ -1,0 +1,87 @@
+"""A direct payment ended while a run paying it in advance is approved, each in its own transaction
+(agreements.events is consumed beside finance's approval): whichever commits first, the days after the
+end are either not paid (the approval is refused) or paid and recovered by the ending — never paid and
+forgotten. The handler and the approval run in this process against the stack's Postgres."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from contracts import agreements
+from contracts.agreements import EndReason
+from contracts.envelope import Actor
+from shared.clock import utcnow
+from shared.db import create_pool
+from shared.events import Cause
+from shared.outbox import Outbox
+from services.payments import handlers_direct_payments, runs
+from services.payments.config import payments_config
+from services.payments.domain.errors import RunConflict
+from services.payments.domain.run_calendar import RunKind
+from tests.integration.foundation.helpers import incoming
+from tests.integration.payments.payments_helpers import direct_payment, working_day_after
+
+pytestmark = pytest.mark.stack
+CAUSE = Cause("test-dp-ended-beside-approval", None, Actor(id="test:dp-ended", role="system"))
+OUTBOX = Outbox("payments", "demo-council")
+
+
+@pytest.fixture
+async def pool(stack, database_url):
+    pool = await create_pool(database_url, "payments", service="payments-test", max_size=3)
+    yield pool
+    await pool.close()
+
+
+@pytest.mark.parametrize("first", ["ending", "approval"])
+async def test_days_after_an_ending_beside_the_approval_are_not_paid_or_are_recovered(pool, first):
+    pay_date = working_day_after(7)
+    dp = direct_payment(pay_date, weekly_budget=7_000)  # £1,000 a day, 28 days paid in advance
+    async with pool.acquire() as conn, conn.transaction():
+        await handlers_direct_payments.on_direct_payment_agreed(conn, incoming(dp, "agreements", CAUSE))
+        proposed = await runs.propose(conn, runs.Proposal(pay_date, RunKind.AD_HOC, include_direct_payments=True,
+                                                          providers=[], direct_payments=[dp.agreement_id]),
+                                      "u-maker", utcnow(), payments_config(), OUTBOX, CAUSE)
+    run_id = proposed.run.run_id
+    assert proposed.run.total_pence == 28_000
+    ended = incoming(agreements.DirectPaymentEnded(agreement_id=dp.agreement_id, person_ref=dp.person_ref,
+                                                   end=pay_date + timedelta(days=13), reason=EndReason.MOVED_AWAY),
+                     "agreements", CAUSE)
+    checker = SimpleNamespace(subject="u-checker", role="finance_approver")
+
+    async def end(conn):
+        await handlers_direct_payments.on_direct_payment_ended(conn, ended)
+
+    async def approve(conn):
+        try:
+            await runs.approve(conn, run_id, checker, utcnow(), OUTBOX, CAUSE)
+        except RunConflict as refused:
+            return str(refused)
+
+    steps = {"ending": end, "approval": approve}
+    async with pool.acquire() as conn_first:
+        tx = conn_first.transaction()
+        await tx.start()
+        await steps[first](conn_first)  # done, not yet committed
+
+        async def other():
+            async with pool.acquire() as conn_second, conn_second.transaction():
+                return await steps["approval" if first == "ending" else "ending"](conn_second)
+
+        later = asyncio.create_task(other())
+        await asyncio.sleep(1.0)  # the other transaction reads what it needs meanwhile (or waits to)
+        await tx.commit()
+        await asyncio.wait_for(later, timeout=30)
+
+    async with pool.acquire() as conn:
+        status = await conn.fetchval("SELECT status FROM payment_runs WHERE run_id = $1", run_id)
+        row = await conn.fetchrow("SELECT last_day, recovery_pence FROM direct_payments WHERE agreement_id = $1",
+                                  dp.agreement_id)
+    assert row["last_day"] == pay_date + timedelta(days=13)
+    if status == "approved":  # the 14 days after the end were paid: the ending recovers them
+        assert row["recovery_pence"] == 14_000, f"{first} first: 14 days paid after the end and not recovered"
+    else:
+        assert status == "proposed" and row["recovery_pence"] == 0
