@@ -14,6 +14,7 @@ from services.delivery.publishing import received_by_provider
 from services.delivery.state import pipeline_of
 from services.delivery.validation import validate_json_batch
 from shared.consumer import Consumer, Incoming
+from shared.gc_pause import cyclic_gc_paused
 from shared.events import Cause
 
 SYSTEM = Actor(id="system:delivery", role="system")
@@ -47,6 +48,11 @@ AGREEMENTS = Consumer(
 
 async def on_ecm_records(conn: asyncpg.Connection, items: list[Incoming]) -> None:
     """One batch of raw ECM records through the shared pipeline, in the consumer's transaction."""
+    with cyclic_gc_paused():  # parsing included (see ingest_batch)
+        await _ecm_records(conn, items)
+
+
+async def _ecm_records(conn: asyncpg.Connection, items: list[Incoming]) -> None:
     batch = validate_json_batch([item.value or b"" for item in items])
     feed = Feed("kafka", intake_id=f"kafka:{items[0].message_id}",
                 places=[(item.message_id, item.where) for item in items])

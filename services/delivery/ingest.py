@@ -23,6 +23,7 @@ from services.delivery.store_visits import clean, raw_for_storage, save_attendan
 from services.delivery.validation import ValidatedBatch
 from services.delivery.verifying import verify_arrivals
 from shared.clock import utcnow
+from shared.gc_pause import cyclic_gc_paused
 from shared.events import Cause
 from shared.outbox import Outbox
 
@@ -76,6 +77,14 @@ class Pipeline:
 async def ingest_batch(conn: asyncpg.Connection, pipeline: Pipeline, cause: Cause, feed: Feed,
                        batch: ValidatedBatch) -> list[RecordOutcome]:
     """Take one validated batch to the end, inside the caller's transaction; every record lands once."""
+    # A batch's records, rows and events are thousands of small objects that live until it commits: with the
+    # collector running, its passes over them (and the agreement book) took ~15% of delivery's CPU.
+    with cyclic_gc_paused():
+        return await _ingest(conn, pipeline, cause, feed, batch)
+
+
+async def _ingest(conn: asyncpg.Connection, pipeline: Pipeline, cause: Cause, feed: Feed,
+                  batch: ValidatedBatch) -> list[RecordOutcome]:
     started = time.perf_counter()
     now = utcnow()
     await refresh(conn, pipeline.book)  # another instance may have consumed an agreement change

@@ -9,27 +9,11 @@ they cannot drift from it; a unit test holds them to accepting and refusing what
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import Annotated, Any
-
-from pydantic import BaseModel, ConfigDict, TypeAdapter
-from typing_extensions import NotRequired, TypedDict
+from pydantic import TypeAdapter
 
 from contracts import delivery as contract
 from contracts.envelope import Envelope
-
-
-def wire_of(model: type[BaseModel], name: str, **replacing: Any) -> type:
-    """A TypedDict with `model`'s fields (types and constraints, optional ones optional), refusing
-    keys the model refuses; `replacing` swaps a field's type (a nested model for its wire form)."""
-    fields: dict[str, Any] = {}
-    for field_name, field in model.model_fields.items():
-        annotation = replacing.get(field_name, field.annotation)
-        if field.metadata:
-            annotation = Annotated[(annotation, *field.metadata)]  # type: ignore[misc]
-        fields[field_name] = annotation if field.is_required() else NotRequired[annotation]  # type: ignore[misc]
-    wire = TypedDict(name, fields)  # type: ignore[operator]
-    wire.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
-    return wire
+from shared.wire import wire_of
 
 
 LineWire = wire_of(contract.ActualsLine, "ActualsLineWire")

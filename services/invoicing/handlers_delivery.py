@@ -23,7 +23,7 @@ from services.invoicing.actuals_wire import ENVELOPE, line_cells
 from services.invoicing.corrections_issuing import correct_self_bills
 from services.invoicing.domain.adjustments import Adjustment, HeldVisit
 from services.invoicing.domain.holds import HoldCode
-from services.invoicing.gc_pause import cyclic_gc_paused
+from shared.gc_pause import cyclic_gc_paused
 from services.invoicing.raise_self_bills import self_bill
 from services.invoicing.store_actuals import ConfirmedWeek
 from services.invoicing.validating import SYSTEM, lock_provider_facts, recheck_held

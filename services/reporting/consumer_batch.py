@@ -17,6 +17,7 @@ import asyncpg
 from contracts.envelope import Envelope, Event
 from shared.clock import utcnow
 from shared.consumer import Consumer, Incoming
+from shared.gc_pause import cyclic_gc_paused
 from shared.schemas import events_schema
 from services.reporting import store_aggregates
 from services.reporting.domain_aggregates import Deltas
@@ -68,8 +69,9 @@ def batch_consumer(name: str, topic: str, models: Sequence[type[Event]], apply: 
     applier = _APPLIERS[name] = BatchApply(topic, decoder, apply)
 
     async def handle(conn: asyncpg.Connection, items: list[Incoming]) -> None:
-        envelopes = [env for env in (applier.envelope(item) for item in items) if env is not None]
-        await applier(conn, envelopes)
+        with cyclic_gc_paused():  # a batch's envelopes and deltas are thousands of objects alive until it commits
+            envelopes = [env for env in (applier.envelope(item) for item in items) if env is not None]
+            await applier(conn, envelopes)
 
     return Consumer(name=name, topic=topic, batch_handler=handle, payload_schema=events_schema(list(models)),
                     description=description)

@@ -5,7 +5,7 @@ import gc
 
 import pytest
 
-from services.invoicing.gc_pause import cyclic_gc_paused
+from shared.gc_pause import cyclic_gc_paused
 
 
 def test_the_collector_is_paused_for_the_batch_and_running_again_after_it():
