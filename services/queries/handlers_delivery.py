@@ -4,18 +4,28 @@ A visit is known by its `visit_key` (agreement and planned local start) from its
 or its VisitMissed; a week of actuals by `<agreement_id>/<week_start>`. VisitCorrected echoing a
 query's ids completes that query's reverify_visit effect, linking the visit; VisitReverificationRefused
 fails it with delivery's reason.
+
+VisitVerified is the delivery stream itself (a county's ~25,000 visits a day, each revision again), so
+a batch takes it and VisitMissed as dicts checked against the contract (`shared.wire`) and knows all
+their visits in one statement; every other event goes through the shared decoder and its handler, in
+order. A record the fast path cannot read is handed to the shared decoder, which says why it is poison.
 """
 from __future__ import annotations
 
 from datetime import date
 
 import asyncpg
+from pydantic import TypeAdapter, ValidationError
 
 from contracts import delivery as contract
+from contracts.envelope import Envelope
 from contracts.queries import SubjectKind
 from services.queries import store_subjects
 from services.queries.effects_in import record_result
 from shared.consumer import Consumer, Incoming
+from shared.gc_pause import cyclic_gc_paused
+from shared.schemas import events_schema
+from shared.wire import wire_of
 
 
 def period_actuals_id(agreement_id: str, week_start: date) -> str:
@@ -49,16 +59,61 @@ async def on_period_confirmed(conn: asyncpg.Connection, message: Incoming) -> No
                                 agreement_id=event.agreement_id)
 
 
+HANDLERS = {
+    contract.VisitVerified: on_visit,
+    contract.VisitMissed: on_visit,
+    contract.VisitCorrected: on_visit_corrected,
+    contract.VisitReverificationRefused: on_reverification_refused,
+    contract.PeriodActualsConfirmed: on_period_confirmed,
+}
+# The shared decoder, for everything but the fast path's envelopes (and for telling poison apart).
+_DECODER = Consumer(name="queries.delivery", topic=contract.TOPIC, handlers=HANDLERS)
+_FLAG = wire_of(contract.VisitFlag, "VisitFlagWire")
+_FAST = {model.EVENT_TYPE: (model, TypeAdapter(wire_of(Envelope[model], f"{model.__name__}EnvelopeWire",
+                                                       payload=wire_of(model, f"{model.__name__}Wire",
+                                                                       flags=list[_FLAG]))))
+         for model in (contract.VisitVerified, contract.VisitMissed)}
+
+
+def _fast_envelope(item: Incoming) -> dict | None:
+    """The envelope of a VisitVerified or VisitMissed as a dict, when it reads cleanly; else None."""
+    fast = _FAST.get(item.headers.get("event_type", ""))
+    if fast is None or item.value is None:
+        return None
+    model, adapter = fast
+    try:
+        envelope = adapter.validate_json(item.value)
+    except ValidationError:
+        return None
+    if (envelope["event_type"], envelope["schema_version"]) != (model.EVENT_TYPE, model.SCHEMA_VERSION) \
+            or item.key != envelope["aggregate_id"]:
+        return None
+    return envelope
+
+
+async def on_delivery_batch(conn: asyncpg.Connection, items: list[Incoming]) -> None:
+    with cyclic_gc_paused():
+        visits: dict[str, tuple[str, str, str]] = {}  # visit_key -> (provider_id, person_ref, agreement_id)
+        for item in items:
+            envelope = _fast_envelope(item)
+            if envelope is not None:
+                e = envelope["payload"]
+                visits[e["visit_key"]] = (e["provider_id"], e["person_ref"], e["agreement_id"])
+                continue
+            decoded = _DECODER.decode_item(item)  # raises Poison, with the reason every consumer gives
+            if decoded.event is None:
+                continue  # an event this consumer does not act on
+            await store_subjects.record_visits(conn, visits)  # what came before it, first
+            visits = {}
+            await HANDLERS[type(decoded.event)](conn, decoded)
+        await store_subjects.record_visits(conn, visits)
+
+
 DELIVERY = Consumer(
     name="queries.delivery",
     topic=contract.TOPIC,
-    handlers={
-        contract.VisitVerified: on_visit,
-        contract.VisitMissed: on_visit,
-        contract.VisitCorrected: on_visit_corrected,
-        contract.VisitReverificationRefused: on_reverification_refused,
-        contract.PeriodActualsConfirmed: on_period_confirmed,
-    },
+    batch_handler=on_delivery_batch,
+    payload_schema=events_schema(list(HANDLERS)),
     description="Visits (verified or missed) and confirmed weeks of actuals a query can be about, with their "
                 "provider and person; VisitCorrected echoing a query's ids completes its re-verification, "
                 "VisitReverificationRefused fails it with the reason.",

@@ -32,6 +32,22 @@ async def record(conn: asyncpg.Connection, kind: SubjectKind, subject_id: str, *
         kind.value, subject_id, provider_id, sorted(set(person_refs)), agreement_id)
 
 
+async def record_visits(conn: asyncpg.Connection, visits: dict[str, tuple[str, str, str]]) -> None:
+    """`record` for many visits at once: visit_key -> (provider_id, person_ref, agreement_id)."""
+    if not visits:
+        return
+    keys = sorted(visits)  # one order for every batch: concurrent batches never deadlock
+    await conn.execute(
+        "INSERT INTO subjects (kind, subject_id, provider_id, person_refs, agreement_id)"
+        " SELECT $1, k, p, ARRAY[r], a FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS v(k, p, r, a)"
+        " ON CONFLICT (kind, subject_id) DO UPDATE SET provider_id = EXCLUDED.provider_id,"
+        "   person_refs = EXCLUDED.person_refs, agreement_id = EXCLUDED.agreement_id"
+        " WHERE (subjects.provider_id, subjects.person_refs, subjects.agreement_id)"
+        "   IS DISTINCT FROM (EXCLUDED.provider_id, EXCLUDED.person_refs, EXCLUDED.agreement_id)",
+        SubjectKind.VISIT.value, keys, [visits[k][0] for k in keys], [visits[k][1] for k in keys],
+        [visits[k][2] for k in keys])
+
+
 async def find(conn: asyncpg.Connection, kind: SubjectKind, subject_id: str) -> KnownSubject | None:
     row = await conn.fetchrow("SELECT * FROM subjects WHERE kind = $1 AND subject_id = $2", kind.value, subject_id)
     if row is None:
