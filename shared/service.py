@@ -256,13 +256,23 @@ async def _tolerant_parser(records, original):
     # FastStream decodes every header as UTF-8 before the handler runs; a hostile header would
     # make it skip the batch unseen. Parse a cleaned copy, keep the original records for the DLQ.
     records = records if isinstance(records, tuple) else (records,)
-    # Most records (every ECM attendance) carry no headers: nothing to clean, no copy to make.
-    cleaned = tuple(r if r.headers is not None and not r.headers else
-                    dataclasses.replace(r, headers=tuple((k, _utf8(v)) for k, v in (r.headers or ())))
-                    for r in records)
-    message = await original(cleaned)
+    message = await original(tuple(map(_cleaned, records)))
     message.raw_message = records
     return message
+
+
+def _cleaned(record):
+    """The record itself when its headers are all UTF-8 (nearly always: copying every record of the
+    delivery stream cost its consumers ~5% of their CPU), else a copy with the headers made so."""
+    headers = record.headers
+    if headers is not None:
+        try:
+            for _, value in headers:
+                value.decode("utf-8")  # AttributeError for None: cleaned below
+            return record
+        except (UnicodeDecodeError, AttributeError):
+            pass
+    return dataclasses.replace(record, headers=tuple((k, _utf8(v)) for k, v in (headers or ())))
 
 
 def _utf8(value: bytes | None) -> bytes:

@@ -109,3 +109,18 @@ def test_a_handled_event_named_in_the_headers_is_still_fully_checked():
     with pytest.raises(Poison) as err:
         CONSUMER.decode(record)
     assert err.value.reason == "invalid_json"
+
+
+def test_a_record_with_utf8_headers_is_handed_on_as_it_is_and_a_hostile_one_cleaned():
+    from aiokafka.structs import ConsumerRecord
+
+    from shared.service import _cleaned
+
+    def record(headers):
+        return ConsumerRecord("t", 0, 1, 0, 0, b"k", b"v", None, 1, 1, headers)
+
+    fine = record((("event_type", b"VisitVerified"), ("correlation_id", "é".encode())))
+    assert _cleaned(fine) is fine
+    hostile = _cleaned(record((("event_type", b"\xff\xfeVisit"), ("empty", None))))
+    assert hostile.headers == (("event_type", "\ufffd\ufffdVisit".encode()), ("empty", b""))
+    assert _cleaned(record(None)).headers == ()
