@@ -69,7 +69,7 @@ test: setup
 test-reliability: setup
 	@deploy/local/run-tests.sh tests/reliability
 
-bench: up
+bench: setup
 	@$(BIN)/python -m benchmarks.run_all
 
 contracts: setup
