@@ -22,6 +22,7 @@ from shared.stack import Instance, all_instances, recorded_pid, start, stop, wai
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "BENCHMARKS.md"
+NOTES = ROOT / "benchmarks" / "NOTES.md"  # what the figures mean, kept by hand beside the scripts
 TARGET = re.compile(r"\btarget\b", re.IGNORECASE)
 
 
@@ -159,6 +160,7 @@ def main() -> None:
         "```",
         *[f"{title}: {line}" for title, line in targets],
         "```", "",
+        NOTES.read_text() if NOTES.exists() else "",
         "## Stack", "",
         "Start-up from stopped (data and downloaded jars kept), as `make up` runs it:", "",
         *[f"- {name}: {seconds:.1f} s" for name, seconds in startup], "",
