@@ -85,6 +85,7 @@ async def propose(conn: asyncpg.Connection, proposal: Proposal, by: str, at: dat
     rules = clock.lap()
     managed = {a.id for a in dps if a.council_managed}
     await store_runs.insert_run(conn, run, proposal.scope(), managed, adjustment_ids)
+    await store_runs.record_direct_payment_versions(conn, run.run_id)
     await outbox.publish(conn, [publishing.run_proposed(run)], cause)
     log.info("payment run proposed", run_id=run.run_id, payments=len(run.payments), exclusions=len(run.exclusions),
              read_ms=read, rules_ms=rules, store_ms=clock.lap())
@@ -124,6 +125,11 @@ async def approve(conn: asyncpg.Connection, run_id: str, by: Actor, at: datetime
     stored = await locked(conn, run_id, lines=False)
     approved = stored.run.approval(by, at)
     await store_runs.lock_direct_payments(conn, run_id)  # an ending or change beside it: one sees the other
+    changed = await store_runs.changed_direct_payments(conn, run_id)
+    if changed:
+        raise RunConflict("run", f"the amount of direct payment(s) {', '.join(changed)} changed since the run was "
+                                 "proposed, so the run would pay the old amount for days after the change: "
+                                 "propose a new run")
     try:
         async with conn.transaction():  # a savepoint, so a refusal can be explained from the same connection
             await store_runs.mark_approved(conn, approved)

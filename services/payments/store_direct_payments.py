@@ -58,7 +58,10 @@ async def agreements_due(conn: asyncpg.Connection, scope: Sequence[str] | None,
     and the pending adjustment ids each would carry."""
     rows = await conn.fetch(
         "SELECT * FROM direct_payments WHERE (last_day IS NULL OR last_day >= start)"
-        " AND ($1::text[] IS NULL OR agreement_id = ANY($1::text[])) ORDER BY agreement_id",
+        " AND ($1::text[] IS NULL OR agreement_id = ANY($1::text[])) ORDER BY agreement_id"
+        # Held until the proposal commits: a change of amount waits for it (and the approval then sees
+        # the change, store_runs.changed_direct_payments), never lands between this read and the run.
+        " FOR SHARE",
         list(scope) if scope is not None else None)
     ids = [r["agreement_id"] for r in rows]
     paid, pending = await paid_periods(conn, ids), await pending_adjustments(conn, ids)

@@ -140,6 +140,8 @@ async def save_direct_payment(conn: asyncpg.Connection, event: agreements.Direct
         " ON CONFLICT (agreement_id) DO UPDATE SET nominee = $3, council_managed = $4, sort_code = $5,"
         " account_number = $6, account_name = $7, amount_per_four_weeks_pence = $9,"
         " contribution_per_four_weeks_pence = $10,"
+        " amount_version = direct_payments.amount_version + CASE WHEN (direct_payments.amount_per_four_weeks_pence,"
+        "   direct_payments.contribution_per_four_weeks_pence) IS DISTINCT FROM ($9, $10) THEN 1 ELSE 0 END,"
         " return_hold = CASE WHEN (direct_payments.sort_code, direct_payments.account_number) = ($5, $6)"
         "                    THEN direct_payments.return_hold END, updated_at = now()",
         event.agreement_id, event.person_ref, event.nominee, event.nominee == "council", account.sort_code,

@@ -185,6 +185,22 @@ async def lock_direct_payments(conn: asyncpg.Connection, run_id: str) -> None:
         " WHERE run_id = $1 AND payee_kind = 'direct_payment') ORDER BY agreement_id FOR SHARE", run_id)
 
 
+async def record_direct_payment_versions(conn: asyncpg.Connection, run_id: str) -> None:
+    """Each direct payment of a proposed run remembers the amount version it was priced at (its row is
+    locked FOR SHARE since the proposal read it, so this is the version the run used)."""
+    await conn.execute(
+        "UPDATE run_payments p SET dp_amount_version = d.amount_version FROM direct_payments d"
+        " WHERE p.run_id = $1 AND p.payee_kind = 'direct_payment' AND d.agreement_id = p.payee_id", run_id)
+
+
+async def changed_direct_payments(conn: asyncpg.Connection, run_id: str) -> list[str]:
+    """Direct payments of the run whose amount changed after it was proposed (call with them locked)."""
+    return [r["agreement_id"] for r in await conn.fetch(
+        "SELECT d.agreement_id FROM run_payments p JOIN direct_payments d ON d.agreement_id = p.payee_id"
+        " WHERE p.run_id = $1 AND p.payee_kind = 'direct_payment'"
+        "   AND p.dp_amount_version IS DISTINCT FROM d.amount_version ORDER BY 1 LIMIT 5", run_id)]
+
+
 async def mark_approved(conn: asyncpg.Connection, run: PaymentRun) -> None:
     """Approve: the database checks the run, settles its documents and marks the direct-payment
     adjustments it carries paid (0003_run_guards.sql)."""

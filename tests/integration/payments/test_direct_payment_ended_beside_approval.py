@@ -85,3 +85,26 @@ async def test_days_after_an_ending_beside_the_approval_are_not_paid_or_are_reco
         assert row["recovery_pence"] == 14_000, f"{first} first: 14 days paid after the end and not recovered"
     else:
         assert status == "proposed" and row["recovery_pence"] == 0
+
+
+async def test_a_run_whose_direct_payment_changed_amount_after_it_was_proposed_is_not_approved(pool):
+    """The change's adjustment covers only days already paid: approved, the run would pay the old amount for
+    the days after the change and nothing would correct it. Proposed again, it pays the new amount."""
+    pay_date = working_day_after(7)
+    dp = direct_payment(pay_date, weekly_budget=7_000)
+    checker = SimpleNamespace(subject="u-checker", role="finance_approver")
+    proposal = runs.Proposal(pay_date, RunKind.AD_HOC, include_direct_payments=True, providers=[],
+                             direct_payments=[dp.agreement_id])
+    async with pool.acquire() as conn, conn.transaction():
+        await handlers_direct_payments.on_direct_payment_agreed(conn, incoming(dp, "agreements", CAUSE))
+        stale = await runs.propose(conn, proposal, "u-maker", utcnow(), payments_config(), OUTBOX, CAUSE)
+    raised = dp.model_copy(update={"amount_per_four_weeks_pence": 4 * 8_400, "weekly_budget_pence": 8_400})
+    async with pool.acquire() as conn, conn.transaction():
+        await handlers_direct_payments.on_direct_payment_agreed(conn, incoming(raised, "agreements", CAUSE))
+    async with pool.acquire() as conn, conn.transaction():
+        with pytest.raises(RunConflict, match=f"amount of direct payment.*{dp.agreement_id}.*changed since"):
+            await runs.approve(conn, stale.run.run_id, checker, utcnow(), OUTBOX, CAUSE)
+    async with pool.acquire() as conn, conn.transaction():
+        fresh = await runs.propose(conn, proposal, "u-maker", utcnow(), payments_config(), OUTBOX, CAUSE)
+        approved = await runs.approve(conn, fresh.run.run_id, checker, utcnow(), OUTBOX, CAUSE)
+    assert (stale.run.total_pence, approved.run.total_pence) == (28_000, 33_600)
