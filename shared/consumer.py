@@ -92,6 +92,9 @@ class Consumer:
     description: str = ""
     payload_schema: dict[str, Any] | None = None
     runtime: "ServiceRuntime | None" = None
+    # For a raw topic (batch_handler) whose records are known only by topic/partition/offset: the inbox
+    # keeps a mark per partition instead of a row per record (shared.inbox.claim_offsets).
+    inbox_by_offset: bool = False
 
     @property
     def group_id(self) -> str:
@@ -183,13 +186,16 @@ class Consumer:
         runtime = self.runtime
         assert runtime is not None and runtime.pool is not None
         async with runtime.pool.acquire() as conn, conn.transaction():
-            new = await inbox.claim(conn, self.name, [i.message_id for i in items])
-            # The same message twice in one batch is claimed once: keep only its first copy.
-            fresh = []
-            for item in items:
-                if item.message_id in new:
-                    new.discard(item.message_id)
-                    fresh.append(item)
+            if self.inbox_by_offset:
+                fresh = await inbox.claim_offsets(conn, self.name, items)
+            else:
+                new = await inbox.claim(conn, self.name, [i.message_id for i in items])
+                # The same message twice in one batch is claimed once: keep only its first copy.
+                fresh = []
+                for item in items:
+                    if item.message_id in new:
+                        new.discard(item.message_id)
+                        fresh.append(item)
             if self.batch_handler is not None:
                 if fresh:
                     await self.batch_handler(conn, fresh)

@@ -68,6 +68,7 @@ ECM = Consumer(
     topic=ECM_TOPIC,
     batch_handler=on_ecm_records,
     payload_schema=ecm_record_schema(),
+    inbox_by_offset=True,  # each record is stored under its topic:partition:offset; no inbox row each too
     description="One JSON object per carer attendance (contracts.ecm.EcmAttendance), keyed by provider_ref. "
                 "Each record is verified, held as unallocated, or rejected with a reason (delivery.events).",
 )
