@@ -95,6 +95,14 @@ class Consumer:
     # For a raw topic (batch_handler) whose records are known only by topic/partition/offset: the inbox
     # keeps a mark per partition instead of a row per record (shared.inbox.claim_offsets).
     inbox_by_offset: bool = False
+    # Called with the batch's new messages before their handlers, in the batch's transaction: to take the
+    # locks the handlers will take, all at once and in one order (no deadlock between events of a batch).
+    before_handlers: BatchHandler | None = None
+
+    def __post_init__(self) -> None:
+        if self.inbox_by_offset and self.batch_handler is None:
+            raise ValueError(f"{self.name}: offset marks are for raw topics (a batch_handler); events keep "
+                             "their ids in the inbox, since a copy published again is at another offset")
 
     @property
     def group_id(self) -> str:
@@ -200,6 +208,8 @@ class Consumer:
                 if fresh:
                     await self.batch_handler(conn, fresh)
             else:
+                if self.before_handlers is not None and fresh:
+                    await self.before_handlers(conn, fresh)
                 for item in fresh:
                     env = item.envelope
                     with message_context(str(env.event_id), env.correlation_id, env.causation_id):
@@ -218,10 +228,17 @@ class Consumer:
         dead: list[DeadLetter] = []
         for item in items:
             error = await self._attempt([item], bounded=True)
-            if isinstance(error, Poison):  # found by a batch handler decoding its own records
-                dead.append(DeadLetter(item, error.reason, error.error))
-            elif error is not True:
-                dead.append(DeadLetter(item, "handler_failed", error))
+            if error is True:
+                continue
+            letter = (DeadLetter(item, error.reason, error.error) if isinstance(error, Poison)  # a batch handler's own
+                      else DeadLetter(item, "handler_failed", error))
+            if self.inbox_by_offset:
+                # Out before the next record commits: that commit moves the partition's mark past this one,
+                # so a crash before a later publish would leave it neither applied nor dead-lettered.
+                assert self.runtime is not None
+                await self.runtime.dead_letter(self.name, [letter])
+            else:
+                dead.append(letter)
         return dead
 
     async def _attempt(self, items: list[Incoming], *, bounded: bool) -> "bool | str | Poison":

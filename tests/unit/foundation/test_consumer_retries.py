@@ -101,3 +101,26 @@ async def test_poison_a_batch_handler_finds_is_dead_lettered_with_its_own_reason
     dead = await consumer._apply_with_retries([_item(1), _item(2), _item(3)])
     assert [(d.message.message_id, d.reason, d.error) for d in dead] == [("m2", "invalid_json", "message 2 is not JSON")]
     assert consumer.runtime.pool.conn.committed == ["m1", "m3"]
+
+
+async def test_with_offset_marks_a_failed_record_is_dead_lettered_before_the_next_one_commits(monkeypatch):
+    """The next record's commit moves the partition's mark past the failed one: were the dead letter sent
+    only after the batch, a crash in between would lose it (neither applied nor dead-lettered)."""
+    async def claim_offsets(conn, _consumer, items):
+        return list(items)
+
+    async def effect(conn, items):
+        for item in items:
+            if item.offset == 2:
+                raise RuntimeError("cannot apply record 2")
+            conn.pending.append((item.message_id, [d.message.message_id for d in consumer.runtime.dead]))
+
+    consumer = Consumer(name="test.marks", topic="t", batch_handler=effect, inbox_by_offset=True)
+    consumer.runtime = FakeRuntime()
+    monkeypatch.setattr("shared.consumer.asyncio.sleep", _no_sleep)
+    monkeypatch.setattr("shared.consumer.inbox.claim_offsets", claim_offsets)
+    returned = await consumer._apply_with_retries([_item(1), _item(2), _item(3)])
+    assert returned == []  # already out
+    assert [d.message.message_id for d in consumer.runtime.dead] == ["m2"]
+    # m3 committed only once m2 was on the DLQ
+    assert consumer.runtime.pool.conn.committed == [("m1", []), ("m3", ["m2"])]
