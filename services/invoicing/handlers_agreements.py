@@ -85,7 +85,32 @@ async def on_commitment_changed(conn: asyncpg.Connection, message: Incoming) -> 
         await recheck_held(conn, AGREEMENTS.runtime.outbox, _cause(message), held, "commitment changed")
 
 
+async def lock_batch(conn: asyncpg.Connection, items: list[Incoming]) -> None:
+    """Every provider's facts lock, then every agreement lock, the batch's handlers will take — taken one
+    event at a time they came in the batch's order, and a batch holding an agreement of one provider
+    while waiting for another provider's facts deadlocked with a confirmation or a scheduled run taking
+    them the other way round."""
+    providers: set[str] = set()
+    agreement_ids: set[str] = set()
+    for item in items:
+        event = item.event
+        if isinstance(event, contract.AgreementEvent):
+            providers.add(event.provider_id)
+            agreement_ids.add(event.agreement_id)
+        elif isinstance(event, contract.CommitmentChanged):
+            for line in event.lines:
+                if line.kind == "agreement":
+                    agreement_ids.add(line.agreement_id)
+                    if line.provider_id:
+                        providers.add(line.provider_id)
+        elif isinstance(getattr(event, "provider_id", None), str):
+            providers.add(event.provider_id)  # type: ignore[union-attr]
+    await lock_provider_facts(conn, providers)
+    await lock_agreements(conn, agreement_ids)
+
+
 AGREEMENTS = Consumer(
+    before_handlers=lock_batch,
     name="invoicing.agreements",
     topic=contract.TOPIC,
     handlers={
