@@ -74,6 +74,15 @@ def install_error_handlers(app: FastAPI) -> None:
     for error in CONNECTION_ERRORS:
         app.add_exception_handler(error, database_unavailable)
 
+    # Postgres chose this request's transaction to undo a deadlock with a consumer's batch (or could not
+    # serialise it): nothing of it was kept and the same request will go through in a moment.
+    @app.exception_handler(asyncpg.exceptions.DeadlockDetectedError)
+    @app.exception_handler(asyncpg.exceptions.SerializationError)
+    async def try_again(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(status_code=503, headers={"Retry-After": "1"}, content={
+            "detail": "the request met other work on the same records and was undone; nothing was changed: "
+                      "send it again"})
+
     # Input no route checks for, that fails only where it meets Postgres or date arithmetic: the
     # caller's to fix (422), not a fault of the service (500).
     @app.exception_handler(asyncpg.exceptions.DataError)

@@ -43,3 +43,18 @@ def test_a_request_whose_database_went_away_is_told_to_try_again(how):
 
 def test_an_error_in_the_services_own_sql_stays_a_server_error():
     assert _client().post("/bug").status_code == 500
+
+
+@pytest.mark.parametrize("undone", [asyncpg.exceptions.DeadlockDetectedError("deadlock detected"),
+                                    asyncpg.exceptions.SerializationError("could not serialize access")])
+def test_a_request_undone_to_break_a_deadlock_is_told_to_send_it_again(undone):
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/undone")
+    async def undone_here() -> None:
+        raise undone
+
+    answer = TestClient(app, raise_server_exceptions=False).post("/undone")
+    assert (answer.status_code, answer.headers["retry-after"]) == (503, "1")
+    assert "send it again" in answer.json()["detail"]
