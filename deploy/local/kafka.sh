@@ -15,6 +15,8 @@ PROPS="$LOCAL/kafka/server.properties"
 START_TIMEOUT=90 STOP_TIMEOUT=30
 
 say() { echo "[kafka] $*" >&2; }
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 die() { say "$*"; exit 1; }
 
 # The jar dir is keyed by Kafka version + POM hash, so editing the POM re-resolves.
@@ -32,14 +34,7 @@ external() {
 port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$1" 2>/dev/null; }
 
 # Our broker is running iff the recorded pid is alive and really is kafka.Kafka (pid reuse).
-our_pid() {
-  local pid
-  [[ -f "$PID_FILE" ]] || return 1
-  pid="$(cat "$PID_FILE")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' || return 1
-  echo "$pid"
-}
+our_pid() { recorded_pid 'kafka\.Kafka'; }
 
 cmd_setup() {
   local v
@@ -106,16 +101,10 @@ cmd_start() {
 
 cmd_stop() {
   if external; then say "using external cluster $KAFKA_BOOTSTRAP_SERVERS; nothing to stop"; return 0; fi
-  local pid t=0
+  local pid
   if ! pid="$(our_pid)"; then rm -f "$PID_FILE"; say "not running"; return 0; fi
   say "stopping pid $pid ..."
-  kill -TERM "$pid"
-  while kill -0 "$pid" 2>/dev/null; do
-    if (( t >= STOP_TIMEOUT )); then say "still alive after ${STOP_TIMEOUT}s, sending SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
-    sleep 1; t=$((t + 1))
-  done
-  rm -f "$PID_FILE"
-  say "stopped"
+  terminate "$pid"
 }
 
 cmd_status() {

@@ -17,18 +17,13 @@ HOST=127.0.0.1 PORT="${CAREPAY_PROMETHEUS_PORT:-9090}"
 START_TIMEOUT=30 STOP_TIMEOUT=20
 
 say() { echo "[prometheus] $*" >&2; }
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 die() { say "$*"; exit 1; }
 port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$PORT" 2>/dev/null; }
 
 # Ours iff the recorded pid is alive and is a prometheus keeping its data in our directory (pid reuse).
-our_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(cat "$PID_FILE")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--storage.tsdb.path=$DATA" || return 1
-  echo "$pid"
-}
+our_pid() { recorded_pid "--storage.tsdb.path=$DATA"; }
 
 cmd_start() {
   local pid
@@ -60,15 +55,9 @@ cmd_start() {
 }
 
 cmd_stop() {
-  local pid t=0
+  local pid
   if ! pid="$(our_pid)"; then rm -f "$PID_FILE"; say "not running"; return 0; fi
-  kill -TERM "$pid"
-  while kill -0 "$pid" 2>/dev/null; do
-    if (( t >= STOP_TIMEOUT )); then say "still alive after ${STOP_TIMEOUT}s, sending SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
-    sleep 1; t=$((t + 1))
-  done
-  rm -f "$PID_FILE"
-  say "stopped"
+  terminate "$pid"
 }
 
 cmd_status() {
