@@ -1,7 +1,10 @@
-"""Helpers for the walking-skeleton tests: envelopes on requests.events, service restarts."""
+"""Helpers for the stack tests: envelopes on requests.events, events handed to handlers in-process, two
+transactions side by side, service restarts."""
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from contracts.envelope import Actor, Event
@@ -33,6 +36,29 @@ def incoming(event: Event, producer: str, cause: Cause) -> Incoming:
     return Incoming(event.TOPIC, 0, 0, envelope.aggregate_id, envelope.model_dump_json().encode(),
                     {"event_type": envelope.event_type, "schema_version": str(envelope.schema_version)},
                     message_id=str(envelope.event_id), envelope=envelope, event=event)
+
+
+async def side_by_side(pool, first: Callable[[object], Awaitable], second: Callable[[object], Awaitable],
+                       *, pause: float = 1.0) -> tuple:
+    """`first` done in one transaction but not committed while `second` runs in another (reading what it
+    needs meanwhile, or waiting for a lock); then both commit. Returns what each returned."""
+    async with pool.acquire() as conn_first:
+        tx = conn_first.transaction()
+        await tx.start()
+        try:
+            done_first = await first(conn_first)
+
+            async def other():
+                async with pool.acquire() as conn_second, conn_second.transaction():
+                    return await second(conn_second)
+
+            later = asyncio.create_task(other())
+            await asyncio.sleep(pause)
+        except BaseException:
+            await tx.rollback()
+            raise
+        await tx.commit()
+        return done_first, await asyncio.wait_for(later, timeout=30)
 
 
 def restart(service: str, *, kill: bool) -> None:

@@ -5,19 +5,17 @@ two consumers caught up side by side, each missed the other's uncommitted row, a
 weeks were never billed."""
 from __future__ import annotations
 
-import asyncio
-import uuid
 from types import SimpleNamespace
 
 import pytest
 
 from contracts.envelope import Actor
-from shared.clock import utcnow
 from shared.db import create_pool
 from shared.events import Cause
 from shared.outbox import Outbox
 from services.invoicing import handlers_agreements, handlers_delivery, store_facts
 from tests.conftest import unique
+from tests.integration.foundation.helpers import side_by_side
 from tests.integration.invoicing.invoicing_helpers import agreement_and_confirmed_week
 
 pytestmark = pytest.mark.stack
@@ -51,18 +49,6 @@ async def test_a_week_confirmed_while_its_agreement_arrives_is_self_billed_which
              "confirmation": lambda conn: handlers_delivery.on_delivery_batch(conn, [confirmation])}
     second = "confirmation" if first == "agreement" else "agreement"
 
-    async with pool.acquire() as conn_first:
-        tx = conn_first.transaction()
-        await tx.start()
-        await steps[first](conn_first)  # done, not yet committed
-
-        async def other() -> None:
-            async with pool.acquire() as conn_second, conn_second.transaction():
-                await steps[second](conn_second)
-
-        later = asyncio.create_task(other())
-        await asyncio.sleep(1.0)  # the other transaction reads what it needs meanwhile (or waits to)
-        await tx.commit()
-        await asyncio.wait_for(later, timeout=30)
+    await side_by_side(pool, steps[first], steps[second])
 
     assert await _self_bills(pool, aid) == 1, f"the week confirmed beside its agreement ({first} first) was not billed"

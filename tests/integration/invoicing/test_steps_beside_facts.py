@@ -4,7 +4,6 @@ commits first, neither misses the other, and nothing is left held on facts that 
 The handlers run in this process against the stack's Postgres."""
 from __future__ import annotations
 
-import asyncio
 from types import SimpleNamespace
 
 import pytest
@@ -19,6 +18,7 @@ from services.invoicing import (handlers_agreements, handlers_delivery, handlers
                                 store_facts)
 from services.invoicing.domain.provider_invoices import ProviderInvoiceSubmission, SubmittedLine
 from tests.conftest import unique
+from tests.integration.foundation.helpers import side_by_side
 from tests.integration.invoicing.invoicing_helpers import MONDAY, TODAY, agreement_and_confirmed_week, incoming
 
 pytestmark = pytest.mark.stack
@@ -63,28 +63,6 @@ async def _state(pool, invoice_id: str) -> tuple[str, list[str]]:
     return row["status"], list(row["hold_codes"])
 
 
-async def _side_by_side(pool, first, second):
-    """`first` done in one transaction but not committed while `second` runs in another (reading what
-    it needs, or waiting to); then both commit. Returns what each returned."""
-    async with pool.acquire() as conn_first:
-        tx = conn_first.transaction()
-        await tx.start()
-        try:
-            done_first = await first(conn_first)
-
-            async def other():
-                async with pool.acquire() as conn_second, conn_second.transaction():
-                    return await second(conn_second)
-
-            later = asyncio.create_task(other())
-            await asyncio.sleep(1.0)
-        except BaseException:
-            await tx.rollback()
-            raise
-        await tx.commit()
-        return done_first, await asyncio.wait_for(later, timeout=30)
-
-
 @pytest.mark.parametrize("first", ["void", "resubmission"])
 async def test_an_invoice_sent_again_while_the_first_is_voided_is_not_held_as_already_invoiced(pool, first):
     """Void an invoice and, side by side, the provider sends the same week again: the new one is approved
@@ -101,9 +79,9 @@ async def test_an_invoice_sent_again_while_the_first_is_voided_is_not_held_as_al
         return await _invoice_of_the_week(conn, pid, aid, person, "A-2")
 
     if first == "void":
-        _, again = await _side_by_side(pool, void, resubmit)
+        _, again = await side_by_side(pool, void, resubmit)
     else:
-        again, _ = await _side_by_side(pool, resubmit, void)
+        again, _ = await side_by_side(pool, resubmit, void)
     assert (await _state(pool, sent))[0] == "void"
     assert await _state(pool, again) == ("approved", []), f"the invoice sent again ({first} first) was left held"
 
@@ -133,7 +111,7 @@ async def test_a_supplementary_invoice_raised_while_bank_details_are_verified_is
         await handlers_queries.on_supplementary_requested(conn, requested)
 
     steps = {"verification": verify, "supplementary": supplement}
-    await _side_by_side(pool, steps[first], steps["supplementary" if first == "verification" else "verification"])
+    await side_by_side(pool, steps[first], steps["supplementary" if first == "verification" else "verification"])
     async with pool.acquire() as conn:
         [supplementary] = await conn.fetch("SELECT invoice_id FROM invoices WHERE corrects_invoice_id = $1", original)
     assert await _state(pool, supplementary["invoice_id"]) == ("approved", []), \

@@ -4,7 +4,6 @@ end are either not paid (the approval is refused) or paid and recovered by the e
 forgotten. The handler and the approval run in this process against the stack's Postgres."""
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -21,7 +20,7 @@ from services.payments import handlers_direct_payments, runs
 from services.payments.config import payments_config
 from services.payments.domain.errors import RunConflict
 from services.payments.domain.run_calendar import RunKind
-from tests.integration.foundation.helpers import incoming
+from tests.integration.foundation.helpers import incoming, side_by_side
 from tests.integration.payments.payments_helpers import direct_payment, working_day_after
 
 pytestmark = pytest.mark.stack
@@ -62,19 +61,7 @@ async def test_days_after_an_ending_beside_the_approval_are_not_paid_or_are_reco
             return str(refused)
 
     steps = {"ending": end, "approval": approve}
-    async with pool.acquire() as conn_first:
-        tx = conn_first.transaction()
-        await tx.start()
-        await steps[first](conn_first)  # done, not yet committed
-
-        async def other():
-            async with pool.acquire() as conn_second, conn_second.transaction():
-                return await steps["approval" if first == "ending" else "ending"](conn_second)
-
-        later = asyncio.create_task(other())
-        await asyncio.sleep(1.0)  # the other transaction reads what it needs meanwhile (or waits to)
-        await tx.commit()
-        await asyncio.wait_for(later, timeout=30)
+    await side_by_side(pool, steps[first], steps["approval" if first == "ending" else "ending"])
 
     async with pool.acquire() as conn:
         status = await conn.fetchval("SELECT status FROM payment_runs WHERE run_id = $1", run_id)
