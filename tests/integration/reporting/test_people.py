@@ -32,8 +32,10 @@ async def test_budget_is_set_against_commitment_and_spend_per_period(http, stack
 
     async def figures():
         out = await read(http, base, f"/people/{flow.person}/budget", period="month", **MARCH)
-        return out if out["totals"]["paid_pence"] == 2_400 and out["weekly_budget_pence"] else None
-    out = await eventually(figures, what="the person's budget and spend")
+        # budget, commitment and spend arrive on three topics, each read by its own consumer: wait for all
+        heard = out["totals"]["paid_pence"] == 2_400 and out["weekly_budget_pence"] and out["commitment_as_of"]
+        return out if heard else None
+    out = await eventually(figures, what="the person's budget, commitment and spend")
     assert (out["weekly_budget_pence"], out["weekly_contribution_pence"]) == (30_000, 2_000)
     assert out["weekly_commitment_pence"] == 7_000 and out["exceeded"] is False
     [march] = out["periods"]
@@ -55,7 +57,11 @@ async def test_the_statement_is_for_the_person_and_their_social_worker_only(http
 
     async def statement():
         resp = await http.get(url, params=MARCH, headers=auth("person", person=flow.person))
-        return resp.json() if resp.status_code == 200 and resp.json()["figures"]["paid_pence"] == 2_400 else None
+        if resp.status_code != 200:
+            return None
+        figures = resp.json()["figures"]  # paid, budget and planned come from three topics: wait for all
+        heard = figures["paid_pence"] == 2_400 and figures["weekly_budget_pence"] and figures["planned_pence"]
+        return resp.json() if heard else None
     out = await eventually(statement, what="the person's statement")
     text = " ".join(out["sentences"])
     assert "1 March 2031 to 31 March 2031" in text
