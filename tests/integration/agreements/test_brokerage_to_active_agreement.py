@@ -71,9 +71,10 @@ async def test_an_approval_delivered_twice_or_repeated_drafts_one_agreement(http
     await send_envelope(producer, envelope)  # the same event again: the inbox skips it
     repeated = request_approved(envelope.payload.person_ref, mechanism="isf", budget=40_000,
                                 request_id=envelope.aggregate_id)
-    await send_envelope(producer, repeated)  # a new event approving the same request: the draft is unique
+    last = await send_envelope(producer, repeated)  # a new event approving the same request: the draft is unique
     marker = request_approved(unique("P"), mechanism="isf", budget=1)
-    await send_envelope(producer, marker)
+    # Another request, so another key: sent to the duplicates' partition, behind them, or its draft proves nothing.
+    await send_envelope(producer, marker, partition=last.partition)
     await eventually(lambda: drafts_for(http, base, marker.aggregate_id), what="the marker behind the duplicates")
     drafts = await drafts_for(http, base, envelope.aggregate_id)
     assert [(d["status"], d["payment_basis"], d["cycle"]) for d in drafts] == [("draft", "plan", "four_weekly")]

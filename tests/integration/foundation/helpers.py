@@ -24,10 +24,15 @@ def service_requested(person_ref: str, request_id: str | None = None):
                         cause=Cause(str(uuid.uuid4()), None, Actor(id="test", role="social_worker")))
 
 
-async def send_envelope(producer, envelope) -> None:
-    await producer.send_and_wait(
+async def send_envelope(producer, envelope, *, partition: int | None = None):
+    """Publish the envelope keyed by its aggregate; returns where it landed (partition, offset).
+
+    `partition` puts it behind an earlier record of another key: a marker whose effect, once seen, proves
+    the consumer has applied everything before it on that partition (records of different keys on
+    different partitions are in no order)."""
+    return await producer.send_and_wait(
         envelope.payload.TOPIC, value=envelope.model_dump_json().encode(), key=envelope.aggregate_id.encode(),
-        headers=[(k, v.encode()) for k, v in envelope_headers(envelope).items()])
+        headers=[(k, v.encode()) for k, v in envelope_headers(envelope).items()], partition=partition)
 
 
 def incoming(event: Event, producer: str, cause: Cause) -> Incoming:

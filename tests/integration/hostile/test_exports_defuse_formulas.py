@@ -72,9 +72,12 @@ async def test_text_from_outside_never_reaches_an_export_as_a_live_formula(http,
         got = await http.get(f"{url('reporting')}/spend", headers=auth("finance_officer"), params={
             "group_by": "provider", "provider_id": provider_id, "period": "month", "format": "csv",
             "from": (invoice.received_on - timedelta(days=40)).isoformat(), "to": pay_date.isoformat()})
-        return got.text if got.status_code == 200 and provider_id in got.text else None
+        # The invoice and the provider's name reach reporting on two topics, read by two consumers: the row
+        # is labelled with the provider's id until the name is read. Wait for both.
+        named = "evil.example" in got.text
+        return got.text if got.status_code == 200 and provider_id in got.text and named else None
     exports["reporting spend"] = await eventually(spend_by_provider, timeout=30,
-                                                  what="reporting's spend export to list the provider")
+                                                  what="reporting's spend export to list the provider by name")
 
     # The hostile text is there, shown as text: the exports are not merely missing it.
     assert f"Invoice {NUMBER}" in exports[f"remittance/{provider_id}.csv"]

@@ -78,8 +78,12 @@ async def test_delivered_invoiced_and_paid_agree_to_the_penny_with_the_owning_se
     async def reported():
         out = await read(http, reporting, "/spend", group_by="provider", period="week", provider_id=pid,
                          **{"from": str(WEEK), "to": str(WEEK)})
-        return out["totals"] if out["totals"]["paid_pence"] else None
-    totals = await eventually(reported, timeout=30, what="the flow in reporting")
+        # Delivered, invoiced and paid come from three topics, each read by its own consumer (and the visits in
+        # as many batches as that consumer takes): paid alone says nothing of the other two. Wait for all three.
+        totals = out["totals"]
+        figures = (totals["delivered_pence"], totals["invoiced_pence"], totals["paid_pence"])
+        return totals if figures == (delivered, invoiced, paid) else None
+    totals = await eventually(reported, timeout=30, what="the flow's delivered, invoiced and paid in reporting")
     assert delivered > 0 and invoiced > 0 and paid > 0
     assert (totals["delivered_pence"], totals["invoiced_pence"], totals["paid_pence"]) == (delivered, invoiced, paid)
     person = await read(http, reporting, f"/people/{person}/budget", period="week",

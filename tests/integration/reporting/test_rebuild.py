@@ -96,6 +96,25 @@ async def test_a_rebuild_from_the_topics_equals_the_live_read_models(http, stack
         return (await read(http, base, "/queries/open", provider_id=flow.provider_id))["breaches"]
     await eventually(queries_seen, what="the breached query")
 
+    # The rebuild replays everything sent; the live read models must have applied it all too, and each topic
+    # (each key, on its own partition) is applied in no order with the others: the spend above leaves out the
+    # budget, the commitment and the provider's name, the miss sent after the visits, the direct payment, and
+    # which payments stand (1,500 paid is PAY-A alone too, before its return and PAY-B). Wait for each.
+    span = {"from": str(FIRST), "to": str(LAST)}
+
+    async def everything_applied():
+        person = await read(http, base, f"/people/{flow.person}/budget", period="month", **span)
+        quality = await read(http, base, "/visit-quality", period="month", provider_id=flow.provider_id, **span)
+        prompt = await read(http, base, "/prompt-payment", provider_id=flow.provider_id, **span)
+        spend = await read(http, base, "/spend", group_by="provider", period="month", provider_id=flow.provider_id,
+                           **span)
+        return (person["weekly_budget_pence"] and person["commitment_as_of"]
+                and person["totals"]["paid_pence"] == 1_500 + 9_000
+                and sum(r["missed"] for r in quality["rows"]) == 1
+                and [m["month"] for m in prompt["by_provider_month"]] == ["2031-04-01"]  # PAY-B's month
+                and spend["rows"] and all(r["label"] != flow.provider_id for r in spend["rows"]))
+    await eventually(everything_applied, timeout=30, what="every topic of the flow in the live read models")
+
     schema = f"reporting_rebuild_t{uuid.uuid4().hex[:8]}"
     try:
         await carepay("reporting", "rebuild", "--schema", schema)

@@ -19,7 +19,10 @@ async def test_a_visit_correction_replaces_delivered_spend_it_never_adds_to_it(h
     await send(producer, visit(flow.agreement_id, flow.person, flow.provider_id, MONDAY, 1_800, revision=2))
     await send(producer, visit(flow.agreement_id, flow.person, flow.provider_id, MONDAY, 2_400))  # replayed rev 1
     await send(producer, visit(flow.agreement_id, flow.person, flow.provider_id, MONDAY + timedelta(days=1), 1_200))
-    await until_spend(http, base, flow.provider_id, "delivered after the correction", delivered_pence=3_000)
+    # The commitment (and with it the agreement's service type) comes on agreements' topic, read by another
+    # consumer than the visits: wait for both. 7,000 a week from Monday the 3rd is 29,000 over March.
+    await until_spend(http, base, flow.provider_id, "delivered after the correction, and the commitment",
+                      delivered_pence=3_000, committed_pence=29_000)
     by_service = await read(http, base, "/spend", group_by="service_type", period="week", provider_id=flow.provider_id,
                             **MARCH)
     [row] = [r for r in by_service["rows"] if r["period_start"] == MONDAY.isoformat()]

@@ -104,10 +104,10 @@ async def _active(flow: Flow):
 
 async def _processed_after(http, stack, producer, flow: Flow, event) -> None:
     """Send `event`, then activate a fresh marker request and wait until it is active. The two are
-    keyed differently (order across partitions is not guaranteed), so wait a moment more."""
-    await send(producer, as_published(event))
+    keyed differently (no order across partitions), so the marker is sent to `event`'s partition, behind it."""
+    sent = await send(producer, as_published(event))
     marker = Flow(http, stack["requests"])
     await marker.reach("approved")
-    await send(producer, as_published(agreement_activated(marker.request_id, marker.person, date.today())))
+    await send(producer, as_published(agreement_activated(marker.request_id, marker.person, date.today())),
+               partition=sent.partition)
     await eventually(lambda: _active(marker), what="the marker request to become active")
-    await asyncio.sleep(1.0)
