@@ -33,7 +33,8 @@ async def test_budget_is_set_against_commitment_and_spend_per_period(http, stack
     async def figures():
         out = await read(http, base, f"/people/{flow.person}/budget", period="month", **MARCH)
         # budget, commitment and spend arrive on three topics, each read by its own consumer: wait for all
-        heard = out["totals"]["paid_pence"] == 2_400 and out["weekly_budget_pence"] and out["commitment_as_of"]
+        spent = (out["totals"][m] for m in ("delivered_pence", "invoiced_pence", "paid_pence"))
+        heard = all(v == 2_400 for v in spent) and out["weekly_budget_pence"] and out["commitment_as_of"]
         return out if heard else None
     out = await eventually(figures, what="the person's budget, commitment and spend")
     assert (out["weekly_budget_pence"], out["weekly_contribution_pence"]) == (30_000, 2_000)
@@ -59,9 +60,10 @@ async def test_the_statement_is_for_the_person_and_their_social_worker_only(http
         resp = await http.get(url, params=MARCH, headers=auth("person", person=flow.person))
         if resp.status_code != 200:
             return None
-        figures = resp.json()["figures"]  # paid, budget and planned come from three topics: wait for all
+        figures = resp.json()["figures"]  # paid, budget, planned, the provider's name: four keys or topics
         heard = figures["paid_pence"] == 2_400 and figures["weekly_budget_pence"] and figures["planned_pence"]
-        return resp.json() if heard else None
+        named = any(line["provider_name"] for line in resp.json()["lines"])  # ProviderRegistered, on its own key
+        return resp.json() if heard and named else None
     out = await eventually(statement, what="the person's statement")
     text = " ".join(out["sentences"])
     assert "1 March 2031 to 31 March 2031" in text
