@@ -42,6 +42,7 @@ from shared.schemas import consumer_payload_schema, envelope_union
 from shared.settings import Settings, settings_for
 
 log = get_logger(__name__)
+GATHER_BYTES = 1024 * 1024  # what a consumer with `gather_ms` waits to gather (Consumer.gather_ms)
 
 
 class ServiceRuntime:
@@ -96,6 +97,8 @@ class ServiceRuntime:
             batch=True,
             max_records=self.settings.consumer_max_records,
             batch_timeout_ms=50,
+            fetch_min_bytes=GATHER_BYTES if consumer.gather_ms else 1,
+            fetch_max_wait_ms=consumer.gather_ms or 500,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
             decoder=_no_decode,

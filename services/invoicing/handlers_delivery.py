@@ -114,5 +114,6 @@ DELIVERY = Consumer(
     topic=contract.TOPIC,
     batch_handler=on_delivery_batch,
     payload_schema=events_schema([CONFIRMED]),
+    gather_ms=250,  # the delivery stream is mostly VisitVerified: a few large batches a second, not dozens
     description="Confirmed actuals: stored, self-billed when a period is complete, corrections credited or added.",
 )

@@ -114,6 +114,7 @@ DELIVERY = Consumer(
     topic=contract.TOPIC,
     batch_handler=on_delivery_batch,
     payload_schema=events_schema(list(HANDLERS)),
+    gather_ms=250,  # the delivery stream is mostly VisitVerified: a few large batches a second, not dozens
     description="Visits (verified or missed) and confirmed weeks of actuals a query can be about, with their "
                 "provider and person; VisitCorrected echoing a query's ids completes its re-verification, "
                 "VisitReverificationRefused fails it with the reason.",

@@ -63,7 +63,8 @@ def applier_of(consumer: Consumer) -> BatchApply:
     return _APPLIERS[consumer.name]
 
 
-def batch_consumer(name: str, topic: str, models: Sequence[type[Event]], apply: Apply, description: str) -> Consumer:
+def batch_consumer(name: str, topic: str, models: Sequence[type[Event]], apply: Apply, description: str,
+                   gather_ms: int = 0) -> Consumer:
     """A consumer of `topic` whose batches of `models` events go to `apply(conn, envelopes, deltas)`."""
     decoder = Consumer(name=name, topic=topic, handlers={m: _never_called for m in models})
     applier = _APPLIERS[name] = BatchApply(topic, decoder, apply)
@@ -74,7 +75,7 @@ def batch_consumer(name: str, topic: str, models: Sequence[type[Event]], apply: 
             await applier(conn, envelopes)
 
     return Consumer(name=name, topic=topic, batch_handler=handle, payload_schema=events_schema(list(models)),
-                    description=description)
+                    description=description, gather_ms=gather_ms)
 
 
 def _observe(topic: str, envelopes: list[Envelope]) -> None:

@@ -33,4 +33,5 @@ async def apply(conn: asyncpg.Connection, envelopes: list[Envelope], deltas: Del
 
 DELIVERY = batch_consumer(
     "reporting.delivery", contract.TOPIC, [contract.VisitVerified, contract.VisitMissed], apply,
-    "Verified visits (latest revision per visit and carer) and missed visits: delivered spend and visit quality.")
+    "Verified visits (latest revision per visit and carer) and missed visits: delivered spend and visit quality.",
+    gather_ms=250)  # the delivery stream: a few large batches a second, not dozens
