@@ -258,10 +258,19 @@ async def _no_decode(msg, original):  # noqa: ARG001
 async def _tolerant_parser(records, original):
     # FastStream decodes every header as UTF-8 before the handler runs; a hostile header would
     # make it skip the batch unseen. Parse a cleaned copy, keep the original records for the DLQ.
+    # The handler reads `raw_message` only (the consumer decodes each record itself), and FastStream
+    # names the batch by its first and last records: it parses just those two, not a headers dict of
+    # every record (~5% of a delivery-stream consumer's CPU). The body stays whole for its size metric.
     records = records if isinstance(records, tuple) else (records,)
-    message = await original(tuple(map(_cleaned, records)))
+    message = await original(tuple(map(_cleaned, _ends(records))))
     message.raw_message = records
+    if len(records) > 2:
+        message.body = [r.value or b"" for r in records]
     return message
+
+
+def _ends(records: tuple) -> tuple:
+    return records if len(records) <= 2 else (records[0], records[-1])
 
 
 def _cleaned(record):

@@ -124,3 +124,18 @@ def test_a_record_with_utf8_headers_is_handed_on_as_it_is_and_a_hostile_one_clea
     hostile = _cleaned(record((("event_type", b"\xff\xfeVisit"), ("empty", None))))
     assert hostile.headers == (("event_type", "\ufffd\ufffdVisit".encode()), ("empty", b""))
     assert _cleaned(record(None)).headers == ()
+
+
+async def test_a_batch_is_named_by_its_ends_and_handed_on_whole_with_every_body():
+    from aiokafka.structs import ConsumerRecord
+    from faststream.kafka.message import KafkaMessage
+    from faststream.kafka.parser import AioKafkaBatchParser
+
+    from shared.service import _tolerant_parser
+
+    records = tuple(ConsumerRecord("t", 0, offset, 1_000 + offset, 0, b"k", b"v%d" % offset, None, 1, 2,
+                                   (("event_type", b"VisitVerified"),)) for offset in range(10, 20))
+    message = await _tolerant_parser(records, AioKafkaBatchParser(msg_class=KafkaMessage, regex=None).parse_batch)
+    assert message.raw_message is records  # the handler gets every record, untouched
+    assert message.body == [b"v%d" % o for o in range(10, 20)]  # FastStream's size metric counts them all
+    assert message.message_id == "10-19-1010" and message.headers == {"event_type": "VisitVerified"}
