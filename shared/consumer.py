@@ -17,7 +17,6 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -123,17 +122,28 @@ class Consumer:
                         message_id=f"{record.topic}:{record.partition}:{record.offset}")
         if self.batch_handler is not None:
             return item
+        return self._decode_event(item)
+
+    def decode_item(self, item: Incoming) -> Incoming:
+        """`decode` for a record a batch handler was handed undecoded (a new Incoming; `item` is left as it
+        is): raises the same Poison."""
+        return self._decode_event(Incoming(item.topic, item.partition, item.offset, item.key, item.value,
+                                           item.headers, message_id=item.message_id))
+
+    def _decode_event(self, item: Incoming) -> Incoming:
+        """The enveloped event of `item` (its key and headers already text), if this consumer acts on it."""
+        headers, key = item.headers, item.key
         # Our producers name the event in a header: an event this consumer does not act on is
         # skipped without parsing its body (invoicing need not parse 700,000 VisitVerified a month).
         header_model = lookup(headers.get("event_type", ""), _int_or_zero(headers.get("schema_version")))
         if header_model is not None and header_model not in self.handlers:
             return item
-        if record.value is None:
+        if item.value is None:
             raise Poison("empty_value", "the record has no value")
         if header_model is not None and self._read_at_once(item, header_model):
             return item
         try:
-            raw = RawEnvelope.model_validate_json(record.value)
+            raw = RawEnvelope.model_validate_json(item.value)
         except ValidationError as exc:
             kind = "invalid_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "invalid_envelope"
             raise Poison(kind, _short(exc)) from exc
@@ -166,12 +176,6 @@ class Consumer:
             return False
         item.message_id, item.event, item.envelope = str(envelope.event_id), envelope.payload, envelope
         return True
-
-    def decode_item(self, item: Incoming) -> Incoming:
-        """`decode` for a record a batch handler was handed undecoded: raises the same Poison."""
-        return self.decode(SimpleNamespace(topic=item.topic, partition=item.partition, offset=item.offset,
-                                           key=None if item.key is None else item.key.encode(), value=item.value,
-                                           headers=[(k, v.encode()) for k, v in item.headers.items()]))
 
     # --- processing ---------------------------------------------------------------------------
     async def process(self, records: list[Any]) -> None:
