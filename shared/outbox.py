@@ -158,6 +158,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self._wake = asyncio.Event()
         self._last_prune = 0.0
+        self._last_observed = 0.0
         self._hashes: dict[bytes, int] = {}  # murmur2 is pure Python: remember it per key
 
     async def run(self) -> None:
@@ -180,7 +181,10 @@ class OutboxRelay:
                 published = await self.publish_batch()
                 backoff = 0.5
                 if published < self.batch_size:
-                    await self._observe_backlog()
+                    # At a steady trickle the relay goes round many times a second: the gauges are read
+                    # once it is idle, or at most once a second while it keeps publishing.
+                    if published == 0 or time.monotonic() - self._last_observed >= 1.0:
+                        await self._observe_backlog()
                     try:
                         await asyncio.wait_for(self._wake.wait(), timeout=1.0)
                     except TimeoutError:
@@ -264,6 +268,7 @@ class OutboxRelay:
         return partitions[hashed % len(partitions)]
 
     async def _observe_backlog(self) -> None:
+        self._last_observed = time.monotonic()
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(
                 "SELECT count(*) AS n, EXTRACT(EPOCH FROM now() - min(created_at)) AS age"

@@ -102,6 +102,33 @@ def test_rows_committed_while_a_batch_is_published_go_out_without_waiting_for_th
     assert len(rounds) >= 2 and rounds[1] - rounds[0] < 0.2  # not the 1 s poll
 
 
+def test_the_backlog_is_read_when_the_relay_goes_idle_and_at_most_once_a_second_while_it_trickles():
+    relay = OutboxRelay(pool=Pool(), producer=Producer(), service="delivery", schema="delivery")
+    published = iter([1] * 8)  # eight small batches in a row, then nothing left
+    log: list[str] = []
+
+    async def publish_batch() -> int:
+        relay._notified()  # more committed at once: no waiting between rounds
+        n = next(published, 0)
+        log.append(f"published {n}")
+        return n
+
+    async def observe() -> None:
+        relay._last_observed = time.monotonic()
+        log.append("read")
+
+    relay.publish_batch, relay._observe_backlog = publish_batch, observe
+
+    async def run_briefly() -> None:
+        task = asyncio.create_task(relay.run())
+        await asyncio.sleep(0.2)
+        task.cancel()
+
+    asyncio.run(run_briefly())
+    # read after the first small batch (never read before), not again within the second, then as soon as idle
+    assert log[:11] == ["published 1", "read"] + ["published 1"] * 7 + ["published 0", "read"]
+
+
 def test_event_ids_of_the_stream_are_time_ordered_uuid7_and_unique():
     first = time_ordered_ids(1000)
     time.sleep(0.002)
