@@ -11,10 +11,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 ECM, EVENTS, PARTITIONS = "ecm.visits", "delivery.events", 6
 
 
-async def latency_probe(kafka: str, items: list[tuple[bytes, bytes, str]], rate: int) -> dict[str, float]:
+async def latency_probe(kafka: str, items: list[tuple[bytes, bytes, str]], rate: int,
+                        warm_up: int = 0) -> dict[str, float]:
     """Send one record per key and wait for them (delivery loads the run's agreements at its first batch),
-    then the rest at `rate` a second; the latencies of the rest in ms (p50, p99, max) and how many never
-    came back."""
+    then the rest at `rate` a second; the latencies in ms (p50, p99, max) of the rest after the first
+    `warm_up` (a broker just started is still compiling its hot paths), how many never came back, and
+    the p99 of the warm-up on its own."""
     # The broker answers a fetch as soon as a byte is there (fetch_min_bytes=1), so a longer wait costs no
     # precision; 5 ms had the idle probe asking 200 times a second, on the cores it measures.
     tail = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False, fetch_max_wait_ms=100)
@@ -52,6 +54,7 @@ async def latency_probe(kafka: str, items: list[tuple[bytes, bytes, str]], rate:
             await asyncio.sleep(0.001)
         idents = [ident for *_, ident in rest]
         await _until(lambda: all(x in seen for x in idents), 120, "every probe's VisitVerified", strict=False)
+        warming, idents = idents[:warm_up], idents[warm_up:]
         reader.cancel()
     finally:
         await producer.stop()
@@ -59,8 +62,9 @@ async def latency_probe(kafka: str, items: list[tuple[bytes, bytes, str]], rate:
     ms = sorted((seen[x] - sent[x]) * 1000 for x in idents if x in seen)
     if not ms:
         raise SystemExit("no VisitVerified came back for the latency probes")
+    warm = sorted((seen[x] - sent[x]) * 1000 for x in warming if x in seen)
     return {"p50": ms[len(ms) // 2], "p99": ms[int(0.99 * (len(ms) - 1))], "max": ms[-1],
-            "lost": len(idents) - len(ms)}
+            "lost": len(idents) - len(ms), "warm_up_p99": warm[int(0.99 * (len(warm) - 1))] if warm else None}
 
 
 async def _read(tail: AIOKafkaConsumer, sent: dict[str, float], seen: dict[str, float]) -> None:
