@@ -78,6 +78,15 @@ class Pool:
         pass
 
 
+def _run_for(relay: OutboxRelay, seconds: float) -> None:
+    async def run_briefly() -> None:
+        task = asyncio.create_task(relay.run())
+        await asyncio.sleep(seconds)
+        task.cancel()
+
+    asyncio.run(run_briefly())
+
+
 def test_rows_committed_while_a_batch_is_published_go_out_without_waiting_for_the_poll():
     relay = OutboxRelay(pool=Pool(), producer=Producer(), service="delivery", schema="delivery")
     rounds: list[float] = []
@@ -92,13 +101,7 @@ def test_rows_committed_while_a_batch_is_published_go_out_without_waiting_for_th
         pass
 
     relay.publish_batch, relay._observe_backlog = publish_batch, nothing
-
-    async def run_briefly() -> None:
-        task = asyncio.create_task(relay.run())
-        await asyncio.sleep(0.3)
-        task.cancel()
-
-    asyncio.run(run_briefly())
+    _run_for(relay, 0.3)
     assert len(rounds) >= 2 and rounds[1] - rounds[0] < 0.2  # not the 1 s poll
 
 
@@ -118,13 +121,7 @@ def test_the_backlog_is_read_when_the_relay_goes_idle_and_at_most_once_a_second_
         log.append("read")
 
     relay.publish_batch, relay._observe_backlog = publish_batch, observe
-
-    async def run_briefly() -> None:
-        task = asyncio.create_task(relay.run())
-        await asyncio.sleep(0.2)
-        task.cancel()
-
-    asyncio.run(run_briefly())
+    _run_for(relay, 0.2)
     # read after the first small batch (never read before), not again within the second, then as soon as idle
     assert log[:11] == ["published 1", "read"] + ["published 1"] * 7 + ["published 0", "read"]
 
