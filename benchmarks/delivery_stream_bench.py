@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.delivery_stream_data import (  # noqa: E402
     CLEANUP, PARTITIONS, PEOPLE, PROVIDERS, agreement_messages, days_for, new_run, stream)
 from benchmarks.delivery_stream_probe import latency_probe  # noqa: E402
-from contracts.topics import SERVICES  # noqa: E402
+from benchmarks.stack_settled import settled  # noqa: E402
 from shared.settings import settings_for  # noqa: E402
 from shared.stack import all_instances, recorded_pid  # noqa: E402
 
@@ -109,25 +109,6 @@ async def setup(producer, conn, run) -> float:
             return time.perf_counter() - t0
         if time.perf_counter() - t0 > 600:
             raise SystemExit(f"delivery stored only {stored} of {PEOPLE} agreements in 10 minutes")
-        await asyncio.sleep(0.5)
-
-
-async def settled(admin: AIOKafkaAdminClient, probe: AIOKafkaConsumer, timeout: float = 600) -> float:
-    """Seconds until every service's consumer group has read all it has been given (the county's agreements
-    reach invoicing, payments, queries and reporting after delivery): a steady-state probe starts then."""
-    t0 = time.perf_counter()
-    while True:
-        behind = 0
-        for group, *_ in await admin.list_consumer_groups():
-            if group.split(".")[0] not in SERVICES:
-                continue
-            offsets = await admin.list_consumer_group_offsets(group)
-            ends_of = await probe.end_offsets(list(offsets)) if offsets else {}
-            behind += sum(max(ends_of[tp] - meta.offset, 0) for tp, meta in offsets.items() if meta.offset >= 0)
-        if behind == 0:
-            return time.perf_counter() - t0
-        if time.perf_counter() - t0 > timeout:
-            raise SystemExit(f"the stack was still {behind:,} records behind after {timeout:.0f} s")
         await asyncio.sleep(0.5)
 
 
@@ -246,7 +227,7 @@ async def main(n: int, rate: int, seconds: int, keep: bool) -> None:
           f"consumer batch {SETTINGS.consumer_max_records}; load average {os.getloadavg()[0]:.2f}", flush=True)
     try:
         line("agreements stored by delivery", f"{PEOPLE:,} in {await setup(producer, conn, run):.1f} s")
-        line("every consumer of the stack caught up", f"{await settled(admin, probe):.1f} s later")
+        line("every consumer of the stack caught up", f"{await settled(admin, probe, conn):.1f} s later")
         lat = await latency_probe(KAFKA, stream(run, 0, probes + PROVIDERS, seed=1), rate, warm_up=warm_up)
         line(f"latency produce -> VisitVerified at {rate:,}/s, {seconds} s",
              f"p50 {lat['p50']:.0f} ms, p99 {lat['p99']:.0f} ms (max {lat['max']:.0f}"

@@ -7,6 +7,7 @@ tests: the machines are shared and noisy.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import re
@@ -17,13 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from shared.settings import SERVICE_PORTS
+from benchmarks.stack_settled import wait_settled
+from shared.settings import SERVICE_PORTS, settings_for
 from shared.stack import Instance, all_instances, recorded_pid, start, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "BENCHMARKS.md"
 NOTES = ROOT / "benchmarks" / "NOTES.md"  # what the figures mean, kept by hand beside the scripts
 TARGET = re.compile(r"\btarget\b", re.IGNORECASE)
+SETTINGS = settings_for("reporting")  # any service's: where Kafka and Postgres are
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ def main() -> None:
         if only and Path(bench.script).stem not in only:
             continue
         print(f"== {bench.title}", flush=True)
+        settling = asyncio.run(wait_settled(SETTINGS.kafka_bootstrap_servers, SETTINGS.database_url))
         load = os.getloadavg()[0]
         t0 = time.perf_counter()
         try:
@@ -146,7 +150,8 @@ def main() -> None:
         elapsed = time.perf_counter() - t0
         print(output, flush=True)
         sections.append(f"## {bench.title}\n\nTarget: {bench.target}. Script: `{bench.script}` "
-                        f"({status}, {elapsed:.0f} s, load average {load:.1f} when it began).\n\n"
+                        f"({status}, {elapsed:.0f} s, begun once the stack had settled ({settling:.0f} s), "
+                        f"load average {load:.1f} then).\n\n"
                         f"```\n{output}\n```\n")
         targets += [(bench.title, line.strip()) for line in output.splitlines() if TARGET.search(line)]
     memory = peak_memory()  # before anything restarts: each service's peak over the whole session
