@@ -136,6 +136,7 @@ def main() -> None:
             continue
         print(f"== {bench.title}", flush=True)
         settling = asyncio.run(wait_settled(SETTINGS.kafka_bootstrap_servers, SETTINGS.database_url))
+        local("postgres.sh", "checkpoint")  # what the last benchmark wrote is on disk before this one starts
         load = os.getloadavg()[0]
         t0 = time.perf_counter()
         try:
@@ -150,7 +151,8 @@ def main() -> None:
         elapsed = time.perf_counter() - t0
         print(output, flush=True)
         sections.append(f"## {bench.title}\n\nTarget: {bench.target}. Script: `{bench.script}` "
-                        f"({status}, {elapsed:.0f} s, begun once the stack had settled ({settling:.0f} s), "
+                        f"({status}, {elapsed:.0f} s, begun once the stack had settled ({settling:.0f} s) and Postgres "
+                        "had checkpointed, "
                         f"load average {load:.1f} then).\n\n"
                         f"```\n{output}\n```\n")
         targets += [(bench.title, line.strip()) for line in output.splitlines() if TARGET.search(line)]
