@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.delivery_stream_data import (  # noqa: E402
     CLEANUP, PARTITIONS, PEOPLE, PROVIDERS, agreement_messages, days_for, new_run, stream)
 from benchmarks.delivery_stream_probe import latency_probe  # noqa: E402
+from benchmarks.stack_cpu import BENCH_PART, snapshot, used  # noqa: E402
 from benchmarks.stack_settled import settled  # noqa: E402
 from shared.settings import settings_for  # noqa: E402
 from shared.stack import all_instances, recorded_pid  # noqa: E402
@@ -117,13 +118,14 @@ async def throughput(producer, probe, admin, conn, items) -> dict:
     # Delivery serves other work meanwhile (the shared stack's HTTP, other feeds, jobs): its CPU rate
     # just before the stream is subtracted from what the stream is charged.
     db = await backends(conn)
-    idle0, db_idle0 = cpu_seconds(), cpu_seconds(db)
+    idle0, db_idle0, stack_idle0 = cpu_seconds(), cpu_seconds(db), await snapshot(conn)
     await asyncio.sleep(10)
     idle_rate, db_idle_rate = (cpu_seconds() - idle0) / 10, (cpu_seconds(db) - db_idle0) / 10
+    stack_idle = used(stack_idle0, await snapshot(conn))
     start, first = await committed(admin), await ends(probe, ECM)
     events_before = sum((await ends(probe, EVENTS)).values())
     wal0 = await conn.fetchrow("SELECT wal_bytes, wal_fpi FROM pg_stat_wal")
-    cpu0, db0, machine0 = cpu_seconds(), cpu_seconds(db), busy_share()
+    cpu0, db0, machine0, stack0 = cpu_seconds(), cpu_seconds(db), busy_share(), await snapshot(conn)
     t0 = time.perf_counter()
     await produce(producer, items)
     produced_s = time.perf_counter() - t0
@@ -150,8 +152,10 @@ async def throughput(producer, probe, admin, conn, items) -> dict:
         timeline.append((time.perf_counter() - t0, timeline[-1][1],
                          sum((await ends(probe, EVENTS)).values()) - events_before))
         await asyncio.sleep(0.2)
-    machine1 = busy_share()
+    machine1, stack1 = busy_share(), await snapshot(conn)
     relay_s = time.perf_counter() - t0
+    # What each part of the stack used for the stream: less what it used while idle just before.
+    stack = {part: max(s - stack_idle[part] / 10 * relay_s, 0.0) for part, s in used(stack0, stack1).items()}
     cpu = {"delivery_s": cpu_seconds() - cpu0 - idle_rate * relay_s, "idle_rate": idle_rate,
            "postgres_s": cpu_seconds(db) - db0 - db_idle_rate * relay_s,
            "machine_busy": (machine1[0] - machine0[0]) / max(machine1[1] - machine0[1], 1)}
@@ -160,7 +164,7 @@ async def throughput(producer, probe, admin, conn, items) -> dict:
     published = sum((await ends(probe, EVENTS)).values()) - events_before
     first_publish = next(t for t, _, e in timeline if e > 0) if any(e for *_, e in timeline) else 0.0
     return {"n": n, "produced_s": produced_s, "ingest_s": ingest_s, "relay_s": relay_s, "published": published,
-            "relay_rate": published / max(relay_s - first_publish, 1e-9), "memory": samples, "cpu": cpu,
+            "relay_rate": published / max(relay_s - first_publish, 1e-9), "memory": samples, "cpu": cpu, "stack": stack,
             "start": first, "end": target}
 
 
@@ -250,6 +254,16 @@ async def main(n: int, rate: int, seconds: int, keep: bool) -> None:
         python_us, db_us = t["cpu"]["delivery_s"] / n * 1e6, t["cpu"]["postgres_s"] / n * 1e6
         ceiling = min(min(len(delivery), 2) * 1e6 / python_us, 2e6 / (python_us + db_us))
         line("CPU-bound ceiling if the 2 cores were its own", f"~{ceiling:,.0f}/s (estimate; Kafka not counted)")
+        # The providers' producers are not the stack's: the benchmark's own CPU is shown, not counted.
+        stack_us = {part: s / n * 1e6 for part, s in t["stack"].items()}
+        own = stack_us.pop(BENCH_PART, 0.0)
+        whole = sum(stack_us.values())
+        line("whole stack CPU per attendance (every process)", f"{whole:.0f} us: 2 cores allow ~{2e6 / whole:,.0f}/s",
+             "<= 100 us for 20,000/s")
+        for part, us in sorted(stack_us.items(), key=lambda kv: -kv[1]):
+            if us >= 1:
+                line(f"  {part}", f"{us:.0f} us")
+        line(f"  ({BENCH_PART}, not counted)", f"{own:.0f} us")
         line("outbox relay -> delivery.events", f"{t['relay_rate']:,.0f} events/s ({t['published']:,} events, "
              f"all out at {t['relay_s']:.1f} s)")
         counts = dict(await conn.fetch(
