@@ -113,6 +113,7 @@ DELIVERY = Consumer(
     name="invoicing.delivery",
     topic=contract.TOPIC,
     batch_handler=on_delivery_batch,
+    batch_reads=frozenset({CONFIRMED}),  # every VisitVerified is skipped by its headers, outside any transaction
     payload_schema=events_schema([CONFIRMED]),
     gather_ms=250,  # the delivery stream is mostly VisitVerified: a few large batches a second, not dozens
     description="Confirmed actuals: stored, self-billed when a period is complete, corrections credited or added.",

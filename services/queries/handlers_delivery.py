@@ -113,6 +113,7 @@ DELIVERY = Consumer(
     name="queries.delivery",
     topic=contract.TOPIC,
     batch_handler=on_delivery_batch,
+    batch_reads=frozenset(HANDLERS),
     payload_schema=events_schema(list(HANDLERS)),
     gather_ms=250,  # the delivery stream is mostly VisitVerified: a few large batches a second, not dozens
     description="Visits (verified or missed) and confirmed weeks of actuals a query can be about, with their "

@@ -74,8 +74,8 @@ def batch_consumer(name: str, topic: str, models: Sequence[type[Event]], apply: 
             envelopes = [env for env in (applier.envelope(item) for item in items) if env is not None]
             await applier(conn, envelopes)
 
-    return Consumer(name=name, topic=topic, batch_handler=handle, payload_schema=events_schema(list(models)),
-                    description=description, gather_ms=gather_ms)
+    return Consumer(name=name, topic=topic, batch_handler=handle, batch_reads=frozenset(models),
+                    payload_schema=events_schema(list(models)), description=description, gather_ms=gather_ms)
 
 
 def _observe(topic: str, envelopes: list[Envelope]) -> None:
