@@ -168,9 +168,8 @@ async def throughput(producer, probe, admin, conn, items) -> dict:
     published = sum((await ends(probe, EVENTS)).values()) - events_before
     first_publish = next(t for t, _, e in timeline if e > 0) if any(e for *_, e in timeline) else 0.0
     return {"n": n, "produced_s": produced_s, "ingest_s": ingest_s, "relay_s": relay_s, "published": published,
-            "relay_rate": published / max(relay_s - first_publish, 1e-9), "memory": samples, "cpu": cpu, "stack": stack,
-            "settle_s": settle_s,
-            "start": first, "end": target}
+            "relay_rate": published / max(relay_s - first_publish, 1e-9), "memory": samples, "cpu": cpu,
+            "stack": stack, "settle_s": settle_s, "start": first, "end": target}
 
 
 async def baseline(conn, run, start, end) -> float:

@@ -1,6 +1,6 @@
 """CPU time used by every part of the local stack, by part: each service's own process, the Postgres
 backends serving it (by application_name), the rest of Postgres (WAL writer, checkpointer, ...), Kafka,
-and the benchmark itself. A throughput on a shared machine is bounded by what all of them use for each
+and the benchmark itself (with the session of `conn` it is given). A throughput on a shared machine is bounded by what all of them use for each
 record, not only by the service under test: this says where the cores went.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ async def snapshot(conn: asyncpg.Connection) -> dict[int, tuple[str, int]]:
         parent, ticks = seen
         if pid in parts:
             part = parts[pid]
-        elif pid == os.getpid():
+        elif pid in (os.getpid(), conn.get_server_pid()):  # the benchmark and its own database session
             part = BENCH_PART
         elif pid == kafka:
             part = "Kafka"
