@@ -27,7 +27,7 @@ from contracts.registry import lookup
 from shared import inbox
 from shared.db import is_connection_error
 from shared.logging import get_logger, message_context
-from shared.metrics import CONSUMED, DLQ_MESSAGES, HANDLER_LATENCY, HANDLER_RETRIES, INBOX_DUPLICATES
+from shared.metrics import CONSUMED, HANDLER_LATENCY, HANDLER_RETRIES, INBOX_DUPLICATES
 
 if TYPE_CHECKING:
     from shared.service import ServiceRuntime
@@ -139,8 +139,7 @@ class Consumer:
 
     def _skipped_by_headers(self, item: Incoming) -> bool:
         """Whether the record's headers name a known event that this batch consumer does not read."""
-        headers = item.headers
-        model = lookup(headers.get("event_type", ""), _int_or_zero(headers.get("schema_version")))
+        model = _header_model(item.headers)
         return model is not None and model not in self.batch_reads
 
     def _decode_event(self, item: Incoming) -> Incoming:
@@ -148,7 +147,7 @@ class Consumer:
         headers, key = item.headers, item.key
         # Our producers name the event in a header: an event this consumer does not act on is
         # skipped without parsing its body (invoicing need not parse 700,000 VisitVerified a month).
-        header_model = lookup(headers.get("event_type", ""), _int_or_zero(headers.get("schema_version")))
+        header_model = _header_model(headers)
         if header_model is not None and header_model not in self.handlers:
             return item
         if item.value is None:
@@ -300,6 +299,11 @@ class Consumer:
 @functools.cache
 def _envelope_of(model: type[Event]) -> type[Envelope]:
     return Envelope[model]
+
+
+def _header_model(headers: Mapping[str, str]) -> type[Event] | None:
+    """The known event a record's headers name (our producers always name it), or None."""
+    return lookup(headers.get("event_type", ""), _int_or_zero(headers.get("schema_version")))
 
 
 def _int_or_zero(text: str | None) -> int:
