@@ -32,6 +32,7 @@ from benchmarks.delivery_stream_data import (  # noqa: E402
     CLEANUP, PARTITIONS, PEOPLE, PROVIDERS, agreement_messages, days_for, new_run, stream)
 from benchmarks.delivery_stream_probe import latency_probe  # noqa: E402
 from benchmarks.stack_cpu import BENCH_PART, snapshot, used  # noqa: E402
+from benchmarks.stack_cpu import cpu_seconds as process_cpu  # noqa: E402
 from benchmarks.stack_settled import settled  # noqa: E402
 from shared.settings import settings_for  # noqa: E402
 from shared.stack import all_instances, recorded_pid  # noqa: E402
@@ -60,14 +61,8 @@ def pids() -> dict[str, int | None]:
 
 
 def cpu_seconds(of: list[int] | None = None) -> float:
-    """CPU time (user + system) used so far by these processes (default: every running delivery instance)."""
-    ticks = 0
-    for pid in (of if of is not None else [p for p in pids().values() if p]):
-        try:
-            ticks += sum(int(f) for f in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
-        except OSError:
-            pass  # a connection closed meanwhile
-    return ticks / os.sysconf("SC_CLK_TCK")
+    """CPU time used so far by these processes (default: every running delivery instance)."""
+    return process_cpu(of if of is not None else [p for p in pids().values() if p])
 
 
 async def backends(conn) -> list[int]:

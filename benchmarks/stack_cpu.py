@@ -17,6 +17,11 @@ _HZ = os.sysconf("SC_CLK_TCK")
 BENCH_PART = "the benchmark's own producer and probes"
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) used so far by these processes (one that has ended counts nothing)."""
+    return sum(seen[1] for seen in map(_ticks, pids) if seen is not None) / _HZ
+
+
 def _ticks(pid: int) -> tuple[int, int] | None:
     """(parent pid, user + system ticks) of a process, None once it is gone."""
     try:
