@@ -9,11 +9,12 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/nu
 DEMO ?= 1
 
 
-.PHONY: prereqs setup up down run test test-reliability status contracts bench clean help
+.PHONY: prereqs setup up down run test test-fast test-reliability status contracts bench clean help
 
 help:
 	@echo "make run      set up and run the platform (DEMO=0 for the bare stack)"
 	@echo "make test     set up, start the stack, run every test, stop what it started"
+	@echo "make test-fast  the unit and database-only tiers: Postgres alone, no Kafka, no services"
 	@echo "make test-reliability  the month again under SIGKILLs, Kafka and Postgres restarts, two instances"
 	@echo "make up/down  start/stop Kafka, Postgres and the seven services"
 	@echo "make status   what is running and ready"
@@ -64,6 +65,11 @@ run: up
 
 test: setup
 	@deploy/local/run-tests.sh
+
+# The tiers that need no stack: pure unit tests, and one service's consumers and SQL against Postgres alone.
+test-fast: setup
+	@deploy/local/postgres.sh start
+	@$(BIN)/python -m pytest tests/unit tests/db
 
 # Not in `make test`: it kills services and restarts Kafka and Postgres (README, "Proof under stress").
 test-reliability: setup

@@ -14,11 +14,11 @@ import sys
 import time
 from datetime import date, datetime, time as clock_time, timedelta, timezone
 
-from services.delivery.matching import (
+from services.delivery.domain.matching import (
     AgreementSchedule, PlannedVisitIndex, ScheduledVisit, ScheduleVersion, planned_visits)
-from services.delivery.rates import rate_table
-from services.delivery.validation import validate_json_batch
-from services.delivery.verification import AgreementTerms, period_actuals, verify_deliveries
+from services.delivery.domain.rates import rate_table
+from services.delivery.domain.validation import validate_json_batch
+from services.delivery.domain.verification import AgreementTerms, period_actuals, verify_deliveries
 
 PROVIDER = "1-123456789"
 PEOPLE = 8_000

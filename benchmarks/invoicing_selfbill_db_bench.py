@@ -24,13 +24,15 @@ from contracts import delivery as dl
 from contracts.common import Cycle, PaymentBasis
 from contracts.envelope import Actor
 from shared.clock import utcnow
-from shared.consumer import Incoming
+from shared.consumer import BatchContext, Incoming
 from shared.db import create_pool
 from shared.events import Cause, envelope_for
 from shared.migrations import migrate
 from shared.outbox import Outbox, envelope_headers
 from shared.settings import DEFAULT_DATABASE_URL
-from services.invoicing import handlers_delivery, raise_self_bills, store_actuals, store_facts, store_invoices
+from services.invoicing.handlers import delivery as handlers_delivery
+from services.invoicing.steps import self_billing as raise_self_bills
+from services.invoicing.store import actuals as store_actuals, facts as store_facts, invoices as store_invoices
 from services.invoicing.domain.facts import AgreementOnFile
 
 SCHEMA = "invoicing_bench"
@@ -84,7 +86,7 @@ async def main(n_agreements: int) -> None:
     await migrate(admin, SCHEMA, Path(__file__).resolve().parent.parent / "services" / "invoicing")
     await admin.close()
     pool = await create_pool(DEFAULT_DATABASE_URL, SCHEMA, service="bench", max_size=2)
-    handlers_delivery.DELIVERY.runtime = _Runtime()
+    context = BatchContext(_Runtime.outbox, handlers_delivery.DELIVERY)
     agreements = [f"AGR-{a:05d}" for a in range(n_agreements)]
     async with pool.acquire() as conn, conn.transaction():
         for p in range(PROVIDERS):
@@ -103,7 +105,7 @@ async def main(n_agreements: int) -> None:
     started = time.perf_counter()
     for i in range(0, len(items), BATCH):
         async with pool.acquire() as conn, conn.transaction():
-            await handlers_delivery.on_delivery_batch(conn, items[i:i + BATCH])
+            await handlers_delivery.on_delivery_batch(conn, items[i:i + BATCH], context)
     total = time.perf_counter() - started
     async with pool.acquire() as conn:
         invoices = await conn.fetchval("SELECT count(*) FROM invoices")

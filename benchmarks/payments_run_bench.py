@@ -19,8 +19,8 @@ from services.payments.domain.inputs import (ApprovedInvoice, BankAccount, Credi
                                              DirectPaymentAgreement, PaymentSettings, ProviderPayee)
 from services.payments.domain.proposal import RunRequest, propose_run  # noqa: E402
 from services.payments.domain.run_calendar import ACTUALS_BASED, PLAN_BASED, RunCalendar, RunKind  # noqa: E402
-from services.payments.files.export import export_run  # noqa: E402
-from services.payments.files.gl_journal import JournalMapping  # noqa: E402
+from services.payments.domain.files.export import export_run  # noqa: E402
+from services.payments.domain.files.gl_journal import JournalMapping  # noqa: E402
 
 INVOICES, PROVIDERS, DIRECT_PAYMENTS = 50_000, 500, 3_000
 PAY_DATE = date(2026, 3, 11)

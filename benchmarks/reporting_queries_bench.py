@@ -26,11 +26,13 @@ import asyncpg  # noqa: E402
 from shared.db import create_pool  # noqa: E402
 from shared.migrations import migrate  # noqa: E402
 from shared.settings import REPO_ROOT, settings_for  # noqa: E402
-from services.reporting import read_operations, read_people, read_spend  # noqa: E402
-from services.reporting.api_common import json_response, prepare_reading  # noqa: E402
-from services.reporting.api_spend import labelled  # noqa: E402
-from services.reporting.domain_statement import statement as plain_statement  # noqa: E402
-from services.reporting.domain_periods import period_start  # noqa: E402
+from services.reporting.store import operations as read_operations  # noqa: E402
+from services.reporting.store import people as read_people  # noqa: E402
+from services.reporting.store import spend as read_spend  # noqa: E402
+from services.reporting.api.common import json_response, prepare_reading  # noqa: E402
+from services.reporting.api.spend import labelled  # noqa: E402
+from services.reporting.domain.statement import statement as plain_statement  # noqa: E402
+from services.reporting.domain.periods import period_start  # noqa: E402
 
 PEOPLE, PROVIDERS, LOCALITIES = 8_000, 150, 12
 FIRST = date(2025, 3, 31)  # a Monday: 52 weeks to 2026-03-29

@@ -121,7 +121,7 @@ class ScheduledVisit(_Value):
 
 
 class VisitRules(_Value):
-    """How delivered visits are verified and paid (DOMAIN.md section 3 defaults)."""
+    """How delivered visits are verified and paid (docs/domain.md, "Visit rules": the defaults)."""
 
     rounding: RoundingPolicy = RoundingPolicy.NEAREST_15
     late_after_minutes: int = Field(default=30, ge=0, description="Check-in later than this after planned start is late.")

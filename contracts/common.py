@@ -1,4 +1,4 @@
-"""Vocabulary shared by several services' events (the words of DOMAIN.md)."""
+"""Vocabulary shared by several services' events (the words of docs/domain.md)."""
 from __future__ import annotations
 
 from enum import StrEnum

@@ -206,7 +206,7 @@ class QuerySlaBreached(QueryEvent):
 class DisputeOpened(QueryEvent):
     """A query disputes an invoice.
 
-    invoicing: hold the invoice (its 30-day prompt-payment clock stops; DOMAIN.md section 6).
+    invoicing: hold the invoice (its 30-day prompt-payment clock stops; docs/domain.md, "Invoices and holds").
     payments: leave the invoice out of every payment run until DisputeClosed.
     Published again if a resolved dispute is reopened.
     """

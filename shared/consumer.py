@@ -8,6 +8,13 @@ The contract every consumer in Carepay keeps:
   headers naming its origin and the error, and the partition moves on;
 - a database that is down is not the message's fault: the batch waits and retries, it is not
   dead-lettered.
+
+Two kinds of consumer exist, one class each:
+- `EventConsumer`: enveloped events (`<service>.events` topics), known by their event id. Either
+  one typed handler per event it reads, `async def on_x(conn, event: X, ctx: Context)`, or
+  (`EventBatchConsumer`) one handler for the whole batch of the events it reads.
+- `RawBatchConsumer`: a raw feed (`ecm.visits`) whose records are known only by their place; the
+  inbox keeps one mark per partition and the handler takes the records undecoded.
 """
 from __future__ import annotations
 
@@ -15,9 +22,9 @@ import asyncio
 import functools
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import asyncpg
 from pydantic import ValidationError
@@ -26,13 +33,17 @@ from contracts.envelope import Envelope, Event, RawEnvelope
 from contracts.registry import lookup
 from shared import inbox
 from shared.db import is_connection_error
+from shared.events import Cause
 from shared.logging import get_logger, message_context
 from shared.metrics import CONSUMED, HANDLER_LATENCY, HANDLER_RETRIES, INBOX_DUPLICATES
 
 if TYPE_CHECKING:
-    from shared.service import ServiceRuntime
+    from shared.outbox import Outbox
+    from shared.settings import Settings
 
 log = get_logger(__name__)
+
+E = TypeVar("E", bound=Event)
 
 
 @dataclass
@@ -70,124 +81,116 @@ class Poison(Exception):
         self.error = error
 
 
-EventHandler = Callable[[asyncpg.Connection, Incoming], Awaitable[None]]
-BatchHandler = Callable[[asyncpg.Connection, list[Incoming]], Awaitable[None]]
+class Runtime:
+    """What a consumer needs of the process it runs in (`shared.service.ServiceRuntime`, or the
+    database-only test tier's `shared.testing.DatabaseOnly`)."""
+
+    service: str
+    settings: "Settings"
+    pool: asyncpg.Pool | None
+    outbox: "Outbox"
+
+    async def wait_for_database(self) -> None: ...
+
+    def database_lost(self, exc: BaseException) -> None: ...
+
+    async def dead_letter(self, consumer: str, letters: list[DeadLetter]) -> None: ...
 
 
-@dataclass
-class Consumer:
-    """A named consumer group of one service on one topic.
+@dataclass(frozen=True)
+class Context(Generic[E]):
+    """What a typed event handler is given besides its connection and event: the envelope the event
+    came in, the outbox to record what follows from it, and the record it was read from."""
 
-    Give `handlers` (event model -> handler) for an enveloped event topic: events of other known
-    types are skipped, unknown types and versions are poison. Give `batch_handler` instead for a
-    raw topic (such as `ecm.visits`), whose records are handed over undecoded and identified by
-    topic/partition/offset.
+    envelope: Envelope
+    outbox: "Outbox"
+    message: Incoming
+
+    @property
+    def cause(self) -> Cause:
+        """The cause of events that follow from this one: same flow, caused by it, same actor."""
+        return Cause.from_envelope(self.envelope)
+
+    async def publish(self, conn: asyncpg.Connection, events: list[Event]) -> list[Envelope]:
+        """Record `events` in the outbox, in the handler's transaction, as following from this event."""
+        return await self.outbox.publish(conn, events, self.cause)
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """What a batch handler is given besides its connection and records: the outbox, and (for an
+    event topic) the decoder of the events its consumer reads."""
+
+    outbox: "Outbox"
+    consumer: "BaseConsumer"
+
+    def decode(self, item: Incoming) -> Incoming:
+        """The record decoded as an event this consumer reads (`event` None for another event);
+        raises Poison when it cannot be read."""
+        return self.consumer.decode_item(item)
+
+
+EventHandler = Callable[[asyncpg.Connection, Any, Context], Awaitable[None]]
+BatchHandler = Callable[[asyncpg.Connection, list[Incoming], BatchContext], Awaitable[None]]
+BeforeHandlers = Callable[[asyncpg.Connection, list[Incoming]], Awaitable[None]]
+
+
+@dataclass(kw_only=True)
+class BaseConsumer:
+    """A named consumer group of one service on one topic: batches, inbox, retries and dead letters.
+
+    `gather_ms`, for a consumer that need not react within a moment of each event (a read model, or
+    one that skips most of a busy topic): the broker holds its fetch up to this long, until ~1 MiB
+    has gathered, so a steady trickle arrives as a few large batches a second (each one transaction,
+    inbox claim and offset commit) instead of dozens of small ones.
     """
 
     name: str
     topic: str
-    handlers: Mapping[type[Event], EventHandler] = field(default_factory=dict)
-    batch_handler: BatchHandler | None = None
     description: str = ""
     payload_schema: dict[str, Any] | None = None
-    runtime: "ServiceRuntime | None" = None
-    # For a raw topic (batch_handler) whose records are known only by topic/partition/offset: the inbox
-    # keeps a mark per partition instead of a row per record (shared.inbox.claim_offsets).
-    inbox_by_offset: bool = False
-    # Called with the batch's new messages before their handlers, in the batch's transaction: to take the
-    # locks the handlers will take, all at once and in one order (no deadlock between events of a batch).
-    before_handlers: BatchHandler | None = None
-    # For a consumer that need not react within a moment of each event (a read model, or one that skips
-    # most of a busy topic): the broker holds its fetch up to this long, until ~1 MiB has gathered. At a
-    # steady trickle it then takes a few large batches a second instead of dozens of small ones, each with
-    # its own transaction, inbox claim and offset commit, and leaves the cores to the latency-critical path.
     gather_ms: int = 0
-    # For a batch_handler on an event topic: the events it reads. A record whose headers name another
-    # known event is skipped before the transaction, as `handlers` consumers skip it: no inbox row and no
-    # transaction for it (invoicing reads a few confirmed weeks among ~700,000 VisitVerified a month).
-    # Records without such headers, or naming an unknown event or version, still go to the handler.
-    batch_reads: frozenset[type[Event]] = frozenset()
-
-    def __post_init__(self) -> None:
-        if self.batch_reads and self.batch_handler is None:
-            raise ValueError(f"{self.name}: batch_reads is for a batch_handler; handlers name their events")
-        if self.inbox_by_offset and self.batch_handler is None:
-            raise ValueError(f"{self.name}: offset marks are for raw topics (a batch_handler); events keep "
-                             "their ids in the inbox, since a copy published again is at another offset")
+    runtime: Runtime | None = field(default=None, repr=False)
 
     @property
     def group_id(self) -> str:
         return self.name
 
-    # --- decoding -----------------------------------------------------------------------------
+    def reads(self) -> Collection[type[Event]]:
+        """The events this consumer acts on (empty for a raw feed)."""
+        return ()
+
+    # --- decoding (per kind) --------------------------------------------------------------------
     def decode(self, record: Any) -> Incoming:
         """Turn a ConsumerRecord into an Incoming, raising Poison when it cannot be used."""
-        headers = {k: (v.decode(errors="replace") if isinstance(v, bytes) else str(v))
-                   for k, v in (record.headers or ())}
-        key = record.key.decode(errors="replace") if isinstance(record.key, bytes) else record.key
-        item = Incoming(record.topic, record.partition, record.offset, key, record.value, headers,
-                        message_id=f"{record.topic}:{record.partition}:{record.offset}")
-        if self.batch_handler is not None:
-            return item
-        return self._decode_event(item)
+        return _incoming(record)
 
     def decode_item(self, item: Incoming) -> Incoming:
-        """`decode` for a record a batch handler was handed undecoded (a new Incoming; `item` is left as it
-        is): raises the same Poison."""
-        return self._decode_event(Incoming(item.topic, item.partition, item.offset, item.key, item.value,
-                                           item.headers, message_id=item.message_id))
+        """The event of a record handed over undecoded (a new Incoming; `item` is left as it is),
+        decoded against what this consumer reads: raises the same Poison as `decode`."""
+        return _decode_event(Incoming(item.topic, item.partition, item.offset, item.key, item.value,
+                                      item.headers, message_id=item.message_id), self.reads())
 
-    def _skipped_by_headers(self, item: Incoming) -> bool:
-        """Whether the record's headers name a known event that this batch consumer does not read."""
-        model = _header_model(item.headers)
-        return model is not None and model not in self.batch_reads
+    def _to_apply(self, good: list[Incoming]) -> list[Incoming]:
+        """The decoded records that need a transaction (the rest are consumed as skipped)."""
+        return good
 
-    def _decode_event(self, item: Incoming) -> Incoming:
-        """The enveloped event of `item` (its key and headers already text), if this consumer acts on it."""
-        headers, key = item.headers, item.key
-        # Our producers name the event in a header: an event this consumer does not act on is
-        # skipped without parsing its body (invoicing need not parse 700,000 VisitVerified a month).
-        header_model = _header_model(headers)
-        if header_model is not None and header_model not in self.handlers:
-            return item
-        if item.value is None:
-            raise Poison("empty_value", "the record has no value")
-        if header_model is not None and self._read_at_once(item, header_model):
-            return item
-        try:
-            raw = RawEnvelope.model_validate_json(item.value)
-        except ValidationError as exc:
-            kind = "invalid_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "invalid_envelope"
-            raise Poison(kind, _short(exc)) from exc
-        model = lookup(raw.event_type, raw.schema_version)
-        if model is None:
-            known = lookup(raw.event_type, 1)
-            reason = "unknown_schema_version" if known else "unknown_event_type"
-            raise Poison(reason, f"{raw.event_type} v{raw.schema_version} is not in the contracts registry")
-        if key != raw.aggregate_id:
-            raise Poison("wrong_key", f"record key {key!r} is not the aggregate_id {raw.aggregate_id!r}")
-        item.message_id = str(raw.event_id)
-        if model in self.handlers:
-            try:
-                item.event = model.model_validate(raw.payload)
-            except ValidationError as exc:
-                raise Poison("invalid_payload", _short(exc)) from exc
-            item.envelope = Envelope[model](**{**raw.model_dump(exclude={"payload"}), "payload": item.event})
-        return item
+    async def _claim(self, conn: asyncpg.Connection, items: list[Incoming]) -> list[Incoming]:
+        """The items not applied before, claimed in the inbox by event id (each first copy only)."""
+        new = await inbox.claim(conn, self.name, [i.message_id for i in items])
+        fresh = []
+        for item in items:
+            if item.message_id in new:
+                new.discard(item.message_id)
+                fresh.append(item)
+        return fresh
 
-    @staticmethod
-    def _read_at_once(item: Incoming, model: type[Event]) -> bool:
-        """The envelope of the event its headers name, read in one pass; False when anything is off
-        (the two-pass reading below then says exactly what, as poison)."""
-        try:
-            envelope = _envelope_of(model).model_validate_json(item.value)
-        except ValidationError:
-            return False
-        if (envelope.event_type, envelope.schema_version) != (model.EVENT_TYPE, model.SCHEMA_VERSION) \
-                or item.key != envelope.aggregate_id:
-            return False
-        item.message_id, item.event, item.envelope = str(envelope.event_id), envelope.payload, envelope
-        return True
+    async def _handle(self, conn: asyncpg.Connection, fresh: list[Incoming]) -> None:
+        raise NotImplementedError
+
+    def _dead_letter_at_once(self) -> bool:
+        """Whether a failed record must be dead-lettered before the next one commits (offset marks)."""
+        return False
 
     # --- processing ---------------------------------------------------------------------------
     async def process(self, records: list[Any]) -> None:
@@ -200,14 +203,8 @@ class Consumer:
             try:
                 good.append(self.decode(record))
             except Poison as p:
-                dead.append(DeadLetter(_undecoded(record), p.reason, p.error))
-        # Only what this consumer acts on needs a transaction and an inbox row.
-        if self.batch_handler is None:
-            todo = [i for i in good if i.event is not None]
-        elif self.batch_reads:
-            todo = [i for i in good if not self._skipped_by_headers(i)]
-        else:
-            todo = good
+                dead.append(DeadLetter(_incoming(record), p.reason, p.error))
+        todo = self._to_apply(good)
         if todo:
             dead.extend(await self._apply_with_retries(todo))
         if len(good) > len(todo):  # the skipped are consumed too (`_apply` counts what it applied)
@@ -220,26 +217,9 @@ class Consumer:
         runtime = self.runtime
         assert runtime is not None and runtime.pool is not None
         async with runtime.pool.acquire() as conn, conn.transaction():
-            if self.inbox_by_offset:
-                fresh = await inbox.claim_offsets(conn, self.name, items)
-            else:
-                new = await inbox.claim(conn, self.name, [i.message_id for i in items])
-                # The same message twice in one batch is claimed once: keep only its first copy.
-                fresh = []
-                for item in items:
-                    if item.message_id in new:
-                        new.discard(item.message_id)
-                        fresh.append(item)
-            if self.batch_handler is not None:
-                if fresh:
-                    await self.batch_handler(conn, fresh)
-            else:
-                if self.before_handlers is not None and fresh:
-                    await self.before_handlers(conn, fresh)
-                for item in fresh:
-                    env = item.envelope
-                    with message_context(str(env.event_id), env.correlation_id, env.causation_id):
-                        await self.handlers[type(item.event)](conn, item)
+            fresh = await self._claim(conn, items)
+            if fresh:
+                await self._handle(conn, fresh)
         duplicates = len(items) - len(fresh)
         if duplicates:
             INBOX_DUPLICATES.labels(runtime.service, self.name).inc(duplicates)
@@ -258,9 +238,7 @@ class Consumer:
                 continue
             letter = (DeadLetter(item, error.reason, error.error) if isinstance(error, Poison)  # a batch handler's own
                       else DeadLetter(item, "handler_failed", error))
-            if self.inbox_by_offset:
-                # Out before the next record commits: that commit moves the partition's mark past this one,
-                # so a crash before a later publish would leave it neither applied nor dead-lettered.
+            if self._dead_letter_at_once():
                 assert self.runtime is not None
                 await self.runtime.dead_letter(self.name, [letter])
             else:
@@ -296,6 +274,151 @@ class Consumer:
                 backoff = min(backoff * 2, 5.0)
 
 
+@dataclass(kw_only=True)
+class EventConsumer(BaseConsumer):
+    """A consumer of an enveloped event topic with one typed handler per event it reads:
+    `async def on_x(conn, event: X, ctx: Context)`. Events of other known types are skipped by
+    their headers, unparsed; unknown types and versions are poison.
+
+    `before_handlers(conn, fresh)` runs in the batch's transaction before any handler: to take the
+    locks the handlers will take, all at once and in one order (no deadlock between a batch's events).
+    """
+
+    handlers: Mapping[type[Event], EventHandler]
+    before_handlers: BeforeHandlers | None = None
+
+    def reads(self) -> Collection[type[Event]]:
+        return self.handlers
+
+    def decode(self, record: Any) -> Incoming:
+        return _decode_event(_incoming(record), self.handlers)
+
+    def _to_apply(self, good: list[Incoming]) -> list[Incoming]:
+        return [i for i in good if i.event is not None]
+
+    async def _handle(self, conn: asyncpg.Connection, fresh: list[Incoming]) -> None:
+        assert self.runtime is not None
+        outbox = self.runtime.outbox
+        if self.before_handlers is not None:
+            await self.before_handlers(conn, fresh)
+        for item in fresh:
+            env = item.envelope
+            with message_context(str(env.event_id), env.correlation_id, env.causation_id):
+                await self.handlers[type(item.event)](conn, item.event, Context(env, outbox, item))
+
+
+@dataclass(kw_only=True)
+class EventBatchConsumer(BaseConsumer):
+    """A consumer of an enveloped event topic that applies a whole batch at once:
+    `async def on_batch(conn, items, ctx: BatchContext)`, decoding with `ctx.decode(item)` only what
+    it reads (a malformed record is Poison there, dead-lettered as anywhere else).
+
+    `batch_reads`: the events it reads. A record whose headers name another known event is skipped
+    before any transaction (no inbox row): invoicing reads a few confirmed weeks among ~700,000
+    VisitVerified a month. Records without such headers, or naming an unknown event or version,
+    still reach the handler, so poison is judged as before.
+    """
+
+    batch_handler: BatchHandler
+    batch_reads: frozenset[type[Event]]
+
+    def reads(self) -> Collection[type[Event]]:
+        return self.batch_reads
+
+    def _to_apply(self, good: list[Incoming]) -> list[Incoming]:
+        return [i for i in good if not self._skipped_by_headers(i)]
+
+    def _skipped_by_headers(self, item: Incoming) -> bool:
+        model = _header_model(item.headers)
+        return model is not None and model not in self.batch_reads
+
+    async def _handle(self, conn: asyncpg.Connection, fresh: list[Incoming]) -> None:
+        assert self.runtime is not None
+        await self.batch_handler(conn, fresh, BatchContext(self.runtime.outbox, self))
+
+
+@dataclass(kw_only=True)
+class RawBatchConsumer(BaseConsumer):
+    """A consumer of a raw feed (`ecm.visits`): records are handed over undecoded, in order, and known
+    only by topic/partition/offset. The inbox keeps one mark per partition (the highest offset
+    applied) instead of a row per record, so a failed record is dead-lettered before the next one
+    commits: that commit moves the mark past it."""
+
+    batch_handler: BatchHandler
+
+    async def _claim(self, conn: asyncpg.Connection, items: list[Incoming]) -> list[Incoming]:
+        return await inbox.claim_offsets(conn, self.name, items)
+
+    async def _handle(self, conn: asyncpg.Connection, fresh: list[Incoming]) -> None:
+        assert self.runtime is not None
+        await self.batch_handler(conn, fresh, BatchContext(self.runtime.outbox, self))
+
+    def _dead_letter_at_once(self) -> bool:
+        return True
+
+
+Consumer = BaseConsumer  # any kind, where only the shared part matters (wiring, schemas, tests)
+
+
+def _incoming(record: Any) -> Incoming:
+    """A ConsumerRecord as an undecoded Incoming: headers and key as text, known by its place."""
+    headers = {k: (v.decode(errors="replace") if isinstance(v, bytes) else str(v))
+               for k, v in (record.headers or ())}
+    key = record.key.decode(errors="replace") if isinstance(record.key, bytes) else record.key
+    return Incoming(record.topic, record.partition, record.offset, key, record.value, headers,
+                    message_id=f"{record.topic}:{record.partition}:{record.offset}")
+
+
+def _decode_event(item: Incoming, acts_on: Collection[type[Event]]) -> Incoming:
+    """The enveloped event of `item` (its key and headers already text), if it is one of `acts_on`.
+
+    Our producers name the event in a header: an event the consumer does not act on is skipped
+    without parsing its body. Anything unreadable, unknown, or keyed other than its aggregate is Poison.
+    """
+    headers, key = item.headers, item.key
+    header_model = _header_model(headers)
+    if header_model is not None and header_model not in acts_on:
+        return item
+    if item.value is None:
+        raise Poison("empty_value", "the record has no value")
+    if header_model is not None and _read_at_once(item, header_model):
+        return item
+    try:
+        raw = RawEnvelope.model_validate_json(item.value)
+    except ValidationError as exc:
+        kind = "invalid_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "invalid_envelope"
+        raise Poison(kind, _short(exc)) from exc
+    model = lookup(raw.event_type, raw.schema_version)
+    if model is None:
+        known = lookup(raw.event_type, 1)
+        reason = "unknown_schema_version" if known else "unknown_event_type"
+        raise Poison(reason, f"{raw.event_type} v{raw.schema_version} is not in the contracts registry")
+    if key != raw.aggregate_id:
+        raise Poison("wrong_key", f"record key {key!r} is not the aggregate_id {raw.aggregate_id!r}")
+    item.message_id = str(raw.event_id)
+    if model in acts_on:
+        try:
+            item.event = model.model_validate(raw.payload)
+        except ValidationError as exc:
+            raise Poison("invalid_payload", _short(exc)) from exc
+        item.envelope = Envelope[model](**{**raw.model_dump(exclude={"payload"}), "payload": item.event})
+    return item
+
+
+def _read_at_once(item: Incoming, model: type[Event]) -> bool:
+    """The envelope of the event its headers name, read in one pass; False when anything is off
+    (the two-pass reading in `_decode_event` then says exactly what, as poison)."""
+    try:
+        envelope = _envelope_of(model).model_validate_json(item.value)
+    except ValidationError:
+        return False
+    if (envelope.event_type, envelope.schema_version) != (model.EVENT_TYPE, model.SCHEMA_VERSION) \
+            or item.key != envelope.aggregate_id:
+        return False
+    item.message_id, item.event, item.envelope = str(envelope.event_id), envelope.payload, envelope
+    return True
+
+
 @functools.cache
 def _envelope_of(model: type[Event]) -> type[Envelope]:
     return Envelope[model]
@@ -319,14 +442,6 @@ def _short(exc: ValidationError) -> str:
         loc = ".".join(str(p) for p in err["loc"]) or "(message)"
         parts.append(f"{loc}: {err['msg']}")
     return "; ".join(parts)
-
-
-def _undecoded(record: Any) -> Incoming:
-    headers = {k: (v.decode(errors="replace") if isinstance(v, bytes) else str(v))
-               for k, v in (record.headers or ())}
-    key = record.key.decode(errors="replace") if isinstance(record.key, bytes) else record.key
-    return Incoming(record.topic, record.partition, record.offset, key, record.value, headers,
-                    message_id=f"{record.topic}:{record.partition}:{record.offset}")
 
 
 def dlq_headers(letter: DeadLetter, consumer: str) -> list[tuple[str, bytes]]:

@@ -8,7 +8,7 @@ from pydantic import TypeAdapter
 from contracts.envelope import Envelope, Event
 
 if TYPE_CHECKING:
-    from shared.consumer import Consumer
+    from shared.consumer import BaseConsumer
 
 
 def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -43,8 +43,8 @@ def events_schema(models: list[type[Event]]) -> dict[str, Any]:
     return inline_refs(TypeAdapter(envelope_union(models)).json_schema())
 
 
-def consumer_payload_schema(consumer: "Consumer") -> dict[str, Any]:
+def consumer_payload_schema(consumer: "BaseConsumer") -> dict[str, Any]:
     """The schema of ONE record on the consumer's topic (consumed in batches, sent one by one)."""
     if consumer.payload_schema is not None:
         return consumer.payload_schema
-    return events_schema(list(consumer.handlers))
+    return events_schema(list(consumer.reads()))

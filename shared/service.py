@@ -30,7 +30,7 @@ from pydantic import WithJsonSchema
 from contracts.envelope import Event
 from contracts.topics import dlq_topic
 from shared import metrics
-from shared.consumer import Consumer, DeadLetter, dlq_headers
+from shared.consumer import BaseConsumer, DeadLetter, dlq_headers
 from shared.consumer_gauges import ConsumerGauges
 from shared.db import create_pool
 from shared.http import install_error_handlers
@@ -42,13 +42,13 @@ from shared.schemas import consumer_payload_schema, envelope_union
 from shared.settings import Settings, settings_for
 
 log = get_logger(__name__)
-GATHER_BYTES = 1024 * 1024  # what a consumer with `gather_ms` waits to gather (Consumer.gather_ms)
+GATHER_BYTES = 1024 * 1024  # what a consumer with `gather_ms` waits to gather (BaseConsumer.gather_ms)
 
 
 class ServiceRuntime:
     """The connections and background work of one service process."""
 
-    def __init__(self, settings: Settings, service_dir: Path, consumers: Sequence[Consumer],
+    def __init__(self, settings: Settings, service_dir: Path, consumers: Sequence[BaseConsumer],
                  publishes: Mapping[str, Sequence[type[Event]]],
                  background: Sequence[Callable[["ServiceRuntime"], Awaitable[None]]] = ()) -> None:
         self.settings = settings
@@ -67,7 +67,7 @@ class ServiceRuntime:
         )
         self.consumers = list(consumers)
         self.background = list(background)
-        self._subscribers: list[tuple[Consumer, Any]] = []
+        self._subscribers: list[tuple[BaseConsumer, Any]] = []
         for consumer in self.consumers:
             self._subscribe(consumer)
         # Publishers are declared for the AsyncAPI document only: events leave through the outbox.
@@ -81,7 +81,7 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task] = []
 
     # --- wiring ---------------------------------------------------------------------------------
-    def _subscribe(self, consumer: Consumer) -> None:
+    def _subscribe(self, consumer: BaseConsumer) -> None:
         consumer.runtime = self
         schema = consumer_payload_schema(consumer)
 
@@ -294,7 +294,7 @@ def _utf8(value: bytes | None) -> bytes:
 
 
 def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter] = (),
-                   consumers: Sequence[Consumer] = (), publishes: Mapping[str, Sequence[type[Event]]] | None = None,
+                   consumers: Sequence[BaseConsumer] = (), publishes: Mapping[str, Sequence[type[Event]]] | None = None,
                    description: str = "",
                    background: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()) -> FastAPI:
     """The ASGI app of service `name`: health, readiness, metrics, API documents, and its routes.

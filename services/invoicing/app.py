@@ -3,24 +3,20 @@ from pathlib import Path
 
 from contracts import invoicing as contract
 from shared.service import create_service
-from services.invoicing import api_invoices, api_officers, api_preview, api_submission
-from services.invoicing.handlers_agreements import AGREEMENTS
-from services.invoicing.handlers_delivery import DELIVERY
-from services.invoicing.handlers_payments import PAYMENTS
-from services.invoicing.handlers_queries import QUERIES
-from services.invoicing.raise_scheduled import scheduled_invoicing
+from services.invoicing.api import ROUTERS
+from services.invoicing.handlers import CONSUMERS
+from services.invoicing.jobs import JOBS
 
 app = create_service(
     "invoicing",
     service_dir=Path(__file__).parent,
-    # The preview and the scheduled run are declared before `/invoices/{invoice_id}` routes.
-    routers=[api_preview.router, api_officers.router, api_invoices.router, api_submission.router],
-    consumers=[AGREEMENTS, DELIVERY, QUERIES, PAYMENTS],
+    routers=ROUTERS,
+    consumers=CONSUMERS,
     publishes={contract.TOPIC: [
         contract.InvoiceIssued, contract.InvoiceReceived, contract.InvoiceHeld, contract.InvoiceApproved,
         contract.InvoiceRejected, contract.InvoiceVoided, contract.InvoiceScheduled, contract.CreditNoteIssued,
         contract.SupplementaryInvoiceIssued, contract.InvoiceCorrectionRefused,
     ]},
-    background=[scheduled_invoicing],
+    background=JOBS,
     description="Self-billed, scheduled and provider-submitted invoices, checked by three-way match.",
 )

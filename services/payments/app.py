@@ -3,14 +3,16 @@ from pathlib import Path
 
 from contracts import payments as contract
 from shared.service import create_service
-from services.payments import api_accounts, api_files, api_reports, api_runs, metrics
+from services.payments.api import ROUTERS
 from services.payments.handlers import CONSUMERS
+from services.payments.jobs import JOBS
 
 app = create_service(
     "payments",
     service_dir=Path(__file__).parent,
-    routers=[api_runs.router, api_files.router, api_accounts.router, api_reports.router, metrics.router],
+    routers=ROUTERS,
     consumers=CONSUMERS,
+    background=JOBS,
     publishes={contract.TOPIC: [contract.PaymentRunProposed, contract.PaymentRunApproved,
                                 contract.PaymentRunExported, contract.PaymentMade, contract.PaymentReturned,
                                 contract.InvoicePaid, contract.DirectPaymentMade, contract.DirectPaymentReturned]},

@@ -14,10 +14,10 @@ from datetime import date
 from functools import lru_cache
 
 from contracts.common import ServiceType
+from services.payments.domain.files.gl_journal import JournalMapping
 from services.payments.domain.inputs import BankAccount, PaymentSettings
 from services.payments.domain.managed_accounts import DEFAULT_SURPLUS_WEEKS
 from services.payments.domain.run_calendar import RunCalendar
-from services.payments.files.gl_journal import JournalMapping
 
 DEFAULT_SUBJECTIVES = {
     ServiceType.HOME_CARE: "5110", ServiceType.DAY_CARE: "5120", ServiceType.EXTRA_CARE: "5130",

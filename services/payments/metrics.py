@@ -2,25 +2,19 @@
 
 Counters move after the change they count has committed. Gauges that describe what is stored
 (runs by state, the last export, surplus flags) are read from the database every few seconds by
-`refresh_gauges`, so they are right after a restart too.
+`refresh_gauges` (the job `jobs.keep_gauges_fresh`, every `REFRESH_SECONDS`), so they are right
+after a restart too.
 """
 from __future__ import annotations
 
-import asyncio
-from contextlib import asynccontextmanager
-
-from fastapi import APIRouter
 from prometheus_client import Counter, Gauge
 
 from shared.clock import london_date, utcnow
-from shared.logging import get_logger
 from shared.metrics import REGISTRY
 from services.payments.config import payments_config
 from services.payments.domain.managed_accounts import surplus_of
-from services.payments.store_accounts import balances
-from services.payments.store_direct_payments import agreement_of
-
-log = get_logger(__name__)
+from services.payments.store.accounts import balances
+from services.payments.store.direct_payments import agreement_of
 
 RUNS = Gauge("carepay_payment_runs", "Payment runs by state (proposed, approved, exported).", ["state"],
              registry=REGISTRY)
@@ -54,28 +48,3 @@ async def refresh_gauges(conn) -> None:
                              config.surplus_weeks).flagged
                   for r in await balances(conn, london_date(utcnow())))
     SURPLUS_FLAGS.set(flagged)
-
-
-@asynccontextmanager
-async def _gauges_kept_fresh(app):
-    runtime = app.state.runtime
-
-    async def loop() -> None:
-        await runtime.wait_for_database()
-        while True:
-            try:
-                async with runtime.pool.acquire() as conn:
-                    await refresh_gauges(conn)
-            except Exception as exc:  # noqa: BLE001 - a metric must never stop the service
-                log.warning("could not refresh payments gauges", error=repr(exc))
-            await asyncio.sleep(REFRESH_SECONDS)
-
-    task = asyncio.create_task(loop(), name="payments-gauges")
-    try:
-        yield
-    finally:
-        task.cancel()
-
-
-# Included by app.py only for its lifespan: FastAPI runs an included router's lifespan with the app's.
-router = APIRouter(lifespan=_gauges_kept_fresh)

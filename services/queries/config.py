@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from contracts.queries import QueryCategory
-from services.queries.domain_errors import InvalidQuery
-from services.queries.domain_sla import SlaPolicies, SlaPolicy
+from services.queries.domain.errors import InvalidQuery
+from services.queries.domain.sla import SlaPolicies, SlaPolicy
 
 PREFIX = "CAREPAY_QUERIES_SLA_"
 

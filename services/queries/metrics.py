@@ -12,8 +12,8 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from contracts.queries import (QueryAcknowledged, QueryEffectCompleted, QueryEffectFailed, QueryEvent, QueryRaised,
                                QueryRated, QueryResolved, QuerySlaBreached)
-from services.queries.domain_query import Query
-from services.queries.domain_sla import age_band_of, working_days_taken
+from services.queries.domain.query import Query
+from services.queries.domain.sla import age_band_of, working_days_taken
 from shared.metrics import REGISTRY
 
 _WORKING_DAYS = (0, 1, 2, 3, 5, 10, 15, 20, 30, 60)

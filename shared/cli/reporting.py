@@ -1,6 +1,6 @@
 """`carepay reporting rebuild|swap|drop`: rebuild the reporting read models from the topics.
 
-See services/reporting/rebuild.py for the design. `rebuild` never touches the live schema;
+See services/reporting/steps/rebuild.py for the design. `rebuild` never touches the live schema;
 `swap` needs the reporting service stopped.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ DEFAULT_SCHEMA = "reporting_rebuild"
 
 
 def _schema(name: str) -> str:
-    from services.reporting.rebuild import check_schema
+    from services.reporting.steps.rebuild import check_schema
 
     try:
         return check_schema(name)
@@ -32,9 +32,9 @@ def rebuild(schema: str = typer.Option(DEFAULT_SCHEMA, help="Fresh schema to bui
             compare: bool = typer.Option(False, help="Count rows whose figures differ from the live schema's."),
             ) -> None:
     """Replay every business topic from the start into SCHEMA; the live read models are not touched."""
-    from services.reporting.rebuild import LIVE
-    from services.reporting.rebuild import rebuild as run
-    from services.reporting.rebuild_compare import differences, totals
+    from services.reporting.steps.rebuild import LIVE
+    from services.reporting.steps.rebuild import rebuild as run
+    from services.reporting.store.rebuild_compare import differences, totals
 
     schema = _schema(schema)
 
@@ -57,7 +57,7 @@ def rebuild(schema: str = typer.Option(DEFAULT_SCHEMA, help="Fresh schema to bui
 @app.command()
 def swap(schema: str = typer.Option(DEFAULT_SCHEMA, help="The rebuilt schema to make live.")) -> None:
     """Catch SCHEMA up with the topics and make it the live `reporting` schema (service stopped)."""
-    from services.reporting.rebuild import swap as run
+    from services.reporting.steps.rebuild import swap as run
 
     schema = _schema(schema)
     service = Instance("reporting")
@@ -72,7 +72,7 @@ def swap(schema: str = typer.Option(DEFAULT_SCHEMA, help="The rebuilt schema to 
 @app.command()
 def drop(schema: str = typer.Option(..., help="A rebuild or replaced schema (never the live one).")) -> None:
     """Drop a schema made by `rebuild` or left by `swap`."""
-    from services.reporting.rebuild import drop as run
+    from services.reporting.steps.rebuild import drop as run
 
     asyncio.run(run(_schema(schema)))
     typer.echo(f"dropped {schema}")

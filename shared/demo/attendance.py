@@ -1,6 +1,6 @@
 """What carers did in the month, as their providers' call monitoring records it, imperfections included.
 
-Per planned visit (DOMAIN.md section 3 and the FOI figures): about 1 in 10 check-ins more than 30
+Per planned visit (docs/domain.md, "Visit rules", and the FOI figures): about 1 in 10 check-ins more than 30
 minutes late, about 7% short, some overstays (capped at plan), 2% missed, frustrated visits (no
 access) and cancellations at short notice; two-carer visits where only one carer came; corrections
 sent later in the week. Per provider and week, the data-quality faults seen in practice: a record

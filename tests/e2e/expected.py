@@ -1,7 +1,7 @@
 """What the month should have produced, worked out from the scenario's own data (the council, and
 every record exactly as the feeds sent it) with the rules in rules.py — never from the services.
 
-Records go the way DOMAIN.md section 3 says: a record the feed could not accept (no carer, check-out
+Records go the way docs/domain.md ("Visit rules") says: a record the feed could not accept (no carer, check-out
 before check-in, unknown service user, a file refused whole) is not paid; the last record for a
 provider + visit + carer is the one that counts; it pays the planned visit of the person's agreement
 with that provider on the same local day starting within two hours, if that day is payable (not

@@ -1,4 +1,4 @@
-"""The rules of DOMAIN.md written again, small and on their own, to work out what the month should pay.
+"""The rules of docs/domain.md written again, small and on their own, to work out what the month should pay.
 
 Nothing here imports the services or shared code that prices anything: if the services and this file
 disagree, one of them is wrong, and the test says where.

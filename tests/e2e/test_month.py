@@ -1,6 +1,6 @@
 """The demo council's month end to end (issue 9): the scenario drives the stack through its public
 interfaces, then every figure the system produced is compared, to the penny, with what the rules of
-DOMAIN.md give for the scenario's own data (tests/e2e/expected.py, rules.py).
+docs/domain.md give for the scenario's own data (tests/e2e/expected.py, rules.py).
 
 About 200 people and 10 providers (issue 9's size): the run takes a few minutes on a 2-core machine.
 """

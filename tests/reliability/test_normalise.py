@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.payments.files.export import export_run
+from services.payments.domain.files.export import export_run
 from services.payments.domain.inputs import BankAccount, ProviderPayee
 from tests.reliability.normalise import payment_file
 from tests.unit.payments.builders import APPROVED_AT, APPROVER, MAPPING, SETTINGS, invoice, propose

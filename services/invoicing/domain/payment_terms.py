@@ -1,10 +1,10 @@
 """Paying on time: valid and undisputed invoices are due within the council's payment terms.
 
-Rule (DOMAIN.md section 6): due date = date received + payment terms (default 30 days, may be
-set shorter, never longer) + every day the invoice was in dispute. A dispute opened on day O and
-closed on day C takes C - O days off the clock: the clock stops on the day the query is raised and
-runs again on the day it is resolved. Overlapping disputes count each day once. While any dispute
-is open there is no due date.
+Rule: due date = date received + payment terms (default 30 days, may be set shorter, never
+longer) + every day the invoice was in dispute. A dispute opened on day O and closed on day C takes
+C - O days off the clock: the clock stops on the day the query is raised and runs again on the day
+it is resolved. Overlapping disputes count each day once. While any dispute is open there is no
+due date.
 """
 from __future__ import annotations
 

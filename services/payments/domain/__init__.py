@@ -10,4 +10,5 @@
 - `confirmation`: what the bank paid or returned
 - `prompt_payment`: the 30-day record and transparency lists
 - `invariants`: the checks every run and file must pass
+- `files`: the files a run is exported as (Bacs Standard 18, pain.001, journal, remittances, reports)
 """

@@ -3,7 +3,7 @@
 Run total = sum of payments = sum of lines; no payment into bank details the council has not
 verified; nothing paid for days after an agreement's end; no payment of zero or less; no invoice
 paid twice in a run. `PaymentRun.approve` refuses a run with any breach; file totals are
-checked against the run in `services.payments.files.export`.
+checked against the run in `services.payments.domain.files.export`.
 """
 from __future__ import annotations
 

@@ -76,8 +76,8 @@ async def test_publisher_killed_between_commit_and_publish_still_gets_the_event_
     from shared.events import Cause
     from shared.outbox import Outbox
     from shared.settings import settings_for
-    from services.requests import store
-    from services.requests.domain import RequestedBy, ServiceRequest
+    from services.requests.store import requests as store
+    from services.requests.domain.request import RequestedBy, ServiceRequest
     from contracts.requests import ServiceRequested
     from shared.stack import Instance, start, stop, wait_ready
     from datetime import date

@@ -133,7 +133,7 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "GET /payment-calendar": rule(FINANCE),
     },
     # Anyone may raise a query about their own subjects; who sees one and takes each step is decided
-    # per query (services/queries/domain_entitlement.py).
+    # per query (services/queries/domain/entitlement.py).
     "queries": {f"{m} {p}": rule(EVERYONE, scope="query:entitlement") for m, p in (
         ("POST", "/queries"), ("GET", "/queries"), ("GET", "/queries/{query_id}"),
         *(("POST", f"/queries/{{query_id}}/{step}") for step in (

@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 
 from contracts.queries import PartyRole, QueryCategory, SubjectKind
-from services.queries import store_queries
-from services.queries.domain_lifecycle import assign, raise_query
-from services.queries.domain_query import Assignment, Party, Subject
+from services.queries.domain.lifecycle import assign, raise_query
+from services.queries.domain.query import Assignment, Party, Subject
+from services.queries.store import queries as store_queries
 from shared.clock import utcnow
 from tests.conftest import envelope_of, eventually, unique
 from tests.integration.queries.queries_helpers import OFFICER, event_of

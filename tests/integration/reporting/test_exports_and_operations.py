@@ -10,7 +10,7 @@ import pytest
 from contracts import queries as qr
 from contracts.agreements import ProviderRegistered, SelfBilling
 from contracts.common import ServiceType
-from services.reporting import api_models
+from services.reporting.api import models as api_models
 from shared.settings import SERVICE_PORTS
 from tests.conftest import auth, eventually, unique
 from tests.integration.reporting.reporting_helpers import (MARCH, MONDAY, Flow, missed, query_raised, read, send,

@@ -12,7 +12,7 @@ import pytest
 from contracts import payments as pay
 from contracts import queries as qr
 from contracts.envelope import Actor
-from services.reporting import read_operations, read_people, read_spend
+from services.reporting.store import operations as read_operations, people as read_people, spend as read_spend
 from shared.db import create_pool
 from shared.settings import REPO_ROOT
 from tests.conftest import eventually, unique

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from contracts.agreements import Rate, ScheduledVisit, VisitRules, Weekday
 from contracts.common import Cycle, PaymentBasis, RateUnit, ServiceType
-from services.agreements.domain_agreements import Agreement
+from services.agreements.domain.agreements import Agreement
 
 MONDAY = date(2026, 3, 2)
 

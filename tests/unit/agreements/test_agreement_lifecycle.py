@@ -7,8 +7,8 @@ import pytest
 
 from contracts.agreements import EndReason, Rate, SuspensionReason, VisitRules
 from contracts.common import Cycle, PaymentBasis, RateUnit, ServiceType
-from services.agreements.domain_agreements import Agreement, AgreementStatus
-from services.agreements.domain_errors import Rejected
+from services.agreements.domain.agreements import Agreement, AgreementStatus
+from services.agreements.domain.errors import Rejected
 from tests.unit.agreements.builders import MONDAY, daily_visit, home_care, hourly
 
 

@@ -5,7 +5,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 from contracts.agreements import DayCategory, EndReason, SuspensionReason, TimeBand
-from services.agreements.domain_pricing import price_of_day, price_of_period
+from services.agreements.domain.pricing import price_of_day, price_of_period
 from tests.unit.agreements.builders import MONDAY, daily_visit, home_care, hourly, residential
 
 THURSDAY = MONDAY + timedelta(days=3)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from contracts import agreements as contract
 from contracts.registry import lookup
-from services.agreements.publishing import agreement_event
+from services.agreements.events import agreement_event
 from tests.unit.agreements.builders import MONDAY, residential
 
 EVENTS = [cls for cls in vars(contract).values()

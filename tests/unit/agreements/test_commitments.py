@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from contracts.agreements import EndReason, SuspensionReason
-from services.agreements.domain_commitments import commitment_of
-from services.agreements.domain_direct_payments import DirectPayment
+from services.agreements.domain.commitments import commitment_of
+from services.agreements.domain.direct_payments import DirectPayment
 from tests.unit.agreements.builders import MONDAY, home_care, hourly, residential
 
 

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 
 from contracts.agreements import EndReason
-from services.agreements.domain_direct_payments import (DirectPayment, DirectPaymentStatus, add_months,
+from services.agreements.domain.direct_payments import (DirectPayment, DirectPaymentStatus, add_months,
                                                         amount_per_four_weeks, first_review_due, review_dates)
-from services.agreements.domain_errors import Rejected
+from services.agreements.domain.errors import Rejected
 
 START = date(2026, 3, 2)
 

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from services.agreements.domain_errors import Rejected
-from services.agreements.domain_providers import (BankDetailsChange, ChangeStatus, account_number, check_self_billing,
+from services.agreements.domain.errors import Rejected
+from services.agreements.domain.providers import (BankDetailsChange, ChangeStatus, account_number, check_self_billing,
                                                   cqc_id, masked, sort_code)
 
 

@@ -7,11 +7,11 @@ import pytest
 
 from contracts.agreements import DayCategory, Rate, TimeBand
 from contracts.common import Mechanism, RateUnit, ServiceType
-from services.agreements.domain_agreements import Agreement
-from services.agreements.domain_brokerage import ProviderOffer, draft_for_approved_request, shortlist
-from services.agreements.domain_direct_payments import DirectPayment
-from services.agreements.domain_errors import Rejected
-from services.agreements.domain_rates import RateCard, cards_to_close, day_category_of, rate_for, time_band_of
+from services.agreements.domain.agreements import Agreement
+from services.agreements.domain.brokerage import ProviderOffer, draft_for_approved_request, shortlist
+from services.agreements.domain.direct_payments import DirectPayment
+from services.agreements.domain.errors import Rejected
+from services.agreements.domain.rates import RateCard, cards_to_close, day_category_of, rate_for, time_band_of
 from tests.unit.agreements.builders import MONDAY, home_care, hourly
 
 

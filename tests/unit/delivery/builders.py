@@ -5,9 +5,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from contracts import agreements as contracts
-from services.delivery.attendance import AttendanceRecord
-from services.delivery.known_agreements import AgreementBook, known_agreement
-from services.delivery.matching import AgreementSchedule, PlannedVisit, ScheduledVisit, ScheduleVersion
+from services.delivery.domain.attendance import AttendanceRecord
+from services.delivery.domain.known_agreements import AgreementBook, known_agreement
+from services.delivery.domain.matching import AgreementSchedule, PlannedVisit, ScheduledVisit, ScheduleVersion
 from shared.clock import london_local
 
 PROVIDER = "1-123456789"

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from services.delivery.attendance import AttendanceRecord, CheckInMethod, ExceptionCode, parse_feed_time
-from services.delivery.validation import validate_batch, validate_feed, validate_json_batch
+from services.delivery.domain.attendance import AttendanceRecord, CheckInMethod, ExceptionCode, parse_feed_time
+from services.delivery.domain.validation import validate_batch, validate_feed, validate_json_batch
 from shared.clock import london_date
 
 from .builders import PROVIDER, raw, utc
@@ -120,7 +120,7 @@ def test_json_batch_names_broken_payloads_and_keeps_good_ones():
 
 
 def test_validate_feed_batches_rows_and_keeps_reader_rejects():
-    from services.delivery.rejects import reject
+    from services.delivery.domain.rejects import reject
     items = [(2, raw()), reject(3, None, "too_many_cells", "x"), (4, raw(carer_id="")), (5, raw(visit_id="V-5"))]
     batches = list(validate_feed(items, provider_ref=PROVIDER, batch_size=2))
     assert [b.rows for b in batches] == [[2], [5]]

@@ -5,9 +5,9 @@ import io
 
 import pytest
 
-from services.delivery.parsing.csv_feed import open_visit_csv, safe_cell
-from services.delivery.rejects import FeedFileError, Reject
-from services.delivery.validation import validate_feed
+from services.delivery.domain.parsing.csv_feed import open_visit_csv, safe_cell
+from services.delivery.domain.rejects import FeedFileError, Reject
+from services.delivery.domain.validation import validate_feed
 
 from .builders import PROVIDER, utc
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-from services.delivery.parsing.csv_feed import open_visit_csv
+from services.delivery.domain.parsing.csv_feed import open_visit_csv
 
 from .builders import PROVIDER
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from contracts.delivery import VisitRejected
 from contracts.ecm import EcmAttendance, ecm_record_schema
-from services.delivery.attendance import AttendanceRecord
-from services.delivery.handlers import ECM
-from services.delivery.publishing import UNKNOWN_PROVIDER, received_by_provider, rejected_event
-from services.delivery.rejects import reject
-from services.delivery.sorting import Refused
-from services.delivery.store_visits import clean, raw_for_storage
+from services.delivery.domain.attendance import AttendanceRecord
+from services.delivery.domain.rejects import reject
+from services.delivery.domain.sorting import Refused
+from services.delivery.events import UNKNOWN_PROVIDER, received_by_provider, rejected_event
+from services.delivery.handlers.ecm import ECM
+from services.delivery.store.visits import clean, raw_for_storage
 from shared.schemas import consumer_payload_schema
 
 from .builders import raw

@@ -5,9 +5,9 @@ import io
 
 import pytest
 
-from services.delivery.parsing.csv_feed import REQUIRED_COLUMNS, open_visit_csv
-from services.delivery.parsing.xml_feed import open_service_delivery_file
-from services.delivery.rejects import FeedFileError
+from services.delivery.domain.parsing.csv_feed import REQUIRED_COLUMNS, open_visit_csv
+from services.delivery.domain.parsing.xml_feed import open_service_delivery_file
+from services.delivery.domain.rejects import FeedFileError
 
 HEADER = ",".join(REQUIRED_COLUMNS)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from services.delivery.validation import validate_json_batch
+from services.delivery.domain.validation import validate_json_batch
 
 from .builders import raw
 

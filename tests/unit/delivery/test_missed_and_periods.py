@@ -7,9 +7,9 @@ import pytest
 
 from contracts import agreements as contracts
 
-from services.delivery.known_agreements import known_agreement
-from services.delivery.missed import due_missed
-from services.delivery.periods import ConfirmPolicy, checked_week, week_end
+from services.delivery.domain.known_agreements import known_agreement
+from services.delivery.domain.missed import due_missed
+from services.delivery.domain.periods import ConfirmPolicy, checked_week, week_end
 from shared.errors import RuleBroken
 
 from .builders import MONDAY, agreement_event, book_with, utc

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from services.delivery.matching import (
+from services.delivery.domain.matching import (
     PlannedVisitIndex, ScheduledVisit, ScheduleVersion, Suspension, Unallocated, allocate, match_attendance,
     missed_visits, planned_visits, visit_cutoff)
 

@@ -6,8 +6,8 @@ from datetime import date, time, timedelta
 import pytest
 
 from contracts.agreements import Rate
-from services.delivery.matching import ScheduledVisit, ScheduleVersion, planned_visits, visit_cutoff
-from services.delivery.rates import hourly_rate, rate_table, rates_on
+from services.delivery.domain.matching import ScheduledVisit, ScheduleVersion, planned_visits, visit_cutoff
+from services.delivery.domain.rates import hourly_rate, rate_table, rates_on
 
 from .builders import MONDAY, planned, schedule, utc
 

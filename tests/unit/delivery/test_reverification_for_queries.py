@@ -1,5 +1,5 @@
 """Re-verifying a visit a query's resolution corrected: which carer, the corrected record, and the
-VisitCorrected that answers the query (reverification.py)."""
+VisitCorrected that answers the query (domain/reverification.py, events.answered)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,11 +8,12 @@ import pytest
 
 from contracts import delivery as contract
 from contracts import queries
-from services.delivery.attendance import CheckInMethod, ExceptionCode
-from services.delivery.rates import rate_table
-from services.delivery.reverification import Refusal, answered, carer_to_correct, corrected_record
-from services.delivery.verification import AgreementTerms, verify_visit
-from services.delivery.visit_changes import StoredVisit, reverify
+from services.delivery.domain.attendance import CheckInMethod, ExceptionCode
+from services.delivery.domain.rates import rate_table
+from services.delivery.domain.reverification import Refusal, carer_to_correct, corrected_record
+from services.delivery.domain.verification import AgreementTerms, verify_visit
+from services.delivery.domain.visit_changes import StoredVisit, reverify
+from services.delivery.events import answered
 
 from .builders import planned, record, utc
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from contracts import agreements as contracts
-from services.delivery.sorting import sort_batch
-from services.delivery.validation import validate_batch
+from services.delivery.domain.sorting import sort_batch
+from services.delivery.domain.validation import validate_batch
 
 from .builders import MONDAY, PERSON, PROVIDER, agreement_event, book_with, raw
 

@@ -1,12 +1,12 @@
-"""Receiving an upload in bounded memory, and reading its rows around a file-level error or a resume (uploads.py)."""
+"""Receiving an upload in bounded memory, and reading its rows around a file-level error or a resume (api/uploads.py)."""
 from __future__ import annotations
 
 import hashlib
 import io
 
-from services.delivery.parsing.xml_feed import open_service_delivery_file
-from services.delivery.rejects import FeedFileError, reject
-from services.delivery.uploads import Upload, after_row, until_file_error
+from services.delivery.api.uploads import Upload, after_row, until_file_error
+from services.delivery.domain.parsing.xml_feed import open_service_delivery_file
+from services.delivery.domain.rejects import FeedFileError, reject
 
 
 async def _chunks(*parts: bytes):

@@ -6,12 +6,12 @@ from datetime import date, time, timedelta
 import pytest
 
 from contracts.common import RoundingPolicy
-from services.delivery.matching import ScheduledVisit, Suspension, planned_visits
-from services.delivery.rates import rate_table
-from services.delivery.rules import FlagCode, VisitRules
-from services.delivery.verification import (
+from services.delivery.domain.matching import ScheduledVisit, Suspension, planned_visits
+from services.delivery.domain.rates import rate_table
+from services.delivery.domain.verification import (
     AgreementTerms, period_actuals, period_actuals_difference, verification_difference, verify_deliveries,
     verify_visit)
+from services.delivery.domain.visit_rules import FlagCode, VisitRules
 
 from .builders import AGREEMENT, MONDAY, planned, record, schedule, utc
 

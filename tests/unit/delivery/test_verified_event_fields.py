@@ -1,4 +1,4 @@
-"""The stream writes VisitVerified from its fields, not the model (publishing.verified_fields): what goes to the
+"""The stream writes VisitVerified from its fields, not the model (events.verified_fields): what goes to the
 outbox must be byte for byte what `Envelope[VisitVerified](...).model_dump_json()` would have written."""
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 
 from contracts.delivery import VisitVerified
 from contracts.envelope import Actor, Envelope
-from services.delivery.publishing import change_event_fields, change_events
-from services.delivery.rates import rate_table
-from services.delivery.verification import AgreementTerms, verify_visit
-from services.delivery.visit_changes import StoredVisit, reverify
+from services.delivery.domain.rates import rate_table
+from services.delivery.domain.verification import AgreementTerms, verify_visit
+from services.delivery.domain.visit_changes import StoredVisit, reverify
+from services.delivery.events import change_event_fields, change_events
 from shared.events import Cause
 from shared.outbox import Outbox, envelope_headers
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from services.delivery.publishing import change_events
-from services.delivery.rates import rate_table
-from services.delivery.rules import FlagCode
-from services.delivery.verification import AgreementTerms, verify_visit
-from services.delivery.visit_changes import StoredVisit, departures, reverify
+from services.delivery.domain.rates import rate_table
+from services.delivery.domain.verification import AgreementTerms, verify_visit
+from services.delivery.domain.visit_changes import StoredVisit, departures, reverify
+from services.delivery.domain.visit_rules import FlagCode
+from services.delivery.events import change_events
 
 from .builders import planned, record
 

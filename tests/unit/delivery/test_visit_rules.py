@@ -1,4 +1,4 @@
-"""The visit rules of DOMAIN.md section 3, at their boundaries (services/delivery/rules.py)."""
+"""The visit rules (docs/domain.md, "Visit rules"), at their boundaries (services/delivery/domain/visit_rules.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from contracts.common import RoundingPolicy
-from services.delivery.attendance import CheckInMethod, ExceptionCode
-from services.delivery.rules import (
+from services.delivery.domain.attendance import CheckInMethod, ExceptionCode
+from services.delivery.domain.visit_rules import (
     FlagCode, VisitRules, assess_attendance, attended_minutes, price, rounded_minutes)
 
 from .builders import utc

@@ -9,10 +9,10 @@ import tracemalloc
 
 import pytest
 
-from services.delivery.parsing import xml_feed
-from services.delivery.parsing.xml_feed import open_service_delivery_file
-from services.delivery.rejects import FeedFileError, Reject
-from services.delivery.validation import validate_feed
+from services.delivery.domain.parsing import xml_feed
+from services.delivery.domain.parsing.xml_feed import open_service_delivery_file
+from services.delivery.domain.rejects import FeedFileError, Reject
+from services.delivery.domain.validation import validate_feed
 
 from .builders import PROVIDER, utc
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from contracts import delivery as contract
-from shared.consumer import Consumer
+from shared.consumer import EventBatchConsumer
 from shared.metrics import CONSUMED
 from tests.unit.foundation.test_consumer_retries import FakeRuntime
 
@@ -18,12 +18,12 @@ def _record(offset: int, event_type: str | None, version: str = "1"):
                            headers=headers)
 
 
-def _consumer(seen: list, claimed: list) -> Consumer:
-    async def handler(conn, items):
+def _consumer(seen: list, claimed: list) -> EventBatchConsumer:
+    async def handler(conn, items, ctx):
         seen.extend(item.offset for item in items)
 
-    consumer = Consumer(name="test.batch-reads", topic="delivery.events", batch_handler=handler,
-                        batch_reads=frozenset({contract.PeriodActualsConfirmed}))
+    consumer = EventBatchConsumer(name="test.batch-reads", topic="delivery.events", batch_handler=handler,
+                                  batch_reads=frozenset({contract.PeriodActualsConfirmed}))
     consumer.runtime = FakeRuntime()
     claim = consumer.runtime.pool.conn.fetch
 
@@ -58,8 +58,3 @@ async def test_a_batch_of_nothing_it_reads_opens_no_transaction_and_is_counted_a
     await consumer.process([_record(n, "VisitVerified") for n in range(10)])
     assert seen == [] and claimed == []
     assert counted._value.get() - before == 10
-
-
-def test_batch_reads_belong_to_a_batch_handler():
-    with pytest.raises(ValueError, match="batch_reads"):
-        Consumer(name="test.x", topic="t", handlers={}, batch_reads=frozenset({contract.VisitVerified}))

@@ -1,31 +1,23 @@
 """How a consumer classifies what it reads: usable, skipped, or poison with a reason."""
 import json
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
 
 from contracts.envelope import Actor
 from contracts.requests import RequestCancelled, ServiceRequested
-from shared.consumer import Consumer, Poison
+from shared.consumer import EventConsumer, Poison, RawBatchConsumer
 from shared.events import Cause, envelope_for
+from shared.testing import Record
 
 
-@dataclass
-class Record:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: tuple = ()
 
 
-async def _noop(conn, message):
+async def _noop(conn, event, ctx):
     return None
 
 
-CONSUMER = Consumer(name="test.requests", topic="requests.events", handlers={ServiceRequested: _noop})
+CONSUMER = EventConsumer(name="test.requests", topic="requests.events", handlers={ServiceRequested: _noop})
 
 
 def _envelope(event=None):
@@ -88,7 +80,7 @@ def test_messages_that_break_the_contract_are_poison(changes, reason):
 
 
 def test_raw_topic_records_are_identified_by_topic_partition_offset():
-    raw = Consumer(name="raw", topic="ecm.visits", batch_handler=_noop)
+    raw = RawBatchConsumer(name="raw", topic="ecm.visits", batch_handler=_noop)
     item = raw.decode(Record("ecm.visits", 3, 1234, b"1-123456789", b"anything"))
     assert item.message_id == "ecm.visits:3:1234"
     assert item.key == "1-123456789"

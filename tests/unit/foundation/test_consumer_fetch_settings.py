@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from contracts import delivery
-from services.delivery.handlers import ECM
-from services.invoicing.handlers_delivery import DELIVERY as INVOICING_DELIVERY
-from services.queries.handlers_delivery import DELIVERY as QUERIES_DELIVERY
-from services.reporting.handlers_delivery import DELIVERY as REPORTING_DELIVERY
+from services.delivery.handlers.ecm import ECM
+from services.invoicing.handlers.delivery import DELIVERY as INVOICING_DELIVERY
+from services.queries.handlers.delivery import DELIVERY as QUERIES_DELIVERY
+from services.reporting.handlers.delivery import DELIVERY as REPORTING_DELIVERY
 from shared.service import GATHER_BYTES, ServiceRuntime
 from shared.settings import settings_for
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from shared.consumer import Consumer, Incoming
+from shared.consumer import EventBatchConsumer, Incoming, RawBatchConsumer
 
 
 class FakeTransaction:
@@ -54,6 +54,7 @@ class FakeRuntime:
         self.pool = FakePool()
         self.settings = FakeSettings()
         self.dead: list = []
+        self.outbox = None
 
     async def wait_for_database(self):
         return None
@@ -67,13 +68,13 @@ def _item(n: int) -> Incoming:
 
 
 async def test_a_failing_message_is_dead_lettered_and_the_rest_of_its_batch_applied(monkeypatch):
-    async def effect(conn, items):
+    async def effect(conn, items, ctx):
         for item in items:
             if item.offset == 2:
                 raise RuntimeError("cannot apply message 2")
             conn.pending.append(item.message_id)
 
-    consumer = Consumer(name="test.retries", topic="t", batch_handler=effect)
+    consumer = EventBatchConsumer(name="test.retries", topic="t", batch_handler=effect, batch_reads=frozenset())
     consumer.runtime = FakeRuntime()
     monkeypatch.setattr("shared.consumer.asyncio.sleep", _no_sleep)
     dead = await consumer._apply_with_retries([_item(1), _item(2), _item(3)])
@@ -89,13 +90,13 @@ async def _no_sleep(_seconds):
 async def test_poison_a_batch_handler_finds_is_dead_lettered_with_its_own_reason(monkeypatch):
     from shared.consumer import Poison
 
-    async def effect(conn, items):
+    async def effect(conn, items, ctx):
         for item in items:
             if item.offset == 2:
                 raise Poison("invalid_json", "message 2 is not JSON")
             conn.pending.append(item.message_id)
 
-    consumer = Consumer(name="test.poison", topic="t", batch_handler=effect)
+    consumer = EventBatchConsumer(name="test.poison", topic="t", batch_handler=effect, batch_reads=frozenset())
     consumer.runtime = FakeRuntime()
     monkeypatch.setattr("shared.consumer.asyncio.sleep", _no_sleep)
     dead = await consumer._apply_with_retries([_item(1), _item(2), _item(3)])
@@ -109,13 +110,13 @@ async def test_with_offset_marks_a_failed_record_is_dead_lettered_before_the_nex
     async def claim_offsets(conn, _consumer, items):
         return list(items)
 
-    async def effect(conn, items):
+    async def effect(conn, items, ctx):
         for item in items:
             if item.offset == 2:
                 raise RuntimeError("cannot apply record 2")
             conn.pending.append((item.message_id, [d.message.message_id for d in consumer.runtime.dead]))
 
-    consumer = Consumer(name="test.marks", topic="t", batch_handler=effect, inbox_by_offset=True)
+    consumer = RawBatchConsumer(name="test.marks", topic="t", batch_handler=effect)
     consumer.runtime = FakeRuntime()
     monkeypatch.setattr("shared.consumer.asyncio.sleep", _no_sleep)
     monkeypatch.setattr("shared.consumer.inbox.claim_offsets", claim_offsets)

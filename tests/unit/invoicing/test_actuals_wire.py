@@ -10,8 +10,7 @@ from pydantic import ValidationError
 from contracts import delivery as dl
 from contracts.envelope import Actor, Envelope
 from shared.events import Cause, envelope_for
-from services.invoicing.actuals_wire import ENVELOPE, line_cells
-from services.invoicing.handlers_delivery import confirmed_week
+from services.invoicing.handlers.delivery import ENVELOPE, confirmed_week, line_cells
 
 MONDAY = date(2026, 3, 2)
 CONTRACT = Envelope[dl.PeriodActualsConfirmed]

@@ -8,10 +8,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from services.invoicing.handlers_delivery import confirmations
-from shared.consumer import Incoming, Poison
+from services.invoicing.handlers.delivery import DELIVERY, confirmations
+from shared.consumer import BatchContext, Incoming, Poison
+from shared.outbox import Outbox
 
 KEY = "PRV-1"
+CTX = BatchContext(Outbox("invoicing", "demo-council"), DELIVERY)  # nothing is published on these paths
 
 
 def _envelope(**over) -> dict:
@@ -29,7 +31,7 @@ def _item(value: bytes | None, **headers: str) -> Incoming:
 
 def test_another_event_is_skipped_with_or_without_its_header():
     body = json.dumps(_envelope()).encode()
-    assert confirmations([_item(body), _item(body, event_type="AttendancesReceived")]) == []
+    assert confirmations([_item(body), _item(body, event_type="AttendancesReceived")], CTX) == []
 
 
 @pytest.mark.parametrize(("value", "reason"), [
@@ -43,5 +45,5 @@ def test_another_event_is_skipped_with_or_without_its_header():
 ])
 def test_a_message_without_a_header_that_no_one_can_read_is_poison(value, reason):
     with pytest.raises(Poison) as found:
-        confirmations([_item(value)])
+        confirmations([_item(value)], CTX)
     assert found.value.reason == reason

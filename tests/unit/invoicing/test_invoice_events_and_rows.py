@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from services.invoicing.api_models import read_lines
+from services.invoicing.api.models import read_lines
 from services.invoicing.domain.corrections import credit_note
 from services.invoicing.domain.disputes import open_dispute
 from services.invoicing.domain.holds import HoldCode, HoldReason, ValidationOutcome
 from services.invoicing.domain.lifecycle import record_outcome, submit
 from services.invoicing.domain.payment_terms import due_date
 from services.invoicing.domain.self_billing import build_self_bill
-from services.invoicing.events_out import outcome_events, raised_event
-from services.invoicing.invoice_rows import Filed, filed_from, invoice_record, line_records
-from services.invoicing.invoice_rows import INVOICE_COLUMNS, LINE_COLUMNS
+from services.invoicing.events import outcome_events, raised_event
+from services.invoicing.store.invoices import Filed, filed_from, invoice_record, line_records
+from services.invoicing.store.invoices import INVOICE_COLUMNS, LINE_COLUMNS
 from tests.unit.invoicing.invoicing_builders import MONDAY, actuals, day, home_care, provider
 
 ISSUED = day(8)

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from contracts.common import Nominee, ServiceType
+from services.payments.domain.files.gl_journal import JournalMapping
 from services.payments.domain.inputs import (ApprovedInvoice, BankAccount, CreditNote, DirectPaymentAgreement,
                                              PaymentSettings, ProviderPayee)
 from services.payments.domain.payment_run import PaymentRun
 from services.payments.domain.proposal import RunRequest, propose_run
 from services.payments.domain.run_calendar import RunCalendar, RunKind
-from services.payments.files.gl_journal import JournalMapping
 
 PAY_DATE = date(2026, 3, 11)  # a Wednesday
 PROPOSED_AT = datetime(2026, 3, 5, 10, 0, tzinfo=timezone.utc)

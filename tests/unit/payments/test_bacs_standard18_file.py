@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 
 from services.payments.domain.errors import RunConflict
-from services.payments.files.bacs_standard18 import julian, read_bacs_summary, write_bacs_standard18
-from services.payments.files.text import bacs_text
+from services.payments.domain.files.bacs_standard18 import julian, read_bacs_summary, write_bacs_standard18
+from services.payments.domain.files.text import bacs_text
 from tests.unit.payments.builders import SETTINGS, a_sound_run, approved, invoice, payee, propose
 
 

@@ -4,27 +4,27 @@ from __future__ import annotations
 import json
 
 from contracts import payments as contract
-from services.payments import publishing
-from services.payments.files.export import export_run
-from services.payments.store_files import files_of
+from services.payments import events
+from services.payments.domain.files.export import export_run
+from services.payments.domain.files.stored import files_of
 from tests.unit.payments.builders import MAPPING, SETTINGS, a_sound_run
 
 
 def test_a_large_run_is_announced_in_parts_that_list_every_invoice_once(monkeypatch):
     monkeypatch.setattr(contract, "INVOICE_IDS_PER_PART", 2)
     run = a_sound_run()
-    parts = publishing.run_approved(run, ["INV-3", "INV-1", "INV-2"])
+    parts = events.run_approved(run, ["INV-3", "INV-1", "INV-2"])
     assert [(p.part, p.parts, p.invoice_ids) for p in parts] == [(1, 2, ["INV-1", "INV-2"]), (2, 2, ["INV-3"])]
     assert {p.total_pence for p in parts} == {run.total_pence}
 
 
 def test_payment_events_say_what_each_payment_settles_without_bank_details():
     run = a_sound_run()
-    events = [publishing.payment_made(run, p, council_managed=False) for p in run.payments]
-    made = {e.aggregate_id(): e for e in events}
+    made_events = [events.payment_made(run, p, council_managed=False) for p in run.payments]
+    made = {e.aggregate_id(): e for e in made_events}
     assert made["PRV-1"].invoice_ids == ["INV-1", "INV-2"] and made["PRV-1"].credit_note_ids == ["INV-2-CN1"]
     assert made["DP-1"].EVENT_TYPE == "DirectPaymentMade" and made["DP-1"].period_start == run.pay_date
-    text = json.dumps([e.model_dump(mode="json") for e in events])
+    text = json.dumps([e.model_dump(mode="json") for e in made_events])
     for p in run.payments:
         assert p.account.account_number not in text and p.account.account_name not in text
 
@@ -32,7 +32,7 @@ def test_payment_events_say_what_each_payment_settles_without_bank_details():
 def test_invoice_paid_carries_what_the_invoice_was_paid_net_of_its_own_credit_notes():
     run = a_sound_run()
     [provider] = [p for p in run.payments if p.payee_id == "PRV-1"]
-    paid = {e.invoice_id: e.amount_pence for e in publishing.invoices_paid(run, provider)}
+    paid = {e.invoice_id: e.amount_pence for e in events.invoices_paid(run, provider)}
     assert paid == {"INV-1": 12_345, "INV-2": 20_000 - 2_345}
 
 

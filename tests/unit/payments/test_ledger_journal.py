@@ -9,7 +9,7 @@ import pytest
 
 from contracts.common import ServiceType
 from services.payments.domain.errors import PaymentRefused
-from services.payments.files.gl_journal import journal_lines, write_journal_csv
+from services.payments.domain.files.gl_journal import journal_lines, write_journal_csv
 from tests.unit.payments.builders import MAPPING, a_sound_run, approved, invoice, payees, propose
 
 

@@ -7,7 +7,7 @@ import pytest
 import xmlschema
 from lxml import etree
 
-from services.payments.files.pain001 import NAMESPACE, read_pain001_totals, write_pain001
+from services.payments.domain.files.pain001 import NAMESPACE, read_pain001_totals, write_pain001
 from tests.unit.payments.builders import SETTINGS, a_sound_run, approved, invoice, payee, propose
 
 NS = {"p": NAMESPACE}

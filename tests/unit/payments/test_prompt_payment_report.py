@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from services.payments.domain.errors import PaymentRefused
+from services.payments.domain.files.reports import notice_csv, published_payments_csv
 from services.payments.domain.prompt_payment import (OVER_500_PENCE, OVER_30000_PENCE, InvoiceTimeline,
                                                      compliance_notice, payments_over)
-from services.payments.files.reports import notice_csv, published_payments_csv
 from tests.unit.payments.builders import a_sound_run, approved, invoice, payees, propose
 
 FROM, TO = date(2025, 10, 1), date(2026, 3, 31)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from services.payments.files.remittance import provider_payments, remittance_csv, remittance_html
+from services.payments.domain.files.remittance import provider_payments, remittance_csv, remittance_html
 from tests.unit.payments.builders import a_sound_run, approved, invoice, payee, propose
 
 

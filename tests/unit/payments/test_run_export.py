@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from services.payments.domain.errors import PaymentRefused
-from services.payments.files.export import export_breaches, export_run
+from services.payments.domain.files.export import export_breaches, export_run
 from tests.unit.payments.builders import MAPPING, SETTINGS, a_sound_run
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from contracts.queries import QueryCategory, SubjectKind
-from services.queries.domain_lifecycle import (acknowledge, close, raise_query, reopen, resolve,
+from services.queries.domain.lifecycle import (acknowledge, close, raise_query, reopen, resolve,
                                               start_investigation)
-from services.queries.domain_outcomes import NoChange, Outcome
-from services.queries.domain_query import Party, Query, QueryStatus, Subject
-from services.queries.domain_sla import STANDARD, SlaPolicies
+from services.queries.domain.outcomes import NoChange, Outcome
+from services.queries.domain.query import Party, Query, QueryStatus, Subject
+from services.queries.domain.sla import STANDARD, SlaPolicies
 from shared.clock import london_local
 
 OFFICER = Party.officer("u-officer-1")

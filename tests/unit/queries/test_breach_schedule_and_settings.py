@@ -5,11 +5,11 @@ import pytest
 
 from contracts.queries import QueryCategory
 from services.queries.config import sla_policies
-from services.queries.domain_effects import flag_breaches
-from services.queries.domain_lifecycle import acknowledge, reopen, resolve, start_investigation
-from services.queries.domain_outcomes import NoChange
-from services.queries.domain_query import QueryStatus
-from services.queries.domain_sla import (SlaPolicy, acknowledge_due_at, next_breach_check, resolve_due_at,
+from services.queries.domain.effects import flag_breaches
+from services.queries.domain.lifecycle import acknowledge, reopen, resolve, start_investigation
+from services.queries.domain.outcomes import NoChange
+from services.queries.domain.query import QueryStatus
+from services.queries.domain.sla import (SlaPolicy, acknowledge_due_at, next_breach_check, resolve_due_at,
                                          unflagged_breaches)
 from tests.unit.queries.query_builders import HOUR, OFFICER, PERSON, query_in, raised
 

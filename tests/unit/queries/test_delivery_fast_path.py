@@ -1,5 +1,6 @@
 """queries' fast path for VisitVerified and VisitMissed reads what the contract accepts, hands everything
-else to the shared decoder (which dead-letters poison with its usual reason), and keeps the batch's order."""
+else to the consumer's decoder (`ctx.decode`, which dead-letters poison with its usual reason), and keeps
+the batch's order."""
 from __future__ import annotations
 
 import json
@@ -10,12 +11,14 @@ import pytest
 
 from contracts import delivery as dl
 from contracts.envelope import Actor
-from shared.consumer import Incoming, Poison
+from shared.consumer import BatchContext, Incoming, Poison
 from shared.events import Cause, envelope_for
-from services.queries import handlers_delivery, store_subjects
+from services.queries.handlers import delivery as handlers_delivery
+from services.queries.store import subjects as store_subjects
 
 DAY = date(2026, 3, 2)
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+CTX = BatchContext(outbox=SimpleNamespace(), consumer=handlers_delivery.DELIVERY)  # no step here publishes
 
 
 def _verified(visit_key: str = "AGR-1/2026-03-02T09:00:00") -> dl.VisitVerified:
@@ -55,7 +58,7 @@ def test_what_the_contract_refuses_leaves_the_fast_path_and_is_poison_with_the_u
     item = _item(_verified(), change=change, key=key)
     assert handlers_delivery._fast_envelope(item) is None
     with pytest.raises(Poison) as refused:
-        handlers_delivery._DECODER.decode_item(item)
+        CTX.decode(item)
     assert refused.value.reason == reason
 
 
@@ -64,7 +67,7 @@ def test_invalid_json_is_poison_as_everywhere():
     item.value = b'{"event_type": "VisitVerified", '
     assert handlers_delivery._fast_envelope(item) is None
     with pytest.raises(Poison) as refused:
-        handlers_delivery._DECODER.decode_item(item)
+        CTX.decode(item)
     assert refused.value.reason == "invalid_json"
 
 
@@ -75,8 +78,9 @@ async def test_visits_before_another_event_are_recorded_before_it_and_the_rest_a
         if visits:
             calls.append(("visits", sorted(visits)))
 
-    async def on_refused(_conn, message):
-        calls.append(("refused", message.event.query_id))
+    async def on_refused(_conn, event, ctx):
+        assert ctx.envelope.payload is event
+        calls.append(("refused", event.query_id))
 
     monkeypatch.setattr(store_subjects, "record_visits", record_visits)
     monkeypatch.setitem(handlers_delivery.HANDLERS, dl.VisitReverificationRefused, on_refused)
@@ -84,5 +88,5 @@ async def test_visits_before_another_event_are_recorded_before_it_and_the_rest_a
                                             query_id="Q-1", effect_id="E-1", reason="no such visit")
     items = [_item(_verified("AGR-1/a"), offset=1), _item(_verified("AGR-1/b"), offset=2),
              _item(refused, offset=3), _item(_verified("AGR-1/c"), offset=4)]
-    await handlers_delivery.on_delivery_batch(SimpleNamespace(), items)
+    await handlers_delivery.on_delivery_batch(SimpleNamespace(), items, CTX)
     assert calls == [("visits", ["AGR-1/a", "AGR-1/b"]), ("refused", "Q-1"), ("visits", ["AGR-1/c"])]

@@ -2,11 +2,11 @@
 import pytest
 
 from contracts.queries import QueryCategory, SubjectKind
-from services.queries.domain_entitlement import Action, may_raise, may_take, may_view
-from services.queries.domain_errors import InvalidQuery, NotEntitled
-from services.queries.domain_lifecycle import acknowledge, raise_query, resolve
-from services.queries.domain_outcomes import NoChange
-from services.queries.domain_query import Party, QueryStatus, Subject
+from services.queries.domain.entitlement import Action, may_raise, may_take, may_view
+from services.queries.domain.errors import InvalidQuery, NotEntitled
+from services.queries.domain.lifecycle import acknowledge, raise_query, resolve
+from services.queries.domain.outcomes import NoChange
+from services.queries.domain.query import Party, QueryStatus, Subject
 from tests.unit.queries.query_builders import (DIRECT_PAYMENT, INVOICE, MONDAY, OFFICER, OTHER_OFFICER,
                                                OTHER_PERSON, OTHER_PROVIDER, PERSON, PROVIDER, REPRESENTATIVE,
                                                SYSTEM, VISIT, query_in, raised)

@@ -5,10 +5,10 @@ from datetime import date, timedelta
 import pytest
 
 from contracts.queries import QueryCategory
-from services.queries.domain_lifecycle import acknowledge, assign
-from services.queries.domain_query import Assignment, QueryStatus
-from services.queries.domain_sla import AgeBand, SlaState, age_band, sla_state
-from services.queries.domain_views import (OfficerFilter, Order, officer_view, open_by_category_and_age_band,
+from services.queries.domain.lifecycle import acknowledge, assign
+from services.queries.domain.query import Assignment, QueryStatus
+from services.queries.domain.sla import AgeBand, SlaState, age_band, sla_state
+from services.queries.domain.views import (OfficerFilter, Order, officer_view, open_by_category_and_age_band,
                                            own_queries)
 from shared.calendar import add_working_days
 from tests.unit.queries.query_builders import (HOUR, INVOICE, MONDAY, OFFICER, OTHER_PROVIDER, PERSON, PROVIDER,

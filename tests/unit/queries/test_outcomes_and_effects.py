@@ -6,12 +6,12 @@ import pytest
 from contracts.queries import (AgreementVariationRequested, CreditNoteRequested, DisputeClosed, DisputeOpened,
                                OutcomeKind, QueryCategory, QueryEffectCompleted, QueryEffectFailed, QueryRaised,
                                QueryResolved, SupplementaryPaymentRequested, VisitReverificationRequested)
-from services.queries.domain_effects import complete_effect, fail_effect, retry_effect
-from services.queries.domain_errors import IllegalTransition, InvalidQuery, NotEntitled
-from services.queries.domain_lifecycle import close, dispute_invoice, raise_query, reopen, resolve
-from services.queries.domain_outcomes import (CreditNote, EffectStatus, NoChange, ReverifyVisit,
+from services.queries.domain.effects import complete_effect, fail_effect, retry_effect
+from services.queries.domain.errors import IllegalTransition, InvalidQuery, NotEntitled
+from services.queries.domain.lifecycle import close, dispute_invoice, raise_query, reopen, resolve
+from services.queries.domain.outcomes import (CreditNote, EffectStatus, NoChange, ReverifyVisit,
                                               SupplementaryPayment, VaryAgreement)
-from services.queries.domain_query import QueryStatus
+from services.queries.domain.query import QueryStatus
 from tests.unit.queries.query_builders import (AGREEMENT, DIRECT_PAYMENT, HOUR, INVOICE, MONDAY, OFFICER, PERSON,
                                                PROVIDER, SYSTEM, dispute, london, query_in, raised)
 

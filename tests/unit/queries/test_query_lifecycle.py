@@ -5,11 +5,11 @@ import pytest
 
 from contracts.queries import (PartyRole, QueryAcknowledged, QueryAssigned, QueryCategory, QueryClosed,
                                QueryNoteAdded, QueryRated, QueryReopened, SubjectKind)
-from services.queries.domain_errors import IllegalTransition, InvalidQuery, NotEntitled
-from services.queries.domain_lifecycle import (acknowledge, add_note, assign, close, raise_query, rate, reopen,
+from services.queries.domain.errors import IllegalTransition, InvalidQuery, NotEntitled
+from services.queries.domain.lifecycle import (acknowledge, add_note, assign, close, raise_query, rate, reopen,
                                                resolve, start_investigation)
-from services.queries.domain_outcomes import NoChange
-from services.queries.domain_query import Assignment, Attachment, QueryStatus, Subject
+from services.queries.domain.outcomes import NoChange
+from services.queries.domain.query import Assignment, Attachment, QueryStatus, Subject
 from tests.unit.queries.query_builders import (HOUR, INVOICE, MONDAY, OFFICER, OTHER_PERSON, PERSON, PROVIDER,
                                                REPRESENTATIVE, VISIT, query_in, raised)
 

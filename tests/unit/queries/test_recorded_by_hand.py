@@ -5,11 +5,11 @@ from datetime import date, datetime, timezone
 import pytest
 
 from contracts.queries import OutcomeKind, QueryCategory, QueryEffectCompleted
-from services.queries.api_models import OutcomeIn
-from services.queries.domain_effects import complete_variation
-from services.queries.domain_errors import IllegalTransition, InvalidQuery, NotEntitled
-from services.queries.domain_outcomes import CreditNote, EffectStatus, NoChange, ReverifyVisit, VaryAgreement
-from services.queries.domain_query import QueryStatus
+from services.queries.api.models import OutcomeIn
+from services.queries.domain.effects import complete_variation
+from services.queries.domain.errors import IllegalTransition, InvalidQuery, NotEntitled
+from services.queries.domain.outcomes import CreditNote, EffectStatus, NoChange, ReverifyVisit, VaryAgreement
+from services.queries.domain.query import QueryStatus
 from tests.unit.queries.query_builders import AGREEMENT, HOUR, OFFICER, PERSON, PROVIDER, dispute, query_in, raised
 
 APRIL = date(2026, 4, 6)

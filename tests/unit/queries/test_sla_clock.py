@@ -4,12 +4,12 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from contracts.queries import QueryCategory, QueryRaised, SlaKind
-from services.queries.domain_effects import flag_breaches
-from services.queries.domain_errors import InvalidQuery
-from services.queries.domain_lifecycle import acknowledge, raise_query, reopen, resolve
-from services.queries.domain_outcomes import CreditNote, NoChange
-from services.queries.domain_query import QueryStatus
-from services.queries.domain_sla import (SlaPolicies, SlaPolicy, acknowledge_due_at, breaches, deadline, due_on,
+from services.queries.domain.effects import flag_breaches
+from services.queries.domain.errors import InvalidQuery
+from services.queries.domain.lifecycle import acknowledge, raise_query, reopen, resolve
+from services.queries.domain.outcomes import CreditNote, NoChange
+from services.queries.domain.query import QueryStatus
+from services.queries.domain.sla import (SlaPolicies, SlaPolicy, acknowledge_due_at, breaches, deadline, due_on,
                                          resolve_due_at)
 from tests.unit.queries.query_builders import HOUR, OFFICER, PERSON, VISIT, dispute, london, query_in, raised
 

@@ -3,13 +3,13 @@ from datetime import date
 
 import pytest
 
-from services.queries.codec import query_from_json, query_to_json
-from services.queries.domain_effects import complete_effect, fail_effect, flag_breaches, retry_effect
+from services.queries.domain.codec import query_from_json, query_to_json
+from services.queries.domain.effects import complete_effect, fail_effect, flag_breaches, retry_effect
 from contracts.queries import QueryCategory
-from services.queries.domain_lifecycle import add_note, assign, raise_query, rate
-from services.queries.domain_outcomes import (CreditNote, NoChange, ReverifyVisit, SupplementaryPayment,
+from services.queries.domain.lifecycle import add_note, assign, raise_query, rate
+from services.queries.domain.outcomes import (CreditNote, NoChange, ReverifyVisit, SupplementaryPayment,
                                               VaryAgreement)
-from services.queries.domain_query import Assignment, Attachment, QueryStatus
+from services.queries.domain.query import Assignment, Attachment, QueryStatus
 from tests.unit.queries.query_builders import (AGREEMENT, HOUR, INVOICE, MONDAY, OFFICER, PERSON, PROVIDER, SYSTEM,
                                                VISIT, dispute, london, query_in, raised)
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.reporting.domain_aggregates import Deltas, Dims
-from services.reporting.domain_commitments import (Rate, Window, budget_rates, commitment_contributions, integrate,
+from services.reporting.domain.aggregates import Deltas, Dims
+from services.reporting.domain.commitments import (Rate, Window, budget_rates, commitment_contributions, integrate,
                                                    intervals, pence_over, steps)
 
 MONDAY = date(2026, 3, 2)

@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from shared.auth import mint_token
-from services.reporting import dashboard
-from services.reporting.dashboard_auth import COOKIE, LOCAL_SIGN_IN_ENV
+from services.reporting.api import dashboard
+from services.reporting.api.dashboard_auth import COOKIE
+from services.reporting.config import LOCAL_SIGN_IN_ENV
 
 SECRET = "unit-test-secret"
 ANSWERS = {

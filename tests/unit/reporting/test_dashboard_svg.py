@@ -6,8 +6,8 @@ import re
 import lxml.html
 import pytest
 
-from services.reporting.dashboard_svg import (PALETTE, SLA_COLOURS, compact_gbp, nice_ceiling, series_colours,
-                                              share_ring, stacked_columns, stacked_rows, ticks)
+from services.reporting.domain.svg_charts import (PALETTE, SLA_COLOURS, compact_gbp, nice_ceiling, series_colours,
+                                                  share_ring, stacked_columns, stacked_rows, ticks)
 
 
 def rects(svg: str) -> list[dict[str, str]]:

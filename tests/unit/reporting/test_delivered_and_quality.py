@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from contracts.delivery import VisitFlag, VisitMissed, VisitVerified
-from services.reporting.domain_aggregates import Deltas, Dims
-from services.reporting.domain_visits import attendance_contributions, missed, missed_contributions, verified
+from services.reporting.domain.aggregates import Deltas, Dims
+from services.reporting.domain.visits import attendance_contributions, missed, missed_contributions, verified
 
 DIMS = Dims("home_care", "1-000000001", "P-1")
 DAY = date(2026, 3, 4)  # a Wednesday

@@ -4,10 +4,10 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from services.reporting import domain_invoices as inv
-from services.reporting.domain_aggregates import Deltas
-from services.reporting.domain_dims import AgreementDim
-from services.reporting.domain_invoices import Invoice
+from services.reporting.domain import invoices as inv
+from services.reporting.domain.aggregates import Deltas
+from services.reporting.domain.dims import AgreementDim
+from services.reporting.domain.invoices import Invoice
 
 PERIOD = date(2026, 3, 2)
 PROVIDER = "1-000000001"

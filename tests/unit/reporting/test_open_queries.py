@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from services.reporting import domain_queries as q
-from services.reporting.domain_aggregates import Deltas
-from services.reporting.read_operations import sla_state
+from services.reporting.domain import queries as q
+from services.reporting.domain.aggregates import Deltas
+from services.reporting.domain.queries import sla_state
 
 ACK = datetime(2026, 3, 3, 17, tzinfo=timezone.utc)
 RESOLVE = datetime(2026, 3, 20, 17, tzinfo=timezone.utc)

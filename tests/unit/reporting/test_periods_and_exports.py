@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.reporting.api_common import csv_text
-from services.reporting.domain_periods import default_range, period_end, period_start, periods, whole_periods
-from services.reporting.pipeline import summarise
+from services.reporting.api.common import csv_text
+from services.reporting.domain.periods import default_range, period_end, period_start, periods, whole_periods
+from services.reporting.domain.pipeline_health import summarise
 
 
 def test_weeks_start_on_monday_and_months_on_the_first():
@@ -53,7 +53,7 @@ def test_a_range_past_the_calendars_ends_is_refused_before_whole_periods_run_off
     import pytest
     from fastapi import HTTPException
 
-    from services.reporting.api_common import date_range
+    from services.reporting.api.common import date_range
 
     for first, last in ((date(9999, 12, 30), date(9999, 12, 31)), (date(1, 1, 1), date(1, 1, 2))):
         with pytest.raises(HTTPException) as refused:

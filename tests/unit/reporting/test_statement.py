@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.reporting.domain_statement import statement
-from services.reporting.statement_html import render
+from services.reporting.api.statement_html import render
+from services.reporting.domain.statement import statement
 
 
 def figures(**over) -> dict:

@@ -4,8 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 from contracts.common import Mechanism, Nominee, ServiceType
-from services.requests.domain import (Assessment, Budget, MechanismChoice, RequestedBy, RequestStatus,
-                                      ServiceRequest)
+from services.requests.domain.assessment import Assessment
+from services.requests.domain.budget import Budget
+from services.requests.domain.lifecycle import RequestStatus
+from services.requests.domain.mechanism import MechanismChoice
+from services.requests.domain.request import RequestedBy, ServiceRequest
 
 SUBMITTED_ON = date(2026, 11, 2)
 ELIGIBLE = Assessment(True, ServiceType.HOME_CARE, ("help washing and dressing",), ("stay living at home",))

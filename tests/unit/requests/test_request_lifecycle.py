@@ -8,8 +8,10 @@ import pytest
 from contracts.common import Mechanism, Nominee, ServiceType
 from contracts.requests import (BudgetAgreed, MechanismChosen, RequestActivated, RequestApproved,
                                 RequestAssessed, RequestCancelled, RequestClosed, ServiceRequested)
-from services.requests.domain import (FINAL, Action, Assessment, IllegalTransition, MechanismChoice,
-                                      RequestStatus, allowed_actions)
+from services.requests.domain.assessment import Assessment
+from services.requests.domain.errors import IllegalTransition
+from services.requests.domain.lifecycle import FINAL, Action, RequestStatus, allowed_actions
+from services.requests.domain.mechanism import MechanismChoice
 from tests.unit.requests.request_builders import (BUDGET, COUNCIL_ARRANGED, DIRECT_PAYMENT, ELIGIBLE,
                                                   request_in, submitted)
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.requests.domain import (PERMITTED_ROLES, READERS, Action, InvalidInput, RequestedBy,
-                                      check_submitter, may)
+from services.requests.domain.access import PERMITTED_ROLES, READERS, check_submitter, may
+from services.requests.domain.errors import InvalidInput
+from services.requests.domain.lifecycle import Action
+from services.requests.domain.request import RequestedBy
 from shared.auth import ROLES
 
 

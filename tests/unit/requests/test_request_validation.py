@@ -4,7 +4,11 @@ from __future__ import annotations
 import pytest
 
 from contracts.common import Mechanism, Nominee, ServiceType
-from services.requests.domain import (Assessment, Budget, InvalidInput, MechanismChoice, RequestStatus)
+from services.requests.domain.assessment import Assessment
+from services.requests.domain.budget import Budget
+from services.requests.domain.errors import InvalidInput
+from services.requests.domain.lifecycle import RequestStatus
+from services.requests.domain.mechanism import MechanismChoice
 from tests.unit.requests.request_builders import DIRECT_PAYMENT, request_in
 
 

@@ -1,0 +1,6 @@
+"""HTTP of the agreements service, one router per resource; `models` holds what it accepts and returns."""
+from services.agreements.api import (agreement_changes, agreements, brokerage, commitments, direct_payments,
+                                     providers)
+
+ROUTERS = [brokerage.router, providers.router, agreements.router, agreement_changes.router, direct_payments.router,
+           commitments.router]

@@ -1,0 +1,128 @@
+"""HTTP: direct payments, from the draft an approved request creates to an agreed payment for payments."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from contracts import agreements as contract
+from shared.auth import Principal, require
+from shared.http import cause_of, not_found, runtime_of, transaction
+from services.agreements.api.commitments import commitment_out
+from services.agreements.api.errors import rules_as_422
+from services.agreements.api.models import DecisionIn, DirectPaymentCompleteIn, DirectPaymentOut, EndIn
+from services.agreements.domain.commitments import Commitment
+from services.agreements.domain.direct_payments import DirectPayment, add_months, review_dates
+from services.agreements.domain.errors import Rejected
+from services.agreements.domain.providers import masked
+from services.agreements.events import direct_payment_agreed
+from services.agreements.steps.commitments import refresh_commitment
+from services.agreements.store import agreements as store_agreements, audit as store_audit
+from services.agreements.store import direct_payments as store_direct_payments
+
+router = APIRouter(tags=["direct payments"])
+
+READERS = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops", "person")
+
+
+def _out(payment: DirectPayment, payee: contract.BankAccount | None,
+         commitment: Commitment | None = None) -> DirectPaymentOut:
+    try:
+        amount = payment.amount_per_four_weeks_pence
+    except Rejected:
+        amount = None  # a contribution covering the whole budget: shown, and refused at agreement
+    reviews = review_dates(payment.first_review, add_months(payment.start, 36)) if payment.first_review else []
+    return DirectPaymentOut(
+        agreement_id=payment.agreement_id, request_id=payment.request_id, person_ref=payment.person_ref,
+        status=payment.status, nominee=payment.nominee, weekly_budget_pence=payment.weekly_budget_pence,
+        weekly_contribution_pence=payment.weekly_contribution_pence, amount_per_four_weeks_pence=amount,
+        start=payment.start, first_review_due=payment.first_review, review_dates=reviews, end=payment.end,
+        end_reason=payment.end_reason, payee_account=masked(payee.account_number) if payee else None,
+        commitment=commitment_out(commitment) if commitment else None)
+
+
+async def _visible(conn, principal: Principal, agreement_id: str, *, lock: bool = False) -> DirectPayment:
+    payment = await store_direct_payments.get(conn, agreement_id, for_update=lock)
+    if payment is None or not principal.may_see_person(payment.person_ref):
+        raise not_found(f"direct payment {agreement_id}")
+    if lock:
+        await store_agreements.lock_person(conn, payment.person_ref)
+    return payment
+
+
+@router.get("/direct-payments", response_model=list[DirectPaymentOut], summary="Direct payments (a person: their own)")
+async def list_direct_payments(request: Request, principal: Annotated[Principal, Depends(require(*READERS))],
+                               person_ref: str | None = None, request_id: str | None = None
+                               ) -> list[DirectPaymentOut]:
+    if principal.role == "person":
+        person_ref = principal.person_ref
+    async with transaction(request) as conn:
+        found = await store_direct_payments.search(conn, person_ref=person_ref, request_id=request_id)
+        return [_out(p, await store_direct_payments.payee_account(conn, p.agreement_id)) for p in found]
+
+
+@router.get("/direct-payments/{agreement_id}", response_model=DirectPaymentOut, summary="One direct payment")
+async def get_direct_payment(agreement_id: str, request: Request,
+                             principal: Annotated[Principal, Depends(require(*READERS))]) -> DirectPaymentOut:
+    async with transaction(request) as conn:
+        payment = await _visible(conn, principal, agreement_id)
+        return _out(payment, await store_direct_payments.payee_account(conn, agreement_id))
+
+
+@router.put("/direct-payments/{agreement_id}", response_model=DirectPaymentOut,
+            summary="Complete a draft: nominee, payee account, start, first review (a second person agrees it)")
+async def complete_direct_payment(agreement_id: str, body: DirectPaymentCompleteIn, request: Request,
+                                  principal: Annotated[Principal, Depends(require("brokerage_officer",
+                                                                                  "finance_officer"))]
+                                  ) -> DirectPaymentOut:
+    payee = body.payee_account.account()
+    with rules_as_422():
+        async with transaction(request) as conn:
+            draft = await _visible(conn, principal, agreement_id, lock=True)
+            completed = draft.complete(nominee=body.nominee, start=body.start or draft.start,
+                                       first_review=body.first_review_due, payee_set_by=principal.subject)
+            await store_direct_payments.save(conn, completed, payee)
+            await store_audit.record_action(conn, agreement_id, "direct_payment_completed", principal.subject,
+                                            principal.role)
+    return _out(completed, payee)
+
+
+@router.post("/direct-payments/{agreement_id}/agree", response_model=DirectPaymentOut,
+             summary="Agree the direct payment (not by whoever entered the payee account): published for payments")
+async def agree_direct_payment(agreement_id: str, request: Request,
+                               principal: Annotated[Principal, Depends(require("finance_approver"))],
+                               body: DecisionIn | None = None) -> DirectPaymentOut:
+    reason = body.reason if body else None
+    with rules_as_422():
+        async with transaction(request) as conn:
+            agreed = (await _visible(conn, principal, agreement_id, lock=True)).agree(principal.subject)
+            payee = await store_direct_payments.payee_account(conn, agreement_id)
+            assert payee is not None  # agree() refuses a payment without a payee
+            await store_direct_payments.save(conn, agreed)
+            await store_audit.record_action(conn, agreement_id, "direct_payment_agreed", principal.subject,
+                                            principal.role, reason)
+            cause = cause_of(request, principal, reason)
+            outbox = runtime_of(request).outbox
+            await outbox.publish(conn, [direct_payment_agreed(agreed, payee)], cause)
+            commitment = await refresh_commitment(conn, outbox, cause, agreed.person_ref)
+    return _out(agreed, payee, commitment)
+
+
+@router.post("/direct-payments/{agreement_id}/end", response_model=DirectPaymentOut,
+             summary="End the direct payment after a date (e.g. death, or not used for assessed needs)")
+async def end_direct_payment(agreement_id: str, body: EndIn, request: Request,
+                             principal: Annotated[Principal, Depends(require("brokerage_officer", "social_worker"))]
+                             ) -> DirectPaymentOut:
+    with rules_as_422():
+        async with transaction(request) as conn:
+            ended = (await _visible(conn, principal, agreement_id, lock=True)).end_on(body.end, body.reason)
+            await store_direct_payments.save(conn, ended)
+            await store_audit.record_action(conn, agreement_id, "direct_payment_ended", principal.subject,
+                                            principal.role, body.note or body.reason)
+            cause = cause_of(request, principal, body.note)
+            outbox = runtime_of(request).outbox
+            await outbox.publish(conn, [contract.DirectPaymentEnded(
+                agreement_id=agreement_id, person_ref=ended.person_ref, end=body.end, reason=body.reason)], cause)
+            commitment = await refresh_commitment(conn, outbox, cause, ended.person_ref)
+            payee = await store_direct_payments.payee_account(conn, agreement_id)
+    return _out(ended, payee, commitment)

@@ -1,0 +1,244 @@
+"""What the agreements API accepts and returns. Rates, visits and rules reuse the contract's models."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from contracts.agreements import (AgreementTerms, BankAccount, CommitmentLine, EndReason, Rate, ScheduledVisit,
+                                  SuspensionPeriod, SuspensionReason, VisitRules)
+from contracts.common import Cycle, Nominee, PaymentBasis, RateUnit, ServiceType
+from services.agreements.domain import providers as register
+
+CqcId = Annotated[str, AfterValidator(register.cqc_id)]
+PersonRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_]{2,39}$")]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BankAccountIn(In):
+    sort_code: Annotated[str, AfterValidator(register.sort_code)] = Field(description="6 digits; dashes and spaces allowed.")
+    account_number: Annotated[str, AfterValidator(register.account_number)] = Field(description="8 digits.")
+    account_name: str = Field(min_length=1, max_length=70)
+
+    def account(self) -> BankAccount:
+        return BankAccount(**self.model_dump())
+
+    def __repr__(self) -> str:  # never let the account reach a log line through a repr
+        return "BankAccountIn(****)"
+
+
+class SelfBillingIn(In):
+    in_place: bool
+    agreed_on: date | None = None
+
+
+class ProviderIn(In):
+    name: str = Field(min_length=1, max_length=200)
+    cqc_provider_id: CqcId
+    cqc_location_ids: list[CqcId] = Field(default_factory=list, max_length=200)
+    service_types: list[ServiceType] = Field(min_length=1)
+    bank_account: BankAccountIn
+    self_billing: SelfBillingIn
+
+    @field_validator("service_types")
+    @classmethod
+    def _care_services_only(cls, value: list[ServiceType]) -> list[ServiceType]:
+        if ServiceType.DIRECT_PAYMENT in value:
+            raise ValueError("a provider offers care services; direct_payment is not one")
+        return sorted(set(value))
+
+
+class BankDetailsOut(BaseModel):
+    status: str = Field(description="unverified, verified or rejected: the latest change.")
+    pending_change_id: str | None
+    verified_account: str | None = Field(description="Last four digits of the account payments use.")
+    payments_held: bool
+
+
+class ProviderOut(BaseModel):
+    provider_id: str
+    name: str
+    cqc_provider_id: str
+    cqc_location_ids: list[str]
+    service_types: list[ServiceType]
+    self_billing: SelfBillingIn
+    bank_details: BankDetailsOut | None = Field(default=None, description="Shown to finance officers only.")
+
+
+class BankChangeOut(BaseModel):
+    provider_id: str
+    change_id: str
+    status: str
+
+
+class DecisionIn(In):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class RateCardIn(In):
+    service_type: ServiceType
+    effective_from: date
+    effective_to: date | None = None
+    rates: list[Rate] = Field(min_length=1, max_length=50)
+
+
+class RateCardOut(BaseModel):
+    rate_card_id: str
+    provider_id: str
+    service_type: ServiceType
+    unit: RateUnit
+    effective_from: date
+    effective_to: date | None
+    rates: list[Rate]
+
+
+class TermsIn(In):
+    """A draft's details. Give `rates`, or a `rate_card_id` of the provider to copy its rates."""
+
+    provider_id: str
+    payment_basis: PaymentBasis
+    cycle: Cycle
+    start: date
+    end: date | None = None
+    concurrent: bool = False
+    rates: list[Rate] | None = Field(default=None, max_length=50)
+    rate_card_id: str | None = None
+    schedule: list[ScheduledVisit] = Field(default_factory=list, max_length=100)
+    weekly_units: Decimal | None = Field(default=None, ge=0, decimal_places=2)
+    visit_rules: VisitRules = Field(default_factory=VisitRules)
+
+
+class AgreementIn(TermsIn):
+    person_ref: PersonRef
+    service_type: ServiceType
+    request_id: str | None = None
+
+    @field_validator("service_type")
+    @classmethod
+    def _not_direct_payment(cls, value: ServiceType) -> ServiceType:
+        if value is ServiceType.DIRECT_PAYMENT:
+            raise ValueError("a direct payment is arranged under /direct-payments, not as an agreement")
+        return value
+
+
+class VariationIn(In):
+    effective_from: date
+    reason: str = Field(min_length=1, max_length=500)
+    rates: list[Rate] | None = Field(default=None, max_length=50)
+    rate_card_id: str | None = None
+    schedule: list[ScheduledVisit] | None = Field(default=None, max_length=100)
+    weekly_units: Decimal | None = Field(default=None, ge=0, decimal_places=2)
+    visit_rules: VisitRules | None = None
+
+
+class SuspendIn(In):
+    suspended_from: date
+    reason: SuspensionReason
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ResumeIn(In):
+    resumed_on: date
+    note: str | None = Field(default=None, max_length=500)
+
+
+class EndIn(In):
+    end: date = Field(description="Last payable day.")
+    reason: EndReason
+    note: str | None = Field(default=None, max_length=500)
+
+
+class CommitmentOut(BaseModel):
+    person_ref: str
+    as_of: date
+    weekly_budget_pence: int | None
+    weekly_commitment_pence: int
+    annual_commitment_pence: int
+    exceeded: bool
+    exceeded_by_weekly_pence: int
+    lines: list[CommitmentLine]
+
+
+class AgreementOut(BaseModel):
+    agreement_id: str
+    status: str
+    request_id: str | None
+    person_ref: str
+    service_type: ServiceType
+    provider_id: str | None
+    preferred_provider_id: str | None
+    payment_basis: PaymentBasis | None
+    cycle: Cycle | None
+    start: date | None
+    end: date | None
+    concurrent: bool
+    end_reason: EndReason | None
+    terms: list[AgreementTerms]
+    suspensions: list[SuspensionPeriod]
+    commitment: CommitmentOut | None = Field(default=None, description="The person's commitment after this change.")
+
+
+class DayPriceOut(BaseModel):
+    day: date
+    pence: int
+    version: int | None
+
+
+class PricesOut(BaseModel):
+    agreement_id: str
+    total_pence: int
+    days: list[DayPriceOut]
+
+
+class ShortlistEntryOut(BaseModel):
+    provider_id: str
+    name: str
+    rate_card_id: str
+    unit: RateUnit
+    standard_rate_pence: int
+    weekly_cost_pence: int | None = Field(description="The draft's planned week at this provider's rates.")
+
+
+class DirectPaymentCompleteIn(In):
+    nominee: Nominee | None = Field(default=None, description="Defaults to the nominee chosen with the request.")
+    payee_account: BankAccountIn
+    start: date | None = Field(default=None, description="Defaults to the requested start.")
+    first_review_due: date | None = Field(default=None, description="Within 6 months of start; defaults to 6 months.")
+
+
+class DirectPaymentOut(BaseModel):
+    agreement_id: str
+    request_id: str | None
+    person_ref: str
+    status: str
+    nominee: Nominee | None
+    weekly_budget_pence: int
+    weekly_contribution_pence: int
+    amount_per_four_weeks_pence: int | None
+    start: date
+    first_review_due: date | None
+    review_dates: list[date] = Field(description="Reviews due in the first three years.")
+    end: date | None
+    end_reason: EndReason | None
+    payee_account: str | None = Field(description="Last four digits only.")
+    commitment: CommitmentOut | None = None
+
+
+class ReceivedRequestOut(BaseModel):
+    request_id: str
+    person_ref: str
+    requested_start: date
+    times_recorded: int
+
+
+class AuditOut(BaseModel):
+    action: str
+    actor_id: str
+    actor_role: str
+    reason: str | None
+    at: datetime

@@ -1,0 +1,181 @@
+"""HTTP: the provider register, bank details with their second-person check, and rate cards."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+
+from contracts import agreements as contract
+from shared.auth import Principal, forbid_unless, require
+from shared.http import cause_of, not_found, runtime_of, transaction
+from services.agreements.api.errors import rules_as_422
+from services.agreements.api.models import (BankAccountIn, BankChangeOut, BankDetailsOut, DecisionIn, ProviderIn,
+                                            ProviderOut, RateCardIn, RateCardOut, SelfBillingIn)
+from services.agreements.domain.errors import Rejected
+from services.agreements.domain.providers import BankDetailsChange, check_self_billing, masked, new_provider_id
+from services.agreements.domain.rates import RateCard, cards_to_close
+from services.agreements.events import rate_card_published
+from services.agreements.store import audit as store_audit, providers as store_providers
+
+router = APIRouter(tags=["providers"])
+
+OFFICERS = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops")
+FINANCE = ("finance_officer", "finance_approver", "ops")
+
+
+async def _provider_out(conn, row, principal: Principal) -> ProviderOut:
+    out = ProviderOut(provider_id=row["provider_id"], name=row["name"], cqc_provider_id=row["cqc_provider_id"],
+                      cqc_location_ids=row["cqc_location_ids"], service_types=row["service_types"],
+                      self_billing=SelfBillingIn(in_place=row["self_billing"],
+                                                 agreed_on=row["self_billing_agreed_on"]))
+    if principal.role in FINANCE:
+        bank = await store_providers.bank_status(conn, row["provider_id"])
+        last4 = bank["verified_last4"]
+        out.bank_details = BankDetailsOut(status=bank["latest_status"] or "none",
+                                          pending_change_id=bank["pending_change_id"],
+                                          verified_account=masked(last4) if last4 else None,
+                                          payments_held=bank["latest_status"] != "verified")
+    return out
+
+
+async def _existing_provider(conn, provider_id: str):
+    row = await store_providers.get_provider(conn, provider_id)
+    if row is None:
+        raise not_found(f"provider {provider_id}")
+    return row
+
+
+@router.post("/providers", status_code=status.HTTP_201_CREATED, response_model=ProviderOut,
+             summary="Register a provider (its bank details then await a second person's check)")
+async def register_provider(body: ProviderIn, request: Request,
+                            principal: Annotated[Principal, Depends(require("brokerage_officer", "finance_officer"))]
+                            ) -> ProviderOut:
+    provider_id = new_provider_id()
+    change = BankDetailsChange.record(provider_id, changed_by=principal.subject)
+    with rules_as_422():
+        check_self_billing(body.self_billing.in_place, body.self_billing.agreed_on)
+        async with transaction(request) as conn:
+            if not await store_providers.insert_provider(
+                    conn, provider_id=provider_id, name=body.name, cqc_provider_id=body.cqc_provider_id,
+                    cqc_location_ids=body.cqc_location_ids, service_types=[s.value for s in body.service_types],
+                    self_billing=body.self_billing.in_place, self_billing_agreed_on=body.self_billing.agreed_on,
+                    registered_by=principal.subject):
+                raise Rejected("cqc_provider_id", "a provider with this CQC provider ID is already registered")
+            await store_providers.record_bank_change(conn, change, body.bank_account.account())
+            await store_audit.record_action(conn, provider_id, "registered", principal.subject, principal.role)
+            await runtime_of(request).outbox.publish(conn, [
+                contract.ProviderRegistered(provider_id=provider_id, name=body.name,
+                                            cqc_provider_id=body.cqc_provider_id,
+                                            cqc_location_ids=body.cqc_location_ids, service_types=body.service_types,
+                                            self_billing=contract.SelfBilling(**body.self_billing.model_dump())),
+                contract.ProviderBankDetailsChanged(provider_id=provider_id, change_id=change.change_id),
+            ], cause_of(request, principal))
+            return await _provider_out(conn, await store_providers.get_provider(conn, provider_id), principal)
+
+
+@router.get("/providers", response_model=list[ProviderOut], summary="Registered providers, by service type")
+async def list_providers(request: Request, principal: Annotated[Principal, Depends(require(*OFFICERS))],
+                         service_type: contract.ServiceType | None = None) -> list[ProviderOut]:
+    async with transaction(request) as conn:
+        rows = await store_providers.list_providers(conn, service_type.value if service_type else None)
+        return [await _provider_out(conn, r, principal) for r in rows]
+
+
+@router.get("/providers/{provider_id}", response_model=ProviderOut, summary="One provider")
+async def get_provider(provider_id: str, request: Request,
+                       principal: Annotated[Principal, Depends(require(*OFFICERS, "provider"))]) -> ProviderOut:
+    forbid_unless(principal.may_see_provider(provider_id), "a provider may only see itself")
+    async with transaction(request) as conn:
+        return await _provider_out(conn, await _existing_provider(conn, provider_id), principal)
+
+
+@router.post("/providers/{provider_id}/bank-details", status_code=status.HTTP_202_ACCEPTED,
+             response_model=BankChangeOut, summary="Change bank details: recorded unverified, payments held")
+async def change_bank_details(provider_id: str, body: BankAccountIn, request: Request,
+                              principal: Annotated[Principal, Depends(require("finance_officer"))]) -> BankChangeOut:
+    change = BankDetailsChange.record(provider_id, changed_by=principal.subject)
+    async with transaction(request) as conn:
+        await _existing_provider(conn, provider_id)
+        await store_providers.record_bank_change(conn, change, body.account())
+        await store_audit.record_action(conn, provider_id, "bank_details_changed", principal.subject, principal.role)
+        await runtime_of(request).outbox.publish(conn, [contract.ProviderBankDetailsChanged(
+            provider_id=provider_id, change_id=change.change_id)], cause_of(request, principal))
+    return BankChangeOut(provider_id=provider_id, change_id=change.change_id, status=change.status)
+
+
+async def _decide(provider_id: str, change_id: str, verify: bool, body: DecisionIn, request: Request,
+                  principal: Principal) -> BankChangeOut:
+    with rules_as_422():
+        async with transaction(request) as conn:
+            found = await store_providers.get_bank_change(conn, provider_id, change_id)
+            if found is None:
+                raise not_found(f"bank details change {change_id} of provider {provider_id}")
+            change, account = found
+            decided = change.verify(principal.subject) if verify else change.reject(principal.subject)
+            await store_providers.decide_bank_change(conn, decided)
+            await store_audit.record_action(conn, provider_id, f"bank_details_{decided.status}", principal.subject,
+                                            principal.role, body.reason)
+            event = (contract.ProviderBankDetailsVerified(provider_id=provider_id, change_id=change_id,
+                                                          bank_account=account) if verify else
+                     contract.ProviderBankDetailsRejected(
+                         provider_id=provider_id, change_id=change_id,
+                         previous_account_stands=await store_providers.has_verified_account(conn, provider_id)))
+            await runtime_of(request).outbox.publish(conn, [event], cause_of(request, principal, body.reason))
+    return BankChangeOut(provider_id=provider_id, change_id=change_id, status=decided.status)
+
+
+@router.post("/providers/{provider_id}/bank-details/{change_id}/verify", response_model=BankChangeOut,
+             summary="Verify a bank details change (a second person): payments to the new account may go")
+async def verify_bank_details(provider_id: str, change_id: str, request: Request,
+                              principal: Annotated[Principal, Depends(require("finance_approver"))],
+                              body: DecisionIn | None = None) -> BankChangeOut:
+    return await _decide(provider_id, change_id, True, body or DecisionIn(), request, principal)
+
+
+@router.post("/providers/{provider_id}/bank-details/{change_id}/reject", response_model=BankChangeOut,
+             summary="Reject a bank details change (a second person)")
+async def reject_bank_details(provider_id: str, change_id: str, request: Request,
+                              principal: Annotated[Principal, Depends(require("finance_approver"))],
+                              body: DecisionIn | None = None) -> BankChangeOut:
+    return await _decide(provider_id, change_id, False, body or DecisionIn(), request, principal)
+
+
+def _card_out(card: RateCard) -> RateCardOut:
+    return RateCardOut(rate_card_id=card.rate_card_id, provider_id=card.provider_id, service_type=card.service_type,
+                       unit=card.unit, effective_from=card.effective_from, effective_to=card.effective_to,
+                       rates=list(card.rates))
+
+
+@router.post("/providers/{provider_id}/rate-cards", status_code=status.HTTP_201_CREATED, response_model=RateCardOut,
+             summary="Publish a rate card (closes an open-ended earlier card the day before)")
+async def publish_rate_card(provider_id: str, body: RateCardIn, request: Request,
+                            principal: Annotated[Principal, Depends(require("brokerage_officer", "finance_officer"))]
+                            ) -> RateCardOut:
+    with rules_as_422():
+        card = RateCard.new(provider_id, body.service_type, body.effective_from, body.effective_to, body.rates)
+        async with transaction(request) as conn:
+            provider = await _existing_provider(conn, provider_id)
+            if body.service_type.value not in provider["service_types"]:
+                raise Rejected("service_type", f"provider {provider_id} is not registered for {body.service_type}")
+            existing = {c.rate_card_id: c for c in await store_providers.rate_cards(conn, provider_id)}
+            # A closed card is published again with its new end, so consumers need no rule of their own.
+            closed = [replace(existing[rate_card_id], effective_to=effective_to)
+                      for rate_card_id, effective_to in cards_to_close(list(existing.values()), card)]
+            for earlier in closed:
+                await store_providers.close_rate_card(conn, earlier.rate_card_id, earlier.effective_to)
+            await store_providers.insert_rate_card(conn, card, principal.subject)
+            await store_audit.record_action(conn, card.rate_card_id, "rate_card_published", principal.subject, principal.role)
+            await runtime_of(request).outbox.publish(conn, [rate_card_published(c) for c in (*closed, card)],
+                                                     cause_of(request, principal))
+    return _card_out(card)
+
+
+@router.get("/providers/{provider_id}/rate-cards", response_model=list[RateCardOut], summary="A provider's rate cards")
+async def list_rate_cards(provider_id: str, request: Request,
+                          principal: Annotated[Principal, Depends(require(*OFFICERS, "provider"))]
+                          ) -> list[RateCardOut]:
+    forbid_unless(principal.may_see_provider(provider_id), "a provider may only see its own rate cards")
+    async with transaction(request) as conn:
+        await _existing_provider(conn, provider_id)
+        return [_card_out(c) for c in await store_providers.rate_cards(conn, provider_id)]

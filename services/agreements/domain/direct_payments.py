@@ -1,0 +1,144 @@
+"""Direct payments: cash paid 4-weekly in advance, net of the person's contribution, reviewed on time.
+
+Reviews follow the Direct Payments Regulations 2014 reg. 7: the first within 6 months of the
+start, then at least every 12 months.
+"""
+from __future__ import annotations
+
+import calendar
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from fractions import Fraction
+
+from contracts.agreements import EndReason
+from contracts.common import Nominee
+from services.agreements.domain.errors import Rejected
+
+FIRST_REVIEW_WITHIN_MONTHS = 6
+REVIEW_INTERVAL_MONTHS = 12
+
+
+def amount_per_four_weeks(weekly_budget_pence: int, weekly_contribution_pence: int) -> int:
+    """4 x (weekly budget - weekly contribution): the person pays their contribution into the account."""
+    if weekly_budget_pence < 0:
+        raise Rejected("weekly_budget_pence", "must not be negative")
+    if weekly_contribution_pence < 0:
+        raise Rejected("weekly_contribution_pence", "must not be negative")
+    net = 4 * (weekly_budget_pence - weekly_contribution_pence)
+    if net <= 0:
+        raise Rejected("weekly_contribution_pence", "the contribution covers the whole budget: "
+                                                    "there is no direct payment to make")
+    return net
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it is shorter (31 Aug + 6 = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def first_review_due(start: date, requested: date | None = None) -> date:
+    """The first review: the date asked for, if within 6 months of the start; else 6 months on."""
+    latest = add_months(start, FIRST_REVIEW_WITHIN_MONTHS)
+    if requested is None:
+        return latest
+    if not start < requested <= latest:
+        raise Rejected("first_review_due", f"must be after the start and no later than {latest} "
+                                           f"(within {FIRST_REVIEW_WITHIN_MONTHS} months of {start})")
+    return requested
+
+
+def review_dates(first_review: date, until: date) -> list[date]:
+    """Every review due up to `until`: the first, then each 12 months after the one before."""
+    dates, due = [], first_review
+    while due <= until:
+        dates.append(due)
+        due = add_months(due, REVIEW_INTERVAL_MONTHS)
+    return dates
+
+
+class DirectPaymentStatus(StrEnum):
+    DRAFT = "draft"
+    AGREED = "agreed"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+def new_direct_payment_id() -> str:
+    return f"DP-{uuid.uuid4().hex[:12].upper()}"
+
+
+@dataclass(frozen=True)
+class DirectPayment:
+    """An agreement of kind direct payment.
+
+    The payee account is where the council's money goes, so (as with a provider's bank details)
+    the person who entered it cannot be the one who agrees the payment.
+    """
+
+    agreement_id: str
+    person_ref: str
+    weekly_budget_pence: int
+    weekly_contribution_pence: int
+    start: date
+    status: DirectPaymentStatus = DirectPaymentStatus.DRAFT
+    request_id: str | None = None
+    nominee: Nominee | None = None
+    first_review: date | None = None
+    end: date | None = None
+    end_reason: EndReason | None = None
+    payee_set_by: str | None = None
+    agreed_by: str | None = None
+
+    @property
+    def amount_per_four_weeks_pence(self) -> int:
+        return amount_per_four_weeks(self.weekly_budget_pence, self.weekly_contribution_pence)
+
+    @property
+    def weekly_gross_pence(self) -> Fraction:
+        """What the direct payment spends from the budget each week: the net payment plus the contribution."""
+        return Fraction(self.amount_per_four_weeks_pence, 4) + self.weekly_contribution_pence
+
+    def complete(self, *, nominee: Nominee | None, start: date, first_review: date | None,
+                 payee_set_by: str) -> "DirectPayment":
+        """Nominee (default: the one chosen with the request), start and first review; the payee account
+        is entered by `payee_set_by`."""
+        if self.status is not DirectPaymentStatus.DRAFT:
+            raise Rejected("status", f"only a draft direct payment can be completed; this one is {self.status}")
+        nominee = nominee or self.nominee
+        if nominee is None:
+            raise Rejected("nominee", "say who receives the direct payment: person, third_party or council")
+        return replace(self, nominee=nominee, start=start, first_review=first_review_due(start, first_review),
+                       payee_set_by=payee_set_by)
+
+    def agree(self, by: str) -> "DirectPayment":
+        if self.status is not DirectPaymentStatus.DRAFT:
+            raise Rejected("status", f"only a draft direct payment can be agreed; this one is {self.status}")
+        if self.payee_set_by is None or self.nominee is None:
+            raise Rejected("payee_account", "complete the direct payment (nominee and payee account) first")
+        if by == self.payee_set_by:
+            raise Rejected("agreed_by", "the person who entered the payee account cannot agree the payment; "
+                                        "a second person must")
+        amount_per_four_weeks(self.weekly_budget_pence, self.weekly_contribution_pence)  # refuses nothing to pay
+        return replace(self, status=DirectPaymentStatus.AGREED, agreed_by=by)
+
+    def end_on(self, end: date, reason: EndReason) -> "DirectPayment":
+        if self.status not in (DirectPaymentStatus.AGREED, DirectPaymentStatus.ENDED):
+            raise Rejected("status", f"cannot end a direct payment that is {self.status}")
+        if end < self.start:
+            raise Rejected("end", f"must not be before the start {self.start}")
+        if self.end is not None and end > self.end:
+            raise Rejected("end", f"the direct payment already ended on {self.end}")
+        return replace(self, status=DirectPaymentStatus.ENDED, end=end, end_reason=reason)
+
+    def cancel(self) -> "DirectPayment":
+        if self.status is not DirectPaymentStatus.DRAFT:
+            raise Rejected("status", f"only a draft can be cancelled; this one is {self.status}")
+        return replace(self, status=DirectPaymentStatus.CANCELLED)
+
+    def is_payable_on(self, day: date) -> bool:
+        return (self.status in (DirectPaymentStatus.AGREED, DirectPaymentStatus.ENDED) and self.start <= day
+                and (self.end is None or day <= self.end))

@@ -1,0 +1,115 @@
+"""SQL of the provider register: providers, bank details (only here) and rate cards."""
+from __future__ import annotations
+
+from datetime import date
+
+import asyncpg
+
+from contracts.agreements import BankAccount, Rate
+from contracts.common import RateUnit, ServiceType
+from services.agreements.domain.providers import BankDetailsChange, ChangeStatus
+from services.agreements.domain.rates import RateCard
+
+PROVIDER_COLUMNS = ("provider_id, name, cqc_provider_id, cqc_location_ids, service_types, self_billing,"
+                    " self_billing_agreed_on, registered_at")
+
+
+async def insert_provider(conn: asyncpg.Connection, *, provider_id: str, name: str, cqc_provider_id: str,
+                          cqc_location_ids: list[str], service_types: list[str], self_billing: bool,
+                          self_billing_agreed_on: date | None, registered_by: str) -> bool:
+    """False when the CQC provider ID is already registered."""
+    row = await conn.fetchrow(
+        "INSERT INTO providers (provider_id, name, cqc_provider_id, cqc_location_ids, service_types, self_billing,"
+        " self_billing_agreed_on, registered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (cqc_provider_id) DO NOTHING RETURNING provider_id",
+        provider_id, name, cqc_provider_id, cqc_location_ids, service_types, self_billing, self_billing_agreed_on,
+        registered_by)
+    return row is not None
+
+
+async def get_provider(conn: asyncpg.Connection, provider_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {PROVIDER_COLUMNS} FROM providers WHERE provider_id = $1", provider_id)
+
+
+async def list_providers(conn: asyncpg.Connection, service_type: str | None) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {PROVIDER_COLUMNS} FROM providers WHERE $1::text IS NULL OR $1 = ANY(service_types) ORDER BY name",
+        service_type)
+
+
+async def bank_status(conn: asyncpg.Connection, provider_id: str) -> asyncpg.Record | None:
+    """Status of the latest change and the last four digits of the account in use (never the whole)."""
+    return await conn.fetchrow(
+        "SELECT (SELECT status FROM provider_bank_details WHERE provider_id = $1 AND status <> 'superseded'"
+        "        ORDER BY changed_at DESC LIMIT 1) AS latest_status,"
+        "       (SELECT change_id FROM provider_bank_details WHERE provider_id = $1 AND status = 'unverified')"
+        "        AS pending_change_id,"
+        "       (SELECT right(account_number, 4) FROM provider_bank_details WHERE provider_id = $1"
+        "        AND status = 'verified' ORDER BY decided_at DESC LIMIT 1) AS verified_last4",
+        provider_id)
+
+
+async def record_bank_change(conn: asyncpg.Connection, change: BankDetailsChange, account: BankAccount) -> None:
+    """A new unverified change supersedes any change still waiting: only the latest is checked."""
+    await conn.execute("UPDATE provider_bank_details SET status = 'superseded' WHERE provider_id = $1"
+                       " AND status = 'unverified'", change.provider_id)
+    await conn.execute(
+        "INSERT INTO provider_bank_details (change_id, provider_id, sort_code, account_number, account_name,"
+        " status, changed_by) VALUES ($1, $2, $3, $4, $5, 'unverified', $6)",
+        change.change_id, change.provider_id, account.sort_code, account.account_number, account.account_name,
+        change.changed_by)
+
+
+async def get_bank_change(conn: asyncpg.Connection, provider_id: str,
+                          change_id: str) -> tuple[BankDetailsChange, BankAccount] | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM provider_bank_details WHERE provider_id = $1 AND change_id = $2 FOR UPDATE",
+        provider_id, change_id)
+    if row is None:
+        return None
+    change = BankDetailsChange(row["change_id"], row["provider_id"], row["changed_by"], ChangeStatus(row["status"]),
+                               row["decided_by"])
+    return change, BankAccount(sort_code=row["sort_code"], account_number=row["account_number"],
+                               account_name=row["account_name"])
+
+
+async def decide_bank_change(conn: asyncpg.Connection, change: BankDetailsChange) -> None:
+    await conn.execute("UPDATE provider_bank_details SET status = $2, decided_by = $3, decided_at = now()"
+                       " WHERE change_id = $1", change.change_id, change.status.value, change.decided_by)
+
+
+async def has_verified_account(conn: asyncpg.Connection, provider_id: str) -> bool:
+    return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM provider_bank_details WHERE provider_id = $1"
+                               " AND status = 'verified')", provider_id)
+
+
+def _card(row: asyncpg.Record) -> RateCard:
+    return RateCard(row["rate_card_id"], row["provider_id"], ServiceType(row["service_type"]), RateUnit(row["unit"]),
+                    row["effective_from"],
+                    row["effective_to"], tuple(Rate.model_validate(r) for r in row["rates"]))
+
+
+async def rate_cards(conn: asyncpg.Connection, provider_id: str) -> list[RateCard]:
+    rows = await conn.fetch("SELECT * FROM rate_cards WHERE provider_id = $1 ORDER BY effective_from, rate_card_id",
+                            provider_id)
+    return [_card(r) for r in rows]
+
+
+async def insert_rate_card(conn: asyncpg.Connection, card: RateCard, published_by: str) -> None:
+    await conn.execute(
+        "INSERT INTO rate_cards (rate_card_id, provider_id, service_type, unit, effective_from, effective_to, rates,"
+        " published_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        card.rate_card_id, card.provider_id, card.service_type.value, card.unit.value, card.effective_from,
+        card.effective_to, [r.model_dump(mode="json") for r in card.rates], published_by)
+
+
+async def close_rate_card(conn: asyncpg.Connection, rate_card_id: str, effective_to: date) -> None:
+    await conn.execute("UPDATE rate_cards SET effective_to = $2 WHERE rate_card_id = $1", rate_card_id, effective_to)
+
+
+async def offers_for(conn: asyncpg.Connection, service_type: str) -> list[tuple[str, str, RateCard]]:
+    """(provider_id, name, card) for every card of a provider registered for `service_type`."""
+    rows = await conn.fetch(
+        "SELECT p.name, c.* FROM providers p JOIN rate_cards c USING (provider_id)"
+        " WHERE $1 = ANY(p.service_types) AND c.service_type = $1", service_type)
+    return [(r["provider_id"], r["name"], _card(r)) for r in rows]

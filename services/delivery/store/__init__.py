@@ -1,0 +1,1 @@
+"""Delivery's SQL, one module per group of tables (schema `delivery`)."""

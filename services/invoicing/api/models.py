@@ -1,0 +1,172 @@
+"""What the invoicing API accepts and answers (money in pence, dates as yyyy-mm-dd)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.invoicing.domain.invoice import Invoice, UnreadableLine
+from services.invoicing.domain.provider_invoices import SubmittedLine
+
+
+class LineIn(BaseModel):
+    """One line of a provider's invoice: the agreement and service user, the dates (or a week
+    commencing Monday), the amount in pence, and for actuals optionally the visit and carer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agreement_ref: str = Field(min_length=1)
+    service_user_ref: str = Field(min_length=1)
+    amount_pence: int
+    date_from: date | None = None
+    date_to: date | None = None
+    week_commencing: date | None = None
+    visit_id: str | None = None
+    carer_id: str | None = None
+    description: str = ""
+
+
+class ProviderInvoiceIn(BaseModel):
+    """A provider's invoice. Lines are read one by one: a line that cannot be read is kept, and the
+    invoice held naming it, so nothing sent is lost."""
+
+    invoice_number: str = Field(min_length=1, max_length=100)
+    invoice_date: date | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    lines: list[dict[str, Any]] = Field(min_length=1)
+
+
+def read_lines(raw: list[dict[str, Any]]) -> tuple[list[SubmittedLine], list[UnreadableLine]]:
+    lines, unreadable = [], []
+    for number, item in enumerate(raw, start=1):
+        try:
+            line = LineIn.model_validate(item)
+        except ValidationError as exc:
+            problems = tuple(f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in exc.errors())
+            unreadable.append(UnreadableLine(number, problems, raw=tuple((str(k), str(v)[:100])
+                                                                         for k, v in item.items())))
+            continue
+        lines.append(SubmittedLine(line.agreement_ref, line.service_user_ref, line.amount_pence, line.date_from,
+                                   line.date_to, line.week_commencing, line.visit_id, line.carer_id, line.description))
+    return lines, unreadable
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000, description="Why: recorded with who did it.")
+
+
+class CorrectionIn(ReasonIn):
+    amount_pence: int = Field(gt=0)
+
+
+class ScheduledRunOut(BaseModel):
+    period_start: date
+    raised: int
+    approved: int
+    held: int
+    already_invoiced: int
+    nothing_payable: int
+    invoice_ids: list[str]
+
+
+class PreviewIn(BaseModel):
+    agreement_id: str
+    period_start: date = Field(description="Any day of the period: the agreement's cycle gives the period.")
+    period_end: date | None = Field(default=None, description="Only to preview a period of your own choosing.")
+
+
+class LineOut(BaseModel):
+    line_number: int
+    agreement_id: str
+    person_ref: str
+    first_day: date
+    last_day: date
+    amount_pence: int
+    visit_id: str | None
+    carer_id: str | None
+    minutes: int | None
+    rate_pence: int | None
+    units: Decimal | None
+    description: str
+    source_row: int | None
+
+
+class UnreadableOut(BaseModel):
+    line_number: int
+    source_row: int | None
+    problems: list[str]
+
+
+class HoldOut(BaseModel):
+    code: str
+    message: str
+    lines: list[int]
+    agreement_id: str | None
+    expected_pence: int | None
+    claimed_pence: int | None
+    reference: str | None
+
+
+class DisputeOut(BaseModel):
+    query_id: str
+    opened_on: date
+    closed_on: date | None
+
+
+class StepOut(BaseModel):
+    action: str
+    from_status: str | None
+    to_status: str
+    by: str
+    role: str
+    why: str
+    at: datetime | None
+
+
+class InvoiceSummary(BaseModel):
+    invoice_id: str
+    kind: str
+    provider_id: str
+    number: str
+    status: str
+    agreement_ids: list[str]
+    period_start: date
+    period_end: date
+    received_on: date
+    due_date: date | None
+    total_pence: int
+    line_count: int
+    hold_codes: list[str]
+    corrects_invoice_id: str | None
+
+
+class InvoiceOut(InvoiceSummary):
+    lines: list[LineOut]
+    unreadable_lines: list[UnreadableOut]
+    holds: list[HoldOut]
+    disputes: list[DisputeOut]
+    history: list[StepOut]
+
+
+def invoice_out(invoice: Invoice, history: list[Any] | None = None) -> InvoiceOut:
+    """The invoice as answered; `history` rows from the store (a preview has none)."""
+    steps = [StepOut(action=h["action"], from_status=h["from_status"], to_status=h["to_status"], by=h["actor_id"],
+                     role=h["actor_role"], why=h["reason"], at=h["recorded_at"]) for h in history or []]
+    return InvoiceOut(
+        invoice_id=invoice.invoice_id, kind=invoice.kind.value, provider_id=invoice.provider_ref, number=invoice.number,
+        status=invoice.status.value, agreement_ids=list(invoice.agreement_ids), period_start=invoice.period.first,
+        period_end=invoice.period.last, received_on=invoice.received_on, due_date=invoice.due_on,
+        total_pence=invoice.total_pence, line_count=len(invoice.lines),
+        hold_codes=sorted({h.code.value for h in invoice.holds}), corrects_invoice_id=invoice.corrects,
+        lines=[LineOut(**line._asdict()) for line in invoice.lines],
+        unreadable_lines=[UnreadableOut(line_number=u.line_number, source_row=u.source_row, problems=list(u.problems))
+                          for u in invoice.unreadable],
+        holds=[HoldOut(code=h.code.value, message=h.message, lines=list(h.line_numbers), agreement_id=h.agreement_id,
+                       expected_pence=h.expected_pence, claimed_pence=h.claimed_pence, reference=h.reference)
+               for h in invoice.holds],
+        disputes=[DisputeOut(query_id=d.query_ref, opened_on=d.opened_on, closed_on=d.closed_on)
+                  for d in invoice.disputes],
+        history=steps)

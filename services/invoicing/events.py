@@ -1,0 +1,84 @@
+"""The invoicing contract's events for an invoice, built from the domain (pure).
+
+Raised: self-billed and scheduled invoices are `InvoiceIssued`, a provider's `InvoiceReceived`,
+corrections `CreditNoteIssued` / `SupplementaryInvoiceIssued` (echoing the query effect). Then
+the outcome: `InvoiceApproved` (the revision counts approvals: a re-approval after a dispute or
+a release replaces the earlier one) or `InvoiceHeld` with every reason. A credit note is netted
+by payments from `CreditNoteIssued`, so it has no `InvoiceApproved` of its own.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from contracts import invoicing as contract
+from contracts.envelope import Event
+from services.invoicing.domain.holds import HoldReason
+from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceStatus
+from services.invoicing.domain.payment_terms import valid_on
+from services.invoicing.store.invoices import Filed
+
+
+def hold_out(reason: HoldReason) -> contract.HoldReasonOut:
+    return contract.HoldReasonOut(code=reason.code.value, message=reason.message, lines=list(reason.line_numbers),
+                                  expected_pence=reason.expected_pence)
+
+
+def _document(filed: Filed) -> dict:
+    i = filed.invoice
+    return dict(invoice_id=i.invoice_id, provider_id=i.provider_ref, number=i.number, kind=i.kind.value,
+                agreement_ids=list(i.agreement_ids), person_refs=list(dict.fromkeys(x.person_ref for x in i.lines)),
+                service_type=filed.service_type or None, period_start=i.period.first, period_end=i.period.last,
+                total_pence=i.total_pence, line_count=len(i.lines))
+
+
+def raised_event(filed: Filed) -> Event:
+    """The event that announces the document."""
+    kind = filed.invoice.kind
+    if kind is InvoiceKind.PROVIDER_SUBMITTED:
+        return contract.InvoiceReceived(**_document(filed), received_on=filed.invoice.received_on)
+    if kind is InvoiceKind.CREDIT_NOTE:
+        return contract.CreditNoteIssued(**_document(filed), corrects_invoice_id=filed.invoice.corrects,
+                                         query_id=filed.query_id, effect_id=filed.effect_id)
+    if kind is InvoiceKind.SUPPLEMENTARY:
+        return contract.SupplementaryInvoiceIssued(**_document(filed), corrects_invoice_id=filed.invoice.corrects,
+                                                   query_id=filed.query_id, effect_id=filed.effect_id)
+    return contract.InvoiceIssued(**_document(filed))
+
+
+def held_event(invoice: Invoice) -> contract.InvoiceHeld:
+    return contract.InvoiceHeld(invoice_id=invoice.invoice_id, provider_id=invoice.provider_ref,
+                                reasons=[hold_out(h) for h in invoice.holds], disputed=bool(invoice.open_disputes))
+
+
+def approved_event(filed: Filed, last_payable_date: date | None) -> contract.InvoiceApproved:
+    i = filed.invoice
+    if i.due_on is None or filed.approval_revision < 1:
+        raise ValueError(f"invoice {i.number} is not approved (no due date or revision)")
+    # Payments pays nothing for days after an agreement's end. A period that runs past its agreements'
+    # last payable day (a death mid-week) charges only up to it: validation held any line after it.
+    paid_to = max(i.period.first, min(i.period.last, last_payable_date)) if last_payable_date else i.period.last
+    return contract.InvoiceApproved(
+        invoice_id=i.invoice_id, provider_id=i.provider_ref, revision=filed.approval_revision, number=i.number,
+        kind=i.kind.value, agreement_ids=list(i.agreement_ids), service_type=filed.service_type or None,
+        period_start=i.period.first, period_end=paid_to, amount_pence=i.total_pence, received_on=i.received_on,
+        valid_on=valid_on(i.received_on, i.disputes), due_date=i.due_on, last_payable_date=last_payable_date)
+
+
+def outcome_events(filed: Filed, last_payable_date: date | None = None) -> list[Event]:
+    """What to announce about where the invoice now stands (nothing for an approved credit note)."""
+    i = filed.invoice
+    if i.status is InvoiceStatus.HELD:
+        return [held_event(i)] if i.holds else []
+    if i.status is InvoiceStatus.APPROVED and i.kind is not InvoiceKind.CREDIT_NOTE:
+        return [approved_event(filed, last_payable_date)]
+    return []
+
+
+def rejected_event(invoice: Invoice, why: str) -> contract.InvoiceRejected:
+    reasons = [hold_out(h) for h in invoice.holds] or [
+        contract.HoldReasonOut(code="rejected_by_officer", message=why)]
+    return contract.InvoiceRejected(invoice_id=invoice.invoice_id, provider_id=invoice.provider_ref, reasons=reasons)
+
+
+def voided_event(invoice: Invoice, why: str) -> contract.InvoiceVoided:
+    return contract.InvoiceVoided(invoice_id=invoice.invoice_id, provider_id=invoice.provider_ref, reason=why)

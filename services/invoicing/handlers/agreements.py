@@ -1,0 +1,131 @@
+"""agreements.events in: the latest agreement, provider facts and commitments invoicing checks against.
+
+A fact that arrives after the invoices that need it (the topics are not ordered against each
+other) is caught up here: confirmed weeks of an agreement not yet self-billed are billed when the
+agreement or the provider's self-billing agreement arrives, and held invoices waiting for the
+fact are checked again.
+"""
+from __future__ import annotations
+
+import asyncpg
+
+from contracts import agreements as contract
+from contracts.common import PaymentBasis
+from shared.clock import london_date, utcnow
+from shared.consumer import Context, EventConsumer, Incoming
+from shared.events import Cause
+from shared.logging import get_logger
+from services.invoicing.domain.agreement_facts import agreement_on_file, bank_details_after
+from services.invoicing.domain.holds import HoldCode as H
+from services.invoicing.steps.self_billing import self_bill
+from services.invoicing.steps.validation import SYSTEM, lock_agreements, lock_provider_facts, recheck_held
+from services.invoicing.store import actuals as store_actuals
+from services.invoicing.store import facts as store_facts
+from services.invoicing.store import invoices as store_invoices
+
+log = get_logger(__name__)
+
+AGREEMENT_HOLDS = (H.AGREEMENT_NOT_FOUND.value, H.AGREEMENT_NOT_ACTIVE.value, H.AGREEMENT_OF_ANOTHER_PERSON.value,
+                   H.AMOUNT_DIFFERS_FROM_PLAN.value, H.ABOVE_COMMITMENT.value)
+COMMITMENT_HOLDS = (H.COMMITMENT_UNKNOWN.value, H.ABOVE_COMMITMENT.value)
+BankDetailsEvent = (contract.ProviderBankDetailsChanged | contract.ProviderBankDetailsVerified
+                    | contract.ProviderBankDetailsRejected)
+
+
+def _cause(ctx: Context) -> Cause:
+    """What follows from a fact is the system's doing (same flow, caused by the fact)."""
+    return Cause.from_envelope(ctx.envelope, SYSTEM)
+
+
+async def _catch_up_self_bills(conn: asyncpg.Connection, ctx: Context, agreement_ids: list[str]) -> None:
+    pending = await store_actuals.unbilled_confirmed_weeks(conn, agreement_ids)
+    if pending:
+        cause = _cause(ctx)
+        raised = await self_bill(conn, ctx.outbox, lambda _a: cause, pending, issued_on=london_date(utcnow()))
+        log.info("self-billed confirmed weeks that were waiting for this fact", invoices=len(raised))
+
+
+async def on_agreement(conn: asyncpg.Connection, event: contract.AgreementEvent,
+                       ctx: Context[contract.AgreementEvent]) -> None:
+    # In the order every path takes them: a provider invoice or confirmation being checked against this
+    # agreement side by side either commits first (and is caught up below) or waits and sees it.
+    await lock_provider_facts(conn, [event.provider_id])
+    await lock_agreements(conn, [event.agreement_id])
+    if not await store_facts.keep_agreement(conn, agreement_on_file(event), ctx.envelope.occurred_at):
+        return  # an older copy than the one kept
+    if event.payment_basis is PaymentBasis.ACTUALS:
+        await _catch_up_self_bills(conn, ctx, [event.agreement_id])
+    held = await store_invoices.held_with(conn, AGREEMENT_HOLDS, agreement_ids=[event.agreement_id])
+    await recheck_held(conn, ctx.outbox, _cause(ctx), held,
+                       f"agreement {event.agreement_id} changed ({ctx.envelope.event_type})")
+
+
+async def on_provider_registered(conn: asyncpg.Connection, event: contract.ProviderRegistered,
+                                 ctx: Context[contract.ProviderRegistered]) -> None:
+    await lock_provider_facts(conn, [event.provider_id])
+    await store_facts.keep_provider(conn, event.provider_id, self_billing=event.self_billing.in_place)
+    if event.self_billing.in_place:
+        await _catch_up_self_bills(conn, ctx,
+                                   await store_facts.actuals_agreements_of_provider(conn, event.provider_id))
+
+
+async def on_bank_details(conn: asyncpg.Connection, event: BankDetailsEvent, ctx: Context[BankDetailsEvent]) -> None:
+    verified = bank_details_after(event.EVENT_TYPE, getattr(event, "previous_account_stands", False))
+    await lock_provider_facts(conn, [event.provider_id])
+    await store_facts.keep_provider(conn, event.provider_id, bank_details_verified=verified)
+    if verified:
+        held = await store_invoices.held_with(conn, [H.BANK_DETAILS_NOT_VERIFIED.value], provider_id=event.provider_id)
+        await recheck_held(conn, ctx.outbox, _cause(ctx), held, "bank details verified")
+
+
+async def on_commitment_changed(conn: asyncpg.Connection, event: contract.CommitmentChanged,
+                                ctx: Context[contract.CommitmentChanged]) -> None:
+    weekly = {line.agreement_id: line.weekly_pence for line in event.lines if line.kind == "agreement"}
+    await lock_agreements(conn, weekly)
+    await store_facts.keep_commitments(conn, event.person_ref, event.as_of, weekly)
+    if weekly:
+        held = await store_invoices.held_with(conn, COMMITMENT_HOLDS, agreement_ids=list(weekly))
+        await recheck_held(conn, ctx.outbox, _cause(ctx), held, "commitment changed")
+
+
+async def lock_batch(conn: asyncpg.Connection, items: list[Incoming]) -> None:
+    """Every provider's facts lock, then every agreement lock, the batch's handlers will take, each sorted:
+    the one order every path takes them in (not the batch's order, event by event)."""
+    providers: set[str] = set()
+    agreement_ids: set[str] = set()
+    for item in items:
+        event = item.event
+        if isinstance(event, contract.AgreementEvent):
+            providers.add(event.provider_id)
+            agreement_ids.add(event.agreement_id)
+        elif isinstance(event, contract.CommitmentChanged):
+            for line in event.lines:
+                if line.kind == "agreement":
+                    agreement_ids.add(line.agreement_id)
+                    if line.provider_id:
+                        providers.add(line.provider_id)
+        elif isinstance(getattr(event, "provider_id", None), str):
+            providers.add(event.provider_id)  # type: ignore[union-attr]
+    await lock_provider_facts(conn, providers)
+    await lock_agreements(conn, agreement_ids)
+
+
+AGREEMENTS = EventConsumer(
+    before_handlers=lock_batch,
+    name="invoicing.agreements",
+    topic=contract.TOPIC,
+    handlers={
+        contract.AgreementActivated: on_agreement,
+        contract.AgreementVaried: on_agreement,
+        contract.AgreementSuspended: on_agreement,
+        contract.AgreementResumed: on_agreement,
+        contract.AgreementEnded: on_agreement,
+        contract.ProviderRegistered: on_provider_registered,
+        contract.ProviderBankDetailsChanged: on_bank_details,
+        contract.ProviderBankDetailsVerified: on_bank_details,
+        contract.ProviderBankDetailsRejected: on_bank_details,
+        contract.CommitmentChanged: on_commitment_changed,
+    },
+    description="Agreements, provider self-billing and bank details, and commitments: the facts invoices are "
+                "checked against.",
+)

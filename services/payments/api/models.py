@@ -1,0 +1,180 @@
+"""What the payments API accepts and answers. Money in integer pence; accounts only ever masked."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.payments.domain.payment_run import PaymentRun
+from services.payments.store.runs import StoredRun
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProposeIn(_In):
+    pay_date: date = Field(description="The day the money reaches payees' accounts (a working day).")
+    kind: Literal["weekly", "four_weekly", "ad_hoc"] | None = Field(
+        default=None, description="Needed only when a weekly and a four-weekly run share the pay date; "
+                                  "a date the calendar has no run for is an ad hoc run.")
+    include_direct_payments: bool = Field(default=False, description="Ad hoc runs only: pay direct payments due.")
+    pay_early: list[str] = Field(default_factory=list, description="Invoice ids to pay before they are due.")
+    providers: list[str] | None = Field(default=None, description="Pay only these providers (None: all).")
+    direct_payments: list[str] | None = Field(default=None, description="Pay only these DP agreements (None: all).")
+
+
+class ReasonIn(_In):
+    reason: str = Field(min_length=1, description="Why: kept with the run for audit.")
+
+
+class LedgerEntryIn(_In):
+    on: date
+    kind: Literal["contribution_in", "payment_to_provider", "recovery_to_council"]
+    amount_pence: int = Field(gt=0)
+    reference: str = Field(min_length=1, description="Unique per kind for this account, e.g. the provider's invoice.")
+    description: str = ""
+
+
+def masked(account_number: str) -> str:
+    return "****" + account_number[-4:]
+
+
+class LineOut(BaseModel):
+    line_id: str
+    kind: str
+    settles: str
+    description: str
+    person_ref: str
+    service_type: str
+    period_start: date
+    period_end: date
+    amount_pence: int
+
+
+class PaymentOut(BaseModel):
+    payment_reference: str
+    payee_kind: str
+    payee_id: str
+    payee_name: str
+    account: str
+    council_managed: bool
+    amount_pence: int
+    outcome: str
+    outcome_reason: str | None = None
+    lines: list[LineOut] | None = None
+
+
+class ExclusionOut(BaseModel):
+    subject: str
+    payee_id: str
+    reason: str
+    detail: str
+    amount_pence: int
+    settles: list[str]
+
+
+class ReviewOut(BaseModel):
+    line_id: str
+    payment_reference: str
+    amount_pence: int
+    reason: str
+    by: str
+    at: datetime
+
+
+class TotalsOut(BaseModel):
+    payments_pence: int = Field(description="The run's total: what the Bacs contra and pain.001 CtrlSum carry.")
+    lines_pence: int = Field(description="Sum of every remittance line; always equals payments_pence.")
+    providers_pence: int
+    direct_payments_pence: int
+    excluded_pence: int = Field(description="What the exclusions would have paid.")
+    payment_count: int
+    line_count: int
+    exclusion_count: int
+
+
+class RunOut(BaseModel):
+    run_id: str
+    run_number: int
+    kind: str
+    status: str
+    pay_date: date
+    processing_day: date
+    proposed_by: str
+    proposed_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+    exported_at: datetime | None
+    scope: dict
+    totals: TotalsOut
+    payments: list[PaymentOut]
+    exclusions: list[ExclusionOut]
+    reviews: list[ReviewOut]
+
+    @classmethod
+    def of(cls, stored: StoredRun, *, lines: bool = True) -> RunOut:
+        run: PaymentRun = stored.run
+        payments = [PaymentOut(
+            payment_reference=p.reference, payee_kind=p.payee_kind.value, payee_id=p.payee_id,
+            payee_name=p.payee_name, account=masked(p.account.account_number),
+            council_managed=p.reference in stored.council_managed, amount_pence=p.amount_pence,
+            outcome=stored.outcomes.get(p.reference, ("instructed", None, None))[0],
+            outcome_reason=stored.outcomes.get(p.reference, ("instructed", None, None))[1],
+            lines=[LineOut(line_id=ln.line_id, kind=ln.kind.value, settles=ln.settles, description=ln.description,
+                           person_ref=ln.person_ref, service_type=ln.service_type.value,
+                           period_start=ln.period_start, period_end=ln.period_end, amount_pence=ln.amount_pence)
+                   for ln in p.lines] if lines else None) for p in run.payments]
+        by_kind = {k: sum(p.amount_pence for p in run.payments if p.payee_kind.value == k)
+                   for k in ("provider", "direct_payment")}
+        totals = TotalsOut(payments_pence=run.total_pence,
+                           lines_pence=stored.lines_pence,
+                           providers_pence=by_kind["provider"], direct_payments_pence=by_kind["direct_payment"],
+                           excluded_pence=sum(e.amount_pence for e in run.exclusions), payment_count=len(run.payments),
+                           line_count=stored.line_count, exclusion_count=len(run.exclusions))
+        return cls(run_id=run.run_id, run_number=run.run_number, kind=run.kind.value, status=run.status.value,
+                   pay_date=run.pay_date, processing_day=run.processing_day, proposed_by=run.proposed_by,
+                   proposed_at=run.proposed_at, approved_by=run.approved_by, approved_at=run.approved_at,
+                   exported_at=stored.exported_at, scope=stored.scope, totals=totals, payments=payments,
+                   exclusions=[ExclusionOut(subject=e.subject, payee_id=e.payee_id, reason=e.reason.value,
+                                            detail=e.detail, amount_pence=e.amount_pence, settles=list(e.settles))
+                               for e in run.exclusions],
+                   reviews=[ReviewOut(line_id=v.line_id, payment_reference=v.payment_reference,
+                                      amount_pence=v.amount_pence, reason=v.reason, by=v.by, at=v.at)
+                            for v in run.reviews])
+
+
+class RunSummaryOut(BaseModel):
+    run_id: str
+    run_number: int
+    kind: str
+    status: str
+    pay_date: date
+    total_pence: int
+    payment_count: int
+    proposed_by: str
+    approved_by: str | None
+    exported_at: datetime | None
+
+
+class FileOut(BaseModel):
+    name: str
+    kind: str
+    sha256: str
+    size_bytes: int
+    url: str
+
+
+class ExportOut(BaseModel):
+    run_id: str
+    first_export: bool = Field(description="False when the files were already exported: the same bytes are served.")
+    total_pence: int
+    files: list[FileOut]
+
+
+class ConfirmationOut(BaseModel):
+    run_id: str
+    paid: list[str]
+    returned: list[str]
+    already_recorded: int

@@ -1,0 +1,78 @@
+"""The payments contract's events, made from the domain's run and payments (no bank details, no names)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from contracts import payments as contract
+from services.payments.domain.files.stored import StoredFile
+from services.payments.domain.payment_run import PaymentRun
+from services.payments.domain.run_lines import LineKind, PayeeKind, Payment
+
+
+def run_proposed(run: PaymentRun) -> contract.PaymentRunProposed:
+    return contract.PaymentRunProposed(run_id=run.run_id, run_number=run.run_number, kind=run.kind.value,
+                                       pay_date=run.pay_date, payment_count=len(run.payments),
+                                       total_pence=run.total_pence, excluded_count=len(run.exclusions))
+
+
+def run_approved(run: PaymentRun, invoice_ids: list[str]) -> list[contract.PaymentRunApproved]:
+    """One event, or several parts when the run pays more invoices than one event lists."""
+    invoice_ids = sorted(invoice_ids)
+    size = contract.INVOICE_IDS_PER_PART
+    slices = [invoice_ids[n:n + size] for n in range(0, len(invoice_ids), size)] or [[]]
+    return [contract.PaymentRunApproved(
+        run_id=run.run_id, run_number=run.run_number, kind=run.kind.value, pay_date=run.pay_date,
+        total_pence=run.total_pence, payment_count=len(run.payments), invoice_ids=ids, approved_by=run.approved_by,
+        part=n, parts=len(slices)) for n, ids in enumerate(slices, start=1)]
+
+
+def run_exported(run: PaymentRun, files: Iterable[StoredFile]) -> contract.PaymentRunExported:
+    return contract.PaymentRunExported(
+        run_id=run.run_id, run_number=run.run_number, pay_date=run.pay_date, total_pence=run.total_pence,
+        payment_count=len(run.payments),
+        files=[contract.ExportedFile(kind=f.kind, name=f.name, sha256=f.sha256, size_bytes=len(f.content))
+               for f in files])
+
+
+def _period(payment: Payment) -> tuple[date, date]:
+    periods = [ln for ln in payment.lines if ln.kind is LineKind.DIRECT_PAYMENT]
+    return min(ln.period_start for ln in periods), max(ln.period_end for ln in periods)
+
+
+def _credit_notes(payment: Payment) -> list[str]:
+    return [ln.line_id for ln in payment.lines if ln.kind is LineKind.CREDIT_NOTE]
+
+
+def payment_made(run: PaymentRun, payment: Payment, council_managed: bool) -> contract.PaymentsEvent:
+    """PaymentMade for a provider; DirectPaymentMade for a direct payment."""
+    if payment.payee_kind is PayeeKind.PROVIDER:
+        return contract.PaymentMade(run_id=run.run_id, provider_id=payment.payee_id,
+                                    payment_reference=payment.reference, pay_date=run.pay_date,
+                                    amount_pence=payment.amount_pence, invoice_ids=list(payment.invoice_ids),
+                                    credit_note_ids=_credit_notes(payment))
+    start, end = _period(payment)
+    person_ref = payment.lines[0].person_ref
+    return contract.DirectPaymentMade(
+        run_id=run.run_id, agreement_id=payment.payee_id, person_ref=person_ref, payment_reference=payment.reference,
+        pay_date=run.pay_date, amount_pence=payment.amount_pence, period_start=start, period_end=end,
+        adjustment_pence=sum(ln.amount_pence for ln in payment.lines if ln.kind is LineKind.ADJUSTMENT),
+        council_managed=council_managed)
+
+
+def invoices_paid(run: PaymentRun, payment: Payment) -> list[contract.InvoicePaid]:
+    """One per invoice the payment settles, with what it was paid net of its own credit notes."""
+    return [contract.InvoicePaid(
+        invoice_id=invoice_id, provider_id=payment.payee_id, run_id=run.run_id, payment_reference=payment.reference,
+        paid_on=run.pay_date, amount_pence=sum(ln.amount_pence for ln in payment.lines if ln.settles == invoice_id))
+        for invoice_id in payment.invoice_ids]
+
+
+def payment_returned(run: PaymentRun, payment: Payment, reason: str, on: date) -> contract.PaymentsEvent:
+    if payment.payee_kind is PayeeKind.PROVIDER:
+        return contract.PaymentReturned(run_id=run.run_id, provider_id=payment.payee_id,
+                                        payment_reference=payment.reference, amount_pence=payment.amount_pence,
+                                        invoice_ids=list(payment.invoice_ids), reason=reason, returned_on=on)
+    return contract.DirectPaymentReturned(run_id=run.run_id, agreement_id=payment.payee_id,
+                                          person_ref=payment.lines[0].person_ref, payment_reference=payment.reference,
+                                          amount_pence=payment.amount_pence, reason=reason, returned_on=on)

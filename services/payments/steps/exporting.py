@@ -1,0 +1,69 @@
+"""Export an approved run: every file, the ledger entries of council-managed accounts and the events,
+once, in the caller's one transaction.
+
+Exporting again regenerates the files and compares them byte for byte with those stored: the same
+bytes are served; different bytes are refused loudly, never sent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from shared.events import Cause
+from shared.logging import get_logger
+from shared.outbox import Outbox
+from services.payments import events
+from services.payments.config import PaymentsConfig
+from services.payments.domain.errors import RunConflict
+from services.payments.domain.files.export import export_run
+from services.payments.domain.files.stored import files_of
+from services.payments.domain.managed_accounts import LedgerEntry, LedgerEntryKind
+from services.payments.domain.payment_run import RunStatus
+from services.payments.steps.run_step import Stopwatch, locked, without_jit
+from services.payments.store import accounts as store_accounts
+from services.payments.store import files as store_files
+from services.payments.store.runs import StoredRun
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Export:
+    stored: StoredRun
+    checksums: dict[str, str]
+    first_time: bool
+
+
+async def export(conn: asyncpg.Connection, run_id: str, by: str, config: PaymentsConfig, outbox: Outbox,
+                 cause: Cause) -> Export:
+    await without_jit(conn)
+    clock = Stopwatch()
+    stored = await locked(conn, run_id)
+    run = stored.run
+    if run.status is not RunStatus.APPROVED:
+        raise RunConflict("status", f"run {run_id} is proposed: a finance approver approves it before its files "
+                                    "are written")
+    read = clock.lap()
+    files = files_of(export_run(run, config.settings, config.journal))
+    written_ms = clock.lap()
+    written = {f.name: f.sha256 for f in files}
+    existing = await store_files.checksums(conn, run_id)
+    if existing:
+        differ = sorted(n for n in written.keys() | existing.keys() if written.get(n) != existing.get(n))
+        if differ:
+            raise RunConflict("files", f"run {run_id} was exported on {stored.exported_at:%Y-%m-%d %H:%M}; writing "
+                                       f"its files again gives different bytes ({', '.join(differ[:5])}): were the "
+                                       "payment settings changed? The files already exported stand")
+        return Export(stored, existing, first_time=False)
+    await store_files.store(conn, run_id, run.total_pence, files, {p.reference: p.amount_pence for p in run.payments})
+    await conn.execute("UPDATE payment_runs SET exported_at = now() WHERE run_id = $1", run_id)
+    managed = [p for p in run.payments if p.reference in stored.council_managed]
+    await store_accounts.record_many(conn, [(p.payee_id, LedgerEntry(
+        run.pay_date, LedgerEntryKind.DIRECT_PAYMENT_IN, p.amount_pence, p.reference,
+        "Direct payment from the council")) for p in managed], by)
+    await outbox.publish(conn, [events.run_exported(run, files)] + [
+        events.payment_made(run, p, p.reference in stored.council_managed) for p in run.payments], cause)
+    log.info("payment run files written", run_id=run_id, files=len(files), read_ms=read, write_ms=written_ms,
+             store_ms=clock.lap())
+    return Export(stored, written, first_time=True)

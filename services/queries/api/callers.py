@@ -1,0 +1,22 @@
+"""Who is calling: any role may call the queries API, and the login role decides the side someone
+acts for (a provider token for its provider, a person token for its person, any officer role as an
+officer). What that side may do is the domain's entitlement (403 with its reason)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from services.queries.domain.query import Party
+from shared.auth import ROLES, Principal, require
+
+ANYONE = require(*ROLES)
+Caller = Annotated[Principal, Depends(ANYONE)]
+
+
+def party_of(principal: Principal) -> Party:
+    if principal.role == "provider":
+        return Party.provider(principal.subject, principal.provider_id)
+    if principal.role == "person":
+        return Party.person(principal.subject, principal.person_ref)
+    return Party.officer(principal.subject)

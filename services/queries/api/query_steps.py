@@ -1,0 +1,90 @@
+"""HTTP: the steps of a query, each one transaction with the events it publishes.
+
+Officers acknowledge, assign, investigate, dispute (an invoice query) and resolve; the raiser's side
+(or an officer) adds notes, closes, reopens; the raiser rates a closed query. A step the caller may
+not take is 403 with the reason; one the state does not allow is 409 naming the state and what may
+come next; bad input is 422 naming the field.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+
+from services.queries import metrics
+from services.queries.api.callers import Caller, party_of
+from services.queries.api.models import AssignIn, NoteIn, QueryOut, RateIn, ReasonIn, ResolveIn
+from services.queries.domain.entitlement import Action
+from services.queries.domain.lifecycle import (acknowledge, add_note, assign, check, close, dispute_invoice, rate,
+                                               reopen, resolve, start_investigation)
+from services.queries.domain.query import Assignment, Party, Query, Step
+from services.queries.steps.query_steps import StepIn, plain, take_step
+from shared.auth import Principal
+from shared.clock import utcnow
+from shared.http import cause_of, not_found, runtime_of, transaction
+
+router = APIRouter(tags=["queries"])
+
+
+async def taken(request: Request, principal: Principal, query_id: str, step: StepIn) -> QueryOut:
+    """Take `step` of the query as the caller now (one transaction with its events); the query after it."""
+    now = utcnow()
+    async with transaction(request) as conn:
+        done = await take_step(conn, runtime_of(request).outbox, cause_of(request, principal), query_id,
+                               party_of(principal), now, step)
+        if done is None:
+            raise not_found(f"query {query_id}")
+    metrics.observe(done.query, done.events)
+    return QueryOut.of(done.query, now)
+
+
+@router.post("/queries/{query_id}/acknowledge", response_model=QueryOut, summary="Acknowledge (officers)")
+async def acknowledge_query(query_id: str, request: Request, principal: Caller) -> QueryOut:
+    return await taken(request, principal, query_id, plain(acknowledge))
+
+
+@router.post("/queries/{query_id}/assign", response_model=QueryOut, summary="Assign to a team and/or officer")
+async def assign_query(query_id: str, body: AssignIn, request: Request, principal: Caller) -> QueryOut:
+    return await taken(request, principal, query_id, plain(
+        lambda q, by, at: assign(q, by, at, Assignment(body.team, body.officer_id))))
+
+
+@router.post("/queries/{query_id}/investigate", response_model=QueryOut, summary="Start investigating (officers)")
+async def investigate_query(query_id: str, request: Request, principal: Caller) -> QueryOut:
+    return await taken(request, principal, query_id, plain(start_investigation))
+
+
+@router.post("/queries/{query_id}/notes", response_model=QueryOut, summary="Add a note to the conversation")
+async def add_query_note(query_id: str, body: NoteIn, request: Request, principal: Caller) -> QueryOut:
+    return await taken(request, principal, query_id, plain(lambda q, by, at: add_note(q, by, at, body.text)))
+
+
+@router.post("/queries/{query_id}/dispute", response_model=QueryOut,
+             summary="Dispute the invoice the query is about (officers): held and left out of payment runs")
+async def dispute_query_invoice(query_id: str, request: Request, principal: Caller) -> QueryOut:
+    return await taken(request, principal, query_id, plain(dispute_invoice))
+
+
+@router.post("/queries/{query_id}/resolve", response_model=QueryOut,
+             summary="Resolve with an outcome (officers): its effect is requested, a dispute closed")
+async def resolve_query(query_id: str, body: ResolveIn, request: Request, principal: Caller) -> QueryOut:
+    def resolved(q: Query, by: Party, at: datetime) -> Step:
+        check(q, Action.RESOLVE, by)  # who and when before what: 403 / 409 before the outcome's fields
+        return resolve(q, by, at, body.outcome.to_outcome(), body.summary)
+    return await taken(request, principal, query_id, plain(resolved))
+
+
+@router.post("/queries/{query_id}/close", response_model=QueryOut,
+             summary="Close a resolved query (refused while its effect is pending or failed)")
+async def close_query(query_id: str, request: Request, principal: Caller) -> QueryOut:
+    return await taken(request, principal, query_id, plain(close))
+
+
+@router.post("/queries/{query_id}/reopen", response_model=QueryOut, summary="Reopen: a fresh resolve clock")
+async def reopen_query(query_id: str, body: ReasonIn, request: Request, principal: Caller) -> QueryOut:
+    return await taken(request, principal, query_id, plain(lambda q, by, at: reopen(q, by, at, body.reason)))
+
+
+@router.post("/queries/{query_id}/rate", response_model=QueryOut, summary="Rate the resolution 1-5 (the raiser)")
+async def rate_query(query_id: str, body: RateIn, request: Request, principal: Caller) -> QueryOut:
+    return await taken(request, principal, query_id, plain(lambda q, by, at: rate(q, by, at, body.rating)))

@@ -1,0 +1,245 @@
+"""What the reporting API returns (money in integer pence; dates are Europe/London business dates)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Measures(Out):
+    committed_pence: int = Field(description="Forecast cost of the agreements in force, over the period's days.")
+    delivered_pence: int = Field(description="Verified visits at their latest revision.")
+    invoiced_pence: int = Field(description="Approved invoices less credit notes.")
+    paid_pence: int = Field(description="Confirmed payments less returned ones.")
+
+
+class SpendRow(Measures):
+    period_start: date
+    period_end: date
+    group: str | None = Field(description="The service type, provider_id, person_ref or cost centre; null for "
+                                          "direct payments (no provider) or invoices covering several people.")
+    label: str = Field(description="A readable name for the group.")
+
+
+class SpendOut(Out):
+    group_by: Literal["service_type", "provider", "person", "cost_centre"]
+    period: Literal["week", "month"]
+    from_: date = Field(alias="from")
+    to: date
+    service_type: str | None
+    provider_id: str | None
+    rows: list[SpendRow]
+    totals: Measures = Field(description="Sums of the rows returned (one page, for group_by=person).")
+    next_after: str | None = Field(description="group_by=person: pass as `after` for the next page of people.")
+
+
+class BudgetPeriod(Measures):
+    period_start: date
+    period_end: date
+    budget_pence: int
+
+
+class BudgetTotals(Measures):
+    budget_pence: int
+    budget_left_after_commitment_pence: int
+    budget_left_after_paid_pence: int
+
+
+class CommitmentLineOut(Out):
+    agreement_id: str
+    kind: str
+    service_type: str
+    provider_id: str | None
+    weekly_pence: int
+    annual_pence: int
+
+
+class BudgetOut(Out):
+    person_ref: str
+    period: Literal["week", "month"]
+    from_: date = Field(alias="from")
+    to: date
+    weekly_budget_pence: int | None
+    weekly_contribution_pence: int | None
+    budget_agreed_on: date | None
+    weekly_commitment_pence: int
+    annual_commitment_pence: int
+    commitment_as_of: date | None
+    exceeded: bool
+    exceeded_by_weekly_pence: int
+    commitment_lines: list[CommitmentLineOut]
+    totals: BudgetTotals
+    periods: list[BudgetPeriod]
+
+
+class StatementLine(Measures):
+    service_type: str
+    provider_id: str | None
+    provider_name: str | None
+    sentence: str
+
+
+class StatementFigures(Out):
+    weekly_budget_pence: int | None
+    weekly_contribution_pence: int | None
+    budget_pence: int
+    planned_pence: int
+    delivered_pence: int
+    invoiced_pence: int
+    paid_pence: int
+
+
+class StatementOut(Out):
+    person_ref: str
+    from_: date = Field(alias="from")
+    to: date
+    sentences: list[str]
+    lines: list[StatementLine]
+    figures: StatementFigures
+    notes: list[str]
+
+
+class PromptFigures(Out):
+    invoices_paid: int
+    value_paid_pence: int
+    average_days_to_pay: float | None
+    paid_within_30_days: int
+    paid_within_30_days_pct: float | None
+    paid_within_30_days_of_valid_pct: float | None
+    paid_in_31_to_60_days_pct: float | None
+    paid_after_60_days_pct: float | None
+
+
+class PromptByProvider(PromptFigures):
+    provider_id: str
+
+
+class PromptByProviderMonth(PromptByProvider):
+    month: date
+
+
+class AwaitingPayment(Out):
+    provider_id: str
+    invoices: int
+    value_pence: int
+    overdue_invoices: int
+    overdue_value_pence: int
+
+
+class PromptPaymentOut(Out):
+    from_: date = Field(alias="from")
+    to: date
+    as_of: date
+    overall: PromptFigures
+    by_provider: list[PromptByProvider]
+    by_provider_month: list[PromptByProviderMonth]
+    awaiting_payment: list[AwaitingPayment]
+
+
+class QualityRow(Out):
+    period_start: date
+    period_end: date
+    provider_id: str
+    attendances: int
+    missed: int
+    late: int
+    short: int
+    missed_pct: float | None = Field(description="Missed carer attendances out of all planned.")
+    late_pct: float | None
+    short_pct: float | None
+
+
+class QualityOut(Out):
+    period: Literal["week", "month"]
+    from_: date = Field(alias="from")
+    to: date
+    rows: list[QualityRow]
+
+
+class QueriesByCategory(Out):
+    category: str
+    open: int
+    on_track: int
+    due_today: int
+    overdue: int = Field(description="Past the deadline, not yet reported breached by the queries service.")
+    breached: int
+
+
+class QueriesRow(Out):
+    category: str
+    state: str
+    sla_state: Literal["on_track", "due_today", "overdue", "breached"]
+    queries: int
+
+
+class BreachRow(Out):
+    month: date
+    category: str
+    sla: str
+    breaches: int
+
+
+class OpenQueriesOut(Out):
+    as_of: date
+    open: int
+    by_category: list[QueriesByCategory]
+    rows: list[QueriesRow]
+    breaches: list[BreachRow]
+    breaches_from: date
+    breaches_to: date
+
+
+class ConsumerLag(Out):
+    consumer: str
+    lag: int
+
+
+class ServiceHealth(Out):
+    service: str
+    url: str
+    ready: bool
+    reason: str
+    consumer_lag: list[ConsumerLag]
+    outbox_backlog: int | None
+    outbox_oldest_age_seconds: float | None
+    dlq_messages: int | None = Field(description="Messages this service dead-lettered since it started.")
+
+
+class PipelineOut(Out):
+    checked_at: datetime
+    all_ready: bool
+    services: list[ServiceHealth]
+
+
+class MissedDay(Out):
+    day: date
+    missed: int
+
+
+class MissedByProvider(Out):
+    provider_id: str
+    provider_name: str | None
+    missed: int
+
+
+class MissedVisitOut(Out):
+    visit_key: str
+    local_date: date
+    carers: int = Field(description="Carers the visit needed.")
+    person_ref: str
+    provider_id: str
+    provider_name: str | None
+
+
+class MissedVisitsOut(Out):
+    from_: date = Field(alias="from")
+    to: date
+    missed: int = Field(description="Missed visits dated in the range (a double-up counts once).")
+    by_day: list[MissedDay]
+    by_provider: list[MissedByProvider]
+    recent: list[MissedVisitOut] = Field(description="The newest first, at most `limit`.")

@@ -1,0 +1,125 @@
+"""Committed spend and budgets as weekly rates in force over time.
+
+Agreements publishes each person's forecast (CommitmentChanged: the weekly cost of each agreement
+and direct payment, as of a day). The rate of an agreement applies from that day until the next
+forecast for it, never before the agreement starts, after it ends, or while it is suspended. A
+budget applies from the day it was agreed until a later one. Rates are stored as their changes
+(+r on the first day, -r on the day after the last), so an open-ended agreement needs no rows per
+future period; a period's figure is the rate summed over its days / 7, rounded half up to the penny.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from shared.money import round_half_up
+from services.reporting.domain.aggregates import Contribution, Dims
+
+WEEK_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Window:
+    """When an agreement is payable: [start, end] less each [suspended_from, resumed_on)."""
+
+    start: date | None = None
+    end: date | None = None
+    suspensions: tuple[tuple[date, date | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class Rate:
+    as_of: date
+    weekly_pence: int
+
+
+Interval = tuple[date, date | None, int]  # [from, until) with a weekly rate; until None = open-ended
+
+
+def intervals(rates: Sequence[Rate], window: Window | None = None) -> list[Interval]:
+    """Where each rate is in force, clipped to the window and cut by its suspensions."""
+    ordered = sorted(rates, key=lambda r: r.as_of)
+    raw = [(r.as_of, ordered[i + 1].as_of if i + 1 < len(ordered) else None, r.weekly_pence)
+           for i, r in enumerate(ordered)]
+    window = window or Window()
+    out: list[Interval] = []
+    for first, until, rate in raw:
+        if rate == 0:
+            continue
+        if window.start is not None:
+            first = max(first, window.start)
+        if window.end is not None:
+            stop = window.end + timedelta(days=1)
+            until = stop if until is None else min(until, stop)
+        pieces = [(first, until)]
+        for off, back in window.suspensions:
+            pieces = [part for a, b in pieces for part in _cut(a, b, off, back)]
+        out.extend((a, b, rate) for a, b in pieces if b is None or a < b)
+    return out
+
+
+def _cut(a: date, b: date | None, off: date, back: date | None) -> list[tuple[date, date | None]]:
+    """[a, b) without [off, back)."""
+    if (b is not None and b <= off) or (back is not None and back <= a):
+        return [(a, b)]
+    parts: list[tuple[date, date | None]] = []
+    if a < off:
+        parts.append((a, off))
+    if back is not None and (b is None or back < b):
+        parts.append((back, b))
+    return parts
+
+
+def steps(spans: Sequence[Interval]) -> dict[date, int]:
+    """The changes of the weekly rate, by the day they take effect."""
+    out: dict[date, int] = defaultdict(int)
+    for first, until, rate in spans:
+        out[first] += rate
+        if until is not None:
+            out[until] -= rate
+    return {d: v for d, v in out.items() if v}
+
+
+def commitment_contributions(spans: Sequence[Interval], dims: Dims) -> list[Contribution]:
+    """An agreement's rate changes, in the provider grain and in its person's grain."""
+    out = []
+    for day, delta in steps(spans).items():
+        out.append(Contribution("commitment_step", ("provider", "", dims.service_type, dims.provider_id, day),
+                                (delta,)))
+        out.append(Contribution("commitment_step", ("person", dims.person_ref, dims.service_type,
+                                                    dims.provider_id, day), (delta,)))
+    return out
+
+
+def budget_contributions(person_ref: str, spans: Sequence[Interval]) -> list[Contribution]:
+    return [Contribution("commitment_step", ("budget", person_ref, "", "", day), (delta,))
+            for day, delta in steps(spans).items()]
+
+
+def pence_over(rate_days: int) -> int:
+    """A rate summed over days (weekly pence x days) as pence: / 7, half up."""
+    return round_half_up(rate_days, WEEK_DAYS)
+
+
+def integrate(changes: Sequence[tuple[date, int]], first: date, last: date) -> int:
+    """Pence-days of a step function (its changes by day) over [first, last]; for tests and checks."""
+    total, rate = 0, 0
+    ordered = sorted(changes)
+    for i, (day, delta) in enumerate(ordered):
+        rate += delta
+        start = max(day, first)
+        stop = min(ordered[i + 1][0] if i + 1 < len(ordered) else last + timedelta(days=1),
+                   last + timedelta(days=1))
+        if stop > start:
+            total += rate * (stop - start).days
+    return total
+
+
+def budget_rates(budgets: Sequence[tuple[object, date, int, int]]) -> list[Rate]:
+    """(agreed_at, agreed_on, weekly budget, contribution) -> the budget in force from each day (latest wins)."""
+    by_day: dict[date, int] = {}
+    for _agreed_at, day, weekly, _contribution in sorted(budgets, key=lambda b: b[0]):
+        by_day[day] = weekly
+    return [Rate(day, weekly) for day, weekly in sorted(by_day.items())]

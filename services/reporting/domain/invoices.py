@@ -1,0 +1,168 @@
+"""Invoices and credit notes: what invoicing said about each, and what payments did with it.
+
+invoiced: the latest approved amount of an invoice (a re-approval replaces it) unless voided or
+rejected; a credit note counts negative from its issue. paid: what InvoicePaid confirmed, unless a
+return of that same payment reversed it. Both are reported in the period the invoice is for (its
+period_start), beside what was committed and delivered for that period.
+
+Invoicing and payments events reach reporting on different topics, in either order: each writes
+its own fields of the fact, so the final state, and every figure, is the same whatever the order.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from services.reporting.domain.aggregates import SEVERAL_PEOPLE, UNKNOWN_SERVICE, Contribution, Dims, spend
+from services.reporting.domain.dims import AgreementDim
+from services.reporting.domain.periods import period_start
+
+CREDIT_NOTE = "credit_note"
+TERM_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Invoice:
+    invoice_id: str
+    provider_id: str
+    kind: str | None = None  # None until a document event (a payment may be heard of first)
+    service_type: str | None = None
+    agreement_ids: tuple[str, ...] = ()
+    person_refs: tuple[str, ...] = ()
+    period_start: date | None = None
+    document_pence: int = 0
+    revision: int = 0  # of the latest approval; 0 while never approved
+    approved_pence: int = 0
+    received_on: date | None = None
+    valid_on: date | None = None
+    approved_on: date | None = None
+    due_date: date | None = None
+    held: bool = False
+    cancelled: bool = False  # voided or rejected
+    paid: dict[str, tuple[int, date]] = field(default_factory=dict)  # payment_reference -> (pence, paid_on)
+    returned: frozenset[str] = frozenset()  # payment references the bank returned
+
+    @property
+    def agreement_id(self) -> str | None:
+        """The one agreement the invoice covers, when it covers exactly one."""
+        return self.agreement_ids[0] if len(self.agreement_ids) == 1 else None
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == CREDIT_NOTE
+
+    @property
+    def invoiced_pence(self) -> int:
+        if self.cancelled or self.kind is None:
+            return 0
+        if self.is_credit_note:
+            return -(self.approved_pence if self.revision else self.document_pence)
+        return self.approved_pence if self.revision else 0
+
+    @property
+    def settled(self) -> tuple[int, date] | None:
+        """(pence, paid_on) of the payments that stand (not returned), or None when unpaid."""
+        standing = [v for ref, v in self.paid.items() if ref not in self.returned]
+        if not standing:
+            return None
+        return sum(p for p, _ in standing), max(d for _, d in standing)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["paid"] = {ref: [p, d.isoformat()] for ref, (p, d) in self.paid.items()}
+        data["returned"] = sorted(self.returned)
+        for name in ("period_start", "received_on", "valid_on", "approved_on", "due_date"):
+            data[name] = data[name].isoformat() if data[name] else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Invoice:
+        values = dict(data)
+        for name in ("period_start", "received_on", "valid_on", "approved_on", "due_date"):
+            values[name] = date.fromisoformat(values[name]) if values.get(name) else None
+        values["agreement_ids"] = tuple(values.get("agreement_ids", ()))
+        values["person_refs"] = tuple(values.get("person_refs", ()))
+        values["paid"] = {ref: (p, date.fromisoformat(d)) for ref, (p, d) in values.get("paid", {}).items()}
+        values["returned"] = frozenset(values.get("returned", ()))
+        return cls(**values)
+
+
+def documented(held: Invoice, *, kind: str, service_type: str | None, agreement_ids: list[str],
+               person_refs: list[str], period_start: date, total_pence: int) -> Invoice:
+    """An invoice, credit note or supplementary invoice was issued or received."""
+    return replace(held, kind=kind, service_type=service_type or held.service_type,
+                   agreement_ids=tuple(agreement_ids), person_refs=tuple(sorted(set(person_refs))),
+                   period_start=period_start, document_pence=total_pence)
+
+
+def approved(held: Invoice, *, revision: int, kind: str, service_type: str | None, agreement_ids: list[str],
+             period_start: date, amount_pence: int, received_on: date, valid_on: date, due_date: date,
+             approved_on: date) -> Invoice | None:
+    """The latest approval replaces an earlier one; an older or repeated revision changes nothing."""
+    if revision <= held.revision:
+        return None
+    return replace(held, kind=held.kind or kind, service_type=service_type or held.service_type,
+                   agreement_ids=held.agreement_ids or tuple(agreement_ids),
+                   period_start=held.period_start or period_start, revision=revision, approved_pence=amount_pence,
+                   received_on=received_on, valid_on=valid_on, due_date=due_date,
+                   approved_on=held.approved_on or approved_on, held=False, cancelled=False)
+
+
+def paid(held: Invoice, payment_reference: str, pence: int, paid_on: date) -> Invoice:
+    return replace(held, paid={**held.paid, payment_reference: (pence, paid_on)})
+
+
+def returned(held: Invoice, payment_reference: str) -> Invoice:
+    return replace(held, returned=held.returned | {payment_reference})
+
+
+def dims_of(invoice: Invoice, agreement: AgreementDim | None) -> Dims:
+    """Service type and person from the invoice, else from the one agreement it covers."""
+    service = invoice.service_type or (agreement.service_type if agreement else None) or UNKNOWN_SERVICE
+    if len(invoice.person_refs) == 1:
+        person = invoice.person_refs[0]
+    elif not invoice.person_refs and agreement is not None:
+        person = agreement.person_ref
+    else:
+        person = SEVERAL_PEOPLE
+    return Dims(service, invoice.provider_id, person)
+
+
+def contributions(invoice: Invoice | None, agreement: AgreementDim | None) -> list[Contribution]:
+    if invoice is None:
+        return []
+    settled = invoice.settled
+    day = invoice.period_start or (settled[1] if settled else None)
+    out: list[Contribution] = []
+    if day is not None:
+        out += spend(dims_of(invoice, agreement), day, invoiced=invoice.invoiced_pence,
+                     paid=settled[0] if settled else 0)
+    if invoice.is_credit_note or invoice.cancelled or not invoice.revision:
+        return out
+    if settled is not None and invoice.received_on is not None:
+        out.append(prompt_payment(invoice.provider_id, invoice.received_on, invoice.valid_on, *settled))
+    elif settled is None and not invoice.held and invoice.due_date is not None:
+        out.append(Contribution("unpaid_invoices", (invoice.provider_id, invoice.due_date),
+                                (1, invoice.approved_pence)))
+    return out
+
+
+def prompt_payment(provider_id: str, received_on: date, valid_on: date | None, pence: int,
+                   paid_on: date) -> Contribution:
+    """Days to pay count from receipt (day 1 is the day after); a dispute's pause shows against valid_on."""
+    days = (paid_on - received_on).days
+    from_valid = (paid_on - max(valid_on or received_on, received_on)).days
+    return Contribution("prompt_payment", (period_start("month", paid_on), provider_id),
+                        (1, pence, days, int(days <= TERM_DAYS), int(from_valid <= TERM_DAYS),
+                         int(TERM_DAYS < days <= 2 * TERM_DAYS), int(days > 2 * TERM_DAYS)))
+
+
+def on_hold(held: Invoice) -> Invoice:
+    """Held after a failed check or a dispute: not payable (and not awaiting payment) until approved again."""
+    return replace(held, held=True)
+
+
+def cancelled(held: Invoice) -> Invoice:
+    """Voided or rejected: no longer invoiced."""
+    return replace(held, cancelled=True)

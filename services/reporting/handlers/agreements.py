@@ -1,0 +1,128 @@
+"""agreements.events -> commitments (weekly forecast per agreement over time), dims and provider names.
+
+When an agreement's dims change (most often: its service type arrives after visits or invoices
+already counted under 'unknown'), the facts counted under the old dims are moved to the new ones.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from contracts import agreements as contract
+from contracts.common import ServiceType
+from contracts.envelope import Envelope
+from services.reporting.domain.aggregates import NO_PROVIDER, Deltas
+from services.reporting.domain.commitments import Window, commitment_contributions, intervals
+from services.reporting.domain.dims import AgreementDim, heard
+from services.reporting.domain.invoices import contributions as invoice_contributions
+from services.reporting.domain.visits import attendance_contributions, missed_contributions
+from services.reporting.metrics import FACTS_MOVED
+from services.reporting.steps.apply_batch import batch_consumer
+from services.reporting.store import commitments as store_commitments, dims as store_dims, facts as store_facts
+
+DP = ServiceType.DIRECT_PAYMENT.value
+
+
+def _named(event: Any) -> list[AgreementDim]:
+    """What the event says about the agreements it names (person, provider, service type)."""
+    if isinstance(event, contract.AgreementEvent):
+        return [AgreementDim(event.agreement_id, event.person_ref, event.provider_id, event.service_type.value)]
+    if isinstance(event, contract.DirectPaymentEvent):
+        return [AgreementDim(event.agreement_id, event.person_ref, NO_PROVIDER, DP)]
+    if isinstance(event, contract.CommitmentChanged):
+        return [AgreementDim(line.agreement_id, event.person_ref, line.provider_id or NO_PROVIDER,
+                             line.service_type.value) for line in event.lines]
+    return []
+
+
+def _window(held: Window | None, event: Any) -> Window | None:
+    if isinstance(event, contract.AgreementEvent):
+        return Window(event.start, event.end, tuple((s.suspended_from, s.resumed_on) for s in event.suspensions))
+    if isinstance(event, contract.DirectPaymentAgreed):
+        return Window(event.start, held.end if held else None)
+    if isinstance(event, contract.DirectPaymentEnded):
+        return replace(held or Window(), end=event.end)
+    return held
+
+
+def _commitment_json(event: contract.CommitmentChanged) -> dict[str, Any]:
+    return event.model_dump(mode="json")
+
+
+async def apply(conn: asyncpg.Connection, envelopes: list[Envelope], deltas: Deltas) -> None:
+    events = [e.payload for e in envelopes]
+    await store_dims.save_provider_names(conn, {e.provider_id: e.name for e in events
+                                                if isinstance(e, contract.ProviderRegistered)})
+    changes = [e for e in envelopes if isinstance(e.payload, contract.CommitmentChanged)]
+    people = await store_commitments.person_commitments(conn, [e.payload.person_ref for e in changes])
+    previously = {line["agreement_id"]: AgreementDim(line["agreement_id"], person, line["provider_id"] or NO_PROVIDER,
+                                                     line["service_type"])
+                  for person, (_at, snap) in people.items() for line in snap["lines"]}
+    named = [d for e in events for d in _named(e)] + list(previously.values())
+    dims = await store_dims.lock(conn, named, for_update=True)
+    ids = sorted(dims)
+    windows = await store_commitments.windows(conn, ids)
+    rates = await store_commitments.rates(conn, ids)
+    before = (dict(dims), dict(windows), {a: dict(r) for a, r in rates.items()})
+    new_rates: list[tuple[str, date, int]] = []
+    changed_people: dict[str, tuple[datetime, dict]] = {}
+    for env in envelopes:
+        event = env.payload
+        for said in _named(event):
+            dims[said.agreement_id] = heard(dims.get(said.agreement_id), said.agreement_id, said.person_ref,
+                                            said.provider_id, said.service_type)
+        if isinstance(event, (contract.AgreementEvent, contract.DirectPaymentEvent)):
+            windows[event.agreement_id] = _window(windows.get(event.agreement_id), event)
+        if isinstance(event, contract.CommitmentChanged):
+            held_at, held_snap = people.get(event.person_ref, (None, {"lines": []}))
+            if held_at is not None and env.occurred_at < held_at:
+                continue  # an older forecast read late: the newer one stands
+            now = {line.agreement_id: line.weekly_pence for line in event.lines}
+            gone = {line["agreement_id"]: 0 for line in held_snap["lines"] if line["agreement_id"] not in now}
+            for agreement_id, weekly in (now | gone).items():
+                rates.setdefault(agreement_id, {})[event.as_of] = weekly
+                new_rates.append((agreement_id, event.as_of, weekly))
+            people[event.person_ref] = changed_people[event.person_ref] = (env.occurred_at, _commitment_json(event))
+    await _count_changes(conn, deltas, before, dims, windows, rates)
+    await store_dims.save(conn, [d for a, d in dims.items() if before[0].get(a) != d])
+    await store_commitments.save_windows(conn, {a: w for a, w in windows.items()
+                                                if w is not None and before[1].get(a) != w})
+    await store_commitments.save_rates(conn, new_rates)
+    await store_commitments.save_person_commitments(conn, changed_people)
+
+
+async def _count_changes(conn, deltas: Deltas, before, dims, windows, rates) -> None:
+    old_dims, old_windows, old_rates = before
+    for agreement_id in sorted(dims):
+        old_d, new_d = old_dims[agreement_id], dims[agreement_id]
+        old_spans = intervals(store_commitments.as_rates(old_rates.get(agreement_id, {})),
+                              old_windows.get(agreement_id))
+        new_spans = intervals(store_commitments.as_rates(rates.get(agreement_id, {})), windows.get(agreement_id))
+        if old_d != new_d or old_spans != new_spans:
+            deltas.replace(commitment_contributions(old_spans, old_d.dims),
+                           commitment_contributions(new_spans, new_d.dims))
+        if old_d != new_d:
+            await _move_facts(conn, deltas, old_d, new_d)
+
+
+async def _move_facts(conn, deltas: Deltas, old: AgreementDim, new: AgreementDim) -> None:
+    """Facts already counted under the agreement's old dims now count under the new ones."""
+    visits, missed, invoices = await store_facts.facts_of_agreement(conn, old.agreement_id)
+    for visit in visits:
+        deltas.replace(attendance_contributions(visit, old.dims), attendance_contributions(visit, new.dims))
+    for visit in missed:
+        deltas.replace(missed_contributions(visit, old.dims), missed_contributions(visit, new.dims))
+    for invoice in invoices:
+        deltas.replace(invoice_contributions(invoice, old), invoice_contributions(invoice, new))
+    FACTS_MOVED.inc(len(visits) + len(missed) + len(invoices))
+
+
+AGREEMENTS = batch_consumer(
+    "reporting.agreements", contract.TOPIC,
+    [contract.ProviderRegistered, contract.AgreementActivated, contract.AgreementVaried, contract.AgreementSuspended,
+     contract.AgreementResumed, contract.AgreementEnded, contract.DirectPaymentAgreed, contract.DirectPaymentEnded,
+     contract.CommitmentChanged],
+    apply, "Agreements and direct payments (what each is about, when payable) and commitments over time.")

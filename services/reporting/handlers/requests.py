@@ -1,0 +1,38 @@
+"""requests.events -> personal budgets, and which social workers act for each person."""
+from __future__ import annotations
+
+import asyncpg
+
+from contracts import requests as contract
+from contracts.envelope import Envelope
+from shared.clock import london_date
+from services.reporting.domain.aggregates import Deltas
+from services.reporting.domain.commitments import budget_contributions, budget_rates, intervals
+from services.reporting.steps.apply_batch import batch_consumer
+from services.reporting.store import commitments as store_commitments, dims as store_dims
+
+SOCIAL_WORKER = "social_worker"
+
+
+async def apply(conn: asyncpg.Connection, envelopes: list[Envelope], deltas: Deltas) -> None:
+    await store_dims.add_social_workers(conn, {(e.payload.person_ref, e.actor.id) for e in envelopes
+                                               if e.actor.role == SOCIAL_WORKER})
+    agreed = [(e.payload.person_ref, e.occurred_at, london_date(e.occurred_at), e.payload.weekly_budget_pence,
+               e.payload.weekly_contribution_pence) for e in envelopes
+              if isinstance(e.payload, (contract.BudgetAgreed, contract.RequestApproved))]
+    if not agreed:
+        return
+    held = await store_commitments.budgets(conn, [a[0] for a in agreed])
+    for person in sorted({a[0] for a in agreed}):
+        before = held.get(person, [])
+        after = {b[0]: b for b in before} | {a[1]: a[1:] for a in agreed if a[0] == person}
+        deltas.replace(budget_contributions(person, intervals(budget_rates(before))),
+                       budget_contributions(person, intervals(budget_rates(list(after.values())))))
+    await store_commitments.save_budgets(conn, agreed)
+
+
+REQUESTS = batch_consumer(
+    "reporting.requests", contract.TOPIC,
+    [contract.ServiceRequested, contract.RequestAssessed, contract.BudgetAgreed, contract.MechanismChosen,
+     contract.RequestApproved, contract.RequestActivated, contract.RequestCancelled, contract.RequestClosed],
+    apply, "Personal budgets (agreed or approved) and the social workers acting on each person's requests.")

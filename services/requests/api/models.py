@@ -1,0 +1,142 @@
+"""What the requests API accepts and returns, and how domain errors become HTTP answers.
+
+Bodies check shapes and types only; the business rules (budget, nominee, ...) live in the
+domain, whose errors come back as 422 in FastAPI's own format (`loc` names the field) or 409.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import HTTPException, status
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+from contracts.common import Mechanism, Nominee, ServiceType
+from services.requests.domain.errors import IllegalTransition, InvalidInput
+from services.requests.domain.lifecycle import RequestStatus
+from services.requests.domain.request import RequestedBy
+
+PERSON_REF = r"^[A-Za-z0-9][A-Za-z0-9\-_]{2,39}$"
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Reason = Annotated[str | None, Field(default=None, max_length=1000, description="Why, in the actor's words.")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PersonalDetailsIn(_Body):
+    name: str = Field(min_length=1, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+    contact: str | None = Field(default=None, max_length=200, description="Phone or email, as given.")
+
+
+class RequestIn(_Body):
+    person_ref: str = Field(pattern=PERSON_REF, description="Pseudonymous reference of the person.")
+    requested_by: RequestedBy
+    requested_start: date
+    needs: list[Text] = Field(default_factory=list, max_length=50)
+    service_type: ServiceType | None = Field(default=None, description="The kind of care asked for, if known.")
+    personal_details: PersonalDetailsIn | None = Field(
+        default=None, description="Name, address, contact: kept in this service only.")
+
+
+class AssessIn(_Body):
+    eligible: StrictBool
+    service_type: ServiceType
+    needs: list[Text] = Field(default_factory=list, max_length=50)
+    outcomes: list[Text] = Field(default_factory=list, max_length=50)
+    reason: Reason = None
+
+
+class BudgetIn(_Body):
+    weekly_budget_pence: StrictInt
+    weekly_contribution_pence: StrictInt = 0
+    reason: Reason = None
+
+
+class MechanismIn(_Body):
+    mechanism: Mechanism
+    nominee: Nominee | None = None
+    preferred_provider_id: str | None = Field(default=None, min_length=1, max_length=64)
+    reason: Reason = None
+
+
+class StepIn(_Body):
+    reason: Reason = None
+
+
+class ReasonIn(_Body):
+    reason: str = Field(max_length=1000, description="Required: why.")
+
+
+class PersonalDetailsOut(BaseModel):
+    name: str
+    address: str | None
+    contact: str | None
+
+
+class AssessmentOut(BaseModel):
+    eligible: bool
+    service_type: ServiceType
+    needs: list[str]
+    outcomes: list[str]
+
+
+class BudgetOut(BaseModel):
+    weekly_budget_pence: int
+    weekly_contribution_pence: int
+
+
+class MechanismOut(BaseModel):
+    mechanism: Mechanism
+    nominee: Nominee | None
+    preferred_provider_id: str | None
+
+
+class HistoryOut(BaseModel):
+    action: str
+    from_status: RequestStatus | None
+    to_status: RequestStatus
+    event_type: str
+    details: dict[str, Any]
+    actor_id: str
+    actor_role: str
+    reason: str | None
+    recorded_at: datetime
+
+
+class RequestSummary(BaseModel):
+    request_id: str
+    person_ref: str
+    status: RequestStatus
+    requested_by: RequestedBy
+    requested_start: date
+    submitted_on: date
+    service_type: ServiceType | None
+
+
+class RequestOut(RequestSummary):
+    needs: list[str]
+    personal_details: PersonalDetailsOut | None
+    assessment: AssessmentOut | None
+    budget: BudgetOut | None
+    mechanism: MechanismOut | None
+    service_start: date | None
+    days_from_request_to_start: int | None
+    next_steps: list[str] = Field(description="The steps the request's state allows now.")
+    history: list[HistoryOut]
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Turn a broken rule into 422 (naming the field, as FastAPI does) and a wrong state into 409."""
+    try:
+        yield
+    except InvalidInput as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
+            {"type": "value_error", "loc": ["body", exc.field], "msg": exc.rule}]) from exc
+    except IllegalTransition as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc

@@ -1,0 +1,147 @@
+"""The database-only test tier: one service's consumers and SQL against Postgres alone.
+
+As FastStream's `TestKafkaBroker` runs subscribers without a broker, `DatabaseOnly` runs records
+through a consumer's own decoding, inbox claim, transaction and typed handlers, against a private
+copy of the service's schema (migrated from its own `migrations/`, dropped afterwards): no Kafka,
+no other service. What the handlers record in the outbox is read back with `published`; what the
+consumer dead-letters is kept in `dead` instead of going to `<service>.dlq`.
+
+    async with DatabaseOnly("payments") as db:
+        await db.send(INVOICES, InvoiceApproved(...))
+        assert [e.event_type for e in await db.published()] == [...]
+"""
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import asyncpg
+
+from contracts.envelope import Actor, Envelope, Event, RawEnvelope
+from shared.consumer import BaseConsumer, DeadLetter
+from shared.db import create_pool
+from shared.events import Cause, envelope_for
+from shared.migrations import migrate
+from shared.outbox import Outbox, envelope_headers
+from shared.settings import REPO_ROOT, Settings, settings_for
+
+SYSTEM = Actor(id="test", role="system")
+
+
+@dataclasses.dataclass(frozen=True)
+class Record:
+    """A Kafka record as a consumer is handed it (the fields of aiokafka's ConsumerRecord it reads)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+class DatabaseOnly:
+    """A service's runtime for tests: a pool on a fresh schema, its outbox, and a dead-letter list.
+
+    It is the `Runtime` a consumer needs (`shared.consumer.Runtime`). Consumers are bound to it by
+    copy (`bind`), so the service's own consumer tables are never changed by a test.
+    """
+
+    def __init__(self, service: str, *, database_url: str | None = None, max_attempts: int = 2) -> None:
+        base = settings_for(service)
+        self.service = service
+        self.settings: Settings = dataclasses.replace(base, consumer_max_attempts=max_attempts)
+        self.database_url = database_url or base.database_url
+        self.schema = f"{service}_test_{uuid.uuid4().hex[:10]}"
+        self.service_dir: Path = REPO_ROOT / "services" / service
+        self.outbox = Outbox(service, base.council_id)
+        self.pool: asyncpg.Pool | None = None
+        self.dead: list[DeadLetter] = []
+        self._offsets: dict[tuple[str, int], int] = {}
+
+    # --- the Runtime a consumer needs -----------------------------------------------------------
+    async def wait_for_database(self) -> None:
+        return None
+
+    def database_lost(self, exc: BaseException) -> None:
+        raise AssertionError(f"the test database was lost: {exc!r}") from exc
+
+    async def dead_letter(self, consumer: str, letters: list[DeadLetter]) -> None:
+        self.dead.extend(letters)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    async def __aenter__(self) -> "DatabaseOnly":
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            await migrate(conn, self.schema, self.service_dir)
+        finally:
+            await conn.close()
+        self.pool = await create_pool(self.database_url, self.schema, service=f"{self.service}-test", max_size=4)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        finally:
+            await conn.close()
+
+    # --- driving consumers ------------------------------------------------------------------------
+    def bind(self, consumer: BaseConsumer) -> BaseConsumer:
+        """A copy of `consumer` that runs against this database."""
+        return dataclasses.replace(consumer, runtime=self)
+
+    def envelope(self, event: Event, *, actor: Actor = SYSTEM, correlation_id: str | None = None,
+                 producer: str | None = None) -> Envelope:
+        """`event` in a new envelope, as its producing service would record it."""
+        cause = Cause(correlation_id or str(uuid.uuid4()), None, actor)
+        return envelope_for(event, producer=producer or "test", council_id=self.outbox.council_id, cause=cause)
+
+    def record(self, topic: str, envelope: Envelope, *, partition: int = 0) -> Record:
+        """The Kafka record an outbox relay would send for `envelope` (next offset of its partition)."""
+        headers = tuple((k, v.encode()) for k, v in envelope_headers(envelope).items())
+        return self.raw(topic, envelope.model_dump_json().encode(), key=envelope.aggregate_id.encode(),
+                        headers=headers, partition=partition)
+
+    def raw(self, topic: str, value: bytes | None, *, key: bytes | None = None,
+            headers: Sequence[tuple[str, bytes]] = (), partition: int = 0) -> Record:
+        """A record of any shape (a raw feed's, or a hostile one), at the next offset of its partition."""
+        offset = self._offsets.get((topic, partition), -1) + 1
+        self._offsets[(topic, partition)] = offset
+        return Record(topic, partition, offset, key, value, tuple(headers))
+
+    async def send(self, consumer: BaseConsumer, *events: Event | Envelope, actor: Actor = SYSTEM,
+                   correlation_id: str | None = None) -> list[Envelope]:
+        """Run `events` (or ready envelopes) through `consumer` as one batch; return their envelopes."""
+        envelopes = [e if isinstance(e, Envelope) else self.envelope(e, actor=actor, correlation_id=correlation_id)
+                     for e in events]
+        await self.process(consumer, [self.record(consumer.topic, env) for env in envelopes])
+        return envelopes
+
+    async def process(self, consumer: BaseConsumer, records: Sequence[Any]) -> None:
+        """Run records through `consumer` as one batch, as the service's Kafka subscriber would."""
+        await self.bind(consumer).process(list(records))
+
+    # --- reading back -------------------------------------------------------------------------------
+    async def published(self, *event_types: str) -> list[RawEnvelope]:
+        """The events recorded in the outbox (oldest first), optionally only of `event_types`."""
+        assert self.pool is not None
+        rows = await self.pool.fetch("SELECT event_type, value FROM outbox ORDER BY id")
+        return [RawEnvelope.model_validate_json(r["value"]) for r in rows
+                if not event_types or r["event_type"] in event_types]
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        """Rows of a query against the test schema."""
+        assert self.pool is not None
+        return await self.pool.fetch(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        assert self.pool is not None
+        return await self.pool.fetchval(sql, *args)
