@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import random
 import json
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
@@ -32,10 +33,11 @@ from pydantic import ValidationError
 from contracts.envelope import Envelope, Event, RawEnvelope
 from contracts.registry import lookup
 from shared import inbox
-from shared.db import is_connection_error
+from shared.db import transient_kind
 from shared.events import Cause
 from shared.logging import get_logger, message_context
 from shared.metrics import CONSUMED, HANDLER_LATENCY, HANDLER_RETRIES, INBOX_DUPLICATES
+from shared.redaction import describe
 
 if TYPE_CHECKING:
     from shared.outbox import Outbox
@@ -92,7 +94,9 @@ class Runtime:
 
     async def wait_for_database(self) -> None: ...
 
-    def database_lost(self, exc: BaseException) -> None: ...
+    def transient_failure(self, consumer: str, kind: str, exc: BaseException) -> None: ...
+
+    def recovered(self, consumer: str) -> None: ...
 
     async def dead_letter(self, consumer: str, letters: list[DeadLetter]) -> None: ...
 
@@ -246,8 +250,11 @@ class BaseConsumer:
         return dead
 
     async def _attempt(self, items: list[Incoming], *, bounded: bool) -> "bool | str | Poison":
-        """True when applied. Connection errors retry without limit (not the message's fault);
-        other errors retry `consumer_max_attempts` times when bounded, else return at once."""
+        """True when applied. Transient failures (shared.db.transient_kind: the database away, a
+        deadlock, a serialisation failure, a lock or statement timeout) are not the message's fault:
+        they retry without limit, with backoff and jitter, in order (nothing later on the partition
+        applies first), and the runtime is told so /ready can say it once they last. Other errors
+        retry `consumer_max_attempts` times when bounded, else return at once."""
         runtime = self.runtime
         assert runtime is not None
         attempts, backoff = 0, 0.2
@@ -255,22 +262,25 @@ class BaseConsumer:
             try:
                 await runtime.wait_for_database()
                 await self._apply(items)
+                runtime.recovered(self.name)
                 return True
             except Poison as p:
                 return p
             except Exception as exc:  # noqa: BLE001 - classified below
                 HANDLER_RETRIES.labels(runtime.service, self.name).inc()
-                if is_connection_error(exc):
-                    log.warning("database unavailable while consuming; retrying", consumer=self.name,
-                                error=repr(exc), retry_in_s=backoff)
-                    runtime.database_lost(exc)
+                kind = transient_kind(exc)
+                if kind is not None:
+                    log.warning("transient failure while consuming; retrying", consumer=self.name, kind=kind,
+                                error=type(exc).__name__, retry_in_s=backoff, first=items[0].where)
+                    runtime.transient_failure(self.name, kind, exc)
                 else:
                     attempts += 1
-                    log.error("handler failed", consumer=self.name, error=repr(exc), attempt=attempts,
+                    error = describe(exc)  # its type and masked message: a Postgres DETAIL carries the row
+                    log.error("handler failed", consumer=self.name, error=error, attempt=attempts,
                               messages=len(items), first=items[0].where)
                     if not bounded or attempts >= runtime.settings.consumer_max_attempts:
-                        return repr(exc)
-                await asyncio.sleep(backoff)
+                        return error
+                await asyncio.sleep(backoff * random.uniform(0.5, 1.5))  # jitter: instances do not retry in step
                 backoff = min(backoff * 2, 5.0)
 
 
@@ -453,7 +463,7 @@ def dlq_headers(letter: DeadLetter, consumer: str) -> list[tuple[str, bytes]]:
         "dlq_original_offset": str(m.offset),
         "dlq_consumer": consumer,
         "dlq_reason": letter.reason,
-        "dlq_error": letter.error[:1000],
+        "dlq_error": describe(letter.error, limit=1000),  # masked whatever wrote it (a handler's Poison too)
         "dlq_failed_at": str(int(time.time() * 1000)),
     }
     merged = {k: v for k, v in m.headers.items() if not k.startswith("dlq_")} | extra

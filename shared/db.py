@@ -29,7 +29,8 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def create_pool(database_url: str, schema: str, *, service: str, max_size: int = 10,
-                      timeout: float = 5.0) -> asyncpg.Pool:
+                      timeout: float = 5.0, statement_timeout_ms: int = 120_000, lock_timeout_ms: int = 30_000,
+                      idle_in_transaction_timeout_ms: int = 60_000) -> asyncpg.Pool:
     """A pool whose connections see only `schema` (plus pg_catalog) by default.
 
     Services write unqualified SQL; the search_path keeps each service in its own schema.
@@ -41,7 +42,11 @@ async def create_pool(database_url: str, schema: str, *, service: str, max_size:
         timeout=timeout,
         command_timeout=60,
         init=_init_connection,
-        server_settings={"search_path": schema, "application_name": f"carepay-{service}"},
+        # Every session is bounded: a statement, a wait for a lock, and a transaction left idle (a client
+        # stuck between statements holds its locks from everyone) end with an error that is retried.
+        server_settings={"search_path": schema, "application_name": f"carepay-{service}",
+                         "statement_timeout": str(statement_timeout_ms), "lock_timeout": str(lock_timeout_ms),
+                         "idle_in_transaction_session_timeout": str(idle_in_transaction_timeout_ms)},
     )
 
 
@@ -53,6 +58,23 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InternalClientError, TimeoutError)
 
 
-def is_connection_error(exc: BaseException) -> bool:
-    """True for errors that mean 'the database is not reachable right now' (retry, don't dead-letter)."""
-    return isinstance(exc, CONNECTION_ERRORS)
+# What Postgres undid for contention or ran out of time for: a deadlock victim, a transaction it could not
+# serialise, a lock or statement timeout. Nothing of the work was kept, and the same work goes through later.
+CONTENTION_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.LockNotAvailableError, asyncpg.exceptions.QueryCanceledError)
+
+
+def transient_kind(exc: BaseException) -> str | None:
+    """The one classification of failures that HTTP and consumers share.
+
+    "database_unavailable" (unreachable, lost, timed out on the way) and "contention" (deadlock,
+    serialisation failure, lock or statement timeout) are transient: not the request's or the
+    message's fault, so the same work is tried again later (HTTP: 503 with Retry-After; a consumer:
+    retried with backoff, never dead-lettered). None: deterministic, the work's own failure.
+    """
+    if isinstance(exc, CONNECTION_ERRORS):
+        return "database_unavailable"
+    if isinstance(exc, CONTENTION_ERRORS):
+        return "contention"
+    return None

@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 
 from contracts.envelope import Actor
 from shared.auth import Principal
-from shared.db import CONNECTION_ERRORS
+from shared.db import CONNECTION_ERRORS, CONTENTION_ERRORS
 from shared.errors import IllegalState, NotEntitled, RuleBroken
 from shared.events import Cause
+from shared.redaction import describe
 
 # The largest `offset` a paged list accepts: past any list's length, and inside Postgres's bigint
 # (a larger one reached the database and failed the request with a 500).
@@ -74,14 +75,16 @@ def install_error_handlers(app: FastAPI) -> None:
     for error in CONNECTION_ERRORS:
         app.add_exception_handler(error, database_unavailable)
 
-    # Postgres chose this request's transaction to undo a deadlock with a consumer's batch (or could not
-    # serialise it): nothing of it was kept and the same request will go through in a moment.
-    @app.exception_handler(asyncpg.exceptions.DeadlockDetectedError)
-    @app.exception_handler(asyncpg.exceptions.SerializationError)
+    # Postgres undid this request's transaction for contention (a deadlock with a consumer's batch, a
+    # serialisation failure, a lock or statement timeout): nothing of it was kept, and the same request
+    # will go through in a moment.
     async def try_again(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(status_code=503, headers={"Retry-After": "1"}, content={
-            "detail": "the request met other work on the same records and was undone; nothing was changed: "
-                      "send it again"})
+            "detail": "the request met other work on the same records, or ran out of time, and was undone; "
+                      "nothing was changed: send it again"})
+
+    for error in CONTENTION_ERRORS:  # the classification consumers use too (shared.db.transient_kind)
+        app.add_exception_handler(error, try_again)
 
     # Input no route checks for, that fails only where it meets Postgres or date arithmetic: the
     # caller's to fix (422), not a fault of the service (500).
@@ -91,7 +94,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, asyncpg.exceptions.CharacterNotInRepertoireError):
             msg = "text may not contain a NUL character (\\u0000, %00): remove it"
         elif isinstance(exc, OverflowError) or str(exc).startswith("invalid input for query argument"):
-            msg = f"a date or number is outside the range this service works with ({str(exc)[:200]})"
+            msg = f"a date or number is outside the range this service works with ({describe(exc, limit=200)})"
         else:
             raise exc  # a data error of the service's own making: a 500, logged
         return JSONResponse(status_code=422, content={"detail": [{"loc": ["request"], "msg": msg,

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 
 import structlog
 
+from shared.redaction import describe, redact
+
 _CONTEXT_KEYS = ("event_id", "correlation_id", "causation_id")
 # Keys that must never reach a log line, whatever a caller passes.
 _REDACTED = frozenset({"sort_code", "account_number", "account_name", "token", "authorization",
@@ -22,6 +24,36 @@ _REDACTED = frozenset({"sort_code", "account_number", "account_name", "token", "
 def _redact(_logger, _method, event_dict):
     for key in _REDACTED.intersection(event_dict):
         event_dict[key] = "[redacted]"
+    return event_dict
+
+
+# Values the runtime itself writes (ids, times, where a record came from): nothing to mask, not scanned.
+_NOT_SCANNED = frozenset({"event_id", "correlation_id", "causation_id", "service", "level", "timestamp",
+                          "logger", "origin", "first", "topic", "route", "method", "consumer"})
+_ERROR_KEYS = ("error", "exc_info", "exception")
+
+
+def _redact_values(_logger, _method, event_dict):
+    """Mask personal and bank data, tokens and credentials in whatever a line carries (shared.redaction):
+    an error or exception field always, any other string value when a pattern matches. Runs after
+    `format_exc_info`, so a traceback's text is masked too. Only string values are scanned."""
+    for key in _ERROR_KEYS:
+        value = event_dict.get(key)
+        if value is None or value is False or value is True:
+            continue
+        if isinstance(value, BaseException):
+            event_dict[key] = describe(value)
+        elif isinstance(value, tuple) and len(value) == 3 and isinstance(value[1], BaseException):
+            event_dict[key] = describe(value[1])  # exc_info=sys.exc_info() not formatted
+        elif key == "exception" and isinstance(value, str):
+            event_dict[key] = redact(value)  # a traceback: masked, its lines kept
+        else:
+            event_dict[key] = describe(value if isinstance(value, str) else repr(value))
+    for key, value in event_dict.items():
+        if type(value) is str and key not in _NOT_SCANNED and key not in _ERROR_KEYS:
+            masked = redact(value)
+            if masked is not value:
+                event_dict[key] = masked
     return event_dict
 
 
@@ -48,7 +80,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared_processors],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
+                    structlog.processors.format_exc_info, _redact_values, structlog.processors.JSONRenderer()],
     ))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -60,6 +92,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         processors=[
             *shared_processors,
             structlog.processors.format_exc_info,
+            _redact_values,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

@@ -20,6 +20,9 @@ OUTBOX_OLDEST_AGE = Gauge("carepay_outbox_oldest_age_seconds", "Age of the oldes
                           ["service"], registry=REGISTRY)
 OUTBOX_PUBLISHED = Counter("carepay_outbox_published", "Events published by the outbox relay.",
                            ["service", "topic"], registry=REGISTRY)
+OUTBOX_SET_ASIDE = Counter("carepay_outbox_set_aside",
+                           "Outbox rows Kafka refuses (too large, corrupt, invalid), set aside unsent.",
+                           ["service", "topic"], registry=REGISTRY)
 INBOX_DUPLICATES = Counter("carepay_inbox_duplicates_skipped", "Redelivered messages skipped by the inbox.",
                            ["service", "consumer"], registry=REGISTRY)
 CONSUMED = Counter("carepay_messages_processed", "Messages processed and committed by a consumer.",

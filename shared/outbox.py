@@ -3,6 +3,12 @@
 `Outbox.add` is called inside the service's own transaction. `OutboxRelay` publishes committed
 rows with an idempotent producer (acks=all), oldest first, and marks them published. If Kafka or
 the process dies between commit and publish, the rows are still there and go out on restart.
+
+A row Kafka refuses for itself (over the message size, a corrupt or invalid record: `REFUSED`) would be
+refused on every try and hold the relay for ever: it is set aside instead (kept in the table with why,
+never sent again, counted, logged without its content, listed by `carepay outbox set-aside`), and the
+rows after it go out, later events of the same key included. Anything else (Kafka away, timeouts) is
+retried as before.
 """
 from __future__ import annotations
 
@@ -16,15 +22,20 @@ from typing import Any, NamedTuple
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import InvalidProducerEpoch, OutOfOrderSequenceNumber, ProducerFenced, UnknownProducerId
+from aiokafka.errors import (CorruptRecordException, InvalidProducerEpoch, InvalidTopicError, MessageSizeTooLargeError,
+                             OutOfOrderSequenceNumber, ProducerFenced, RecordListTooLargeError, RecordTooLargeError,
+                             UnknownProducerId)
 from aiokafka.partitioner import murmur2
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from pydantic_core import to_json
 
 from contracts.envelope import Envelope, Event
 from shared.clock import utcnow
 from shared.events import Cause, envelope_for
 from shared.logging import get_logger
-from shared.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
+from shared.kafka_io import MAX_REQUEST_BYTES
+from shared.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED, OUTBOX_SET_ASIDE
+from shared.redaction import describe
 
 log = get_logger(__name__)
 
@@ -33,6 +44,11 @@ _COLUMNS = ("event_id", "topic", "key", "event_type", "value", "headers")
 # client, does not start a new producer id): only a new producer gets the rows out. Seen when the
 # broker restarts while batches are in flight.
 BROKEN_PRODUCER = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch, ProducerFenced)
+# What Kafka refuses for the record itself: sent again, it is refused again (unlike Kafka or a leader being
+# away, a timeout, or a producer the broker no longer knows, which pass). A batch refused with one of these
+# is sent again row by row to find the row, which is set aside.
+REFUSED = (MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError, CorruptRecordException,
+           InvalidTopicError)
 
 
 def envelope_headers(envelope: Envelope) -> dict[str, str]:
@@ -149,13 +165,17 @@ class OutboxRelay:
 
     def __init__(self, pool: asyncpg.Pool, producer: AIOKafkaProducer, *, service: str, schema: str,
                  batch_size: int = 2000,
-                 renew_producer: Callable[[], Awaitable[AIOKafkaProducer]] | None = None) -> None:
+                 renew_producer: Callable[[], Awaitable[AIOKafkaProducer]] | None = None,
+                 max_record_bytes: int = MAX_REQUEST_BYTES) -> None:
         self.pool = pool
         self.producer = producer
         self.renew_producer = renew_producer  # a started replacement, for when this one is BROKEN_PRODUCER
         self.service = service
         self.schema = schema
         self.batch_size = batch_size
+        # A record over this (the producer's max_request_size) is refused by `send` before it leaves; the
+        # batches the relay fills itself are not checked, so the relay checks (the broker would refuse it).
+        self.max_record_bytes = max_record_bytes
         self._wake = asyncio.Event()
         self._last_prune = 0.0
         self._last_observed = 0.0
@@ -195,7 +215,7 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # Kafka or Postgres away: keep the rows, try again later.
                 renew = renew or isinstance(exc, BROKEN_PRODUCER)
-                log.warning("outbox relay could not publish; will retry", error=repr(exc), retry_in_s=backoff,
+                log.warning("outbox relay could not publish; will retry", error=describe(exc), retry_in_s=backoff,
                             new_producer=renew)
                 if listener is not None:
                     try:
@@ -210,7 +230,7 @@ class OutboxRelay:
         self._wake.set()
 
     async def publish_batch(self) -> int:
-        """Publish up to one batch of unpublished rows; return how many were published."""
+        """Publish up to one batch of unpublished rows; return how many were published or set aside."""
         async with self.pool.acquire() as conn, conn.transaction():
             # SKIP LOCKED lets instances claim rows without waiting, but order per aggregate
             # needs one publisher at a time: the advisory lock makes the relay a single leader.
@@ -218,20 +238,76 @@ class OutboxRelay:
                                        f"carepay-outbox:{self.schema}"):
                 return 0
             rows = await conn.fetch(
-                "SELECT id, topic, key, value, headers FROM outbox WHERE published_at IS NULL"
+                "SELECT id, topic, key, event_type, value, headers FROM outbox"
+                " WHERE published_at IS NULL AND set_aside_at IS NULL"
                 " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
                 self.batch_size,
             )
             if not rows:
                 return 0
-            await asyncio.gather(*await self._send(rows))
+            published, set_aside = await self._publish(rows)
+            if set_aside:
+                await conn.executemany("UPDATE outbox SET set_aside_at = now(), set_aside_error = $2 WHERE id = $1",
+                                       [(row["id"], error) for row, error in set_aside])
             await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-                               [r["id"] for r in rows])
-        for topic, n in Counter(r["topic"] for r in rows).items():
+                               [r["id"] for r in published])
+        for topic, n in Counter(r["topic"] for r in published).items():
             OUTBOX_PUBLISHED.labels(self.service, topic).inc(n)
-        return len(rows)
+        for row, error in set_aside:
+            OUTBOX_SET_ASIDE.labels(self.service, row["topic"]).inc()
+            # Never the value or the key: they may carry what a client sent.
+            log.error("outbox row set aside: Kafka refuses it; later rows go on", outbox_id=row["id"],
+                      topic=row["topic"], event_type=row["event_type"], bytes=len(row["value"]), error=error)
+        return len(published) + len(set_aside)
 
-    async def _send(self, rows: list[asyncpg.Record]) -> list[asyncio.Future]:
+    async def _publish(self, rows: list[asyncpg.Record]) -> tuple[list[asyncpg.Record], list[tuple[asyncpg.Record, str]]]:
+        """Send `rows`; return those Kafka took and those it refuses (with why). Raises, so that the whole
+        batch is tried again, when a batch failed for anything but a refusal and none was refused."""
+        to_send, set_aside = [], []
+        for row in rows:
+            size = len(row["value"])
+            if size > self.max_record_bytes // 2:  # only then is the exact size worth working out
+                size = DefaultRecordBatchBuilder.estimate_size_in_bytes(
+                    row["key"].encode(), row["value"], [(k, v.encode()) for k, v in row["headers"].items()])
+            if size > self.max_record_bytes:
+                set_aside.append((row, f"MessageSizeTooLargeError: the record is {size} bytes, over the"
+                                       f" {self.max_record_bytes} bytes Kafka takes"))
+            else:
+                to_send.append(row)
+        batches = await self._send(to_send)
+        results = await asyncio.gather(*(future for future, _ in batches), return_exceptions=True)
+        refused = [(batch, result) for (_, batch), result in zip(batches, results) if isinstance(result, REFUSED)]
+        if not refused:
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+            return to_send, set_aside
+        # Rows of batches that failed otherwise (after a refusal, the producer's later batches of that
+        # partition are out of sequence) stay unpublished: the next round sends them, after these.
+        published = [row for (_, batch), result in zip(batches, results)
+                     if not isinstance(result, BaseException) for row in batch]
+        for batch, refusal in refused:
+            if len(batch) == 1:
+                set_aside.append((batch[0], _why(refusal)))
+                continue
+            for row in batch:  # which of them Kafka refuses: each alone, in order
+                await self._renew_after_refusal()
+                try:
+                    [(future, _)] = await self._send([row])
+                    await future
+                except REFUSED as exc:
+                    set_aside.append((row, _why(exc)))
+                else:
+                    published.append(row)
+        # The broker's sequence numbers for a refused batch's partition no longer follow this producer's.
+        await self._renew_after_refusal()
+        return published, set_aside
+
+    async def _renew_after_refusal(self) -> None:
+        if self.renew_producer is not None:
+            self.producer = await self.renew_producer()
+
+    async def _send(self, rows: list[asyncpg.Record]) -> list[tuple[asyncio.Future, list[asyncpg.Record]]]:
         """Hand the rows to the producer in id order, as one batch per partition at a time.
 
         `producer.send` per row waits for a full partition batch to drain before taking the next row
@@ -239,8 +315,9 @@ class OutboxRelay:
         chosen as `send`'s DefaultPartitioner would (murmur2 of the key over the sorted partitions), so
         each aggregate keeps its partition and its order.
         """
-        futures: list[asyncio.Future] = []
+        futures: list[tuple[asyncio.Future, list[asyncpg.Record]]] = []
         open_batches: dict[tuple[str, int], Any] = {}
+        rows_of: dict[tuple[str, int], list[asyncpg.Record]] = {}  # of each open batch
         partitions_of: dict[str, list[int]] = {}
         for row in rows:
             topic, key = row["topic"], row["key"].encode()
@@ -252,11 +329,16 @@ class OutboxRelay:
             batch = open_batches.get((topic, partition))
             if batch is None or batch.append(key=key, value=row["value"], timestamp=None, headers=headers) is None:
                 if batch is not None:  # full: send it, start the next (a batch always takes its first message)
-                    futures.append(await self.producer.send_batch(batch, topic, partition=partition))
+                    futures.append((await self.producer.send_batch(batch, topic, partition=partition),
+                                    rows_of[(topic, partition)]))
                 batch = open_batches[(topic, partition)] = self.producer.create_batch()
                 batch.append(key=key, value=row["value"], timestamp=None, headers=headers)
+                rows_of[(topic, partition)] = [row]
+            else:
+                rows_of[(topic, partition)].append(row)
         for (topic, partition), batch in open_batches.items():
-            futures.append(await self.producer.send_batch(batch, topic, partition=partition))
+            futures.append((await self.producer.send_batch(batch, topic, partition=partition),
+                            rows_of[(topic, partition)]))
         return futures
 
     def _partition(self, partitions: list[int], key: bytes) -> int:
@@ -270,9 +352,9 @@ class OutboxRelay:
     async def _observe_backlog(self) -> None:
         self._last_observed = time.monotonic()
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(
+            row = await conn.fetchrow(  # set-aside rows are not waiting: counted by carepay_outbox_set_aside
                 "SELECT count(*) AS n, EXTRACT(EPOCH FROM now() - min(created_at)) AS age"
-                " FROM outbox WHERE published_at IS NULL"
+                " FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL"
             )
             # Keep a week of published rows for audit; prune the rest every few minutes.
             now = time.monotonic()
@@ -281,3 +363,8 @@ class OutboxRelay:
                 await conn.execute("DELETE FROM outbox WHERE published_at < now() - interval '7 days'")
         OUTBOX_BACKLOG.labels(self.service).set(row["n"])
         OUTBOX_OLDEST_AGE.labels(self.service).set(float(row["age"] or 0))
+
+
+def _why(exc: BaseException) -> str:
+    """What Kafka said, for the set-aside row (aiokafka's messages name the error, never the record)."""
+    return describe(exc, limit=500)

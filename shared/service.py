@@ -9,6 +9,7 @@ start only after the migrations are applied.
 
 import asyncio
 import dataclasses
+import hmac
 import logging
 import time
 import uuid
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -35,9 +36,11 @@ from shared.consumer_gauges import ConsumerGauges
 from shared.db import create_pool
 from shared.http import install_error_handlers
 from shared.kafka_io import idempotent_producer
+from shared.limits import RequestLimits
 from shared.logging import configure_logging, get_logger, message_context
 from shared.migrations import migrate, pending
 from shared.outbox import Outbox, OutboxRelay
+from shared.redaction import describe, kind_of
 from shared.schemas import consumer_payload_schema, envelope_union
 from shared.settings import Settings, settings_for
 
@@ -78,6 +81,7 @@ class ServiceRuntime:
         self.kafka_started = False
         self.waiting_for = "starting up"
         self._db_ok = asyncio.Event()
+        self._transient: dict[str, tuple[float, str]] = {}  # consumer -> (failing since, why)
         self._tasks: list[asyncio.Task] = []
 
     # --- wiring ---------------------------------------------------------------------------------
@@ -128,16 +132,21 @@ class ServiceRuntime:
         while self.pool is None or not self.migrated:
             try:
                 if self.pool is None:
-                    self.pool = await create_pool(self.settings.database_url, self.settings.schema,
-                                                  service=self.service, max_size=self.settings.db_pool_max)
+                    self.pool = await create_pool(
+                        self.settings.database_url, self.settings.schema, service=self.service,
+                        max_size=self.settings.db_pool_max,
+                        statement_timeout_ms=self.settings.db_statement_timeout_ms,
+                        lock_timeout_ms=self.settings.db_lock_timeout_ms,
+                        idle_in_transaction_timeout_ms=self.settings.db_idle_in_transaction_timeout_ms)
                 async with self.pool.acquire() as conn:
                     applied = await migrate(conn, self.settings.schema, self.service_dir)
                 self.migrated = True
                 self._db_ok.set()
                 log.info("database ready", migrations_applied=applied)
             except Exception as exc:  # noqa: BLE001 - anything here means "not yet"
-                self.waiting_for = f"database: {exc.__class__.__name__}: {exc}"
-                log.warning("waiting for the database", error=repr(exc), retry_in_s=backoff)
+                # Which dependency and the class of failure only: the text can carry the URL and its password.
+                self.waiting_for = f"database: {kind_of(exc)}"
+                log.warning("waiting for the database", error=describe(exc), retry_in_s=backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
         backoff = 0.5
@@ -148,8 +157,8 @@ class ServiceRuntime:
                 await self.broker.start()
                 self.kafka_started = True
             except Exception as exc:  # noqa: BLE001
-                self.waiting_for = f"kafka: {exc.__class__.__name__}: {exc}"
-                log.warning("waiting for Kafka", error=repr(exc), retry_in_s=backoff)
+                self.waiting_for = f"kafka: {kind_of(exc)}"
+                log.warning("waiting for Kafka", error=describe(exc), retry_in_s=backoff)
                 await _quietly(self.broker.stop())
                 await _quietly(self.producer.stop())
                 await asyncio.sleep(backoff)
@@ -189,7 +198,7 @@ class ServiceRuntime:
                 try:
                     await gauges[consumer.name].observe(kafka_consumer)
                 except Exception as exc:  # noqa: BLE001 - a metric must never stop the service
-                    log.debug("could not observe consumer lag", error=repr(exc))
+                    log.debug("could not observe consumer lag", error=describe(exc))
 
     # --- health -----------------------------------------------------------------------------------
     async def readiness(self) -> tuple[bool, str]:
@@ -203,17 +212,34 @@ class ServiceRuntime:
             if todo:
                 return False, f"migrations not applied: {', '.join(todo)}"
         except Exception as exc:  # noqa: BLE001
-            return False, f"database unreachable: {exc.__class__.__name__}"
+            return False, f"database unreachable: {kind_of(exc)}"
         if not await self.broker.ping(timeout=2):
             return False, "kafka unreachable"
+        lasting = self._lasting_failure()
+        if lasting is not None:
+            return False, lasting
         return True, "ok"
 
     async def wait_for_database(self) -> None:
         await self._db_ok.wait()
 
-    def database_lost(self, exc: BaseException) -> None:
-        # Consumers keep retrying; readiness reports the database check on its own.
-        log.warning("database connection lost", error=repr(exc))
+    def transient_failure(self, consumer: str, kind: str, exc: BaseException) -> None:
+        """A consumer met a transient failure (shared.db.transient_kind) and will try again; once its
+        failures have lasted `transient_not_ready_after_s`, /ready says not ready, naming it and why."""
+        self._transient.setdefault(consumer, (time.monotonic(), f"{kind} ({type(exc).__name__})"))
+
+    def recovered(self, consumer: str) -> None:
+        """The consumer's batch went through: whatever it was failing on has passed."""
+        if self._transient:
+            self._transient.pop(consumer, None)
+
+    def _lasting_failure(self) -> str | None:
+        limit = self.settings.transient_not_ready_after_s
+        now = time.monotonic()
+        for consumer, (since, reason) in sorted(self._transient.items()):
+            if now - since >= limit:
+                return f"consumer {consumer} has failed for {int(now - since)} s: {reason}; retrying"
+        return None
 
     # --- dead letters -------------------------------------------------------------------------------
     async def dead_letter(self, consumer: str, letters: list[DeadLetter]) -> None:
@@ -230,12 +256,12 @@ class ServiceRuntime:
                                                       headers=headers)
                     break
                 except Exception as exc:  # noqa: BLE001
-                    log.error("could not publish to the DLQ; retrying", error=repr(exc), topic=topic)
+                    log.error("could not publish to the DLQ; retrying", error=describe(exc), topic=topic)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)
             metrics.DLQ_MESSAGES.labels(self.service, consumer, letter.reason).inc()
             log.warning("message dead-lettered", consumer=consumer, reason=letter.reason,
-                        error=letter.error[:300], origin=m.where)
+                        error=describe(letter.error), origin=m.where)
 
     def asyncapi(self) -> dict[str, Any]:
         spec = AsyncAPI(self.broker, title=f"Carepay {self.service}", version="1.0.0",
@@ -293,15 +319,36 @@ def _utf8(value: bytes | None) -> bytes:
     return value.decode("utf-8", errors="replace").encode()
 
 
+def scrape_token_check(token: str | None) -> Callable[[Request], None]:
+    """The dependency of /metrics: open when `token` is None (the local stack), else the request must
+    carry `Authorization: Bearer <token>` (compared in constant time) or is answered 401. The figures
+    there (payment totals, queues) are not for whoever can reach the port."""
+    expected = f"Bearer {token}".encode() if token else None
+
+    def check(request: Request) -> None:
+        if expected is None:
+            return
+        given = request.headers.get("authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            raise HTTPException(401, detail="metrics need the scrape token: Authorization: Bearer <CAREPAY_METRICS_TOKEN>",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    return check
+
+
 def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter] = (),
                    consumers: Sequence[BaseConsumer] = (), publishes: Mapping[str, Sequence[type[Event]]] | None = None,
                    description: str = "",
-                   background: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()) -> FastAPI:
+                   background: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = (),
+                   body_caps: Mapping[str, int] | None = None) -> FastAPI:
     """The ASGI app of service `name`: health, readiness, metrics, API documents, and its routes.
 
     `background`: the service's periodic work, each `async def work(runtime)` run as a task from
     when the database is migrated and Kafka reached until shutdown (it loops and sleeps itself;
-    guard work that must run once across instances with an advisory lock)."""
+    guard work that must run once across instances with an advisory lock).
+
+    `body_caps`: the routes (path patterns, `{x}` for a segment) whose bodies may pass CAREPAY_MAX_BODY_BYTES,
+    with their own cap in bytes (uploads); shared.limits answers 413 for a body over its cap."""
     settings = settings_for(name)
     configure_logging(name, settings.log_level)
     runtime = ServiceRuntime(settings, service_dir, consumers, publishes or {}, background)
@@ -320,7 +367,7 @@ def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter]
 
     @app.middleware("http")
     async def context_and_metrics(request: Request, call_next):
-        correlation_id = request.headers.get("x-correlation-id") or str(uuid.uuid4())
+        correlation_id = request.headers.get("x-correlation-id") or str(uuid.uuid4())  # bounded: shared.limits
         request_id = str(uuid.uuid4())
         request.state.correlation_id = correlation_id
         request.state.request_id = request_id
@@ -347,7 +394,9 @@ def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter]
         metrics.SERVICE_UP.labels(name).set(1 if ok else 0)
         return JSONResponse({"service": name, "ready": ok, "reason": reason}, status_code=200 if ok else 503)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse)
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse,
+             dependencies=[Depends(scrape_token_check(settings.metrics_token))],
+             responses={401: {"description": "CAREPAY_METRICS_TOKEN is set and the scrape did not bring it"}})
     async def metrics_endpoint() -> Response:
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE_LATEST)
 
@@ -357,4 +406,7 @@ def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter]
 
     for router in routers:
         app.include_router(router)
+    # Outermost: an oversized or malformed request is answered before anything reads it.
+    app.add_middleware(RequestLimits, default_body_bytes=settings.max_body_bytes, body_caps=body_caps,
+                       max_header_bytes=settings.max_header_bytes)
     return app

@@ -51,7 +51,8 @@ class DatabaseOnly:
     copy (`bind`), so the service's own consumer tables are never changed by a test.
     """
 
-    def __init__(self, service: str, *, database_url: str | None = None, max_attempts: int = 2) -> None:
+    def __init__(self, service: str, *, database_url: str | None = None, max_attempts: int = 2,
+                 statement_timeout_ms: int | None = None, lock_timeout_ms: int | None = None) -> None:
         base = settings_for(service)
         self.service = service
         self.settings: Settings = dataclasses.replace(base, consumer_max_attempts=max_attempts)
@@ -61,14 +62,21 @@ class DatabaseOnly:
         self.outbox = Outbox(service, base.council_id)
         self.pool: asyncpg.Pool | None = None
         self.dead: list[DeadLetter] = []
+        self.transient: list[tuple[str, str, str]] = []
         self._offsets: dict[tuple[str, int], int] = {}
+        self._timeouts = {"statement_timeout_ms": statement_timeout_ms or self.settings.db_statement_timeout_ms,
+                          "lock_timeout_ms": lock_timeout_ms or self.settings.db_lock_timeout_ms}
 
     # --- the Runtime a consumer needs -----------------------------------------------------------
     async def wait_for_database(self) -> None:
         return None
 
-    def database_lost(self, exc: BaseException) -> None:
-        raise AssertionError(f"the test database was lost: {exc!r}") from exc
+    def transient_failure(self, consumer: str, kind: str, exc: BaseException) -> None:
+        """Kept for the test to read: (consumer, kind, error type), one entry per retry."""
+        self.transient.append((consumer, kind, type(exc).__name__))
+
+    def recovered(self, consumer: str) -> None:
+        return None
 
     async def dead_letter(self, consumer: str, letters: list[DeadLetter]) -> None:
         self.dead.extend(letters)
@@ -80,7 +88,8 @@ class DatabaseOnly:
             await migrate(conn, self.schema, self.service_dir)
         finally:
             await conn.close()
-        self.pool = await create_pool(self.database_url, self.schema, service=f"{self.service}-test", max_size=4)
+        self.pool = await create_pool(self.database_url, self.schema, service=f"{self.service}-test", max_size=4,
+                                      **self._timeouts)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -3,7 +3,9 @@
 # Usage: prometheus.sh start|stop|status.  Data in <repo>/.local/prometheus, log in
 # .local/logs/prometheus.log, pid in .local/run/prometheus.pid; web on 127.0.0.1:9090
 # (CAREPAY_PROMETHEUS_PORT). Without the `prometheus` binary (Debian's prometheus package) `start`
-# says so and does nothing: the stack runs without it.
+# says so and does nothing: the stack runs without it. With CAREPAY_METRICS_TOKEN set (the services'
+# /metrics then want `Authorization: Bearer <it>`), it scrapes with that token, kept in a file only
+# this user reads (.local/run/metrics-token) and named by `authorization: credentials_file`.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -38,10 +40,19 @@ cmd_start() {
     say "$HOST:$PORT is in use by another process, not starting ours (set CAREPAY_PROMETHEUS_PORT, or stop it)"
     return 0
   fi
-  promtool check config "$CONFIG" >/dev/null || die "deploy/prometheus/prometheus.yml is not valid: promtool check config $CONFIG"
   mkdir -p "$DATA" "$LOCAL/logs" "$LOCAL/run"
+  local config="$CONFIG"
+  if [[ -n "${CAREPAY_METRICS_TOKEN:-}" ]]; then
+    config="$LOCAL/run/prometheus.yml"
+    (umask 077; printf '%s' "$CAREPAY_METRICS_TOKEN" >"$LOCAL/run/metrics-token")
+    # The repository's config with the scrape token, its rule files named from where they are.
+    sed -e "s|^  - rules/\*\.yml\$|  - $ROOT/deploy/prometheus/rules/*.yml|" \
+        -e "s|^    metrics_path: /metrics\$|&\n    authorization:\n      credentials_file: $LOCAL/run/metrics-token|" \
+        "$CONFIG" >"$config"
+  fi
+  promtool check config "$config" >/dev/null || die "$config is not valid: promtool check config $config"
   # setsid: it survives the calling shell or make being interrupted, like the rest of the stack.
-  setsid prometheus --config.file="$CONFIG" --storage.tsdb.path="$DATA" --storage.tsdb.retention.time=15d \
+  setsid prometheus --config.file="$config" --storage.tsdb.path="$DATA" --storage.tsdb.retention.time=15d \
     --web.listen-address="$HOST:$PORT" </dev/null >>"$LOG" 2>&1 &
   pid=$!
   echo "$pid" >"$PID_FILE"

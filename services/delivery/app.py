@@ -3,6 +3,8 @@ from pathlib import Path
 
 from contracts import delivery as contract
 from services.delivery.api import ROUTERS
+from services.delivery.api.feeds import MAX_BATCH_BYTES
+from services.delivery.api.uploads import MAX_FILE_BYTES
 from services.delivery.handlers import CONSUMERS
 from services.delivery.jobs import JOBS
 from shared.service import create_service
@@ -19,4 +21,7 @@ app = create_service(
     ]},
     description="Provider call-monitoring feeds in; verified visits and confirmed actuals out.",
     background=JOBS,
+    # Uploads may pass the 1 MiB default body cap, up to their own limits.
+    body_caps={"/providers/{provider_ref}/visits": MAX_BATCH_BYTES,
+               "/providers/{provider_ref}/visit-files": MAX_FILE_BYTES},
 )

@@ -17,6 +17,7 @@ from services.delivery.config import confirm_policy, missed_policy
 from services.delivery.steps import confirmation, missed_visits
 from services.delivery.store import records as store_records
 from shared.logging import get_logger
+from shared.redaction import describe
 
 log = get_logger(__name__)
 MISSED = missed_policy()
@@ -46,7 +47,7 @@ async def _every(seconds: float, job: Callable[[object], Awaitable[int]], runtim
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a failed run is retried on the next tick
-            log.warning("delivery job failed; next run will retry", job=job.__name__, error=repr(exc))
+            log.warning("delivery job failed; next run will retry", job=job.__name__, error=describe(exc))
         await asyncio.sleep(seconds)
 
 

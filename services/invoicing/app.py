@@ -4,6 +4,7 @@ from pathlib import Path
 from contracts import invoicing as contract
 from shared.service import create_service
 from services.invoicing.api import ROUTERS
+from services.invoicing.api.provider_invoices import MAX_BODY_BYTES
 from services.invoicing.handlers import CONSUMERS
 from services.invoicing.jobs import JOBS
 
@@ -18,5 +19,7 @@ app = create_service(
         contract.SupplementaryInvoiceIssued, contract.InvoiceCorrectionRefused,
     ]},
     background=JOBS,
+    # Invoice uploads may pass the 1 MiB default body cap, up to their own limit.
+    body_caps={"/providers/{provider_ref}/invoices": MAX_BODY_BYTES},
     description="Self-billed, scheduled and provider-submitted invoices, checked by three-way match.",
 )

@@ -6,6 +6,9 @@ CAREPAY_INVOICING_SAFETY_SHARE         share above commitment held for an office
 CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR   a Monday from which four-weekly periods count (default 2024-04-01)
 CAREPAY_INVOICING_SCHEDULE_EVERY_S     seconds between scheduled-invoice runs (default 3600; 0 = off)
 CAREPAY_INVOICING_SCHEDULE_BATCH       agreements per transaction in a scheduled run (default 500)
+CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS  distinct agreements one provider invoice may name (default 500):
+                                       each is one advisory lock while it is received, so an invoice
+                                       naming more is refused (422) before any lock is taken
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ class InvoicingConfig:
     four_weekly_anchor: date
     schedule_every_s: float
     schedule_batch: int
+    max_invoice_agreements: int = 500
 
     @property
     def payment_terms_days(self) -> int:
@@ -45,6 +49,7 @@ def config() -> InvoicingConfig:
         if anchor.weekday() != 0:
             raise ValueError(f"CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR must be a Monday, not {anchor:%A} {anchor}")
         return InvoicingConfig(validation, anchor, float(_env("CAREPAY_INVOICING_SCHEDULE_EVERY_S", "3600")),
-                               int(_env("CAREPAY_INVOICING_SCHEDULE_BATCH", "500")))
+                               int(_env("CAREPAY_INVOICING_SCHEDULE_BATCH", "500")),
+                               int(_env("CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS", "500")))
     except ValueError as exc:
         raise SystemExit(f"invoicing settings: {exc}") from exc

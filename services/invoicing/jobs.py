@@ -9,6 +9,7 @@ from contracts.envelope import Actor
 from shared.clock import london_date, utcnow
 from shared.events import Cause
 from shared.logging import get_logger
+from shared.redaction import describe
 from services.invoicing.config import config
 from services.invoicing.domain.periods import last_complete_period
 from services.invoicing.steps.scheduled import RunInProgress, raise_scheduled
@@ -36,7 +37,7 @@ async def scheduled_invoicing(runtime) -> None:
             except RunInProgress:
                 log.info("scheduled run skipped: another instance is running it", period_start=str(start))
             except Exception as exc:  # noqa: BLE001 - the next round tries again; never stop the task
-                log.error("scheduled invoicing failed; retrying next round", error=repr(exc))
+                log.error("scheduled invoicing failed; retrying next round", error=describe(exc))
         await asyncio.sleep(every)
 
 

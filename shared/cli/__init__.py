@@ -1,14 +1,15 @@
-"""The `carepay` command for operators: stack, token, dlq, ecm, payments, reporting, demo (and more as services grow)."""
+"""The `carepay` command for operators: stack, token, dlq, outbox, ecm, payments, reporting, demo (and more as services grow)."""
 from __future__ import annotations
 
 import typer
 
-from shared.cli import contracts_cmd, demo, dlq, ecm, payments, reporting, stack, token
+from shared.cli import contracts_cmd, demo, dlq, ecm, outbox, payments, reporting, stack, token
 
 app = typer.Typer(help="Carepay operators' command line.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
 app.add_typer(stack.app, name="stack")
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(outbox.app, name="outbox")
 app.add_typer(ecm.app, name="ecm")
 app.add_typer(payments.app, name="payments")
 app.add_typer(reporting.app, name="reporting")

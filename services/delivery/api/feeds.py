@@ -15,7 +15,7 @@ from services.delivery.api.access import PROVIDER_OR_OFFICER, feed_provider
 from services.delivery.api.uploads import Upload, after_row, until_file_error
 from services.delivery.domain.parsing.csv_feed import open_visit_csv
 from services.delivery.domain.parsing.xml_feed import open_service_delivery_file
-from services.delivery.domain.rejects import FeedFileError
+from services.delivery.domain.rejects import FeedFileError, quoted
 from services.delivery.domain.validation import DEFAULT_BATCH_SIZE, validate_batch, validate_feed
 from services.delivery.steps.ingest import Feed, RecordOutcome, pipeline_of
 from services.delivery.steps.intakes import IntakeRun, new_intake_id
@@ -48,8 +48,7 @@ async def post_visits(provider_ref: str, request: Request,
     """Records as in the ECM contract (contracts.ecm.EcmAttendance); each one's outcome by its 0-based index.
     A record naming another provider than `provider_ref` (by any of its CQC IDs) is rejected provider_mismatch."""
     provider_id = await feed_provider(request, principal, provider_ref)
-    if int(request.headers.get("content-length") or 0) > MAX_BATCH_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail="batch too big: send a file instead")
+    # The body is capped at MAX_BATCH_BYTES before and while it is read (app.py: body_caps; shared.limits).
     try:
         raws = json.loads(await request.body())
     except (ValueError, RecursionError) as e:
@@ -89,7 +88,7 @@ async def post_visit_file(provider_ref: str, request: Request,
                             detail="send Content-Type text/csv (visit export) or application/xml "
                                    "(service delivery file)")
     provider_id = await feed_provider(request, principal, provider_ref)
-    upload = await Upload().receive(request.stream())
+    upload = await Upload().receive(request.stream())  # counted as it streams: 413 once past the limit
     try:
         try:
             if kind == "csv":
@@ -99,7 +98,7 @@ async def post_visit_file(provider_ref: str, request: Request,
                 reader = open_service_delivery_file(upload.file)
                 reference = reader.reference
                 if BOOK.provider_id_for(reader.provider_ref) != provider_id:
-                    raise FeedFileError("provider_mismatch", f"the file is for provider {reader.provider_ref!r}, "
+                    raise FeedFileError("provider_mismatch", f"the file is for provider {quoted(reader.provider_ref)}, "
                                         f"not {provider_ref!r}: upload it under its own provider")
         except FeedFileError as e:
             metrics.FEED_FILES.labels(kind, "refused").inc()

@@ -5,11 +5,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.bounds import Reference
+
 
 class AllocateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    agreement_id: str = Field(min_length=1)
+    agreement_id: Reference
     planned_start: datetime = Field(description="Start of the agreement's planned visit (no offset: London time).")
     reason: str | None = Field(default=None, max_length=500)
 

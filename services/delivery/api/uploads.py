@@ -35,6 +35,7 @@ class Upload:
         async for chunk in chunks:
             self.size += len(chunk)
             if self.size > MAX_FILE_BYTES:
+                self.close()  # what was spooled so far goes at once
                 raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                                     detail=f"file larger than {MAX_FILE_BYTES >> 20} MB: split it by week")
             self._sha.update(chunk)

@@ -12,6 +12,7 @@ from services.delivery.steps import allocation
 from services.delivery.steps.ingest import pipeline_of
 from services.delivery.store import records as store_records
 from shared.auth import Principal, require
+from shared.bounds import Filter
 from shared.clock import london_local
 from shared.errors import RuleBroken
 from shared.http import MAX_OFFSET, cause_of, not_found, runtime_of, transaction
@@ -39,7 +40,7 @@ async def _list(request: Request, principal: Principal, outcome: str, provider_r
 
 @router.get("/visits/rejected", summary="Rejected records, newest first, with reason, field and location")
 async def rejected(request: Request, principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
-                   provider_ref: str | None = None, intake_id: str | None = None,
+                   provider_ref: Filter | None = None, intake_id: Filter | None = None,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
     return await _list(request, principal, "rejected", provider_ref, intake_id, False, limit, offset)
@@ -47,7 +48,7 @@ async def rejected(request: Request, principal: Annotated[Principal, Depends(req
 
 @router.get("/visits/unallocated", summary="Unallocated records (open ones unless status=all), newest first")
 async def unallocated(request: Request, principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
-                      provider_ref: str | None = None, intake_id: str | None = None,
+                      provider_ref: Filter | None = None, intake_id: Filter | None = None,
                       status: Literal["open", "all"] = "open",
                       limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                       offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:

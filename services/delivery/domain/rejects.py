@@ -77,6 +77,7 @@ class FeedFileError(ValueError):
     """The whole file cannot be read (missing columns, not XML, a DTD, ...): nothing after it is read."""
 
     def __init__(self, reason: str, message: str, *, line: int | None = None, columns: tuple[str, ...] = ()):
+        message = excerpt(message, MAX_MESSAGE)  # a backstop: a message never echoes a file at length
         super().__init__(message)
         self.reason = reason
         self.message = message
@@ -93,6 +94,17 @@ def refuse_wide_encoding(start: bytes, kind: str) -> None:
     if start.startswith(_WIDE_BOMS) or b"\x00" in start[:64]:
         raise FeedFileError("not_utf8", f"the file is UTF-16 or UTF-32, not UTF-8: save it as {kind} and send it "
                                         "again", line=1)
+
+
+EXCERPT = 200  # characters of a file's own text that an error message may quote
+MAX_MESSAGE = 1000  # characters of any one file-level error message
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """At most `limit` characters of `text`, saying how much was left out (errors quote, never echo)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
 def quoted(value: object, limit: int = 40) -> str:

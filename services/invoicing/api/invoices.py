@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from contracts.envelope import Actor
 from shared.auth import Principal, forbid_unless, require
+from shared.bounds import Filter
 from shared.http import MAX_OFFSET, not_found, transaction
 from services.invoicing.api.models import InvoiceOut, InvoiceSummary, invoice_out
 from services.invoicing.store import invoices as store_invoices
@@ -34,8 +35,8 @@ async def answer(conn: asyncpg.Connection, invoice_id: str, principal: Principal
 
 @router.get("/invoices", response_model=list[InvoiceSummary], summary="Invoices, newest first")
 async def list_invoices(request: Request, principal: Annotated[Principal, Depends(require(*READERS))],
-                        provider: str | None = None, status: str | None = None, agreement: str | None = None,
-                        kind: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                        provider: Filter | None = None, status: Filter | None = None, agreement: Filter | None = None,
+                        kind: Filter | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[InvoiceSummary]:
     """Filters: provider, status (held, approved, ...), agreement, kind. A provider's token lists its own."""
     if principal.role == "provider":

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from services.invoicing.domain.invoice import Invoice, UnreadableLine
 from services.invoicing.domain.provider_invoices import SubmittedLine
+from shared.bounds import MAX_INVOICE_LINES, MAX_LINE_FIELDS, Description, Key, Reference
+from shared.clock import BusinessDate
+
+# One line as sent: read field by field below, so one bad line is kept and named, not refused.
+RawLine = Annotated[dict[Annotated[str, StringConstraints(max_length=64)], Any], Field(max_length=MAX_LINE_FIELDS)]
 
 
 class LineIn(BaseModel):
@@ -17,15 +22,15 @@ class LineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    agreement_ref: str = Field(min_length=1)
-    service_user_ref: str = Field(min_length=1)
+    agreement_ref: Reference
+    service_user_ref: Reference
     amount_pence: int
     date_from: date | None = None
     date_to: date | None = None
     week_commencing: date | None = None
-    visit_id: str | None = None
-    carer_id: str | None = None
-    description: str = ""
+    visit_id: Key | None = None
+    carer_id: Key | None = None
+    description: Description = ""
 
 
 class ProviderInvoiceIn(BaseModel):
@@ -36,7 +41,7 @@ class ProviderInvoiceIn(BaseModel):
     invoice_date: date | None = None
     period_start: date | None = None
     period_end: date | None = None
-    lines: list[dict[str, Any]] = Field(min_length=1)
+    lines: list[RawLine] = Field(min_length=1, max_length=MAX_INVOICE_LINES)
 
 
 def read_lines(raw: list[dict[str, Any]]) -> tuple[list[SubmittedLine], list[UnreadableLine]]:
@@ -73,9 +78,9 @@ class ScheduledRunOut(BaseModel):
 
 
 class PreviewIn(BaseModel):
-    agreement_id: str
-    period_start: date = Field(description="Any day of the period: the agreement's cycle gives the period.")
-    period_end: date | None = Field(default=None, description="Only to preview a period of your own choosing.")
+    agreement_id: Reference
+    period_start: BusinessDate = Field(description="Any day of the period: the agreement's cycle gives the period.")
+    period_end: BusinessDate | None = Field(default=None, description="Only to preview a period of your own choosing.")
 
 
 class LineOut(BaseModel):

@@ -21,6 +21,9 @@ from services.invoicing.domain.periods import Period
 from services.invoicing.domain.provider_invoices import ProviderInvoiceSubmission
 from services.invoicing.steps.receiving import receive
 
+# The body (a multipart form's file included) is capped at this before and while it arrives (app.py:
+# body_caps; shared.limits), so an upload is never spooled to disk whole before the check.
+MAX_BODY_BYTES = MAX_FILE_BYTES + (64 << 10)  # the file plus the form's own framing
 router = APIRouter(tags=["provider invoices"])
 SENDERS = ("provider", "finance_officer")  # a finance officer keys in an invoice that came on paper
 

@@ -27,6 +27,7 @@ from shared.clock import london_date, utcnow
 from shared.consumer import BatchContext, EventBatchConsumer, Incoming, Poison
 from shared.events import Cause
 from shared.gc_pause import cyclic_gc_paused
+from shared.redaction import describe
 from shared.schemas import events_schema
 from shared.wire import wire_of
 from services.invoicing.domain.adjustments import Adjustment, HeldVisit
@@ -68,7 +69,7 @@ def confirmations(items: Sequence[Incoming], ctx: BatchContext) -> list[dict]:
             # no one can read, which is poison with the reason every consumer of the topic gives.
             if item.headers.get("event_type") is None and ctx.decode(item).event is None:
                 continue
-            raise Poison("invalid_payload", str(exc)[:500]) from exc
+            raise Poison("invalid_payload", describe(exc, limit=500)) from exc
         if envelope["event_type"] != CONFIRMED.EVENT_TYPE or envelope["schema_version"] != CONFIRMED.SCHEMA_VERSION:
             raise Poison("unknown_schema_version", f"{envelope['event_type']} v{envelope['schema_version']}")
         if item.key != envelope["aggregate_id"]:

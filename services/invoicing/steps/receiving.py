@@ -14,6 +14,8 @@ import asyncpg
 from contracts.envelope import Actor
 from shared.events import Cause
 from shared.outbox import Outbox
+from services.invoicing.config import config
+from services.invoicing.domain.errors import InvalidInvoiceInput
 from services.invoicing.domain.invoice import InvoiceStatus, StatusChange
 from services.invoicing.domain.provider_invoices import ProviderInvoiceSubmission, receive_provider_invoice
 from services.invoicing.domain.validation_context import normalise_invoice_number
@@ -27,6 +29,12 @@ from services.invoicing.store.invoices import Filed
 async def receive(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, actor: Actor,
                   submission: ProviderInvoiceSubmission, *, source: str) -> Filed:
     received = receive_provider_invoice(submission)
+    # One advisory lock per agreement (below): an invoice naming thousands would fill Postgres's shared
+    # lock table for every service. Refused before any lock, so the per-agreement locking stays exact.
+    bound = config().max_invoice_agreements
+    if len(received.agreement_ids) > bound:
+        raise InvalidInvoiceInput("lines", f"the invoice names {len(received.agreement_ids)} different agreements: "
+                                  f"at most {bound} per invoice; send one invoice per agreement or a few together")
     step = StatusChange("receive", None, InvoiceStatus.DRAFT, actor.id, f"received from the provider as {source}")
     invoice = replace(received, history=(step,))
     await lock_provider_facts(conn, [invoice.provider_ref])

@@ -105,7 +105,7 @@ def _same_origin(request: Request) -> bool:
 
 
 @router.post("/dashboard/sign-in")
-async def sign_in(request: Request, token: Annotated[str, Form()]) -> Response:
+async def sign_in(request: Request, token: Annotated[str, Form(max_length=16_384)]) -> Response:  # a bearer token
     if not _same_origin(request):
         return _refused(auth.Visitor(problem="Sign in from the dashboard's own page.", status=403))
     visitor = auth.check(request, token, remember=True)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from shared.auth import Principal, require
+from shared.bounds import Filter
 from shared.http import ALSO_CSV
 from services.reporting.api.common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
                                           reading, today)
@@ -22,7 +23,7 @@ Officer = Annotated[Principal, Depends(require(*OFFICERS))]
 @router.get("/prompt-payment", response_model=PromptPaymentOut, response_model_by_alias=True, responses=ALSO_CSV,
             summary="Days to pay and share paid within 30 days, by provider and month paid; invoices awaiting payment")
 async def get_prompt_payment(request: Request, _: Officer, from_: From = None, to: date | None = None,
-                             provider_id: str | None = None, format: Format = "json"):
+                             provider_id: Filter | None = None, format: Format = "json"):
     first, last = date_range("month", from_, to)
     async with reading(request) as conn:
         out = await prompt_payment(conn, first=first, last=last, today=today(), provider_id=provider_id)
@@ -37,7 +38,7 @@ async def get_prompt_payment(request: Request, _: Officer, from_: From = None, t
 @router.get("/visit-quality", response_model=QualityOut, response_model_by_alias=True, responses=ALSO_CSV,
             summary="Visits, missed, late and short by provider and period")
 async def get_visit_quality(request: Request, _: Officer, period: PeriodKind = "month", from_: From = None,
-                            to: date | None = None, provider_id: str | None = None, format: Format = "json"):
+                            to: date | None = None, provider_id: Filter | None = None, format: Format = "json"):
     first, last = whole_periods(period, *date_range(period, from_, to))
     async with reading(request) as conn:
         rows = await visit_quality(conn, period=period, first=first, last=last, provider_id=provider_id)
@@ -50,8 +51,8 @@ async def get_visit_quality(request: Request, _: Officer, period: PeriodKind = "
 
 @router.get("/queries/open", response_model=OpenQueriesOut, response_model_by_alias=True, responses=ALSO_CSV,
             summary="Open queries by category, state and SLA state; SLA breaches by month")
-async def get_open_queries(request: Request, _: Officer, category: str | None = None,
-                           provider_id: str | None = None, from_: From = None, to: date | None = None,
+async def get_open_queries(request: Request, _: Officer, category: Filter | None = None,
+                           provider_id: Filter | None = None, from_: From = None, to: date | None = None,
                            format: Format = "json"):
     first, last = date_range("month", from_, to)
     async with reading(request) as conn:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from shared.auth import Principal, require
+from shared.bounds import Filter
 from shared.http import ALSO_CSV
 from services.reporting.api.common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
                                           reading)
@@ -48,8 +49,8 @@ async def labelled(conn, group_by: str, rows: list[dict[str, Any]]) -> list[dict
 async def get_spend(request: Request, _: Annotated[Principal, Depends(require(*OFFICERS))],
                     group_by: GroupBy = "provider", period: PeriodKind = "month",
                     from_: Annotated[date | None, Query(alias="from")] = None, to: date | None = None,
-                    service_type: str | None = None, provider_id: str | None = None,
-                    limit: Annotated[int, Query(ge=1, le=1000)] = 100, after: str | None = None,
+                    service_type: Filter | None = None, provider_id: Filter | None = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100, after: Filter | None = None,
                     format: Format = "json"):
     first, last = whole_periods(period, *date_range(period, from_, to))
     query = dict(group_by=group_by, period=period, first=first, last=last, service_type=service_type,

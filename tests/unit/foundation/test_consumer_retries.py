@@ -5,6 +5,9 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import asyncpg
+import pytest
+
 from shared.consumer import EventBatchConsumer, Incoming, RawBatchConsumer
 
 
@@ -55,12 +58,20 @@ class FakeRuntime:
         self.settings = FakeSettings()
         self.dead: list = []
         self.outbox = None
+        self.transient: list = []
+        self.recoveries: list = []
 
     async def wait_for_database(self):
         return None
 
     async def dead_letter(self, consumer, letters):
         self.dead.extend(letters)
+
+    def transient_failure(self, consumer, kind, exc):
+        self.transient.append((consumer, kind, type(exc).__name__))
+
+    def recovered(self, consumer):
+        self.recoveries.append(consumer)
 
 
 def _item(n: int) -> Incoming:
@@ -125,3 +136,64 @@ async def test_with_offset_marks_a_failed_record_is_dead_lettered_before_the_nex
     assert [d.message.message_id for d in consumer.runtime.dead] == ["m2"]
     # m3 committed only once m2 was on the DLQ
     assert consumer.runtime.pool.conn.committed == [("m1", []), ("m3", ["m2"])]
+
+
+@pytest.mark.parametrize("transient", [
+    asyncpg.exceptions.DeadlockDetectedError("deadlock detected"),
+    asyncpg.exceptions.SerializationError("could not serialize access due to concurrent update"),
+    asyncpg.exceptions.LockNotAvailableError("canceling statement due to lock timeout"),
+    asyncpg.exceptions.QueryCanceledError("canceling statement due to statement timeout"),
+    TimeoutError(),
+    OSError(104, "Connection reset by peer"),
+])
+async def test_a_transient_failure_is_retried_past_the_attempt_limit_never_dead_lettered(monkeypatch, transient):
+    """Deadlocks, serialisation failures, lock and statement timeouts and a lost database are not the
+    message's fault: the batch is tried again, in order, however often (here 5 times, past the limit of
+    2 attempts), and is then applied once; the runtime hears of each failure and of the recovery."""
+    failures = [transient] * 5
+    applied: list = []
+
+    async def effect(conn, items, ctx):
+        if failures:
+            raise failures.pop()
+        applied.extend(item.message_id for item in items)
+
+    consumer = EventBatchConsumer(name="test.transient", topic="t", batch_handler=effect, batch_reads=frozenset())
+    consumer.runtime = FakeRuntime()
+    monkeypatch.setattr("shared.consumer.asyncio.sleep", _no_sleep)
+    dead = await consumer._apply_with_retries([_item(1), _item(2)])
+    assert dead == [] and consumer.runtime.dead == []
+    assert applied == ["m1", "m2"]
+    assert [t[0] for t in consumer.runtime.transient] == ["test.transient"] * 5
+    assert consumer.runtime.recoveries == ["test.transient"]
+
+
+def test_the_one_classification_of_failures():
+    from shared.db import transient_kind
+
+    assert transient_kind(asyncpg.exceptions.DeadlockDetectedError("x")) == "contention"
+    assert transient_kind(asyncpg.exceptions.QueryCanceledError("x")) == "contention"
+    assert transient_kind(asyncpg.exceptions.AdminShutdownError("x")) == "database_unavailable"
+    assert transient_kind(TimeoutError()) == "database_unavailable"
+    assert transient_kind(asyncpg.exceptions.UniqueViolationError("x")) is None
+    assert transient_kind(asyncpg.exceptions.UndefinedColumnError("x")) is None
+    assert transient_kind(ValueError("x")) is None
+
+
+async def test_failures_that_last_turn_readiness_red_with_the_reason_and_a_success_clears_it(monkeypatch):
+    from pathlib import Path
+
+    from shared.service import ServiceRuntime
+    from shared.settings import settings_for
+
+    runtime = ServiceRuntime(settings_for("queries"), Path("services/queries"), [], {})
+    clock = [1000.0]
+    monkeypatch.setattr("shared.service.time.monotonic", lambda: clock[0])
+    runtime.transient_failure("queries.delivery", "contention", asyncpg.exceptions.DeadlockDetectedError("x"))
+    assert runtime._lasting_failure() is None  # a moment's contention is not worth a red light
+    clock[0] += runtime.settings.transient_not_ready_after_s
+    reason = runtime._lasting_failure()
+    assert reason is not None and "queries.delivery" in reason and "DeadlockDetectedError" in reason
+    assert "deadlock detected" not in reason  # the error's type, never its text
+    runtime.recovered("queries.delivery")
+    assert runtime._lasting_failure() is None

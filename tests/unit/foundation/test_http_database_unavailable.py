@@ -46,7 +46,9 @@ def test_an_error_in_the_services_own_sql_stays_a_server_error():
 
 
 @pytest.mark.parametrize("undone", [asyncpg.exceptions.DeadlockDetectedError("deadlock detected"),
-                                    asyncpg.exceptions.SerializationError("could not serialize access")])
+                                    asyncpg.exceptions.SerializationError("could not serialize access"),
+                                    asyncpg.exceptions.LockNotAvailableError("canceling statement due to lock timeout"),
+                                    asyncpg.exceptions.QueryCanceledError("canceling statement due to statement timeout")])
 def test_a_request_undone_to_break_a_deadlock_is_told_to_send_it_again(undone):
     app = FastAPI()
     install_error_handlers(app)

@@ -47,6 +47,12 @@ class FakeRuntime:
     async def dead_letter(self, consumer, letters):
         self.dead.extend(letters)
 
+    def transient_failure(self, consumer, kind, exc):
+        raise AssertionError(f"no transient failure expected here: {exc!r}")
+
+    def recovered(self, consumer):
+        return None
+
 
 def _record(offset: int, event, *, headers: bool = True) -> Record:
     cause = Cause("corr", None, Actor(id="u", role="person"))

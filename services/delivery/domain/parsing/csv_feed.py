@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from services.delivery.domain.rejects import FeedFileError, Reason, Reject, refuse_wide_encoding, reject
+from services.delivery.domain.rejects import FeedFileError, Reason, Reject, excerpt, refuse_wide_encoding, reject
 from shared.spreadsheet import safe_cell
 
 __all__ = ["REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "VisitCsv", "open_visit_csv", "safe_cell"]
@@ -27,6 +27,47 @@ REQUIRED_COLUMNS = ("provider_ref", "service_user_ref", "visit_id", "carer_id", 
 OPTIONAL_COLUMNS = ("exception_code", "agreement_ref")
 _SEPARATORS = re.compile(r"[\s\-]+")
 _CHUNK = 64 * 1024
+MAX_HEADER_CHARS = 64 * 1024  # the header line: ~40 columns take under 1 KiB
+MAX_LINE_CHARS = 256 * 1024  # any later line; a cell is also held to csv's 128 KiB field limit
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+class _BoundedLines:
+    """The file's lines for `csv.reader`, none longer than its bound: an over-long header ends the
+    file (FeedFileError); an over-long later line is skipped unread (`_LineTooLong`, once per line;
+    reading goes on after it), so memory stays bounded whatever one line holds."""
+
+    def __init__(self, text: io.TextIOBase):
+        self._text = text
+        self._header = True
+
+    def __iter__(self) -> _BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        if self._header:
+            self._header = False
+            line = self._text.readline(MAX_HEADER_CHARS + 1)
+            if len(line) > MAX_HEADER_CHARS:
+                raise FeedFileError("header_too_long", f"the header row is longer than {MAX_HEADER_CHARS} characters "
+                                    f"(it starts: {safe_cell(line[:80])}…): is this a visit export?", line=1)
+        else:
+            line = self._text.readline(MAX_LINE_CHARS + 1)
+            if len(line) > MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+                while line and not line.endswith(("\n", "\r")):  # drop the rest of the line, a chunk at a time
+                    line = self._text.readline(_CHUNK)
+                raise _LineTooLong()
+        if not line:
+            raise StopIteration
+        return line
+
+
+def _found(header: list[str]) -> str:
+    """The header's cells, as an error message quotes them: an excerpt."""
+    return excerpt(", ".join(safe_cell(h) for h in header))
 
 
 def _column_name(header: str) -> str:
@@ -44,30 +85,31 @@ class VisitCsv:
         # errors="replace": a row with bytes that are not UTF-8 is reported on its own; the rest go on.
         self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
         self._text._CHUNK_SIZE = _CHUNK  # type: ignore[attr-defined]  # fewer, larger reads
-        self._reader = csv.reader(self._text)
+        self._reader = csv.reader(_BoundedLines(self._text))
         try:
             header = next(self._reader)
         except StopIteration:
             raise FeedFileError("empty_file", "the file is empty: expected a header row naming the columns") from None
         except csv.Error as e:
-            raise FeedFileError("header_unparseable", f"the header row cannot be read: {e}", line=1) from None
+            raise FeedFileError("header_unparseable", f"the header row cannot be read: {excerpt(str(e))}",
+                                line=1) from None
         if "\ufffd" in "".join(header):
             raise FeedFileError("not_utf8", "the header row has bytes that are not UTF-8 (found: "
-                                f"{', '.join(safe_cell(h) for h in header)}): save the file as 'CSV UTF-8'", line=1)
+                                f"{_found(header)}): save the file as 'CSV UTF-8'", line=1)
         names = [_column_name(h) for h in header]
         self.columns: dict[str, int] = {}
         for i, name in enumerate(names):
             if name in REQUIRED_COLUMNS or name in OPTIONAL_COLUMNS:
                 if name in self.columns:
-                    raise FeedFileError("duplicate_column", f"column {name!r} appears twice in the header",
+                    raise FeedFileError("duplicate_column", f"column {excerpt(name)!r} appears twice in the header",
                                         line=1, columns=(name,))
                 self.columns[name] = i
         missing = tuple(c for c in REQUIRED_COLUMNS if c not in self.columns)
         if missing:
             raise FeedFileError(
                 "missing_columns", f"the header lacks required column(s): {', '.join(missing)} "
-                f"(found: {', '.join(safe_cell(h) for h in header) or 'none'})", line=1, columns=missing)
-        self.ignored_columns = tuple(safe_cell(h) for h, n in zip(header, names) if n not in self.columns)
+                f"(found: {_found(header) or 'none'})", line=1, columns=missing)
+        self.ignored_columns = tuple(excerpt(safe_cell(h)) for h, n in zip(header, names) if n not in self.columns)
         self._width = len(header)
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]] | Reject]:
@@ -84,7 +126,12 @@ class VisitCsv:
                 return
             except csv.Error as e:
                 row += 1
-                yield reject(row, None, Reason.ROW_UNPARSEABLE, f"row {row} cannot be read as CSV: {e}")
+                yield reject(row, None, Reason.ROW_UNPARSEABLE, f"row {row} cannot be read as CSV: {excerpt(str(e))}")
+                continue
+            except _LineTooLong:
+                row += 1
+                yield reject(row, None, Reason.ROW_UNPARSEABLE,
+                             f"row {row} is longer than {MAX_LINE_CHARS} characters: it was skipped unread")
                 continue
             row += 1
             if not any(cells):

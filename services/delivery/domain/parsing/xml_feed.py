@@ -24,8 +24,9 @@ rejects also carry the source line and the element path.
 
 Safety: the file is read as UTF-8 whatever it declares, and any DOCTYPE is refused before the
 parser sees it, so no entity can be defined ("billion laughs", external entities); the parser
-also loads no DTD, resolves no entity and uses no network. Memory is bounded: each visit is
-cleared once read.
+also loads no DTD, resolves no entity and uses no network. Memory is bounded: every element, known or
+not, is cleared and detached once read (and libxml2's huge_tree stays off, which caps any one text
+node at 10 MB).
 """
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ _VISIT_FIELDS = {"id": "visit_id", "plannedStart": "planned_start", "plannedEnd"
 _CARER_FIELDS = {"id": "carer_id", "checkIn": "check_in", "checkOut": "check_out",
                  "method": "check_in_method", "exception": "exception_code"}
 _DOCTYPE = b"<!DOCTYPE"
+_KNOWN = frozenset((ROOT, CONTRACT, WEEK, VISIT, CARER))
+_MAX_NAMES_COUNTED = 64  # distinct child names numbered per element in reject paths
 
 
 class _RefuseDoctype:
@@ -101,6 +104,7 @@ class ServiceDeliveryFile:
             resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True, remove_pis=True)
         self._path: list[list[Any]] = []  # [name, index among same-named siblings, {child name: count}]
         event, root = self._next()
+        self._root = root  # the tree built so far (elements are dropped once read)
         if event != "start" or _local(root.tag) != ROOT:
             raise FeedFileError("not_a_service_delivery_file",
                                 f"the root element must be <{ROOT}>, not <{_local(root.tag)}>", line=root.sourceline)
@@ -122,13 +126,16 @@ class ServiceDeliveryFile:
     def _enter(self, name: str) -> None:
         if self._path:
             siblings = self._path[-1][2]
+            if name not in siblings and len(siblings) >= _MAX_NAMES_COUNTED and name not in _KNOWN:
+                self._path.append([name, 0, {}])  # an unknown name among many: not numbered (bounded)
+                return
             siblings[name] = siblings.get(name, 0) + 1
             self._path.append([name, siblings[name], {}])
         else:
             self._path.append([name, 1, {}])
 
     def _where(self) -> str:
-        return "/" + "/".join(f"{name}[{i}]" if depth else name for depth, (name, i, _) in enumerate(self._path))
+        return "/" + "/".join(f"{name}[{i}]" if depth and i else name for depth, (name, i, _) in enumerate(self._path))
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]] | Reject]:
         """Each `<Carer>` as (row, raw record), or a `Reject` naming the element path and line.
@@ -171,11 +178,13 @@ class ServiceDeliveryFile:
             elif name == CONTRACT:
                 contract = None
             self._path.pop()
-            if name in (VISIT, WEEK, CONTRACT):
-                # Drop what has been read, so memory does not grow with the file.
-                el.clear(keep_tail=True)
+            # Drop every element once read, known or not, and the siblings read before it, so memory
+            # does not grow with the file (megabytes of unknown elements included).
+            el.clear(keep_tail=False)
+            parent = el.getparent()
+            if parent is not None:
                 while el.getprevious() is not None:
-                    del el.getparent()[0]
+                    del parent[0]
 
     def _carer(self, row: int, el: Any, visit: _Visit | None) -> tuple[int, dict[str, str]] | Reject:
         if visit is None or visit.base is None:
