@@ -1,6 +1,7 @@
 """Events published by the requests service on `requests.events` (keyed by request_id).
 
 Events carry the pseudonymous `person_ref`, never names or addresses.
+Also, keyed by person_ref: PersonAllocated and PersonDeallocated (a person's allocation to a worker).
 Lifecycle: submitted -> assessed -> budget agreed -> mechanism chosen -> approved -> active ->
 closed; or cancelled.
 """
@@ -102,3 +103,34 @@ class RequestCancelled(RequestEvent):
 class RequestClosed(RequestEvent):
     EVENT_TYPE: ClassVar[str] = "RequestClosed"
     reason: str
+
+
+class AllocationEvent(Event):
+    """A change to who a person is allocated to. Keyed by person_ref: a person's allocations stay in order.
+
+    Access to a person comes from an allocation (made by a team manager or a brokerage officer),
+    never from acting on the person's requests. Ids only: no personal data."""
+
+    TOPIC: ClassVar[str] = TOPIC
+    person_ref: str = Field(description="Pseudonymous reference of the person (no personal data).")
+    allocation_id: str = Field(description="The allocation (one worker, one role, for one person).")
+    worker_id: str = Field(description="User id (token subject) of the worker allocated, never a name.")
+    worker_role: str = Field(description="social_worker or brokerage_officer: the role the worker acts in.")
+
+    def aggregate_id(self) -> str:
+        return self.person_ref
+
+
+@register
+class PersonAllocated(AllocationEvent):
+    """A person is allocated to a worker's caseload: the worker may now read and act on the person's
+    requests (and a social worker read the person's budget and statement in reporting)."""
+
+    EVENT_TYPE: ClassVar[str] = "PersonAllocated"
+
+
+@register
+class PersonDeallocated(AllocationEvent):
+    """An allocation ended (or was replaced by another worker's): the worker's access to the person ends."""
+
+    EVENT_TYPE: ClassVar[str] = "PersonDeallocated"

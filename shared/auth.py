@@ -1,24 +1,43 @@
 """Bearer tokens carrying a role and, for providers and people, the identity they are limited to.
 
-Tokens are HS256 JWTs signed with CAREPAY_AUTH_SECRET. `carepay token` mints them for the local
-stack; production puts the council's identity provider in front and shares the secret or swaps
-the verifier. Wrong or missing token: 401. Right token, wrong role or scope: 403.
+Tokens are HS256 JWTs, minted and verified with PyJWT and signed with CAREPAY_AUTH_SECRET (unset
+or empty means the development secret; an empty secret passed here directly is a ValueError).
+`carepay token` mints them for the local stack; production puts the council's identity provider in
+front and shares the secret or swaps the verifier.
+
+A token is accepted only if all of these hold, else it is refused (401, naming the reason):
+- signed HS256 with the secret (no other algorithm, not `none`);
+- it carries every one of `sub` (a non-empty string), `role` (one of ROLES), `iss`, `aud`, `iat`
+  and `exp` (`iat` and `exp` integer seconds: a string, a float or a missing value is refused);
+- `iss` is CAREPAY_AUTH_ISSUER and `aud` is (or includes) CAREPAY_AUTH_AUDIENCE;
+- it has not expired and its `iat` is not in the future (both allowing LEEWAY_S of clock skew),
+  and its lifetime (exp - iat) is at most CAREPAY_AUTH_MAX_TTL_S (12 h unless set);
+- a provider token names its `provider_id` and a person token its `person_ref` (non-empty
+  strings): a token scoped to nobody is refused rather than read as seeing everybody.
+
+Wrong or missing token: 401. Right token, wrong role or scope: 403.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
+import jwt
 from fastapi import Depends, HTTPException, Request, status
 
+from shared.settings import auth_audience_from_env, auth_issuer_from_env, auth_max_ttl_s_from_env
+
 ROLES = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "provider",
-         "person", "ops")
-OFFICER_ROLES = frozenset({"social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops"})
+         "person", "ops", "team_manager")
+OFFICER_ROLES = frozenset({"social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops",
+                           "team_manager"})
+# The claim each scoped role must carry: the identity its holder is limited to.
+SCOPE_CLAIMS = {"provider": "provider_id", "person": "person_ref"}
+REQUIRED_CLAIMS = ("sub", "role", "iss", "aud", "iat", "exp")
+ALGORITHM = "HS256"
+# Clock skew allowed between the minting and the verifying machine, for `iat` and `exp`.
+LEEWAY_S = 60
 
 
 @dataclass(frozen=True)
@@ -35,66 +54,127 @@ class Principal:
         return self.role in OFFICER_ROLES
 
     def may_see_provider(self, provider_id: str) -> bool:
-        """Officers see every provider; a provider only itself; a person no provider's own data."""
-        return self.is_officer or (self.role == "provider" and self.provider_id == provider_id)
+        """Officers see every provider; a provider only itself; a person no provider's own data.
+
+        A provider principal without a provider_id sees no provider (not every one)."""
+        if self.is_officer:
+            return True
+        return self.role == "provider" and self.provider_id is not None and self.provider_id == provider_id
 
     def may_see_person(self, person_ref: str) -> bool:
-        return self.is_officer or (self.role == "person" and self.person_ref == person_ref)
+        """Officers see every person; a person only themselves (and nobody without a person_ref)."""
+        if self.is_officer:
+            return True
+        return self.role == "person" and self.person_ref is not None and self.person_ref == person_ref
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+def _secret(secret: str) -> str:
+    if not isinstance(secret, str) or not secret:
+        raise ValueError("the token secret is empty: set CAREPAY_AUTH_SECRET (unset means the development secret)")
+    return secret
 
 
 def mint_token(secret: str, *, subject: str, role: str, provider_id: str | None = None,
-               person_ref: str | None = None, ttl_seconds: int = 12 * 3600) -> str:
-    """A signed token for `role`. Provider and person tokens must name who they are."""
+               person_ref: str | None = None, ttl_seconds: int = 12 * 3600, issuer: str | None = None,
+               audience: str | None = None, max_ttl_seconds: int | None = None) -> str:
+    """A signed token for `role`. Provider and person tokens must name who they are.
+
+    `issuer`, `audience` and `max_ttl_seconds` default to CAREPAY_AUTH_ISSUER, CAREPAY_AUTH_AUDIENCE
+    and CAREPAY_AUTH_MAX_TTL_S: a token minted here is one verify_token accepts."""
+    secret = _secret(secret)
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if role == "provider" and not provider_id:
         raise ValueError("a provider token needs --provider")
     if role == "person" and not person_ref:
         raise ValueError("a person token needs --person")
-    claims = {"sub": subject, "role": role, "exp": int(time.time()) + ttl_seconds}
+    if not subject:
+        raise ValueError("a token needs a subject")
+    max_ttl = auth_max_ttl_s_from_env() if max_ttl_seconds is None else max_ttl_seconds
+    if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int) or not 0 < ttl_seconds <= max_ttl:
+        raise ValueError(f"ttl_seconds must be whole seconds between 1 and {max_ttl} (CAREPAY_AUTH_MAX_TTL_S), "
+                         f"got {ttl_seconds!r}")
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": subject, "role": role, "iss": issuer or auth_issuer_from_env(),
+                              "aud": audience or auth_audience_from_env(), "iat": now, "exp": now + ttl_seconds}
     if provider_id:
         claims["provider_id"] = provider_id
     if person_ref:
         claims["person_ref"] = person_ref
-    head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = _b64(json.dumps(claims, separators=(",", ":")).encode())
-    sig = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
-    return f"{head}.{body}.{_b64(sig)}"
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 class InvalidToken(Exception):
     pass
 
 
-def verify_token(secret: str, token: str) -> Principal:
-    """The principal of a valid token; InvalidToken says why otherwise."""
+def _whole_seconds(claims: dict[str, Any], name: str) -> int:
+    value = claims[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidToken(f"token claim {name} must be an integer number of seconds")
+    return value
+
+
+def verify_token(secret: str, token: str, *, issuer: str | None = None, audience: str | None = None,
+                 max_ttl_seconds: int | None = None) -> Principal:
+    """The principal of a valid token; InvalidToken says why otherwise (see the module docstring).
+
+    `issuer`, `audience` and `max_ttl_seconds` default to CAREPAY_AUTH_ISSUER, CAREPAY_AUTH_AUDIENCE
+    and CAREPAY_AUTH_MAX_TTL_S."""
+    secret = _secret(secret)
+    issuer = issuer or auth_issuer_from_env()
+    audience = audience or auth_audience_from_env()
+    max_ttl = auth_max_ttl_s_from_env() if max_ttl_seconds is None else max_ttl_seconds
     try:
-        head, body, sig = token.split(".")
-    except ValueError as exc:
+        # iat and exp are checked below, once they are known to be integers (PyJWT would take "123" or True).
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer, audience=audience, leeway=LEEWAY_S,
+                            options={"require": list(REQUIRED_CLAIMS), "verify_iat": False, "verify_exp": False})
+    except jwt.MissingRequiredClaimError as exc:
+        raise InvalidToken(f"token has no {exc.claim}") from exc
+    except jwt.InvalidSignatureError as exc:
+        raise InvalidToken("bad signature") from exc
+    except jwt.InvalidIssuerError as exc:
+        raise InvalidToken(f"token issuer (iss) is not {issuer}") from exc
+    except jwt.InvalidAudienceError as exc:
+        raise InvalidToken(f"token audience (aud) is not {audience}") from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise InvalidToken("token not yet valid (nbf)") from exc
+    except jwt.InvalidAlgorithmError as exc:
+        raise InvalidToken(f"unsupported algorithm: only {ALGORITHM}") from exc
+    except jwt.DecodeError as exc:
         raise InvalidToken("malformed token") from exc
-    expected = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
-    try:
-        if not hmac.compare_digest(expected, _unb64(sig)):
-            raise InvalidToken("bad signature")
-        if json.loads(_unb64(head)).get("alg") != "HS256":
-            raise InvalidToken("unsupported algorithm")
-        claims = json.loads(_unb64(body))
-    except (ValueError, json.JSONDecodeError) as exc:
-        raise InvalidToken("malformed token") from exc
-    if not isinstance(claims, dict) or claims.get("role") not in ROLES:
-        raise InvalidToken("token has no known role")
-    if int(claims.get("exp", 0)) < time.time():
+    except jwt.PyJWTError as exc:  # any other refusal: still the caller's token, so 401 not 500
+        raise InvalidToken(f"malformed token ({type(exc).__name__})") from exc
+    iat, exp = _whole_seconds(claims, "iat"), _whole_seconds(claims, "exp")
+    now = time.time()
+    if iat > now + LEEWAY_S:
+        raise InvalidToken("token issued in the future (iat)")
+    if exp <= now - LEEWAY_S:
         raise InvalidToken("token expired")
-    return Principal(subject=str(claims.get("sub", "")), role=claims["role"],
-                     provider_id=claims.get("provider_id"), person_ref=claims.get("person_ref"))
+    if exp - iat > max_ttl:
+        raise InvalidToken(f"token lifetime (exp - iat) of {exp - iat} s is longer than {max_ttl} s")
+    subject, role = claims["sub"], claims["role"]
+    if not isinstance(subject, str) or not subject:
+        raise InvalidToken("token has no sub")
+    if not isinstance(role, str) or role not in ROLES:
+        raise InvalidToken("token has no known role")
+    scope: dict[str, str | None] = {}
+    for name in ("provider_id", "person_ref"):
+        value = claims.get(name)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise InvalidToken(f"token claim {name} must be a non-empty string")
+        scope[name] = value
+    needed = SCOPE_CLAIMS.get(role)
+    if needed and not scope[needed]:
+        raise InvalidToken(f"token for role {role} has no {needed}")
+    return Principal(subject=subject, role=role, provider_id=scope["provider_id"], person_ref=scope["person_ref"])
+
+
+def verify_for(settings: Any, token: str) -> Principal:
+    """verify_token with a service's Settings (secret, issuer, audience, lifetime bound)."""
+    return verify_token(settings.auth_secret, token, issuer=getattr(settings, "auth_issuer", None),
+                        audience=getattr(settings, "auth_audience", None),
+                        max_ttl_seconds=getattr(settings, "auth_max_ttl_s", None))
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -109,7 +189,7 @@ def current_principal(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
     try:
-        return verify_token(request.app.state.runtime.settings.auth_secret, token.strip())
+        return verify_for(request.app.state.runtime.settings, token.strip())
     except InvalidToken as exc:
         raise _unauthorized(f"invalid token: {exc}") from exc
 

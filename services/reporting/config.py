@@ -2,8 +2,9 @@
 
 CAREPAY_<SERVICE>_URL    where pipeline health reads a service's /ready and /metrics (default: the
                          local stack's address of that service)
-CAREPAY_LOCAL_SIGN_IN    "1" signs a browser on this machine with no token in to the dashboard as
-                         `ops` (local stack only: `make run` sets it; default off)
+CAREPAY_LOCAL_SIGN_IN    exactly "1" signs a browser on this machine with no token in to the dashboard
+                         as `ops`: loopback peer, loopback Host, no proxy headers (api/dashboard_auth.py;
+                         local stack only: `make run` sets it; any other value or unset is off)
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 direct payment completed by finance and agreed by a second person (agreements)."""
 from __future__ import annotations
 
-from shared.demo.client import BROKER, FINANCE_APPROVER, FINANCE_OFFICER, SOCIAL_WORKER, Stack, until
+from shared.demo.client import BROKER, FINANCE_APPROVER, FINANCE_OFFICER, SOCIAL_WORKER, TEAM_MANAGER, Stack, until
 from shared.demo.council import Council, Person
 from shared.demo.ledger import Ledger
 
@@ -17,7 +17,14 @@ LATER = ("submitted", "assessed", "budget_agreed", "mechanism_chosen", "approved
 
 
 async def approved_request(stack: Stack, council: Council, ledger: Ledger, person: Person) -> str:
-    """The person's request, taken through every step to approval (steps already taken are skipped)."""
+    """The person's request, taken through every step to approval (steps already taken are skipped).
+
+    A team manager first allocates the person to the social worker and the brokerage officer: their
+    only access to the person (allocating the worker already allocated changes nothing)."""
+    for worker in (SOCIAL_WORKER, BROKER):
+        await stack.json("PUT", "requests", f"/people/{person.ref}/allocation", TEAM_MANAGER, json={
+            "worker_id": worker.subject, "worker_role": worker.role, "reason": "demo caseload"})
+
     async def mine():
         listed = await stack.get("requests", "/requests", SOCIAL_WORKER, person_ref=person.ref)
         return listed[0] if listed else None

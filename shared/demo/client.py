@@ -37,6 +37,8 @@ BROKER = Who("demo-brokerage-officer", "brokerage_officer")
 FINANCE_OFFICER = Who("demo-finance-officer", "finance_officer")
 FINANCE_APPROVER = Who("demo-finance-approver", "finance_approver")
 OPS = Who("demo-ops", "ops")
+# Allocates people to the social worker and the brokerage officer: their only access to a person.
+TEAM_MANAGER = Who("demo-team-manager", "team_manager")
 
 
 def provider(provider_id: str) -> Who:

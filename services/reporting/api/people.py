@@ -28,9 +28,13 @@ async def get_budget(person_ref: str, request: Request,
                      principal: Annotated[Principal, Depends(require(*OFFICERS, "person"))],
                      period: PeriodKind = "week", from_: Annotated[date | None, Query(alias="from")] = None,
                      to: date | None = None, format: Format = "json"):
+    """Officers; a person only their own; a social worker only a person allocated to them (403 otherwise)."""
     forbid_unless(principal.may_see_person(person_ref), "a person may only see their own budget")
     first, last = date_range(period, from_, to)
     async with reading(request) as conn:
+        if principal.role == "social_worker":
+            forbid_unless(await store_dims.is_social_worker_of(conn, person_ref, principal.subject),
+                          "a social worker may only see the budget of a person allocated to them")
         figures = await budget(conn, person_ref, period=period, first=first, last=last)
     if format == "csv":
         columns = ["period_start", "period_end", "budget_pence", *MEASURES]
@@ -44,20 +48,21 @@ def financial_year_start(day: date) -> date:
 
 @router.get("/people/{person_ref}/statement", response_model=StatementOut, response_model_by_alias=True,
             summary="What was planned, delivered, invoiced and paid from the person's budget, in plain language",
-            description="For the person themselves (a person token for them) and the social workers who acted on "
-                        "their requests; anyone else is refused (403). Whole months; by default this financial "
+            description="For the person themselves (a person token for them) and the social worker they are "
+                        "allocated to (by a team manager); anyone else is refused (403). Whole months; by default "
+                        "this financial "
                         "year up to the end of this month. `format=html` gives a readable page.",
             responses={200: {"content": {"text/html": {}}}})
 async def get_statement(person_ref: str, request: Request,
                         principal: Annotated[Principal, Depends(require("person", "social_worker"))],
                         from_: Annotated[date | None, Query(alias="from")] = None, to: date | None = None,
-                        format: Annotated[str, Query(pattern="^(json|html)$")] = "json"):
+                        format: Annotated[str, Query(max_length=4, pattern="^(json|html)$")] = "json"):
     async with reading(request) as conn:
         if principal.role == "person":
             forbid_unless(principal.person_ref == person_ref, "a person may only read their own statement")
         else:
             forbid_unless(await store_dims.is_social_worker_of(conn, person_ref, principal.subject),
-                          "only the person's own social worker may read their statement")
+                          "only the social worker the person is allocated to may read their statement")
         first, last = date_range("month", from_ or financial_year_start(today()), to)
         out = statement(await statement_figures(conn, person_ref, first, last))
     if format == "html":

@@ -1,4 +1,8 @@
-"""requests.events -> personal budgets, and which social workers act for each person."""
+"""requests.events -> personal budgets, and the social worker each person is allocated to.
+
+A person's social worker (who may read their budget and statement here) comes from the allocation
+events only (PersonAllocated / PersonDeallocated of a social_worker), in the order published; who
+submitted or acted on a request grants nothing."""
 from __future__ import annotations
 
 import asyncpg
@@ -14,9 +18,15 @@ from services.reporting.store import commitments as store_commitments, dims as s
 SOCIAL_WORKER = "social_worker"
 
 
+def allocation_changes(envelopes: list[Envelope]) -> list[tuple[bool, str, str]]:
+    """(allocated?, person_ref, worker_id) for each social worker allocation change, in order."""
+    return [(isinstance(e.payload, contract.PersonAllocated), e.payload.person_ref, e.payload.worker_id)
+            for e in envelopes if isinstance(e.payload, (contract.PersonAllocated, contract.PersonDeallocated))
+            and e.payload.worker_role == SOCIAL_WORKER]
+
+
 async def apply(conn: asyncpg.Connection, envelopes: list[Envelope], deltas: Deltas) -> None:
-    await store_dims.add_social_workers(conn, {(e.payload.person_ref, e.actor.id) for e in envelopes
-                                               if e.actor.role == SOCIAL_WORKER})
+    await store_dims.apply_social_worker_allocations(conn, allocation_changes(envelopes))
     agreed = [(e.payload.person_ref, e.occurred_at, london_date(e.occurred_at), e.payload.weekly_budget_pence,
                e.payload.weekly_contribution_pence) for e in envelopes
               if isinstance(e.payload, (contract.BudgetAgreed, contract.RequestApproved))]
@@ -34,5 +44,6 @@ async def apply(conn: asyncpg.Connection, envelopes: list[Envelope], deltas: Del
 REQUESTS = batch_consumer(
     "reporting.requests", contract.TOPIC,
     [contract.ServiceRequested, contract.RequestAssessed, contract.BudgetAgreed, contract.MechanismChosen,
-     contract.RequestApproved, contract.RequestActivated, contract.RequestCancelled, contract.RequestClosed],
-    apply, "Personal budgets (agreed or approved) and the social workers acting on each person's requests.")
+     contract.RequestApproved, contract.RequestActivated, contract.RequestCancelled, contract.RequestClosed,
+     contract.PersonAllocated, contract.PersonDeallocated],
+    apply, "Personal budgets (agreed or approved) and the social worker each person is allocated to.")

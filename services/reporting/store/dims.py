@@ -57,12 +57,15 @@ async def provider_names(conn: asyncpg.Connection, provider_ids: Iterable[str]) 
     return {r["provider_id"]: r["name"] for r in rows}
 
 
-async def add_social_workers(conn: asyncpg.Connection, pairs: set[tuple[str, str]]) -> None:
-    if pairs:
-        people, subjects = zip(*sorted(pairs))
-        await conn.execute(
-            "INSERT INTO person_social_worker (person_ref, subject) SELECT * FROM unnest($1::text[], $2::text[])"
-            " ON CONFLICT DO NOTHING", list(people), list(subjects))
+async def apply_social_worker_allocations(conn: asyncpg.Connection, changes: list[tuple[bool, str, str]]) -> None:
+    """(allocated?, person_ref, worker_id), in the order published: an allocation adds the pair, its end removes it."""
+    for allocated, person_ref, subject in changes:
+        if allocated:
+            await conn.execute("INSERT INTO person_social_worker (person_ref, subject) VALUES ($1, $2)"
+                               " ON CONFLICT DO NOTHING", person_ref, subject)
+        else:
+            await conn.execute("DELETE FROM person_social_worker WHERE person_ref = $1 AND subject = $2",
+                               person_ref, subject)
 
 
 async def is_social_worker_of(conn: asyncpg.Connection, person_ref: str, subject: str) -> bool:

@@ -1,5 +1,6 @@
-"""HTTP resources of the requests service: `requests` (submit, read, list) and `lifecycle` (the
-steps on one request); `models` holds the bodies and answers."""
-from services.requests.api import lifecycle, requests
+"""HTTP resources of the requests service: `requests` (submit, read, list), `lifecycle` (the
+steps on one request) and `allocations` (who a person is allocated to); `models` holds the bodies
+and answers."""
+from services.requests.api import allocations, lifecycle, requests
 
-ROUTERS = [requests.router, lifecycle.router]
+ROUTERS = [requests.router, lifecycle.router, allocations.router]

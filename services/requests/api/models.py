@@ -14,6 +14,7 @@ from fastapi import HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from contracts.common import Mechanism, Nominee, ServiceType
+from services.requests.domain.allocation import NotPermitted, WorkerRole
 from services.requests.domain.errors import IllegalTransition, InvalidInput
 from services.requests.domain.lifecycle import RequestStatus
 from services.requests.domain.request import RequestedBy
@@ -34,7 +35,7 @@ class PersonalDetailsIn(_Body):
 
 
 class RequestIn(_Body):
-    person_ref: str = Field(pattern=PERSON_REF, description="Pseudonymous reference of the person.")
+    person_ref: str = Field(max_length=40, pattern=PERSON_REF, description="Pseudonymous reference of the person.")
     requested_by: RequestedBy
     requested_start: date
     needs: list[Text] = Field(default_factory=list, max_length=50)
@@ -70,6 +71,33 @@ class StepIn(_Body):
 
 class ReasonIn(_Body):
     reason: str = Field(max_length=1000, description="Required: why.")
+
+
+class AllocationIn(_Body):
+    worker_id: str = Field(min_length=1, max_length=200, description="User id (token subject) of the worker.")
+    worker_role: WorkerRole
+    reason: Reason = None
+
+
+class AllocationEndIn(_Body):
+    worker_role: WorkerRole
+    reason: str = Field(min_length=1, max_length=1000, description="Required: why the allocation ends.")
+
+
+class AllocationOut(BaseModel):
+    allocation_id: str
+    person_ref: str
+    worker_id: str
+    worker_role: WorkerRole
+    allocated_by: str
+    allocated_by_role: str
+    reason: str | None
+    allocated_at: datetime
+
+
+class AllocationsOut(BaseModel):
+    person_ref: str
+    allocations: list[AllocationOut] = Field(description="Current allocations: at most one per worker role.")
 
 
 class PersonalDetailsOut(BaseModel):
@@ -132,9 +160,12 @@ class RequestOut(RequestSummary):
 
 @contextmanager
 def domain_errors() -> Iterator[None]:
-    """Turn a broken rule into 422 (naming the field, as FastAPI does) and a wrong state into 409."""
+    """Turn a broken rule into 422 (naming the field, as FastAPI does), a wrong state into 409 and a
+    refusal of who the caller is (an allocation they may not make or reach) into 403."""
     try:
         yield
+    except NotPermitted as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"not permitted: {exc}") from exc
     except InvalidInput as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
             {"type": "value_error", "loc": ["body", exc.field], "msg": exc.rule}]) from exc

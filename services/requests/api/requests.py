@@ -5,7 +5,10 @@ Access, the same on every route of this service:
   answers 404, exactly as one that does not exist (a person learns nothing about other people's
   requests); naming another person's person_ref in a body or query answers 403, because the
   caller named it themselves;
-- officers with a role listed on the route see every request;
+- a social worker or brokerage officer reaches only the people currently allocated to them in
+  that role (api/allocations.py): another person's request answers 403, and lists leave it out.
+  Acting on a person (submitting a request for them) grants no access: a social worker submits
+  only for a person already allocated to them;
 - a role not listed on a route gets 403 naming the roles that may.
 """
 from __future__ import annotations
@@ -24,6 +27,7 @@ from services.requests.domain.access import PERMITTED_ROLES, READERS, check_subm
 from services.requests.domain.lifecycle import Action, RequestStatus, allowed_actions
 from services.requests.domain.request import ServiceRequest
 from services.requests.steps import submission
+from services.requests.steps.allocation import reaches
 from services.requests.store import history, requests as store
 
 router = APIRouter(tags=["requests"])
@@ -36,15 +40,19 @@ async def submit_request(
     request: Request,
     principal: Annotated[Principal, Depends(require(*PERMITTED_ROLES[Action.SUBMIT]))],
 ) -> RequestOut:
-    """A person (for themselves, as `person` or `representative`) or a social worker (for anyone)
-    asks for care. Publishes ServiceRequested; the personal details stay in this service."""
-    forbid_unless(principal.may_see_person(body.person_ref), "a person may only request for themselves")
+    """A person (for themselves, as `person` or `representative`) or a social worker (for a person
+    allocated to them) asks for care. Publishes ServiceRequested; the personal details stay in this
+    service. Submitting grants no access to the person: that comes from an allocation only."""
+    if principal.role == "person":
+        forbid_unless(principal.person_ref == body.person_ref, "a person may only request for themselves")
     with domain_errors():
         check_submitter(principal.role, body.requested_by)
     submitted = ServiceRequest.submit(body.person_ref, body.requested_by, body.requested_start,
                                       tuple(body.needs), body.service_type)
     details = store.PersonalDetails(**body.personal_details.model_dump()) if body.personal_details else None
     async with transaction(request) as conn:
+        forbid_unless(await reaches(conn, principal, body.person_ref),
+                      f"person {body.person_ref} is not allocated to you: a team manager allocates people")
         await submission.submit_request(conn, runtime_of(request).outbox, cause_of(request, principal), submitted,
                                         details, principal.subject, principal.role)
         return await read_request(conn, submitted.request_id)
@@ -56,11 +64,14 @@ async def get_request(
     request: Request,
     principal: Annotated[Principal, Depends(require(*READERS))],
 ) -> RequestOut:
-    """The request, its personal details and every step taken. A person sees only their own (404 otherwise)."""
+    """The request, its personal details and every step taken. A person sees only their own (404
+    otherwise); a social worker or brokerage officer only an allocated person's (403 otherwise)."""
     async with transaction(request) as conn:
         found = await read_request(conn, request_id)
-    if found is None or not principal.may_see_person(found.person_ref):
-        raise not_found(f"request {request_id}")
+        if found is None or (principal.role == "person" and principal.person_ref != found.person_ref):
+            raise not_found(f"request {request_id}")
+        forbid_unless(await reaches(conn, principal, found.person_ref),
+                      f"request {request_id} is for a person not allocated to you")
     return found
 
 
@@ -68,17 +79,22 @@ async def get_request(
 async def list_requests(
     request: Request,
     principal: Annotated[Principal, Depends(require(*READERS))],
-    person_ref: Annotated[str | None, Query(pattern=PERSON_REF)] = None,
+    person_ref: Annotated[str | None, Query(max_length=40, pattern=PERSON_REF)] = None,
     status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[RequestSummary]:
     """Newest first, without personal details. A person token lists its own requests (person_ref
-    defaults to theirs; another person's is 403); officers may list by status alone (work queues)."""
+    defaults to theirs; another person's is 403); a social worker or brokerage officer lists only
+    the people allocated to them (others are left out), by person and/or status (work queues)."""
+    allocated_to = None
     if principal.role == "person":
         person_ref = person_ref or principal.person_ref
-        forbid_unless(principal.may_see_person(person_ref), "a person may only list their own requests")
+        forbid_unless(principal.person_ref == person_ref, "a person may only list their own requests")
+    else:
+        allocated_to = (principal.subject, principal.role)
     async with transaction(request) as conn:
-        found = await store.list_requests(conn, person_ref, status_.value if status_ else None, limit)
+        found = await store.list_requests(conn, person_ref, status_.value if status_ else None, limit,
+                                          allocated_to=allocated_to)
     return [summary_of(r) for r in found]
 
 

@@ -8,6 +8,7 @@ from contracts.envelope import Envelope
 from shared.events import Cause
 from shared.logging import get_logger
 from shared.outbox import Outbox
+from shared.redaction import describe
 from services.requests.domain.errors import IllegalTransition
 from services.requests.metrics import REQUEST_TO_SERVICE_DAYS
 from services.requests.store import history, requests
@@ -35,7 +36,7 @@ async def activate_request(conn: asyncpg.Connection, event: agreements.Agreement
         step = request.activate(event.start)
     except IllegalTransition as exc:
         log.info("arrangement does not activate the request", request_id=request.request_id,
-                 status=request.status.value, agreement_id=event.agreement_id, why=str(exc))
+                 status=request.status.value, agreement_id=event.agreement_id, why=describe(exc))
         return
     await requests.save_state(conn, step.request)
     [published] = await outbox.publish(conn, [step.event], Cause.from_envelope(envelope))

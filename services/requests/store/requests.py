@@ -76,12 +76,17 @@ async def get_personal_details(conn: asyncpg.Connection, request_id: str) -> Per
 
 
 async def list_requests(conn: asyncpg.Connection, person_ref: str | None, status: str | None,
-                        limit: int) -> list[ServiceRequest]:
-    """Newest first, filtered by person and/or status when given."""
+                        limit: int, *, allocated_to: tuple[str, str] | None = None) -> list[ServiceRequest]:
+    """Newest first, filtered by person and/or status when given; with `allocated_to` (worker id,
+    worker role), only the requests of people currently allocated to that worker in that role."""
+    worker_id, worker_role = allocated_to or (None, None)
     rows = await conn.fetch(
-        "SELECT * FROM service_requests WHERE ($1::text IS NULL OR person_ref = $1)"
-        " AND ($2::text IS NULL OR status = $2) ORDER BY created_at DESC, request_id LIMIT $3",
-        person_ref, status, limit,
+        "SELECT * FROM service_requests r WHERE ($1::text IS NULL OR r.person_ref = $1)"
+        " AND ($2::text IS NULL OR r.status = $2)"
+        " AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM person_allocations a WHERE a.person_ref = r.person_ref"
+        " AND a.worker_id = $4 AND a.worker_role = $5 AND a.ended_at IS NULL))"
+        " ORDER BY r.created_at DESC, r.request_id LIMIT $3",
+        person_ref, status, limit, worker_id, worker_role,
     )
     return [request_from_row(r) for r in rows]
 

@@ -73,8 +73,14 @@ async def draft_and_activate(http: httpx.AsyncClient, base: str, person: str, pr
 async def approve_through_requests(http: httpx.AsyncClient, base: str, person: str, *, mechanism: str,
                                    budget: int, contribution: int = 0, nominee: str | None = None,
                                    preferred_provider_id: str | None = None) -> str:
-    """Submit, assess, budget, choose and approve a home-care request in the requests service."""
-    resp = await http.post(f"{base}/requests", headers=auth("social_worker"),
+    """Submit, assess, budget, choose and approve a home-care request in the requests service, as the
+    social worker and brokerage officer a team manager allocated the person to (their only access)."""
+    workers = {role: f"test-{role}-{person}" for role in ("social_worker", "brokerage_officer")}
+    for role, worker_id in workers.items():
+        resp = await http.put(f"{base}/people/{person}/allocation", headers=auth("team_manager"),
+                              json={"worker_id": worker_id, "worker_role": role, "reason": "caseload"})
+        assert resp.status_code == 200, resp.text
+    resp = await http.post(f"{base}/requests", headers=auth("social_worker", subject=workers["social_worker"]),
                            json={"person_ref": person, "requested_by": "social_worker",
                                  "requested_start": START.isoformat(), "needs": ["help washing"]})
     assert resp.status_code == 201, resp.text
@@ -86,7 +92,8 @@ async def approve_through_requests(http: httpx.AsyncClient, base: str, person: s
                                              "preferred_provider_id": preferred_provider_id}),
              ("approve", "brokerage_officer", {"reason": "panel agreed"})]
     for route, role, body in steps:
-        resp = await http.post(f"{base}/requests/{request_id}/{route}", headers=auth(role), json=body)
+        resp = await http.post(f"{base}/requests/{request_id}/{route}", headers=auth(role, subject=workers[role]),
+                               json=body)
         assert resp.status_code == 200, f"{route}: {resp.text}"
     return request_id
 

@@ -58,7 +58,9 @@ async def test_an_approved_request_becomes_an_active_agreement_whose_event_is_re
                                     "missed_cut_off": None}
 
     async def request_active():
-        resp = await http.get(f"{stack['requests']}/requests/{request_id}", headers=auth("social_worker"))
+        # the social worker the person is allocated to (approve_through_requests allocates them)
+        resp = await http.get(f"{stack['requests']}/requests/{request_id}",
+                              headers=auth("social_worker", subject=f"test-social_worker-{person}"))
         return resp.json()["status"] == "active"
 
     await eventually(request_active, what="the requests service to receive AgreementActivated")
@@ -103,14 +105,17 @@ async def test_a_direct_payment_is_agreed_by_a_second_person_and_published_net_o
 
     same_person = await http.post(f"{dp}/agree", headers=auth("finance_approver", subject="u-maker"))
     assert same_person.status_code == 422 and same_person.json()["detail"][0]["loc"] == ["body", "agreed_by"]
-    async with tail("agreements.events") as events:
+    async with tail("agreements.events") as events, tail("agreements.payee-accounts") as accounts:
         agreed = await http.post(f"{dp}/agree", headers=auth("finance_approver", subject="u-checker"))
         assert agreed.status_code == 200, agreed.text
         [record] = await events.wait_for(event_of("DirectPaymentAgreed", draft["agreement_id"]))
+        [to_payments] = await accounts.wait_for(event_of("DirectPaymentPayeeAccountSet", draft["agreement_id"]))
     payload = envelope_of(record)["payload"]
     assert payload["amount_per_four_weeks_pence"] == 101_800
-    assert payload["payee_account"] == {"sort_code": "200000", "account_number": account["account_number"],
-                                        "account_name": "J Nominee"}
+    # The payee's account and name only on agreements.payee-accounts (payments alone reads it).
+    assert "payee_account" not in payload and b"J Nominee" not in record.value
+    assert envelope_of(to_payments)["payload"]["payee_account"] == {
+        "sort_code": "200000", "account_number": account["account_number"], "account_name": "J Nominee"}
     assert (payload["first_review_due"], payload["start"], payload["nominee"]) == (
         "2027-06-01", START.isoformat(), "third_party")
 

@@ -19,8 +19,9 @@ async def received(http, stack, request_id: str):
 async def test_a_submitted_request_reaches_agreements_once(http, stack, tail):
     person = unique("P")
     async with tail("requests.events") as events:
-        resp = await http.post(f"{stack['requests']}/requests", headers=auth("social_worker"),
-                               json={"person_ref": person, "requested_by": "social_worker",
+        # The person for themselves: a social worker submits only for a person allocated to them.
+        resp = await http.post(f"{stack['requests']}/requests", headers=auth("person", person=person),
+                               json={"person_ref": person, "requested_by": "person",
                                      "requested_start": "2026-12-01"})
         assert resp.status_code == 201, resp.text
         request_id = resp.json()["request_id"]
@@ -114,8 +115,9 @@ async def test_request_then_sigkill_publishes_exactly_once(http, stack, tail):
     event), so the record may appear twice; its event_id is the same and the inbox dedupes it.
     """
     async with tail("requests.events") as events:
-        resp = await http.post(f"{stack['requests']}/requests", headers=auth("social_worker"),
-                               json={"person_ref": unique("P"), "requested_by": "social_worker",
+        person = unique("P")  # the person for themselves: a social worker needs an allocation first
+        resp = await http.post(f"{stack['requests']}/requests", headers=auth("person", person=person),
+                               json={"person_ref": person, "requested_by": "person",
                                      "requested_start": "2026-12-01"})
         assert resp.status_code == 201
         request_id = resp.json()["request_id"]

@@ -12,16 +12,26 @@ A role not listed gets 403; no token or a bad one gets 401, except on the open r
 - "provider:query" / "person:query": the same for a filter in the query string.
 - "provider:resource" / "person:resource": the resource's own provider/person; anyone else's is 404
   (it is not said to exist).
-- "social_worker:caseload": a social worker only for people whose requests they acted on (403).
+- "social_worker:caseload": a social worker only for people allocated to them (403); acting on a
+  person's requests grants nothing (issue 14).
+- "worker:allocation": a social worker or brokerage officer only for people allocated to them: 403
+  for a request of anyone else, left out of lists (the probe's ids do not exist: 404 / empty).
 - "query:entitlement": queries decides per query who may see it and take each step (403 with why).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "provider", "person", "ops")
+ROLES = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "provider", "person", "ops",
+         "team_manager")
+# The officers the agreements and reporting services name; delivery lets in every officer role of
+# shared.auth (OFFICER_ROLES), which includes the team manager.
 OFFICERS = frozenset({"social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops"})
+OFFICER_ROLES = OFFICERS | {"team_manager"}
 EVERYONE = frozenset(ROLES)
+# Everyone the agreements service lets read (scoped): all but the team manager, who allocates people only.
+AGREEMENT_READERS = EVERYONE - {"team_manager"}
+ALLOCATORS = frozenset({"team_manager", "brokerage_officer"})  # a brokerage officer: brokerage officers only
 FINANCE = frozenset({"finance_officer", "finance_approver", "ops"})
 REVIEWERS = frozenset({"finance_officer", "finance_approver"})  # who works a payment run (ops only reads)
 CASE_READERS = frozenset({"person", "social_worker", "brokerage_officer"})  # personal details of a request
@@ -46,8 +56,8 @@ def rule(*roles: str | frozenset[str], scope: str = "") -> Rule:
 MATRIX: dict[str, dict[str, Rule]] = {
     "requests": {
         "POST /requests": rule("person", "social_worker", scope="person:body"),
-        "GET /requests": rule(CASE_READERS, scope="person:query"),
-        "GET /requests/{request_id}": rule(CASE_READERS, scope="person:resource"),
+        "GET /requests": rule(CASE_READERS, scope="person:query; worker:allocation"),
+        "GET /requests/{request_id}": rule(CASE_READERS, scope="person:resource; worker:allocation"),
         "POST /requests/{request_id}/assess": rule("social_worker"),
         "POST /requests/{request_id}/budget": rule("social_worker"),
         "POST /requests/{request_id}/mechanism": rule("person", "social_worker", scope="person:resource"),
@@ -55,6 +65,11 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "POST /requests/{request_id}/cancel": rule("person", "social_worker", "brokerage_officer",
                                                    scope="person:resource"),
         "POST /requests/{request_id}/close": rule("brokerage_officer"),
+        # Access to a person comes from an allocation (issue 14), made by a team manager or, for
+        # brokerage officers only, a brokerage officer; never to oneself (403 from the domain).
+        "PUT /people/{person_ref}/allocation": rule(ALLOCATORS),
+        "GET /people/{person_ref}/allocation": rule(ALLOCATORS, "social_worker"),
+        "POST /people/{person_ref}/allocation/end": rule(ALLOCATORS),
     },
     "agreements": {
         "GET /brokerage/requests/{request_id}": rule("brokerage_officer", "social_worker", "ops"),
@@ -67,11 +82,11 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "POST /providers/{provider_id}/rate-cards": rule("brokerage_officer", "finance_officer"),
         "GET /providers/{provider_id}/rate-cards": rule(OFFICERS, "provider", scope="provider:path"),
         "POST /agreements": rule("brokerage_officer"),
-        "GET /agreements": rule(EVERYONE, scope="provider/person:resource (others' left out)"),
+        "GET /agreements": rule(AGREEMENT_READERS, scope="provider/person:resource (others' left out)"),
         "PUT /agreements/{agreement_id}": rule("brokerage_officer"),
-        "GET /agreements/{agreement_id}": rule(EVERYONE, scope="provider/person:resource"),
+        "GET /agreements/{agreement_id}": rule(AGREEMENT_READERS, scope="provider/person:resource"),
         "GET /agreements/{agreement_id}/shortlist": rule("brokerage_officer", "social_worker"),
-        "GET /agreements/{agreement_id}/prices": rule(EVERYONE, scope="provider/person:resource"),
+        "GET /agreements/{agreement_id}/prices": rule(AGREEMENT_READERS, scope="provider/person:resource"),
         "GET /agreements/{agreement_id}/history": rule(OFFICERS),
         "POST /agreements/{agreement_id}/activate": rule("brokerage_officer"),
         "POST /agreements/{agreement_id}/variations": rule("brokerage_officer"),
@@ -88,14 +103,15 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "GET /people/{person_ref}/commitments": rule(OFFICERS, "person", scope="person:path"),
     },
     "delivery": {  # "that provider, or an officer" (delivery README)
-        "POST /providers/{provider_ref}/visits": rule(OFFICERS, "provider", scope="provider:path"),
-        "POST /providers/{provider_ref}/visit-files": rule(OFFICERS, "provider", scope="provider:path"),
-        "GET /visits/rejected": rule(OFFICERS, "provider", scope="provider:query"),
-        "GET /visits/unallocated": rule(OFFICERS, "provider", scope="provider:query"),
-        "POST /visits/unallocated/{record_id}/allocate": rule(OFFICERS),
-        "POST /visits/unallocated/{record_id}/reject": rule(OFFICERS),
-        "GET /agreements/{agreement_id}/periods/{week_start}": rule(OFFICERS, "provider", scope="provider:resource"),
-        "POST /agreements/{agreement_id}/periods/{week_start}/confirm": rule(OFFICERS, "provider",
+        "POST /providers/{provider_ref}/visits": rule(OFFICER_ROLES, "provider", scope="provider:path"),
+        "POST /providers/{provider_ref}/visit-files": rule(OFFICER_ROLES, "provider", scope="provider:path"),
+        "GET /visits/rejected": rule(OFFICER_ROLES, "provider", scope="provider:query"),
+        "GET /visits/unallocated": rule(OFFICER_ROLES, "provider", scope="provider:query"),
+        "POST /visits/unallocated/{record_id}/allocate": rule(OFFICER_ROLES),
+        "POST /visits/unallocated/{record_id}/reject": rule(OFFICER_ROLES),
+        "GET /agreements/{agreement_id}/periods/{week_start}": rule(OFFICER_ROLES, "provider",
+                                                                     scope="provider:resource"),
+        "POST /agreements/{agreement_id}/periods/{week_start}/confirm": rule(OFFICER_ROLES, "provider",
                                                                               scope="provider:resource"),
     },
     "invoicing": {
@@ -124,8 +140,13 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "POST /payment-runs/{run_id}/confirmations": rule(REVIEWERS),
         "GET /direct-payments/{agreement_id}/account": rule(FINANCE, "person", scope="person:resource"),
         "POST /direct-payments/{agreement_id}/account/entries": rule("finance_officer"),
+        # Two people for a return or a hold release: a finance officer or approver records it (pending),
+        # a different finance approver approves it (the same person: 403 from the domain).
         "POST /invoices/{invoice_id}/release-hold": rule(REVIEWERS),
         "POST /direct-payments/{agreement_id}/release-hold": rule(REVIEWERS),
+        "GET /two-person-decisions": rule(FINANCE),
+        "POST /payment-returns/{return_id}/approve": rule("finance_approver"),
+        "POST /hold-releases/{release_id}/approve": rule("finance_approver"),
         "GET /invoices/{invoice_id}": rule(FINANCE, "provider", scope="provider:resource"),
         "GET /payees/{provider_id}": rule(FINANCE),
         "GET /reports/prompt-payment": rule(FINANCE),
@@ -133,15 +154,18 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "GET /payment-calendar": rule(FINANCE),
     },
     # Anyone may raise a query about their own subjects; who sees one and takes each step is decided
-    # per query (services/queries/domain/entitlement.py).
+    # per query (services/queries/domain/entitlement.py): resolving with an outcome that moves money is
+    # finance's (finance_officer, finance_approver), and approving or rejecting a proposed one a
+    # finance_approver's other than the proposer (403 with why, from the domain, not the route).
     "queries": {f"{m} {p}": rule(EVERYONE, scope="query:entitlement") for m, p in (
         ("POST", "/queries"), ("GET", "/queries"), ("GET", "/queries/{query_id}"),
         *(("POST", f"/queries/{{query_id}}/{step}") for step in (
-            "acknowledge", "assign", "investigate", "notes", "dispute", "resolve", "close", "reopen", "rate",
-            "effect/variation", "effect/fail", "effect/retry")))},
+            "acknowledge", "assign", "investigate", "notes", "dispute", "resolve", "outcome/approve",
+            "outcome/reject", "close", "reopen", "rate", "effect/variation", "effect/fail", "effect/retry")))},
     "reporting": {
         "GET /spend": rule(OFFICERS),
-        "GET /people/{person_ref}/budget": rule(OFFICERS, "person", scope="person:path"),
+        # A social worker only for a person allocated to them (issue 14).
+        "GET /people/{person_ref}/budget": rule(OFFICERS, "person", scope="person:path; social_worker:caseload"),
         # For the person and their own social worker, in plain language.
         "GET /people/{person_ref}/statement": rule("person", "social_worker",
                                                    scope="person:path; social_worker:caseload"),

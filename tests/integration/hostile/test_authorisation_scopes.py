@@ -84,17 +84,22 @@ async def test_a_request_is_seen_by_its_person_and_not_said_to_exist_to_another(
     assert (await http.get(one, headers=auth("provider", provider=ME))).status_code == 403
 
 
-async def test_a_statement_is_for_the_person_and_the_social_worker_who_acted_for_them(http):
+async def test_a_statement_is_for_the_person_and_the_social_worker_allocated_to_them(http):
     person, worker = unique("P-CASE"), f"sw-{uuid.uuid4().hex[:8]}"
-    made = await http.post(f"{url('requests')}/requests", headers=auth("social_worker", subject=worker),
-                           json={"person_ref": person, "requested_by": "social_worker",
-                                 "requested_start": "2026-12-01"})
+    request = {"person_ref": person, "requested_by": "social_worker", "requested_start": "2026-12-01"}
+    # Acting on a person grants nothing: without an allocation the worker may not even submit for them.
+    refused = await http.post(f"{url('requests')}/requests", headers=auth("social_worker", subject=worker), json=request)
+    assert refused.status_code == 403, refused.text
+    allocated = await http.put(f"{url('requests')}/people/{person}/allocation", headers=auth("team_manager"),
+                               json={"worker_id": worker, "worker_role": "social_worker", "reason": "caseload"})
+    assert allocated.status_code == 200, allocated.text
+    made = await http.post(f"{url('requests')}/requests", headers=auth("social_worker", subject=worker), json=request)
     assert made.status_code == 201, made.text
     statement = f"{url('reporting')}/people/{person}/statement"
 
     async def seen_by_their_worker() -> bool:
         return (await http.get(statement, headers=auth("social_worker", subject=worker))).status_code == 200
-    await eventually(seen_by_their_worker, timeout=30, what="reporting to link the social worker to the person")
+    await eventually(seen_by_their_worker, timeout=30, what="reporting to learn the person's allocation")
     assert (await http.get(statement, headers=auth("social_worker"))).status_code == 403
     assert (await http.get(statement, headers=auth("person", person=person))).status_code == 200
     assert (await http.get(statement, headers=auth("ops"))).status_code == 403

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from contracts.envelope import Actor
+from contracts.requests import PersonAllocated
 from tests.conftest import auth, eventually, unique
 from tests.integration.reporting.reporting_helpers import (MARCH, MONDAY, Flow, approved, budget, issued, paid, read,
                                                            send, visit)
@@ -14,10 +15,13 @@ pytestmark = pytest.mark.stack
 
 
 async def person_with_care(producer) -> tuple[Flow, str]:
-    """A person with a budget their social worker agreed, a week of care delivered, invoiced and paid."""
+    """A person allocated to a social worker (by a team manager: acting on the person grants nothing), with a
+    budget, a week of care delivered, invoiced and paid."""
     flow = await Flow().start(producer, weekly_commitment=7_000)
     social_worker = unique("u-sw")
-    await send(producer, budget(flow.person, 30_000, 2_000), actor=Actor(id=social_worker, role="social_worker"))
+    await send(producer, PersonAllocated(person_ref=flow.person, allocation_id=unique("AL"), worker_id=social_worker,
+                                         worker_role="social_worker"), actor=Actor(id="u-manager", role="team_manager"))
+    await send(producer, budget(flow.person, 30_000, 2_000), actor=Actor(id=unique("u-sw"), role="social_worker"))
     await send(producer, visit(flow.agreement_id, flow.person, flow.provider_id, MONDAY, 2_400))
     invoice_id = unique("INV-RPT")
     await send(producer, issued(invoice_id, flow.provider_id, flow.agreement_id, flow.person, 2_400))

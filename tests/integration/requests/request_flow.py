@@ -42,6 +42,9 @@ def personal_data(tag: str) -> list[str]:
     return [v.format(tag=tag) for v in (*PERSONAL.values(), *NEEDS, *OUTCOMES)]
 
 
+WORKERS = frozenset({"social_worker", "brokerage_officer"})
+
+
 class Flow:
     """One request of one person, moved through the API."""
 
@@ -51,8 +54,27 @@ class Flow:
         self.tag = uuid.uuid4().hex[:8]
         self.request_id = ""
 
+        self.allocated = False
+
     def as_(self, role: str, **kw) -> dict[str, str]:
-        return auth(role, person=self.person, **kw) if role == "person" else auth(role, **kw)
+        if role == "person":
+            return auth(role, person=self.person, **kw)
+        if role in WORKERS and "subject" not in kw:
+            kw["subject"] = self.worker(role)
+        return auth(role, **kw)
+
+    def worker(self, role: str) -> str:
+        """The social worker or brokerage officer this person is allocated to (the same subject throughout)."""
+        return f"test-{role}-{self.tag}"
+
+    async def allocate(self) -> None:
+        """A team manager allocates the person to this flow's social worker and brokerage officer: their
+        only access to the person's requests (submitting grants none)."""
+        for role in sorted(WORKERS):
+            resp = await self.http.put(f"{self.base}/people/{self.person}/allocation", headers=auth("team_manager"),
+                                       json={"worker_id": self.worker(role), "worker_role": role, "reason": "caseload"})
+            assert resp.status_code == 200, resp.text
+        self.allocated = True
 
     def _fill(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -67,6 +89,8 @@ class Flow:
         body = {"person_ref": self.person, "requested_by": "person",
                 "requested_start": (date.today() + timedelta(days=14)).isoformat(),
                 "needs": NEEDS, "personal_details": PERSONAL, **overrides}
+        if not self.allocated:
+            await self.allocate()
         resp = await self.http.post(f"{self.base}/requests", headers=self.as_(role), json=self._fill(body))
         if resp.status_code == 201:
             self.request_id = resp.json()["request_id"]
@@ -103,10 +127,7 @@ def agreement_activated(request_id: str | None, person_ref: str, start: date) ->
 
 def direct_payment_agreed(request_id: str, person_ref: str, start: date) -> agreements.DirectPaymentAgreed:
     return agreements.DirectPaymentAgreed(
-        agreement_id=unique("DP-T"), request_id=request_id, person_ref=person_ref, nominee="council",
-        payee_account=agreements.BankAccount(sort_code="000000", account_number="00000000",
-                                             account_name="Test managed account"),
-        start=start, amount_per_four_weeks_pence=160_000, weekly_budget_pence=45_000,
+        agreement_id=unique("DP-T"), request_id=request_id, person_ref=person_ref, nominee="council", start=start, amount_per_four_weeks_pence=160_000, weekly_budget_pence=45_000,
         weekly_contribution_pence=5_000, first_review_due=start + timedelta(days=90))
 
 

@@ -52,13 +52,16 @@ async def test_a_person_lists_their_own_requests_by_default(http, stack):
     assert [r["request_id"] for r in resp.json()] == [flow.request_id]
 
 
-async def test_officers_list_requests_by_status_as_a_work_queue(http, stack):
+async def test_officers_list_their_allocated_peoples_requests_by_status_as_a_work_queue(http, stack):
     flow = Flow(http, stack["requests"])
     await flow.reach("mechanism_chosen")
+    other = Flow(http, stack["requests"])
+    await other.reach("mechanism_chosen")  # another person, allocated to another brokerage officer
     resp = await http.get(f"{stack['requests']}/requests", params={"status": "mechanism_chosen", "limit": 500},
-                          headers=auth("brokerage_officer"))
+                          headers=flow.as_("brokerage_officer"))
     assert resp.status_code == 200
     assert flow.request_id in [r["request_id"] for r in resp.json()]
+    assert other.request_id not in [r["request_id"] for r in resp.json()]  # not allocated to them: left out
     assert {r["status"] for r in resp.json()} == {"mechanism_chosen"}
     assert "personal_details" not in resp.json()[0]
 
@@ -77,3 +80,16 @@ async def test_a_provider_token_cannot_read_requests(http, stack):
     flow = Flow(http, stack["requests"])
     await flow.reach("submitted")
     assert (await flow.get("provider", provider="1-123456789")).status_code == 403
+
+
+async def test_a_social_worker_not_allocated_to_the_person_gets_403_and_submitting_grants_nothing(http, stack):
+    flow = Flow(http, stack["requests"])
+    await flow.reach("submitted")
+    stranger = auth("social_worker")
+    assert (await http.get(f"{stack['requests']}/requests/{flow.request_id}", headers=stranger)).status_code == 403
+    listed = await http.get(f"{stack['requests']}/requests", params={"person_ref": flow.person}, headers=stranger)
+    assert (listed.status_code, listed.json()) == (200, [])
+    refused = await http.post(f"{stack['requests']}/requests", headers=stranger, json={
+        "person_ref": flow.person, "requested_by": "social_worker", "requested_start": "2030-01-01"})
+    assert refused.status_code == 403
+    assert (await http.get(f"{stack['requests']}/requests/{flow.request_id}", headers=stranger)).status_code == 403

@@ -7,7 +7,7 @@ import pytest
 
 from shared.stack import Instance
 from tests.conftest import envelope_of
-from tests.integration.requests.request_flow import STEPS, Flow, event_of, personal_data
+from tests.integration.requests.request_flow import STEPS, WORKERS, Flow, event_of, personal_data
 
 pytestmark = pytest.mark.stack
 
@@ -21,7 +21,8 @@ async def test_every_step_publishes_exactly_its_event_keyed_by_the_request_with_
     async with tail("requests.events") as events:
         assert (await flow.submit()).status_code == 201
         for route, role, body in STEPS:
-            resp = await flow.step(route, role, body, subject=f"u-{route}")
+            # A worker acts as the one the person is allocated to; the person under any subject.
+            resp = await flow.step(route, role, body, **({} if role in WORKERS else {"subject": f"u-{route}"}))
             assert resp.status_code == 200, resp.text
         cancelled = await flow.step("cancel", "person", {"reason": "moving to live with my daughter"},
                                     subject="u-cancel")
@@ -37,8 +38,9 @@ async def test_every_step_publishes_exactly_its_event_keyed_by_the_request_with_
         assert envelope["payload"]["person_ref"] == flow.person
         assert dict(record.headers)["event_type"].decode() == envelope["event_type"]
     assert [(e["actor"]["id"], e["actor"]["reason"]) for e in envelopes[1:]] == [
-        ("u-assess", "assessed at home"), ("u-budget", "panel agreed"), ("u-mechanism", None),
-        ("u-approve", "within budget"), ("u-cancel", "moving to live with my daughter")]
+        (flow.worker("social_worker"), "assessed at home"), (flow.worker("social_worker"), "panel agreed"),
+        ("u-mechanism", None), (flow.worker("brokerage_officer"), "within budget"),
+        ("u-cancel", "moving to live with my daughter")]
     approved = envelopes[4]["payload"]
     assert (approved["weekly_budget_pence"], approved["weekly_contribution_pence"]) == (45_000, 5_000)
     assert approved["preferred_provider_id"] == "1-123456789"
@@ -64,13 +66,13 @@ async def test_no_event_and_no_log_line_carries_personal_details_or_assessment_t
 async def test_the_history_records_every_step_with_its_actor_reason_and_states(http, stack):
     flow = Flow(http, stack["requests"])
     await flow.reach("budget_agreed")
-    resp = await flow.step("cancel", "brokerage_officer", {"reason": "duplicate of another request"}, subject="u-77")
+    resp = await flow.step("cancel", "brokerage_officer", {"reason": "duplicate of another request"})
     history = resp.json()["history"]
     assert [(h["action"], h["from_status"], h["to_status"]) for h in history] == [
         ("submit", None, "submitted"), ("assess", "submitted", "assessed"),
         ("agree_budget", "assessed", "budget_agreed"), ("cancel", "budget_agreed", "cancelled")]
     assert (history[-1]["actor_id"], history[-1]["actor_role"], history[-1]["reason"]) == (
-        "u-77", "brokerage_officer", "duplicate of another request")
+        flow.worker("brokerage_officer"), "brokerage_officer", "duplicate of another request")
     assert history[-1]["details"] == {"reason": "duplicate of another request"}
 
 

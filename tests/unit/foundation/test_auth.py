@@ -1,42 +1,239 @@
+"""Bearer tokens: PyJWT HS256 with sub, role, iss, aud, iat and exp; scoped roles must say who they are."""
+from __future__ import annotations
+
+import dataclasses
 import time
+from types import SimpleNamespace
+from typing import Annotated
 
+import jwt
 import pytest
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
 
-from shared.auth import InvalidToken, Principal, mint_token, verify_token
+from shared.auth import InvalidToken, Principal, current_principal, mint_token, verify_token
+from shared.settings import DEV_AUTH_SECRET, Settings
 
-SECRET = "s3cret"
+SECRET = "unit-test-secret-of-at-least-32-bytes"
+HOUR = 3600
 
+
+@pytest.fixture(autouse=True)
+def default_auth_env(monkeypatch):
+    for name in ("CAREPAY_AUTH_SECRET", "CAREPAY_AUTH_ISSUER", "CAREPAY_AUTH_AUDIENCE", "CAREPAY_AUTH_MAX_TTL_S"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def claims(**overrides) -> dict:
+    """A valid ops token's claims, with `overrides` (a value of ... drops the claim)."""
+    now = int(time.time())
+    base = {"sub": "u1", "role": "ops", "iss": "carepay-local", "aud": "carepay", "iat": now, "exp": now + HOUR}
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not ...}
+
+
+def forge(secret: str = SECRET, algorithm: str = "HS256", **overrides) -> str:
+    return jwt.encode(claims(**overrides), secret, algorithm=algorithm)
+
+
+def client(settings=None) -> TestClient:
+    """An app with one route behind current_principal, answering with the caller's scope."""
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(settings=settings or Settings(service="requests", port=0))
+
+    @app.get("/mine")
+    def mine(principal: Annotated[Principal, Depends(current_principal)]) -> dict:
+        return {"role": principal.role, "provider_id": principal.provider_id, "person_ref": principal.person_ref}
+
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def get(token: str, settings=None):
+    return client(settings).get("/mine", headers={"Authorization": f"Bearer {token}"})
+
+
+# --- minting and the signature ---------------------------------------------------------------------------
 
 def test_a_minted_token_verifies_to_its_principal():
     token = mint_token(SECRET, subject="u1", role="provider", provider_id="1-123456789")
     assert verify_token(SECRET, token) == Principal("u1", "provider", "1-123456789", None)
 
 
+def test_a_minted_token_carries_issuer_audience_issued_at_and_expiry():
+    before = int(time.time())
+    token = mint_token(SECRET, subject="u1", role="ops", ttl_seconds=600)
+    body = jwt.decode(token, options={"verify_signature": False})
+    assert (body["iss"], body["aud"]) == ("carepay-local", "carepay")
+    assert before <= body["iat"] <= int(time.time()) and body["exp"] - body["iat"] == 600
+
+
 def test_a_token_signed_with_another_secret_is_refused():
-    token = mint_token("other", subject="u1", role="ops")
-    with pytest.raises(InvalidToken, match="signature"):
+    token = mint_token("another-secret-of-at-least-32-bytes", subject="u1", role="ops")
+    with pytest.raises(InvalidToken, match="^bad signature$"):
         verify_token(SECRET, token)
 
 
 def test_a_tampered_role_is_refused():
     head, body, sig = mint_token(SECRET, subject="u1", role="person", person_ref="P1").split(".")
-    forged = mint_token("x", subject="u1", role="finance_approver").split(".")[1]
-    with pytest.raises(InvalidToken):
+    forged = mint_token("x" * 32, subject="u1", role="finance_approver").split(".")[1]
+    with pytest.raises(InvalidToken, match="^bad signature$"):
         verify_token(SECRET, f"{head}.{forged}.{sig}")
 
 
-def test_an_expired_token_is_refused(monkeypatch):
-    token = mint_token(SECRET, subject="u1", role="ops", ttl_seconds=1)
-    monkeypatch.setattr(time, "time", lambda: 10**12)
-    with pytest.raises(InvalidToken, match="expired"):
+@pytest.mark.parametrize("algorithm", ["HS512", "none"])
+def test_only_hs256_is_accepted(algorithm):
+    token = jwt.encode(claims(), None if algorithm == "none" else SECRET * 2, algorithm=algorithm)
+    with pytest.raises(InvalidToken, match="^unsupported algorithm: only HS256$"):
         verify_token(SECRET, token)
 
 
+def test_an_empty_secret_is_refused_by_mint_and_verify():
+    with pytest.raises(ValueError, match="secret is empty"):
+        mint_token("", subject="u1", role="ops")
+    with pytest.raises(ValueError, match="secret is empty"):
+        verify_token("", forge(secret="x" * 32))
+
+
+def test_an_empty_secret_in_the_environment_means_the_development_secret(monkeypatch):
+    monkeypatch.setenv("CAREPAY_AUTH_SECRET", "")
+    assert Settings(service="requests", port=0).auth_secret == DEV_AUTH_SECRET
+
+
 def test_provider_and_person_tokens_must_say_who_they_are():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="provider token needs --provider"):
         mint_token(SECRET, subject="u", role="provider")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="person token needs --person"):
         mint_token(SECRET, subject="u", role="person")
+
+
+def test_minting_a_lifetime_longer_than_the_bound_is_refused():
+    with pytest.raises(ValueError, match="ttl_seconds must be whole seconds between 1 and 43200"):
+        mint_token(SECRET, subject="u", role="ops", ttl_seconds=12 * HOUR + 1)
+
+
+# --- required claims, issuer and audience ----------------------------------------------------------------
+
+@pytest.mark.parametrize("claim", ["sub", "role", "iss", "aud", "iat", "exp"])
+def test_a_token_missing_a_required_claim_is_refused(claim):
+    with pytest.raises(InvalidToken, match=f"^token has no {claim}$"):
+        verify_token(SECRET, forge(**{claim: ...}))
+
+
+def test_a_token_from_another_issuer_is_refused():
+    with pytest.raises(InvalidToken, match="^token issuer \\(iss\\) is not carepay-local$"):
+        verify_token(SECRET, forge(iss="someone-else"))
+
+
+def test_a_token_for_another_audience_is_refused():
+    with pytest.raises(InvalidToken, match="^token audience \\(aud\\) is not carepay$"):
+        verify_token(SECRET, forge(aud="another-system"))
+
+
+def test_issuer_and_audience_come_from_the_environment(monkeypatch):
+    token = mint_token(SECRET, subject="u1", role="ops")
+    monkeypatch.setenv("CAREPAY_AUTH_ISSUER", "council-idp")
+    monkeypatch.setenv("CAREPAY_AUTH_AUDIENCE", "council-payments")
+    settings = Settings(service="requests", port=0)
+    assert (settings.auth_issuer, settings.auth_audience) == ("council-idp", "council-payments")
+    with pytest.raises(InvalidToken, match="^token issuer \\(iss\\) is not council-idp$"):
+        verify_token(SECRET, token)
+    assert verify_token(SECRET, forge(iss="council-idp", aud="council-payments")).role == "ops"
+    assert verify_token(SECRET, token, issuer="carepay-local", audience="carepay").role == "ops"
+
+
+def test_the_service_checks_the_issuer_of_its_settings_with_401():
+    settings = dataclasses.replace(Settings(service="requests", port=0), auth_secret=SECRET, auth_issuer="council-idp")
+    answer = get(mint_token(SECRET, subject="u1", role="ops"), settings)
+    assert answer.status_code == 401
+    assert answer.json() == {"detail": "invalid token: token issuer (iss) is not council-idp"}
+    assert get(forge(iss="council-idp"), settings).status_code == 200
+
+
+# --- time: expiry, issued-at, lifetime -------------------------------------------------------------------
+
+def test_an_expired_token_is_refused():
+    now = int(time.time())
+    with pytest.raises(InvalidToken, match="^token expired$"):
+        verify_token(SECRET, forge(iat=now - 2 * HOUR, exp=now - 61))
+
+
+def test_an_expired_token_is_refused_on_the_verifiers_clock(monkeypatch):
+    token = mint_token(SECRET, subject="u1", role="ops", ttl_seconds=1)
+    monkeypatch.setattr(time, "time", lambda: 10**12)
+    with pytest.raises(InvalidToken, match="^token expired$"):
+        verify_token(SECRET, token)
+
+
+def test_a_token_issued_more_than_a_minute_in_the_future_is_refused():
+    now = int(time.time())
+    with pytest.raises(InvalidToken, match="^token issued in the future \\(iat\\)$"):
+        verify_token(SECRET, forge(iat=now + 120, exp=now + HOUR))
+    assert verify_token(SECRET, forge(iat=now + 30, exp=now + HOUR)).role == "ops"  # within the 60 s leeway
+
+
+def test_a_lifetime_longer_than_the_bound_is_refused_and_the_bound_itself_accepted():
+    now = int(time.time())
+    with pytest.raises(InvalidToken, match="^token lifetime \\(exp - iat\\) of 43201 s is longer than 43200 s$"):
+        verify_token(SECRET, forge(iat=now, exp=now + 12 * HOUR + 1))
+    with pytest.raises(InvalidToken, match="lifetime"):
+        verify_token(SECRET, forge(iat=now, exp=now + 10 * 365 * 24 * HOUR))
+    assert verify_token(SECRET, forge(iat=now, exp=now + 12 * HOUR)).role == "ops"
+
+
+def test_the_lifetime_bound_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CAREPAY_AUTH_MAX_TTL_S", "600")
+    now = int(time.time())
+    with pytest.raises(InvalidToken, match="longer than 600 s"):
+        verify_token(SECRET, forge(iat=now, exp=now + 601))
+
+
+@pytest.mark.parametrize("exp", ["9999999999", "1.5e10", 1.5e10, True, None, [1]],
+                         ids=["digits-text", "float-text", "float", "bool", "null", "list"])
+def test_a_malformed_expiry_is_401_not_500(exp):
+    answer = get(forge(secret=DEV_AUTH_SECRET, exp=exp))
+    assert answer.status_code == 401
+    reason = "token has no exp" if exp is None else "token claim exp must be an integer number of seconds"
+    assert answer.json() == {"detail": f"invalid token: {reason}"}
+
+
+def test_a_missing_expiry_is_401_naming_it():
+    answer = get(forge(secret=DEV_AUTH_SECRET, exp=...))
+    assert answer.status_code == 401
+    assert answer.json() == {"detail": "invalid token: token has no exp"}
+
+
+@pytest.mark.parametrize("iat", ["1700000000", "1.7e9", 1.7e9])
+def test_a_malformed_issued_at_is_refused(iat):
+    with pytest.raises(InvalidToken, match="^token claim iat must be an integer number of seconds$"):
+        verify_token(SECRET, forge(iat=iat))
+
+
+# --- scoped roles ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role,claim", [("provider", "provider_id"), ("person", "person_ref")])
+@pytest.mark.parametrize("value", [..., None, ""], ids=["missing", "null", "empty"])
+def test_a_scoped_token_without_its_identity_is_401(role, claim, value):
+    overrides = {"role": role}
+    if value is not ...:
+        overrides[claim] = value
+    answer = get(forge(secret=DEV_AUTH_SECRET, **overrides))
+    assert answer.status_code == 401
+    if value == "":
+        assert answer.json() == {"detail": f"invalid token: token claim {claim} must be a non-empty string"}
+    else:
+        assert answer.json() == {"detail": f"invalid token: token for role {role} has no {claim}"}
+    assert answer.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_scoped_token_with_its_identity_reaches_the_route():
+    answer = get(forge(secret=DEV_AUTH_SECRET, role="provider", provider_id="1-111111111"))
+    assert answer.status_code == 200
+    assert answer.json() == {"role": "provider", "provider_id": "1-111111111", "person_ref": None}
+
+
+def test_a_scope_claim_that_is_not_a_string_is_refused():
+    with pytest.raises(InvalidToken, match="^token claim provider_id must be a non-empty string$"):
+        verify_token(SECRET, forge(role="provider", provider_id=["1-111111111", "1-222222222"]))
 
 
 def test_scope_a_provider_sees_only_itself_and_officers_see_all():
@@ -47,3 +244,8 @@ def test_scope_a_provider_sees_only_itself_and_officers_see_all():
     assert Principal("o", "finance_officer").may_see_provider("1-222222222")
     assert Principal("p", "person", person_ref="P1").may_see_person("P1")
     assert not Principal("p", "person", person_ref="P1").may_see_person("P2")
+
+
+def test_a_principal_scoped_to_nobody_sees_nobody():
+    assert not Principal("u", "provider").may_see_provider(None)
+    assert not Principal("p", "person").may_see_person(None)

@@ -68,11 +68,13 @@ def test_without_a_token_the_page_asks_to_sign_in_and_sets_no_cookie(client):
 
 def test_local_sign_in_lets_this_machine_in_as_ops_only_when_the_stack_asks_for_it(client, monkeypatch):
     monkeypatch.setenv(LOCAL_SIGN_IN_ENV, "1")
-    page = client.get("/")
+    assert client.get("/").status_code == 401  # Host: testserver is not this machine's name (DNS rebinding)
+    local = TestClient(client.app, client=("127.0.0.1", 50000), base_url="http://127.0.0.1:8007")
+    page = local.get("/")
     assert page.status_code == 200
     assert "the local stack&#x27;s sign-in (ops)" in page.text
     assert "HttpOnly" in page.headers["set-cookie"] and "SameSite=strict" in page.headers["set-cookie"]
-    elsewhere = TestClient(client.app, client=("203.0.113.7", 50000))
+    elsewhere = TestClient(client.app, client=("203.0.113.7", 50000), base_url="http://127.0.0.1:8007")
     assert elsewhere.get("/").status_code == 401
 
 
