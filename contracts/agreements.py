@@ -12,11 +12,19 @@ copy with the latest event and needs nothing else. Reading an agreement on a loc
 - the terms in force on D are those of the highest `version` whose `effective_from` <= D (a later
   variation supersedes every earlier one from its own date on, even when back-dated).
 
-Bank details travel in exactly one event, `ProviderBankDetailsVerified`, for payments; and in
-`DirectPaymentAgreed` (the payee account of a direct payment), also for payments.
+No event on this topic carries bank details, a payee's name, an account fingerprint or a free-text
+reason: the topic is kept for ever and read in full by services that need only a yes/no (is this
+provider's account verified?). Bank details go to payments alone, on `agreements.payee-accounts`
+(contracts.payee_accounts), published in the same transaction as the yes/no event here. Reasons
+stay in agreements' own audit log; events carry only reason codes (EndReason, SuspensionReason).
+
+Version 1 of `ProviderBankDetailsChanged`, `ProviderBankDetailsVerified` and `DirectPaymentAgreed`
+carried the account (or its fingerprint): they stay registered only so records already on the topic
+still decode; nothing publishes them.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
@@ -143,7 +151,9 @@ class AgreementTerms(_Value):
                                          description="Units paid each week (plan basis), e.g. 1 week or 37.5 hours.")
     visit_rules: VisitRules = Field(default_factory=VisitRules)
     rate_card_id: str | None = Field(default=None, description="Rate card the rates came from; None if negotiated.")
-    reason: str | None = None
+    reason: str | None = Field(default=None, description=(
+        "Always None when published: the reason for a variation is free text (it may hold health details), "
+        "kept in agreements' audit log. Set only in events from before."))
 
 
 class SuspensionPeriod(_Value):
@@ -153,11 +163,17 @@ class SuspensionPeriod(_Value):
 
 
 class BankAccount(_Value):
-    """A UK bank account (only ever in events payments consumes)."""
+    """A UK bank account (only ever in events on `agreements.payee-accounts`, which only payments reads)."""
 
     sort_code: str = Field(pattern=r"^\d{6}$")
     account_number: str = Field(pattern=r"^\d{8}$")
     account_name: str = Field(min_length=1, max_length=70)
+
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) of this exact sort code, number and name: what `ProviderBankDetailsChanged`
+        carries so payments can check a verification names the account that was entered."""
+        return hashlib.sha256(f"carepay-bank-account/1|{self.sort_code}|{self.account_number}|"
+                              f"{self.account_name}".encode()).hexdigest()
 
 
 class SelfBilling(_Value):
@@ -192,16 +208,40 @@ class ProviderRegistered(ProviderEvent):
 
 @register
 class ProviderBankDetailsChanged(ProviderEvent):
-    """New bank details were entered and await a second person's check: hold this provider's payments."""
+    """New bank details were entered and await a second person's check: hold this provider's payments.
+
+    No account, no fingerprint: payments learns those from `PayeeBankDetailsEntered`."""
 
     EVENT_TYPE: ClassVar[str] = "ProviderBankDetailsChanged"
+    SCHEMA_VERSION: ClassVar[int] = 2
     change_id: str
     hold_payments: Literal[True] = True
 
 
 @register
 class ProviderBankDetailsVerified(ProviderEvent):
-    """A second person verified the change: pay this provider to `bank_account` from now on."""
+    """A second person verified the change: this provider's payments may go (to an account payments
+    learns from `PayeeBankDetailsVerified`)."""
+
+    EVENT_TYPE: ClassVar[str] = "ProviderBankDetailsVerified"
+    SCHEMA_VERSION: ClassVar[int] = 2
+    change_id: str
+    hold_payments: Literal[False] = False
+
+
+@register
+class ProviderBankDetailsChangedV1(ProviderEvent):
+    """Version 1, no longer published (it carried the account's fingerprint): decodes old records."""
+
+    EVENT_TYPE: ClassVar[str] = "ProviderBankDetailsChanged"
+    change_id: str
+    account_fingerprint: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    hold_payments: Literal[True] = True
+
+
+@register
+class ProviderBankDetailsVerifiedV1(ProviderEvent):
+    """Version 1, no longer published (it carried the account): decodes old records."""
 
     EVENT_TYPE: ClassVar[str] = "ProviderBankDetailsVerified"
     change_id: str
@@ -307,7 +347,27 @@ class DirectPaymentEvent(AgreementsEvent):
 
 @register
 class DirectPaymentAgreed(DirectPaymentEvent):
-    """A direct payment, paid 4-weekly in advance from `start`, net of the person's contribution."""
+    """A direct payment, paid 4-weekly in advance from `start`, net of the person's contribution.
+
+    No payee account (it may be a private person's, in their name): payments learns it from
+    `DirectPaymentPayeeAccountSet`."""
+
+    EVENT_TYPE: ClassVar[str] = "DirectPaymentAgreed"
+    SCHEMA_VERSION: ClassVar[int] = 2
+    request_id: str | None = None
+    nominee: Nominee
+    start: date
+    amount_per_four_weeks_pence: int = Field(gt=0, description="4 x (weekly budget - weekly contribution).")
+    weekly_budget_pence: int = Field(ge=0)
+    weekly_contribution_pence: int = Field(ge=0)
+    first_review_due: date = Field(description="Within 6 months of start.")
+    review_interval_months: int = Field(default=12, le=12, description="Later reviews at most this far apart.")
+    cycle: Cycle = Cycle.FOUR_WEEKLY
+
+
+@register
+class DirectPaymentAgreedV1(DirectPaymentEvent):
+    """Version 1, no longer published (it carried the payee's account and name): decodes old records."""
 
     EVENT_TYPE: ClassVar[str] = "DirectPaymentAgreed"
     request_id: str | None = None

@@ -4,14 +4,20 @@ Keys, so each aggregate's events stay in order:
 - run events (`PaymentRunProposed`, `PaymentRunApproved`, `PaymentRunExported`) by `run_id`;
 - provider payments (`PaymentMade`, `PaymentReturned`) by `provider_id`;
 - `InvoicePaid` by `invoice_id`;
-- direct payments (`DirectPaymentMade`, `DirectPaymentReturned`) by `agreement_id`.
+- direct payments (`DirectPaymentMade`, `DirectPaymentReturned`) by `agreement_id`;
+- two-person decisions on a return (`PaymentReturnRecorded`, `PaymentReturnApproved`) by `return_id`,
+  on a hold release (`PaymentHoldReleaseRecorded`, `PaymentHoldReleased`) by `release_id`.
 
 A run is proposed (a reviewable draft), approved by a second person (maker-checker), then
 exported: the Bacs and pain.001 files are handed to the bank and one `PaymentMade` per provider
 (or `DirectPaymentMade` per direct payment) says what each credit settles. What the bank reports
 back is imported: a paid payment publishes `InvoicePaid` for each invoice it settles (invoicing
-marks them paid, reporting counts days to pay); a returned one publishes `PaymentReturned` and
-its invoices become payable again once finance releases them.
+marks them paid, reporting counts days to pay). A payment the bank reports returned needs two
+people: the finance user who records it (`PaymentReturnRecorded`, pending: nothing moves) and a
+different finance approver who confirms it (`PaymentReturnApproved`); only then is it returned
+(`PaymentReturned`) and its invoices held. Releasing a hold takes two people the same way
+(`PaymentHoldReleaseRecorded`, then `PaymentHoldReleased`). Each decision event names who acted
+and why.
 
 No bank details travel here (they stay in agreements and payments); nor names: payees are
 identified by `provider_id` or, for direct payments, `agreement_id` and `person_ref`.
@@ -195,3 +201,86 @@ class DirectPaymentReturned(DirectPaymentsEvent):
     amount_pence: int = Field(gt=0)
     reason: str
     returned_on: date
+
+
+# --- two-person decisions: a return (key: return_id), a hold release (key: release_id) ----------
+
+PayeeKind = Literal["provider", "direct_payment"]
+HeldKind = Literal["invoice", "direct_payment"]
+RecorderRole = Literal["finance_officer", "finance_approver"]
+
+
+@register
+class PaymentReturnRecorded(PaymentsEvent):
+    """A finance user recorded that the bank returned a payment: pending, nothing changes until a
+    different finance approver confirms it (`PaymentReturnApproved`)."""
+
+    EVENT_TYPE: ClassVar[str] = "PaymentReturnRecorded"
+    return_id: str
+    run_id: str
+    payment_reference: str
+    payee_kind: PayeeKind
+    payee_id: str = Field(description="provider_id, or agreement_id for a direct payment.")
+    amount_pence: int = Field(gt=0)
+    reason: str = Field(min_length=1, description="The bank's reason, e.g. 'account closed'.")
+    reported_on: date
+    recorded_by: str = Field(description="User id of the finance user who recorded it.")
+    recorded_by_role: RecorderRole
+
+    def aggregate_id(self) -> str:
+        return self.return_id
+
+
+@register
+class PaymentReturnApproved(PaymentsEvent):
+    """A second person confirmed a recorded return: the payment is returned (`PaymentReturned` or
+    `DirectPaymentReturned` follows) and its invoices or periods are held."""
+
+    EVENT_TYPE: ClassVar[str] = "PaymentReturnApproved"
+    return_id: str
+    run_id: str
+    payment_reference: str
+    payee_kind: PayeeKind
+    payee_id: str
+    amount_pence: int = Field(gt=0)
+    reason: str = Field(min_length=1)
+    recorded_by: str
+    approved_by: str = Field(description="User id of the approver (never the one who recorded it).")
+    approved_by_role: Literal["finance_approver"] = "finance_approver"
+
+    def aggregate_id(self) -> str:
+        return self.return_id
+
+
+@register
+class PaymentHoldReleaseRecorded(PaymentsEvent):
+    """A finance user asked to release the hold a returned payment left: pending, the hold stays
+    until a different finance approver confirms it (`PaymentHoldReleased`)."""
+
+    EVENT_TYPE: ClassVar[str] = "PaymentHoldReleaseRecorded"
+    release_id: str
+    held_kind: HeldKind
+    held_id: str = Field(description="invoice_id, or agreement_id for a direct payment.")
+    reason: str = Field(min_length=1, description="Why it may be paid again, e.g. 'provider confirmed new account'.")
+    recorded_by: str
+    recorded_by_role: RecorderRole
+
+    def aggregate_id(self) -> str:
+        return self.release_id
+
+
+@register
+class PaymentHoldReleased(PaymentsEvent):
+    """A second person confirmed the release: the invoice or direct payment may be paid again."""
+
+    EVENT_TYPE: ClassVar[str] = "PaymentHoldReleased"
+    release_id: str
+    held_kind: HeldKind
+    held_id: str
+    reason: str = Field(min_length=1)
+    recorded_by: str
+    approved_by: str = Field(description="User id of the approver (never the one who recorded it).")
+    approved_by_role: Literal["finance_approver"] = "finance_approver"
+
+    def aggregate_id(self) -> str:
+        return self.release_id

@@ -147,6 +147,43 @@ class QueryResolved(QueryEvent):
 
 
 @register
+class QueryOutcomeProposed(QueryEvent):
+    """A finance officer chose an outcome that moves money above the second-person threshold: the query
+    awaits a finance approver other than the proposer, and nothing is requested until then. The
+    envelope's actor is the proposer, with the resolution summary as the reason."""
+
+    EVENT_TYPE: ClassVar[str] = "QueryOutcomeProposed"
+    outcome: OutcomeKind
+    amount_pence: int = Field(gt=0)
+    proposed_by_id: str = Field(description="User id of the finance officer who proposed it.")
+    threshold_pence: int = Field(ge=0, description="Amounts above this need a second person.")
+
+
+@register
+class QueryOutcomeApproved(QueryEvent):
+    """A second finance approver approved the proposed outcome; QueryResolved and the effect request
+    follow. The envelope's actor is the approver, with their reason."""
+
+    EVENT_TYPE: ClassVar[str] = "QueryOutcomeApproved"
+    outcome: OutcomeKind
+    amount_pence: int = Field(gt=0)
+    proposed_by_id: str
+    approved_by_id: str = Field(description="User id of the finance approver (never the proposer).")
+
+
+@register
+class QueryOutcomeRejected(QueryEvent):
+    """A finance approver rejected the proposed outcome: the query is investigated again, nothing was
+    requested. The envelope's actor is the approver, with their reason."""
+
+    EVENT_TYPE: ClassVar[str] = "QueryOutcomeRejected"
+    outcome: OutcomeKind
+    amount_pence: int = Field(gt=0)
+    proposed_by_id: str
+    rejected_by_id: str
+
+
+@register
 class QueryEffectCompleted(QueryEvent):
     """The owning service reported the effect done; `result_ref` links what it produced."""
 

@@ -23,10 +23,15 @@ class Topic:
 SERVICES = ("requests", "agreements", "delivery", "invoicing", "payments", "queries", "reporting")
 
 # Business event topics are kept forever (-1): reporting rebuilds its read models by replaying them.
+# agreements.payee-accounts is the exception: it carries bank details to payments, which keeps its own copy.
 TOPICS: tuple[Topic, ...] = (
     Topic("requests.events", "requests", "request_id", 3, -1, "Lifecycle of requests for service."),
     Topic("agreements.events", "agreements", "agreement_id or provider_id", 6, -1,
-          "Providers, bank details, agreements, direct payments, commitments."),
+          "Providers, whether bank details are verified (never the details), agreements, direct payments, "
+          "commitments."),
+    # Bank details and direct-payment payees' names: for payments alone, and not kept for ever.
+    Topic("agreements.payee-accounts", "agreements", "provider_id or agreement_id", 6, 30 * DAY_MS,
+          "Bank details entered and verified, and direct payments' payee accounts: consumed only by payments."),
     Topic("ecm.visits", "providers", "provider_ref", 6, 30 * DAY_MS,
           "Raw call-monitoring attendances published by providers' ECM systems (not enveloped)."),
     Topic("delivery.events", "delivery", "agreement_id (provider_id for unmatched records)", 6, -1, "Verified, missed, corrected visits; period actuals."),

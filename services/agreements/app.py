@@ -1,7 +1,7 @@
 """Wiring of the agreements service (no logic here)."""
 from pathlib import Path
 
-from contracts import agreements as contract
+from contracts import agreements as contract, payee_accounts
 from shared.service import create_service
 from services.agreements.api import ROUTERS
 from services.agreements.handlers import CONSUMERS
@@ -16,6 +16,9 @@ app = create_service(
         contract.ProviderBankDetailsRejected, contract.RateCardPublished, contract.AgreementActivated,
         contract.AgreementVaried, contract.AgreementSuspended, contract.AgreementResumed, contract.AgreementEnded,
         contract.DirectPaymentAgreed, contract.DirectPaymentEnded, contract.CommitmentChanged,
+    ], payee_accounts.TOPIC: [
+        payee_accounts.PayeeBankDetailsEntered, payee_accounts.PayeeBankDetailsVerified,
+        payee_accounts.PayeeBankDetailsRejected, payee_accounts.DirectPaymentPayeeAccountSet,
     ]},
     description="Providers, rate cards, care agreements, direct payments and commitments.",
 )

@@ -1,9 +1,17 @@
-"""How the agreements domain becomes the events of `contracts.agreements`."""
+"""How the agreements domain becomes the events of `contracts.agreements` (and, for bank details,
+`contracts.payee_accounts`).
+
+`agreements.events` is kept for ever and read by every service: nothing published there carries a
+bank account, a payee's name or a free-text reason (which may hold health details). Reasons stay in
+the audit log; `without_reason` takes them out of an event's actor, `agreement_event` out of terms.
+"""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TypeVar
 
-from contracts import agreements as contract
+from contracts import agreements as contract, payee_accounts
+from shared.events import Cause
 from services.agreements.domain.agreements import Agreement
 from services.agreements.domain.commitments import Commitment
 from services.agreements.domain.direct_payments import DirectPayment
@@ -18,18 +26,31 @@ def agreement_event(event_type: type[E], agreement: Agreement, **specific) -> E:
         agreement_id=agreement.agreement_id, request_id=agreement.request_id, person_ref=agreement.person_ref,
         provider_id=agreement.provider_id, service_type=agreement.service_type,
         payment_basis=agreement.payment_basis, cycle=agreement.cycle, start=agreement.start, end=agreement.end,
-        concurrent=agreement.concurrent, terms=list(agreement.terms), suspensions=list(agreement.suspensions),
+        concurrent=agreement.concurrent, suspensions=list(agreement.suspensions),
+        # A variation's reason is free text: it stays in agreements (terms table, audit log).
+        terms=[t.model_copy(update={"reason": None}) if t.reason is not None else t for t in agreement.terms],
         **specific)
 
 
-def direct_payment_agreed(payment: DirectPayment, payee: contract.BankAccount) -> contract.DirectPaymentAgreed:
+def without_reason(cause: Cause) -> Cause:
+    """`cause` with its actor's free-text reason left out: the reason is in the audit log already."""
+    if cause.actor.reason is None:
+        return cause
+    return replace(cause, actor=cause.actor.model_copy(update={"reason": None}))
+
+
+def direct_payment_agreed(payment: DirectPayment, payee: contract.BankAccount
+                          ) -> tuple[contract.DirectPaymentAgreed, payee_accounts.DirectPaymentPayeeAccountSet]:
+    """The yes/no for every consumer (agreements.events) and, for payments alone, the account to pay
+    (agreements.payee-accounts): publish both in one transaction."""
     assert payment.nominee is not None and payment.first_review is not None
-    return contract.DirectPaymentAgreed(
+    return (contract.DirectPaymentAgreed(
         agreement_id=payment.agreement_id, person_ref=payment.person_ref, request_id=payment.request_id,
-        nominee=payment.nominee, payee_account=payee, start=payment.start,
+        nominee=payment.nominee, start=payment.start,
         amount_per_four_weeks_pence=payment.amount_per_four_weeks_pence,
         weekly_budget_pence=payment.weekly_budget_pence, weekly_contribution_pence=payment.weekly_contribution_pence,
-        first_review_due=payment.first_review)
+        first_review_due=payment.first_review),
+        payee_accounts.DirectPaymentPayeeAccountSet(agreement_id=payment.agreement_id, payee_account=payee))
 
 
 def commitment_changed(commitment: Commitment) -> contract.CommitmentChanged:

@@ -4,6 +4,7 @@ from pathlib import Path
 from contracts import payments as contract
 from shared.service import create_service
 from services.payments.api import ROUTERS
+from services.payments.api.files import MAX_CONFIRMATION_BYTES
 from services.payments.handlers import CONSUMERS
 from services.payments.jobs import JOBS
 
@@ -13,6 +14,8 @@ app = create_service(
     routers=ROUTERS,
     consumers=CONSUMERS,
     background=JOBS,
+    # The bank's confirmation file may pass the 1 MiB default body cap, up to its own limit.
+    body_caps={"/payment-runs/{run_id}/confirmations": MAX_CONFIRMATION_BYTES},
     publishes={contract.TOPIC: [contract.PaymentRunProposed, contract.PaymentRunApproved,
                                 contract.PaymentRunExported, contract.PaymentMade, contract.PaymentReturned,
                                 contract.InvoicePaid, contract.DirectPaymentMade, contract.DirectPaymentReturned]},

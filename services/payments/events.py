@@ -8,6 +8,7 @@ from contracts import payments as contract
 from services.payments.domain.files.stored import StoredFile
 from services.payments.domain.payment_run import PaymentRun
 from services.payments.domain.run_lines import LineKind, PayeeKind, Payment
+from services.payments.domain.two_person import Decision
 
 
 def run_proposed(run: PaymentRun) -> contract.PaymentRunProposed:
@@ -76,3 +77,34 @@ def payment_returned(run: PaymentRun, payment: Payment, reason: str, on: date) -
     return contract.DirectPaymentReturned(run_id=run.run_id, agreement_id=payment.payee_id,
                                           person_ref=payment.lines[0].person_ref, payment_reference=payment.reference,
                                           amount_pence=payment.amount_pence, reason=reason, returned_on=on)
+
+
+def _payee_kind(payment: Payment) -> str:
+    return "provider" if payment.payee_kind is PayeeKind.PROVIDER else "direct_payment"
+
+
+def return_recorded(decision: Decision, payment: Payment) -> contract.PaymentReturnRecorded:
+    return contract.PaymentReturnRecorded(
+        return_id=decision.decision_id, run_id=decision.run_id, payment_reference=payment.reference,
+        payee_kind=_payee_kind(payment), payee_id=payment.payee_id, amount_pence=payment.amount_pence,
+        reason=decision.reason, reported_on=decision.reported_on, recorded_by=decision.recorded_by,
+        recorded_by_role=decision.recorded_by_role)
+
+
+def return_approved(decision: Decision, payment: Payment) -> contract.PaymentReturnApproved:
+    return contract.PaymentReturnApproved(
+        return_id=decision.decision_id, run_id=decision.run_id, payment_reference=payment.reference,
+        payee_kind=_payee_kind(payment), payee_id=payment.payee_id, amount_pence=payment.amount_pence,
+        reason=decision.reason, recorded_by=decision.recorded_by, approved_by=decision.approved_by)
+
+
+def hold_release_recorded(decision: Decision) -> contract.PaymentHoldReleaseRecorded:
+    return contract.PaymentHoldReleaseRecorded(
+        release_id=decision.decision_id, held_kind=decision.subject_kind.value, held_id=decision.subject_id,
+        reason=decision.reason, recorded_by=decision.recorded_by, recorded_by_role=decision.recorded_by_role)
+
+
+def hold_released(decision: Decision) -> contract.PaymentHoldReleased:
+    return contract.PaymentHoldReleased(
+        release_id=decision.decision_id, held_kind=decision.subject_kind.value, held_id=decision.subject_id,
+        reason=decision.reason, recorded_by=decision.recorded_by, approved_by=decision.approved_by)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from shared.logging import get_logger
+from shared.redaction import describe
 from shared.service import ServiceRuntime
 from services.payments.metrics import REFRESH_SECONDS, refresh_gauges
 
@@ -22,7 +23,7 @@ async def keep_gauges_fresh(runtime: ServiceRuntime) -> None:
             async with runtime.pool.acquire() as conn:
                 await refresh_gauges(conn)
         except Exception as exc:  # noqa: BLE001 - a metric must never stop the service
-            log.warning("could not refresh payments gauges", error=repr(exc))
+            log.warning("could not refresh payments gauges", error=describe(exc))
         await asyncio.sleep(REFRESH_SECONDS)
 
 

@@ -22,6 +22,11 @@ PAID_PENCE = Counter("carepay_payments_pence", "Pence sent to the bank in export
                      registry=REGISTRY)
 RETURNED = Counter("carepay_payments_returned", "Payments the bank returned (finance is alerted).", ["payee_kind"],
                    registry=REGISTRY)
+TWO_PERSON_DECISIONS = Counter(
+    "carepay_payments_two_person_decisions",
+    "Returns and hold releases by step: recorded (pending), approved by a second person, or refused "
+    "(self_approval: the one who recorded it tried to approve it).",
+    ["kind", "step"], registry=REGISTRY)
 RUN_FAILURES = Counter("carepay_payment_run_failures", "Run steps refused or failed, by step and why.",
                        ["step", "reason"], registry=REGISTRY)
 LAST_EXPORT = Gauge("carepay_payment_run_last_export_timestamp_seconds",
@@ -29,6 +34,11 @@ LAST_EXPORT = Gauge("carepay_payment_run_last_export_timestamp_seconds",
 SURPLUS_FLAGS = Gauge("carepay_dp_surplus_flags",
                       "Council-managed direct-payment accounts holding more than the surplus threshold.",
                       registry=REGISTRY)
+BANK_VERIFICATIONS_REFUSED = Counter(
+    "carepay_payments_bank_verifications_refused",
+    "Bank details verifications payments dead-lettered instead of changing a payee's account, by why "
+    "(unknown_bank_change, bank_change_mismatch, bank_change_self_verified, bank_change_not_pending).",
+    ["reason"], registry=REGISTRY)
 
 REFRESH_SECONDS = 15.0
 

@@ -14,7 +14,8 @@ app = create_service(
     consumers=CONSUMERS,
     publishes={contract.TOPIC: [
         contract.QueryRaised, contract.QueryAcknowledged, contract.QueryAssigned, contract.QueryInvestigationStarted,
-        contract.QueryNoteAdded, contract.QueryResolved, contract.QueryEffectCompleted, contract.QueryEffectFailed,
+        contract.QueryNoteAdded, contract.QueryOutcomeProposed, contract.QueryOutcomeApproved,
+        contract.QueryOutcomeRejected, contract.QueryResolved, contract.QueryEffectCompleted, contract.QueryEffectFailed,
         contract.QueryClosed, contract.QueryReopened, contract.QueryRated, contract.QuerySlaBreached,
         contract.DisputeOpened, contract.DisputeClosed, contract.CreditNoteRequested,
         contract.SupplementaryPaymentRequested, contract.VisitReverificationRequested,

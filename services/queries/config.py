@@ -3,6 +3,10 @@
 CAREPAY_QUERIES_SLA_DEFAULT          "ack,resolve" working days for every category (default "2,20")
 CAREPAY_QUERIES_SLA_<CATEGORY>       the same for one category, e.g. CAREPAY_QUERIES_SLA_LATE_PAYMENT=1,10
 CAREPAY_QUERIES_SLA_EVERY_S          seconds between SLA breach checks (default 60)
+CAREPAY_QUERIES_SECOND_PERSON_ABOVE_PENCE
+                                     a credit note or supplementary payment above this many pence is
+                                     only proposed, and a second finance approver approves it (default
+                                     50000 = £500; 0: every one needs a second person)
 
 A query keeps the policy it was raised under, so changing these moves no running deadline.
 """
@@ -15,9 +19,11 @@ from functools import lru_cache
 
 from contracts.queries import QueryCategory
 from services.queries.domain.errors import InvalidQuery
+from services.queries.domain.lifecycle import SECOND_PERSON_ABOVE_PENCE
 from services.queries.domain.sla import SlaPolicies, SlaPolicy
 
 PREFIX = "CAREPAY_QUERIES_SLA_"
+SECOND_PERSON = "CAREPAY_QUERIES_SECOND_PERSON_ABOVE_PENCE"
 
 
 def parse_policy(name: str, raw: str) -> SlaPolicy:
@@ -46,10 +52,19 @@ def sla_policies(env: Mapping[str, str]) -> SlaPolicies:
     return SlaPolicies(default, by_category)
 
 
+def second_person_above(env: Mapping[str, str]) -> int:
+    """Pence above which a money-moving outcome needs a second person; SystemExit naming the variable if bad."""
+    raw = (env.get(SECOND_PERSON) or "").strip() or str(SECOND_PERSON_ABOVE_PENCE)
+    if not raw.isdigit():
+        raise SystemExit(f"{SECOND_PERSON} must be a whole number of pence, 0 or more (got {raw!r})")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class QueriesConfig:
     sla: SlaPolicies
     sla_every_s: float
+    second_person_above_pence: int = SECOND_PERSON_ABOVE_PENCE
 
 
 @lru_cache(maxsize=1)
@@ -59,4 +74,4 @@ def config() -> QueriesConfig:
         every_s = float(every)
     except ValueError as exc:
         raise SystemExit(f"{PREFIX}EVERY_S must be a number of seconds (got {every!r})") from exc
-    return QueriesConfig(sla_policies(os.environ), every_s)
+    return QueriesConfig(sla_policies(os.environ), every_s, second_person_above(os.environ))

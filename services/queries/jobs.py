@@ -13,6 +13,7 @@ from services.queries.config import config
 from services.queries.steps.sla_breaches import flag_due_breaches
 from shared.clock import utcnow
 from shared.logging import get_logger
+from shared.redaction import describe
 
 log = get_logger(__name__)
 
@@ -31,7 +32,7 @@ async def sla_watch(runtime) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - the database may blip; the next pass catches up
-            log.warning("SLA check failed; will try again", error=repr(exc))
+            log.warning("SLA check failed; will try again", error=describe(exc))
         await asyncio.sleep(every)
 
 

@@ -1,14 +1,15 @@
-"""Queries: a provider disputes a self-billed invoice (it is held, then resolved with a credit note),
-and a person asks about a visit nobody came to (answered: it was not paid)."""
+"""Queries: a provider disputes a self-billed invoice (it is held, then resolved with a credit note by
+finance: above the second-person threshold a finance approver approves it), and a person asks about a
+visit nobody came to (answered: it was not paid)."""
 from __future__ import annotations
 
 from typing import Any
 
-from shared.demo.client import FINANCE_OFFICER, Stack, StackError, Who, person as as_person, provider as as_provider, until
+from shared.demo.client import FINANCE_APPROVER, FINANCE_OFFICER, Stack, StackError, Who, person as as_person, provider as as_provider, until
 from shared.demo.council import Council
 from shared.demo.ledger import Dispute, Ledger
 
-ORDER = ("open", "acknowledged", "investigating", "resolved", "closed")
+ORDER = ("open", "acknowledged", "investigating", "awaiting_approval", "resolved", "closed")
 
 
 async def raised(stack: Stack, who: Who, body: dict[str, Any]) -> dict:
@@ -36,8 +37,9 @@ async def raised(stack: Stack, who: Who, body: dict[str, Any]) -> dict:
 
 async def advanced(stack: Stack, query_id: str, action: str, who: Who, body: dict | None = None) -> dict:
     """One step of the query unless it is already past it."""
-    target = {"acknowledge": "acknowledged", "investigate": "investigating", "resolve": "resolved",
-              "close": "closed"}.get(action)
+    # Resolving with money above the threshold only proposes it: past "resolve" once awaiting approval.
+    target = {"acknowledge": "acknowledged", "investigate": "investigating", "resolve": "awaiting_approval",
+              "outcome/approve": "resolved", "close": "closed"}.get(action)
 
     async def past():
         now = await stack.get("queries", f"/queries/{query_id}", FINANCE_OFFICER)
@@ -70,6 +72,10 @@ async def dispute_and_credit(stack: Stack, council: Council, ledger: Ledger, inv
     await advanced(stack, dispute.query_id, "resolve", FINANCE_OFFICER, {
         "outcome": {"kind": "credit_note", "amount_pence": dispute.credit_pence},
         "summary": "Agreed: the visit is credited in full."})
+    now = await stack.get("queries", f"/queries/{dispute.query_id}", FINANCE_OFFICER)
+    if now["status"] == "awaiting_approval":  # above the second-person threshold: another finance user approves
+        await advanced(stack, dispute.query_id, "outcome/approve", FINANCE_APPROVER,
+                       {"reason": "Checked the visit log: the visit was not for this client."})
 
     async def credited():
         now = await stack.get("queries", f"/queries/{dispute.query_id}", FINANCE_OFFICER)

@@ -41,7 +41,7 @@ async def _change(request: Request, principal: Principal, agreement_id: str, act
             await store_audit.record_action(conn, agreement_id, action, principal.subject, principal.role, reason)
             commitment = None
             if event is not None:
-                cause = cause_of(request, principal, reason)
+                cause = cause_of(request, principal)  # the reason stays in the audit log
                 await runtime_of(request).outbox.publish(conn, [event], cause)
                 commitment = await refresh_commitment(conn, runtime_of(request).outbox, cause, after.person_ref)
                 AGREEMENT_CHANGES.labels(event.EVENT_TYPE).inc()

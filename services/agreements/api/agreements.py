@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from contracts.agreements import Rate
 from contracts.common import ServiceType
 from shared.auth import Principal, require
+from shared.bounds import Filter
 from shared.http import not_found, transaction
 from services.agreements.api.commitments import commitment_out
 from services.agreements.api.errors import rules_as_422
@@ -115,8 +116,8 @@ async def complete_agreement(agreement_id: str, body: TermsIn, request: Request,
 @router.get("/agreements", response_model=list[AgreementOut],
             summary="Agreements; a provider sees only its own, a person only theirs")
 async def list_agreements(request: Request, principal: Annotated[Principal, Depends(require(*READERS))],
-                          person_ref: str | None = None, provider_id: str | None = None,
-                          request_id: str | None = None, status_is: Annotated[AgreementStatus | None,
+                          person_ref: Filter | None = None, provider_id: Filter | None = None,
+                          request_id: Filter | None = None, status_is: Annotated[AgreementStatus | None,
                                                                                Query(alias="status")] = None,
                           limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AgreementOut]:
     # A provider's or person's own identity replaces whatever filter they asked for.

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 
 from contracts import agreements as contract
 from shared.auth import Principal, require
+from shared.bounds import Filter
 from shared.http import cause_of, not_found, runtime_of, transaction
 from services.agreements.api.commitments import commitment_out
 from services.agreements.api.errors import rules_as_422
@@ -52,7 +53,7 @@ async def _visible(conn, principal: Principal, agreement_id: str, *, lock: bool 
 
 @router.get("/direct-payments", response_model=list[DirectPaymentOut], summary="Direct payments (a person: their own)")
 async def list_direct_payments(request: Request, principal: Annotated[Principal, Depends(require(*READERS))],
-                               person_ref: str | None = None, request_id: str | None = None
+                               person_ref: Filter | None = None, request_id: Filter | None = None
                                ) -> list[DirectPaymentOut]:
     if principal.role == "person":
         person_ref = principal.person_ref
@@ -101,9 +102,10 @@ async def agree_direct_payment(agreement_id: str, request: Request,
             await store_direct_payments.save(conn, agreed)
             await store_audit.record_action(conn, agreement_id, "direct_payment_agreed", principal.subject,
                                             principal.role, reason)
-            cause = cause_of(request, principal, reason)
+            cause = cause_of(request, principal)  # the reason stays in the audit log
             outbox = runtime_of(request).outbox
-            await outbox.publish(conn, [direct_payment_agreed(agreed, payee)], cause)
+            # The account-free event for every consumer and the payee's account for payments, together.
+            await outbox.publish(conn, [*direct_payment_agreed(agreed, payee)], cause)
             commitment = await refresh_commitment(conn, outbox, cause, agreed.person_ref)
     return _out(agreed, payee, commitment)
 
@@ -119,7 +121,7 @@ async def end_direct_payment(agreement_id: str, body: EndIn, request: Request,
             await store_direct_payments.save(conn, ended)
             await store_audit.record_action(conn, agreement_id, "direct_payment_ended", principal.subject,
                                             principal.role, body.note or body.reason)
-            cause = cause_of(request, principal, body.note)
+            cause = cause_of(request, principal)  # the note stays in the audit log
             outbox = runtime_of(request).outbox
             await outbox.publish(conn, [contract.DirectPaymentEnded(
                 agreement_id=agreement_id, person_ref=ended.person_ref, end=body.end, reason=body.reason)], cause)

@@ -5,15 +5,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from contracts.agreements import (AgreementTerms, BankAccount, CommitmentLine, EndReason, Rate, ScheduledVisit,
                                   SuspensionPeriod, SuspensionReason, VisitRules)
 from contracts.common import Cycle, Nominee, PaymentBasis, RateUnit, ServiceType
 from services.agreements.domain import providers as register
+from shared.bounds import Reference
 
-CqcId = Annotated[str, AfterValidator(register.cqc_id)]
-PersonRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_]{2,39}$")]
+CqcId = Annotated[str, StringConstraints(max_length=20), AfterValidator(register.cqc_id)]
+PersonRef = Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_]{2,39}$")]
+AccountDigits = Annotated[str, StringConstraints(max_length=20)]  # digits, dashes and spaces as typed
 
 
 class In(BaseModel):
@@ -21,8 +23,9 @@ class In(BaseModel):
 
 
 class BankAccountIn(In):
-    sort_code: Annotated[str, AfterValidator(register.sort_code)] = Field(description="6 digits; dashes and spaces allowed.")
-    account_number: Annotated[str, AfterValidator(register.account_number)] = Field(description="8 digits.")
+    sort_code: Annotated[AccountDigits, AfterValidator(register.sort_code)] = Field(
+        description="6 digits; dashes and spaces allowed.")
+    account_number: Annotated[AccountDigits, AfterValidator(register.account_number)] = Field(description="8 digits.")
     account_name: str = Field(min_length=1, max_length=70)
 
     def account(self) -> BankAccount:
@@ -41,7 +44,7 @@ class ProviderIn(In):
     name: str = Field(min_length=1, max_length=200)
     cqc_provider_id: CqcId
     cqc_location_ids: list[CqcId] = Field(default_factory=list, max_length=200)
-    service_types: list[ServiceType] = Field(min_length=1)
+    service_types: list[ServiceType] = Field(min_length=1, max_length=len(ServiceType))
     bank_account: BankAccountIn
     self_billing: SelfBillingIn
 
@@ -100,23 +103,23 @@ class RateCardOut(BaseModel):
 class TermsIn(In):
     """A draft's details. Give `rates`, or a `rate_card_id` of the provider to copy its rates."""
 
-    provider_id: str
+    provider_id: Reference
     payment_basis: PaymentBasis
     cycle: Cycle
     start: date
     end: date | None = None
     concurrent: bool = False
     rates: list[Rate] | None = Field(default=None, max_length=50)
-    rate_card_id: str | None = None
+    rate_card_id: Reference | None = None
     schedule: list[ScheduledVisit] = Field(default_factory=list, max_length=100)
-    weekly_units: Decimal | None = Field(default=None, ge=0, decimal_places=2)
+    weekly_units: Decimal | None = Field(default=None, ge=0, max_digits=8, decimal_places=2)
     visit_rules: VisitRules = Field(default_factory=VisitRules)
 
 
 class AgreementIn(TermsIn):
     person_ref: PersonRef
     service_type: ServiceType
-    request_id: str | None = None
+    request_id: Reference | None = None
 
     @field_validator("service_type")
     @classmethod
@@ -130,9 +133,9 @@ class VariationIn(In):
     effective_from: date
     reason: str = Field(min_length=1, max_length=500)
     rates: list[Rate] | None = Field(default=None, max_length=50)
-    rate_card_id: str | None = None
+    rate_card_id: Reference | None = None
     schedule: list[ScheduledVisit] | None = Field(default=None, max_length=100)
-    weekly_units: Decimal | None = Field(default=None, ge=0, decimal_places=2)
+    weekly_units: Decimal | None = Field(default=None, ge=0, max_digits=8, decimal_places=2)
     visit_rules: VisitRules | None = None
 
 

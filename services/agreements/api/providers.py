@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 
-from contracts import agreements as contract
+from contracts import agreements as contract, payee_accounts
 from shared.auth import Principal, forbid_unless, require
 from shared.http import cause_of, not_found, runtime_of, transaction
 from services.agreements.api.errors import rules_as_422
@@ -70,6 +70,9 @@ async def register_provider(body: ProviderIn, request: Request,
                                             cqc_location_ids=body.cqc_location_ids, service_types=body.service_types,
                                             self_billing=contract.SelfBilling(**body.self_billing.model_dump())),
                 contract.ProviderBankDetailsChanged(provider_id=provider_id, change_id=change.change_id),
+                payee_accounts.PayeeBankDetailsEntered(
+                    provider_id=provider_id, change_id=change.change_id,
+                    account_fingerprint=body.bank_account.account().fingerprint()),
             ], cause_of(request, principal))
             return await _provider_out(conn, await store_providers.get_provider(conn, provider_id), principal)
 
@@ -99,8 +102,13 @@ async def change_bank_details(provider_id: str, body: BankAccountIn, request: Re
         await _existing_provider(conn, provider_id)
         await store_providers.record_bank_change(conn, change, body.account())
         await store_audit.record_action(conn, provider_id, "bank_details_changed", principal.subject, principal.role)
-        await runtime_of(request).outbox.publish(conn, [contract.ProviderBankDetailsChanged(
-            provider_id=provider_id, change_id=change.change_id)], cause_of(request, principal))
+        # Its actor (the caller) is who entered the change: payments refuses a verification by them.
+        # The yes/no for every consumer; the account's fingerprint only for payments, on its own topic.
+        await runtime_of(request).outbox.publish(conn, [
+            contract.ProviderBankDetailsChanged(provider_id=provider_id, change_id=change.change_id),
+            payee_accounts.PayeeBankDetailsEntered(provider_id=provider_id, change_id=change.change_id,
+                                                   account_fingerprint=body.account().fingerprint())],
+            cause_of(request, principal))
     return BankChangeOut(provider_id=provider_id, change_id=change.change_id, status=change.status)
 
 
@@ -116,12 +124,18 @@ async def _decide(provider_id: str, change_id: str, verify: bool, body: Decision
             await store_providers.decide_bank_change(conn, decided)
             await store_audit.record_action(conn, provider_id, f"bank_details_{decided.status}", principal.subject,
                                             principal.role, body.reason)
-            event = (contract.ProviderBankDetailsVerified(provider_id=provider_id, change_id=change_id,
-                                                          bank_account=account) if verify else
-                     contract.ProviderBankDetailsRejected(
-                         provider_id=provider_id, change_id=change_id,
-                         previous_account_stands=await store_providers.has_verified_account(conn, provider_id)))
-            await runtime_of(request).outbox.publish(conn, [event], cause_of(request, principal, body.reason))
+            if verify:
+                events = [contract.ProviderBankDetailsVerified(provider_id=provider_id, change_id=change_id),
+                          payee_accounts.PayeeBankDetailsVerified(provider_id=provider_id, change_id=change_id,
+                                                                  bank_account=account)]
+            else:
+                stands = await store_providers.has_verified_account(conn, provider_id)
+                events = [contract.ProviderBankDetailsRejected(provider_id=provider_id, change_id=change_id,
+                                                               previous_account_stands=stands),
+                          payee_accounts.PayeeBankDetailsRejected(provider_id=provider_id, change_id=change_id,
+                                                                  previous_account_stands=stands)]
+            # The account only on agreements.payee-accounts (payments alone); the reason only in the audit log.
+            await runtime_of(request).outbox.publish(conn, events, cause_of(request, principal))
     return BankChangeOut(provider_id=provider_id, change_id=change_id, status=decided.status)
 
 

@@ -8,6 +8,7 @@ from shared.consumer import Context, EventConsumer
 from shared.logging import get_logger
 from services.agreements.domain.brokerage import draft_for_approved_request
 from services.agreements.domain.direct_payments import DirectPayment
+from services.agreements.events import without_reason
 from services.agreements.steps.commitments import refresh_commitment
 from services.agreements.store import agreements as store_agreements, audit as store_audit
 from services.agreements.store import commitments as store_commitments, direct_payments as store_direct_payments
@@ -30,7 +31,7 @@ async def _record_budget(conn: asyncpg.Connection, event: requests_contract.Budg
     await store_agreements.lock_person(conn, event.person_ref)
     if await store_commitments.record_budget(conn, event.person_ref, event.request_id, weekly_budget_pence,
                                              weekly_contribution_pence, ctx.envelope.occurred_at):
-        await refresh_commitment(conn, ctx.outbox, ctx.cause, event.person_ref)
+        await refresh_commitment(conn, ctx.outbox, without_reason(ctx.cause), event.person_ref)
 
 
 async def on_budget_agreed(conn: asyncpg.Connection, event: requests_contract.BudgetAgreed, ctx: Context) -> None:

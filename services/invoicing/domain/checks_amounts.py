@@ -142,6 +142,8 @@ def within_safety_bound(invoice: Invoice, ctx: ValidationContext) -> list[HoldRe
     for line, agreement in lines_of_our_agreements(invoice, ctx):
         claimed[agreement.agreement_id] += line.amount_pence
         agreements[agreement.agreement_id] = agreement
+    for agreement_id in claimed:  # a supplementary adds to what the agreement is already invoiced for
+        claimed[agreement_id] += ctx.corrected_pence.get(agreement_id, 0)
     share, reasons = ctx.settings.safety_share, []
     for agreement_id, amount in claimed.items():
         agreement, commitment = agreements[agreement_id], ctx.commitments.get(agreement_id)

@@ -4,7 +4,10 @@ Approved (with its due date) when no check finds anything; otherwise held with e
 found, so a provider fixes everything at once. Council-raised invoices skip the provider's
 invoice-number check (their numbers are gapless by construction); corrections skip the checks
 that judge a whole period (a supplementary or credit note is a difference, and is for a period
-already invoiced by design).
+already invoiced by design), but not the safety bound: a supplementary invoice or credit note
+(from a query's outcome, an officer, or late visit corrections) above it is held ABOVE_COMMITMENT
+like any invoice. A supplementary is bounded with what its agreements are already invoiced for
+the period (`ValidationContext.corrected_pence`): the whole payment, not just the top-up.
 """
 from __future__ import annotations
 
@@ -44,8 +47,9 @@ CHECKS_BY_KIND: dict[InvoiceKind, tuple[Check, ...]] = {
     InvoiceKind.PROVIDER_SUBMITTED: ALL_CHECKS,
     InvoiceKind.SELF_BILLED: _COUNCIL_RAISED,
     InvoiceKind.SCHEDULED: _COUNCIL_RAISED,
-    InvoiceKind.SUPPLEMENTARY: _AGREEMENT + (duplicates.nothing_claimed_twice, order.bank_details_verified),
-    InvoiceKind.CREDIT_NOTE: _AGREEMENT,
+    InvoiceKind.SUPPLEMENTARY: _AGREEMENT + (duplicates.nothing_claimed_twice, order.bank_details_verified,
+                                             amounts.within_safety_bound),
+    InvoiceKind.CREDIT_NOTE: _AGREEMENT + (amounts.within_safety_bound,),
 }
 
 

@@ -6,7 +6,10 @@ The wiring gathers the facts in the transaction that validates (no rule reads an
 - `commitments`: each agreement's commitment for the invoice's period in pence (needed for
   actuals agreements; a plan agreement's defaults to its plan price for the period);
 - `numbers_already_received`: this provider's invoice numbers on earlier invoices, any state;
-- `already_invoiced`: periods of its agreements on other invoices that are not void.
+- `already_invoiced`: periods of its agreements on other invoices that are not void;
+- `corrected_pence`: for a supplementary invoice, what each agreement is already invoiced for the
+  period, net (the invoice it corrects and its other supplementaries, less credit notes, not void):
+  the safety bound judges the whole, so a top-up cannot take an agreement over it unnoticed.
 """
 from __future__ import annotations
 
@@ -54,6 +57,7 @@ class ValidationContext:
     numbers_already_received: frozenset[str] = frozenset()
     already_invoiced: tuple[InvoicedPeriod, ...] = ()
     settings: ValidationSettings = ValidationSettings()
+    corrected_pence: Mapping[str, int] = field(default_factory=dict)
     _memo: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def remember(self, name: str, invoice: object, compute: Callable[[], T]) -> T:

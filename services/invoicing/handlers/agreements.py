@@ -28,8 +28,11 @@ log = get_logger(__name__)
 AGREEMENT_HOLDS = (H.AGREEMENT_NOT_FOUND.value, H.AGREEMENT_NOT_ACTIVE.value, H.AGREEMENT_OF_ANOTHER_PERSON.value,
                    H.AMOUNT_DIFFERS_FROM_PLAN.value, H.ABOVE_COMMITMENT.value)
 COMMITMENT_HOLDS = (H.COMMITMENT_UNKNOWN.value, H.ABOVE_COMMITMENT.value)
+# Only whether the account is verified (never the account: it goes to payments alone); version 1
+# carried it, and is still read for records published before.
 BankDetailsEvent = (contract.ProviderBankDetailsChanged | contract.ProviderBankDetailsVerified
-                    | contract.ProviderBankDetailsRejected)
+                    | contract.ProviderBankDetailsRejected | contract.ProviderBankDetailsChangedV1
+                    | contract.ProviderBankDetailsVerifiedV1)
 
 
 def _cause(ctx: Context) -> Cause:
@@ -124,6 +127,8 @@ AGREEMENTS = EventConsumer(
         contract.ProviderBankDetailsChanged: on_bank_details,
         contract.ProviderBankDetailsVerified: on_bank_details,
         contract.ProviderBankDetailsRejected: on_bank_details,
+        contract.ProviderBankDetailsChangedV1: on_bank_details,
+        contract.ProviderBankDetailsVerifiedV1: on_bank_details,
         contract.CommitmentChanged: on_commitment_changed,
     },
     description="Agreements, provider self-billing and bank details, and commitments: the facts invoices are "

@@ -95,7 +95,24 @@ async def context_for(conn: asyncpg.Connection, filed: Filed) -> tuple[Validatio
     taken = frozenset({invoice.number}) if invoice.kind is InvoiceKind.PROVIDER_SUBMITTED \
         and filed.number_claim is None else frozenset()
     return ValidationContext(provider, agreements, actuals, commitments, taken, earlier,
-                             settings=config().validation), agreements
+                             settings=config().validation,
+                             corrected_pence=await _invoiced_before(conn, invoice)), agreements
+
+
+async def _invoiced_before(conn: asyncpg.Connection, invoice: Invoice) -> dict[str, int]:
+    """For a supplementary: pence each agreement is already invoiced for the period, net, by the invoice it
+    corrects and that invoice's other corrections not void (credit notes subtract); {} for any other kind."""
+    if invoice.kind is not InvoiceKind.SUPPLEMENTARY or not invoice.corrects:
+        return {}
+    others = [i for i in await store_invoices.corrections_of(conn, invoice.corrects) if i != invoice.invoice_id]
+    net: dict[str, int] = {}
+    for filed in await store_invoices.load_many(conn, [invoice.corrects, *others]):
+        if filed.invoice.status is InvoiceStatus.VOID:
+            continue
+        sign = -1 if filed.invoice.kind is InvoiceKind.CREDIT_NOTE else 1
+        for line in filed.invoice.lines:
+            net[line.agreement_id] = net.get(line.agreement_id, 0) + sign * line.amount_pence
+    return net
 
 
 def with_outcome(filed: Filed, ctx: ValidationContext, outcome: ValidationOutcome | None = None) -> Filed:

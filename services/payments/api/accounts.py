@@ -8,13 +8,16 @@ from fastapi import APIRouter, Depends, Request
 
 from shared.auth import Principal, require
 from shared.clock import london_date, utcnow
-from shared.http import not_found, transaction
+from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.logging import get_logger
-from services.payments.api.models import LedgerEntryIn, ReasonIn, masked
+from services.payments.api.models import LedgerEntryIn, ReasonIn, ReleaseOut, masked
 from services.payments.api.runs import FINANCE, REVIEWERS
 from services.payments.config import payments_config
 from services.payments.domain.errors import RunConflict
 from services.payments.domain.managed_accounts import MONEY_IN, LedgerEntry, LedgerEntryKind, surplus_check
+from services.payments.domain.two_person import DecisionKind, SubjectKind
+from services.payments.metrics import TWO_PERSON_DECISIONS
+from services.payments.steps import releasing
 from services.payments.store import accounts as store_accounts
 from services.payments.store import inputs as store_inputs
 from services.payments.store.direct_payments import agreement_of, paid_periods
@@ -44,6 +47,8 @@ async def direct_payment_account(agreement_id: str, request: Request,
     surplus = surplus_check(account, agreement, today, config.surplus_weeks)
     return {
         "agreement_id": agreement_id, "person_ref": row["person_ref"], "council_managed": row["council_managed"],
+        # Whether the payee's account has arrived (agreements.payee-accounts): a run leaves the payment out until it has.
+        "payee_account_known": row["account_number"] is not None,
         "net_per_four_weeks_pence": agreement.net_per_four_weeks_pence,
         "paid_up_to": agreement.paid_up_to, "ended_on": row["last_day"], "return_hold": row["return_hold"],
         "entries": [{"on": s.entry.on, "kind": s.entry.kind.value,
@@ -76,31 +81,34 @@ async def record_entry(agreement_id: str, body: LedgerEntryIn, request: Request,
     return {"agreement_id": agreement_id, "balance_pence": after.balance_pence()}
 
 
-@router.post("/invoices/{invoice_id}/release-hold",
-             summary="Let an invoice held after a returned payment be paid again")
+async def _request_release(request: Request, principal: Principal, held: SubjectKind, held_id: str,
+                           reason: str) -> ReleaseOut:
+    async with transaction(request) as conn:
+        try:
+            decision = await releasing.request_release(conn, held, held_id, reason, principal, utcnow(),
+                                                       runtime_of(request).outbox, cause_of(request, principal))
+        except LookupError:
+            raise not_found(f"a payment hold on {releasing.NAMES[held]} {held_id}") from None
+    TWO_PERSON_DECISIONS.labels(DecisionKind.HOLD_RELEASE.value, "recorded").inc()
+    log.info("payment hold release recorded, awaiting a second person", release_id=decision.decision_id,
+             held_kind=held.value, held_id=held_id, by=principal.subject)
+    return ReleaseOut.of(decision)
+
+
+@router.post("/invoices/{invoice_id}/release-hold", status_code=202, response_model=ReleaseOut,
+             summary="Ask to let an invoice held after a returned payment be paid again (pending until a "
+                     "different finance approver approves it)")
 async def release_invoice(invoice_id: str, body: ReasonIn, request: Request,
-                          principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> dict:
-    async with transaction(request) as conn:
-        hold = await conn.fetchval("UPDATE invoices SET return_hold = NULL, updated_at = now() WHERE invoice_id = $1"
-                                   " AND return_hold IS NOT NULL RETURNING invoice_id", invoice_id)
-    if hold is None:
-        raise not_found(f"a payment hold on invoice {invoice_id}")
-    log.info("payment hold released", invoice_id=invoice_id, by=principal.subject, why=body.reason)
-    return {"invoice_id": invoice_id, "released": True}
+                          principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> ReleaseOut:
+    return await _request_release(request, principal, SubjectKind.INVOICE, invoice_id, body.reason)
 
 
-@router.post("/direct-payments/{agreement_id}/release-hold",
-             summary="Let a direct payment held after a returned payment be paid again")
+@router.post("/direct-payments/{agreement_id}/release-hold", status_code=202, response_model=ReleaseOut,
+             summary="Ask to let a direct payment held after a returned payment be paid again (pending until a "
+                     "different finance approver approves it)")
 async def release_direct_payment(agreement_id: str, body: ReasonIn, request: Request,
-                                 principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> dict:
-    async with transaction(request) as conn:
-        done = await conn.fetchval("UPDATE direct_payments SET return_hold = NULL, updated_at = now()"
-                                   " WHERE agreement_id = $1 AND return_hold IS NOT NULL RETURNING agreement_id",
-                                   agreement_id)
-    if done is None:
-        raise not_found(f"a payment hold on direct payment {agreement_id}")
-    log.info("payment hold released", agreement_id=agreement_id, by=principal.subject, why=body.reason)
-    return {"agreement_id": agreement_id, "released": True}
+                                 principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> ReleaseOut:
+    return await _request_release(request, principal, SubjectKind.DIRECT_PAYMENT, agreement_id, body.reason)
 
 
 @router.get("/invoices/{invoice_id}", summary="What payments knows of an invoice and what stops its payment")

@@ -10,15 +10,19 @@ from shared.auth import Principal, forbid_unless, require
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.logging import get_logger
-from services.payments.api.models import ConfirmationOut, ExportOut, FileOut
+from services.payments.api.models import ConfirmationOut, ExportOut, FileOut, PendingReturnOut
 from services.payments.api.runs import FINANCE, REVIEWERS, counted
 from services.payments.config import payments_config
 from services.payments.domain.errors import PaymentRefused
-from services.payments.metrics import LAST_EXPORT, PAID_PENCE, RETURNED
+from services.payments.domain.two_person import DecisionKind
+from services.payments.metrics import LAST_EXPORT, PAID_PENCE, TWO_PERSON_DECISIONS
 from services.payments.steps import confirming, exporting
 from services.payments.store import files as store_files
 
 router = APIRouter(tags=["payment files"])
+# A bank's confirmation file (one short line per payment): the body is capped at this before and while
+# it is read (app.py: body_caps; shared.limits).
+MAX_CONFIRMATION_BYTES = 16 << 20
 log = get_logger(__name__)
 
 EXTENSIONS = {"bacs": ".txt", "pain001": ".xml", "journal": ".csv"}
@@ -95,7 +99,8 @@ async def _uploaded_text(request: Request) -> str:
 
 
 @router.post("/payment-runs/{run_id}/confirmations", response_model=ConfirmationOut,
-             summary="Record what the bank paid or returned (CSV: payment_reference,status,reason[,amount])",
+             summary="Record what the bank paid or returned (CSV: payment_reference,status,reason[,amount]); "
+                     "a return is pending until a different finance approver approves it",
              openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 async def confirm(run_id: str, request: Request,
                   principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> ConfirmationOut:
@@ -103,17 +108,19 @@ async def confirm(run_id: str, request: Request,
     with counted("confirm"):
         async with transaction(request) as conn:
             try:
-                done = await confirming.confirm(conn, run_id, text, london_date(utcnow()), principal.subject,
+                done = await confirming.confirm(conn, run_id, text, london_date(utcnow()), principal,
                                                 runtime_of(request).outbox, cause_of(request, principal))
             except LookupError:
                 raise not_found(f"payment run {run_id}") from None
-    for payment, reason in done.returned:
-        RETURNED.labels(payment.payee_kind.value).inc()
+    recorded = {p.reference: d for p, d in done.returns_pending}
+    TWO_PERSON_DECISIONS.labels(DecisionKind.PAYMENT_RETURN.value, "recorded").inc(len(recorded))
     for alert in done.alerts:
         # The finance alert: ids and amounts only (never the payee's name or account).
-        log.warning("FINANCE ALERT: payment returned by the bank", run_id=run_id,
-                    payment_reference=alert.payment_reference, payee_id=alert.payee_id,
-                    amount_pence=alert.amount_pence, reason=dict((p.reference, r) for p, r in done.returned)
-                    .get(alert.payment_reference))
+        log.warning("FINANCE ALERT: payment returned by the bank (recorded; a second person approves it)",
+                    run_id=run_id, payment_reference=alert.payment_reference, payee_id=alert.payee_id,
+                    amount_pence=alert.amount_pence, return_id=recorded[alert.payment_reference].decision_id,
+                    reason=recorded[alert.payment_reference].reason)
     return ConfirmationOut(run_id=run_id, paid=[p.reference for p in done.paid],
-                           returned=[p.reference for p, _ in done.returned], already_recorded=done.already_recorded)
+                           returns_pending=[PendingReturnOut(return_id=d.decision_id, payment_reference=p.reference)
+                                            for p, d in done.returns_pending],
+                           already_recorded=done.already_recorded)

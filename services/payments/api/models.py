@@ -7,7 +7,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.payments.domain.payment_run import PaymentRun
+from services.payments.domain.two_person import Decision
 from services.payments.store.runs import StoredRun
+from shared.bounds import MAX_IDS, Description, Reference
+from shared.clock import PayDate
 
 
 class _In(BaseModel):
@@ -15,26 +18,31 @@ class _In(BaseModel):
 
 
 class ProposeIn(_In):
-    pay_date: date = Field(description="The day the money reaches payees' accounts (a working day).")
+    pay_date: PayDate = Field(description="The day the money reaches payees' accounts (a working day), "
+                                          "within a year back and two years ahead.")
     kind: Literal["weekly", "four_weekly", "ad_hoc"] | None = Field(
         default=None, description="Needed only when a weekly and a four-weekly run share the pay date; "
                                   "a date the calendar has no run for is an ad hoc run.")
     include_direct_payments: bool = Field(default=False, description="Ad hoc runs only: pay direct payments due.")
-    pay_early: list[str] = Field(default_factory=list, description="Invoice ids to pay before they are due.")
-    providers: list[str] | None = Field(default=None, description="Pay only these providers (None: all).")
-    direct_payments: list[str] | None = Field(default=None, description="Pay only these DP agreements (None: all).")
+    pay_early: list[Reference] = Field(default_factory=list, max_length=MAX_IDS,
+                                       description="Invoice ids to pay before they are due.")
+    providers: list[Reference] | None = Field(default=None, max_length=MAX_IDS,
+                                              description="Pay only these providers (None: all).")
+    direct_payments: list[Reference] | None = Field(default=None, max_length=MAX_IDS,
+                                                    description="Pay only these DP agreements (None: all).")
 
 
 class ReasonIn(_In):
-    reason: str = Field(min_length=1, description="Why: kept with the run for audit.")
+    reason: str = Field(min_length=1, max_length=1000, description="Why: kept with the run for audit.")
 
 
 class LedgerEntryIn(_In):
     on: date
     kind: Literal["contribution_in", "payment_to_provider", "recovery_to_council"]
     amount_pence: int = Field(gt=0)
-    reference: str = Field(min_length=1, description="Unique per kind for this account, e.g. the provider's invoice.")
-    description: str = ""
+    reference: str = Field(min_length=1, max_length=100,  # an invoice number is up to 100
+                           description="Unique per kind for this account, e.g. the provider's invoice.")
+    description: Description = ""
 
 
 def masked(account_number: str) -> str:
@@ -173,8 +181,63 @@ class ExportOut(BaseModel):
     files: list[FileOut]
 
 
+class DecisionOut(BaseModel):
+    """A two-person decision (a return or a hold release): who recorded it, and who approved it."""
+
+    decision_id: str
+    kind: Literal["payment_return", "hold_release"]
+    subject_kind: Literal["payment", "invoice", "direct_payment"]
+    subject_id: str
+    run_id: str | None
+    reason: str
+    status: Literal["pending", "approved"]
+    recorded_by: str
+    recorded_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+
+    @classmethod
+    def of(cls, d: Decision) -> DecisionOut:
+        return cls(decision_id=d.decision_id, kind=d.kind.value, subject_kind=d.subject_kind.value,
+                   subject_id=d.subject_id, run_id=d.run_id, reason=d.reason, status=d.status.value,
+                   recorded_by=d.recorded_by, recorded_at=d.recorded_at, approved_by=d.approved_by,
+                   approved_at=d.approved_at)
+
+
+class ReleaseOut(BaseModel):
+    release_id: str
+    held_kind: Literal["invoice", "direct_payment"]
+    held_id: str
+    status: Literal["pending", "approved"]
+    released: bool = Field(description="Whether the hold is lifted: only once a second person approves.")
+    recorded_by: str
+    approved_by: str | None = None
+
+    @classmethod
+    def of(cls, d: Decision, released: bool = False) -> ReleaseOut:
+        return cls(release_id=d.decision_id, held_kind=d.subject_kind.value, held_id=d.subject_id,
+                   status=d.status.value, released=released, recorded_by=d.recorded_by, approved_by=d.approved_by)
+
+
+class PendingReturnOut(BaseModel):
+    return_id: str
+    payment_reference: str
+
+
+class ReturnOut(BaseModel):
+    return_id: str
+    run_id: str
+    payment_reference: str
+    status: Literal["approved"]
+    returned: bool = True
+    recorded_by: str
+    approved_by: str
+
+
 class ConfirmationOut(BaseModel):
     run_id: str
     paid: list[str]
-    returned: list[str]
+    returns_pending: list[PendingReturnOut] = Field(
+        description="Payments reported returned: recorded, but nothing changes until a different finance "
+                    "approver approves each (POST /payment-returns/{return_id}/approve).")
     already_recorded: int

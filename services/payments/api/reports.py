@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from shared.auth import Principal, require
+from shared.bounds import Filter
 from shared.clock import london_date, utcnow
 from shared.http import ALSO_CSV, transaction
 from services.payments.api.runs import FINANCE
@@ -45,7 +46,7 @@ def _figures(f: PromptPaymentFigures) -> dict:
                     "days to pay, overall and by provider")
 async def prompt_payment(request: Request, principal: Annotated[Principal, Depends(require(*FINANCE))],
                          from_: Annotated[date, Query(alias="from")], to: date,
-                         provider: str | None = None, format: Literal["json", "csv"] = "json"):
+                         provider: Filter | None = None, format: Literal["json", "csv"] = "json"):
     config = payments_config()
     async with transaction(request) as conn:
         timelines = await store_reports.timelines(conn, from_, to, provider)

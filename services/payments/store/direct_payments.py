@@ -45,7 +45,9 @@ def agreement_of(row: asyncpg.Record, paid: list[PaidPeriod], adjustment_pence: 
         id=row["agreement_id"], person_ref=row["person_ref"],
         amount_per_four_weeks_pence=row["amount_per_four_weeks_pence"], start=row["start"], end=row["last_day"],
         nominee=Nominee(row["nominee"]), council_managed=row["council_managed"],
-        payee_account=BankAccount(row["sort_code"], row["account_number"], row["account_name"]),
+        # None until its account arrives (agreements.payee-accounts): a run leaves it out, no_bank_details.
+        payee_account=(BankAccount(row["sort_code"], row["account_number"], row["account_name"])
+                       if row["sort_code"] is not None else None),
         contribution_per_four_weeks_pence=row["contribution_per_four_weeks_pence"],
         # A payment the bank sent back means the account is wrong until agreements gives a new one.
         payee_verified=row["return_hold"] is None,

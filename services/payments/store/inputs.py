@@ -128,24 +128,39 @@ async def direct_payment_row(conn: asyncpg.Connection, agreement_id: str, *, loc
                                + (" FOR UPDATE" if lock else ""), agreement_id)
 
 
-async def save_direct_payment(conn: asyncpg.Connection, event: agreements.DirectPaymentAgreed,
+async def save_direct_payment(conn: asyncpg.Connection,
+                              event: agreements.DirectPaymentAgreed | agreements.DirectPaymentAgreedV1,
                               amount_pence: int, contribution_pence: int) -> None:
-    """The agreed payment as it now stands (a repeat for the same agreement is a change); a new
-    payee account lifts a hold left by a returned payment."""
-    account = event.payee_account
+    """The agreed payment as it now stands (a repeat for the same agreement is a change). Its payee
+    account comes apart (`set_direct_payment_payee`): a new one is taken from there, if it came first."""
     await conn.execute(
         "INSERT INTO direct_payments (agreement_id, person_ref, nominee, council_managed, sort_code, account_number,"
         " account_name, start, amount_per_four_weeks_pence, contribution_per_four_weeks_pence)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        " ON CONFLICT (agreement_id) DO UPDATE SET nominee = $3, council_managed = $4, sort_code = $5,"
-        " account_number = $6, account_name = $7, amount_per_four_weeks_pence = $9,"
-        " contribution_per_four_weeks_pence = $10,"
+        " SELECT $1, $2, $3, $4, a.sort_code, a.account_number, a.account_name, $5, $6, $7"
+        " FROM (SELECT 1) AS one LEFT JOIN direct_payment_payee_accounts a ON a.agreement_id = $1"
+        " ON CONFLICT (agreement_id) DO UPDATE SET nominee = $3, council_managed = $4,"
+        " amount_per_four_weeks_pence = $6, contribution_per_four_weeks_pence = $7,"
         " amount_version = direct_payments.amount_version + CASE WHEN (direct_payments.amount_per_four_weeks_pence,"
-        "   direct_payments.contribution_per_four_weeks_pence) IS DISTINCT FROM ($9, $10) THEN 1 ELSE 0 END,"
-        " return_hold = CASE WHEN (direct_payments.sort_code, direct_payments.account_number) = ($5, $6)"
-        "                    THEN direct_payments.return_hold END, updated_at = now()",
-        event.agreement_id, event.person_ref, event.nominee, event.nominee == "council", account.sort_code,
-        account.account_number, account.account_name, event.start, amount_pence, contribution_pence)
+        "   direct_payments.contribution_per_four_weeks_pence) IS DISTINCT FROM ($6, $7) THEN 1 ELSE 0 END,"
+        " updated_at = now()",
+        event.agreement_id, event.person_ref, event.nominee, event.nominee == "council", event.start, amount_pence,
+        contribution_pence)
+
+
+async def set_direct_payment_payee(conn: asyncpg.Connection, agreement_id: str,
+                                   account: agreements.BankAccount) -> None:
+    """The account a direct payment is paid into, whichever of it and the agreement arrives first;
+    a new account lifts a hold left by a payment returned from the old one."""
+    await conn.execute(
+        "INSERT INTO direct_payment_payee_accounts (agreement_id, sort_code, account_number, account_name)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (agreement_id) DO UPDATE SET sort_code = $2, account_number = $3,"
+        " account_name = $4, updated_at = now()",
+        agreement_id, account.sort_code, account.account_number, account.account_name)
+    await conn.execute(
+        "UPDATE direct_payments SET sort_code = $2, account_number = $3, account_name = $4,"
+        " return_hold = CASE WHEN (sort_code, account_number) = ($2, $3) THEN return_hold END, updated_at = now()"
+        " WHERE agreement_id = $1",
+        agreement_id, account.sort_code, account.account_number, account.account_name)
 
 
 async def add_adjustment(conn: asyncpg.Connection, agreement_id: str, amount_pence: int, effective_from: date,

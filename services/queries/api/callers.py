@@ -1,6 +1,6 @@
 """Who is calling: any role may call the queries API, and the login role decides the side someone
 acts for (a provider token for its provider, a person token for its person, any officer role as an
-officer). What that side may do is the domain's entitlement (403 with its reason)."""
+officer, keeping the login role: only finance moves money). What that side may do is the domain's entitlement (403 with its reason)."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -19,4 +19,4 @@ def party_of(principal: Principal) -> Party:
         return Party.provider(principal.subject, principal.provider_id)
     if principal.role == "person":
         return Party.person(principal.subject, principal.person_ref)
-    return Party.officer(principal.subject)
+    return Party.officer(principal.subject, principal.role)

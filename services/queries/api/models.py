@@ -13,6 +13,7 @@ from services.queries.domain.outcomes import (CreditNote, Effect, NoChange, Outc
 from services.queries.domain.query import Attachment, Query
 from services.queries.domain.sla import acknowledge_due_at, breaches, resolve_due_at
 from services.queries.domain.views import QueryRow, row_of
+from shared.bounds import MAX_ATTACHMENTS, Key, Reference
 
 
 class _In(BaseModel):
@@ -33,7 +34,7 @@ class QueryIn(_In):
     subject_id: str = Field(min_length=1, max_length=200)
     category: QueryCategory
     description: str = Field(min_length=1, max_length=10_000)
-    attachments: list[AttachmentIn] = Field(default_factory=list)
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
     disputes_invoice: bool = Field(default=False, description="A provider or officer disputes the invoice: it is "
                                                               "held and left out of payment runs until resolved.")
 
@@ -65,13 +66,13 @@ class OutcomeIn(_In):
 
     kind: OutcomeKind
     amount_pence: int | None = None
-    invoice_id: str | None = None
-    relates_to_invoice_id: str | None = None
-    visit_id: str | None = Field(default=None, description="The visit_key of the visit to re-verify.")
-    carer_id: str | None = None
+    invoice_id: Reference | None = None
+    relates_to_invoice_id: Reference | None = None
+    visit_id: Key | None = Field(default=None, description="The visit_key of the visit to re-verify.")
+    carer_id: Key | None = None
     corrected_check_in: AwareDatetime | None = None
     corrected_check_out: AwareDatetime | None = None
-    agreement_id: str | None = None
+    agreement_id: Reference | None = None
     effective_from: date | None = None
     description: str | None = Field(default=None, max_length=10_000, description="What to vary in the agreement.")
 
@@ -189,6 +190,15 @@ class QuerySummary(BaseModel):
                    next_due_at=row.next_due_at, effect_status=q.effect.status.value if q.effect else None)
 
 
+class ProposalOut(BaseModel):
+    """A money-moving outcome awaiting a second finance approver (status awaiting_approval)."""
+
+    outcome: dict
+    summary: str
+    proposed_by_id: str
+    proposed_at: datetime
+
+
 class QueryOut(QuerySummary):
     """The whole query: its conversation, every step taken, its clocks and its effect."""
 
@@ -204,6 +214,7 @@ class QueryOut(QuerySummary):
     resolution_summary: str | None
     effect: EffectOut | None
     earlier_effects: list[EffectOut]
+    proposal: ProposalOut | None = None
     rating: int | None
     sla: SlaOut
     notes: list[NoteOut]
@@ -223,6 +234,9 @@ class QueryOut(QuerySummary):
             closed_at=q.closed_at, outcome=outcome_to_json(q.outcome) if q.outcome else None,
             resolution_summary=q.resolution_summary, effect=EffectOut.of(q.effect) if q.effect else None,
             earlier_effects=[EffectOut.of(e) for e in q.earlier_effects], rating=q.rating,
+            proposal=ProposalOut(outcome=outcome_to_json(q.proposal.outcome), summary=q.proposal.summary,
+                                 proposed_by_id=q.proposal.proposed_by.user_id,
+                                 proposed_at=q.proposal.proposed_at) if q.proposal else None,
             sla=SlaOut(acknowledge_within_working_days=q.sla.acknowledge_within,
                        resolve_within_working_days=q.sla.resolve_within, acknowledge_due_at=acknowledge_due_at(q),
                        resolve_due_at=resolve_due_at(q), state=row.sla_state.value, next_due_at=row.next_due_at,

@@ -22,6 +22,7 @@ from services.queries.domain.sla import AgeBand, SlaState
 from services.queries.domain.views import OPEN_WORK, OfficerFilter, Order, officer_view, own_queries
 from services.queries.steps.raising import raise_about
 from shared.auth import Principal
+from shared.bounds import MAX_FILTER_VALUES, Filter
 from shared.clock import utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
 
@@ -47,12 +48,15 @@ async def raise_a_query(body: QueryIn, request: Request,
 async def list_queries(
     request: Request,
     principal: Annotated[Principal, Depends(ANYONE)],
-    team: Annotated[list[str] | None, Query(description="Assigned to one of these teams.")] = None,
-    officer_id: str | None = None,
-    status_: Annotated[list[QueryStatus] | None, Query(alias="status", description="Default: not closed.")] = None,
-    sla_state: Annotated[list[SlaState] | None, Query()] = None,
-    age_band: Annotated[list[AgeBand] | None, Query(description="Working days since raised.")] = None,
-    category: Annotated[list[QueryCategory] | None, Query()] = None,
+    team: Annotated[list[Filter] | None, Query(max_length=MAX_FILTER_VALUES,
+                                                description="Assigned to one of these teams.")] = None,
+    officer_id: Filter | None = None,
+    status_: Annotated[list[QueryStatus] | None, Query(alias="status", max_length=MAX_FILTER_VALUES,
+                                                       description="Default: not closed.")] = None,
+    sla_state: Annotated[list[SlaState] | None, Query(max_length=MAX_FILTER_VALUES)] = None,
+    age_band: Annotated[list[AgeBand] | None, Query(max_length=MAX_FILTER_VALUES,
+                                                    description="Working days since raised.")] = None,
+    category: Annotated[list[QueryCategory] | None, Query(max_length=MAX_FILTER_VALUES)] = None,
     unassigned: bool = False,
     order: Order = Order.MOST_URGENT,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,

@@ -1,6 +1,8 @@
 """HTTP: the steps of a query, each one transaction with the events it publishes.
 
-Officers acknowledge, assign, investigate, dispute (an invoice query) and resolve; the raiser's side
+Officers acknowledge, assign, investigate, dispute (an invoice query) and resolve (with an outcome
+that moves money: finance only; above CAREPAY_QUERIES_SECOND_PERSON_ABOVE_PENCE it is proposed and
+awaits approval, and a finance approver other than the proposer approves or rejects it); the raiser's side
 (or an officer) adds notes, closes, reopens; the raiser rates a closed query. A step the caller may
 not take is 403 with the reason; one the state does not allow is 409 naming the state and what may
 come next; bad input is 422 naming the field.
@@ -12,11 +14,14 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 
 from services.queries import metrics
+from services.queries.config import config
 from services.queries.api.callers import Caller, party_of
 from services.queries.api.models import AssignIn, NoteIn, QueryOut, RateIn, ReasonIn, ResolveIn
 from services.queries.domain.entitlement import Action
-from services.queries.domain.lifecycle import (acknowledge, add_note, assign, check, close, dispute_invoice, rate,
-                                               reopen, resolve, start_investigation)
+from services.queries.domain.lifecycle import (acknowledge, add_note, approve_outcome, assign, check, close,
+                                               dispute_invoice, rate, reject_outcome, reopen, resolve,
+                                               start_investigation)
+from services.queries.domain.outcomes import MONEY_MOVING
 from services.queries.domain.query import Assignment, Party, Query, Step
 from services.queries.steps.query_steps import StepIn, plain, take_step
 from shared.auth import Principal
@@ -26,11 +31,13 @@ from shared.http import cause_of, not_found, runtime_of, transaction
 router = APIRouter(tags=["queries"])
 
 
-async def taken(request: Request, principal: Principal, query_id: str, step: StepIn) -> QueryOut:
-    """Take `step` of the query as the caller now (one transaction with its events); the query after it."""
+async def taken(request: Request, principal: Principal, query_id: str, step: StepIn,
+                reason: str | None = None) -> QueryOut:
+    """Take `step` of the query as the caller now (one transaction with its events); the query after it.
+    `reason` goes on the events' envelope beside the caller (deciding on money: proposing, approving)."""
     now = utcnow()
     async with transaction(request) as conn:
-        done = await take_step(conn, runtime_of(request).outbox, cause_of(request, principal), query_id,
+        done = await take_step(conn, runtime_of(request).outbox, cause_of(request, principal, reason), query_id,
                                party_of(principal), now, step)
         if done is None:
             raise not_found(f"query {query_id}")
@@ -70,8 +77,25 @@ async def dispute_query_invoice(query_id: str, request: Request, principal: Call
 async def resolve_query(query_id: str, body: ResolveIn, request: Request, principal: Caller) -> QueryOut:
     def resolved(q: Query, by: Party, at: datetime) -> Step:
         check(q, Action.RESOLVE, by)  # who and when before what: 403 / 409 before the outcome's fields
-        return resolve(q, by, at, body.outcome.to_outcome(), body.summary)
-    return await taken(request, principal, query_id, plain(resolved))
+        return resolve(q, by, at, body.outcome.to_outcome(), body.summary,
+                       second_person_above_pence=config().second_person_above_pence)
+    money = body.outcome.kind in MONEY_MOVING
+    return await taken(request, principal, query_id, plain(resolved), body.summary if money else None)
+
+
+@router.post("/queries/{query_id}/outcome/approve", response_model=QueryOut,
+             summary="Approve the proposed money-moving outcome (a finance approver other than the proposer):"
+                     " resolved, its effect requested")
+async def approve_query_outcome(query_id: str, body: ReasonIn, request: Request, principal: Caller) -> QueryOut:
+    return await taken(request, principal, query_id, plain(
+        lambda q, by, at: approve_outcome(q, by, at, body.reason)), body.reason)
+
+
+@router.post("/queries/{query_id}/outcome/reject", response_model=QueryOut,
+             summary="Reject the proposed money-moving outcome (a finance approver): investigated again")
+async def reject_query_outcome(query_id: str, body: ReasonIn, request: Request, principal: Caller) -> QueryOut:
+    return await taken(request, principal, query_id, plain(
+        lambda q, by, at: reject_outcome(q, by, at, body.reason)), body.reason)
 
 
 @router.post("/queries/{query_id}/close", response_model=QueryOut,

@@ -13,8 +13,8 @@ from typing import Any
 from contracts.queries import OutcomeKind, PartyRole, QueryCategory, SubjectKind
 from services.queries.domain.outcomes import (CreditNote, Effect, EffectStatus, NoChange, Outcome, ReverifyVisit,
                                               SupplementaryPayment, VaryAgreement)
-from services.queries.domain.query import (Assignment, Attachment, HistoryEntry, Note, Party, Query, QueryStatus,
-                                           Subject)
+from services.queries.domain.query import (Assignment, Attachment, HistoryEntry, Note, Party, Proposal, Query,
+                                           QueryStatus, Subject)
 from services.queries.domain.sla import SlaPolicy
 
 OUTCOMES: dict[OutcomeKind, type] = {
@@ -34,11 +34,12 @@ def _dt(value: str | None) -> datetime | None:
 
 
 def party_to_json(p: Party) -> dict[str, Any]:
-    return {"role": p.role.value, "user_id": p.user_id, "provider_id": p.provider_id, "person_ref": p.person_ref}
+    return {"role": p.role.value, "user_id": p.user_id, "provider_id": p.provider_id, "person_ref": p.person_ref,
+            "login_role": p.login_role}
 
 
 def party_from_json(d: dict[str, Any]) -> Party:
-    return Party(PartyRole(d["role"]), d["user_id"], d.get("provider_id"), d.get("person_ref"))
+    return Party(PartyRole(d["role"]), d["user_id"], d.get("provider_id"), d.get("person_ref"), d.get("login_role"))
 
 
 def outcome_to_json(outcome: Outcome) -> dict[str, Any]:
@@ -63,12 +64,22 @@ def outcome_from_json(d: dict[str, Any]) -> Outcome:
 def effect_to_json(e: Effect) -> dict[str, Any]:
     return {"effect_id": e.effect_id, "kind": e.kind.value, "requested_at": _t(e.requested_at),
             "status": e.status.value, "settled_at": _t(e.settled_at), "result_ref": e.result_ref,
-            "failure_reason": e.failure_reason}
+            "failure_reason": e.failure_reason, "retry_of": e.retry_of}
 
 
 def effect_from_json(d: dict[str, Any]) -> Effect:
     return Effect(d["effect_id"], OutcomeKind(d["kind"]), _dt(d["requested_at"]), EffectStatus(d["status"]),
-                  _dt(d["settled_at"]), d["result_ref"], d["failure_reason"])
+                  _dt(d["settled_at"]), d["result_ref"], d["failure_reason"], d.get("retry_of"))
+
+
+def proposal_to_json(p: Proposal) -> dict[str, Any]:
+    return {"outcome": outcome_to_json(p.outcome), "summary": p.summary, "proposed_by": party_to_json(p.proposed_by),
+            "proposed_at": _t(p.proposed_at)}
+
+
+def proposal_from_json(d: dict[str, Any]) -> Proposal:
+    return Proposal(outcome_from_json(d["outcome"]), d["summary"], party_from_json(d["proposed_by"]),
+                    _dt(d["proposed_at"]))
 
 
 def query_to_json(q: Query) -> dict[str, Any]:
@@ -92,6 +103,7 @@ def query_to_json(q: Query) -> dict[str, Any]:
         "resolution_summary": q.resolution_summary,
         "effect": effect_to_json(q.effect) if q.effect else None,
         "earlier_effects": [effect_to_json(e) for e in q.earlier_effects],
+        "proposal": proposal_to_json(q.proposal) if q.proposal else None,
         "rating": q.rating,
         "flagged_breaches": sorted([sla, _t(due)] for sla, due in q.flagged_breaches),
         "history": [{"action": h.action, "before": h.before.value if h.before else None, "after": h.after.value,
@@ -118,6 +130,7 @@ def query_from_json(d: dict[str, Any]) -> Query:
         resolution_summary=d["resolution_summary"],
         effect=effect_from_json(d["effect"]) if d["effect"] else None,
         earlier_effects=tuple(effect_from_json(e) for e in d["earlier_effects"]),
+        proposal=proposal_from_json(d["proposal"]) if d.get("proposal") else None,
         rating=d["rating"],
         flagged_breaches=frozenset((sla, _dt(due)) for sla, due in d["flagged_breaches"]),
         history=tuple(HistoryEntry(h["action"], QueryStatus(h["before"]) if h["before"] else None,

@@ -101,7 +101,7 @@ def retry_effect(query: Query, by: Party, at: datetime, effect_id: str | None = 
     if failed is None or failed.status != EffectStatus.FAILED:
         why = "it has no failed effect" if failed is None else f"its effect is {failed.status.value}"
         raise refuse(query, Action.RETRY_EFFECT, why)
-    fresh = Effect(effect_id or new_id("EFF"), failed.kind, at)
+    fresh = Effect(effect_id or new_id("EFF"), failed.kind, at, retry_of=failed.effect_id)
     after = record(query, "effect_retried", by, at, fresh.effect_id, effect=fresh,
                    earlier_effects=query.earlier_effects + (failed,))
     return Step(after, (effect_request(query.query_id, fresh.effect_id, query.outcome),))

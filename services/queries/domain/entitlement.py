@@ -7,6 +7,9 @@
   raised by them or by their representative. Queries raised by others about the same subject are
   not shown to them: a person's quality concern is not the provider's to read, and an officer
   mediates.
+- Money: an outcome that moves money (credit_note, supplementary_payment) is chosen only by a
+  finance officer or finance approver (the officer's login role); above the second-person
+  threshold it is only proposed, and a finance approver other than the proposer approves it.
 - Steps: officers run the query (acknowledge, assign, investigate, resolve, dispute). The raiser's
   side may add notes, close a resolved query, reopen it and rate it. Effects are reported done or
   failed by the platform (the owning service's event) or by an officer who checked by hand.
@@ -18,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from contracts.queries import PartyRole, SubjectKind
+from contracts.queries import OutcomeKind, PartyRole, SubjectKind
 from services.queries.domain.errors import NotEntitled, a
 from services.queries.domain.query import Party, Query, Subject
 
@@ -90,6 +93,8 @@ class Action(StrEnum):
     ASSIGN = "assign"
     START_INVESTIGATION = "start_investigation"
     RESOLVE = "resolve"
+    APPROVE_OUTCOME = "approve_outcome"
+    REJECT_OUTCOME = "reject_outcome"
     DISPUTE_INVOICE = "dispute_invoice"
     ADD_NOTE = "add_note"
     CLOSE = "close"
@@ -108,6 +113,8 @@ PERMITTED: dict[Action, frozenset[object]] = {
     Action.ASSIGN: _OFFICER,
     Action.START_INVESTIGATION: _OFFICER,
     Action.RESOLVE: _OFFICER,
+    Action.APPROVE_OUTCOME: _OFFICER,  # and a finance approver other than the proposer: may_approve
+    Action.REJECT_OUTCOME: _OFFICER,  # and a finance approver: may_approve
     Action.DISPUTE_INVOICE: _OFFICER,
     Action.ADD_NOTE: frozenset({PartyRole.OFFICER, RAISER}),
     Action.CLOSE: frozenset({PartyRole.OFFICER, RAISER}),
@@ -129,3 +136,33 @@ def may_take(party: Party, action: Action, query: Query) -> Decision:
     who = " or ".join(sorted(_WHO[w] for w in allowed))
     return refused(f"only {who} may {action.value.replace('_', ' ')} (query {query.query_id});"
                    f" {a(party.role.value)} may not")
+
+
+# Login roles (shared.auth.ROLES) that may decide a query moves money, and the one that approves.
+FINANCE_ROLES = frozenset({"finance_officer", "finance_approver"})
+APPROVER_ROLE = "finance_approver"
+
+
+def may_move_money(party: Party, kind: OutcomeKind, query: Query) -> Decision:
+    """Only finance chooses an outcome that moves money (a credit note, a supplementary payment)."""
+    if party.role == PartyRole.OFFICER and party.login_role in FINANCE_ROLES:
+        return ALLOWED
+    who = party.login_role or party.role.value
+    return refused(f"only a finance officer or finance approver may resolve query {query.query_id} with"
+                   f" {a(kind.value)} outcome: it moves money; {a(who)} may not (choose another outcome,"
+                   " or pass the query to finance)")
+
+
+def may_approve(party: Party, query: Query, *, approving: bool = True) -> Decision:
+    """A finance approver decides on a proposed money-moving outcome; approving needs a second person:
+    not the finance officer who proposed it."""
+    verb = "approve" if approving else "reject"
+    if party.role != PartyRole.OFFICER or party.login_role != APPROVER_ROLE:
+        who = party.login_role or party.role.value
+        return refused(f"only a finance approver may {verb} the outcome proposed on query {query.query_id};"
+                       f" {a(who)} may not")
+    proposal = query.proposal
+    if approving and proposal is not None and proposal.proposed_by.user_id == party.user_id:
+        return refused(f"the outcome of query {query.query_id} was proposed by {party.user_id}: a second finance"
+                       " approver, not the proposer, must approve it")
+    return ALLOWED

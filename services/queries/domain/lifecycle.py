@@ -2,6 +2,7 @@
 
     open -> acknowledged -> investigating -> resolved -> closed
                  reopened -> investigating     resolved | closed -> reopened
+                      investigating -> awaiting_approval -> resolved (approved) | investigating (rejected)
 
 Each step checks who is acting (`entitlement`), then the state, records itself in the
 query's history with actor and time, and returns a `Step`: the query after it and the events to
@@ -9,6 +10,15 @@ publish in the same transaction. Assigning, adding notes and disputing an invoic
 status as it is. A query with a pending (or failed) effect cannot be closed; see `effects`.
 A disputing query publishes DisputeOpened when raised (or disputed) and again when reopened,
 and DisputeClosed when resolved.
+
+Money: an outcome that moves money (credit_note, supplementary_payment) is chosen only by finance
+(`entitlement.may_move_money`). Above the second-person threshold (SECOND_PERSON_ABOVE_PENCE, set by
+CAREPAY_QUERIES_SECOND_PERSON_ABOVE_PENCE) resolving only proposes it: the query awaits approval and
+a finance approver other than the proposer approves it (`approve_outcome`; then it is resolved and
+its effect requested) or rejects it (`reject_outcome`; investigated again). A query moves money at
+most once: once a money-moving effect was requested, resolving it again with another money-moving
+outcome is refused naming that effect (a failed one is asked for again with retry_effect; anything
+more is a new query). The database holds the same rule (queries' migration 0002).
 """
 from __future__ import annotations
 
@@ -17,13 +27,15 @@ from dataclasses import replace
 from datetime import datetime
 
 from contracts.queries import (DisputeClosed, DisputeOpened, QueryAcknowledged, QueryAssigned, QueryCategory,
-                               QueryClosed, QueryInvestigationStarted, QueryNoteAdded, QueryRaised, QueryRated,
-                               QueryReopened, QueryResolved, SubjectKind)
-from services.queries.domain.entitlement import Action, may_raise, may_take
+                               QueryClosed, QueryInvestigationStarted, QueryNoteAdded, QueryOutcomeApproved,
+                               QueryOutcomeProposed, QueryOutcomeRejected, QueryRaised, QueryRated, QueryReopened,
+                               QueryResolved, SubjectKind)
+from services.queries.domain.entitlement import Action, may_approve, may_move_money, may_raise, may_take
 from services.queries.domain.errors import IllegalTransition, InvalidQuery, a, required_text, utc
-from services.queries.domain.outcomes import Effect, EffectStatus, Outcome, amount_of, bind, effect_request
+from services.queries.domain.outcomes import (Effect, EffectStatus, Outcome, amount_of, bind, effect_request,
+                                              moves_money)
 from services.queries.domain.query import (MAX_ATTACHMENTS, Assignment, Attachment, HistoryEntry, Note, Party,
-                                           Query, QueryStatus, Step, Subject, new_id)
+                                           Proposal, Query, QueryStatus, Step, Subject, new_id)
 from services.queries.domain.sla import (STANDARD, SlaPolicies, acknowledge_due_at, resolve_due_at,
                                          working_days_taken)
 
@@ -31,7 +43,8 @@ S = QueryStatus
 NEXT_STATES: dict[QueryStatus, tuple[QueryStatus, ...]] = {
     S.OPEN: (S.ACKNOWLEDGED,),
     S.ACKNOWLEDGED: (S.INVESTIGATING,),
-    S.INVESTIGATING: (S.RESOLVED,),
+    S.INVESTIGATING: (S.RESOLVED, S.AWAITING_APPROVAL),
+    S.AWAITING_APPROVAL: (S.RESOLVED, S.INVESTIGATING),
     S.RESOLVED: (S.CLOSED, S.REOPENED),
     S.CLOSED: (S.REOPENED,),
     S.REOPENED: (S.INVESTIGATING,),
@@ -40,6 +53,8 @@ ALLOWED_FROM: dict[Action, frozenset[QueryStatus]] = {
     Action.ACKNOWLEDGE: frozenset({S.OPEN}),
     Action.START_INVESTIGATION: frozenset({S.ACKNOWLEDGED, S.REOPENED}),
     Action.RESOLVE: frozenset({S.INVESTIGATING}),
+    Action.APPROVE_OUTCOME: frozenset({S.AWAITING_APPROVAL}),
+    Action.REJECT_OUTCOME: frozenset({S.AWAITING_APPROVAL}),
     Action.CLOSE: frozenset({S.RESOLVED}),
     Action.REOPEN: frozenset({S.RESOLVED, S.CLOSED}),
     Action.ASSIGN: frozenset(set(S) - {S.CLOSED}),
@@ -48,9 +63,13 @@ ALLOWED_FROM: dict[Action, frozenset[QueryStatus]] = {
     Action.RATE: frozenset({S.CLOSED}),
 }
 _AS_WORDS = {Action.ACKNOWLEDGE: "acknowledged", Action.START_INVESTIGATION: "investigated",
-             Action.RESOLVE: "resolved", Action.CLOSE: "closed", Action.REOPEN: "reopened",
+             Action.RESOLVE: "resolved", Action.APPROVE_OUTCOME: "approved",
+             Action.REJECT_OUTCOME: "rejected", Action.CLOSE: "closed", Action.REOPEN: "reopened",
              Action.ASSIGN: "assigned", Action.DISPUTE_INVOICE: "made to dispute its invoice",
              Action.ADD_NOTE: "given a note", Action.RATE: "rated", Action.RETRY_EFFECT: "given its effect again"}
+
+# Money-moving outcomes above this many pence need a second person (the config's default).
+SECOND_PERSON_ABOVE_PENCE = 50_000
 
 # Categories that only make sense about one kind of subject.
 CATEGORY_SUBJECTS: dict[QueryCategory, SubjectKind] = {
@@ -151,17 +170,87 @@ def dispute_invoice(query: Query, by: Party, at: datetime) -> Step:
     return Step(after, (_dispute_opened(after),))
 
 
+def money_moved_already(query: Query) -> Effect | None:
+    """The money-moving effect this query already asked for (current or before a reopening), if any."""
+    effects = query.earlier_effects + ((query.effect,) if query.effect else ())
+    return next((e for e in effects if moves_money(e.kind)), None)
+
+
+def _money_once(query: Query, outcome: Outcome, action: Action) -> None:
+    earlier = money_moved_already(query) if moves_money(outcome.kind) else None
+    if earlier is not None:
+        raise refuse(query, action, f"it already moved money once: its {earlier.kind.value} effect"
+                                    f" {earlier.effect_id} was requested on {earlier.requested_at.isoformat()}"
+                                    f" ({earlier.status.value}); a query moves money at most once (retry a failed"
+                                    " effect, or raise a new query)")
+
+
 def resolve(query: Query, by: Party, at: datetime, outcome: Outcome, summary: str,
-            effect_id: str | None = None) -> Step:
-    """Resolved with an outcome; its effect is requested now and is pending until reported."""
+            effect_id: str | None = None, *, second_person_above_pence: int = SECOND_PERSON_ABOVE_PENCE) -> Step:
+    """Resolved with an outcome; its effect is requested now and is pending until reported. A money-moving
+    outcome above `second_person_above_pence` is only proposed: the query awaits approval."""
     at = utc(at)
     check(query, Action.RESOLVE, by)
+    if moves_money(outcome.kind):  # who before what: 403 before the outcome's fields
+        may_move_money(by, outcome.kind, query).enforce()
     outcome = bind(outcome, query.subject)
+    summary = required_text(summary, "summary")
+    if moves_money(outcome.kind):
+        _money_once(query, outcome, Action.RESOLVE)
+        if amount_of(outcome) > second_person_above_pence:
+            return _propose(query, by, at, outcome, summary, second_person_above_pence)
+    return _resolved(query, by, at, outcome, summary, effect_id)
+
+
+def _propose(query: Query, by: Party, at: datetime, outcome: Outcome, summary: str, threshold: int) -> Step:
+    proposal = Proposal(outcome, summary, by, at)
+    after = record(query, "propose_outcome", by, at,
+                   f"{outcome.kind.value} {amount_of(outcome)} pence awaits a second finance approver: {summary}",
+                   status=S.AWAITING_APPROVAL, proposal=proposal)
+    return Step(after, (QueryOutcomeProposed(query_id=query.query_id, outcome=outcome.kind,
+                                             amount_pence=amount_of(outcome), proposed_by_id=by.user_id,
+                                             threshold_pence=threshold),))
+
+
+def approve_outcome(query: Query, by: Party, at: datetime, reason: str, effect_id: str | None = None) -> Step:
+    """A finance approver other than the proposer approves the proposed outcome: resolved with it, and
+    its effect requested, now."""
+    at = utc(at)
+    check(query, Action.APPROVE_OUTCOME, by)
+    may_approve(by, query).enforce()
+    reason = required_text(reason, "reason", 1000)
+    proposal = query.proposal
+    _money_once(query, proposal.outcome, Action.APPROVE_OUTCOME)
+    approved = record(query, "approve_outcome", by, at, f"{proposal.outcome.kind.value} {amount_of(proposal.outcome)}"
+                      f" pence proposed by {proposal.proposed_by.user_id}: {reason}", proposal=None)
+    done = _resolved(approved, by, at, proposal.outcome, proposal.summary, effect_id)
+    return Step(done.query, (QueryOutcomeApproved(query_id=query.query_id, outcome=proposal.outcome.kind,
+                                                  amount_pence=amount_of(proposal.outcome),
+                                                  proposed_by_id=proposal.proposed_by.user_id,
+                                                  approved_by_id=by.user_id),) + done.events)
+
+
+def reject_outcome(query: Query, by: Party, at: datetime, reason: str) -> Step:
+    """A finance approver rejects the proposed outcome: investigated again, nothing requested."""
+    at = utc(at)
+    check(query, Action.REJECT_OUTCOME, by)
+    may_approve(by, query, approving=False).enforce()
+    reason = required_text(reason, "reason", 1000)
+    proposal = query.proposal
+    after = record(query, "reject_outcome", by, at, f"{proposal.outcome.kind.value} {amount_of(proposal.outcome)}"
+                   f" pence proposed by {proposal.proposed_by.user_id}: {reason}", status=S.INVESTIGATING,
+                   proposal=None)
+    return Step(after, (QueryOutcomeRejected(query_id=query.query_id, outcome=proposal.outcome.kind,
+                                             amount_pence=amount_of(proposal.outcome),
+                                             proposed_by_id=proposal.proposed_by.user_id, rejected_by_id=by.user_id),))
+
+
+def _resolved(query: Query, by: Party, at: datetime, outcome: Outcome, summary: str, effect_id: str | None) -> Step:
     effect_id = effect_id or new_id("EFF")
     request = effect_request(query.query_id, effect_id, outcome)
     effect = Effect(effect_id, outcome.kind, at) if request else None
     after = record(query, "resolve", by, at, outcome.kind.value, status=S.RESOLVED, resolved_at=at, outcome=outcome,
-                   resolution_summary=required_text(summary, "summary"), effect=effect, dispute_open=False)
+                   resolution_summary=summary, effect=effect, dispute_open=False)
     events = [QueryResolved(query_id=query.query_id, outcome=outcome.kind, amount_pence=amount_of(outcome),
                             effect_id=effect.effect_id if effect else None,
                             working_days_taken=working_days_taken(query.resolve_clock_start, at),

@@ -139,6 +139,14 @@ def _provider_of(subject: "Subject", what: str) -> str:
     return subject.provider_id
 
 
+# Outcomes whose effect moves money: chosen only by finance, at most once per query.
+MONEY_MOVING = frozenset({OutcomeKind.CREDIT_NOTE, OutcomeKind.SUPPLEMENTARY_PAYMENT})
+
+
+def moves_money(kind: OutcomeKind) -> bool:
+    return kind in MONEY_MOVING
+
+
 def amount_of(outcome: Outcome) -> int | None:
     return getattr(outcome, "amount_pence", None)
 
@@ -179,6 +187,7 @@ class Effect:
     settled_at: datetime | None = None
     result_ref: str | None = None  # credit note, supplementary invoice, visit or variation id
     failure_reason: str | None = None
+    retry_of: str | None = None  # the failed effect this one asks again for (retry_effect)
 
     @property
     def pending(self) -> bool:

@@ -26,6 +26,9 @@ class QueryStatus(StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
     REOPENED = "reopened"
+    # Resolved by a finance officer with a money-moving outcome above the second-person threshold:
+    # nothing is requested until a different finance approver approves it.
+    AWAITING_APPROVAL = "awaiting_approval"
 
 
 def new_id(prefix: str) -> str:
@@ -37,13 +40,15 @@ class Party:
     """Someone acting on a query: the side they act for and the identity that side is limited to.
 
     The API maps its principal here: a `provider` token -> provider(provider_id); a `person`
-    token -> person or representative(person_ref); any officer role -> officer.
+    token -> person or representative(person_ref); any officer role -> officer, keeping the login
+    role (`login_role`, e.g. finance_approver): outcomes that move money are decided by it.
     """
 
     role: PartyRole
     user_id: str
     provider_id: str | None = None
     person_ref: str | None = None
+    login_role: str | None = None  # an officer's login role (shared.auth.ROLES); None: not known
 
     def __post_init__(self) -> None:
         required_text(self.user_id, "user_id", 200)
@@ -65,8 +70,8 @@ class Party:
         return cls(PartyRole.PROVIDER, user_id, provider_id=provider_id)
 
     @classmethod
-    def officer(cls, user_id: str) -> "Party":
-        return cls(PartyRole.OFFICER, user_id)
+    def officer(cls, user_id: str, login_role: str | None = None) -> "Party":
+        return cls(PartyRole.OFFICER, user_id, login_role=login_role)
 
     @classmethod
     def system(cls, name: str) -> "Party":
@@ -148,6 +153,16 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class Proposal:
+    """A money-moving outcome one finance officer chose, awaiting a different finance approver."""
+
+    outcome: Outcome
+    summary: str
+    proposed_by: Party
+    proposed_at: datetime
+
+
+@dataclass(frozen=True)
 class Query:
     query_id: str
     subject: Subject
@@ -170,6 +185,7 @@ class Query:
     resolution_summary: str | None = None
     effect: Effect | None = None
     earlier_effects: tuple[Effect, ...] = ()
+    proposal: Proposal | None = None  # set while awaiting_approval
     rating: int | None = None
     flagged_breaches: frozenset[tuple[str, datetime]] = frozenset()
     history: tuple[HistoryEntry, ...] = field(default=())

@@ -36,6 +36,7 @@ AGREEMENTS = EventConsumer(
         agreements.AgreementResumed: on_agreement,
         agreements.AgreementEnded: on_agreement,
         agreements.DirectPaymentAgreed: on_direct_payment,
+        agreements.DirectPaymentAgreedV1: on_direct_payment,  # records from before the account left the event
         agreements.DirectPaymentEnded: on_direct_payment,
     },
     description="Agreements (provider, person, versions of terms) and direct payments (person) a query can be about.",

@@ -1,8 +1,9 @@
 """Taking one step of a query in one transaction with its events.
 
 What a side may do is the domain's entitlement (403 with its reason), and what the state allows
-its lifecycle (409 naming the state). No reason goes into the events' envelopes: reasons are free
-text and stay on the query.
+its lifecycle (409 naming the state). Reasons are free text and stay on the query; only a decision
+on money (a proposal, an approval, a rejection) puts its reason on the events' envelope, beside its
+actor. A second money-moving effect for a query is refused by the database too (IllegalTransition, 409).
 """
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ from datetime import datetime
 import asyncpg
 
 from services.queries.domain.codec import query_from_json, query_to_json
+from services.queries.domain.errors import IllegalTransition
+from services.queries.domain.outcomes import moves_money
 from services.queries.domain.query import Query, QueryStatus
 from services.queries.domain.sla import next_breach_check
 
@@ -32,8 +34,25 @@ def _row(q: Query) -> tuple:
 
 
 async def save(conn: asyncpg.Connection, query: Query) -> None:
-    """Insert or replace the query (the caller holds it locked, see `load(for_update=True)`)."""
+    """Insert or replace the query (the caller holds it locked, see `load(for_update=True)`), and record
+    a money-moving effect it asks for: a second one for the query (not a retry) is IllegalTransition
+    (409) naming the first, from the database's unique index (migration 0002)."""
     await conn.execute(_SAVE, *_row(query))
+    effect = query.effect
+    if effect is None or not moves_money(effect.kind):
+        return
+    try:
+        async with conn.transaction():  # a savepoint: the refusal leaves the caller's transaction usable
+            await conn.execute(
+                "INSERT INTO query_money_effects (effect_id, query_id, kind, retry_of, requested_at)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (effect_id) DO NOTHING",
+                effect.effect_id, query.query_id, effect.kind.value, effect.retry_of, effect.requested_at)
+    except asyncpg.UniqueViolationError:
+        first = await conn.fetchrow("SELECT effect_id, kind FROM query_money_effects WHERE query_id = $1"
+                                    " AND retry_of IS NULL", query.query_id)
+        raise IllegalTransition(query.query_id, query.status.value, f"given {effect.kind.value} effect"
+                                f" {effect.effect_id}", [], f"it already moved money once: its {first['kind']}"
+                                f" effect {first['effect_id']} was requested; a query moves money at most once")
 
 
 async def load(conn: asyncpg.Connection, query_id: str, *, for_update: bool = False) -> Query | None:

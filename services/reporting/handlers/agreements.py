@@ -41,7 +41,7 @@ def _named(event: Any) -> list[AgreementDim]:
 def _window(held: Window | None, event: Any) -> Window | None:
     if isinstance(event, contract.AgreementEvent):
         return Window(event.start, event.end, tuple((s.suspended_from, s.resumed_on) for s in event.suspensions))
-    if isinstance(event, contract.DirectPaymentAgreed):
+    if isinstance(event, (contract.DirectPaymentAgreed, contract.DirectPaymentAgreedV1)):
         return Window(event.start, held.end if held else None)
     if isinstance(event, contract.DirectPaymentEnded):
         return replace(held or Window(), end=event.end)
@@ -124,5 +124,6 @@ AGREEMENTS = batch_consumer(
     "reporting.agreements", contract.TOPIC,
     [contract.ProviderRegistered, contract.AgreementActivated, contract.AgreementVaried, contract.AgreementSuspended,
      contract.AgreementResumed, contract.AgreementEnded, contract.DirectPaymentAgreed, contract.DirectPaymentEnded,
-     contract.CommitmentChanged],
+     contract.CommitmentChanged,
+     contract.DirectPaymentAgreedV1],  # version 1 (with the payee account, unread) only in records from before
     apply, "Agreements and direct payments (what each is about, when payable) and commitments over time.")

@@ -99,10 +99,7 @@ async def test_a_supplementary_invoice_raised_while_bank_details_are_verified_is
         original = await _invoice_of_the_week(conn, pid, aid, person, "B-1")
         await store_facts.keep_provider(conn, pid, bank_details_verified=False)  # new details await a check
     assert (await _state(pool, original))[0] == "approved"
-    verified = incoming(ag.ProviderBankDetailsVerified(
-        provider_id=pid, change_id=unique("CHG"),
-        bank_account=ag.BankAccount(sort_code="200000", account_number="12345678", account_name="Acme Care")),
-        "agreements", CAUSE)
+    verified = incoming(ag.ProviderBankDetailsVerified(provider_id=pid, change_id=unique("CHG")), "agreements", CAUSE)
     requested = incoming(qu.SupplementaryPaymentRequested(
         query_id=unique("QRY"), effect_id=unique("EFF"), provider_id=pid, amount_pence=1_200,
         relates_to_invoice_id=original), "queries", CAUSE)
@@ -129,9 +126,7 @@ async def test_a_fact_arriving_while_an_invoice_is_disputed_is_applied_when_the_
         held = await _invoice_of_the_week(conn, pid, aid, person, "C-1")
     assert await _state(pool, held) == ("held", ["bank_details_not_verified"])
     query = unique("QRY")
-    verified = ag.ProviderBankDetailsVerified(
-        provider_id=pid, change_id=unique("CHG"),
-        bank_account=ag.BankAccount(sort_code="200000", account_number="12345678", account_name="Acme Care"))
+    verified = ag.ProviderBankDetailsVerified(provider_id=pid, change_id=unique("CHG"))
     async with pool.acquire() as conn:
         async with conn.transaction():
             opened = incoming(qu.DisputeOpened(query_id=query, invoice_id=held, provider_id=pid), "queries", CAUSE)

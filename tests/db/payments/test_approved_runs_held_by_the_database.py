@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from contracts import agreements
+from contracts import agreements, payee_accounts
 from contracts.common import ServiceType
 from contracts.envelope import Actor
 from shared.auth import Principal
@@ -20,11 +20,12 @@ from shared.events import Cause
 from shared.testing import DatabaseOnly
 from services.payments.config import payments_config
 from services.payments.domain.run_calendar import RunKind
-from services.payments.handlers.agreements import AGREEMENTS
+from services.payments.handlers.agreements import AGREEMENTS, PAYEE_ACCOUNTS
 from services.payments.handlers.invoicing import INVOICES
 from services.payments.steps import approving, proposing
 from tests.conftest import unique
-from tests.integration.payments.payments_helpers import account_number, approved, working_day_after
+from tests.integration.payments.payments_helpers import (BANK_CHECKER, BANK_MAKER, account_number, approved,
+                                                         working_day_after)
 
 pytestmark = pytest.mark.db
 CAUSE = Cause("test-approved-runs-held", None, Actor(id="test:approved-runs-held", role="system"))
@@ -46,9 +47,10 @@ async def _approved_run_paying(db: DatabaseOnly, *pence: int) -> str:
         provider_id=provider_id, name=f"Care Co {provider_id}", cqc_provider_id="1-" + account_number() + "12",
         cqc_location_ids=[], service_types=[ServiceType.HOME_CARE],
         self_billing=agreements.SelfBilling(in_place=False)))
-    await db.send(AGREEMENTS, agreements.ProviderBankDetailsChanged(provider_id=provider_id, change_id=change))
-    await db.send(AGREEMENTS, agreements.ProviderBankDetailsVerified(provider_id=provider_id, change_id=change,
-                                                                     bank_account=account))
+    await db.send(PAYEE_ACCOUNTS, payee_accounts.PayeeBankDetailsEntered(
+        provider_id=provider_id, change_id=change, account_fingerprint=account.fingerprint()), actor=BANK_MAKER)
+    await db.send(PAYEE_ACCOUNTS, payee_accounts.PayeeBankDetailsVerified(provider_id=provider_id, change_id=change,
+                                                                         bank_account=account), actor=BANK_CHECKER)
     await db.send(INVOICES, *[approved(provider_id, p, due=pay_date) for p in pence])
     assert db.dead == []
     proposal = proposing.Proposal(pay_date, RunKind.AD_HOC, providers=[provider_id])

@@ -12,7 +12,7 @@ import pytest
 
 from contracts import agreements
 from contracts.agreements import EndReason
-from contracts.envelope import Actor
+from contracts.envelope import Actor, Event
 from shared.clock import utcnow
 from shared.consumer import Context
 from shared.events import Cause
@@ -24,14 +24,14 @@ from services.payments.domain.run_calendar import RunKind
 from services.payments.handlers import agreements as handlers
 from services.payments.steps import approving, proposing
 from tests.integration.foundation.helpers import incoming, side_by_side
-from tests.integration.payments.payments_helpers import direct_payment, working_day_after
+from tests.integration.payments.payments_helpers import direct_payment, payee_account_of, working_day_after
 
 pytestmark = pytest.mark.db
 CAUSE = Cause("test-dp-ended-beside-approval", None, Actor(id="test:dp-ended", role="system"))
 OUTBOX = Outbox("payments", "demo-council")
 
 
-def handled(event: agreements.AgreementsEvent) -> tuple:
+def handled(event: Event) -> tuple:
     """The event and its Context, as payments.agreements hands them to a handler."""
     message = incoming(event, "agreements", CAUSE)
     return message.event, Context(message.envelope, OUTBOX, message)
@@ -49,6 +49,7 @@ async def test_days_after_an_ending_beside_the_approval_are_not_paid_or_are_reco
     dp = direct_payment(pay_date, weekly_budget=7_000)  # £1,000 a day, 28 days paid in advance
     async with pool.acquire() as conn, conn.transaction():
         await handlers.on_direct_payment_agreed(conn, *handled(dp))
+        await handlers.on_payee_account_set(conn, *handled(payee_account_of(dp)))
         proposed = await proposing.propose(conn, proposing.Proposal(pay_date, RunKind.AD_HOC,
                                                                     include_direct_payments=True, providers=[],
                                                                     direct_payments=[dp.agreement_id]),
@@ -92,6 +93,7 @@ async def test_a_run_whose_direct_payment_changed_amount_after_it_was_proposed_i
                                   direct_payments=[dp.agreement_id])
     async with pool.acquire() as conn, conn.transaction():
         await handlers.on_direct_payment_agreed(conn, *handled(dp))
+        await handlers.on_payee_account_set(conn, *handled(payee_account_of(dp)))
         stale = await proposing.propose(conn, proposal, "u-maker", utcnow(), payments_config(), OUTBOX, CAUSE)
     raised = dp.model_copy(update={"amount_per_four_weeks_pence": 4 * 8_400, "weekly_budget_pence": 8_400})
     async with pool.acquire() as conn, conn.transaction():

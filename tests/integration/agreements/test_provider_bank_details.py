@@ -16,7 +16,7 @@ async def test_a_bank_change_holds_payments_until_a_second_person_verifies_it(ht
     pid = provider["provider_id"]
     account = bank_account(account_name="Acme Care New Bank")
 
-    async with tail("agreements.events") as events:
+    async with tail("agreements.events") as events, tail("agreements.payee-accounts") as accounts:
         changed = await http.post(f"{base}/providers/{pid}/bank-details", json=account,
                                   headers=auth("finance_officer", subject="u-maker"))
         assert changed.status_code == 202, changed.text
@@ -41,9 +41,15 @@ async def test_a_bank_change_holds_payments_until_a_second_person_verifies_it(ht
                                    json={"reason": "called the provider on its known number"})
         assert verified.status_code == 200 and verified.json()["status"] == "verified"
         [record] = await events.wait_for(event_of("ProviderBankDetailsVerified", pid))
-    assert envelope_of(record)["payload"]["bank_account"] == {
+        [to_payments] = await accounts.wait_for(event_of("PayeeBankDetailsVerified", pid))
+    # agreements.events (kept for ever, read by every service) says only yes/no, and not the reason.
+    assert envelope_of(record)["payload"] == {"provider_id": pid, "change_id": change_id, "hold_payments": False}
+    assert account["account_number"].encode() not in record.value and b"known number" not in record.value
+    assert envelope_of(record)["actor"] == {"id": "u-checker", "role": "finance_approver", "reason": None}
+    # The account goes on agreements.payee-accounts, which only payments reads.
+    assert envelope_of(to_payments)["payload"]["bank_account"] == {
         "sort_code": "200000", "account_number": account["account_number"], "account_name": "Acme Care New Bank"}
-    assert envelope_of(record)["actor"]["id"] == "u-checker"
+    assert envelope_of(to_payments)["actor"]["id"] == "u-checker"
 
     released = await http.get(f"{base}/providers/{pid}", headers=auth("finance_approver"))
     assert released.json()["bank_details"] == {"status": "verified", "pending_change_id": None,

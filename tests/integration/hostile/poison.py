@@ -15,13 +15,13 @@ from typing import Any
 
 import httpx
 
-from contracts import agreements, delivery, invoicing, payments, queries, requests
+from contracts import agreements, delivery, invoicing, payee_accounts, payments, queries, requests
 from contracts.envelope import Actor, Event
 from shared.events import Cause, envelope_for
 from tests.conftest import url
 
-ENVELOPED_TOPICS = ("requests.events", "agreements.events", "delivery.events", "invoicing.events",
-                    "payments.events", "queries.events")
+ENVELOPED_TOPICS = ("requests.events", "agreements.events", "agreements.payee-accounts", "delivery.events",
+                    "invoicing.events", "payments.events", "queries.events")
 HOSTILE_HEADER = ("origin", b"\xff\xfe\x80 not utf-8")
 HUGE_BYTES = 900 * 1024
 
@@ -47,6 +47,10 @@ def follower_event(topic: str, ref: str) -> Event:
         return agreements.RateCardPublished.model_validate({
             "provider_id": f"PRV-{ref}", "rate_card_id": f"RC-{ref}", "service_type": "home_care", "unit": "hour",
             "effective_from": "2026-12-01", "rates": [{"unit": "hour", "amount_pence": 2400}]})
+    if topic == "agreements.payee-accounts":
+        # A rejection of a change payments never heard of: recorded in the inbox, changes nothing.
+        return payee_accounts.PayeeBankDetailsRejected(provider_id=f"PRV-{ref}", change_id=f"BDC-{ref}",
+                                                       previous_account_stands=False)
     if topic == "delivery.events":
         return delivery.AttendancesReceived(provider_id=f"PRV-{ref}", intake_id=f"intake-{ref}", source="http",
                                             received=0, verified=0, unallocated=0, rejected=0)

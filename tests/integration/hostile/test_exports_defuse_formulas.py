@@ -13,11 +13,11 @@ from datetime import timedelta
 
 import pytest
 
-from contracts import agreements
+from contracts import agreements, payee_accounts
 from contracts.common import ServiceType
 from tests.conftest import auth, eventually, unique, url
-from tests.integration.payments.payments_helpers import (account_number, approve_invoices, approved,
-                                                         approved_and_exported, propose, send, wait_for_payee,
+from tests.integration.payments.payments_helpers import (BANK_CHECKER, BANK_MAKER, account_number, approve_invoices,
+                                                         approved, approved_and_exported, propose, send, wait_for_payee,
                                                          working_day_after)
 
 pytestmark = pytest.mark.stack
@@ -46,11 +46,16 @@ async def test_text_from_outside_never_reaches_an_export_as_a_live_formula(http,
     await send(producer, agreements.ProviderRegistered(
         provider_id=provider_id, name=NAME, cqc_provider_id="1-" + account_number() + "77", cqc_location_ids=[],
         service_types=[ServiceType.HOME_CARE], self_billing=agreements.SelfBilling(in_place=False)))
-    await send(producer, agreements.ProviderBankDetailsChanged(provider_id=provider_id, change_id=change))
-    await send(producer, agreements.ProviderBankDetailsVerified(provider_id=provider_id, change_id=change,
-                                                                bank_account=agreements.BankAccount(
-                                                                    sort_code="200000", account_number=account_number(),
-                                                                    account_name="FORMULA CARE")))
+    account = agreements.BankAccount(sort_code="200000", account_number=account_number(), account_name="FORMULA CARE")
+    await send(producer, agreements.ProviderBankDetailsChanged(provider_id=provider_id, change_id=change),
+               actor=BANK_MAKER)
+    await send(producer, payee_accounts.PayeeBankDetailsEntered(provider_id=provider_id, change_id=change,
+                                                                account_fingerprint=account.fingerprint()),
+               actor=BANK_MAKER)
+    await send(producer, agreements.ProviderBankDetailsVerified(provider_id=provider_id, change_id=change),
+               actor=BANK_CHECKER)
+    await send(producer, payee_accounts.PayeeBankDetailsVerified(provider_id=provider_id, change_id=change,
+                                                                 bank_account=account), actor=BANK_CHECKER)
     await wait_for_payee(http, payments, provider_id, "verified")
     pay_date = working_day_after(7)
     invoice = approved(provider_id, 60_000, due=pay_date).model_copy(update={"number": NUMBER})

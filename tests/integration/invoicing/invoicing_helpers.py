@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from contracts import agreements as ag
+from contracts import payee_accounts as pa
 from contracts import delivery as dl
 from contracts.common import Cycle, PaymentBasis, RateUnit, ServiceType
 from contracts.envelope import Actor, Event
@@ -69,10 +70,21 @@ async def provider(producer, db, *, self_billing: bool = True, bank_verified: bo
 
 
 async def verify_bank_details(producer, pid: str) -> None:
-    await send(producer, ag.ProviderBankDetailsVerified(
-        provider_id=pid, change_id=unique("CHG"),
-        bank_account=ag.BankAccount(sort_code="200000", account_number="12345678", account_name="Acme Care")),
-        producer_name="agreements")
+    """A change entered by one person and verified by another (payments refuses any other verification)."""
+    account = ag.BankAccount(sort_code="200000", account_number="12345678", account_name="Acme Care")
+    change = unique("CHG")
+    # As agreements publishes them: the yes/no on agreements.events, the account on agreements.payee-accounts.
+    maker = Actor(id="u-bank-maker", role="finance_officer")
+    checker = Actor(id="u-bank-checker", role="finance_approver")
+    await send(producer, ag.ProviderBankDetailsChanged(provider_id=pid, change_id=change),
+               producer_name="agreements", actor=maker)
+    await send(producer, pa.PayeeBankDetailsEntered(provider_id=pid, change_id=change,
+                                                    account_fingerprint=account.fingerprint()),
+               producer_name="agreements", actor=maker)
+    await send(producer, ag.ProviderBankDetailsVerified(provider_id=pid, change_id=change),
+               producer_name="agreements", actor=checker)
+    await send(producer, pa.PayeeBankDetailsVerified(provider_id=pid, change_id=change, bank_account=account),
+               producer_name="agreements", actor=checker)
 
 
 async def agreement(producer, db, pid: str, *, basis: PaymentBasis = PaymentBasis.ACTUALS,

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from contracts import agreements, invoicing, queries
+from contracts import agreements, invoicing, payee_accounts, queries
 from contracts.common import Cycle, Nominee, PaymentBasis, RateUnit, ServiceType
 from contracts.envelope import Actor, Event
 from shared.calendar import is_working_day
@@ -37,10 +37,15 @@ def working_day_after(days: int) -> date:
     return day
 
 
-async def send(producer, event: Event, by: str = "system") -> None:
+# A bank details change is entered by one person and verified by another (payments refuses anything else).
+BANK_MAKER = Actor(id="u-bank-maker", role="finance_officer")
+BANK_CHECKER = Actor(id="u-bank-checker", role="finance_approver")
+
+
+async def send(producer, event: Event, by: str = "system", *, actor: Actor | None = None) -> None:
     service = event.TOPIC.split(".")[0]
     envelope = envelope_for(event, producer=service, council_id="demo-council",
-                            cause=Cause(str(uuid.uuid4()), None, Actor(id=f"test-{service}", role=by)))
+                            cause=Cause(str(uuid.uuid4()), None, actor or Actor(id=f"test-{service}", role=by)))
     await send_envelope(producer, envelope)
 
 
@@ -62,10 +67,13 @@ async def payee(producer, http: httpx.AsyncClient, base: str, *, verified: bool 
     await send(producer, agreements.ProviderRegistered(
         provider_id=pid, name=f"Care Co {pid}", cqc_provider_id="1-" + account_number() + "12", cqc_location_ids=[],
         service_types=[ServiceType.HOME_CARE], self_billing=agreements.SelfBilling(in_place=False)))
-    await send(producer, agreements.ProviderBankDetailsChanged(provider_id=pid, change_id=change))
+    # Bank details reach payments only on agreements.payee-accounts (agreements.events says only yes/no).
+    await send(producer, payee_accounts.PayeeBankDetailsEntered(provider_id=pid, change_id=change,
+                                                                account_fingerprint=account.fingerprint()),
+               actor=BANK_MAKER)
     if verified:
-        await send(producer, agreements.ProviderBankDetailsVerified(provider_id=pid, change_id=change,
-                                                                    bank_account=account))
+        await send(producer, payee_accounts.PayeeBankDetailsVerified(provider_id=pid, change_id=change,
+                                                                     bank_account=account), actor=BANK_CHECKER)
     await wait_for_payee(http, base, pid, "verified" if verified else "held")
     return Payee(pid, account)
 
@@ -134,11 +142,17 @@ def direct_payment(start: date, *, weekly_budget: int, weekly_contribution: int 
     return agreements.DirectPaymentAgreed(
         agreement_id=agreement_id or unique("DP-PAY"), person_ref=unique("P-DP"),
         nominee=Nominee.COUNCIL if council_managed else Nominee.PERSON,
-        payee_account=agreements.BankAccount(sort_code="309634", account_number=account_number(),
-                                             account_name="J SMITH"),
         start=start, amount_per_four_weeks_pence=4 * (weekly_budget - weekly_contribution),
         weekly_budget_pence=weekly_budget, weekly_contribution_pence=weekly_contribution,
         first_review_due=start + timedelta(days=90))
+
+
+def payee_account_of(dp: agreements.DirectPaymentAgreed) -> payee_accounts.DirectPaymentPayeeAccountSet:
+    """The payee account agreements publishes beside `dp`, on agreements.payee-accounts (the same for the
+    same agreement)."""
+    digits = f"{int.from_bytes(dp.agreement_id.encode()[-6:], 'big') % 10 ** 8:08d}"
+    account = agreements.BankAccount(sort_code="309634", account_number=digits, account_name="J SMITH")
+    return payee_accounts.DirectPaymentPayeeAccountSet(agreement_id=dp.agreement_id, payee_account=account)
 
 
 async def propose(http: httpx.AsyncClient, base: str, body: dict, *, subject: str | None = None) -> dict[str, Any]:

@@ -1,5 +1,7 @@
-"""What the bank reports back: a paid payment settles its invoices (InvoicePaid); a returned one
-makes them payable again once finance releases the hold (PaymentReturned, alert, metric)."""
+"""What the bank reports back: a paid payment settles its invoices (InvoicePaid); a returned one is
+recorded pending (alert) and, once a different finance approver approves it, is returned (PaymentReturned,
+metric) and its invoices held; they are payable again once a hold release is recorded and approved by
+two people."""
 from __future__ import annotations
 
 import pytest
@@ -48,7 +50,19 @@ async def test_returned_payment_makes_its_invoices_payable_again_and_alerts_fina
         done = await upload(http, base, run_id,
                             f"payment_reference,status,reason\n{ref_one},paid,\n{ref_two},returned,account closed\n")
         assert done.status_code == 200, done.text
-        assert (done.json()["paid"], done.json()["returned"]) == ([ref_one], [ref_two])
+        assert done.json()["paid"] == [ref_one]
+        [pending] = done.json()["returns_pending"]
+        assert pending["payment_reference"] == ref_two
+        # Recorded, not yet returned: nothing moves until a second person approves it.
+        not_yet = await invoice_state(http, base, bounced.invoice_id)
+        assert not_yet["return_hold"] is None and not_yet["paid_by"]["outcome"] == "instructed"
+        assert returned_total((await http.get(f"{base}/metrics")).text) == before
+        officer = await http.post(f"{base}/payment-returns/{pending['return_id']}/approve",
+                                  headers=auth("finance_officer"))
+        assert officer.status_code == 403
+        confirmed = await http.post(f"{base}/payment-returns/{pending['return_id']}/approve",
+                                    headers=auth("finance_approver"))
+        assert confirmed.status_code == 200, confirmed.text
         seen = await events.wait_for(lambda r: r.key in (paid.invoice_id.encode(), two.provider_id.encode()), count=2)
     [invoice_paid] = events_of(seen, "InvoicePaid", paid.invoice_id)
     payload = invoice_paid["payload"]
@@ -61,7 +75,7 @@ async def test_returned_payment_makes_its_invoices_payable_again_and_alerts_fina
     assert f'"payment_reference": "{ref_two}"' in log and "FINANCE ALERT" in log
 
     again = await upload(http, base, run_id, f"payment_reference,status,reason\n{ref_one},paid,\n")
-    assert again.json() == {"run_id": run_id, "paid": [], "returned": [], "already_recorded": 1}
+    assert again.json() == {"run_id": run_id, "paid": [], "returns_pending": [], "already_recorded": 1}
 
     held = await invoice_state(http, base, bounced.invoice_id)
     assert held["paid_by"] is None and "account closed" in held["return_hold"]
@@ -70,9 +84,20 @@ async def test_returned_payment_makes_its_invoices_payable_again_and_alerts_fina
     assert on_hold["reason"] == "on_hold" and "account closed" in on_hold["detail"]
     assert all(paid.invoice_id not in [ln["line_id"] for ln in p["lines"]] for p in next_run["payments"])
 
-    released = await http.post(f"{base}/invoices/{bounced.invoice_id}/release-hold",
-                               json={"reason": "provider confirmed its new account"}, headers=auth("finance_officer"))
-    assert released.status_code == 200
+    recorder = unique("u-release-maker")
+    asked = await http.post(f"{base}/invoices/{bounced.invoice_id}/release-hold",
+                            json={"reason": "provider confirmed its new account"},
+                            headers=auth("finance_approver", subject=recorder))
+    assert asked.status_code == 202, asked.text
+    release_id = asked.json()["release_id"]
+    assert (asked.json()["status"], asked.json()["released"]) == ("pending", False)
+    assert "account closed" in (await invoice_state(http, base, bounced.invoice_id))["return_hold"]
+    same = await http.post(f"{base}/hold-releases/{release_id}/approve",
+                           headers=auth("finance_approver", subject=recorder))
+    assert same.status_code == 403 and "cannot also approve it" in same.text
+    released = await http.post(f"{base}/hold-releases/{release_id}/approve", headers=auth("finance_approver"))
+    assert released.status_code == 200, released.text
+    assert (released.json()["status"], released.json()["released"]) == ("approved", True)
     payable_again = await propose(http, base, scope)
     assert payment_of(payable_again, two.provider_id)["amount_pence"] == 45_000
 

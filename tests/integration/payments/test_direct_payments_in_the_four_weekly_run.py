@@ -10,6 +10,7 @@ from contracts import agreements
 from contracts.agreements import EndReason
 from tests.conftest import auth, eventually
 from tests.integration.payments.payments_helpers import (FINANCE, approve, approved_and_exported, direct_payment,
+                                                          payee_account_of,
                                                          events_of, payment_of, propose, send, today)
 
 pytestmark = pytest.mark.stack
@@ -25,11 +26,13 @@ async def next_four_weekly_run(http, base: str, after_days: int = 5) -> date:
 
 
 async def agreed(producer, http, base, dp: agreements.DirectPaymentAgreed) -> None:
+    await send(producer, payee_account_of(dp))  # on agreements.payee-accounts
     await send(producer, dp)
 
     async def known():
         resp = await http.get(f"{base}/direct-payments/{dp.agreement_id}/account", headers=FINANCE)
-        return resp.status_code == 200 and resp.json()["net_per_four_weeks_pence"] == dp.amount_per_four_weeks_pence
+        return (resp.status_code == 200 and resp.json()["net_per_four_weeks_pence"] == dp.amount_per_four_weeks_pence
+                and resp.json()["payee_account_known"])
     await eventually(known, what=f"direct payment {dp.agreement_id} known to payments")
 
 
@@ -53,7 +56,7 @@ async def test_four_weekly_run_pays_direct_payments_in_advance_net_of_contributi
         assert run["kind"] == "four_weekly"
         to_nominee, to_council = payment_of(run, nominee.agreement_id), payment_of(run, managed.agreement_id)
         assert to_nominee["amount_pence"] == 4 * (15_000 - 2_500)
-        assert to_nominee["account"] == "****" + nominee.payee_account.account_number[-4:]
+        assert to_nominee["account"] == "****" + payee_account_of(nominee).payee_account.account_number[-4:]
         assert [(ln["period_start"], ln["period_end"]) for ln in to_nominee["lines"]] == [
             (pay_date.isoformat(), (pay_date + timedelta(days=27)).isoformat())]
         assert to_council["council_managed"] is True and to_council["account"] == "****4321"

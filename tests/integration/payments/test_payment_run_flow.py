@@ -12,6 +12,7 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from shared.cli import app as carepay
+from shared.clock import london_date, utcnow
 from shared.settings import REPO_ROOT
 from tests.conftest import auth, unique
 from tests.integration.payments.payments_helpers import (approve, approve_invoices, approved, approved_and_exported,
@@ -158,5 +159,9 @@ async def test_carepay_payments_run_proposes_through_the_api(http, stack, produc
                                           "--provider", one.provider_id])
     assert result.exit_code == 0, result.output
     assert "1 payment(s), £43.21" in result.output
-    refused = CliRunner().invoke(carepay, ["payments", "run", "--date", "2020-01-06", "--kind", "ad_hoc"])
-    assert refused.exit_code == 1 and "submitted by" in refused.output
+    # Today is a pay date no Bacs file can reach any more: the service's refusal is printed as it is.
+    today = london_date(utcnow())
+    refused = CliRunner().invoke(carepay, ["payments", "run", "--date", today.isoformat(), "--kind", "ad_hoc"])
+    assert refused.exit_code == 1 and "submitted by" in refused.output, refused.output
+    out_of_window = CliRunner().invoke(carepay, ["payments", "run", "--date", "2020-01-06", "--kind", "ad_hoc"])
+    assert out_of_window.exit_code == 1 and "pay_date" in out_of_window.output

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from contracts import agreements, invoicing
+from contracts import invoicing, payee_accounts
 from tests.conftest import eventually, unique
-from tests.integration.payments.payments_helpers import (FINANCE, agreement_ended, approve, approve_invoices,
-                                                         approved, dispute, invoice_state, payee, propose, send,
-                                                         working_day_after)
+from tests.integration.payments.payments_helpers import (BANK_MAKER, FINANCE, agreement_ended, approve,
+                                                         approve_invoices, approved, dispute, invoice_state, payee,
+                                                         propose, send, working_day_after)
 
 pytestmark = pytest.mark.stack
 
@@ -41,7 +41,9 @@ async def test_bank_details_changed_after_verification_hold_the_provider_and_blo
     run = await propose(http, base, {"pay_date": pay_date, "kind": "ad_hoc", "providers": [one.provider_id]})
     assert run["totals"]["payments_pence"] == 20_000
 
-    await send(producer, agreements.ProviderBankDetailsChanged(provider_id=one.provider_id, change_id=unique("BDC")))
+    # Payments holds on the change it hears of on agreements.payee-accounts (with the entered account's fingerprint).
+    await send(producer, payee_accounts.PayeeBankDetailsEntered(
+        provider_id=one.provider_id, change_id=unique("BDC"), account_fingerprint="0" * 64), actor=BANK_MAKER)
 
     async def held():
         return (await http.get(f"{base}/payees/{one.provider_id}", headers=FINANCE)).json()["bank_status"] == "held"

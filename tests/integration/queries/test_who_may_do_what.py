@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import auth, envelope_of, unique
-from tests.integration.invoicing.invoicing_helpers import MONDAY
-from tests.integration.queries.queries_helpers import (OFFICER, event_of, raise_query, self_billed_invoice, shown,
-                                                       step, under_investigation)
+from tests.integration.invoicing.invoicing_helpers import MONDAY, invoice
+from tests.integration.queries.queries_helpers import (OFFICER, effect_settled, event_of, raise_query,
+                                                       self_billed_invoice, shown, step, under_investigation)
 
 pytestmark = pytest.mark.stack
 
@@ -117,3 +117,51 @@ async def test_officers_list_by_filters_and_raisers_list_only_their_own(http, st
     query = await shown(http, base, mine, as_provider)
     assert [h["action"] for h in query["history"]] == ["raise", "assign", "add_note"]
     assert query["sla"]["acknowledge_due_at"] < query["sla"]["resolve_due_at"]
+
+
+async def test_money_moves_only_by_finance_above_the_threshold_with_a_second_approver_and_once(
+        http, stack, db, producer, tail):
+    """A social worker may not resolve with a supplementary payment (403); finance's £600 is only proposed
+    (awaiting_approval, nothing requested); the proposer may not approve it, even as an approver (403); a
+    second approver does, and invoicing holds the supplementary above the safety bound. Reopened, the
+    query cannot move money again (409 naming the effect)."""
+    base = stack["queries"]
+    pid, aid, invoice_id = await self_billed_invoice(producer, db, tail, days=1)
+    query_id = (await raise_query(http, base, OFFICER, "invoice", invoice_id, "wrong_charge")).json()["query_id"]
+    await under_investigation(http, base, query_id)
+    six_hundred = {"outcome": {"kind": "supplementary_payment", "amount_pence": 60_000}, "summary": "Underpaid."}
+
+    by_social_worker = await step(http, base, query_id, "resolve", headers=auth("social_worker"), body=six_hundred)
+    assert by_social_worker.status_code == 403, by_social_worker.text
+    assert "only a finance officer or finance approver may resolve" in by_social_worker.json()["detail"]
+
+    proposed = await step(http, base, query_id, "resolve", body=six_hundred)  # OFFICER: a finance officer
+    assert proposed.status_code == 200, proposed.text
+    assert proposed.json()["status"] == "awaiting_approval" and proposed.json()["effect"] is None
+    assert proposed.json()["proposal"]["proposed_by_id"] == "u-queries-officer"
+
+    same_person = await step(http, base, query_id, "outcome/approve", body={"reason": "Mine."},
+                             headers=auth("finance_approver", subject="u-queries-officer"))
+    assert same_person.status_code == 403, same_person.text
+    assert "a second finance approver, not the proposer" in same_person.json()["detail"]
+
+    async with tail("queries.events") as events:
+        approved = await step(http, base, query_id, "outcome/approve", body={"reason": "Checked the rota."},
+                              headers=auth("finance_approver", subject="u-queries-approver"))
+        assert approved.status_code == 200, approved.text
+        assert approved.json()["status"] == "resolved"
+        [record] = await events.wait_for(event_of("QueryOutcomeApproved", query_id=query_id))
+        assert envelope_of(record)["actor"]["id"] == "u-queries-approver"
+        assert envelope_of(record)["actor"]["reason"] == "Checked the rota."
+
+    settled = await effect_settled(http, base, query_id)
+    assert settled["effect"]["status"] == "completed", settled["effect"]
+    supplementary = await invoice(http, stack["invoicing"], settled["effect"]["result_ref"])
+    assert (supplementary["status"], supplementary["hold_codes"]) == ("held", ["above_commitment"])
+
+    assert (await step(http, base, query_id, "reopen", body={"reason": "Still short."})).status_code == 200
+    assert (await step(http, base, query_id, "investigate")).status_code == 200
+    again = await step(http, base, query_id, "resolve", body={
+        "outcome": {"kind": "supplementary_payment", "amount_pence": 100}, "summary": "A little more."})
+    assert again.status_code == 409, again.text
+    assert f"effect {settled['effect']['effect_id']}" in again.json()["detail"]

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 
 from contracts.agreements import BankAccount, ProviderBankDetailsChanged, ProviderBankDetailsVerified
+from contracts.payee_accounts import PayeeBankDetailsEntered, PayeeBankDetailsVerified
 from tests.conftest import auth, eventually, unique
 from tests.integration.delivery.delivery_helpers import WEEK, Setup, known_to_delivery, slot, terms, visit_record
-from tests.integration.payments.payments_helpers import approve, propose, wait_for_payee, working_day_after
+from tests.integration.payments.payments_helpers import (BANK_CHECKER, BANK_MAKER, approve, propose, wait_for_payee,
+                                                         working_day_after)
 from tests.integration.reporting.reporting_helpers import commitment, read, send
 
 pytestmark = pytest.mark.stack
@@ -22,9 +24,13 @@ async def test_delivered_invoiced_and_paid_agree_to_the_penny_with_the_owning_se
     setup = await Setup(producer).register()
     pid = setup.provider_id
     change = unique("BDC")
-    await send(producer, ProviderBankDetailsChanged(provider_id=pid, change_id=change))
-    await send(producer, ProviderBankDetailsVerified(provider_id=pid, change_id=change, bank_account=BankAccount(
-        sort_code="200000", account_number="31926819", account_name="TEST CARE LTD")))
+    account = BankAccount(sort_code="200000", account_number="31926819", account_name="TEST CARE LTD")
+    await send(producer, ProviderBankDetailsChanged(provider_id=pid, change_id=change), actor=BANK_MAKER)
+    await send(producer, PayeeBankDetailsEntered(provider_id=pid, change_id=change,
+                                                 account_fingerprint=account.fingerprint()), actor=BANK_MAKER)
+    await send(producer, ProviderBankDetailsVerified(provider_id=pid, change_id=change), actor=BANK_CHECKER)
+    await send(producer, PayeeBankDetailsVerified(provider_id=pid, change_id=change, bank_account=account),
+               actor=BANK_CHECKER)
     days = [WEEK + timedelta(days=n) for n in range(3)]
     agreement = await setup.activate(terms(slot(days[0], "09:00", 30), slot(days[1], "09:00", 45),
                                            slot(days[2], "09:00", 60), pence=2_385))

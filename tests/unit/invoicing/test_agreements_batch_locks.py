@@ -37,8 +37,7 @@ async def test_a_batch_locks_its_providers_then_its_agreements_in_order_before_a
                                  provider_id="PRV-9", weekly_pence=100, annual_pence=5200),
                ag.CommitmentLine(agreement_id="DP-1", kind="direct_payment", service_type=ServiceType.HOME_CARE,
                                  weekly_pence=0, annual_pence=0)])
-    verified = ag.ProviderBankDetailsVerified(provider_id="PRV-1", change_id="CHG-1", bank_account=ag.BankAccount(
-        sort_code="200000", account_number="12345678", account_name="Acme"))
+    verified = ag.ProviderBankDetailsVerified(provider_id="PRV-1", change_id="CHG-1")
     conn = RecordingConnection()
     await lock_batch(conn, [_item(commitment), _item(varied), _item(verified)])
     assert conn.locked == [("provider-facts", ["PRV-1", "PRV-2", "PRV-9"]), ("agreement", ["AGR-A", "AGR-B"])]

@@ -15,7 +15,8 @@ DAY = date(2026, 3, 4)
 def test_every_payments_event_is_registered_on_the_payments_topic():
     assert {cls.EVENT_TYPE for cls in EVENTS} == {
         "PaymentRunProposed", "PaymentRunApproved", "PaymentRunExported", "PaymentMade", "PaymentReturned",
-        "InvoicePaid", "DirectPaymentMade", "DirectPaymentReturned"}
+        "InvoicePaid", "DirectPaymentMade", "DirectPaymentReturned", "PaymentReturnRecorded", "PaymentReturnApproved",
+        "PaymentHoldReleaseRecorded", "PaymentHoldReleased"}
     for cls in EVENTS:
         assert lookup(cls.EVENT_TYPE, cls.SCHEMA_VERSION) is cls
         assert cls.TOPIC == "payments.events"

@@ -6,13 +6,18 @@ from datetime import datetime, timedelta
 from contracts.queries import QueryCategory, SubjectKind
 from services.queries.domain.lifecycle import (acknowledge, close, raise_query, reopen, resolve,
                                               start_investigation)
-from services.queries.domain.outcomes import NoChange, Outcome
+from services.queries.domain.outcomes import NoChange, Outcome, SupplementaryPayment, moves_money
 from services.queries.domain.query import Party, Query, QueryStatus, Subject
 from services.queries.domain.sla import STANDARD, SlaPolicies
 from shared.clock import london_local
 
 OFFICER = Party.officer("u-officer-1")
 OTHER_OFFICER = Party.officer("u-officer-2")
+# Only finance resolves with an outcome that moves money; above the threshold a second approver approves.
+FINANCE = Party.officer("u-finance-1", "finance_officer")
+APPROVER = Party.officer("u-approver-1", "finance_approver")
+OTHER_APPROVER = Party.officer("u-approver-2", "finance_approver")
+ABOVE_THRESHOLD = SupplementaryPayment(50_001)
 PROVIDER = Party.provider("u-provider-1", "1-101010101")
 OTHER_PROVIDER = Party.provider("u-provider-2", "1-202020202")
 PERSON = Party.person("u-person-1", "P-0001")
@@ -47,14 +52,24 @@ def dispute(at: datetime = MONDAY) -> Query:
     return raised(INVOICE, PROVIDER, at, QueryCategory.WRONG_CHARGE, disputes_invoice=True)
 
 
+def resolver_of(outcome: Outcome) -> Party:
+    """Who resolves with `outcome`: finance when it moves money, any officer otherwise."""
+    return FINANCE if moves_money(outcome.kind) else OFFICER
+
+
 def query_in(status: QueryStatus, query: Query | None = None, outcome: Outcome = NoChange()) -> Query:
-    """A query moved the ordinary way to `status`, an hour per step (reopened from resolved)."""
+    """A query moved the ordinary way to `status`, an hour per step (reopened from resolved); awaiting
+    approval: a supplementary payment above the threshold proposed by finance."""
     q = query or raised()
     at = q.raised_at
+    if status == QueryStatus.AWAITING_APPROVAL:
+        investigating = query_in(QueryStatus.INVESTIGATING, q)
+        return resolve(investigating, FINANCE, investigating.history[-1].at + HOUR, ABOVE_THRESHOLD,
+                       "Paid too little for March.").query
     path = [
         (QueryStatus.ACKNOWLEDGED, lambda q, at: acknowledge(q, OFFICER, at)),
         (QueryStatus.INVESTIGATING, lambda q, at: start_investigation(q, OFFICER, at)),
-        (QueryStatus.RESOLVED, lambda q, at: resolve(q, OFFICER, at, outcome, "Checked the rota.", "EFF-1")),
+        (QueryStatus.RESOLVED, lambda q, at: resolve(q, resolver_of(outcome), at, outcome, "Checked the rota.", "EFF-1")),
         (QueryStatus.CLOSED, lambda q, at: close(q, OFFICER, at)),
     ]
     if status == QueryStatus.REOPENED:

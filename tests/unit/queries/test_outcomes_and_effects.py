@@ -12,8 +12,8 @@ from services.queries.domain.lifecycle import close, dispute_invoice, raise_quer
 from services.queries.domain.outcomes import (CreditNote, EffectStatus, NoChange, ReverifyVisit,
                                               SupplementaryPayment, VaryAgreement)
 from services.queries.domain.query import QueryStatus
-from tests.unit.queries.query_builders import (AGREEMENT, DIRECT_PAYMENT, HOUR, INVOICE, MONDAY, OFFICER, PERSON,
-                                               PROVIDER, SYSTEM, dispute, london, query_in, raised)
+from tests.unit.queries.query_builders import (AGREEMENT, DIRECT_PAYMENT, FINANCE, HOUR, INVOICE, MONDAY, OFFICER,
+                                               PERSON, PROVIDER, SYSTEM, dispute, london, query_in, raised)
 
 S = QueryStatus
 LATER = MONDAY + 10 * HOUR
@@ -25,7 +25,7 @@ def resolved_with(outcome, query=None):
 
 def test_a_credit_note_outcome_closes_the_dispute_then_asks_invoicing_for_a_credit_note_against_the_invoice():
     # In this order: invoicing credits only an invoice no longer held by the dispute.
-    step = resolve(query_in(S.INVESTIGATING, dispute()), OFFICER, LATER, CreditNote(2_385), "Overcharged.", "EFF-9")
+    step = resolve(query_in(S.INVESTIGATING, dispute()), FINANCE, LATER, CreditNote(2_385), "Overcharged.", "EFF-9")
     resolved, closed, credit = step.events
     assert resolved == QueryResolved(query_id="QRY-TEST", outcome=OutcomeKind.CREDIT_NOTE, amount_pence=2_385,
                                      effect_id="EFF-9", working_days_taken=0, within_sla=True)
@@ -110,7 +110,7 @@ def test_a_provider_cannot_report_an_effect_done():
 
 
 def test_a_supplementary_payment_goes_to_the_provider_and_names_the_invoice_it_supplements():
-    step = resolve(query_in(S.INVESTIGATING, dispute()), OFFICER, LATER, SupplementaryPayment(4_770), "Underpaid.")
+    step = resolve(query_in(S.INVESTIGATING, dispute()), FINANCE, LATER, SupplementaryPayment(4_770), "Underpaid.")
     request = step.events[-1]
     assert isinstance(request, SupplementaryPaymentRequested)
     assert (request.provider_id, request.amount_pence, request.relates_to_invoice_id) == ("1-101010101", 4_770, "INV-1")
@@ -119,7 +119,7 @@ def test_a_supplementary_payment_goes_to_the_provider_and_names_the_invoice_it_s
 def test_a_supplementary_payment_on_a_direct_payment_is_refused_in_favour_of_a_variation():
     query = query_in(S.INVESTIGATING, raised(DIRECT_PAYMENT, PERSON, category=QueryCategory.DIRECT_PAYMENT_BALANCE))
     with pytest.raises(InvalidQuery, match="vary_agreement"):
-        resolve(query, OFFICER, LATER, SupplementaryPayment(1_000), "Top up.")
+        resolve(query, FINANCE, LATER, SupplementaryPayment(1_000), "Top up.")
 
 
 def test_re_verifying_a_visit_sends_the_corrected_times_in_utc():
@@ -156,8 +156,8 @@ def test_varying_an_agreement_sends_only_refs_and_keeps_the_description_on_the_q
 
 def test_a_credit_note_about_something_other_than_an_invoice_must_name_the_invoice():
     with pytest.raises(InvalidQuery, match="invoice_id"):
-        resolve(query_in(S.INVESTIGATING), OFFICER, LATER, CreditNote(500), "Refund.")
-    step = resolve(query_in(S.INVESTIGATING), OFFICER, LATER, CreditNote(500, invoice_id="INV-3"), "Refund.")
+        resolve(query_in(S.INVESTIGATING), FINANCE, LATER, CreditNote(500), "Refund.")
+    step = resolve(query_in(S.INVESTIGATING), FINANCE, LATER, CreditNote(500, invoice_id="INV-3"), "Refund.")
     assert step.events[1].invoice_id == "INV-3"
 
 

@@ -31,7 +31,7 @@ def test_a_query_goes_from_open_to_closed_and_every_step_is_recorded_with_actor_
     (S.OPEN, lambda q: resolve(q, OFFICER, MONDAY, NoChange(), "x"), "acknowledged"),
     (S.OPEN, lambda q: start_investigation(q, OFFICER, MONDAY), "acknowledged"),
     (S.ACKNOWLEDGED, lambda q: close(q, OFFICER, MONDAY), "investigating"),
-    (S.INVESTIGATING, lambda q: acknowledge(q, OFFICER, MONDAY), "resolved"),
+    (S.INVESTIGATING, lambda q: acknowledge(q, OFFICER, MONDAY), "resolved or awaiting_approval"),
     (S.RESOLVED, lambda q: start_investigation(q, OFFICER, MONDAY), "closed or reopened"),
     (S.CLOSED, lambda q: resolve(q, OFFICER, MONDAY, NoChange(), "x"), "reopened"),
     (S.REOPENED, lambda q: close(q, OFFICER, MONDAY), "investigating"),
