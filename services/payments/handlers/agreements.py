@@ -133,6 +133,7 @@ async def on_agreement(conn: asyncpg.Connection, event: agreements.AgreementActi
 
 async def on_payee_account_set(conn: asyncpg.Connection, event: payee_accounts.DirectPaymentPayeeAccountSet,
                                ctx: Context) -> None:
+    await store.lock_direct_payment(conn, event.agreement_id)
     await store.set_direct_payment_payee(conn, event.agreement_id, event.payee_account)
     log.info("direct payment payee account recorded", agreement_id=event.agreement_id)
 
@@ -143,6 +144,7 @@ async def on_direct_payment_agreed(conn: asyncpg.Connection,
     contribution = WEEKS * event.weekly_contribution_pence
     # The event's amount is already net of the contribution; the domain keeps budget and contribution apart.
     amount = event.amount_per_four_weeks_pence + contribution
+    await store.lock_direct_payment(conn, event.agreement_id)
     before = await store.direct_payment_row(conn, event.agreement_id, lock=True)
     if before is not None and before["last_day"] is not None:
         log.warning("direct payment agreed again after it ended; ignored", agreement_id=event.agreement_id)

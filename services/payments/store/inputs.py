@@ -123,6 +123,13 @@ async def record_agreement(conn: asyncpg.Connection, event: agreements.Agreement
         event.agreement_id, event.provider_id, event.person_ref, event.service_type, event.end)
 
 
+async def lock_direct_payment(conn: asyncpg.Connection, agreement_id: str) -> None:
+    """Until the transaction ends, one at a time per direct payment: its agreement and its payee account
+    arrive on two topics, by two consumers, and each copies what the other stored. Without this the two
+    could run side by side, neither seeing the other's uncommitted row, and the account would be lost."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('payments:direct-payment:' || $1))", agreement_id)
+
+
 async def direct_payment_row(conn: asyncpg.Connection, agreement_id: str, *, lock: bool = False):
     return await conn.fetchrow("SELECT * FROM direct_payments WHERE agreement_id = $1"
                                + (" FOR UPDATE" if lock else ""), agreement_id)

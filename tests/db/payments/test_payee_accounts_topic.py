@@ -68,3 +68,22 @@ async def test_a_direct_payments_account_is_recorded_whichever_arrives_first(db,
     await db.send(AGREEMENTS, dp.model_copy(update={"amount_per_four_weeks_pence": 4 * 8_000,
                                                     "weekly_budget_pence": 8_000}))
     assert dict((await db.fetch(DP, dp.agreement_id))[0]) == expected
+
+
+async def test_a_direct_payments_account_is_kept_when_it_arrives_beside_the_agreement(db):
+    """The agreement and its payee account come by two consumers: handled side by side (the agreement's
+    transaction not yet committed while the account's runs), the account must still land on it."""
+    from shared.consumer import Context
+    from services.payments.handlers.agreements import on_direct_payment_agreed, on_payee_account_set
+    from tests.integration.foundation.helpers import side_by_side
+
+    dp = direct_payment(working_day_after(7), weekly_budget=7_000)
+    account = payee_account_of(dp)
+
+    def ctx(event):
+        return Context(db.envelope(event), db.outbox, None)
+
+    await side_by_side(db.pool, lambda conn: on_direct_payment_agreed(conn, dp, ctx(dp)),
+                       lambda conn: on_payee_account_set(conn, account, ctx(account)), pause=0.5)
+    row = (await db.fetch(DP, dp.agreement_id))[0]
+    assert row["account_number"] == account.payee_account.account_number
