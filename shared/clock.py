@@ -56,3 +56,6 @@ def _window(back_days: int, ahead_days: int) -> AfterValidator:
 # years ahead; any other business date a client sends within six years back (records kept) and two ahead.
 PayDate = Annotated[date, _window(366, 731)]
 BusinessDate = Annotated[date, _window(6 * 366, 731)]
+# Any other date a client sends (an agreement's start or end, a rate card's dates, a suspension, a ledger
+# entry): wide enough for every real one, and far short of the centuries that would drive a loop for ever.
+PlausibleDate = Annotated[date, _window(20 * 366, 10 * 366)]

@@ -4,6 +4,7 @@
 - headers over `max_header_bytes` in all (names and values) -> 431 (uvicorn's httptools parser sets no limit);
 - an X-Correlation-Id that is not 1 to 128 of [A-Za-z0-9._:-] -> 400 naming the header (it is copied into
   every event and log line of the request, so it is not let in unbounded or with any byte a client likes);
+- a path segment over MAX_PATH_SEGMENT characters -> 422 naming the path;
 - a body over its route's cap -> 413: at once when Content-Length declares more (nothing of it is read),
   else as soon as the bytes counted while it streams pass the cap (chunked bodies declare nothing).
 The cap is `default_body_bytes` (CAREPAY_MAX_BODY_BYTES, 1 MiB), or a larger one a service declares for
@@ -22,6 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 DEFAULT_MAX_BODY_BYTES = 1 << 20
 DEFAULT_MAX_HEADER_BYTES = 16 << 10
+# Every id a route takes in its path (provider refs, invoice ids, ...) is far shorter: a longer segment is
+# refused before any route stores or echoes it.
+MAX_PATH_SEGMENT = 200
 
 
 class BodyTooLarge(HTTPException):
@@ -65,6 +69,11 @@ class RequestLimits:
         if size > self.max_header_bytes:
             await _answer(send, 431, f"the request's headers are {size} bytes, over the {self.max_header_bytes}"
                                      " bytes allowed")
+            return
+        longest = max((len(part) for part in scope["path"].split("/")), default=0)
+        if longest > MAX_PATH_SEGMENT:
+            await _answer(send, 422, [{"loc": ["path"], "msg": f"a part of the path is {longest} characters long;"
+                                       f" ids in a path are at most {MAX_PATH_SEGMENT}", "type": "string_too_long"}])
             return
         declared = None
         for name, value in headers:

@@ -12,6 +12,7 @@ from contracts.agreements import (AgreementTerms, BankAccount, CommitmentLine, E
 from contracts.common import Cycle, Nominee, PaymentBasis, RateUnit, ServiceType
 from services.agreements.domain import providers as register
 from shared.bounds import Reference
+from shared.clock import PlausibleDate
 
 CqcId = Annotated[str, StringConstraints(max_length=20), AfterValidator(register.cqc_id)]
 PersonRef = Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_]{2,39}$")]
@@ -37,7 +38,7 @@ class BankAccountIn(In):
 
 class SelfBillingIn(In):
     in_place: bool
-    agreed_on: date | None = None
+    agreed_on: PlausibleDate | None = None
 
 
 class ProviderIn(In):
@@ -85,8 +86,8 @@ class DecisionIn(In):
 
 class RateCardIn(In):
     service_type: ServiceType
-    effective_from: date
-    effective_to: date | None = None
+    effective_from: PlausibleDate
+    effective_to: PlausibleDate | None = None
     rates: list[Rate] = Field(min_length=1, max_length=50)
 
 
@@ -106,8 +107,8 @@ class TermsIn(In):
     provider_id: Reference
     payment_basis: PaymentBasis
     cycle: Cycle
-    start: date
-    end: date | None = None
+    start: PlausibleDate
+    end: PlausibleDate | None = None
     concurrent: bool = False
     rates: list[Rate] | None = Field(default=None, max_length=50)
     rate_card_id: Reference | None = None
@@ -130,7 +131,7 @@ class AgreementIn(TermsIn):
 
 
 class VariationIn(In):
-    effective_from: date
+    effective_from: PlausibleDate
     reason: str = Field(min_length=1, max_length=500)
     rates: list[Rate] | None = Field(default=None, max_length=50)
     rate_card_id: Reference | None = None
@@ -140,18 +141,18 @@ class VariationIn(In):
 
 
 class SuspendIn(In):
-    suspended_from: date
+    suspended_from: PlausibleDate
     reason: SuspensionReason
     note: str | None = Field(default=None, max_length=500)
 
 
 class ResumeIn(In):
-    resumed_on: date
+    resumed_on: PlausibleDate
     note: str | None = Field(default=None, max_length=500)
 
 
 class EndIn(In):
-    end: date = Field(description="Last payable day.")
+    end: PlausibleDate = Field(description="Last payable day.")
     reason: EndReason
     note: str | None = Field(default=None, max_length=500)
 
@@ -210,8 +211,8 @@ class ShortlistEntryOut(BaseModel):
 class DirectPaymentCompleteIn(In):
     nominee: Nominee | None = Field(default=None, description="Defaults to the nominee chosen with the request.")
     payee_account: BankAccountIn
-    start: date | None = Field(default=None, description="Defaults to the requested start.")
-    first_review_due: date | None = Field(default=None, description="Within 6 months of start; defaults to 6 months.")
+    start: PlausibleDate | None = Field(default=None, description="Defaults to the requested start.")
+    first_review_due: PlausibleDate | None = Field(default=None, description="Within 6 months of start; defaults to 6 months.")
 
 
 class DirectPaymentOut(BaseModel):

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from services.invoicing.domain.invoice import Invoice, UnreadableLine
 from services.invoicing.domain.provider_invoices import SubmittedLine
 from shared.bounds import MAX_INVOICE_LINES, MAX_LINE_FIELDS, Description, Key, Reference
-from shared.clock import BusinessDate
+from shared.clock import BusinessDate, PlausibleDate
 
 # One line as sent: read field by field below, so one bad line is kept and named, not refused.
 RawLine = Annotated[dict[Annotated[str, StringConstraints(max_length=64)], Any], Field(max_length=MAX_LINE_FIELDS)]
@@ -25,9 +25,9 @@ class LineIn(BaseModel):
     agreement_ref: Reference
     service_user_ref: Reference
     amount_pence: int
-    date_from: date | None = None
-    date_to: date | None = None
-    week_commencing: date | None = None
+    date_from: PlausibleDate | None = None
+    date_to: PlausibleDate | None = None
+    week_commencing: PlausibleDate | None = None
     visit_id: Key | None = None
     carer_id: Key | None = None
     description: Description = ""
@@ -38,9 +38,9 @@ class ProviderInvoiceIn(BaseModel):
     invoice held naming it, so nothing sent is lost."""
 
     invoice_number: str = Field(min_length=1, max_length=100)
-    invoice_date: date | None = None
-    period_start: date | None = None
-    period_end: date | None = None
+    invoice_date: PlausibleDate | None = None
+    period_start: PlausibleDate | None = None
+    period_end: PlausibleDate | None = None
     lines: list[RawLine] = Field(min_length=1, max_length=MAX_INVOICE_LINES)
 
 

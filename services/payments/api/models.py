@@ -10,7 +10,7 @@ from services.payments.domain.payment_run import PaymentRun
 from services.payments.domain.two_person import Decision
 from services.payments.store.runs import StoredRun
 from shared.bounds import MAX_IDS, Description, Reference
-from shared.clock import PayDate
+from shared.clock import PayDate, PlausibleDate
 
 
 class _In(BaseModel):
@@ -37,7 +37,7 @@ class ReasonIn(_In):
 
 
 class LedgerEntryIn(_In):
-    on: date
+    on: PlausibleDate
     kind: Literal["contribution_in", "payment_to_provider", "recovery_to_council"]
     amount_pence: int = Field(gt=0)
     reference: str = Field(min_length=1, max_length=100,  # an invoice number is up to 100

@@ -14,6 +14,7 @@ from services.queries.domain.query import Attachment, Query
 from services.queries.domain.sla import acknowledge_due_at, breaches, resolve_due_at
 from services.queries.domain.views import QueryRow, row_of
 from shared.bounds import MAX_ATTACHMENTS, Key, Reference
+from shared.clock import PlausibleDate
 
 
 class _In(BaseModel):
@@ -73,7 +74,7 @@ class OutcomeIn(_In):
     corrected_check_in: AwareDatetime | None = None
     corrected_check_out: AwareDatetime | None = None
     agreement_id: Reference | None = None
-    effective_from: date | None = None
+    effective_from: PlausibleDate | None = None
     description: str | None = Field(default=None, max_length=10_000, description="What to vary in the agreement.")
 
     def to_outcome(self) -> Outcome:

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 from fastapi import HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from shared.clock import PlausibleDate
+
 from contracts.common import Mechanism, Nominee, ServiceType
 from services.requests.domain.allocation import NotPermitted, WorkerRole
 from services.requests.domain.errors import IllegalTransition, InvalidInput
@@ -37,7 +39,7 @@ class PersonalDetailsIn(_Body):
 class RequestIn(_Body):
     person_ref: str = Field(max_length=40, pattern=PERSON_REF, description="Pseudonymous reference of the person.")
     requested_by: RequestedBy
-    requested_start: date
+    requested_start: PlausibleDate
     needs: list[Text] = Field(default_factory=list, max_length=50)
     service_type: ServiceType | None = Field(default=None, description="The kind of care asked for, if known.")
     personal_details: PersonalDetailsIn | None = Field(

@@ -47,3 +47,60 @@ def test_the_shared_window_is_a_rule_broken_naming_the_field():
     assert refused.value.field == "week_start"
     assert "2030-01-01 is outside 2025-12-25 to 2026-01-08" in refused.value.rule
     assert within_window(date(2026, 1, 8), "week_start", back_days=7, ahead_days=7, today=date(2026, 1, 1))
+
+
+def _every_request_date_field():
+    """Each date field of every request model an HTTP route accepts (models named *In, and RequestIn)."""
+    import importlib
+    import inspect
+    import typing
+
+    from pydantic import BaseModel
+
+    found = []
+    for service in ("agreements", "invoicing", "payments", "queries", "requests"):
+        module = importlib.import_module(f"services.{service}.api.models")
+        for name, model in inspect.getmembers(module, inspect.isclass):
+            if not (issubclass(model, BaseModel) and model.__module__ == module.__name__ and name.endswith("In")):
+                continue
+            for field, info in model.model_fields.items():
+                kinds = typing.get_args(info.annotation) or (info.annotation,)
+                if date in kinds or any(typing.get_origin(k) is typing.Annotated and typing.get_args(k)[0] is date
+                                        for k in kinds) or (typing.get_origin(info.annotation) is None
+                                                            and info.annotation is date):
+                    found.append((f"{service}.{name}", field, info))
+    return found
+
+
+def _bounded(info) -> bool:
+    import typing
+
+    if any(getattr(m, "func", None) is not None for m in info.metadata):
+        return True
+    return any(typing.get_origin(k) is typing.Annotated and typing.get_args(k)[0] is date
+               and any(getattr(m, "func", None) is not None for m in k.__metadata__)
+               for k in typing.get_args(info.annotation))
+
+
+def test_every_date_a_client_sends_is_bounded():
+    """No request model takes a bare date: each is checked against a window around today."""
+    unbounded = [f"{model}.{field}" for model, field, info in _every_request_date_field() if not _bounded(info)]
+    assert len(_every_request_date_field()) >= 15
+    assert unbounded == []
+
+
+@pytest.mark.parametrize("model, field, value", [
+    ("services.agreements.api.models.EndIn", "end", date(4397, 3, 6)),
+    ("services.agreements.api.models.SuspendIn", "suspended_from", date(1, 1, 1)),
+    ("services.requests.api.models.RequestIn", "requested_start", date(9999, 12, 31)),
+    ("services.payments.api.models.LedgerEntryIn", "on", date(4397, 3, 6)),
+])
+def test_a_date_centuries_away_is_refused_naming_its_field(model, field, value):
+    import importlib
+
+    module, name = model.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module), name)
+    with pytest.raises(ValidationError) as refused:
+        cls.model_validate({field: value})
+    assert any(e["loc"] == (field,) and "is outside" in e["msg"] for e in refused.value.errors()), \
+        refused.value.errors()
