@@ -24,7 +24,8 @@ from contracts import delivery as dl
 from contracts.common import Cycle, PaymentBasis
 from contracts.envelope import Actor
 from shared.clock import utcnow
-from shared.consumer import BatchContext, Incoming
+from shared.consumer import BatchContext
+from shared.records import Incoming
 from shared.db import create_pool
 from shared.events import Cause, envelope_for
 from shared.migrations import migrate

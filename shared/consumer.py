@@ -19,24 +19,22 @@ Two kinds of consumer exist, one class each:
 from __future__ import annotations
 
 import asyncio
-import functools
 import random
-import json
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import asyncpg
-from pydantic import ValidationError
 
-from contracts.envelope import Envelope, Event, RawEnvelope
-from contracts.registry import lookup
+from contracts.envelope import Envelope, Event
 from shared import inbox
+from shared.dead_letters import DeadLetter
 from shared.db import transient_kind
 from shared.events import Cause
 from shared.logging import get_logger, message_context
 from shared.metrics import CONSUMED, HANDLER_LATENCY, HANDLER_RETRIES, INBOX_DUPLICATES
+from shared.records import Incoming, Poison, decode_event, header_model, undecoded
 from shared.redaction import describe
 
 if TYPE_CHECKING:
@@ -46,41 +44,6 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 E = TypeVar("E", bound=Event)
-
-
-@dataclass
-class Incoming:
-    """One consumed Kafka record, decoded as far as the consumer's contract allows."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: str | None
-    value: bytes | None
-    headers: dict[str, str]
-    message_id: str
-    envelope: Envelope | None = None
-    event: Event | None = None
-
-    @property
-    def where(self) -> str:
-        return f"{self.topic}/{self.partition}@{self.offset}"
-
-
-@dataclass
-class DeadLetter:
-    message: Incoming
-    reason: str
-    error: str
-
-
-class Poison(Exception):
-    """A message that will never succeed as it is: dead-letter it with this reason."""
-
-    def __init__(self, reason: str, error: str) -> None:
-        super().__init__(f"{reason}: {error}")
-        self.reason = reason
-        self.error = error
 
 
 class Runtime:
@@ -167,12 +130,12 @@ class BaseConsumer:
     # --- decoding (per kind) --------------------------------------------------------------------
     def decode(self, record: Any) -> Incoming:
         """Turn a ConsumerRecord into an Incoming, raising Poison when it cannot be used."""
-        return _incoming(record)
+        return undecoded(record)
 
     def decode_item(self, item: Incoming) -> Incoming:
         """The event of a record handed over undecoded (a new Incoming; `item` is left as it is),
         decoded against what this consumer reads: raises the same Poison as `decode`."""
-        return _decode_event(Incoming(item.topic, item.partition, item.offset, item.key, item.value,
+        return decode_event(Incoming(item.topic, item.partition, item.offset, item.key, item.value,
                                       item.headers, message_id=item.message_id), self.reads())
 
     def _to_apply(self, good: list[Incoming]) -> list[Incoming]:
@@ -207,7 +170,7 @@ class BaseConsumer:
             try:
                 good.append(self.decode(record))
             except Poison as p:
-                dead.append(DeadLetter(_incoming(record), p.reason, p.error))
+                dead.append(DeadLetter(undecoded(record), p.reason, p.error))
         todo = self._to_apply(good)
         if todo:
             dead.extend(await self._apply_with_retries(todo))
@@ -301,7 +264,7 @@ class EventConsumer(BaseConsumer):
         return self.handlers
 
     def decode(self, record: Any) -> Incoming:
-        return _decode_event(_incoming(record), self.handlers)
+        return decode_event(undecoded(record), self.handlers)
 
     def _to_apply(self, good: list[Incoming]) -> list[Incoming]:
         return [i for i in good if i.event is not None]
@@ -339,7 +302,7 @@ class EventBatchConsumer(BaseConsumer):
         return [i for i in good if not self._skipped_by_headers(i)]
 
     def _skipped_by_headers(self, item: Incoming) -> bool:
-        model = _header_model(item.headers)
+        model = header_model(item.headers)
         return model is not None and model not in self.batch_reads
 
     async def _handle(self, conn: asyncpg.Connection, fresh: list[Incoming]) -> None:
@@ -368,110 +331,3 @@ class RawBatchConsumer(BaseConsumer):
 
 
 Consumer = BaseConsumer  # any kind, where only the shared part matters (wiring, schemas, tests)
-
-
-def _incoming(record: Any) -> Incoming:
-    """A ConsumerRecord as an undecoded Incoming: headers and key as text, known by its place."""
-    headers = {k: (v.decode(errors="replace") if isinstance(v, bytes) else str(v))
-               for k, v in (record.headers or ())}
-    key = record.key.decode(errors="replace") if isinstance(record.key, bytes) else record.key
-    return Incoming(record.topic, record.partition, record.offset, key, record.value, headers,
-                    message_id=f"{record.topic}:{record.partition}:{record.offset}")
-
-
-def _decode_event(item: Incoming, acts_on: Collection[type[Event]]) -> Incoming:
-    """The enveloped event of `item` (its key and headers already text), if it is one of `acts_on`.
-
-    Our producers name the event in a header: an event the consumer does not act on is skipped
-    without parsing its body. Anything unreadable, unknown, or keyed other than its aggregate is Poison.
-    """
-    headers, key = item.headers, item.key
-    header_model = _header_model(headers)
-    if header_model is not None and header_model not in acts_on:
-        return item
-    if item.value is None:
-        raise Poison("empty_value", "the record has no value")
-    if header_model is not None and _read_at_once(item, header_model):
-        return item
-    try:
-        raw = RawEnvelope.model_validate_json(item.value)
-    except ValidationError as exc:
-        kind = "invalid_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "invalid_envelope"
-        raise Poison(kind, _short(exc)) from exc
-    model = lookup(raw.event_type, raw.schema_version)
-    if model is None:
-        known = lookup(raw.event_type, 1)
-        reason = "unknown_schema_version" if known else "unknown_event_type"
-        raise Poison(reason, f"{raw.event_type} v{raw.schema_version} is not in the contracts registry")
-    if key != raw.aggregate_id:
-        raise Poison("wrong_key", f"record key {key!r} is not the aggregate_id {raw.aggregate_id!r}")
-    item.message_id = str(raw.event_id)
-    if model in acts_on:
-        try:
-            item.event = model.model_validate(raw.payload)
-        except ValidationError as exc:
-            raise Poison("invalid_payload", _short(exc)) from exc
-        item.envelope = Envelope[model](**{**raw.model_dump(exclude={"payload"}), "payload": item.event})
-    return item
-
-
-def _read_at_once(item: Incoming, model: type[Event]) -> bool:
-    """The envelope of the event its headers name, read in one pass; False when anything is off
-    (the two-pass reading in `_decode_event` then says exactly what, as poison)."""
-    try:
-        envelope = _envelope_of(model).model_validate_json(item.value)
-    except ValidationError:
-        return False
-    if (envelope.event_type, envelope.schema_version) != (model.EVENT_TYPE, model.SCHEMA_VERSION) \
-            or item.key != envelope.aggregate_id:
-        return False
-    item.message_id, item.event, item.envelope = str(envelope.event_id), envelope.payload, envelope
-    return True
-
-
-@functools.cache
-def _envelope_of(model: type[Event]) -> type[Envelope]:
-    return Envelope[model]
-
-
-def _header_model(headers: Mapping[str, str]) -> type[Event] | None:
-    """The known event a record's headers name (our producers always name it), or None."""
-    return lookup(headers.get("event_type", ""), _int_or_zero(headers.get("schema_version")))
-
-
-def _int_or_zero(text: str | None) -> int:
-    try:
-        return int(text or 0)
-    except ValueError:
-        return 0
-
-
-def _short(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        loc = ".".join(str(p) for p in err["loc"]) or "(message)"
-        parts.append(f"{loc}: {err['msg']}")
-    return "; ".join(parts)
-
-
-def dlq_headers(letter: DeadLetter, consumer: str) -> list[tuple[str, bytes]]:
-    """The original headers plus where the message came from and why it was dead-lettered."""
-    m = letter.message
-    extra = {
-        "dlq_original_topic": m.topic,
-        "dlq_original_partition": str(m.partition),
-        "dlq_original_offset": str(m.offset),
-        "dlq_consumer": consumer,
-        "dlq_reason": letter.reason,
-        "dlq_error": describe(letter.error, limit=1000),  # masked whatever wrote it (a handler's Poison too)
-        "dlq_failed_at": str(int(time.time() * 1000)),
-    }
-    merged = {k: v for k, v in m.headers.items() if not k.startswith("dlq_")} | extra
-    return [(k, v.encode()) for k, v in merged.items()]
-
-
-def describe_dead_letter(headers: Mapping[str, str]) -> str:
-    """One line for operators: where it came from and why."""
-    return json.dumps({k: headers.get(k) for k in ("dlq_original_topic", "dlq_original_partition",
-                                                   "dlq_original_offset", "dlq_consumer", "dlq_reason",
-                                                   "dlq_error")})

@@ -8,7 +8,6 @@ start only after the migrations are applied.
 # No `from __future__ import annotations`: FastStream reads the handler annotations at runtime.
 
 import asyncio
-import dataclasses
 import hmac
 import logging
 import time
@@ -31,11 +30,12 @@ from pydantic import WithJsonSchema
 from contracts.envelope import Event
 from contracts.topics import dlq_topic
 from shared import metrics
-from shared.consumer import BaseConsumer, DeadLetter, dlq_headers
+from shared.consumer import BaseConsumer
+from shared.dead_letters import DeadLetter, dlq_headers
 from shared.consumer_gauges import ConsumerGauges
 from shared.db import create_pool
 from shared.http import install_error_handlers
-from shared.kafka_io import idempotent_producer
+from shared.kafka_io import idempotent_producer, no_decode, tolerant_parser
 from shared.limits import RequestLimits
 from shared.logging import configure_logging, get_logger, message_context
 from shared.migrations import migrate, pending
@@ -105,8 +105,8 @@ class ServiceRuntime:
             fetch_max_wait_ms=consumer.gather_ms or 500,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
-            decoder=_no_decode,
-            parser=_tolerant_parser,
+            decoder=no_decode,
+            parser=tolerant_parser,
             title=f"{consumer.topic}:{consumer.name}",
             description=consumer.description or None,
         )
@@ -274,49 +274,6 @@ async def _quietly(awaitable) -> None:
         await awaitable
     except Exception:  # noqa: BLE001
         pass
-
-
-async def _no_decode(msg, original):  # noqa: ARG001
-    # Consumers decode records themselves (to dead-letter what cannot be decoded).
-    return []
-
-
-async def _tolerant_parser(records, original):
-    # FastStream decodes every header as UTF-8 before the handler runs; a hostile header would
-    # make it skip the batch unseen. Parse a cleaned copy, keep the original records for the DLQ.
-    # The handler reads `raw_message` only (the consumer decodes each record itself), and FastStream
-    # names the batch by its first and last records: it parses just those two, not a headers dict of
-    # every record (~5% of a delivery-stream consumer's CPU). The body stays whole for its size metric.
-    records = records if isinstance(records, tuple) else (records,)
-    message = await original(tuple(map(_cleaned, _ends(records))))
-    message.raw_message = records
-    if len(records) > 2:
-        message.body = [r.value or b"" for r in records]
-    return message
-
-
-def _ends(records: tuple) -> tuple:
-    return records if len(records) <= 2 else (records[0], records[-1])
-
-
-def _cleaned(record):
-    """The record itself when its headers are all UTF-8 (nearly always: copying every record of the
-    delivery stream cost its consumers ~5% of their CPU), else a copy with the headers made so."""
-    headers = record.headers
-    if headers is not None:
-        try:
-            for _, value in headers:
-                value.decode("utf-8")  # AttributeError for None: cleaned below
-            return record
-        except (UnicodeDecodeError, AttributeError):
-            pass
-    return dataclasses.replace(record, headers=tuple((k, _utf8(v)) for k, v in (headers or ())))
-
-
-def _utf8(value: bytes | None) -> bytes:
-    if value is None:
-        return b""
-    return value.decode("utf-8", errors="replace").encode()
 
 
 def scrape_token_check(token: str | None) -> Callable[[Request], None]:

@@ -22,7 +22,8 @@ from typing import Any
 import asyncpg
 
 from contracts.envelope import Actor, Envelope, Event, RawEnvelope
-from shared.consumer import BaseConsumer, DeadLetter
+from shared.consumer import BaseConsumer
+from shared.dead_letters import DeadLetter
 from shared.db import create_pool
 from shared.events import Cause, envelope_for
 from shared.migrations import migrate

@@ -15,7 +15,8 @@ from contracts.envelope import Actor
 from services.delivery.domain.validation import validate_json_batch
 from services.delivery.events import received_by_provider
 from services.delivery.steps.ingest import Feed, ingest_batch, pipeline_of
-from shared.consumer import BatchContext, Incoming, RawBatchConsumer
+from shared.consumer import BatchContext, RawBatchConsumer
+from shared.records import Incoming
 from shared.events import Cause
 from shared.gc_pause import cyclic_gc_paused
 

@@ -12,7 +12,8 @@ import asyncpg
 from contracts import agreements as contract
 from contracts.common import PaymentBasis
 from shared.clock import london_date, utcnow
-from shared.consumer import Context, EventConsumer, Incoming
+from shared.consumer import Context, EventConsumer
+from shared.records import Incoming
 from shared.events import Cause
 from shared.logging import get_logger
 from services.invoicing.domain.agreement_facts import agreement_on_file, bank_details_after

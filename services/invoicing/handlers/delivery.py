@@ -24,7 +24,8 @@ from pydantic import TypeAdapter, ValidationError
 from contracts import delivery as contract
 from contracts.envelope import Envelope
 from shared.clock import london_date, utcnow
-from shared.consumer import BatchContext, EventBatchConsumer, Incoming, Poison
+from shared.consumer import BatchContext, EventBatchConsumer
+from shared.records import Incoming, Poison
 from shared.events import Cause
 from shared.gc_pause import cyclic_gc_paused
 from shared.redaction import describe

@@ -26,7 +26,8 @@ from collections import OrderedDict
 import asyncpg
 
 from contracts import agreements, payee_accounts
-from shared.consumer import Context, EventConsumer, Poison
+from shared.consumer import Context, EventConsumer
+from shared.records import Poison
 from shared.logging import get_logger
 from services.payments.config import payments_config
 from services.payments.domain.direct_payments import (adjustment_for_change, end_direct_payment, paid_until,

@@ -23,7 +23,8 @@ from contracts.envelope import Envelope
 from contracts.queries import SubjectKind
 from services.queries import store
 from services.queries.steps.effect_results import record_result
-from shared.consumer import BatchContext, Context, EventBatchConsumer, Incoming
+from shared.consumer import BatchContext, Context, EventBatchConsumer
+from shared.records import Incoming
 from shared.gc_pause import cyclic_gc_paused
 from shared.schemas import events_schema
 from shared.wire import wire_of

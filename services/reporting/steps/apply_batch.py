@@ -16,7 +16,8 @@ import asyncpg
 
 from contracts.envelope import Envelope, Event
 from shared.clock import utcnow
-from shared.consumer import BaseConsumer, BatchContext, EventBatchConsumer, Incoming
+from shared.consumer import BaseConsumer, BatchContext, EventBatchConsumer
+from shared.records import Incoming
 from shared.gc_pause import cyclic_gc_paused
 from shared.schemas import events_schema
 from services.reporting.domain.aggregates import Deltas

@@ -22,7 +22,8 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared import inbox
-from shared.consumer import BaseConsumer, Poison
+from shared.consumer import BaseConsumer
+from shared.records import Poison
 from shared.db import create_pool
 from shared.kafka_io import partitions_of
 from shared.migrations import migrate

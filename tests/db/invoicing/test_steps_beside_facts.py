@@ -9,7 +9,8 @@ import pytest
 from contracts import agreements as ag
 from contracts import queries as qu
 from contracts.envelope import Actor
-from shared.consumer import BatchContext, Context, Incoming
+from shared.consumer import BatchContext, Context
+from shared.records import Incoming
 from shared.events import Cause
 from shared.outbox import Outbox
 from shared.testing import DatabaseOnly

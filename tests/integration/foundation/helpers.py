@@ -9,7 +9,7 @@ from datetime import date
 
 from contracts.envelope import Actor, Event
 from contracts.requests import ServiceRequested
-from shared.consumer import Incoming
+from shared.records import Incoming
 from shared.events import Cause, envelope_for
 from shared.outbox import envelope_headers
 from shared.stack import Instance, start, stop, wait_ready

@@ -13,7 +13,7 @@ from contracts import delivery as dl
 from contracts.common import Cycle, PaymentBasis, RateUnit, ServiceType
 from contracts.envelope import Actor, Event
 from shared.clock import london_date, utcnow
-from shared.consumer import Incoming
+from shared.records import Incoming
 from shared.events import Cause, envelope_for
 from tests.conftest import auth, envelope_of, eventually, unique
 from tests.integration.foundation.helpers import incoming, send_envelope

@@ -5,7 +5,8 @@ import asyncio
 
 from contracts import requests as requests_contract
 from contracts.envelope import Actor
-from shared.consumer import Context, Incoming
+from shared.consumer import Context
+from shared.records import Incoming
 from shared.events import Cause, envelope_for
 from services.agreements.handlers import CONSUMERS
 from services.agreements.handlers import requests as handlers

@@ -6,7 +6,8 @@ import pytest
 
 from contracts.envelope import Actor
 from contracts.requests import RequestCancelled, ServiceRequested
-from shared.consumer import EventConsumer, Poison, RawBatchConsumer
+from shared.consumer import EventConsumer, RawBatchConsumer
+from shared.records import Poison
 from shared.events import Cause, envelope_for
 from shared.testing import Record
 
@@ -106,7 +107,7 @@ def test_a_handled_event_named_in_the_headers_is_still_fully_checked():
 def test_a_record_with_utf8_headers_is_handed_on_as_it_is_and_a_hostile_one_cleaned():
     from aiokafka.structs import ConsumerRecord
 
-    from shared.service import _cleaned
+    from shared.kafka_io import cleaned as _cleaned
 
     def record(headers):
         return ConsumerRecord("t", 0, 1, 0, 0, b"k", b"v", None, 1, 1, headers)
@@ -123,7 +124,7 @@ async def test_a_batch_is_named_by_its_ends_and_handed_on_whole_with_every_body(
     from faststream.kafka.message import KafkaMessage
     from faststream.kafka.parser import AioKafkaBatchParser
 
-    from shared.service import _tolerant_parser
+    from shared.kafka_io import tolerant_parser as _tolerant_parser
 
     records = tuple(ConsumerRecord("t", 0, offset, 1_000 + offset, 0, b"k", b"v%d" % offset, None, 1, 2,
                                    (("event_type", b"VisitVerified"),)) for offset in range(10, 20))

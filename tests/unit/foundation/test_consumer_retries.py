@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import asyncpg
 import pytest
 
-from shared.consumer import EventBatchConsumer, Incoming, RawBatchConsumer
+from shared.consumer import EventBatchConsumer, RawBatchConsumer
+from shared.records import Incoming
 
 
 class FakeTransaction:
@@ -99,7 +100,7 @@ async def _no_sleep(_seconds):
 
 
 async def test_poison_a_batch_handler_finds_is_dead_lettered_with_its_own_reason(monkeypatch):
-    from shared.consumer import Poison
+    from shared.records import Poison
 
     async def effect(conn, items, ctx):
         for item in items:

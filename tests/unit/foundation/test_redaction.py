@@ -14,7 +14,9 @@ import structlog
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from shared.consumer import EventBatchConsumer, Incoming, dlq_headers
+from shared.consumer import EventBatchConsumer
+from shared.records import Incoming
+from shared.dead_letters import dlq_headers
 from shared.redaction import describe, redact
 
 # (what a message may carry, the text of it that must not come out)
@@ -147,7 +149,7 @@ async def test_a_dead_letter_of_a_database_error_carries_no_bank_details(failure
 
 def test_a_dead_letter_header_is_masked_whatever_wrote_the_error():
     letter_error = "invalid_payload: input_value='87654321'"
-    from shared.consumer import DeadLetter
+    from shared.dead_letters import DeadLetter
     letter = DeadLetter(Incoming("t", 0, 1, "k", b"x", {}, message_id="m1"), "invalid_payload", letter_error)
     assert b"87654321" not in dict(dlq_headers(letter, "c"))["dlq_error"]
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from contracts import agreements as ag
 from contracts.common import Cycle, PaymentBasis, RateUnit, ServiceType
-from shared.consumer import Incoming
+from shared.records import Incoming
 from services.invoicing.handlers.agreements import AGREEMENTS, lock_batch
 
 DAY = date(2026, 3, 2)

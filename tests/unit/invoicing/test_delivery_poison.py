@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 import pytest
 
 from services.invoicing.handlers.delivery import DELIVERY, confirmations
-from shared.consumer import BatchContext, Incoming, Poison
+from shared.consumer import BatchContext
+from shared.records import Incoming, Poison
 from shared.outbox import Outbox
 
 KEY = "PRV-1"

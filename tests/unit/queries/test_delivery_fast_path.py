@@ -11,7 +11,8 @@ import pytest
 
 from contracts import delivery as dl
 from contracts.envelope import Actor
-from shared.consumer import BatchContext, Incoming, Poison
+from shared.consumer import BatchContext
+from shared.records import Incoming, Poison
 from shared.events import Cause, envelope_for
 from services.queries.handlers import delivery as handlers_delivery
 from services.queries.store import subjects as store_subjects

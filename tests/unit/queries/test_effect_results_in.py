@@ -12,7 +12,8 @@ from services.queries.domain.outcomes import CreditNote, EffectStatus
 from services.queries.domain.query import QueryStatus
 from services.queries.handlers import invoicing as handlers_invoicing
 from services.queries.store import queries as store_queries
-from shared.consumer import Context, Incoming
+from shared.consumer import Context
+from shared.records import Incoming
 from shared.events import Cause, envelope_for
 from tests.unit.queries.query_builders import dispute, query_in
 
