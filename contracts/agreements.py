@@ -30,9 +30,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
-from contracts.common import Cycle, Nominee, PaymentBasis, RateUnit, RoundingPolicy, ServiceType
+from contracts.common import (Cycle, Funding, Nominee, PaymentBasis, RateUnit, RoundingPolicy, ServiceType,
+                              SpendMechanism, direct_payment_mechanism)
 from contracts.envelope import Event
 from contracts.registry import register
 from shared.calendar import is_bank_holiday
@@ -291,6 +292,24 @@ class AgreementEvent(AgreementsEvent):
     concurrent: bool = Field(default=False, description="May overlap another agreement of the same service type.")
     terms: list[AgreementTerms] = Field(min_length=1, description="Every version, oldest first.")
     suspensions: list[SuspensionPeriod] = Field(default_factory=list)
+    mechanism: SpendMechanism = Field(default=SpendMechanism.COUNCIL_ARRANGED, description=(
+        "council_arranged or isf; direct_payment_managed when the care is bought from a council-managed "
+        "direct payment's account."))
+    funding: Funding = Field(default=Funding.COUNCIL, description=(
+        "managed_account: invoices under this agreement are paid from the managed account of "
+        "`direct_payment_id`, each payment debiting the person's ledger."))
+    direct_payment_id: str | None = Field(default=None, description=(
+        "The council-managed direct payment (its agreement_id) that funds this agreement; set exactly when "
+        "funding is managed_account."))
+
+    @model_validator(mode="after")
+    def _funding_names_its_account(self) -> AgreementEvent:
+        managed = self.funding is Funding.MANAGED_ACCOUNT
+        if managed != (self.direct_payment_id is not None):
+            raise ValueError("direct_payment_id is set exactly when funding is managed_account")
+        if managed and self.mechanism is not SpendMechanism.DIRECT_PAYMENT_MANAGED:
+            raise ValueError("an agreement funded by a managed account has mechanism direct_payment_managed")
+        return self
 
     def aggregate_id(self) -> str:
         return self.agreement_id
@@ -345,15 +364,9 @@ class DirectPaymentEvent(AgreementsEvent):
         return self.agreement_id
 
 
-@register
-class DirectPaymentAgreed(DirectPaymentEvent):
-    """A direct payment, paid 4-weekly in advance from `start`, net of the person's contribution.
+class DirectPaymentTerms(DirectPaymentEvent):
+    """The whole direct payment as it stands: who receives it, how much, how often, from when."""
 
-    No payee account (it may be a private person's, in their name): payments learns it from
-    `DirectPaymentPayeeAccountSet`."""
-
-    EVENT_TYPE: ClassVar[str] = "DirectPaymentAgreed"
-    SCHEMA_VERSION: ClassVar[int] = 2
     request_id: str | None = None
     nominee: Nominee
     start: date
@@ -362,7 +375,44 @@ class DirectPaymentAgreed(DirectPaymentEvent):
     weekly_contribution_pence: int = Field(ge=0)
     first_review_due: date = Field(description="Within 6 months of start.")
     review_interval_months: int = Field(default=12, le=12, description="Later reviews at most this far apart.")
-    cycle: Cycle = Cycle.FOUR_WEEKLY
+    cycle: Cycle = Field(default=Cycle.FOUR_WEEKLY, description=(
+        "How often it is paid, in advance: four_weekly (28-day periods from `start`, in four-weekly runs) or "
+        "weekly (7-day periods from `start`, in weekly runs)."))
+    mechanism: SpendMechanism | None = Field(default=None, description=(
+        "direct_payment_person, direct_payment_third_party or direct_payment_managed (from `nominee`; filled in "
+        "when absent)."))
+
+    @model_validator(mode="after")
+    def _mechanism_from_nominee(self) -> DirectPaymentTerms:
+        expected = direct_payment_mechanism(self.nominee)
+        if self.mechanism is None:
+            object.__setattr__(self, "mechanism", expected)
+        elif self.mechanism is not expected:
+            raise ValueError(f"a direct payment received by {self.nominee} has mechanism {expected}")
+        return self
+
+
+@register
+class DirectPaymentAgreed(DirectPaymentTerms):
+    """A direct payment, paid in advance from `start`, net of the person's contribution.
+
+    No payee account (it may be a private person's, in their name): payments learns it from
+    `DirectPaymentPayeeAccountSet`."""
+
+    EVENT_TYPE: ClassVar[str] = "DirectPaymentAgreed"
+    SCHEMA_VERSION: ClassVar[int] = 2
+
+
+@register
+class DirectPaymentVaried(DirectPaymentTerms):
+    """A live direct payment changed from `effective_from` (amount, frequency or contribution, e.g. after a
+    reassessment): the fields are the payment as it now stands. Days before `effective_from` keep the old
+    terms; payments corrects days from `effective_from` already paid in advance, exactly."""
+
+    EVENT_TYPE: ClassVar[str] = "DirectPaymentVaried"
+    version: int = Field(ge=2, description="1 is the agreed payment; each variation adds one.")
+    effective_from: date
+    reassessment_id: str | None = Field(default=None, description="The reassessment (requests) it follows, if any.")
 
 
 @register
@@ -389,6 +439,52 @@ class DirectPaymentEnded(DirectPaymentEvent):
     EVENT_TYPE: ClassVar[str] = "DirectPaymentEnded"
     end: date
     reason: EndReason
+
+
+@register
+class DirectPaymentReviewed(DirectPaymentEvent):
+    """An officer reviewed the direct payment (the first within six months of its start, then at least every
+    twelve months): `next_review_due` is when the next is due."""
+
+    EVENT_TYPE: ClassVar[str] = "DirectPaymentReviewed"
+    reviewed_on: date
+    next_review_due: date
+    outcome: Literal["continue", "vary", "end"]
+
+
+# --- personal assistants (key: pa_id) ----------------------------------------------------------
+
+class PersonalAssistantRate(_Value):
+    """An hourly rate a PA is paid for hours worked in one time band (and, optionally, kind of day)."""
+
+    time_band: TimeBand
+    day_category: DayCategory | None = Field(default=None, description="None: every kind of day.")
+    hourly_pence: int = Field(gt=0)
+
+
+class PersonalAssistantEvent(AgreementsEvent):
+    """A personal assistant (PA) employed by the holder of a direct payment, or by the council as its
+    nominee. No name and no bank details: the account goes to payments alone, on
+    `agreements.payee-accounts` (`PayeeBankDetailsEntered`/`Verified` with the PA's `pa_id` as payee)."""
+
+    pa_id: str = Field(description="PA-… : the payee id of the PA's bank details and payments.")
+    direct_payment_id: str = Field(description="The direct payment (agreement_id) whose holder employs the PA.")
+    person_ref: str
+
+    def aggregate_id(self) -> str:
+        return self.pa_id
+
+
+@register
+class PersonalAssistantRegistered(PersonalAssistantEvent):
+    """The PA as they now stand: employed from `employed_from` (to `employed_to`, inclusive) at these
+    rates. Published again, same `pa_id`, when the rates or the employment change: the latest wins."""
+
+    EVENT_TYPE: ClassVar[str] = "PersonalAssistantRegistered"
+    employee_ref: str = Field(description="The employer's payroll reference for the PA (on the payroll export).")
+    employed_from: date
+    employed_to: date | None = None
+    rates: list[PersonalAssistantRate] = Field(min_length=1)
 
 
 # --- commitments (key: person_ref) -------------------------------------------------------------

@@ -23,6 +23,27 @@ class Mechanism(StrEnum):
     DIRECT_PAYMENT = "direct_payment"
 
 
+class SpendMechanism(StrEnum):
+    """How a pound of a person's budget reaches care, for spend reported by mechanism.
+
+    Council-arranged and ISF agreements are paid by the council; a direct payment goes to the
+    person, to a third party who manages it for them, or into an account the council manages as
+    their nominee (and care bought from that account is spend of the managed direct payment)."""
+
+    COUNCIL_ARRANGED = "council_arranged"
+    ISF = "isf"
+    DIRECT_PAYMENT_PERSON = "direct_payment_person"
+    DIRECT_PAYMENT_THIRD_PARTY = "direct_payment_third_party"
+    DIRECT_PAYMENT_MANAGED = "direct_payment_managed"
+
+
+class Funding(StrEnum):
+    """Where the money for an agreement with a provider comes from."""
+
+    COUNCIL = "council"  # the council's own payments account
+    MANAGED_ACCOUNT = "managed_account"  # a council-managed direct payment's account (the council as nominee)
+
+
 class Nominee(StrEnum):
     """Who receives and manages a direct payment."""
 
@@ -53,3 +74,10 @@ class RateUnit(StrEnum):
     SESSION = "session"
     NIGHT = "night"
     WEEK = "week"
+
+
+def direct_payment_mechanism(nominee: Nominee) -> SpendMechanism:
+    """The mechanism of a direct payment received by `nominee`."""
+    return {Nominee.PERSON: SpendMechanism.DIRECT_PAYMENT_PERSON,
+            Nominee.THIRD_PARTY: SpendMechanism.DIRECT_PAYMENT_THIRD_PARTY,
+            Nominee.COUNCIL: SpendMechanism.DIRECT_PAYMENT_MANAGED}[nominee]

@@ -33,7 +33,9 @@ class PayeeAccountsEvent(Event):
 
 
 class PayeeBankEvent(PayeeAccountsEvent):
-    provider_id: str
+    provider_id: str = Field(description=(
+        "The payee: a provider's id, or a personal assistant's `pa_id` (PA-…): a PA's bank details are entered "
+        "and verified by two people exactly as a provider's are."))
 
     def aggregate_id(self) -> str:
         return self.provider_id

@@ -4,7 +4,9 @@ Keys, so each aggregate's events stay in order:
 - run events (`PaymentRunProposed`, `PaymentRunApproved`, `PaymentRunExported`) by `run_id`;
 - provider payments (`PaymentMade`, `PaymentReturned`) by `provider_id`;
 - `InvoicePaid` by `invoice_id`;
-- direct payments (`DirectPaymentMade`, `DirectPaymentReturned`) by `agreement_id`;
+- direct payments (`DirectPaymentMade`, `DirectPaymentReturned`) by `agreement_id`, and so are the
+  managed account and reclaims (`ManagedAccountDebited`, `DirectPaymentReturnAudited`,
+  `DirectPaymentReclaimRaised`);
 - two-person decisions on a return (`PaymentReturnRecorded`, `PaymentReturnApproved`) by `return_id`,
   on a hold release (`PaymentHoldReleaseRecorded`, `PaymentHoldReleased`) by `release_id`.
 
@@ -203,9 +205,64 @@ class DirectPaymentReturned(DirectPaymentsEvent):
     returned_on: date
 
 
+# --- council-managed accounts and direct-payment reclaims (key: agreement_id of the direct payment) ---
+
+class ManagedAccountEvent(PaymentsEvent):
+    agreement_id: str = Field(description="The council-managed direct payment whose account this is about.")
+    person_ref: str
+
+    def aggregate_id(self) -> str:
+        return self.agreement_id
+
+
+@register
+class ManagedAccountDebited(ManagedAccountEvent):
+    """A payment run paid a provider (for an agreement funded by the account) or a personal assistant
+    (their net pay) from the person's council-managed account: the ledger is debited by `amount_pence`."""
+
+    EVENT_TYPE: ClassVar[str] = "ManagedAccountDebited"
+    run_id: str
+    payment_reference: str
+    pay_date: date
+    payee_kind: Literal["provider", "personal_assistant"]
+    payee_id: str = Field(description="provider_id, or pa_id for a personal assistant.")
+    amount_pence: int = Field(gt=0)
+    balance_after_pence: int = Field(ge=0, description="The ledger's balance after the debit (never below zero).")
+    settles: list[str] = Field(default_factory=list, description="Invoices, or payroll lines, the debit pays.")
+
+
+@register
+class DirectPaymentReturnAudited(ManagedAccountEvent):
+    """An officer audited a direct payment holder's periodic return and a second person signed it off."""
+
+    EVENT_TYPE: ClassVar[str] = "DirectPaymentReturnAudited"
+    return_id: str
+    period_start: date
+    period_end: date
+    balance_pence: int = Field(description="The holder's balance at `period_end`, as reconciled.")
+    surplus_pence: int = Field(ge=0, description="The balance above the surplus threshold (0: none).")
+    audited_by: str
+    signed_off_by: str
+
+
+@register
+class DirectPaymentReclaimRaised(ManagedAccountEvent):
+    """Money the holder of a direct payment must give back: a surplus found at audit, or what was unspent
+    at the payment's end. Netted from the next payments, or raised as a debt for the debtors system."""
+
+    EVENT_TYPE: ClassVar[str] = "DirectPaymentReclaimRaised"
+    reclaim_id: str
+    reason: Literal["surplus", "unspent_at_end"]
+    method: Literal["netting", "debt"]
+    amount_pence: int = Field(gt=0)
+    raised_on: date
+    raised_by: str
+    approved_by: str
+
+
 # --- two-person decisions: a return (key: return_id), a hold release (key: release_id) ----------
 
-PayeeKind = Literal["provider", "direct_payment"]
+PayeeKind = Literal["provider", "direct_payment", "personal_assistant"]
 HeldKind = Literal["invoice", "direct_payment"]
 RecorderRole = Literal["finance_officer", "finance_approver"]
 

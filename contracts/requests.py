@@ -57,6 +57,21 @@ class BudgetAgreed(RequestEvent):
 
 
 @register
+class BudgetReassessed(RequestEvent):
+    """After a reassessment of an active request, a new personal budget and contribution apply from
+    `effective_from` (days before keep the old). A live direct payment changes only when agreements
+    varies it (`DirectPaymentVaried`, naming this `reassessment_id`)."""
+
+    EVENT_TYPE: ClassVar[str] = "BudgetReassessed"
+    reassessment_id: str
+    effective_from: date
+    weekly_budget_pence: int = Field(ge=0)
+    weekly_contribution_pence: int = Field(ge=0)
+    previous_weekly_budget_pence: int = Field(ge=0)
+    previous_weekly_contribution_pence: int = Field(ge=0)
+
+
+@register
 class MechanismChosen(RequestEvent):
     """The person chose (or changed) how the budget is paid."""
 

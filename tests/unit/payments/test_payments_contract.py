@@ -16,7 +16,8 @@ def test_every_payments_event_is_registered_on_the_payments_topic():
     assert {cls.EVENT_TYPE for cls in EVENTS} == {
         "PaymentRunProposed", "PaymentRunApproved", "PaymentRunExported", "PaymentMade", "PaymentReturned",
         "InvoicePaid", "DirectPaymentMade", "DirectPaymentReturned", "PaymentReturnRecorded", "PaymentReturnApproved",
-        "PaymentHoldReleaseRecorded", "PaymentHoldReleased"}
+        "PaymentHoldReleaseRecorded", "PaymentHoldReleased", "ManagedAccountDebited", "DirectPaymentReturnAudited",
+        "DirectPaymentReclaimRaised"}
     for cls in EVENTS:
         assert lookup(cls.EVENT_TYPE, cls.SCHEMA_VERSION) is cls
         assert cls.TOPIC == "payments.events"
