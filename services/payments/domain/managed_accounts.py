@@ -24,6 +24,7 @@ class LedgerEntryKind(StrEnum):
     DIRECT_PAYMENT_IN = "direct_payment_in"
     CONTRIBUTION_IN = "contribution_in"
     PAYMENT_TO_PROVIDER = "payment_to_provider"
+    PAYMENT_TO_PERSONAL_ASSISTANT = "payment_to_personal_assistant"
     RECOVERY_TO_COUNCIL = "recovery_to_council"
     DIRECT_PAYMENT_RETURNED = "direct_payment_returned"  # a direct payment in that the bank sent back
 

@@ -20,11 +20,14 @@ class LineKind(StrEnum):
     CREDIT_NOTE = "credit_note"
     DIRECT_PAYMENT = "direct_payment"
     ADJUSTMENT = "adjustment"  # a direct payment corrected after its agreement changed
+    PAYROLL = "payroll"  # a personal assistant's net pay for a pay period
+    RECLAIM = "reclaim"  # money a direct payment's holder gives back, netted from its next payment (negative)
 
 
 class PayeeKind(StrEnum):
     PROVIDER = "provider"
     DIRECT_PAYMENT = "direct_payment"
+    PERSONAL_ASSISTANT = "personal_assistant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class RemittanceLine:
     period_end: date
     amount_pence: int
     agreement_end: date | None = None
+    funded_by: str | None = None  # the council-managed direct payment whose account pays this line
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,7 @@ class ExclusionReason(StrEnum):
     NET_NEGATIVE_CARRIED_FORWARD = "net_negative_carried_forward"
     NOTHING_TO_PAY = "nothing_to_pay"
     EXCLUDED_AT_REVIEW = "excluded_at_review"
+    INSUFFICIENT_MANAGED_FUNDS = "insufficient_managed_funds"
 
 
 @dataclass(frozen=True, slots=True)
