@@ -9,19 +9,28 @@ consumer dead-letters is kept in `dead` instead of going to `<service>.dlq`.
     async with DatabaseOnly("payments") as db:
         await db.send(INVOICES, InvoiceApproved(...))
         assert [e.event_type for e in await db.published()] == [...]
+
+The service's HTTP API runs against the same schema through `http(app)`: its routes, models, auth
+and error handling, in process (no server, no Kafka; the app's lifespan is not run):
+
+    async with DatabaseOnly("payments") as db, db.http(payments_app) as client:
+        response = await client.post("/payment-runs", json=..., headers=db.auth("finance_officer"))
 """
 from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import asyncpg
+import httpx
 
 from contracts.envelope import Actor, Envelope, Event, RawEnvelope
+from shared.auth import mint_token
 from shared.consumer import BaseConsumer
 from shared.dead_letters import DeadLetter
 from shared.db import create_pool
@@ -138,6 +147,28 @@ class DatabaseOnly:
     async def process(self, consumer: BaseConsumer, records: Sequence[Any]) -> None:
         """Run records through `consumer` as one batch, as the service's Kafka subscriber would."""
         await self.bind(consumer).process(list(records))
+
+    # --- driving the HTTP API -----------------------------------------------------------------------
+    @asynccontextmanager
+    async def http(self, app: Any) -> AsyncIterator[httpx.AsyncClient]:
+        """A client of `app` (the service's ASGI app) whose routes use this database and outbox.
+
+        The app's runtime is swapped for this one while the client is open (one test at a time)."""
+        saved = app.state.runtime
+        app.state.runtime = self
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                         base_url=f"http://{self.service}.test") as client:
+                yield client
+        finally:
+            app.state.runtime = saved
+
+    def auth(self, role: str, *, provider: str | None = None, person: str | None = None,
+             subject: str | None = None) -> dict[str, str]:
+        """An Authorization header for `role`, signed with this service's secret."""
+        token = mint_token(self.settings.auth_secret, subject=subject or f"test-{role}-{uuid.uuid4().hex[:6]}",
+                           role=role, provider_id=provider, person_ref=person)
+        return {"Authorization": f"Bearer {token}"}
 
     # --- reading back -------------------------------------------------------------------------------
     async def published(self, *event_types: str) -> list[RawEnvelope]:
