@@ -1,4 +1,5 @@
-"""Bearer tokens carrying a role and, for providers and people, the identity they are limited to.
+"""Bearer tokens carrying a role and, for providers, people and personal assistants, the identity they are
+limited to.
 
 Tokens are HS256 JWTs, minted and verified with PyJWT and signed with CAREPAY_AUTH_SECRET (unset
 or empty means the development secret; an empty secret passed here directly is a ValueError).
@@ -12,8 +13,9 @@ A token is accepted only if all of these hold, else it is refused (401, naming t
 - `iss` is CAREPAY_AUTH_ISSUER and `aud` is (or includes) CAREPAY_AUTH_AUDIENCE;
 - it has not expired and its `iat` is not in the future (both allowing LEEWAY_S of clock skew),
   and its lifetime (exp - iat) is at most CAREPAY_AUTH_MAX_TTL_S (12 h unless set);
-- a provider token names its `provider_id` and a person token its `person_ref` (non-empty
-  strings): a token scoped to nobody is refused rather than read as seeing everybody.
+- a provider token names its `provider_id`, a person token its `person_ref` and a personal
+  assistant token its `pa_id` (non-empty strings): a token scoped to nobody is refused rather than
+  read as seeing everybody.
 
 Wrong or missing token: 401. Right token, wrong role or scope: 403.
 """
@@ -29,11 +31,11 @@ from fastapi import Depends, HTTPException, Request, status
 from shared.settings import auth_audience_from_env, auth_issuer_from_env, auth_max_ttl_s_from_env
 
 ROLES = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "provider",
-         "person", "ops", "team_manager")
+         "person", "ops", "team_manager", "personal_assistant")
 OFFICER_ROLES = frozenset({"social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops",
                            "team_manager"})
 # The claim each scoped role must carry: the identity its holder is limited to.
-SCOPE_CLAIMS = {"provider": "provider_id", "person": "person_ref"}
+SCOPE_CLAIMS = {"provider": "provider_id", "person": "person_ref", "personal_assistant": "pa_id"}
 REQUIRED_CLAIMS = ("sub", "role", "iss", "aud", "iat", "exp")
 ALGORITHM = "HS256"
 # Clock skew allowed between the minting and the verifying machine, for `iat` and `exp`.
@@ -42,12 +44,13 @@ LEEWAY_S = 60
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a user id, one role, and (for provider/person) the identity they are."""
+    """Who is calling: a user id, one role, and (for provider/person/personal_assistant) the identity they are."""
 
     subject: str
     role: str
     provider_id: str | None = None
     person_ref: str | None = None
+    pa_id: str | None = None
 
     @property
     def is_officer(self) -> bool:
@@ -67,6 +70,10 @@ class Principal:
             return True
         return self.role == "person" and self.person_ref is not None and self.person_ref == person_ref
 
+    def is_personal_assistant(self, pa_id: str) -> bool:
+        """Whether the caller is the personal assistant `pa_id` (never a PA principal without a pa_id)."""
+        return self.role == "personal_assistant" and self.pa_id is not None and self.pa_id == pa_id
+
 
 def _secret(secret: str) -> str:
     if not isinstance(secret, str) or not secret:
@@ -75,9 +82,9 @@ def _secret(secret: str) -> str:
 
 
 def mint_token(secret: str, *, subject: str, role: str, provider_id: str | None = None,
-               person_ref: str | None = None, ttl_seconds: int = 12 * 3600, issuer: str | None = None,
-               audience: str | None = None, max_ttl_seconds: int | None = None) -> str:
-    """A signed token for `role`. Provider and person tokens must name who they are.
+               person_ref: str | None = None, pa_id: str | None = None, ttl_seconds: int = 12 * 3600,
+               issuer: str | None = None, audience: str | None = None, max_ttl_seconds: int | None = None) -> str:
+    """A signed token for `role`. Provider, person and personal assistant tokens must name who they are.
 
     `issuer`, `audience` and `max_ttl_seconds` default to CAREPAY_AUTH_ISSUER, CAREPAY_AUTH_AUDIENCE
     and CAREPAY_AUTH_MAX_TTL_S: a token minted here is one verify_token accepts."""
@@ -88,6 +95,8 @@ def mint_token(secret: str, *, subject: str, role: str, provider_id: str | None 
         raise ValueError("a provider token needs --provider")
     if role == "person" and not person_ref:
         raise ValueError("a person token needs --person")
+    if role == "personal_assistant" and not pa_id:
+        raise ValueError("a personal_assistant token needs --pa")
     if not subject:
         raise ValueError("a token needs a subject")
     max_ttl = auth_max_ttl_s_from_env() if max_ttl_seconds is None else max_ttl_seconds
@@ -101,6 +110,8 @@ def mint_token(secret: str, *, subject: str, role: str, provider_id: str | None 
         claims["provider_id"] = provider_id
     if person_ref:
         claims["person_ref"] = person_ref
+    if pa_id:
+        claims["pa_id"] = pa_id
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -159,7 +170,7 @@ def verify_token(secret: str, token: str, *, issuer: str | None = None, audience
     if not isinstance(role, str) or role not in ROLES:
         raise InvalidToken("token has no known role")
     scope: dict[str, str | None] = {}
-    for name in ("provider_id", "person_ref"):
+    for name in ("provider_id", "person_ref", "pa_id"):
         value = claims.get(name)
         if value is not None and (not isinstance(value, str) or not value):
             raise InvalidToken(f"token claim {name} must be a non-empty string")
@@ -167,7 +178,8 @@ def verify_token(secret: str, token: str, *, issuer: str | None = None, audience
     needed = SCOPE_CLAIMS.get(role)
     if needed and not scope[needed]:
         raise InvalidToken(f"token for role {role} has no {needed}")
-    return Principal(subject=subject, role=role, provider_id=scope["provider_id"], person_ref=scope["person_ref"])
+    return Principal(subject=subject, role=role, provider_id=scope["provider_id"], person_ref=scope["person_ref"],
+                     pa_id=scope["pa_id"])
 
 
 def verify_for(settings: Any, token: str) -> Principal:

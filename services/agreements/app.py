@@ -16,6 +16,7 @@ app = create_service(
         contract.ProviderBankDetailsRejected, contract.RateCardPublished, contract.AgreementActivated,
         contract.AgreementVaried, contract.AgreementSuspended, contract.AgreementResumed, contract.AgreementEnded,
         contract.DirectPaymentAgreed, contract.DirectPaymentEnded, contract.CommitmentChanged,
+        contract.PersonalAssistantRegistered,
     ], payee_accounts.TOPIC: [
         payee_accounts.PayeeBankDetailsEntered, payee_accounts.PayeeBankDetailsVerified,
         payee_accounts.PayeeBankDetailsRejected, payee_accounts.DirectPaymentPayeeAccountSet,

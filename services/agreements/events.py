@@ -15,6 +15,7 @@ from shared.events import Cause
 from services.agreements.domain.agreements import Agreement
 from services.agreements.domain.commitments import Commitment
 from services.agreements.domain.direct_payments import DirectPayment
+from services.agreements.domain.personal_assistants import PersonalAssistant
 from services.agreements.domain.rates import RateCard
 
 E = TypeVar("E", bound=contract.AgreementEvent)
@@ -67,3 +68,12 @@ def rate_card_published(card: RateCard) -> contract.RateCardPublished:
                                       service_type=card.service_type, unit=card.unit,
                                       effective_from=card.effective_from, effective_to=card.effective_to,
                                       rates=list(card.rates))
+
+
+def personal_assistant_registered(assistant: PersonalAssistant) -> contract.PersonalAssistantRegistered:
+    """The PA as they now stand (published again on every change: the latest wins). Built from the domain
+    object, which holds neither the PA's name nor their account: those never reach agreements.events."""
+    return contract.PersonalAssistantRegistered(
+        pa_id=assistant.pa_id, direct_payment_id=assistant.direct_payment_id, person_ref=assistant.person_ref,
+        employee_ref=assistant.employee_ref, employed_from=assistant.employed_from,
+        employed_to=assistant.employed_to, rates=list(assistant.rates))

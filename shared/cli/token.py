@@ -12,6 +12,7 @@ def token(
     role: str = typer.Option(..., help=f"One of: {', '.join(ROLES)}"),
     provider: str | None = typer.Option(None, help="Provider id a provider token is limited to."),
     person: str | None = typer.Option(None, help="person_ref a person token is limited to."),
+    pa: str | None = typer.Option(None, "--pa", help="pa_id (PA-…) a personal_assistant token is limited to."),
     subject: str | None = typer.Option(None, help="User id (defaults to the role name)."),
     ttl_hours: int = typer.Option(12, help="Hours until the token expires."),
 ) -> None:
@@ -19,6 +20,6 @@ def token(
     secret = os.environ.get("CAREPAY_AUTH_SECRET") or DEV_AUTH_SECRET
     try:
         typer.echo(mint_token(secret, subject=subject or f"local-{role}", role=role, provider_id=provider,
-                              person_ref=person, ttl_seconds=ttl_hours * 3600))
+                              person_ref=person, pa_id=pa, ttl_seconds=ttl_hours * 3600))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc

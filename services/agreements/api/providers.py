@@ -13,10 +13,13 @@ from services.agreements.api.errors import rules_as_422
 from services.agreements.api.models import (BankAccountIn, BankChangeOut, BankDetailsOut, DecisionIn, ProviderIn,
                                             ProviderOut, RateCardIn, RateCardOut, SelfBillingIn)
 from services.agreements.domain.errors import Rejected
-from services.agreements.domain.providers import BankDetailsChange, check_self_billing, masked, new_provider_id
+from services.agreements.domain.bank_details import BankDetailsChange, ChangeStatus, masked
+from services.agreements.domain.providers import check_self_billing, new_provider_id
 from services.agreements.domain.rates import RateCard, cards_to_close
 from services.agreements.events import rate_card_published
-from services.agreements.store import audit as store_audit, providers as store_providers
+from services.agreements.steps.bank_details import decide_bank_details, enter_bank_details
+from services.agreements.store import audit as store_audit, bank_details as store_bank_details
+from services.agreements.store import providers as store_providers
 
 router = APIRouter(tags=["providers"])
 
@@ -100,42 +103,33 @@ async def change_bank_details(provider_id: str, body: BankAccountIn, request: Re
     change = BankDetailsChange.record(provider_id, changed_by=principal.subject)
     async with transaction(request) as conn:
         await _existing_provider(conn, provider_id)
-        await store_providers.record_bank_change(conn, change, body.account())
-        await store_audit.record_action(conn, provider_id, "bank_details_changed", principal.subject, principal.role)
         # Its actor (the caller) is who entered the change: payments refuses a verification by them.
         # The yes/no for every consumer; the account's fingerprint only for payments, on its own topic.
-        await runtime_of(request).outbox.publish(conn, [
-            contract.ProviderBankDetailsChanged(provider_id=provider_id, change_id=change.change_id),
-            payee_accounts.PayeeBankDetailsEntered(provider_id=provider_id, change_id=change.change_id,
-                                                   account_fingerprint=body.account().fingerprint())],
-            cause_of(request, principal))
+        await enter_bank_details(conn, runtime_of(request).outbox, cause_of(request, principal),
+                                 store_bank_details.PROVIDERS, change, body.account(), companions=[
+                                     contract.ProviderBankDetailsChanged(provider_id=provider_id,
+                                                                         change_id=change.change_id)])
     return BankChangeOut(provider_id=provider_id, change_id=change.change_id, status=change.status)
+
+
+def _provider_decided(decided: BankDetailsChange, stands: bool) -> list[contract.AgreementsEvent]:
+    """The account-free companion of a decision, for every consumer of agreements.events."""
+    if decided.status is ChangeStatus.VERIFIED:
+        return [contract.ProviderBankDetailsVerified(provider_id=decided.payee_id, change_id=decided.change_id)]
+    return [contract.ProviderBankDetailsRejected(provider_id=decided.payee_id, change_id=decided.change_id,
+                                                 previous_account_stands=stands)]
 
 
 async def _decide(provider_id: str, change_id: str, verify: bool, body: DecisionIn, request: Request,
                   principal: Principal) -> BankChangeOut:
     with rules_as_422():
         async with transaction(request) as conn:
-            found = await store_providers.get_bank_change(conn, provider_id, change_id)
-            if found is None:
-                raise not_found(f"bank details change {change_id} of provider {provider_id}")
-            change, account = found
-            decided = change.verify(principal.subject) if verify else change.reject(principal.subject)
-            await store_providers.decide_bank_change(conn, decided)
-            await store_audit.record_action(conn, provider_id, f"bank_details_{decided.status}", principal.subject,
-                                            principal.role, body.reason)
-            if verify:
-                events = [contract.ProviderBankDetailsVerified(provider_id=provider_id, change_id=change_id),
-                          payee_accounts.PayeeBankDetailsVerified(provider_id=provider_id, change_id=change_id,
-                                                                  bank_account=account)]
-            else:
-                stands = await store_providers.has_verified_account(conn, provider_id)
-                events = [contract.ProviderBankDetailsRejected(provider_id=provider_id, change_id=change_id,
-                                                               previous_account_stands=stands),
-                          payee_accounts.PayeeBankDetailsRejected(provider_id=provider_id, change_id=change_id,
-                                                                  previous_account_stands=stands)]
             # The account only on agreements.payee-accounts (payments alone); the reason only in the audit log.
-            await runtime_of(request).outbox.publish(conn, events, cause_of(request, principal))
+            decided = await decide_bank_details(conn, runtime_of(request).outbox,
+                                                cause_of(request, principal, body.reason), store_bank_details.PROVIDERS,
+                                                provider_id, change_id, verify=verify, companions=_provider_decided)
+            if decided is None:
+                raise not_found(f"bank details change {change_id} of provider {provider_id}")
     return BankChangeOut(provider_id=provider_id, change_id=change_id, status=decided.status)
 
 

@@ -1,4 +1,4 @@
-"""SQL of the provider register: providers, bank details (only here) and rate cards."""
+"""SQL of the provider register: providers and rate cards; their bank details through `bank_details`."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,8 +7,9 @@ import asyncpg
 
 from contracts.agreements import BankAccount, Rate
 from contracts.common import RateUnit, ServiceType
-from services.agreements.domain.providers import BankDetailsChange, ChangeStatus
+from services.agreements.domain.bank_details import BankDetailsChange
 from services.agreements.domain.rates import RateCard
+from services.agreements.store import bank_details
 
 PROVIDER_COLUMNS = ("provider_id, name, cqc_provider_id, cqc_location_ids, service_types, self_billing,"
                     " self_billing_agreed_on, registered_at")
@@ -39,48 +40,12 @@ async def list_providers(conn: asyncpg.Connection, service_type: str | None) -> 
 
 async def bank_status(conn: asyncpg.Connection, provider_id: str) -> asyncpg.Record | None:
     """Status of the latest change and the last four digits of the account in use (never the whole)."""
-    return await conn.fetchrow(
-        "SELECT (SELECT status FROM provider_bank_details WHERE provider_id = $1 AND status <> 'superseded'"
-        "        ORDER BY changed_at DESC LIMIT 1) AS latest_status,"
-        "       (SELECT change_id FROM provider_bank_details WHERE provider_id = $1 AND status = 'unverified')"
-        "        AS pending_change_id,"
-        "       (SELECT right(account_number, 4) FROM provider_bank_details WHERE provider_id = $1"
-        "        AND status = 'verified' ORDER BY decided_at DESC LIMIT 1) AS verified_last4",
-        provider_id)
+    return await bank_details.status(conn, bank_details.PROVIDERS, provider_id)
 
 
 async def record_bank_change(conn: asyncpg.Connection, change: BankDetailsChange, account: BankAccount) -> None:
     """A new unverified change supersedes any change still waiting: only the latest is checked."""
-    await conn.execute("UPDATE provider_bank_details SET status = 'superseded' WHERE provider_id = $1"
-                       " AND status = 'unverified'", change.provider_id)
-    await conn.execute(
-        "INSERT INTO provider_bank_details (change_id, provider_id, sort_code, account_number, account_name,"
-        " status, changed_by) VALUES ($1, $2, $3, $4, $5, 'unverified', $6)",
-        change.change_id, change.provider_id, account.sort_code, account.account_number, account.account_name,
-        change.changed_by)
-
-
-async def get_bank_change(conn: asyncpg.Connection, provider_id: str,
-                          change_id: str) -> tuple[BankDetailsChange, BankAccount] | None:
-    row = await conn.fetchrow(
-        "SELECT * FROM provider_bank_details WHERE provider_id = $1 AND change_id = $2 FOR UPDATE",
-        provider_id, change_id)
-    if row is None:
-        return None
-    change = BankDetailsChange(row["change_id"], row["provider_id"], row["changed_by"], ChangeStatus(row["status"]),
-                               row["decided_by"])
-    return change, BankAccount(sort_code=row["sort_code"], account_number=row["account_number"],
-                               account_name=row["account_name"])
-
-
-async def decide_bank_change(conn: asyncpg.Connection, change: BankDetailsChange) -> None:
-    await conn.execute("UPDATE provider_bank_details SET status = $2, decided_by = $3, decided_at = now()"
-                       " WHERE change_id = $1", change.change_id, change.status.value, change.decided_by)
-
-
-async def has_verified_account(conn: asyncpg.Connection, provider_id: str) -> bool:
-    return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM provider_bank_details WHERE provider_id = $1"
-                               " AND status = 'verified')", provider_id)
+    await bank_details.record_change(conn, bank_details.PROVIDERS, change, account)
 
 
 def _card(row: asyncpg.Record) -> RateCard:

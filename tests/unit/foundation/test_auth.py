@@ -210,7 +210,8 @@ def test_a_malformed_issued_at_is_refused(iat):
 
 # --- scoped roles ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("role,claim", [("provider", "provider_id"), ("person", "person_ref")])
+@pytest.mark.parametrize("role,claim", [("provider", "provider_id"), ("person", "person_ref"),
+                                        ("personal_assistant", "pa_id")])
 @pytest.mark.parametrize("value", [..., None, ""], ids=["missing", "null", "empty"])
 def test_a_scoped_token_without_its_identity_is_401(role, claim, value):
     overrides = {"role": role}
@@ -249,3 +250,99 @@ def test_scope_a_provider_sees_only_itself_and_officers_see_all():
 def test_a_principal_scoped_to_nobody_sees_nobody():
     assert not Principal("u", "provider").may_see_provider(None)
     assert not Principal("p", "person").may_see_person(None)
+
+
+# --- the personal assistant role -------------------------------------------------------------------------
+
+def test_a_personal_assistant_token_must_name_its_pa():
+    with pytest.raises(ValueError, match="personal_assistant token needs --pa"):
+        mint_token(SECRET, subject="u", role="personal_assistant")
+    with pytest.raises(ValueError, match="personal_assistant token needs --pa"):
+        mint_token(SECRET, subject="u", role="personal_assistant", person_ref="P1")  # another scope is not its own
+
+
+def test_a_minted_personal_assistant_token_verifies_to_its_pa():
+    token = mint_token(SECRET, subject="u-pa", role="personal_assistant", pa_id="PA-0123456789AB")
+    assert jwt.decode(token, options={"verify_signature": False})["pa_id"] == "PA-0123456789AB"
+    assert verify_token(SECRET, token) == Principal("u-pa", "personal_assistant", pa_id="PA-0123456789AB")
+
+
+def test_a_personal_assistant_token_with_its_pa_reaches_the_route_and_is_no_officer():
+    answer = get(forge(secret=DEV_AUTH_SECRET, role="personal_assistant", pa_id="PA-0123456789AB"))
+    assert answer.status_code == 200
+    assert answer.json() == {"role": "personal_assistant", "provider_id": None, "person_ref": None}
+    assert not Principal("u", "personal_assistant", pa_id="PA-1").is_officer
+
+
+def test_a_pa_claim_that_is_not_a_string_is_refused():
+    with pytest.raises(InvalidToken, match="^token claim pa_id must be a non-empty string$"):
+        verify_token(SECRET, forge(role="personal_assistant", pa_id=["PA-1", "PA-2"]))
+
+
+def test_a_pa_claim_on_another_role_scopes_nothing():
+    principal = verify_token(SECRET, forge(role="person", person_ref="P1", pa_id="PA-1"))
+    assert principal.pa_id == "PA-1" and not principal.is_personal_assistant("PA-1")
+
+
+def test_scope_a_personal_assistant_is_only_themself():
+    pa = Principal("u", "personal_assistant", pa_id="PA-1")
+    assert pa.is_personal_assistant("PA-1")
+    assert not pa.is_personal_assistant("PA-2")
+    assert not pa.may_see_person("P1") and not pa.may_see_provider("1-111111111")
+    assert not Principal("o", "finance_officer").is_personal_assistant("PA-1")  # officers read PAs by their own rule
+    assert not Principal("u", "personal_assistant").is_personal_assistant("PA-1")
+    assert not Principal("u", "personal_assistant").is_personal_assistant(None)
+
+
+def test_carepay_token_mints_a_personal_assistant_token_with_pa(monkeypatch):
+    from typer.testing import CliRunner
+
+    from shared.cli import app
+
+    monkeypatch.setenv("CAREPAY_AUTH_SECRET", SECRET)
+    minted = CliRunner().invoke(app, ["token", "--role", "personal_assistant", "--pa", "PA-0123456789AB"])
+    assert minted.exit_code == 0, minted.output
+    principal = verify_token(SECRET, minted.output.strip())
+    assert (principal.role, principal.pa_id, principal.subject) == ("personal_assistant", "PA-0123456789AB",
+                                                                    "local-personal_assistant")
+    refused = CliRunner().invoke(app, ["token", "--role", "personal_assistant"])
+    assert refused.exit_code != 0 and "needs --pa" in refused.output
+
+
+def _roles_let_in(call) -> tuple[str, ...] | None:
+    """The roles a `require(...)` dependency lets in (None: not a role gate)."""
+    code = getattr(call, "__code__", None)
+    if code is None or "roles" not in code.co_freevars:
+        return None
+    return call.__closure__[code.co_freevars.index("roles")].cell_contents
+
+
+def _gates(dependant) -> list[tuple[str, ...]]:
+    found = []
+    for dep in dependant.dependencies:
+        roles = _roles_let_in(dep.call)
+        if roles is not None:
+            found.append(roles)
+        found.extend(_gates(dep))
+    return found
+
+
+def test_a_personal_assistant_reaches_only_its_own_record_in_every_service():
+    """Every route's role gate in every service: a personal_assistant token passes one, GET of its own PA
+    (where the route checks the pa_id), and is never let in as if it were an officer."""
+    import importlib
+
+    from fastapi.routing import APIRoute
+
+    from shared.settings import SERVICE_PORTS
+
+    open_to_pa, gated = set(), 0
+    for service in SERVICE_PORTS:
+        for router in importlib.import_module(f"services.{service}.api").ROUTERS:
+            for route in router.routes:
+                gates = _gates(route.dependant) if isinstance(route, APIRoute) else []
+                gated += bool(gates)
+                if any("personal_assistant" in g for g in gates):
+                    open_to_pa |= {(service, m, route.path) for m in route.methods}
+    assert gated > 100  # the gates were found at all
+    assert open_to_pa == {("agreements", "GET", "/personal-assistants/{pa_id}")}
