@@ -3,7 +3,9 @@
 Accounts are given as 'sortcode:account:name' (the council's own accounts, not a payee's).
 The journal mapping can be replaced whole with CAREPAY_PAYMENTS_JOURNAL_MAPPING, a JSON object
 {"subjective_by_service": {"home_care": "5110", ...}, "control_subjective": "9100",
- "control_cost_centre": "FIN-CONTROL", "default_cost_centre": "ASC-CARE"}.
+ "control_cost_centre": "FIN-CONTROL", "default_cost_centre": "ASC-CARE",
+ "managed_account_subjective": "9200", "managed_account_cost_centre": "ASC-DP"}
+(the last two: where lines paid from council-managed direct-payment accounts are charged).
 """
 from __future__ import annotations
 
@@ -46,7 +48,9 @@ def _journal_mapping() -> JournalMapping:
     return JournalMapping(subjective_by_service=subjectives,
                           control_subjective=given.get("control_subjective", "9100"),
                           control_cost_centre=given.get("control_cost_centre", "FIN-CONTROL"),
-                          default_cost_centre=given.get("default_cost_centre", "ASC-CARE"))
+                          default_cost_centre=given.get("default_cost_centre", "ASC-CARE"),
+                          managed_subjective=given.get("managed_account_subjective", "9200"),
+                          managed_cost_centre=given.get("managed_account_cost_centre", "ASC-DP"))
 
 
 @dataclass(frozen=True)

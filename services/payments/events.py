@@ -6,6 +6,7 @@ from datetime import date
 
 from contracts import payments as contract
 from services.payments.domain.files.stored import StoredFile
+from services.payments.domain.managed_funding import Debit
 from services.payments.domain.payment_run import PaymentRun
 from services.payments.domain.run_lines import LineKind, PayeeKind, Payment
 from services.payments.domain.two_person import Decision
@@ -59,6 +60,16 @@ def payment_made(run: PaymentRun, payment: Payment, council_managed: bool) -> co
         pay_date=run.pay_date, amount_pence=payment.amount_pence, period_start=start, period_end=end,
         adjustment_pence=sum(ln.amount_pence for ln in payment.lines if ln.kind is LineKind.ADJUSTMENT),
         council_managed=council_managed)
+
+
+def managed_account_debited(run: PaymentRun, debit: Debit, person_ref: str,
+                            balance_after: int) -> contract.ManagedAccountDebited:
+    """A payment out of a council-managed account: who was paid, how much, what it settles, the balance after."""
+    return contract.ManagedAccountDebited(
+        agreement_id=debit.direct_payment_id, person_ref=person_ref, run_id=run.run_id,
+        payment_reference=debit.payment_reference, pay_date=run.pay_date, payee_kind=debit.payee_kind.value,
+        payee_id=debit.payee_id, amount_pence=debit.amount_pence, balance_after_pence=balance_after,
+        settles=list(debit.settles))
 
 
 def invoices_paid(run: PaymentRun, payment: Payment) -> list[contract.InvoicePaid]:

@@ -43,6 +43,9 @@ class LedgerEntryIn(_In):
     reference: str = Field(min_length=1, max_length=100,  # an invoice number is up to 100
                            description="Unique per kind for this account, e.g. the provider's invoice.")
     description: Description = ""
+    agreement_id: Reference | None = Field(default=None, description=(
+        "payment_to_provider only, and required there: the care agreement the payment is for, which this direct "
+        "payment must fund (funding managed_account); its provider is who was paid."))
 
 
 def masked(account_number: str) -> str:
@@ -59,6 +62,8 @@ class LineOut(BaseModel):
     period_start: date
     period_end: date
     amount_pence: int
+    funded_by: str | None = Field(default=None, description="The council-managed direct payment whose account "
+                                                            "pays this line; None: the council's account.")
 
 
 class PaymentOut(BaseModel):
@@ -132,7 +137,8 @@ class RunOut(BaseModel):
             outcome_reason=stored.outcomes.get(p.reference, ("instructed", None, None))[1],
             lines=[LineOut(line_id=ln.line_id, kind=ln.kind.value, settles=ln.settles, description=ln.description,
                            person_ref=ln.person_ref, service_type=ln.service_type.value,
-                           period_start=ln.period_start, period_end=ln.period_end, amount_pence=ln.amount_pence)
+                           period_start=ln.period_start, period_end=ln.period_end, amount_pence=ln.amount_pence,
+                           funded_by=ln.funded_by)
                    for ln in p.lines] if lines else None) for p in run.payments]
         by_kind = {k: sum(p.amount_pence for p in run.payments if p.payee_kind.value == k)
                    for k in ("provider", "direct_payment")}

@@ -6,7 +6,9 @@
 - `proposal`: choosing what a run pays (`propose_run`)
 - `payment_run`: review and maker-checker approval (`PaymentRun.exclude_line`, `PaymentRun.approve`)
 - `direct_payments`: four-weekly payments in advance, changes and endings
-- `managed_accounts`: the ledger of a council-managed direct-payment account
+- `managed_accounts`: the ledger of a council-managed direct-payment account, and what it may still pay
+- `managed_funding`: lines paid from managed accounts (`funded_by`): their originating account, debits and
+  what waits when an account cannot pay
 - `confirmation`: what the bank paid or returned
 - `prompt_payment`: the 30-day record and transparency lists
 - `invariants`: the checks every run and file must pass

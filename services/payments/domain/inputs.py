@@ -67,6 +67,7 @@ class ProviderCredit:
     period_end: date
     number: str = ""
     person_ref: str = ""
+    funded_by: str | None = None  # the managed direct payment that paid the corrected invoice; None: the council
 
     def __post_init__(self) -> None:
         if self.amount_pence <= 0:
@@ -92,10 +93,23 @@ class ApprovedInvoice:
     person_ref: str = ""
     paid: bool = False
     hold_reason: str | None = None  # set when a payment was returned; cleared when finance releases it
+    # Where each of its agreements is paid from: None for the council's account, a council-managed direct
+    # payment's agreement_id for its managed account. Empty (or unknown agreements): the council's.
+    funding: tuple[str | None, ...] = ()
 
     @property
     def net_pence(self) -> int:
         return self.amount_pence - sum(c.amount_pence for c in self.credit_notes)
+
+    @property
+    def mixed_funding(self) -> bool:
+        """Its agreements are paid from more than one account: no single payment can pay it."""
+        return len(set(self.funding)) > 1
+
+    @property
+    def funded_by(self) -> str | None:
+        """The managed direct payment whose account pays it (None: the council's account)."""
+        return None if self.mixed_funding or not self.funding else self.funding[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 Run total = sum of payments = sum of lines; no payment into bank details the council has not
 verified; nothing paid for days after an agreement's end; no payment of zero or less; no invoice
-paid twice in a run. `PaymentRun.approve` refuses a run with any breach; file totals are
+paid twice in a run; a payment's lines all leave from one account (all funded by managed direct
+payments, or none), and each managed account it draws on is debited more than 0. `PaymentRun.approve` refuses a run with any breach; file totals are
 checked against the run in `services.payments.domain.files.export`.
 """
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from services.payments.domain.managed_funding import ENTRY_KINDS, debits_of
 from services.payments.domain.run_lines import LineKind
 
 if TYPE_CHECKING:
     from services.payments.domain.payment_run import PaymentRun
+    from services.payments.domain.run_lines import Payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,7 @@ def run_breaches(run: PaymentRun) -> list[Breach]:
         if not payment.account_verified:
             breaches.append(Breach("unverified_bank_details", ref,
                                    f"{payment.payee_id}'s bank details are not verified"))
+        breaches += _funding_breaches(payment)
         for line in payment.lines:
             if line.agreement_end is not None and line.period_end > line.agreement_end:
                 breaches.append(Breach("after_agreement_end", line.line_id,
@@ -55,3 +59,18 @@ def run_breaches(run: PaymentRun) -> list[Breach]:
                                            f"in {seen_invoices[line.settles]} and {ref}"))
                 seen_invoices[line.settles] = ref
     return breaches
+
+
+def _funding_breaches(payment: Payment) -> list[Breach]:
+    funded = [line.funded_by is not None for line in payment.lines]
+    if not any(funded):
+        return []
+    if not all(funded):
+        return [Breach("mixed_originating_accounts", payment.reference,
+                       "some lines are paid from a managed account and some from the council's: split the payment")]
+    if payment.payee_kind not in ENTRY_KINDS:
+        return [Breach("funded_payee_kind", payment.reference,
+                       f"a {payment.payee_kind} payment cannot be paid from a managed account")]
+    return [Breach("managed_debit_not_positive", payment.reference,
+                   f"debits direct payment {d.direct_payment_id}'s managed account {d.amount_pence}p")
+            for d in debits_of(payment) if d.amount_pence <= 0]

@@ -2,12 +2,16 @@
 
 When the council is the nominee it holds the person's direct payment and pays their providers
 from it, so it must account for every penny: direct payments and the person's contributions in;
-payments to providers and recoveries out. The account may not go overdrawn. A balance above a
-configurable number of weeks' funding (8 by default) is flagged as a surplus for recovery.
+payments to providers and personal assistants and recoveries out. The account may not go overdrawn.
+What a payment run may still pay from it is its available balance: what can go out on the pay date
+without the balance going below zero on that day or any later one, counting the payments of runs
+already approved (committed) as if they were recorded. A balance above a configurable number of
+weeks' funding (8 by default) is flagged as a surplus for recovery.
 """
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -39,6 +43,7 @@ class LedgerEntry:
     amount_pence: int  # always positive; the kind says which way it moves
     reference: str
     description: str = ""
+    payee_id: str | None = None  # money out to a provider or personal assistant: who was paid
 
     @property
     def signed_pence(self) -> int:
@@ -80,6 +85,35 @@ class ManagedAccount:
 
     def balance_pence(self, as_of: date | None = None) -> int:
         return sum(e.signed_pence for e in self.entries if as_of is None or e.on <= as_of)
+
+    def balance_after(self, entry: LedgerEntry) -> int:
+        """The running balance just after `entry` (an entry of this account) on the statement."""
+        return next(line.balance_pence for line in reversed(self.statement()) if line.entry == entry)
+
+    def available_pence(self, on: date, committed: Iterable[LedgerEntry] = ()) -> int:
+        """What may still go out on `on` (recorded after that day's entries) without the balance going
+        below zero on any day, `committed` payments out counted as if recorded. 0 when the ledger is
+        already below zero before then (nothing more may go out until money comes in)."""
+        entries = sorted((*self.entries, *committed), key=lambda e: e.on)  # stable: recorded order within a day
+        balance, earlier, lowest = 0, 0, None
+        for e in entries:
+            balance += e.signed_pence
+            if e.on <= on:
+                earlier = min(earlier, balance)
+            else:
+                lowest = balance if lowest is None else min(lowest, balance)
+        through = sum(e.signed_pence for e in entries if e.on <= on)
+        if earlier < 0:
+            return 0
+        return max(0, through if lowest is None else min(through, lowest))
+
+    def paid_out(self, kind: LedgerEntryKind) -> dict[str | None, int]:
+        """Money out of this kind by payee (None: entries that do not say who was paid), in payee order."""
+        totals: dict[str | None, int] = {}
+        for e in self.entries:
+            if e.kind is kind:
+                totals[e.payee_id] = totals.get(e.payee_id, 0) + e.amount_pence
+        return dict(sorted(totals.items(), key=lambda item: (item[0] is None, item[0] or "")))
 
     def statement(self) -> list[StatementLine]:
         """Every entry with the running balance after it."""

@@ -5,14 +5,17 @@ date, plus any invoice finance chose to pay early. Each invoice's credit notes a
 it and every provider gets one payment with a remittance line per invoice and credit note; a
 credit note whose invoice is already paid is netted against the provider's payment as a whole.
 Four-weekly runs add the direct payments due. Left out, each with a visible reason: disputed
-and held invoices, invoices for days after their agreement ended, providers without verified
-bank details, and any payee whose lines net to zero or less (carried forward to the next run).
+and held invoices, invoices for days after their agreement ended, invoices whose agreements are
+paid from different accounts, providers without verified bank details, lines a council-managed
+account cannot pay (`managed_funding.hold_unfunded`), and any payee whose lines net to zero or
+less (carried forward to the next run). A provider paid both from the council's account and from
+managed accounts gets one payment from each.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from shared.clock import london_date
@@ -21,6 +24,7 @@ from services.payments.domain.direct_payments import direct_payment_due
 from services.payments.domain.errors import PaymentRefused
 from services.payments.domain.inputs import (ApprovedInvoice, DirectPaymentAgreement, PaymentSettings,
                                              ProviderCredit, ProviderPayee)
+from services.payments.domain.managed_funding import hold_unfunded, mixed_funding_detail
 from services.payments.domain.payment_run import PaymentRun
 from services.payments.domain.run_calendar import ScheduledRun
 from services.payments.domain.run_lines import (Exclusion, ExclusionReason, LineKind, PayeeKind, Payment,
@@ -46,11 +50,13 @@ def payment_reference(run_number: int, sequence: int) -> str:
 
 def propose_run(request: RunRequest, invoices: Iterable[ApprovedInvoice], payees: Mapping[str, ProviderPayee],
                 direct_payments: Iterable[DirectPaymentAgreement], settings: PaymentSettings,
-                credits: Iterable[ProviderCredit] = ()) -> PaymentRun:
+                credits: Iterable[ProviderCredit] = (), managed_funds: Mapping[str, int] | None = None) -> PaymentRun:
     """A proposed (draft) run for review; nothing is paid until a second person approves it.
 
     `credits` are credit notes against invoices already paid: each is netted against its
-    provider's payment in this run, if the provider has one; otherwise it waits for a later run."""
+    provider's payment from the same account in this run, if the provider has one; otherwise it
+    waits for a later run. `managed_funds`: what each council-managed direct payment's account has
+    available on the pay date (its agreement_id -> pence)."""
     scheduled = request.scheduled
     _check_request(request)
     exclusions: list[Exclusion] = []
@@ -67,17 +73,27 @@ def propose_run(request: RunRequest, invoices: Iterable[ApprovedInvoice], payees
         standalone[credit.provider_id].append(credit)
     payments: list[Payment] = []
     for provider_id in sorted(by_provider):
-        chosen = sorted(by_provider[provider_id], key=lambda i: (i.period_start, i.id))
-        owed_back = sorted(standalone.get(provider_id, ()), key=lambda c: (c.period_start, c.id))
-        outcome = _provider_payment(provider_id, chosen, owed_back, payees.get(provider_id),
-                                    payment_reference(request.run_number, len(payments) + 1))
-        (payments if isinstance(outcome, Payment) else exclusions).append(outcome)
+        for managed in (False, True):  # one payment from the council's account, one from managed accounts
+            chosen = sorted((i for i in by_provider[provider_id] if (i.funded_by is not None) is managed),
+                            key=lambda i: (i.period_start, i.id))
+            if not chosen:
+                continue
+            owed_back = sorted((c for c in standalone.get(provider_id, ()) if (c.funded_by is not None) is managed),
+                               key=lambda c: (c.period_start, c.id))
+            outcome = _provider_payment(provider_id, chosen, owed_back, payees.get(provider_id),
+                                        payment_reference(request.run_number, len(payments) + 1))
+            (payments if isinstance(outcome, Payment) else exclusions).append(outcome)
     if scheduled.include_direct_payments:
         for agreement in sorted(direct_payments, key=lambda a: a.id):
             outcome = direct_payment_due(agreement, scheduled.pay_date, settings,
                                          payment_reference(request.run_number, len(payments) + 1))
             if outcome is not None:
                 (payments if isinstance(outcome, Payment) else exclusions).append(outcome)
+    # Every payment, whoever built it: what a managed account cannot pay waits.
+    payments, unfunded = hold_unfunded(payments, managed_funds or {}, settings)
+    exclusions += unfunded
+    payments = [p if p.reference == (ref := payment_reference(request.run_number, n)) else replace(p, reference=ref)
+                for n, p in enumerate(payments, 1)]
     exclusions.sort(key=lambda e: (e.reason, e.payee_id, e.subject))
     return PaymentRun(run_id=request.run_id, run_number=request.run_number, kind=scheduled.kind,
                       pay_date=scheduled.pay_date, processing_day=scheduled.bacs.processing_day,
@@ -116,6 +132,8 @@ def _invoice_exclusion(invoice: ApprovedInvoice) -> Exclusion | None:
     if invoice.agreement_end is not None and invoice.period_end > invoice.agreement_end:
         return excluded(ExclusionReason.AFTER_AGREEMENT_END,
                         f"covers days to {invoice.period_end} but the agreement ended on {invoice.agreement_end}")
+    if invoice.mixed_funding:
+        return excluded(ExclusionReason.MIXED_FUNDING, mixed_funding_detail(invoice))
     return None
 
 
@@ -140,13 +158,13 @@ def invoice_lines(invoice: ApprovedInvoice) -> list[RemittanceLine]:
     number = invoice.invoice_number or invoice.id
     lines = [RemittanceLine(invoice.id, LineKind.INVOICE, invoice.id, f"Invoice {number}", invoice.person_ref,
                             invoice.service_type, invoice.cost_centre, invoice.period_start, invoice.period_end,
-                            invoice.amount_pence, invoice.agreement_end)]
+                            invoice.amount_pence, invoice.agreement_end, invoice.funded_by)]
     for note in invoice.credit_notes:
         why = f": {note.reason}" if note.reason else ""
         lines.append(RemittanceLine(note.id, LineKind.CREDIT_NOTE, invoice.id,
                                     f"Credit note {note.id} against {number}{why}", invoice.person_ref,
                                     invoice.service_type, invoice.cost_centre, invoice.period_start,
-                                    invoice.period_end, -note.amount_pence, invoice.agreement_end))
+                                    invoice.period_end, -note.amount_pence, invoice.agreement_end, invoice.funded_by))
     return lines
 
 
@@ -156,4 +174,4 @@ def credit_line(credit: ProviderCredit) -> RemittanceLine:
     return RemittanceLine(credit.id, LineKind.CREDIT_NOTE, credit.id,
                           f"Credit note {number} against paid invoice {credit.corrects_invoice_id}", credit.person_ref,
                           credit.service_type, credit.cost_centre, credit.period_start, credit.period_end,
-                          -credit.amount_pence)
+                          -credit.amount_pence, funded_by=credit.funded_by)

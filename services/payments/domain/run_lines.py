@@ -83,6 +83,7 @@ class ExclusionReason(StrEnum):
     NOTHING_TO_PAY = "nothing_to_pay"
     EXCLUDED_AT_REVIEW = "excluded_at_review"
     INSUFFICIENT_MANAGED_FUNDS = "insufficient_managed_funds"
+    MIXED_FUNDING = "mixed_funding"  # an invoice for agreements paid from different accounts
 
 
 @dataclass(frozen=True, slots=True)

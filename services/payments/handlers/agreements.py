@@ -1,5 +1,5 @@
 """agreements.events and agreements.payee-accounts in: payees, their bank details, agreement end
-dates, direct payments.
+dates and funding, direct payments.
 
 Bank details come only on agreements.payee-accounts (`PAYEE_ACCOUNTS`, which only payments reads),
 keyed by provider, so a change, its verification and its rejection arrive in order; agreements.events
@@ -126,7 +126,8 @@ async def on_bank_details_rejected(conn: asyncpg.Connection, event: payee_accoun
 async def on_agreement(conn: asyncpg.Connection, event: agreements.AgreementActivated | agreements.AgreementVaried
                        | agreements.AgreementSuspended | agreements.AgreementResumed | agreements.AgreementEnded,
                        ctx: Context) -> None:
-    """Every agreement event carries the whole agreement: keep its end date and service type."""
+    """Every agreement event carries the whole agreement: keep its end date, service type and where its
+    money comes from (`funding`, and the council-managed `direct_payment_id` that funds it)."""
     await store.record_agreement(conn, event)
 
 

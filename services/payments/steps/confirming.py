@@ -148,7 +148,10 @@ async def _record_returns(conn: asyncpg.Connection, run_id: str, stored: StoredR
                        [d.agreement_id for d in dps], [d.hold_reason for d in dps])
     await conn.execute("UPDATE direct_payment_adjustments SET settled_by = NULL WHERE settled_by = $1"
                        " AND agreement_id = ANY($2::text[])", run_id, [d.agreement_id for d in dps])
-    # Money that never reached a managed account leaves its ledger again (even if that shows it overdrawn).
+    # Money that never reached a managed account leaves its ledger again (even if that shows it overdrawn),
+    # under the account's lock: an approval beside it sees what is left.
+    await store_accounts.lock_accounts(conn, [p.payee_id for p, _ in done.returned
+                                              if p.reference in stored.council_managed])
     await store_accounts.record_many(conn, [(p.payee_id, LedgerEntry(
         today, LedgerEntryKind.DIRECT_PAYMENT_RETURNED, p.amount_pence, p.reference, f"Returned by the bank: {reason}"))
         for p, reason in done.returned if p.reference in stored.council_managed], by)

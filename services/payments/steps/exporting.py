@@ -1,5 +1,7 @@
 """Export an approved run: every file, the ledger entries of council-managed accounts and the events,
-once, in the caller's one transaction.
+once, in the caller's one transaction. Direct payments into a managed account are recorded as money
+in; each payment out of one (one debit per payment and managed account it draws on, whatever kind of
+lines it pays) as money out on the pay date, never overdrawing the ledger, with `ManagedAccountDebited`.
 
 Exporting again regenerates the files and compares them byte for byte with those stored: the same
 bytes are served; different bytes are refused loudly, never sent.
@@ -10,16 +12,18 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from contracts.payments import ManagedAccountDebited
 from shared.events import Cause
 from shared.logging import get_logger
 from shared.outbox import Outbox
 from services.payments import events
 from services.payments.config import PaymentsConfig
-from services.payments.domain.errors import RunConflict
+from services.payments.domain.errors import PaymentRefused, RunConflict
 from services.payments.domain.files.export import export_run
 from services.payments.domain.files.stored import files_of
 from services.payments.domain.managed_accounts import LedgerEntry, LedgerEntryKind
-from services.payments.domain.payment_run import RunStatus
+from services.payments.domain.managed_funding import debits_of
+from services.payments.domain.payment_run import PaymentRun, RunStatus
 from services.payments.steps.run_step import Stopwatch, locked, without_jit
 from services.payments.store import accounts as store_accounts
 from services.payments.store import files as store_files
@@ -62,8 +66,38 @@ async def export(conn: asyncpg.Connection, run_id: str, by: str, config: Payment
     await store_accounts.record_many(conn, [(p.payee_id, LedgerEntry(
         run.pay_date, LedgerEntryKind.DIRECT_PAYMENT_IN, p.amount_pence, p.reference,
         "Direct payment from the council")) for p in managed], by)
+    debited = await _debit_managed_accounts(conn, run, by)
     await outbox.publish(conn, [events.run_exported(run, files)] + [
-        events.payment_made(run, p, p.reference in stored.council_managed) for p in run.payments], cause)
+        events.payment_made(run, p, p.reference in stored.council_managed) for p in run.payments] + debited, cause)
     log.info("payment run files written", run_id=run_id, files=len(files), read_ms=read, write_ms=written_ms,
              store_ms=clock.lap())
     return Export(stored, written, first_time=True)
+
+
+async def _debit_managed_accounts(conn: asyncpg.Connection, run: PaymentRun,
+                                  by: str) -> list[ManagedAccountDebited]:
+    """One ledger debit per payment and managed account it draws on, under the accounts' locks; an entry
+    already recorded (the UNIQUE on the ledger) is not recorded or announced again."""
+    debits = [d for p in run.payments for d in debits_of(p)]
+    if not debits:
+        return []
+    ids = sorted({d.direct_payment_id for d in debits})
+    await store_accounts.lock_accounts(conn, ids)
+    accounts = await store_accounts.managed_accounts(conn, ids)
+    told = []
+    for debit in debits:
+        dp = debit.direct_payment_id
+        if dp not in accounts:
+            raise RunConflict("run", f"{debit.payment_reference} is paid from direct payment {dp}'s managed account, "
+                                     "but it is not a council-managed direct payment")
+        entry = debit.entry(run.pay_date)
+        if any(e.kind is entry.kind and e.reference == entry.reference for e in accounts[dp].entries):
+            continue
+        try:
+            accounts[dp] = accounts[dp].record(entry)
+        except PaymentRefused as refused:
+            raise RunConflict("run", f"direct payment {dp}'s managed account: {refused.rule}") from None
+        if await store_accounts.record(conn, dp, entry, by):
+            told.append(events.managed_account_debited(run, debit, accounts[dp].person_ref,
+                                                       accounts[dp].balance_after(entry)))
+    return told

@@ -18,6 +18,7 @@ from services.payments.domain.proposal import RunRequest, propose_run
 from services.payments.domain.run_calendar import RunKind
 from services.payments.domain.run_lines import PayeeKind
 from services.payments.steps.run_step import Stopwatch, without_jit
+from services.payments.store import accounts as store_accounts
 from services.payments.store import runs as store_runs
 from services.payments.store.direct_payments import agreements_due
 from services.payments.store.payables import payables
@@ -53,11 +54,14 @@ async def propose(conn: asyncpg.Connection, proposal: Proposal, by: str, at: dat
     dps, adjustment_ids = [], {}
     if scheduled.include_direct_payments:
         dps, adjustment_ids = await agreements_due(conn, proposal.direct_payments, config.dp_cost_centre)
+    # What every council-managed account may still pay on the pay date (its ledger, less what approved runs
+    # will take): the proposal is a draft, so no lock; the approval checks again under the accounts' locks.
+    funds = await store_accounts.available(conn, scheduled.pay_date)
     number = await store_runs.next_run_number(conn)
     read = clock.lap()
     request = RunRequest(f"RUN-{uuid.uuid4().hex[:12].upper()}", number, scheduled, by, at,
                          frozenset(proposal.pay_early))
-    run = propose_run(request, found.invoices, found.payees, dps, config.settings, found.credits)
+    run = propose_run(request, found.invoices, found.payees, dps, config.settings, found.credits, funds)
     rules = clock.lap()
     managed = {a.id for a in dps if a.council_managed}
     await store_runs.insert_run(conn, run, proposal.scope(), managed, adjustment_ids)

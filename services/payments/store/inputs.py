@@ -116,11 +116,21 @@ async def reject_payee_change(conn: asyncpg.Connection, provider_id: str, change
 # --- agreements and direct payments ----------------------------------------------------------
 
 async def record_agreement(conn: asyncpg.Connection, event: agreements.AgreementEvent) -> None:
+    """The agreement as it now stands, with where its money comes from: the council's account, or the
+    managed account of the direct payment that funds it."""
     await conn.execute(
-        "INSERT INTO agreements (agreement_id, provider_id, person_ref, service_type, last_day)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agreement_id) DO UPDATE SET provider_id = $2, person_ref = $3,"
-        " service_type = $4, last_day = $5, updated_at = now()",
-        event.agreement_id, event.provider_id, event.person_ref, event.service_type, event.end)
+        "INSERT INTO agreements (agreement_id, provider_id, person_ref, service_type, last_day, funding,"
+        " direct_payment_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (agreement_id) DO UPDATE SET"
+        " provider_id = $2, person_ref = $3, service_type = $4, last_day = $5, funding = $6, direct_payment_id = $7,"
+        " updated_at = now()",
+        event.agreement_id, event.provider_id, event.person_ref, event.service_type, event.end, event.funding.value,
+        event.direct_payment_id)
+
+
+async def funded_agreement(conn: asyncpg.Connection, agreement_id: str) -> asyncpg.Record | None:
+    """The agreement with its provider and funding (None when payments has not been told of it)."""
+    return await conn.fetchrow("SELECT agreement_id, provider_id, funding, direct_payment_id FROM agreements"
+                               " WHERE agreement_id = $1", agreement_id)
 
 
 async def lock_direct_payment(conn: asyncpg.Connection, agreement_id: str) -> None:

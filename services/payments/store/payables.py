@@ -1,5 +1,6 @@
-"""What a run may pay, read in bulk: approved invoices not yet in an approved run, their credit
-notes, credit notes owed back on invoices already paid, and the providers' payees.
+"""What a run may pay, read in bulk: approved invoices not yet in an approved run (with the accounts
+their agreements are paid from), their credit notes, credit notes owed back on invoices already paid
+(to the account that paid the invoice), and the providers' payees.
 
 A handful of set-based queries whatever the size of the run (50,000 invoices is a few hundred ms).
 """
@@ -28,6 +29,11 @@ SELECT i.invoice_id, i.provider_id, i.amount_pence, i.due_date, i.period_start, 
        LEAST(i.last_payable_date, CASE WHEN cardinality(i.agreement_ids) > 1
            THEN (SELECT min(e.last_day) FROM agreements e WHERE e.agreement_id = ANY(i.agreement_ids))
            ELSE a.last_day END) AS agreement_end,
+       -- where each agreement's money comes from: NULL the council's account, else the funding direct payment
+       CASE WHEN cardinality(i.agreement_ids) > 1
+           THEN (SELECT array_agg(DISTINCT CASE WHEN e.funding = 'managed_account' THEN e.direct_payment_id END)
+                 FROM unnest(i.agreement_ids) AS x(agreement_id) LEFT JOIN agreements e USING (agreement_id))
+           ELSE ARRAY[CASE WHEN a.funding = 'managed_account' THEN a.direct_payment_id END] END AS funding,
        d.invoice_id IS NOT NULL AS disputed
 FROM invoices i
 LEFT JOIN agreements a ON a.agreement_id = i.agreement_ids[1]
@@ -42,7 +48,10 @@ SELECT c.credit_note_id, c.provider_id, c.corrects_invoice_id, c.number, c.amoun
        c.period_end, coalesce(c.service_type, i.service_type) AS service_type,
        coalesce(c.person_refs[1], i.person_refs[1], '') AS person_ref,
        i.state AS invoice_state,
-       {_SETTLED.format("c.corrects_invoice_id")} AS invoice_settled
+       {_SETTLED.format("c.corrects_invoice_id")} AS invoice_settled,
+       -- a credit on an invoice already paid goes back to the account that paid it
+       (SELECT l.funded_by FROM settlements s JOIN run_lines l ON l.run_id = s.run_id AND l.line_id = s.document_id
+        WHERE s.document_id = c.corrects_invoice_id AND NOT s.returned) AS funded_by
 FROM credit_notes c LEFT JOIN invoices i ON i.invoice_id = c.corrects_invoice_id
 WHERE NOT c.voided AND ($1::text[] IS NULL OR c.provider_id = ANY($1::text[]))
   AND NOT {_SETTLED.format("c.credit_note_id")}
@@ -77,14 +86,15 @@ async def payables(conn: asyncpg.Connection, pay_date: date, pay_early: Sequence
         elif c["invoice_settled"] or c["invoice_state"] == "voided":
             owed_back.append(ProviderCredit(c["credit_note_id"], c["provider_id"], c["corrects_invoice_id"],
                                             c["amount_pence"], _service(c["service_type"]), "", c["period_start"],
-                                            c["period_end"], c["number"], c["person_ref"]))
+                                            c["period_end"], c["number"], c["person_ref"], c["funded_by"]))
         # otherwise its invoice is not payable yet (held, not due): the credit waits with it
     invoices = [ApprovedInvoice(
         id=r["invoice_id"], provider_id=r["provider_id"], amount_pence=r["amount_pence"], due_date=r["due_date"],
         service_type=_service(r["service_type"]), cost_centre="", period_start=r["period_start"],
         period_end=r["period_end"], agreement_end=r["agreement_end"], disputed=r["disputed"],
         credit_notes=tuple(sorted(against.get(r["invoice_id"], ()), key=lambda n: n.id)),
-        invoice_number=r["number"], person_ref=r["person_ref"], hold_reason=r["return_hold"]) for r in rows]
+        invoice_number=r["number"], person_ref=r["person_ref"], hold_reason=r["return_hold"],
+        funding=tuple(r["funding"])) for r in rows]
     provider_ids = sorted({i.provider_id for i in invoices} | {c.provider_id for c in owed_back})
     return Payables(invoices, owed_back, await payees_of(conn, provider_ids))
 
@@ -98,3 +108,16 @@ async def payees_of(conn: asyncpg.Connection, provider_ids: Sequence[str]) -> di
         r["provider_id"], r["name"] or r["provider_id"],
         BankAccount(r["sort_code"], r["account_number"], r["account_name"]),
         bank_verified=r["bank_status"] == "verified") for r in rows}
+
+
+async def changed_funding(conn: asyncpg.Connection, run_id: str) -> list[str]:
+    """Invoices of the run proposed to be paid from an account one of their agreements is no longer funded by."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT l.line_id FROM run_lines l JOIN invoices i ON i.invoice_id = l.line_id"
+        " CROSS JOIN LATERAL unnest(CASE WHEN cardinality(i.agreement_ids) > 0 THEN i.agreement_ids"
+        "                                ELSE ARRAY[NULL::text] END) AS x(agreement_id)"
+        " LEFT JOIN agreements e ON e.agreement_id = x.agreement_id"
+        " WHERE l.run_id = $1 AND l.kind = 'invoice'"
+        "   AND l.funded_by IS DISTINCT FROM CASE WHEN e.funding = 'managed_account' THEN e.direct_payment_id END"
+        " ORDER BY 1 LIMIT 5", run_id)
+    return [r["line_id"] for r in rows]

@@ -70,13 +70,15 @@ def direct_payment(id: str = "DP-1", *, per_four_weeks: int = 56_000, contributi
 
 
 def propose(invoices=(), providers=None, dps=(), *, kind: RunKind = RunKind.WEEKLY, pay_date: date = PAY_DATE,
-            pay_early: frozenset[str] = frozenset(), run_number: int = 42, settings=SETTINGS) -> PaymentRun:
+            pay_early: frozenset[str] = frozenset(), run_number: int = 42, settings=SETTINGS, credits=(),
+            funds=None) -> PaymentRun:
     if kind is RunKind.AD_HOC:
         scheduled = CALENDAR.ad_hoc(pay_date, include_direct_payments=True)
     else:
         scheduled = next(r for r in CALENDAR.runs_between(pay_date, pay_date) if r.kind is kind)
     request = RunRequest(f"RUN-{run_number}", run_number, scheduled, PROPOSER.subject, PROPOSED_AT, pay_early)
-    return propose_run(request, invoices, payees() if providers is None else providers, dps, settings)
+    return propose_run(request, invoices, payees() if providers is None else providers, dps, settings, credits,
+                       funds)
 
 
 def approved(run: PaymentRun) -> PaymentRun:

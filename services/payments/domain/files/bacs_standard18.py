@@ -27,14 +27,18 @@ credit (100, one per payment)
            24-31 originating account number | 32-35 free format spaces | 36-46 amount in pence,
            11 digits zero-filled | 47-64 service user's name (18) | 65-82 reference (18) |
            83-100 destination account name (18)
-contra (100, one, balancing the credits)
+contra (100, one per originating account, after that account's credits)
            1-6 originating sort code | 7-14 originating account | 15 '0' | 16-17 transaction code
            '17' (debit contra) | 18-31 originating sort code and account again | 32-35 spaces |
-           36-46 total of the credits in pence | 47-64 narrative (18) | 65-82 'CONTRA' (18) |
+           36-46 total of that account's credits in pence | 47-64 narrative (18) | 65-82 'CONTRA' (18) |
            83-100 originating account name (18)
 EOF1, EOF2 (80) as HDR1 and HDR2 with 'EOF' for 'HDR'
-UTL1 (80)  1-4 'UTL1' | 5-17 debit value total (13, pence: the contra) | 18-30 credit value total
-           (13) | 31-37 debit item count (7) | 38-44 credit item count (7) | 45-80 reserved spaces
+UTL1 (80)  1-4 'UTL1' | 5-17 debit value total (13, pence: the contras) | 18-30 credit value total
+           (13) | 31-37 debit item count (7: the contras) | 38-44 credit item count (7) | 45-80 reserved spaces
+
+Money leaves from the council's payments account, except payments of lines funded by council-managed
+direct payments, which leave from the managed client account (`managed_funding.originating_account`):
+the payments account's credits and contra come first, then the managed account's.
 
 Text fields are upper case in the Bacs character set (A-Z 0-9 . & / - space): anything else is
 replaced by a space. The file depends only on the run (its number, dates, payments in run order)
@@ -49,6 +53,7 @@ from shared.clock import london_date
 from services.payments.domain.errors import PaymentRefused, RunConflict
 from services.payments.domain.files.text import bacs_text
 from services.payments.domain.inputs import PaymentSettings
+from services.payments.domain.managed_funding import by_originating_account, originating_account
 from services.payments.domain.payment_run import PaymentRun, RunStatus
 
 LABEL_LENGTH = 80
@@ -88,7 +93,7 @@ def write_bacs_standard18(run: PaymentRun, settings: PaymentSettings) -> bytes:
     """The Standard 18 file for an approved run (ASCII, CR LF after every record)."""
     if run.status is not RunStatus.APPROVED:
         raise RunConflict("status", f"run {run.run_id} is not approved: only an approved run is sent to the bank")
-    sun, origin = settings.service_user_number, settings.originating_account
+    sun = settings.service_user_number
     serial = f"{run.run_number:06d}"
     created = julian(london_date(run.approved_at))
     user_name = bacs_text(settings.bacs_name or settings.council_name, 18)
@@ -100,18 +105,21 @@ def write_bacs_standard18(run: PaymentRun, settings: PaymentSettings) -> bytes:
         _fixed("UHL1", julian(run.processing_day), "999999    ", "00", "000000", "1 DAILY  ", "001", " " * 40,
                length=LABEL_LENGTH),
     ]
-    for p in run.payments:
-        records.append(_fixed(p.account.sort_code, p.account.account_number, "0", CREDIT, origin.sort_code,
-                              origin.account_number, "    ", _amount(p.amount_pence, p.reference), user_name,
-                              bacs_text(p.reference, 18), bacs_text(p.account.account_name, 18),
-                              length=RECORD_LENGTH))
+    groups = by_originating_account(run.payments)
+    for payments in groups:
+        origin = originating_account(payments[0], settings)
+        for p in payments:
+            records.append(_fixed(p.account.sort_code, p.account.account_number, "0", CREDIT, origin.sort_code,
+                                  origin.account_number, "    ", _amount(p.amount_pence, p.reference), user_name,
+                                  bacs_text(p.reference, 18), bacs_text(p.account.account_name, 18),
+                                  length=RECORD_LENGTH))
+        records.append(_fixed(origin.sort_code, origin.account_number, "0", DEBIT_CONTRA, origin.sort_code,
+                              origin.account_number, "    ", _amount(sum(p.amount_pence for p in payments), "contra"),
+                              bacs_text(f"CAREPAY RUN {run.run_number}", 18), bacs_text("CONTRA", 18),
+                              bacs_text(origin.account_name, 18), length=RECORD_LENGTH))
     total = run.total_pence
-    records.append(_fixed(origin.sort_code, origin.account_number, "0", DEBIT_CONTRA, origin.sort_code,
-                          origin.account_number, "    ", _amount(total, "contra"),
-                          bacs_text(f"CAREPAY RUN {run.run_number}", 18), bacs_text("CONTRA", 18),
-                          bacs_text(origin.account_name, 18), length=RECORD_LENGTH))
-    records += [eof1, eof2, _fixed("UTL1", f"{total:013d}", f"{total:013d}", f"{1:07d}", f"{len(run.payments):07d}",
-                                   " " * 36, length=LABEL_LENGTH)]
+    records += [eof1, eof2, _fixed("UTL1", f"{total:013d}", f"{total:013d}", f"{len(groups):07d}",
+                                   f"{len(run.payments):07d}", " " * 36, length=LABEL_LENGTH)]
     return (NEWLINE.join(records) + NEWLINE).encode("ascii")
 
 
@@ -124,6 +132,7 @@ class BacsSummary:
     credit_count: int
     credit_total_pence: int
     contra_total_pence: int
+    contra_count: int
     trailer_debit_total_pence: int
     trailer_credit_total_pence: int
     trailer_debit_count: int
@@ -136,7 +145,7 @@ def read_bacs_summary(data: bytes) -> BacsSummary:
     lines = data.decode("ascii").split(NEWLINE)
     if lines and lines[-1] == "":
         lines.pop()
-    labels, bad, credits, credit_total, contra_total, trailer, processing = [], [], 0, 0, 0, "", ""
+    labels, bad, credits, credit_total, contras, contra_total, trailer, processing = [], [], 0, 0, 0, 0, "", ""
     for number, line in enumerate(lines, start=1):
         if line[:4] in {"VOL1", "HDR1", "HDR2", "UHL1", "EOF1", "EOF2", "UTL1"}:
             labels.append(line[:4])
@@ -153,7 +162,8 @@ def read_bacs_summary(data: bytes) -> BacsSummary:
             credits += 1
             credit_total += int(line[35:46])
         elif line[15:17] == DEBIT_CONTRA:
+            contras += 1
             contra_total += int(line[35:46])
-    return BacsSummary(tuple(labels), tuple(bad), credits, credit_total, contra_total,
+    return BacsSummary(tuple(labels), tuple(bad), credits, credit_total, contra_total, contras,
                        int(trailer[4:17] or 0), int(trailer[17:30] or 0), int(trailer[30:37] or 0),
                        int(trailer[37:44] or 0), processing)

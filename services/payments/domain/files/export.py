@@ -18,6 +18,7 @@ from services.payments.domain.files.pain001 import read_pain001_totals, write_pa
 from services.payments.domain.files.remittance import provider_payments, remittance_csv, remittance_html
 from services.payments.domain.inputs import PaymentSettings
 from services.payments.domain.invariants import Breach, run_breaches
+from services.payments.domain.managed_funding import by_originating_account
 from services.payments.domain.payment_run import PaymentRun
 
 
@@ -72,6 +73,9 @@ def export_breaches(run: PaymentRun, files: RunFiles) -> list[Breach]:
     expect("bacs_total", "UTL1 debit value", bacs.trailer_debit_total_pence, total)
     expect("bacs_count", "credit records", bacs.credit_count, count)
     expect("bacs_count", "UTL1 credit count", bacs.trailer_credit_count, count)
+    expect("bacs_count", "UTL1 debit count", bacs.trailer_debit_count, bacs.contra_count)
+    expect("bacs_count", "contras (one per originating account)", bacs.contra_count,
+           len(by_originating_account(run.payments)))
     transactions, control, summed = read_pain001_totals(files.pain001)
     expect("pain001_count", "NbOfTxs", transactions, count)
     expect("pain001_total", "CtrlSum", control, total)

@@ -4,6 +4,12 @@ Each remittance line is charged (debited) to its cost centre (team or locality) 
 subjective code of its service type; like lines (same cost centre and code) are consolidated
 into one; one credit to the creditors/bank control account balances the journal, for exactly
 the run's total. Codes come from a configurable `JournalMapping`, never from code.
+
+A line paid from a council-managed direct payment's account (`funded_by` set, whatever its kind)
+is not new spending: the direct payment into that account was charged when it was paid. It is
+charged instead to the managed direct-payment client account (`managed_subjective` on
+`managed_cost_centre`), all such lines consolidated into one, so the client account's balance in
+the ledger falls by what left it.
 """
 from __future__ import annotations
 
@@ -32,6 +38,8 @@ class JournalMapping:
     control_cost_centre: str
     default_cost_centre: str = ""  # for a line that carries no cost centre
     labels: Mapping[ServiceType, str] = field(default_factory=dict)  # e.g. {HOME_CARE: "Home care"}
+    managed_subjective: str = "9200"  # the managed direct-payment client account: lines paid out of it
+    managed_cost_centre: str = "ASC-DP"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +56,17 @@ def journal_reference(run: PaymentRun) -> str:
 
 
 def journal_lines(run: PaymentRun, mapping: JournalMapping) -> list[JournalLine]:
-    """Consolidated charge lines in (cost centre, code) order, then the control credit."""
+    """Consolidated charge lines in (cost centre, code) order, then the one line of everything paid from
+    managed accounts, then the control credit."""
     sums: dict[tuple[str, str], int] = defaultdict(int)
     services: dict[tuple[str, str], set[ServiceType]] = defaultdict(set)
     unmapped: set[ServiceType] = set()
+    managed = 0
     for payment in run.payments:
         for line in payment.lines:
+            if line.funded_by:
+                managed += line.amount_pence
+                continue
             code = mapping.subjective_by_service.get(line.service_type)
             if code is None:
                 unmapped.add(line.service_type)
@@ -75,6 +88,10 @@ def journal_lines(run: PaymentRun, mapping: JournalMapping) -> list[JournalLine]
         names = ", ".join(sorted(mapping.labels.get(s, str(s)) for s in services[(centre, code)]))
         lines.append(JournalLine(centre, code, f"{names} run {run.run_number} {run.pay_date:%d/%m/%Y}",
                                  max(amount, 0), max(-amount, 0)))
+    if managed:
+        lines.append(JournalLine(mapping.managed_cost_centre, mapping.managed_subjective,
+                                 f"Paid from managed direct payment accounts run {run.run_number} "
+                                 f"{run.pay_date:%d/%m/%Y}", max(managed, 0), max(-managed, 0)))
     lines.append(JournalLine(mapping.control_cost_centre, mapping.control_subjective,
                              f"Payment run {run.run_number} {run.pay_date:%d/%m/%Y} to creditors control",
                              0, run.total_pence))

@@ -2,8 +2,10 @@
 
 Version 03 because it is the one UK banks' host-to-host and Bacs-via-ISO channels most widely
 accept; it validates against the published XSD (tests use the copy shipped by `sepaxml`).
-One message per run, one PmtInf (GBP, debited from the council's account on the pay date),
-one CdtTrfTxInf per payment; NbOfTxs and CtrlSum equal the run's count and total.
+One message per run; one PmtInf (GBP, on the pay date) per account debited: the council's payments
+account, then the managed client account for payments of lines funded by council-managed direct
+payments (`managed_funding.originating_account`); one CdtTrfTxInf per payment. The group header's
+NbOfTxs and CtrlSum equal the run's count and total, each PmtInf's its own payments'.
 
 UK accounts have no IBAN in Bacs, so (both forms are valid against the XSD):
 - the account is `Id/Othr/Id` = sort code and account number as 14 digits ('40127654321098'),
@@ -28,7 +30,9 @@ from shared.money import pence_to_pounds, pounds_to_pence
 from services.payments.domain.errors import RunConflict
 from services.payments.domain.files.text import iso_text
 from services.payments.domain.inputs import BankAccount, PaymentSettings
+from services.payments.domain.managed_funding import by_originating_account, originating_account
 from services.payments.domain.payment_run import PaymentRun, RunStatus
+from services.payments.domain.run_lines import Payment
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 SORT_CODE_CLEARING = "GBDSC"
@@ -81,18 +85,28 @@ def write_pain001(run: PaymentRun, settings: PaymentSettings) -> bytes:
     _sub(header, "NbOfTxs", count)
     _sub(header, "CtrlSum", total)
     _chain(header, "InitgPty/Nm", council)
+    groups = by_originating_account(run.payments)
+    for number, payments in enumerate(groups, start=1):
+        _payment_information(initiation, run, settings, number, payments)
+    return etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _payment_information(initiation: etree._Element, run: PaymentRun, settings: PaymentSettings, number: int,
+                         payments: list[Payment]) -> None:
+    """One PmtInf: the payments debited from one account."""
+    debtor = originating_account(payments[0], settings)
     info = _sub(initiation, "PmtInf")
-    _sub(info, "PmtInfId", f"{message_id(run)}-1")
+    _sub(info, "PmtInfId", f"{message_id(run)}-{number}")
     _sub(info, "PmtMtd", "TRF")
     _sub(info, "BtchBookg", "true")
-    _sub(info, "NbOfTxs", count)
-    _sub(info, "CtrlSum", total)
+    _sub(info, "NbOfTxs", str(len(payments)))
+    _sub(info, "CtrlSum", str(pence_to_pounds(sum(p.amount_pence for p in payments))))
     _chain(info, "PmtTpInf/LclInstrm/Prtry", "BACS")
     _sub(info, "ReqdExctnDt", run.pay_date.isoformat())
-    _chain(info, "Dbtr/Nm", council)
-    _account(info, "DbtrAcct", settings.originating_account, currency=True)
-    _agent(info, "DbtrAgt", settings.originating_account)
-    for payment in run.payments:
+    _chain(info, "Dbtr/Nm", iso_text(settings.council_name, 70))
+    _account(info, "DbtrAcct", debtor, currency=True)
+    _agent(info, "DbtrAgt", debtor)
+    for payment in payments:
         tx = _sub(info, "CdtTrfTxInf")
         ids = _sub(tx, "PmtId")
         _sub(ids, "InstrId", payment.reference)
@@ -103,7 +117,6 @@ def write_pain001(run: PaymentRun, settings: PaymentSettings) -> bytes:
         _account(tx, "CdtrAcct", payment.account)
         _chain(tx, "RmtInf/Ustrd", iso_text(f"{payment.reference} {settings.council_name} remittance advice "
                                             f"{run.pay_date:%d/%m/%Y}", 140))
-    return etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def read_pain001_totals(xml: bytes) -> tuple[int, int, int]:

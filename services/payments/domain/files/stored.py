@@ -37,10 +37,13 @@ def files_of(run_files: RunFiles) -> list[StoredFile]:
     files = [StoredFile("bacs", "bacs", run_files.bacs, read_bacs_summary(run_files.bacs).contra_total_pence),
              StoredFile("pain001", "pain001", run_files.pain001, read_pain001_totals(run_files.pain001)[1]),
              StoredFile("journal", "journal", run_files.journal_csv.encode(), _last_amount(run_files.journal_csv, -1))]
+    seen: set[str] = set()
     for r in run_files.remittances:
         total = _last_amount(r.csv, -1)  # the HTML page renders the same lines and total
-        files += [StoredFile(f"remittance/{r.payee_id}.csv", "remittance_csv", r.csv.encode(), total, r.payee_id,
-                             r.payment_reference),
-                  StoredFile(f"remittance/{r.payee_id}.html", "remittance_html", r.html.encode(), total, r.payee_id,
+        # A payee paid from two accounts has two payments: the second advice is named by its reference.
+        stem = f"remittance/{r.payee_id}" + (f"-{r.payment_reference}" if r.payee_id in seen else "")
+        seen.add(r.payee_id)
+        files += [StoredFile(f"{stem}.csv", "remittance_csv", r.csv.encode(), total, r.payee_id, r.payment_reference),
+                  StoredFile(f"{stem}.html", "remittance_html", r.html.encode(), total, r.payee_id,
                              r.payment_reference)]
     return files
