@@ -17,6 +17,7 @@ from pydantic_core import to_json
 from shared.clock import london_date, utcnow
 from shared.http import transaction
 from shared.spreadsheet import safe_cell
+from services.reporting.domain.mechanisms import MECHANISMS, UnknownMechanism, parse_filter
 from services.reporting.domain.periods import PeriodKind, default_range
 
 OFFICERS = ("finance_officer", "finance_approver", "brokerage_officer", "social_worker", "ops")
@@ -62,6 +63,16 @@ def date_range(kind: PeriodKind, first: date | None, last: date | None) -> tuple
                             detail=[{"loc": ["query", "from"], "msg": "the range is longer than three years; "
                                      "ask for a shorter one", "type": "value_error"}])
     return first, last
+
+
+def mechanism_filter(values: Sequence[str] | None) -> list[str] | None:
+    """The `mechanism` filter (repeated or comma-separated); 422 naming the parameter and the allowed values."""
+    try:
+        return parse_filter(values)
+    except UnknownMechanism as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+                            detail=[{"loc": ["query", "mechanism"], "msg": str(exc), "type": "value_error",
+                                     "input": exc.values, "ctx": {"allowed": list(MECHANISMS)}}]) from None
 
 
 def json_response(out: Any) -> Response:

@@ -10,16 +10,17 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from shared.bounds import MAX_FILTER_VALUES, Filter
 from shared.clock import week_start
 from services.reporting.api import dashboard_auth as auth
 from services.reporting.api.common import today
-from services.reporting.api.dashboard_charts import MEASURES
+from services.reporting.api.dashboard_charts import MEASURES, view_href
 from services.reporting.api.dashboard_page import dashboard_page, sign_in_page
 
 router = APIRouter(include_in_schema=False)
@@ -29,24 +30,27 @@ WEEKS_SHOWN = 13
 MISSED_DAYS = 14
 
 
-def _api_calls(measure: str, period: str) -> dict[str, tuple[str, dict[str, Any]]]:
+def _api_calls(measure: str, period: str, mechanism: str = "") -> dict[str, tuple[str, dict[str, Any]]]:
     spend: dict[str, Any] = {"period": period}
     if period == "week":  # a quarter of weeks; months use the API's default of the last twelve
         spend["from"] = (week_start(today()) - timedelta(weeks=WEEKS_SHOWN - 1)).isoformat()
+    if mechanism:  # the API checks it: an unknown one is its 422, shown in the spend section
+        spend["mechanism"] = mechanism
     return {"pipeline": ("/pipeline", {}),
             "missed": ("/visits/missed", {"days": MISSED_DAYS, "limit": 10}),
             "queries": ("/queries/open", {}),
             "by_service": ("/spend", {**spend, "group_by": "service_type"}),
             "by_provider": ("/spend", {**spend, "group_by": "provider"}),
+            "by_mechanism": ("/spend", {**spend, "group_by": "mechanism"}),
             "prompt": ("/prompt-payment", {})}
 
 
-async def read_api(request: Request, token: str, measure: str, period: str) -> dict[str, Any]:
+async def read_api(request: Request, token: str, measure: str, period: str, mechanism: str = "") -> dict[str, Any]:
     """Each section's API answer, or a sentence saying why it could not be read."""
     transport = httpx.ASGITransport(app=request.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://reporting", timeout=30.0,
                                  headers={"Authorization": f"Bearer {token}"}) as client:
-        calls = _api_calls(measure, period)
+        calls = _api_calls(measure, period, mechanism)
 
         async def one(path: str, params: dict[str, Any]) -> Any:
             try:
@@ -80,18 +84,20 @@ def _refused(visitor: auth.Visitor) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(request: Request, measure: str = "paid", period: str = "month",
+                    mechanism: Annotated[list[Filter] | None, Query(max_length=MAX_FILTER_VALUES)] = None,
                     token: str | None = None) -> Response:
     measure, period = _view(measure, period)
+    mechanisms = ",".join(m for m in mechanism or () if m)
     if token is not None:  # a sign-in link: keep the token in the cookie and take it out of the address
         visitor = auth.check(request, token, remember=True)
         if not visitor.principal:
             return _refused(visitor)
-        return _signed_in(request, visitor, "/?" + urlencode({"measure": measure, "period": period}))
+        return _signed_in(request, visitor, view_href(measure, period, mechanisms))
     visitor = auth.visitor(request)
     if not visitor.principal:
         return _refused(visitor)
-    answers = await read_api(request, visitor.token, measure, period)
-    page = dashboard_page(answers, measure=measure, period=period, principal=visitor.principal,
+    answers = await read_api(request, visitor.token, measure, period, mechanisms)
+    page = dashboard_page(answers, measure=measure, period=period, mechanism=mechanisms, principal=visitor.principal,
                           local_sign_in=visitor.principal.subject == auth.LOCAL_SUBJECT)
     response = HTMLResponse(page)
     if visitor.remember:

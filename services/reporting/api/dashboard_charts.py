@@ -1,4 +1,4 @@
-"""Dashboard sections of money over time: spend by service type and by provider, and payment timeliness.
+"""Dashboard sections of money over time: spend by service type, provider and mechanism, and payment timeliness.
 
 Each function takes the reporting API's JSON answers (exactly as a client receives them) and returns
 HTML with inline SVG charts; the figures behind each chart follow it in a closed <details> table.
@@ -9,8 +9,10 @@ from collections import defaultdict
 from datetime import date
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 from shared.money import format_gbp
+from services.reporting.domain.mechanisms import LABELS as MECHANISM_LABELS, MECHANISMS
 from services.reporting.domain.periods import periods
 from services.reporting.domain.svg_charts import (compact_gbp, legend, series_colours, share_ring, stacked_columns)
 
@@ -66,21 +68,34 @@ def spend_chart(answer: dict[str, Any], measure: str, *, grouped: str, top: int 
             f"{figures_table(title, [grouped.capitalize(), *labels, 'Total'], rows)}</figure>")
 
 
-def spend_section(by_service: dict[str, Any], by_provider: dict[str, Any], measure: str, period: str) -> str:
+def view_href(measure: str, period: str, mechanism: str = "") -> str:
+    """The dashboard's address for a view: a measure, a period and the mechanisms it is limited to."""
+    return "/?" + urlencode({"measure": measure, "period": period, **({"mechanism": mechanism} if mechanism else {})})
+
+
+def _link(href: str, text: str, current: bool) -> str:
+    return f'<a href="{escape(href)}"{" aria-current=page" if current else ""}>{escape(text)}</a>'
+
+
+def spend_section(by_service: dict[str, Any], by_provider: dict[str, Any], by_mechanism: dict[str, Any],
+                  measure: str, period: str, mechanism: str = "") -> str:
+    """Totals, then the chosen measure by service type, provider and mechanism; each limited to `mechanism`
+    (a comma list) when given."""
     totals = by_service["totals"]
     tiles = "".join(f'<div class="tile"><dt>{escape(label)}</dt><dd data-figure="{key}_pence">'
                     f'{format_gbp(totals[f"{key}_pence"])}</dd></div>' for key, label in MEASURES.items())
-    links = " ".join(
-        f'<a href="/?{escape(f"measure={key}&period={period}")}"'
-        f'{" aria-current=page" if key == measure else ""}>{escape(label)}</a>' for key, label in MEASURES.items())
-    periods_ = " ".join(
-        f'<a href="/?{escape(f"measure={measure}&period={kind}")}"'
-        f'{" aria-current=page" if kind == period else ""}>By {kind}</a>' for kind in ("month", "week"))
+    links = " ".join(_link(view_href(key, period, mechanism), label, key == measure) for key, label in MEASURES.items())
+    periods_ = " ".join(_link(view_href(measure, kind, mechanism), f"By {kind}", kind == period)
+                        for kind in ("month", "week"))
+    only = " ".join([_link(view_href(measure, period), "All", not mechanism)] + [
+        _link(view_href(measure, period, key), MECHANISM_LABELS[key], key == mechanism) for key in MECHANISMS])
     return (f'<p class="range">From {by_service["from"]} to {by_service["to"]}</p>'
             f'<dl class="tiles">{tiles}</dl>'
             f'<nav class="switch" aria-label="Which figure to chart">Chart: {links} <span>|</span> {periods_}</nav>'
+            f'<nav class="switch" aria-label="Which mechanisms to count">Mechanism: {only}</nav>'
             f'<div class="pair">{spend_chart(by_service, measure, grouped="service type")}'
-            f'{spend_chart(by_provider, measure, grouped="provider", top=TOP_PROVIDERS)}</div>')
+            f'{spend_chart(by_provider, measure, grouped="provider", top=TOP_PROVIDERS)}</div>'
+            f'<div class="pair">{spend_chart(by_mechanism, measure, grouped="mechanism")}</div>')
 
 
 def payments_section(prompt: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ from html import escape
 from typing import Any
 
 from shared.auth import Principal
-from services.reporting.api.dashboard_charts import payments_section, spend_section
+from services.reporting.api.dashboard_charts import payments_section, spend_section, view_href
 from services.reporting.api.dashboard_operations import missed_section, pipeline_section, queries_section
 
 
@@ -26,14 +26,15 @@ def _section(key: str, heading: str, answer: Any, draw: Callable[[], str]) -> st
 
 
 def dashboard_page(answers: dict[str, Any], *, measure: str, period: str, principal: Principal,
-                   local_sign_in: bool) -> str:
+                   local_sign_in: bool, mechanism: str = "") -> str:
     a = answers
+    spend = [a["by_service"], a["by_provider"], a["by_mechanism"]]
     sections = [
         _section("pipeline", "Pipeline health", a["pipeline"], lambda: pipeline_section(a["pipeline"])),
         _section("missed", "Missed visits", a["missed"], lambda: missed_section(a["missed"])),
         _section("queries", "Open queries by SLA state", a["queries"], lambda: queries_section(a["queries"])),
-        _section("spend", "Spend", a["by_service"] if isinstance(a["by_service"], str) else a["by_provider"],
-                 lambda: spend_section(a["by_service"], a["by_provider"], measure, period)),
+        _section("spend", "Spend", next((s for s in spend if isinstance(s, str)), spend[0]),
+                 lambda: spend_section(*spend, measure, period, mechanism)),
         _section("payments", "Payment timeliness", a["prompt"], lambda: payments_section(a["prompt"])),
     ]
     who = "the local stack's sign-in (ops)" if local_sign_in else f"{principal.subject} ({principal.role})"
@@ -43,7 +44,7 @@ def dashboard_page(answers: dict[str, Any], *, measure: str, period: str, princi
     return (_head("Carepay dashboard") + '<body><a class="skip" href="#main">Skip to the figures</a>'
             f'<header><h1>Carepay dashboard</h1><nav aria-label="Sections">{nav}</nav>'
             f'<form method="post" action="/dashboard/sign-out"><span>Signed in as {escape(who)}</span> '
-            f'<a href="/?measure={escape(measure)}&amp;period={escape(period)}">Refresh</a> '
+            f'<a href="{escape(view_href(measure, period, mechanism))}">Refresh</a> '
             '<button type="submit">Sign out</button></form></header>'
             f'<main id="main">{"".join(sections)}</main>'
             '<footer>Figures from the reporting read models and each service\'s /ready and /metrics. '

@@ -6,33 +6,42 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.common import SpendMechanism
+
 
 class Out(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
 class Measures(Out):
-    committed_pence: int = Field(description="Forecast cost of the agreements in force, over the period's days.")
+    committed_pence: int = Field(description="Forecast cost of the agreements and direct payments in force, over "
+                                             "the period's days (an agreement a managed account funds is within its "
+                                             "direct payment's figure).")
     delivered_pence: int = Field(description="Verified visits at their latest revision.")
     invoiced_pence: int = Field(description="Approved invoices less credit notes.")
-    paid_pence: int = Field(description="Confirmed payments less returned ones.")
+    paid_pence: int = Field(description="Confirmed payments less returned ones. A direct payment into a "
+                                        "council-managed account is a transfer, not counted: what the account pays "
+                                        "out (invoices, personal assistants) is.")
 
 
 class SpendRow(Measures):
     period_start: date
     period_end: date
-    group: str | None = Field(description="The service type, provider_id, person_ref or cost centre; null for "
-                                          "direct payments (no provider) or invoices covering several people.")
+    group: str | None = Field(description="The service type, provider_id, person_ref, cost centre or mechanism "
+                                          "(`unknown` until reporting hears it); null for direct payments and "
+                                          "personal assistants (no provider) or invoices covering several people.")
     label: str = Field(description="A readable name for the group.")
 
 
 class SpendOut(Out):
-    group_by: Literal["service_type", "provider", "person", "cost_centre"]
+    group_by: Literal["service_type", "provider", "person", "cost_centre", "mechanism"]
     period: Literal["week", "month"]
     from_: date = Field(alias="from")
     to: date
     service_type: str | None
     provider_id: str | None
+    mechanism: list[SpendMechanism] | None = Field(description="The mechanisms the figures are limited to; null: "
+                                                               "every mechanism.")
     rows: list[SpendRow]
     totals: Measures = Field(description="Sums of the rows returned (one page, for group_by=person).")
     next_after: str | None = Field(description="group_by=person: pass as `after` for the next page of people.")

@@ -22,12 +22,15 @@ UNKNOWN_SERVICE = "unknown"  # the agreement's service type has not been seen ye
 NO_PROVIDER = ""  # direct payments are paid to the person (or their nominee), not a provider
 SEVERAL_PEOPLE = ""  # an invoice covering several people cannot be split by person
 UNASSIGNED = "unassigned"  # no event carried a cost centre for this fact
+UNKNOWN_MECHANISM = "unknown"  # the agreement's or direct payment's mechanism has not been heard yet
+NOT_BY_MECHANISM = ""  # budgets are the person's, whatever the mechanism
 
 # table -> (key columns, value columns); the order of each tuple in a Contribution.
 AGGREGATES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "spend": (("grain", "period_kind", "period_start", "group_key", "service_type", "provider_id"),
+    "spend": (("grain", "period_kind", "period_start", "group_key", "service_type", "provider_id", "mechanism"),
               ("delivered_pence", "invoiced_pence", "paid_pence")),
-    "commitment_step": (("grain", "group_key", "service_type", "provider_id", "day"), ("weekly_delta_pence",)),
+    "commitment_step": (("grain", "group_key", "service_type", "provider_id", "mechanism", "day"),
+                        ("weekly_delta_pence",)),
     "visit_quality": (("period_kind", "period_start", "provider_id"), ("attendances", "late", "short", "missed")),
     "prompt_payment": (("month", "provider_id"),
                        ("invoices_paid", "value_paid_pence", "days_to_pay_total", "within_30_days",
@@ -47,12 +50,13 @@ class Contribution:
 
 @dataclass(frozen=True)
 class Dims:
-    """Where a fact's money is reported: its service type, provider, person and cost centre."""
+    """Where a fact's money is reported: its service type, provider, person, cost centre and mechanism."""
 
     service_type: str
     provider_id: str
     person_ref: str
     cost_centre: str = UNASSIGNED
+    mechanism: str = UNKNOWN_MECHANISM
 
 
 def spend(dims: Dims, day: date, *, delivered: int = 0, invoiced: int = 0, paid: int = 0) -> list[Contribution]:
@@ -64,7 +68,8 @@ def spend(dims: Dims, day: date, *, delivered: int = 0, invoiced: int = 0, paid:
     for kind in PERIOD_KINDS:
         start = period_start(kind, day)
         for grain, group in (("provider", ""), ("person", dims.person_ref), ("cost_centre", dims.cost_centre)):
-            out.append(Contribution("spend", (grain, kind, start, group, dims.service_type, dims.provider_id), values))
+            out.append(Contribution("spend", (grain, kind, start, group, dims.service_type, dims.provider_id,
+                                              dims.mechanism), values))
     return out
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from shared.money import round_half_up
-from services.reporting.domain.aggregates import Contribution, Dims
+from services.reporting.domain.aggregates import NOT_BY_MECHANISM, Contribution, Dims
+from services.reporting.domain.dims import AgreementDim
 
 WEEK_DAYS = 7
 
@@ -86,15 +87,42 @@ def commitment_contributions(spans: Sequence[Interval], dims: Dims) -> list[Cont
     """An agreement's rate changes, in the provider grain and in its person's grain."""
     out = []
     for day, delta in steps(spans).items():
-        out.append(Contribution("commitment_step", ("provider", "", dims.service_type, dims.provider_id, day),
-                                (delta,)))
-        out.append(Contribution("commitment_step", ("person", dims.person_ref, dims.service_type,
-                                                    dims.provider_id, day), (delta,)))
+        for grain, group in (("provider", ""), ("person", dims.person_ref)):
+            out.append(Contribution("commitment_step", (grain, group, dims.service_type, dims.provider_id,
+                                                        dims.mechanism, day), (delta,)))
     return out
 
 
+def agreement_commitment(spans: Sequence[Interval], dim: AgreementDim) -> list[Contribution]:
+    """What an agreement or direct payment commits, under its mechanism on each day.
+
+    An agreement a council-managed account funds commits nothing of its own: the managed direct
+    payment's line is the money set aside for it (and for the account's personal assistants), so
+    counting both would count it twice. A direct payment whose mechanism changed (a variation of its
+    nominee) commits under each mechanism from the day it took effect."""
+    if dim.funded_by is not None:
+        return []
+    if len(dim.since) < 2:
+        return commitment_contributions(spans, replace(dim.dims, mechanism=dim.mechanism_on(date.min)))
+    pieces: list[Interval] = list(spans)
+    for change, _ in dim.since[1:]:
+        pieces = [part for a, b, rate in pieces for part in _split(a, b, rate, change)]
+    by_mechanism: dict[str, list[Interval]] = defaultdict(list)
+    for piece in pieces:
+        by_mechanism[dim.mechanism_on(piece[0])].append(piece)
+    return [c for mechanism, parts in sorted(by_mechanism.items())
+            for c in commitment_contributions(parts, replace(dim.dims, mechanism=mechanism))]
+
+
+def _split(a: date, b: date | None, rate: int, day: date) -> list[Interval]:
+    """[a, b) cut at `day` when it falls inside."""
+    if a < day and (b is None or day < b):
+        return [(a, day, rate), (day, b, rate)]
+    return [(a, b, rate)]
+
+
 def budget_contributions(person_ref: str, spans: Sequence[Interval]) -> list[Contribution]:
-    return [Contribution("commitment_step", ("budget", person_ref, "", "", day), (delta,))
+    return [Contribution("commitment_step", ("budget", person_ref, "", "", NOT_BY_MECHANISM, day), (delta,))
             for day, delta in steps(spans).items()]
 
 

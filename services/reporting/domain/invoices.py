@@ -3,7 +3,9 @@
 invoiced: the latest approved amount of an invoice (a re-approval replaces it) unless voided or
 rejected; a credit note counts negative from its issue. paid: what InvoicePaid confirmed, unless a
 return of that same payment reversed it. Both are reported in the period the invoice is for (its
-period_start), beside what was committed and delivered for that period.
+period_start), beside what was committed and delivered for that period, under the mechanism of its
+agreement (direct_payment_managed when a managed account funds it: that is the managed direct
+payment's spend, paid from the account).
 
 Invoicing and payments events reach reporting on different topics, in either order: each writes
 its own fields of the fact, so the final state, and every figure, is the same whatever the order.
@@ -14,7 +16,9 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from services.reporting.domain.aggregates import SEVERAL_PEOPLE, UNKNOWN_SERVICE, Contribution, Dims, spend
+from contracts.common import SpendMechanism
+from services.reporting.domain.aggregates import (SEVERAL_PEOPLE, UNKNOWN_MECHANISM, UNKNOWN_SERVICE, Contribution,
+                                                  Dims, spend)
 from services.reporting.domain.dims import AgreementDim
 from services.reporting.domain.periods import period_start
 
@@ -45,8 +49,14 @@ class Invoice:
 
     @property
     def agreement_id(self) -> str | None:
-        """The one agreement the invoice covers, when it covers exactly one."""
-        return self.agreement_ids[0] if len(self.agreement_ids) == 1 else None
+        """The agreement whose dims the invoice reports under: the one it covers, or the first (by id) of
+        several, whose mechanism it takes (an invoice is paid from one account: the council's, or the
+        managed account funding its agreements)."""
+        return min(self.agreement_ids) if self.agreement_ids else None
+
+    @property
+    def one_agreement(self) -> bool:
+        return len(self.agreement_ids) == 1
 
     @property
     def is_credit_note(self) -> bool:
@@ -118,15 +128,21 @@ def returned(held: Invoice, payment_reference: str) -> Invoice:
 
 
 def dims_of(invoice: Invoice, agreement: AgreementDim | None) -> Dims:
-    """Service type and person from the invoice, else from the one agreement it covers."""
-    service = invoice.service_type or (agreement.service_type if agreement else None) or UNKNOWN_SERVICE
+    """Service type and person from the invoice, else from the one agreement it covers; the mechanism of
+    its (first) agreement, or council_arranged when it names none (the council pays it)."""
+    one = agreement if agreement is not None and invoice.one_agreement else None
+    service = invoice.service_type or (one.service_type if one else None) or UNKNOWN_SERVICE
     if len(invoice.person_refs) == 1:
         person = invoice.person_refs[0]
-    elif not invoice.person_refs and agreement is not None:
-        person = agreement.person_ref
+    elif not invoice.person_refs and one is not None:
+        person = one.person_ref
     else:
         person = SEVERAL_PEOPLE
-    return Dims(service, invoice.provider_id, person)
+    if agreement is not None:
+        mechanism = agreement.dims.mechanism
+    else:
+        mechanism = UNKNOWN_MECHANISM if invoice.agreement_ids else SpendMechanism.COUNCIL_ARRANGED.value
+    return Dims(service, invoice.provider_id, person, mechanism=mechanism)
 
 
 def contributions(invoice: Invoice | None, agreement: AgreementDim | None) -> list[Contribution]:

@@ -20,7 +20,8 @@ def long_date(day: date) -> str:
 def line_sentence(line: dict[str, Any]) -> str:
     service = SERVICE_NAMES.get(line["service_type"], line["service_type"].replace("_", " ").capitalize())
     if line["service_type"] == "direct_payment":
-        return f"{service} to you or your nominee: {format_gbp(line['paid_pence'])} paid."
+        # money paid into an account the council manages for the person is not counted: what it pays out is
+        return f"{service} to you, your nominee or your personal assistants: {format_gbp(line['paid_pence'])} paid."
     who = line.get("provider_name") or line.get("provider_id") or "your provider"
     return (f"{service} from {who}: {format_gbp(line['committed_pence'])} planned, "
             f"{format_gbp(line['delivered_pence'])} delivered, {format_gbp(line['invoiced_pence'])} invoiced, "

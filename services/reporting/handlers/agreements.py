@@ -1,7 +1,8 @@
 """agreements.events -> commitments (weekly forecast per agreement over time), dims and provider names.
 
-When an agreement's dims change (most often: its service type arrives after visits or invoices
-already counted under 'unknown'), the facts counted under the old dims are moved to the new ones.
+When an agreement's or direct payment's dims change (most often: its service type or mechanism arrives
+after visits, invoices or payments already counted under 'unknown'; or a variation changes a direct
+payment's nominee), the facts counted under the old dims are moved to the new ones.
 """
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from typing import Any
 import asyncpg
 
 from contracts import agreements as contract
-from contracts.common import ServiceType
+from contracts.common import ServiceType, direct_payment_mechanism
 from contracts.envelope import Envelope
 from services.reporting.domain.aggregates import NO_PROVIDER, Deltas
-from services.reporting.domain.commitments import Window, commitment_contributions, intervals
+from services.reporting.domain.commitments import Window, agreement_commitment, intervals
 from services.reporting.domain.dims import AgreementDim, heard
+from services.reporting.domain.direct_payments import contributions as dp_contributions
 from services.reporting.domain.invoices import contributions as invoice_contributions
 from services.reporting.domain.visits import attendance_contributions, missed_contributions
 from services.reporting.metrics import FACTS_MOVED
@@ -27,9 +29,19 @@ DP = ServiceType.DIRECT_PAYMENT.value
 
 
 def _named(event: Any) -> list[AgreementDim]:
-    """What the event says about the agreements it names (person, provider, service type)."""
+    """What the event says about the agreements it names (person, provider, service type, mechanism)."""
     if isinstance(event, contract.AgreementEvent):
-        return [AgreementDim(event.agreement_id, event.person_ref, event.provider_id, event.service_type.value)]
+        return [AgreementDim(event.agreement_id, event.person_ref, event.provider_id, event.service_type.value,
+                             event.mechanism.value, event.direct_payment_id)]
+    if isinstance(event, contract.DirectPaymentTerms):  # agreed or varied: its mechanism from a day on
+        since = event.effective_from if isinstance(event, contract.DirectPaymentVaried) else event.start
+        mechanism = event.mechanism.value
+        return [AgreementDim(event.agreement_id, event.person_ref, NO_PROVIDER, DP, mechanism,
+                             since=((since, mechanism),))]
+    if isinstance(event, contract.DirectPaymentAgreedV1):  # records from before: the mechanism of its nominee
+        mechanism = direct_payment_mechanism(event.nominee).value
+        return [AgreementDim(event.agreement_id, event.person_ref, NO_PROVIDER, DP, mechanism,
+                             since=((event.start, mechanism),))]
     if isinstance(event, contract.DirectPaymentEvent):
         return [AgreementDim(event.agreement_id, event.person_ref, NO_PROVIDER, DP)]
     if isinstance(event, contract.CommitmentChanged):
@@ -72,8 +84,7 @@ async def apply(conn: asyncpg.Connection, envelopes: list[Envelope], deltas: Del
     for env in envelopes:
         event = env.payload
         for said in _named(event):
-            dims[said.agreement_id] = heard(dims.get(said.agreement_id), said.agreement_id, said.person_ref,
-                                            said.provider_id, said.service_type)
+            dims[said.agreement_id] = heard(dims.get(said.agreement_id), said)
         if isinstance(event, (contract.AgreementEvent, contract.DirectPaymentEvent)):
             windows[event.agreement_id] = _window(windows.get(event.agreement_id), event)
         if isinstance(event, contract.CommitmentChanged):
@@ -102,28 +113,29 @@ async def _count_changes(conn, deltas: Deltas, before, dims, windows, rates) -> 
                               old_windows.get(agreement_id))
         new_spans = intervals(store_commitments.as_rates(rates.get(agreement_id, {})), windows.get(agreement_id))
         if old_d != new_d or old_spans != new_spans:
-            deltas.replace(commitment_contributions(old_spans, old_d.dims),
-                           commitment_contributions(new_spans, new_d.dims))
+            deltas.replace(agreement_commitment(old_spans, old_d), agreement_commitment(new_spans, new_d))
         if old_d != new_d:
             await _move_facts(conn, deltas, old_d, new_d)
 
 
 async def _move_facts(conn, deltas: Deltas, old: AgreementDim, new: AgreementDim) -> None:
     """Facts already counted under the agreement's old dims now count under the new ones."""
-    visits, missed, invoices = await store_facts.facts_of_agreement(conn, old.agreement_id)
+    visits, missed, invoices, payments = await store_facts.facts_of_agreement(conn, old.agreement_id)
     for visit in visits:
         deltas.replace(attendance_contributions(visit, old.dims), attendance_contributions(visit, new.dims))
     for visit in missed:
         deltas.replace(missed_contributions(visit, old.dims), missed_contributions(visit, new.dims))
     for invoice in invoices:
         deltas.replace(invoice_contributions(invoice, old), invoice_contributions(invoice, new))
-    FACTS_MOVED.inc(len(visits) + len(missed) + len(invoices))
+    for payment in payments:
+        deltas.replace(dp_contributions(payment, old), dp_contributions(payment, new))
+    FACTS_MOVED.inc(len(visits) + len(missed) + len(invoices) + len(payments))
 
 
 AGREEMENTS = batch_consumer(
     "reporting.agreements", contract.TOPIC,
     [contract.ProviderRegistered, contract.AgreementActivated, contract.AgreementVaried, contract.AgreementSuspended,
-     contract.AgreementResumed, contract.AgreementEnded, contract.DirectPaymentAgreed, contract.DirectPaymentEnded,
-     contract.CommitmentChanged,
+     contract.AgreementResumed, contract.AgreementEnded, contract.DirectPaymentAgreed, contract.DirectPaymentVaried,
+     contract.DirectPaymentEnded, contract.CommitmentChanged,
      contract.DirectPaymentAgreedV1],  # version 1 (with the payee account, unread) only in records from before
     apply, "Agreements and direct payments (what each is about, when payable) and commitments over time.")

@@ -28,7 +28,7 @@ async def apply(conn: asyncpg.Connection, deltas: Deltas) -> int:
     locks in the same order, so they wait for each other instead of deadlocking.
     """
     touched = 0
-    people: set[tuple[str, str, str]] = set()
+    people: set[tuple[str, str, str, str]] = set()  # (person_ref, service_type, provider_id, mechanism)
     for table in AGGREGATES:
         changes = deltas.changes(table)
         if not changes:
@@ -41,13 +41,12 @@ async def apply(conn: asyncpg.Connection, deltas: Deltas) -> int:
         await conn.execute(_SQL[table], *columns)
         touched += len(changes)
         if table == "spend":
-            people.update((k[3], k[4], k[5]) for k, _ in changes if k[0] == "person")
+            people.update((k[3], k[4], k[5], k[6]) for k, _ in changes if k[0] == "person")
         elif table == "commitment_step":
-            people.update((k[1], k[2], k[3]) for k, _ in changes if k[0] == "person")
+            people.update((k[1], k[2], k[3], k[4]) for k, _ in changes if k[0] == "person")
     if people:
-        refs, services, providers = zip(*sorted(people))
         await conn.execute(
-            "INSERT INTO person_dir (person_ref, service_type, provider_id)"
-            " SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
-            list(refs), list(services), list(providers))
+            "INSERT INTO person_dir (person_ref, service_type, provider_id, mechanism)"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING",
+            *[list(column) for column in zip(*sorted(people))])
     return touched

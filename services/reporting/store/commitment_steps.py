@@ -17,23 +17,25 @@ _INTERVAL = {"week": "1 week", "month": "1 month"}
 
 
 def filters(args: list[Any], *, service_type: str | None = None, provider_id: str | None = None,
-            group_keys: list[str] | None = None) -> str:
+            group_keys: list[str] | None = None, mechanisms: list[str] | None = None) -> str:
     """SQL conditions for the filters given, their values appended to `args`."""
     out = []
     for column, value in (("service_type", service_type), ("provider_id", provider_id)):
         if value is not None:
             args.append(value)
             out.append(f" AND {column} = ${len(args)}")
-    if group_keys is not None:
-        args.append(group_keys)
-        out.append(f" AND group_key = ANY(${len(args)}::text[])")
+    for column, values in (("group_key", group_keys), ("mechanism", mechanisms)):
+        if values is not None:
+            args.append(values)
+            out.append(f" AND {column} = ANY(${len(args)}::text[])")
     return "".join(out)
 
 
 def committed_sql(*, group: str, kind: PeriodKind, grain: str, first: str, last: str, where: str) -> str:
     """A query of (grp, start, committed_pence) for whole periods between the parameters `first` and `last`.
 
-    `group` is the SQL expression grouped by ('service_type', 'provider_id', 'group_key' or a literal);
+    `group` is the SQL expression grouped by ('service_type', 'provider_id', 'group_key', 'mechanism' or a
+    literal);
     `grain`, `first` and `last` are parameter references such as '$5'.
     """
     step = _INTERVAL[kind]  # a literal from the table above, never user text

@@ -1,4 +1,4 @@
-"""SQL of agreement dims, provider names and the social workers of each person.
+"""SQL of agreement and direct payment dims, provider names and the social workers of each person.
 
 Locking protocol: a batch that counts facts under an agreement's dims holds its dim row FOR SHARE
 (delivery, invoicing, payments); a batch that changes a dim holds it FOR UPDATE (agreements) and
@@ -6,11 +6,30 @@ then moves the facts already counted. So a fact is never counted under dims that
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from datetime import date
 
 import asyncpg
 
 from services.reporting.domain.dims import AgreementDim
+
+
+_COLUMNS = "agreement_id, person_ref, provider_id, service_type, mechanism, funded_by, mechanisms"
+# unnest of the columns above; `mechanisms` as JSON text (asyncpg would read a list of lists as a 2-D array).
+_UNNEST = "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]::jsonb[])"
+
+
+def _columns(rows: list[AgreementDim]) -> list[list]:
+    return [[d.agreement_id for d in rows], [d.person_ref for d in rows], [d.provider_id for d in rows],
+            [d.service_type for d in rows], [d.mechanism for d in rows], [d.funded_by for d in rows],
+            [json.dumps([[day.isoformat(), m] for day, m in d.since]) for d in rows]]
+
+
+def _dim(row: asyncpg.Record) -> AgreementDim:
+    return AgreementDim(row["agreement_id"], row["person_ref"], row["provider_id"], row["service_type"],
+                        row["mechanism"], row["funded_by"],
+                        tuple((date.fromisoformat(day), m) for day, m in row["mechanisms"]))
 
 
 async def lock(conn: asyncpg.Connection, placeholders: Iterable[AgreementDim], *,
@@ -19,28 +38,24 @@ async def lock(conn: asyncpg.Connection, placeholders: Iterable[AgreementDim], *
     rows = sorted({d.agreement_id: d for d in placeholders}.values(), key=lambda d: d.agreement_id)
     if not rows:
         return {}
-    await conn.execute(
-        "INSERT INTO agreement_dim (agreement_id, person_ref, provider_id, service_type)"
-        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING",
-        [d.agreement_id for d in rows], [d.person_ref for d in rows], [d.provider_id for d in rows],
-        [d.service_type for d in rows])
+    await conn.execute(f"INSERT INTO agreement_dim ({_COLUMNS}) SELECT * FROM {_UNNEST} ON CONFLICT DO NOTHING",
+                       *_columns(rows))
     held = await conn.fetch(
-        "SELECT agreement_id, person_ref, provider_id, service_type FROM agreement_dim"
+        f"SELECT {_COLUMNS} FROM agreement_dim"
         f" WHERE agreement_id = ANY($1::text[]) ORDER BY agreement_id FOR {'UPDATE' if for_update else 'SHARE'}",
         [d.agreement_id for d in rows])
-    return {r["agreement_id"]: AgreementDim(**dict(r)) for r in held}
+    return {r["agreement_id"]: _dim(r) for r in held}
 
 
 async def save(conn: asyncpg.Connection, dims: Iterable[AgreementDim]) -> None:
     rows = sorted(dims, key=lambda d: d.agreement_id)
     if rows:
         await conn.execute(
-            "INSERT INTO agreement_dim (agreement_id, person_ref, provider_id, service_type)"
-            " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
+            f"INSERT INTO agreement_dim ({_COLUMNS}) SELECT * FROM {_UNNEST}"
             " ON CONFLICT (agreement_id) DO UPDATE SET person_ref = EXCLUDED.person_ref,"
-            " provider_id = EXCLUDED.provider_id, service_type = EXCLUDED.service_type",
-            [d.agreement_id for d in rows], [d.person_ref for d in rows], [d.provider_id for d in rows],
-            [d.service_type for d in rows])
+            " provider_id = EXCLUDED.provider_id, service_type = EXCLUDED.service_type,"
+            " mechanism = EXCLUDED.mechanism, funded_by = EXCLUDED.funded_by, mechanisms = EXCLUDED.mechanisms",
+            *_columns(rows))
 
 
 async def save_provider_names(conn: asyncpg.Connection, names: dict[str, str]) -> None:

@@ -1,4 +1,5 @@
-"""SQL of the facts kept to compute deltas: attendances, missed visits, invoices, direct payments, queries.
+"""SQL of the facts kept to compute deltas: attendances, missed visits, invoices, direct payments, managed
+accounts' payments out, queries.
 
 Loads lock the rows they return (FOR UPDATE, in key order): the invoicing and payments consumers
 both write invoice facts, each its own fields, and must not overwrite each other's.
@@ -11,10 +12,12 @@ import asyncpg
 
 from services.reporting.domain.direct_payments import DirectPaymentFact
 from services.reporting.domain.invoices import Invoice
+from services.reporting.domain.managed_accounts import ManagedDebit
 from services.reporting.domain.queries import QueryState
 from services.reporting.domain.visits import Attendance, MissedVisit
 
 _ATTENDANCE = "visit_key, carer_id, revision, agreement_id, local_date, amount_pence, late, short"
+_DIRECT_PAYMENT = "agreement_id, payment_reference, person_ref, amount_pence, period_start, returned, council_managed"
 
 
 async def attendances(conn: asyncpg.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Attendance]:
@@ -57,14 +60,16 @@ async def save_missed_visits(conn: asyncpg.Connection, facts: Iterable[MissedVis
 
 
 async def facts_of_agreement(conn: asyncpg.Connection, agreement_id: str
-                             ) -> tuple[list[Attendance], list[MissedVisit], list[Invoice]]:
-    """Everything counted under an agreement's dims, to move when the dims change."""
+                             ) -> tuple[list[Attendance], list[MissedVisit], list[Invoice], list[DirectPaymentFact]]:
+    """Everything counted under an agreement's (or direct payment's) dims, to move when the dims change."""
     visits = await conn.fetch(f"SELECT {_ATTENDANCE} FROM visit_fact WHERE agreement_id = $1", agreement_id)
     missed = await conn.fetch("SELECT visit_key, agreement_id, local_date, carers FROM missed_visit_fact"
                               " WHERE agreement_id = $1", agreement_id)
     invoices = await conn.fetch("SELECT state FROM invoice_fact WHERE agreement_id = $1", agreement_id)
+    payments = await conn.fetch(f"SELECT {_DIRECT_PAYMENT} FROM direct_payment_fact WHERE agreement_id = $1",
+                                agreement_id)
     return ([Attendance(**dict(r)) for r in visits], [MissedVisit(**dict(r)) for r in missed],
-            [Invoice.from_json(r["state"]) for r in invoices])
+            [Invoice.from_json(r["state"]) for r in invoices], [DirectPaymentFact(**dict(r)) for r in payments])
 
 
 async def invoices(conn: asyncpg.Connection, placeholders: Iterable[Invoice]) -> dict[str, Invoice]:
@@ -93,8 +98,7 @@ async def direct_payments(conn: asyncpg.Connection, keys: Iterable[tuple[str, st
                           ) -> dict[tuple[str, str], DirectPaymentFact]:
     keys = sorted(set(keys))
     rows = await conn.fetch(
-        "SELECT agreement_id, payment_reference, person_ref, amount_pence, period_start, returned"
-        " FROM direct_payment_fact WHERE (agreement_id, payment_reference) IN"
+        f"SELECT {_DIRECT_PAYMENT} FROM direct_payment_fact WHERE (agreement_id, payment_reference) IN"
         " (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY 1, 2 FOR UPDATE",
         [k[0] for k in keys], [k[1] for k in keys])
     return {(r["agreement_id"], r["payment_reference"]): DirectPaymentFact(**dict(r)) for r in rows}
@@ -103,12 +107,38 @@ async def direct_payments(conn: asyncpg.Connection, keys: Iterable[tuple[str, st
 async def save_direct_payments(conn: asyncpg.Connection, facts: Iterable[DirectPaymentFact]) -> None:
     rows = sorted(facts, key=lambda f: (f.agreement_id, f.payment_reference))
     if rows:
-        fields = ("agreement_id", "payment_reference", "person_ref", "amount_pence", "period_start", "returned")
         await conn.execute(
-            f"INSERT INTO direct_payment_fact ({', '.join(fields)}) SELECT * FROM unnest($1::text[], $2::text[],"
-            " $3::text[], $4::bigint[], $5::date[], $6::bool[]) ON CONFLICT (agreement_id, payment_reference)"
-            " DO UPDATE SET amount_pence = EXCLUDED.amount_pence, period_start = EXCLUDED.period_start,"
-            " returned = EXCLUDED.returned", *[[getattr(f, name) for f in rows] for name in fields])
+            f"INSERT INTO direct_payment_fact ({_DIRECT_PAYMENT}) SELECT * FROM unnest($1::text[], $2::text[],"
+            " $3::text[], $4::bigint[], $5::date[], $6::bool[], $7::bool[])"
+            " ON CONFLICT (agreement_id, payment_reference) DO UPDATE SET amount_pence = EXCLUDED.amount_pence,"
+            " period_start = EXCLUDED.period_start, returned = EXCLUDED.returned,"
+            " council_managed = EXCLUDED.council_managed",
+            *[[getattr(f, name) for f in rows] for name in _DIRECT_PAYMENT.split(", ")])
+
+
+_DEBIT = "agreement_id, payment_reference, payee_id, payee_kind, person_ref, pay_date, amount_pence"
+
+
+async def managed_debits(conn: asyncpg.Connection, keys: Iterable[tuple[str, str, str]]
+                         ) -> dict[tuple[str, str, str], ManagedDebit]:
+    keys = sorted(set(keys))
+    rows = await conn.fetch(
+        f"SELECT {_DEBIT} FROM managed_debit_fact WHERE (agreement_id, payment_reference, payee_id) IN"
+        " (SELECT * FROM unnest($1::text[], $2::text[], $3::text[])) ORDER BY 1, 2, 3 FOR UPDATE",
+        *[[k[i] for k in keys] for i in range(3)])
+    return {(r["agreement_id"], r["payment_reference"], r["payee_id"]): ManagedDebit(**dict(r)) for r in rows}
+
+
+async def save_managed_debits(conn: asyncpg.Connection, facts: Iterable[ManagedDebit]) -> None:
+    """A debit is what one event said: a replay stores the same row again."""
+    rows = sorted(facts, key=lambda f: f.key)
+    if rows:
+        await conn.execute(
+            f"INSERT INTO managed_debit_fact ({_DEBIT}) SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+            " $4::text[], $5::text[], $6::date[], $7::bigint[])"
+            " ON CONFLICT (agreement_id, payment_reference, payee_id) DO UPDATE SET payee_kind = EXCLUDED.payee_kind,"
+            " person_ref = EXCLUDED.person_ref, pay_date = EXCLUDED.pay_date, amount_pence = EXCLUDED.amount_pence",
+            *[[getattr(f, name) for f in rows] for name in _DEBIT.split(", ")])
 
 
 async def queries(conn: asyncpg.Connection, ids: Iterable[str]) -> dict[str, QueryState]:

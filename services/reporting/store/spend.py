@@ -1,4 +1,5 @@
-"""Spend by service type, provider, person or cost centre and period: committed, delivered, invoiced, paid."""
+"""Spend by service type, provider, person, cost centre or mechanism and period: committed, delivered, invoiced,
+paid."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +11,7 @@ from services.reporting.domain.aggregates import UNASSIGNED
 from services.reporting.domain.periods import PeriodKind, whole_periods
 from services.reporting.store.commitment_steps import committed_sql, filters
 
-GroupBy = Literal["service_type", "provider", "person", "cost_centre"]
+GroupBy = Literal["service_type", "provider", "person", "cost_centre", "mechanism"]
 MEASURES = ("committed_pence", "delivered_pence", "invoiced_pence", "paid_pence")
 # group_by -> (spend grain, column grouped by, commitment grain, commitment group expression)
 _GROUPING = {
@@ -19,30 +20,32 @@ _GROUPING = {
     "person": ("person", "group_key", "person", "group_key"),
     # No event carries a cost centre for commitments: they are all 'unassigned'.
     "cost_centre": ("cost_centre", "group_key", "provider", f"'{UNASSIGNED}'::text"),
+    "mechanism": ("provider", "mechanism", "provider", "mechanism"),
 }
 _PERIOD_END = {"week": "a.start + 6", "month": "(a.start + interval '1 month')::date - 1"}
 
 
 async def people_page(conn: asyncpg.Connection, *, after: str | None, limit: int, service_type: str | None,
-                      provider_id: str | None) -> tuple[list[str], str | None]:
+                      provider_id: str | None, mechanisms: list[str] | None = None) -> tuple[list[str], str | None]:
     """One page of people with any figure, in person_ref order; and the cursor of the next page."""
     args: list[Any] = [after or "", limit + 1]
     sql = "SELECT DISTINCT person_ref FROM person_dir WHERE person_ref > $1"
-    sql += filters(args, service_type=service_type, provider_id=provider_id)
+    sql += filters(args, service_type=service_type, provider_id=provider_id, mechanisms=mechanisms)
     refs = [r["person_ref"] for r in await conn.fetch(sql + " ORDER BY person_ref LIMIT $2", *args)]
     return refs[:limit], (refs[limit - 1] if len(refs) > limit else None)
 
 
 async def spend(conn: asyncpg.Connection, *, group_by: GroupBy, period: PeriodKind, first: date, last: date,
-                service_type: str | None = None, provider_id: str | None = None, people: list[str] | None = None
-                ) -> list[dict[str, Any]]:
+                service_type: str | None = None, provider_id: str | None = None, people: list[str] | None = None,
+                mechanisms: list[str] | None = None) -> list[dict[str, Any]]:
     """One row per period and group with any figure, oldest period first, as
     {period_start, period_end, group, committed_pence, delivered_pence, invoiced_pence, paid_pence}.
-    `people` limits group_by=person to those people."""
+    `people` limits group_by=person to those people; `mechanisms` every grouping to those mechanisms."""
     first, last = whole_periods(period, first, last)
     grain, column, commit_grain, commit_group = _GROUPING[group_by]
     args: list[Any] = [grain, period, first, last, commit_grain]
-    where = filters(args, service_type=service_type, provider_id=provider_id, group_keys=people)
+    where = filters(args, service_type=service_type, provider_id=provider_id, group_keys=people,
+                    mechanisms=mechanisms)
     # One statement: the actuals of the range and the commitments integrated over its periods, joined.
     rows = await conn.fetch(f"""
         WITH actual AS (

@@ -32,6 +32,7 @@ ANSWERS = {
                                   "breaches": 1}], "breaches_from": "2026-10-01", "breaches_to": "2026-11-30"},
     "by_service": "/spend answered 503: database not ready",
     "by_provider": "/spend answered 503: database not ready",
+    "by_mechanism": "/spend answered 503: database not ready",
     "prompt": {"from": "2026-10-01", "to": "2026-11-30", "as_of": "2026-11-28",
                "overall": {"invoices_paid": 4, "value_paid_pence": 123456, "average_days_to_pay": 12.5,
                            "paid_within_30_days": 3, "paid_within_30_days_pct": 75.0},
@@ -45,7 +46,7 @@ ANSWERS = {
 def client(monkeypatch):
     monkeypatch.delenv(LOCAL_SIGN_IN_ENV, raising=False)
 
-    async def canned(request, token, measure, period):
+    async def canned(request, token, measure, period, mechanism=""):
         return ANSWERS
 
     monkeypatch.setattr(dashboard, "read_api", canned)
@@ -131,3 +132,40 @@ def test_the_page_draws_each_section_from_the_apis_answers(client):
     assert "£1,234.56" in doc.xpath('string(//section[@id="payments"])')
     # A section whose figures could not be read says why; the rest are still drawn.
     assert "database not ready" in doc.xpath('string(//section[@id="spend"]//p[@class="problem"])')
+
+
+def test_the_spend_section_charts_by_mechanism_and_keeps_the_mechanism_filter_in_its_links(client, monkeypatch):
+    spend = {"period": "month", "from": "2026-11-01", "to": "2026-11-30", "rows": [
+        {"period_start": "2026-11-01", "group": "direct_payment_managed",
+         "label": "Direct payment managed by the council",
+         "committed_pence": 0, "delivered_pence": 0, "invoiced_pence": 0, "paid_pence": 19_134}],
+        "totals": {"committed_pence": 0, "delivered_pence": 0, "invoiced_pence": 0, "paid_pence": 19_134}}
+    asked = []
+
+    async def canned(request, token, measure, period, mechanism=""):
+        asked.append(mechanism)
+        return {**ANSWERS, "by_service": spend, "by_provider": spend, "by_mechanism": spend}
+
+    monkeypatch.setattr(dashboard, "read_api", canned)
+    page = client.get("/", params={"mechanism": "direct_payment_managed"},
+                      headers={"Authorization": f"Bearer {ops_token()}"})
+    assert asked == ["direct_payment_managed"]
+    doc = lxml.html.fromstring(page.text)
+    assert doc.xpath('//section[@id="spend"]//figcaption[.="Paid by mechanism, by month"]')
+    assert doc.xpath('string(//dd[@data-figure="paid_pence"])') == "£191.34"
+    charts = doc.xpath('//nav[@aria-label="Which figure to chart"]//a/@href')
+    assert charts and all(h.endswith("&mechanism=direct_payment_managed") for h in charts)
+    only = {a.text: a.get("href") for a in doc.xpath('//nav[@aria-label="Which mechanisms to count"]//a')}
+    assert only["All"] == "/?measure=paid&period=month"
+    assert only["Individual service fund (ISF)"] == "/?measure=paid&period=month&mechanism=isf"
+    current = doc.xpath('//nav[@aria-label="Which mechanisms to count"]//a[@aria-current="page"]')
+    assert [a.text for a in current] == ["Direct payment managed by the council"]
+
+
+def test_the_spend_api_reads_the_dashboards_mechanism_filter():
+    calls = dashboard._api_calls("paid", "month", "isf,council_arranged")
+    assert {k: v[1].get("mechanism") for k, v in calls.items() if v[0] == "/spend"} == {
+        "by_service": "isf,council_arranged", "by_provider": "isf,council_arranged",
+        "by_mechanism": "isf,council_arranged"}
+    assert calls["by_mechanism"][1]["group_by"] == "mechanism"
+    assert "mechanism" not in dashboard._api_calls("paid", "month")["by_service"][1]

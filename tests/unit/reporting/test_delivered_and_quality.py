@@ -7,7 +7,7 @@ from contracts.delivery import VisitFlag, VisitMissed, VisitVerified
 from services.reporting.domain.aggregates import Deltas, Dims
 from services.reporting.domain.visits import attendance_contributions, missed, missed_contributions, verified
 
-DIMS = Dims("home_care", "1-000000001", "P-1")
+DIMS = Dims("home_care", "1-000000001", "P-1", mechanism="council_arranged")
 DAY = date(2026, 3, 4)  # a Wednesday
 
 
@@ -33,7 +33,8 @@ def apply(events: list[VisitVerified]) -> Deltas:
 
 def spend_row(deltas: Deltas, grain: str = "provider", kind: str = "month", group: str = "") -> tuple[int, ...]:
     start = date(2026, 3, 1) if kind == "month" else date(2026, 3, 2)
-    return dict(deltas.changes("spend")).get((grain, kind, start, group, "home_care", "1-000000001"))
+    key = (grain, kind, start, group, "home_care", "1-000000001", "council_arranged")
+    return dict(deltas.changes("spend")).get(key)
 
 
 def quality(deltas: Deltas) -> tuple[int, ...]:

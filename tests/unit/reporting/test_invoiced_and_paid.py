@@ -11,6 +11,7 @@ from services.reporting.domain.invoices import Invoice
 
 PERIOD = date(2026, 3, 2)
 PROVIDER = "1-000000001"
+COUNCIL_ARRANGED = AgreementDim("AGR-1", "P-1", PROVIDER, "home_care", "council_arranged")
 
 
 def document(i: Invoice, kind: str = "self_billed", total: int = 10_000, person: str = "P-1") -> Invoice:
@@ -25,7 +26,7 @@ def approve(i: Invoice, revision: int = 1, amount: int = 10_000, kind: str = "se
                         valid_on=date(2026, 3, 9), due_date=date(2026, 4, 8), approved_on=date(2026, 3, 10))
 
 
-def figures(*invoices: Invoice, agreement: AgreementDim | None = None) -> dict[str, dict]:
+def figures(*invoices: Invoice, agreement: AgreementDim | None = COUNCIL_ARRANGED) -> dict[str, dict]:
     deltas = Deltas()
     for i in invoices:
         deltas.add(inv.contributions(i, agreement))
@@ -33,7 +34,7 @@ def figures(*invoices: Invoice, agreement: AgreementDim | None = None) -> dict[s
 
 
 def provider_month(f: dict) -> tuple[int, ...] | None:
-    return f["spend"].get(("provider", "month", date(2026, 3, 1), "", "home_care", PROVIDER))
+    return f["spend"].get(("provider", "month", date(2026, 3, 1), "", "home_care", PROVIDER, "council_arranged"))
 
 
 def test_an_approved_invoice_is_invoiced_and_awaits_payment_until_paid():
@@ -103,9 +104,9 @@ def test_an_invoice_without_its_own_service_type_or_person_reports_under_its_agr
     i = approve(inv.documented(Invoice("INV-1", PROVIDER), kind="provider", service_type=None,
                                agreement_ids=["AGR-1"], person_refs=[], period_start=PERIOD, total_pence=10_000),
                 service_type=None)
-    dim = AgreementDim("AGR-1", "P-9", PROVIDER, "day_care")
+    dim = AgreementDim("AGR-1", "P-9", PROVIDER, "day_care", "council_arranged")
     keys = {k for k in figures(i, agreement=dim)["spend"]}
-    assert ("person", "week", PERIOD, "P-9", "day_care", PROVIDER) in keys
+    assert ("person", "week", PERIOD, "P-9", "day_care", PROVIDER, "council_arranged") in keys
 
 
 def test_an_invoice_covering_several_people_is_not_given_to_any_one_of_them():
@@ -119,3 +120,19 @@ def test_an_invoice_covering_several_people_is_not_given_to_any_one_of_them():
 def test_the_fact_survives_its_json_round_trip():
     i = inv.returned(inv.paid(approve(document(Invoice("INV-1", PROVIDER))), "PAY-1", 1, date(2026, 3, 25)), "X")
     assert Invoice.from_json(i.to_json()) == i
+
+
+def test_an_invoice_takes_the_mechanism_of_its_agreement_or_the_first_of_several():
+    managed = AgreementDim("AGR-1", "P-1", PROVIDER, "home_care", "direct_payment_managed", "DP-1")
+    one = inv.paid(approve(document(Invoice("INV-1", PROVIDER))), "PAY-1", 10_000, date(2026, 3, 25))
+    assert {k[6] for k in figures(one, agreement=managed)["spend"]} == {"direct_payment_managed"}
+    several = approve(inv.documented(Invoice("INV-2", PROVIDER), kind="provider", service_type=None,
+                                     agreement_ids=["AGR-2", "AGR-1"], person_refs=["P-1"], period_start=PERIOD,
+                                     total_pence=10_000), service_type=None)
+    assert several.agreement_id == "AGR-1"
+    keys = set(figures(several, agreement=managed)["spend"])
+    # the mechanism of the first; the service type and person are not taken from one of several agreements
+    assert {(k[4], k[6]) for k in keys} == {("unknown", "direct_payment_managed")}
+    none = inv.documented(Invoice("CN-1", PROVIDER), kind="credit_note", service_type="home_care",
+                          agreement_ids=[], person_refs=[], period_start=PERIOD, total_pence=1_000)
+    assert {k[6] for k in figures(none, agreement=None)["spend"]} == {"council_arranged"}

@@ -16,8 +16,8 @@ from services.reporting.config import LOCAL_SIGN_IN_ENV
 SECRET = "unit-test-secret"
 
 
-async def _no_figures(request, token, measure, period):
-    return {section: "not read in this test" for section in dashboard._api_calls(measure, period)}
+async def _no_figures(request, token, measure, period, mechanism=""):
+    return {section: "not read in this test" for section in dashboard._api_calls(measure, period, mechanism)}
 
 
 @pytest.fixture
