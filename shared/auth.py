@@ -29,11 +29,11 @@ from fastapi import Depends, HTTPException, Request, status
 from shared.settings import auth_audience_from_env, auth_issuer_from_env, auth_max_ttl_s_from_env
 
 ROLES = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "provider",
-         "person", "ops", "team_manager")
+         "person", "ops", "team_manager", "personal_assistant")
 OFFICER_ROLES = frozenset({"social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops",
                            "team_manager"})
 # The claim each scoped role must carry: the identity its holder is limited to.
-SCOPE_CLAIMS = {"provider": "provider_id", "person": "person_ref"}
+SCOPE_CLAIMS = {"provider": "provider_id", "person": "person_ref", "personal_assistant": "pa_id"}
 REQUIRED_CLAIMS = ("sub", "role", "iss", "aud", "iat", "exp")
 ALGORITHM = "HS256"
 # Clock skew allowed between the minting and the verifying machine, for `iat` and `exp`.
@@ -48,6 +48,7 @@ class Principal:
     role: str
     provider_id: str | None = None
     person_ref: str | None = None
+    pa_id: str | None = None
 
     @property
     def is_officer(self) -> bool:
@@ -75,8 +76,8 @@ def _secret(secret: str) -> str:
 
 
 def mint_token(secret: str, *, subject: str, role: str, provider_id: str | None = None,
-               person_ref: str | None = None, ttl_seconds: int = 12 * 3600, issuer: str | None = None,
-               audience: str | None = None, max_ttl_seconds: int | None = None) -> str:
+               person_ref: str | None = None, pa_id: str | None = None, ttl_seconds: int = 12 * 3600,
+               issuer: str | None = None, audience: str | None = None, max_ttl_seconds: int | None = None) -> str:
     """A signed token for `role`. Provider and person tokens must name who they are.
 
     `issuer`, `audience` and `max_ttl_seconds` default to CAREPAY_AUTH_ISSUER, CAREPAY_AUTH_AUDIENCE
@@ -88,6 +89,8 @@ def mint_token(secret: str, *, subject: str, role: str, provider_id: str | None 
         raise ValueError("a provider token needs --provider")
     if role == "person" and not person_ref:
         raise ValueError("a person token needs --person")
+    if role == "personal_assistant" and not pa_id:
+        raise ValueError("a personal assistant token needs a pa_id")
     if not subject:
         raise ValueError("a token needs a subject")
     max_ttl = auth_max_ttl_s_from_env() if max_ttl_seconds is None else max_ttl_seconds
@@ -101,6 +104,8 @@ def mint_token(secret: str, *, subject: str, role: str, provider_id: str | None 
         claims["provider_id"] = provider_id
     if person_ref:
         claims["person_ref"] = person_ref
+    if pa_id:
+        claims["pa_id"] = pa_id
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -159,7 +164,7 @@ def verify_token(secret: str, token: str, *, issuer: str | None = None, audience
     if not isinstance(role, str) or role not in ROLES:
         raise InvalidToken("token has no known role")
     scope: dict[str, str | None] = {}
-    for name in ("provider_id", "person_ref"):
+    for name in ("provider_id", "person_ref", "pa_id"):
         value = claims.get(name)
         if value is not None and (not isinstance(value, str) or not value):
             raise InvalidToken(f"token claim {name} must be a non-empty string")
@@ -167,7 +172,8 @@ def verify_token(secret: str, token: str, *, issuer: str | None = None, audience
     needed = SCOPE_CLAIMS.get(role)
     if needed and not scope[needed]:
         raise InvalidToken(f"token for role {role} has no {needed}")
-    return Principal(subject=subject, role=role, provider_id=scope["provider_id"], person_ref=scope["person_ref"])
+    return Principal(subject=subject, role=role, provider_id=scope["provider_id"], person_ref=scope["person_ref"],
+                     pa_id=scope["pa_id"])
 
 
 def verify_for(settings: Any, token: str) -> Principal:

@@ -4,7 +4,8 @@ Selected: approved, undisputed, unpaid invoices of the run's services due on or 
 date, plus any invoice finance chose to pay early. Each invoice's credit notes are netted against
 it and every provider gets one payment with a remittance line per invoice and credit note; a
 credit note whose invoice is already paid is netted against the provider's payment as a whole.
-Four-weekly runs add the direct payments due. Left out, each with a visible reason: disputed
+Four-weekly runs add the direct payments due; weekly runs the personal assistants' net pay recorded
+(`payroll.payroll_payments`). Left out, each with a visible reason: disputed
 and held invoices, invoices for days after their agreement ended, providers without verified
 bank details, and any payee whose lines net to zero or less (carried forward to the next run).
 """
@@ -22,7 +23,8 @@ from services.payments.domain.errors import PaymentRefused
 from services.payments.domain.inputs import (ApprovedInvoice, DirectPaymentAgreement, PaymentSettings,
                                              ProviderCredit, ProviderPayee)
 from services.payments.domain.payment_run import PaymentRun
-from services.payments.domain.run_calendar import ScheduledRun
+from services.payments.domain.payroll import NetPayDue, payroll_payments
+from services.payments.domain.run_calendar import RunKind, ScheduledRun
 from services.payments.domain.run_lines import (Exclusion, ExclusionReason, LineKind, PayeeKind, Payment,
                                                 RemittanceLine, carried_forward)
 
@@ -46,11 +48,12 @@ def payment_reference(run_number: int, sequence: int) -> str:
 
 def propose_run(request: RunRequest, invoices: Iterable[ApprovedInvoice], payees: Mapping[str, ProviderPayee],
                 direct_payments: Iterable[DirectPaymentAgreement], settings: PaymentSettings,
-                credits: Iterable[ProviderCredit] = ()) -> PaymentRun:
+                credits: Iterable[ProviderCredit] = (), payroll: Iterable[NetPayDue] = ()) -> PaymentRun:
     """A proposed (draft) run for review; nothing is paid until a second person approves it.
 
     `credits` are credit notes against invoices already paid: each is netted against its
-    provider's payment in this run, if the provider has one; otherwise it waits for a later run."""
+    provider's payment in this run, if the provider has one; otherwise it waits for a later run.
+    `payroll` is PAs' net pay recorded and not yet paid: a weekly run pays it."""
     scheduled = request.scheduled
     _check_request(request)
     exclusions: list[Exclusion] = []
@@ -78,6 +81,9 @@ def propose_run(request: RunRequest, invoices: Iterable[ApprovedInvoice], payees
                                          payment_reference(request.run_number, len(payments) + 1))
             if outcome is not None:
                 (payments if isinstance(outcome, Payment) else exclusions).append(outcome)
+    if scheduled.kind is RunKind.WEEKLY:
+        for outcome in payroll_payments(payroll, lambda n: payment_reference(request.run_number, n), len(payments) + 1):
+            (payments if isinstance(outcome, Payment) else exclusions).append(outcome)
     exclusions.sort(key=lambda e: (e.reason, e.payee_id, e.subject))
     return PaymentRun(run_id=request.run_id, run_number=request.run_number, kind=scheduled.kind,
                       pay_date=scheduled.pay_date, processing_day=scheduled.bacs.processing_day,

@@ -20,6 +20,7 @@ from services.payments.domain.run_lines import PayeeKind
 from services.payments.steps.run_step import Stopwatch, without_jit
 from services.payments.store import runs as store_runs
 from services.payments.store.direct_payments import agreements_due
+from services.payments.store.net_pay import payroll_due
 from services.payments.store.payables import payables
 from services.payments.store.runs import StoredRun
 
@@ -53,11 +54,12 @@ async def propose(conn: asyncpg.Connection, proposal: Proposal, by: str, at: dat
     dps, adjustment_ids = [], {}
     if scheduled.include_direct_payments:
         dps, adjustment_ids = await agreements_due(conn, proposal.direct_payments, config.dp_cost_centre)
+    payroll = await payroll_due(conn, proposal.providers, proposal.direct_payments, config.dp_cost_centre)
     number = await store_runs.next_run_number(conn)
     read = clock.lap()
     request = RunRequest(f"RUN-{uuid.uuid4().hex[:12].upper()}", number, scheduled, by, at,
                          frozenset(proposal.pay_early))
-    run = propose_run(request, found.invoices, found.payees, dps, config.settings, found.credits)
+    run = propose_run(request, found.invoices, found.payees, dps, config.settings, found.credits, payroll)
     rules = clock.lap()
     managed = {a.id for a in dps if a.council_managed}
     await store_runs.insert_run(conn, run, proposal.scope(), managed, adjustment_ids)
