@@ -19,6 +19,7 @@ from contracts.common import ServiceType
 from services.payments.domain.files.gl_journal import JournalMapping
 from services.payments.domain.inputs import BankAccount, PaymentSettings
 from services.payments.domain.managed_accounts import DEFAULT_SURPLUS_WEEKS
+from services.payments.domain.net_pay import DEFAULT_SECOND_PERSON_ABOVE_PENCE
 from services.payments.domain.run_calendar import RunCalendar
 
 DEFAULT_SUBJECTIVES = {
@@ -51,6 +52,12 @@ def _journal_mapping() -> JournalMapping:
                           default_cost_centre=given.get("default_cost_centre", "ASC-CARE"),
                           managed_subjective=given.get("managed_account_subjective", "9200"),
                           managed_cost_centre=given.get("managed_account_cost_centre", "ASC-DP"))
+
+
+@lru_cache(maxsize=1)
+def payroll_second_person_above_pence() -> int:
+    """CAREPAY_PAYROLL_SECOND_PERSON_ABOVE_PENCE: a net pay file totalling more needs a second person."""
+    return int(_env("CAREPAY_PAYROLL_SECOND_PERSON_ABOVE_PENCE", str(DEFAULT_SECOND_PERSON_ABOVE_PENCE)))
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def payment_returned(run: PaymentRun, payment: Payment, reason: str, on: date) -
 
 
 def _payee_kind(payment: Payment) -> str:
-    return "provider" if payment.payee_kind is PayeeKind.PROVIDER else "direct_payment"
+    return payment.payee_kind.value
 
 
 def return_recorded(decision: Decision, payment: Payment) -> contract.PaymentReturnRecorded:

@@ -39,6 +39,9 @@ BANK_VERIFICATIONS_REFUSED = Counter(
     "Bank details verifications payments dead-lettered instead of changing a payee's account, by why "
     "(unknown_bank_change, bank_change_mismatch, bank_change_self_verified, bank_change_not_pending).",
     ["reason"], registry=REGISTRY)
+TIMESHEETS = Counter("carepay_payroll_timesheets",
+                     "Personal assistants' timesheets by outcome: submitted, refused (422), approved, rejected.",
+                     ["outcome"], registry=REGISTRY)
 
 REFRESH_SECONDS = 15.0
 

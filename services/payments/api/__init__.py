@@ -1,7 +1,10 @@
 """The payments HTTP API, one router per resource: `runs` (propose, review, approve), `files` (export,
 download, the bank's confirmations), `accounts` (direct-payment accounts, payment holds, invoice and
 payee views, asking for a hold release), `decisions` (the second person of a return or a hold
-release), `reports` (compliance notice, transparency lists, run calendar); `models` the bodies."""
-from services.payments.api import accounts, decisions, files, reports, runs
+release), `reports` (compliance notice, transparency lists, run calendar), `timesheets` (personal
+assistants' timesheets), `payroll` (a direct payment's payroll week, its export, the bureau's net pay);
+`models` the bodies."""
+from services.payments.api import accounts, decisions, files, payroll, reports, runs, timesheets
 
-ROUTERS = [runs.router, files.router, accounts.router, decisions.router, reports.router]
+ROUTERS = [runs.router, files.router, accounts.router, decisions.router, reports.router, timesheets.router,
+           payroll.router]

@@ -1,7 +1,7 @@
 """What the payments API accepts and answers. Money in integer pence; accounts only ever masked."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,7 +10,7 @@ from services.payments.domain.payment_run import PaymentRun
 from services.payments.domain.two_person import Decision
 from services.payments.store.runs import StoredRun
 from shared.bounds import MAX_IDS, Description, Reference
-from shared.clock import PayDate, PlausibleDate
+from shared.clock import BusinessDate, PayDate, PlausibleDate
 
 
 class _In(BaseModel):
@@ -46,6 +46,21 @@ class LedgerEntryIn(_In):
     agreement_id: Reference | None = Field(default=None, description=(
         "payment_to_provider only, and required there: the care agreement the payment is for, which this direct "
         "payment must fund (funding managed_account); its provider is who was paid."))
+
+
+class ShiftBody(_In):
+    """One shift a PA worked: London times; an end earlier on the clock than the start is the next day."""
+
+    work_date: BusinessDate
+    start: time = Field(description="HH:MM, London time.")
+    end: time = Field(description="HH:MM, London time; at or before `start`: the next day (an overnight shift).")
+    note: str = Field(default="", max_length=500)
+
+
+class TimesheetIn(_In):
+    direct_payment_id: Reference | None = Field(default=None, description="The direct payment employing the PA "
+                                                                          "(checked when given).")
+    shifts: list[ShiftBody] = Field(max_length=500, description="At least one shift.")
 
 
 def masked(account_number: str) -> str:

@@ -4,12 +4,13 @@ Selected: approved, undisputed, unpaid invoices of the run's services due on or 
 date, plus any invoice finance chose to pay early. Each invoice's credit notes are netted against
 it and every provider gets one payment with a remittance line per invoice and credit note; a
 credit note whose invoice is already paid is netted against the provider's payment as a whole.
-Four-weekly runs add the direct payments due. Left out, each with a visible reason: disputed
-and held invoices, invoices for days after their agreement ended, invoices whose agreements are
-paid from different accounts, providers without verified bank details, lines a council-managed
-account cannot pay (`managed_funding.hold_unfunded`), and any payee whose lines net to zero or
-less (carried forward to the next run). A provider paid both from the council's account and from
-managed accounts gets one payment from each.
+Four-weekly runs add the direct payments due; weekly runs the personal assistants' net pay recorded
+(`payroll.payroll_payments`). Left out, each with a visible reason: disputed and held invoices,
+invoices for days after their agreement ended, invoices whose agreements are paid from different
+accounts, providers without verified bank details, lines a council-managed account cannot pay
+(`managed_funding.hold_unfunded`), and any payee whose lines net to zero or less (carried forward to
+the next run). A provider paid both from the council's account and from managed accounts gets one
+payment from each.
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from services.payments.domain.inputs import (ApprovedInvoice, DirectPaymentAgree
                                              ProviderCredit, ProviderPayee)
 from services.payments.domain.managed_funding import hold_unfunded, mixed_funding_detail
 from services.payments.domain.payment_run import PaymentRun
-from services.payments.domain.run_calendar import ScheduledRun
+from services.payments.domain.payroll import NetPayDue, payroll_payments
+from services.payments.domain.run_calendar import RunKind, ScheduledRun
 from services.payments.domain.run_lines import (Exclusion, ExclusionReason, LineKind, PayeeKind, Payment,
                                                 RemittanceLine, carried_forward)
 
@@ -50,13 +52,15 @@ def payment_reference(run_number: int, sequence: int) -> str:
 
 def propose_run(request: RunRequest, invoices: Iterable[ApprovedInvoice], payees: Mapping[str, ProviderPayee],
                 direct_payments: Iterable[DirectPaymentAgreement], settings: PaymentSettings,
-                credits: Iterable[ProviderCredit] = (), managed_funds: Mapping[str, int] | None = None) -> PaymentRun:
+                credits: Iterable[ProviderCredit] = (), managed_funds: Mapping[str, int] | None = None,
+                payroll: Iterable[NetPayDue] = ()) -> PaymentRun:
     """A proposed (draft) run for review; nothing is paid until a second person approves it.
 
     `credits` are credit notes against invoices already paid: each is netted against its
     provider's payment from the same account in this run, if the provider has one; otherwise it
     waits for a later run. `managed_funds`: what each council-managed direct payment's account has
-    available on the pay date (its agreement_id -> pence)."""
+    available on the pay date (its agreement_id -> pence). `payroll` is PAs' net pay recorded and not
+    yet paid: a weekly run pays it (from the managed account of the direct payment employing the PA)."""
     scheduled = request.scheduled
     _check_request(request)
     exclusions: list[Exclusion] = []
@@ -89,6 +93,9 @@ def propose_run(request: RunRequest, invoices: Iterable[ApprovedInvoice], payees
                                          payment_reference(request.run_number, len(payments) + 1))
             if outcome is not None:
                 (payments if isinstance(outcome, Payment) else exclusions).append(outcome)
+    if scheduled.kind is RunKind.WEEKLY:
+        for outcome in payroll_payments(payroll, lambda n: payment_reference(request.run_number, n), len(payments) + 1):
+            (payments if isinstance(outcome, Payment) else exclusions).append(outcome)
     # Every payment, whoever built it: what a managed account cannot pay waits.
     payments, unfunded = hold_unfunded(payments, managed_funds or {}, settings)
     exclusions += unfunded

@@ -1,5 +1,5 @@
 """agreements.events and agreements.payee-accounts in: payees, their bank details, agreement end
-dates and funding, direct payments.
+dates and funding, direct payments, personal assistants.
 
 Bank details come only on agreements.payee-accounts (`PAYEE_ACCOUNTS`, which only payments reads),
 keyed by provider, so a change, its verification and its rejection arrive in order; agreements.events
@@ -8,7 +8,8 @@ payments was told about (same change id, provider and account) and verified by s
 who entered it; any other is dead-lettered and counted
 (`carepay_payments_bank_verifications_refused_total{reason}`). A direct payment's account
 (`DirectPaymentPayeeAccountSet`) and its agreement (`DirectPaymentAgreed`) may arrive in either order:
-until both have, a run leaves it out for want of bank details.
+until both have, a run leaves it out for want of bank details. A personal assistant's bank details are
+a payee's like any provider's (the pa_id as `provider_id`), and need no ProviderRegistered first.
 
 Version 1 of ProviderBankDetailsChanged/Verified and DirectPaymentAgreed (with the account, on
 agreements.events) are still applied, for records published before the account moved.
@@ -35,6 +36,7 @@ from services.payments.domain.direct_payments import (adjustment_for_change, end
 from services.payments.domain.errors import PaymentRefused
 from services.payments.metrics import BANK_VERIFICATIONS_REFUSED
 from services.payments.store import bank_changes, inputs as store
+from services.payments.store.timesheets import save_personal_assistant
 from services.payments.store.direct_payments import agreement_of, paid_periods
 
 log = get_logger(__name__)
@@ -119,6 +121,16 @@ async def on_bank_details_rejected(conn: asyncpg.Connection, event: payee_accoun
                                    ctx: Context) -> None:
     await bank_changes.decide(conn, event.change_id, "rejected", ctx.envelope.actor.id)
     await store.reject_payee_change(conn, event.provider_id, event.change_id, event.previous_account_stands)
+
+
+# --- personal assistants ----------------------------------------------------------------------
+
+async def on_personal_assistant_registered(conn: asyncpg.Connection, event: agreements.PersonalAssistantRegistered,
+                                           ctx: Context) -> None:
+    """The PA as now described (latest wins, by the event's time): who employs them, when, at which rates.
+    Their bank details come like a provider's, on PAYEE_ACCOUNTS with the pa_id as payee."""
+    if not await save_personal_assistant(conn, event, ctx.envelope.occurred_at):
+        log.info("personal assistant described earlier than what is kept; ignored", pa_id=event.pa_id)
 
 
 # --- agreements ------------------------------------------------------------------------------
@@ -206,8 +218,10 @@ AGREEMENTS = EventConsumer(
               agreements.AgreementEnded: on_agreement,
               agreements.DirectPaymentAgreed: on_direct_payment_agreed,
               agreements.DirectPaymentAgreedV1: on_direct_payment_agreed,
-              agreements.DirectPaymentEnded: on_direct_payment_ended},
-    description="Payees' names, agreement end dates, direct payments (no bank details: see PAYEE_ACCOUNTS).",
+              agreements.DirectPaymentEnded: on_direct_payment_ended,
+              agreements.PersonalAssistantRegistered: on_personal_assistant_registered},
+    description="Payees' names, agreement end dates, direct payments, personal assistants (no bank details: see "
+                "PAYEE_ACCOUNTS).",
 )
 
 PAYEE_ACCOUNTS = EventConsumer(

@@ -119,9 +119,10 @@ async def approve_return(conn: asyncpg.Connection, return_id: str, by: Actor, at
     done = Confirmed(returned=[(payment, decision.reason)])
     await store_decisions.mark_approved(conn, approved)
     await _record_returns(conn, stored.run.run_id, stored, done, outcome, decision.reported_on, by.subject)
-    await outbox.publish(conn, [events.return_approved(approved, payment),
-                                events.payment_returned(stored.run, payment, decision.reason, decision.reported_on)],
-                         cause)
+    told = [events.return_approved(approved, payment)]
+    if payment.payee_kind is not PayeeKind.PERSONAL_ASSISTANT:  # a PA's return is told by PaymentReturnApproved alone
+        told.append(events.payment_returned(stored.run, payment, decision.reason, decision.reported_on))
+    await outbox.publish(conn, told, cause)
     return ReturnApproved(approved, payment, next(iter(outcome.alerts), None))
 
 

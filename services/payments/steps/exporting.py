@@ -24,6 +24,7 @@ from services.payments.domain.files.stored import files_of
 from services.payments.domain.managed_accounts import LedgerEntry, LedgerEntryKind
 from services.payments.domain.managed_funding import debits_of
 from services.payments.domain.payment_run import PaymentRun, RunStatus
+from services.payments.domain.run_lines import PayeeKind
 from services.payments.steps.run_step import Stopwatch, locked, without_jit
 from services.payments.store import accounts as store_accounts
 from services.payments.store import files as store_files
@@ -67,8 +68,10 @@ async def export(conn: asyncpg.Connection, run_id: str, by: str, config: Payment
         run.pay_date, LedgerEntryKind.DIRECT_PAYMENT_IN, p.amount_pence, p.reference,
         "Direct payment from the council")) for p in managed], by)
     debited = await _debit_managed_accounts(conn, run, by)
+    # A personal assistant's net pay is told as ManagedAccountDebited (paid from the managed account), not PaymentMade.
     await outbox.publish(conn, [events.run_exported(run, files)] + [
-        events.payment_made(run, p, p.reference in stored.council_managed) for p in run.payments] + debited, cause)
+        events.payment_made(run, p, p.reference in stored.council_managed) for p in run.payments
+        if p.payee_kind is not PayeeKind.PERSONAL_ASSISTANT] + debited, cause)
     log.info("payment run files written", run_id=run_id, files=len(files), read_ms=read, write_ms=written_ms,
              store_ms=clock.lap())
     return Export(stored, written, first_time=True)

@@ -21,6 +21,7 @@ from services.payments.steps.run_step import Stopwatch, without_jit
 from services.payments.store import accounts as store_accounts
 from services.payments.store import runs as store_runs
 from services.payments.store.direct_payments import agreements_due
+from services.payments.store.net_pay import payroll_due
 from services.payments.store.payables import payables
 from services.payments.store.runs import StoredRun
 
@@ -57,11 +58,13 @@ async def propose(conn: asyncpg.Connection, proposal: Proposal, by: str, at: dat
     # What every council-managed account may still pay on the pay date (its ledger, less what approved runs
     # will take): the proposal is a draft, so no lock; the approval checks again under the accounts' locks.
     funds = await store_accounts.available(conn, scheduled.pay_date)
+    payroll = await payroll_due(conn, proposal.providers, proposal.direct_payments, config.dp_cost_centre)
     number = await store_runs.next_run_number(conn)
     read = clock.lap()
     request = RunRequest(f"RUN-{uuid.uuid4().hex[:12].upper()}", number, scheduled, by, at,
                          frozenset(proposal.pay_early))
-    run = propose_run(request, found.invoices, found.payees, dps, config.settings, found.credits, funds)
+    run = propose_run(request, found.invoices, found.payees, dps, config.settings, found.credits, funds,
+                      payroll=payroll)
     rules = clock.lap()
     managed = {a.id for a in dps if a.council_managed}
     await store_runs.insert_run(conn, run, proposal.scope(), managed, adjustment_ids)
