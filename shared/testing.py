@@ -154,7 +154,7 @@ class DatabaseOnly:
         """A client of `app` (the service's ASGI app) whose routes use this database and outbox.
 
         The app's runtime is swapped for this one while the client is open (one test at a time)."""
-        saved = app.state.runtime
+        saved = getattr(app.state, "runtime", None)  # another test may have patched it away
         app.state.runtime = self
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
@@ -163,11 +163,11 @@ class DatabaseOnly:
         finally:
             app.state.runtime = saved
 
-    def auth(self, role: str, *, provider: str | None = None, person: str | None = None,
+    def auth(self, role: str, *, provider: str | None = None, person: str | None = None, pa: str | None = None,
              subject: str | None = None) -> dict[str, str]:
         """An Authorization header for `role`, signed with this service's secret."""
         token = mint_token(self.settings.auth_secret, subject=subject or f"test-{role}-{uuid.uuid4().hex[:6]}",
-                           role=role, provider_id=provider, person_ref=person)
+                           role=role, provider_id=provider, person_ref=person, pa_id=pa)
         return {"Authorization": f"Bearer {token}"}
 
     # --- reading back -------------------------------------------------------------------------------

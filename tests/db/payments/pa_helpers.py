@@ -57,11 +57,16 @@ def pa_registered(dp: agreements.DirectPaymentAgreed, **kw) -> agreements.Person
 
 
 async def household(db: DatabaseOnly, *, council_managed: bool = True, pas: int = 1,
-                    bank_details: bool = True) -> Household:
-    """A direct payment and its PAs, each PA's bank details entered and verified by two people."""
+                    bank_details: bool = True, funds_pence: int = 500_000) -> Household:
+    """A direct payment and its PAs, each PA's bank details entered and verified by two people; a
+    council-managed one with `funds_pence` already paid into its account (what its PAs are paid from)."""
     dp = direct_payment(last_week() - timedelta(days=28), weekly_budget=70_000, council_managed=council_managed)
     registered = [pa_registered(dp) for _ in range(pas)]
     await db.send(AGREEMENTS, dp, *registered)
+    if council_managed and funds_pence:
+        await db.fetch("INSERT INTO managed_account_entries (agreement_id, on_date, kind, amount_pence, reference,"
+                       " recorded_by) VALUES ($1, $2, 'direct_payment_in', $3, 'FUNDS-IN', 'test')",
+                       dp.agreement_id, dp.start, funds_pence)
     if bank_details:
         for pa in registered:
             await verified_account(db, pa.pa_id)

@@ -328,8 +328,8 @@ def _gates(dependant) -> list[tuple[str, ...]]:
 
 
 def test_a_personal_assistant_reaches_only_its_own_record_in_every_service():
-    """Every route's role gate in every service: a personal_assistant token passes one, GET of its own PA
-    (where the route checks the pa_id), and is never let in as if it were an officer."""
+    """Every route's role gate in every service: a personal_assistant token passes only those about its own
+    record and timesheets (where the route checks the pa_id), and is never let in as if it were an officer."""
     import importlib
 
     from fastapi.routing import APIRoute
@@ -345,4 +345,7 @@ def test_a_personal_assistant_reaches_only_its_own_record_in_every_service():
                 if any("personal_assistant" in g for g in gates):
                     open_to_pa |= {(service, m, route.path) for m in route.methods}
     assert gated > 100  # the gates were found at all
-    assert open_to_pa == {("agreements", "GET", "/personal-assistants/{pa_id}")}
+    assert open_to_pa == {("agreements", "GET", "/personal-assistants/{pa_id}"),
+                          ("payments", "GET", "/personal-assistants/{pa_id}/timesheets"),
+                          ("payments", "POST", "/personal-assistants/{pa_id}/timesheets"),
+                          ("payments", "GET", "/timesheets/{timesheet_id}")}

@@ -219,5 +219,14 @@ def test_a_pa_without_verified_bank_details_or_paid_back_from_this_account_is_le
 def test_net_pay_is_paid_by_the_weekly_run(kind, paid):
     scheduled = next(r for r in CALENDAR.runs_between(PAY_DATE, PAY_DATE) if r.kind is kind)
     request = RunRequest("RUN-1", 7, scheduled, PROPOSER.subject, PROPOSED_AT)
-    run = propose_run(request, [], {}, [], SETTINGS, payroll=[due("PA-1", WEEK, 3000)])
+    run = propose_run(request, [], {}, [], SETTINGS, managed_funds={"DP-1": 3000}, payroll=[due("PA-1", WEEK, 3000)])
     assert [(p.reference, p.payee_id) for p in run.payments] == ([("CP000007-00001", "PA-1")] if paid else [])
+
+
+def test_net_pay_the_managed_account_cannot_cover_waits():
+    scheduled = next(r for r in CALENDAR.runs_between(PAY_DATE, PAY_DATE) if r.kind is RunKind.WEEKLY)
+    request = RunRequest("RUN-1", 7, scheduled, PROPOSER.subject, PROPOSED_AT)
+    run = propose_run(request, [], {}, [], SETTINGS, managed_funds={"DP-1": 2999}, payroll=[due("PA-1", WEEK, 3000)])
+    assert run.payments == ()
+    assert [(e.subject, e.reason) for e in run.exclusions] == [
+        ("PAY/PA-1/2026-05-04", ExclusionReason.INSUFFICIENT_MANAGED_FUNDS)]
