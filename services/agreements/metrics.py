@@ -12,3 +12,5 @@ COMMITMENT_EXCEEDED = Counter("carepay_commitment_exceeded",
                               "Times a person's commitment went above their personal budget.", registry=REGISTRY)
 AGREEMENT_CHANGES = Counter("carepay_agreement_changes", "Agreement lifecycle changes, by event.",
                             ["event"], registry=REGISTRY)
+DP_REVIEWS = Gauge("carepay_dp_reviews", "Live direct payments whose review is due (within 28 days) or overdue.",
+                   ["status"], registry=REGISTRY)

@@ -12,8 +12,8 @@ app = create_service(
     routers=ROUTERS,
     consumers=CONSUMERS,
     publishes={contract.TOPIC: [contract.ServiceRequested, contract.RequestAssessed, contract.BudgetAgreed,
-                                contract.MechanismChosen, contract.RequestApproved, contract.RequestActivated,
-                                contract.RequestCancelled, contract.RequestClosed,
+                                contract.BudgetReassessed, contract.MechanismChosen, contract.RequestApproved,
+                                contract.RequestActivated, contract.RequestCancelled, contract.RequestClosed,
                                 contract.PersonAllocated, contract.PersonDeallocated]},
     description="A person's request for service, from submission to closure.",
 )

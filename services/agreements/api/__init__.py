@@ -1,8 +1,10 @@
-"""HTTP of the agreements service, one router per resource; `models` holds what it accepts and returns."""
-from services.agreements.api import (agreement_changes, agreements, brokerage, commitments, direct_payments,
-                                     providers)
-from services.agreements.api import personal_assistant_bank_details, personal_assistants
+"""HTTP of the agreements service, one router per resource; `models` holds what it accepts and returns.
 
-ROUTERS = [brokerage.router, providers.router, agreements.router, agreement_changes.router, direct_payments.router,
-           commitments.router]
-ROUTERS += [personal_assistants.router, personal_assistant_bank_details.router]
+`dp_reviews` comes before `direct_payments`: `/direct-payments/reviews` is the list of reviews."""
+from services.agreements.api import (agreement_changes, agreements, brokerage, commitments, direct_payments,
+                                     dp_reviews, dp_variations, personal_assistant_bank_details,
+                                     personal_assistants, providers)
+
+ROUTERS = [brokerage.router, providers.router, agreements.router, agreement_changes.router, dp_reviews.router,
+           direct_payments.router, dp_variations.router, commitments.router, personal_assistants.router,
+           personal_assistant_bank_details.router]

@@ -20,6 +20,7 @@ from services.agreements.domain.agreements import Agreement
 from services.agreements.events import agreement_event
 from services.agreements.metrics import AGREEMENT_CHANGES
 from services.agreements.steps.commitments import refresh_commitment
+from services.agreements.steps.funding import check_funding
 from services.agreements.store import agreements as store_agreements, audit as store_audit
 
 router = APIRouter(tags=["agreements"])
@@ -49,11 +50,14 @@ async def _change(request: Request, principal: Principal, agreement_id: str, act
 
 
 @router.post("/agreements/{agreement_id}/activate", response_model=AgreementOut,
-             summary="Activate a complete draft; refused if it overlaps another (unless concurrent)")
+             summary="Activate a complete draft; refused if it overlaps another (unless concurrent) or if the "
+                     "managed direct payment funding it is no longer agreed")
 async def activate(agreement_id: str, request: Request, principal: Annotated[Principal, Depends(BROKERAGE)],
                    body: DecisionIn | None = None) -> AgreementOut:
     async def change(conn, agreement: Agreement):
         active = agreement.activate(await store_agreements.for_person(conn, agreement.person_ref))
+        # The funding direct payment may have ended since the draft named it.
+        await check_funding(conn, active.person_ref, active.funding, active.direct_payment_id)
         return active, agreement_event(contract.AgreementActivated, active)
 
     return await _change(request, principal, agreement_id, "activated", change, body.reason if body else None)

@@ -20,6 +20,7 @@ from services.agreements.domain.brokerage import ProviderOffer, shortlist
 from services.agreements.domain.commitments import Commitment
 from services.agreements.domain.errors import Rejected
 from services.agreements.domain.pricing import days, price_of_day, price_of_period
+from services.agreements.steps.funding import check_funding
 from services.agreements.store import agreements as store_agreements, audit as store_audit
 from services.agreements.store import providers as store_providers
 
@@ -35,6 +36,7 @@ def agreement_out(agreement: Agreement, commitment: Commitment | None = None) ->
         preferred_provider_id=agreement.preferred_provider_id, payment_basis=agreement.payment_basis,
         cycle=agreement.cycle, start=agreement.start, end=agreement.end, concurrent=agreement.concurrent,
         end_reason=agreement.end_reason, terms=list(agreement.terms), suspensions=list(agreement.suspensions),
+        mechanism=agreement.mechanism, funding=agreement.funding, direct_payment_id=agreement.direct_payment_id,
         commitment=commitment_out(commitment) if commitment else None)
 
 
@@ -79,10 +81,13 @@ async def complete_draft(conn, draft: Agreement, body: TermsIn) -> Agreement:
         raise Rejected("provider_id", f"provider {body.provider_id} is not registered for {draft.service_type}")
     rates, rate_card_id = await resolve_rates(conn, body.provider_id, draft.service_type, body.start, body.rates,
                                               body.rate_card_id)
-    return draft.complete(provider_id=body.provider_id, payment_basis=body.payment_basis, cycle=body.cycle,
-                          start=body.start, end=body.end, concurrent=body.concurrent, rates=rates,
-                          schedule=body.schedule, weekly_units=body.weekly_units, visit_rules=body.visit_rules,
-                          rate_card_id=rate_card_id)
+    completed = draft.complete(provider_id=body.provider_id, payment_basis=body.payment_basis, cycle=body.cycle,
+                               start=body.start, end=body.end, concurrent=body.concurrent, rates=rates,
+                               schedule=body.schedule, weekly_units=body.weekly_units, visit_rules=body.visit_rules,
+                               rate_card_id=rate_card_id, funding=body.funding,
+                               direct_payment_id=body.direct_payment_id)
+    await check_funding(conn, draft.person_ref, body.funding, body.direct_payment_id)
+    return completed
 
 
 @router.post("/agreements", status_code=status.HTTP_201_CREATED, response_model=AgreementOut,

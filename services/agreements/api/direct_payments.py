@@ -11,9 +11,10 @@ from shared.bounds import Filter
 from shared.http import cause_of, not_found, runtime_of, transaction
 from services.agreements.api.commitments import commitment_out
 from services.agreements.api.errors import rules_as_422
-from services.agreements.api.models import DecisionIn, DirectPaymentCompleteIn, DirectPaymentOut, EndIn
+from services.agreements.api.models import (DecisionIn, DirectPaymentCompleteIn, DirectPaymentOut, EndIn,
+                                            PaymentTermsOut)
 from services.agreements.domain.commitments import Commitment
-from services.agreements.domain.direct_payments import DirectPayment, add_months, review_dates
+from services.agreements.domain.direct_payments import DirectPayment, PaymentTerms, add_months, review_dates
 from services.agreements.domain.errors import Rejected
 from services.agreements.domain.providers import masked
 from services.agreements.events import direct_payment_agreed
@@ -23,26 +24,42 @@ from services.agreements.store import direct_payments as store_direct_payments
 
 router = APIRouter(tags=["direct payments"])
 
-READERS = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops", "person")
+READERS = ("social_worker", "brokerage_officer", "team_manager", "finance_officer", "finance_approver", "ops",
+           "person")
 
 
-def _out(payment: DirectPayment, payee: contract.BankAccount | None,
-         commitment: Commitment | None = None) -> DirectPaymentOut:
+def terms_out(terms: PaymentTerms, version: int | None = None) -> PaymentTermsOut:
     try:
-        amount = payment.amount_per_four_weeks_pence
+        amount = terms.amount_per_four_weeks_pence
     except Rejected:
         amount = None  # a contribution covering the whole budget: shown, and refused at agreement
-    reviews = review_dates(payment.first_review, add_months(payment.start, 36)) if payment.first_review else []
+    return PaymentTermsOut(version=version, effective_from=terms.effective_from,
+                           weekly_budget_pence=terms.weekly_budget_pence,
+                           weekly_contribution_pence=terms.weekly_contribution_pence,
+                           amount_per_four_weeks_pence=amount, cycle=terms.cycle,
+                           reassessment_id=terms.reassessment_id)
+
+
+def direct_payment_out(payment: DirectPayment, payee: contract.BankAccount | None,
+                       commitment: Commitment | None = None) -> DirectPaymentOut:
+    now = payment.current
+    reviews = (review_dates(payment.first_review, add_months(payment.start, 36), payment.review_interval_months)
+               if payment.first_review else [])
     return DirectPaymentOut(
         agreement_id=payment.agreement_id, request_id=payment.request_id, person_ref=payment.person_ref,
-        status=payment.status, nominee=payment.nominee, weekly_budget_pence=payment.weekly_budget_pence,
-        weekly_contribution_pence=payment.weekly_contribution_pence, amount_per_four_weeks_pence=amount,
-        start=payment.start, first_review_due=payment.first_review, review_dates=reviews, end=payment.end,
+        status=payment.status, nominee=payment.nominee, mechanism=payment.mechanism,
+        **terms_out(now).model_dump(include={"weekly_budget_pence", "weekly_contribution_pence",
+                                             "amount_per_four_weeks_pence", "cycle"}),
+        version=now.version, versions=[terms_out(t, t.version) for t in payment.versions],
+        start=payment.start, first_review_due=payment.first_review,
+        review_interval_months=payment.review_interval_months, review_dates=reviews, end=payment.end,
         end_reason=payment.end_reason, payee_account=masked(payee.account_number) if payee else None,
         commitment=commitment_out(commitment) if commitment else None)
 
 
-async def _visible(conn, principal: Principal, agreement_id: str, *, lock: bool = False) -> DirectPayment:
+async def visible_direct_payment(conn, principal: Principal, agreement_id: str, *,
+                                 lock: bool = False) -> DirectPayment:
+    """The direct payment, or 404 (also when the caller may not see it); with `lock`, its row and person."""
     payment = await store_direct_payments.get(conn, agreement_id, for_update=lock)
     if payment is None or not principal.may_see_person(payment.person_ref):
         raise not_found(f"direct payment {agreement_id}")
@@ -59,15 +76,15 @@ async def list_direct_payments(request: Request, principal: Annotated[Principal,
         person_ref = principal.person_ref
     async with transaction(request) as conn:
         found = await store_direct_payments.search(conn, person_ref=person_ref, request_id=request_id)
-        return [_out(p, await store_direct_payments.payee_account(conn, p.agreement_id)) for p in found]
+        return [direct_payment_out(p, await store_direct_payments.payee_account(conn, p.agreement_id)) for p in found]
 
 
 @router.get("/direct-payments/{agreement_id}", response_model=DirectPaymentOut, summary="One direct payment")
 async def get_direct_payment(agreement_id: str, request: Request,
                              principal: Annotated[Principal, Depends(require(*READERS))]) -> DirectPaymentOut:
     async with transaction(request) as conn:
-        payment = await _visible(conn, principal, agreement_id)
-        return _out(payment, await store_direct_payments.payee_account(conn, agreement_id))
+        payment = await visible_direct_payment(conn, principal, agreement_id)
+        return direct_payment_out(payment, await store_direct_payments.payee_account(conn, agreement_id))
 
 
 @router.put("/direct-payments/{agreement_id}", response_model=DirectPaymentOut,
@@ -79,13 +96,14 @@ async def complete_direct_payment(agreement_id: str, body: DirectPaymentComplete
     payee = body.payee_account.account()
     with rules_as_422():
         async with transaction(request) as conn:
-            draft = await _visible(conn, principal, agreement_id, lock=True)
+            draft = await visible_direct_payment(conn, principal, agreement_id, lock=True)
             completed = draft.complete(nominee=body.nominee, start=body.start or draft.start,
-                                       first_review=body.first_review_due, payee_set_by=principal.subject)
+                                       first_review=body.first_review_due, payee_set_by=principal.subject,
+                                       review_interval_months=body.review_interval_months)
             await store_direct_payments.save(conn, completed, payee)
             await store_audit.record_action(conn, agreement_id, "direct_payment_completed", principal.subject,
                                             principal.role)
-    return _out(completed, payee)
+    return direct_payment_out(completed, payee)
 
 
 @router.post("/direct-payments/{agreement_id}/agree", response_model=DirectPaymentOut,
@@ -96,7 +114,7 @@ async def agree_direct_payment(agreement_id: str, request: Request,
     reason = body.reason if body else None
     with rules_as_422():
         async with transaction(request) as conn:
-            agreed = (await _visible(conn, principal, agreement_id, lock=True)).agree(principal.subject)
+            agreed = (await visible_direct_payment(conn, principal, agreement_id, lock=True)).agree(principal.subject)
             payee = await store_direct_payments.payee_account(conn, agreement_id)
             assert payee is not None  # agree() refuses a payment without a payee
             await store_direct_payments.save(conn, agreed)
@@ -107,7 +125,7 @@ async def agree_direct_payment(agreement_id: str, request: Request,
             # The account-free event for every consumer and the payee's account for payments, together.
             await outbox.publish(conn, [*direct_payment_agreed(agreed, payee)], cause)
             commitment = await refresh_commitment(conn, outbox, cause, agreed.person_ref)
-    return _out(agreed, payee, commitment)
+    return direct_payment_out(agreed, payee, commitment)
 
 
 @router.post("/direct-payments/{agreement_id}/end", response_model=DirectPaymentOut,
@@ -117,7 +135,8 @@ async def end_direct_payment(agreement_id: str, body: EndIn, request: Request,
                              ) -> DirectPaymentOut:
     with rules_as_422():
         async with transaction(request) as conn:
-            ended = (await _visible(conn, principal, agreement_id, lock=True)).end_on(body.end, body.reason)
+            payment = await visible_direct_payment(conn, principal, agreement_id, lock=True)
+            ended = payment.end_on(body.end, body.reason)
             await store_direct_payments.save(conn, ended)
             await store_audit.record_action(conn, agreement_id, "direct_payment_ended", principal.subject,
                                             principal.role, body.note or body.reason)
@@ -127,4 +146,4 @@ async def end_direct_payment(agreement_id: str, body: EndIn, request: Request,
                 agreement_id=agreement_id, person_ref=ended.person_ref, end=body.end, reason=body.reason)], cause)
             commitment = await refresh_commitment(conn, outbox, cause, ended.person_ref)
             payee = await store_direct_payments.payee_account(conn, agreement_id)
-    return _out(ended, payee, commitment)
+    return direct_payment_out(ended, payee, commitment)

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from contracts.agreements import (AgreementTerms, DayCategory, EndReason, Rate, ScheduledVisit, SuspensionPeriod,
                                   SuspensionReason, VisitRules, Weekday)
-from contracts.common import Cycle, PaymentBasis, RateUnit, ServiceType
+from contracts.common import Cycle, Funding, PaymentBasis, RateUnit, ServiceType, SpendMechanism
 from services.agreements.domain.errors import Rejected
 from services.agreements.domain.rates import check_rates, time_band_of
 
@@ -51,6 +51,14 @@ class Agreement:
     suspensions: tuple[SuspensionPeriod, ...] = ()
     end_reason: EndReason | None = None
     preferred_provider_id: str | None = field(default=None, compare=False)
+    arranged_as: SpendMechanism = SpendMechanism.COUNCIL_ARRANGED  # or isf, as the request chose
+    funding: Funding = Funding.COUNCIL
+    direct_payment_id: str | None = None  # the council-managed direct payment that funds it
+
+    @property
+    def mechanism(self) -> SpendMechanism:
+        """How its spend reaches care: bought from a managed direct payment's account, or as arranged."""
+        return SpendMechanism.DIRECT_PAYMENT_MANAGED if self.funding is Funding.MANAGED_ACCOUNT else self.arranged_as
 
     @property
     def was_activated(self) -> bool:
@@ -73,15 +81,19 @@ class Agreement:
     # --- lifecycle ------------------------------------------------------------------------------
     def complete(self, *, provider_id: str, payment_basis: PaymentBasis, cycle: Cycle, start: date,
                  end: date | None, concurrent: bool, rates: Sequence[Rate], schedule: Sequence[ScheduledVisit],
-                 weekly_units: Decimal | None, visit_rules: VisitRules, rate_card_id: str | None) -> "Agreement":
-        """Fill in a draft; it is checked as a whole so a bad part never half-lands."""
+                 weekly_units: Decimal | None, visit_rules: VisitRules, rate_card_id: str | None,
+                 funding: Funding = Funding.COUNCIL, direct_payment_id: str | None = None) -> "Agreement":
+        """Fill in a draft; it is checked as a whole so a bad part never half-lands. Whether the
+        managed direct payment may fund it is checked against the payment (domain.funding)."""
         self._require(AgreementStatus.DRAFT, "complete")
         check_dates(start, end)
+        check_funding_named(funding, direct_payment_id)
         terms = AgreementTerms(version=1, effective_from=start, rates=list(rates), schedule=list(schedule),
                                weekly_units=weekly_units, visit_rules=visit_rules, rate_card_id=rate_card_id)
         check_terms(payment_basis, terms)
         return replace(self, provider_id=provider_id, payment_basis=payment_basis, cycle=cycle, start=start,
-                       end=end, concurrent=concurrent, terms=(terms,))
+                       end=end, concurrent=concurrent, terms=(terms,), funding=funding,
+                       direct_payment_id=direct_payment_id)
 
     def activate(self, others: Sequence["Agreement"]) -> "Agreement":
         """In force from its start. Refused while incomplete or overlapping (see check_no_overlap)."""
@@ -158,6 +170,16 @@ class Agreement:
         allowed = {AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED}
         if self.status not in allowed and not (allow_ended and self.status is AgreementStatus.ENDED):
             raise Rejected("status", f"cannot {action} an agreement that is {self.status}")
+
+
+def check_funding_named(funding: Funding, direct_payment_id: str | None) -> None:
+    """A managed-account agreement names the direct payment that funds it; a council-funded one names none."""
+    if funding is Funding.MANAGED_ACCOUNT and direct_payment_id is None:
+        raise Rejected("direct_payment_id", "required with funding managed_account: the council-managed direct "
+                                            "payment whose account pays for this agreement")
+    if funding is Funding.COUNCIL and direct_payment_id is not None:
+        raise Rejected("direct_payment_id", "only with funding managed_account; a council-funded agreement is "
+                                            "paid from the council's own account")
 
 
 def check_dates(start: date, end: date | None) -> None:

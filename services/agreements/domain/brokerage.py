@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from contracts.agreements import AgreementTerms
-from contracts.common import Cycle, Mechanism, Nominee, PaymentBasis, RateUnit, ServiceType
+from contracts.common import Cycle, Mechanism, Nominee, PaymentBasis, RateUnit, ServiceType, SpendMechanism
 from services.agreements.domain.agreements import Agreement, new_agreement_id
 from services.agreements.domain.direct_payments import DirectPayment, new_direct_payment_id
 from services.agreements.domain.errors import Rejected
@@ -34,7 +34,8 @@ def draft_for_approved_request(*, request_id: str, person_ref: str, service_type
                                weekly_budget_pence: int, weekly_contribution_pence: int,
                                preferred_provider_known: bool) -> Agreement | DirectPayment:
     """What brokerage starts from: a draft agreement (with the person's chosen provider when it is
-    registered for that service), or a draft direct payment awaiting its nominee and payee account."""
+    registered for that service), or a draft direct payment awaiting its nominee and payee account. An
+    ISF agreement keeps that it is one (its events say mechanism isf)."""
     if mechanism is Mechanism.DIRECT_PAYMENT:
         return DirectPayment(agreement_id=new_direct_payment_id(), person_ref=person_ref, request_id=request_id,
                              weekly_budget_pence=weekly_budget_pence,
@@ -46,7 +47,8 @@ def draft_for_approved_request(*, request_id: str, person_ref: str, service_type
     return Agreement(agreement_id=new_agreement_id(), person_ref=person_ref, service_type=service_type,
                      request_id=request_id, provider_id=preferred_provider_id if preferred_provider_known else None,
                      payment_basis=basis, cycle=cycle, start=requested_start,
-                     preferred_provider_id=preferred_provider_id)
+                     preferred_provider_id=preferred_provider_id,
+                     arranged_as=SpendMechanism.ISF if mechanism is Mechanism.ISF else SpendMechanism.COUNCIL_ARRANGED)
 
 
 @dataclass(frozen=True)

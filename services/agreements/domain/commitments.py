@@ -3,7 +3,12 @@
 Each line is forecast from the later of `as_of` and its start: the next 7 days for the weekly
 figure, the next 364 days (52 weeks) for the annual one, honouring variations, suspensions and
 end dates. A direct payment counts at its gross weekly value (payment plus the person's
-contribution), the same footing as a commissioned agreement the council pays in full.
+contribution) under the version of its terms in force each day, the same footing as a commissioned
+agreement the council pays in full.
+
+An agreement funded by a council-managed direct payment's account is paid out of that direct
+payment, which is counted already: it has no line of its own (CommitmentLine has no way to say "for
+visibility, not counted", and every line is read as spend), so it is never counted twice.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 from contracts.agreements import CommitmentLine
-from contracts.common import ServiceType
+from contracts.common import Funding, ServiceType
 from shared.money import round_half_up
 from services.agreements.domain.agreements import Agreement
 from services.agreements.domain.direct_payments import DirectPayment
@@ -64,8 +69,9 @@ def _window(start: date, end: date | None, as_of: date, length: int) -> tuple[da
 
 
 def agreement_line(agreement: Agreement, as_of: date) -> CommitmentLine | None:
-    """The forecast of one activated agreement; None when it has finished or never started."""
-    if not agreement.was_activated or agreement.start is None:
+    """The forecast of one activated agreement; None when it has finished or never started, or when a
+    managed direct payment pays for it (that payment's line counts the money)."""
+    if not agreement.was_activated or agreement.start is None or agreement.funding is Funding.MANAGED_ACCOUNT:
         return None
     week = _window(agreement.start, agreement.end, as_of, WEEK_DAYS)
     year = _window(agreement.start, agreement.end, as_of, YEAR_DAYS)
@@ -78,14 +84,15 @@ def agreement_line(agreement: Agreement, as_of: date) -> CommitmentLine | None:
 
 
 def direct_payment_line(payment: DirectPayment, as_of: date) -> CommitmentLine | None:
+    """The forecast of one agreed direct payment, each day at the gross weekly value of its terms that day."""
     if not payment.is_payable_on(max(as_of, payment.start)):
         return None
-    daily = payment.weekly_gross_pence / WEEK_DAYS
 
     def total(window: tuple[date, date] | None) -> int:
         if window is None:
             return 0
-        amount = sum((daily for d in days(*window) if payment.is_payable_on(d)), Fraction(0))
+        amount = sum((payment.terms_on(d).weekly_gross_pence / WEEK_DAYS for d in days(*window)
+                      if payment.is_payable_on(d)), Fraction(0))
         return round_half_up(amount.numerator, amount.denominator)
 
     return CommitmentLine(agreement_id=payment.agreement_id, kind="direct_payment",

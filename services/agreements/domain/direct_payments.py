@@ -1,7 +1,12 @@
-"""Direct payments: cash paid 4-weekly in advance, net of the person's contribution, reviewed on time.
+"""Direct payments: cash paid in advance (four-weekly unless varied to weekly), net of the person's
+contribution, reviewed on time, and varied from a date.
 
 Reviews follow the Direct Payments Regulations 2014 reg. 7: the first within 6 months of the
 start, then at least every 12 months.
+
+Every version of the terms is kept: version 1 is the agreed payment (from its start), each variation
+adds one. The terms in force on a day are those of the highest version dated on or before it, so a
+back-dated variation wins from its own date (as an agreement's terms do).
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from contracts.agreements import EndReason
-from contracts.common import Nominee
+from contracts.common import Cycle, Nominee, SpendMechanism, direct_payment_mechanism
 from services.agreements.domain.errors import Rejected
 
 FIRST_REVIEW_WITHIN_MONTHS = 6
@@ -51,12 +56,12 @@ def first_review_due(start: date, requested: date | None = None) -> date:
     return requested
 
 
-def review_dates(first_review: date, until: date) -> list[date]:
-    """Every review due up to `until`: the first, then each 12 months after the one before."""
+def review_dates(first_review: date, until: date, interval_months: int = REVIEW_INTERVAL_MONTHS) -> list[date]:
+    """Every review due up to `until`: the first, then each `interval_months` (at most 12) after the one before."""
     dates, due = [], first_review
     while due <= until:
         dates.append(due)
-        due = add_months(due, REVIEW_INTERVAL_MONTHS)
+        due = add_months(due, min(interval_months, REVIEW_INTERVAL_MONTHS))
     return dates
 
 
@@ -69,6 +74,32 @@ class DirectPaymentStatus(StrEnum):
 
 def new_direct_payment_id() -> str:
     return f"DP-{uuid.uuid4().hex[:12].upper()}"
+
+
+@dataclass(frozen=True)
+class PaymentTerms:
+    """One version of a direct payment's terms: what it pays from `effective_from`."""
+
+    version: int
+    effective_from: date
+    weekly_budget_pence: int
+    weekly_contribution_pence: int
+    cycle: Cycle = Cycle.FOUR_WEEKLY
+    reassessment_id: str | None = None
+
+    @property
+    def amount_per_four_weeks_pence(self) -> int:
+        return amount_per_four_weeks(self.weekly_budget_pence, self.weekly_contribution_pence)
+
+    @property
+    def weekly_gross_pence(self) -> Fraction:
+        """What the payment spends from the budget each week: the net payment plus the contribution."""
+        return Fraction(self.amount_per_four_weeks_pence, 4) + self.weekly_contribution_pence
+
+    def same_payment_as(self, other: "PaymentTerms") -> bool:
+        """Whether both pay the same: budget, contribution and cycle."""
+        return (self.weekly_budget_pence, self.weekly_contribution_pence, self.cycle) == (
+            other.weekly_budget_pence, other.weekly_contribution_pence, other.cycle)
 
 
 @dataclass(frozen=True)
@@ -92,27 +123,53 @@ class DirectPayment:
     end_reason: EndReason | None = None
     payee_set_by: str | None = None
     agreed_by: str | None = None
+    cycle: Cycle = Cycle.FOUR_WEEKLY  # version 1's
+    review_interval_months: int = REVIEW_INTERVAL_MONTHS
+    variations: tuple[PaymentTerms, ...] = ()  # versions 2, 3, ... in force, oldest first
+
+    @property
+    def versions(self) -> tuple[PaymentTerms, ...]:
+        """Every version of the terms: 1 (the agreed payment, from its start), then each variation."""
+        first = PaymentTerms(1, self.start, self.weekly_budget_pence, self.weekly_contribution_pence, self.cycle)
+        return (first, *self.variations)
+
+    @property
+    def current(self) -> PaymentTerms:
+        """The payment as it now stands: the latest version."""
+        return max(self.versions, key=lambda t: t.version)
+
+    def terms_on(self, day: date) -> PaymentTerms:
+        """The version in force on `day`: the highest dated on or before it (version 1 before the start)."""
+        dated = [t for t in self.versions if t.effective_from <= day]
+        return max(dated, key=lambda t: t.version, default=self.versions[0])
 
     @property
     def amount_per_four_weeks_pence(self) -> int:
-        return amount_per_four_weeks(self.weekly_budget_pence, self.weekly_contribution_pence)
+        return self.current.amount_per_four_weeks_pence
 
     @property
-    def weekly_gross_pence(self) -> Fraction:
-        """What the direct payment spends from the budget each week: the net payment plus the contribution."""
-        return Fraction(self.amount_per_four_weeks_pence, 4) + self.weekly_contribution_pence
+    def mechanism(self) -> SpendMechanism | None:
+        return direct_payment_mechanism(self.nominee) if self.nominee is not None else None
+
+    def is_live_on(self, day: date) -> bool:
+        """Agreed, and not ended before `day` (an end still to come leaves it live until then)."""
+        return (self.status in (DirectPaymentStatus.AGREED, DirectPaymentStatus.ENDED)
+                and (self.end is None or day <= self.end))
 
     def complete(self, *, nominee: Nominee | None, start: date, first_review: date | None,
-                 payee_set_by: str) -> "DirectPayment":
-        """Nominee (default: the one chosen with the request), start and first review; the payee account
-        is entered by `payee_set_by`."""
+                 payee_set_by: str, review_interval_months: int | None = None) -> "DirectPayment":
+        """Nominee (default: the one chosen with the request), start, first review and the months between
+        later reviews (at most 12); the payee account is entered by `payee_set_by`."""
         if self.status is not DirectPaymentStatus.DRAFT:
             raise Rejected("status", f"only a draft direct payment can be completed; this one is {self.status}")
         nominee = nominee or self.nominee
         if nominee is None:
             raise Rejected("nominee", "say who receives the direct payment: person, third_party or council")
+        interval = review_interval_months or self.review_interval_months
+        if not 1 <= interval <= REVIEW_INTERVAL_MONTHS:
+            raise Rejected("review_interval_months", f"must be 1 to {REVIEW_INTERVAL_MONTHS} months")
         return replace(self, nominee=nominee, start=start, first_review=first_review_due(start, first_review),
-                       payee_set_by=payee_set_by)
+                       payee_set_by=payee_set_by, review_interval_months=interval)
 
     def agree(self, by: str) -> "DirectPayment":
         if self.status is not DirectPaymentStatus.DRAFT:
@@ -140,5 +197,10 @@ class DirectPayment:
         return replace(self, status=DirectPaymentStatus.CANCELLED)
 
     def is_payable_on(self, day: date) -> bool:
-        return (self.status in (DirectPaymentStatus.AGREED, DirectPaymentStatus.ENDED) and self.start <= day
-                and (self.end is None or day <= self.end))
+        return self.is_live_on(day) and self.start <= day
+
+    def with_version(self, terms: PaymentTerms) -> "DirectPayment":
+        """The payment with `terms` in force (the next version)."""
+        if terms.version != self.current.version + 1:
+            raise Rejected("version", f"the next version is {self.current.version + 1}, not {terms.version}")
+        return replace(self, variations=self.variations + (terms,))

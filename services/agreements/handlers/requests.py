@@ -1,4 +1,4 @@
-"""requests.events in: requests for service, their budgets and approvals."""
+"""requests.events in: requests for service, their budgets (agreed and reassessed) and approvals."""
 from __future__ import annotations
 
 import asyncpg
@@ -36,6 +36,17 @@ async def _record_budget(conn: asyncpg.Connection, event: requests_contract.Budg
 
 async def on_budget_agreed(conn: asyncpg.Connection, event: requests_contract.BudgetAgreed, ctx: Context) -> None:
     await _record_budget(conn, event, ctx, event.weekly_budget_pence, event.weekly_contribution_pence)
+
+
+async def on_budget_reassessed(conn: asyncpg.Connection, event: requests_contract.BudgetReassessed,
+                               ctx: Context) -> None:
+    """A reassessed budget is in force from its date (the commitment reads the budget in force), and is kept so
+    a direct payment's variation can take its figures from it. A replay changes nothing."""
+    await store_agreements.lock_person(conn, event.person_ref)
+    if await store_commitments.record_reassessment(conn, event, ctx.envelope.occurred_at):
+        await refresh_commitment(conn, ctx.outbox, without_reason(ctx.cause), event.person_ref)
+        log.info("budget reassessed", reassessment_id=event.reassessment_id, request_id=event.request_id,
+                 effective_from=event.effective_from.isoformat())
 
 
 async def on_request_approved(conn: asyncpg.Connection, event: requests_contract.RequestApproved,
@@ -82,6 +93,7 @@ REQUESTS = EventConsumer(
     handlers={
         requests_contract.ServiceRequested: on_service_requested,
         requests_contract.BudgetAgreed: on_budget_agreed,
+        requests_contract.BudgetReassessed: on_budget_reassessed,
         requests_contract.RequestApproved: on_request_approved,
         requests_contract.RequestCancelled: on_request_cancelled,
     },

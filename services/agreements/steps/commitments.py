@@ -9,6 +9,7 @@ from shared.clock import london_date, utcnow
 from shared.events import Cause
 from shared.logging import get_logger
 from shared.outbox import Outbox
+from services.agreements.domain.budgets import budget_in_force
 from services.agreements.domain.commitments import Commitment, commitment_of
 from services.agreements.events import commitment_changed
 from services.agreements.metrics import COMMITMENT_EXCEEDED, PEOPLE_OVER_BUDGET
@@ -19,10 +20,11 @@ log = get_logger(__name__)
 
 
 async def current_commitment(conn: asyncpg.Connection, person_ref: str, as_of: date) -> Commitment:
+    """The person's commitment from `as_of`, against the budget in force that day."""
     agreements = await store_agreements.for_person(conn, person_ref)
     payments = await store_direct_payments.search(conn, person_ref=person_ref, request_id=None)
-    budget = await store_commitments.weekly_budget(conn, person_ref)
-    return commitment_of(person_ref, as_of, agreements, payments, budget)
+    budget = budget_in_force(await store_commitments.budget_decisions(conn, person_ref), as_of)
+    return commitment_of(person_ref, as_of, agreements, payments, budget.weekly_budget_pence if budget else None)
 
 
 async def refresh_commitment(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, person_ref: str) -> Commitment:

@@ -1,21 +1,37 @@
-"""SQL of direct payments (the payee account is kept here and only sent to payments)."""
+"""SQL of direct payments (the payee account is kept here and only sent to payments), with the versions
+of their terms in force (`direct_payment_variations`, read here; written by `store.dp_variations`)."""
 from __future__ import annotations
 
 import asyncpg
 
 from contracts.agreements import BankAccount, EndReason
-from contracts.common import Nominee
-from services.agreements.domain.direct_payments import DirectPayment, DirectPaymentStatus
+from contracts.common import Cycle, Nominee
+from services.agreements.domain.direct_payments import DirectPayment, DirectPaymentStatus, PaymentTerms
 
 
-def _payment(row: asyncpg.Record) -> DirectPayment:
+def version_of(row: asyncpg.Record, version: int) -> PaymentTerms:
+    return PaymentTerms(version=version, effective_from=row["effective_from"],
+                        weekly_budget_pence=row["weekly_budget_pence"],
+                        weekly_contribution_pence=row["weekly_contribution_pence"], cycle=Cycle(row["cycle"]),
+                        reassessment_id=row["reassessment_id"])
+
+
+def _payment(row: asyncpg.Record, versions: list[asyncpg.Record] = ()) -> DirectPayment:
     return DirectPayment(
         agreement_id=row["agreement_id"], person_ref=row["person_ref"],
         weekly_budget_pence=row["weekly_budget_pence"], weekly_contribution_pence=row["weekly_contribution_pence"],
         start=row["start_date"], status=DirectPaymentStatus(row["status"]), request_id=row["request_id"],
         nominee=Nominee(row["nominee"]) if row["nominee"] else None, first_review=row["first_review_due"],
         end=row["end_date"], end_reason=EndReason(row["end_reason"]) if row["end_reason"] else None,
-        payee_set_by=row["payee_set_by"], agreed_by=row["agreed_by"])
+        payee_set_by=row["payee_set_by"], agreed_by=row["agreed_by"], cycle=Cycle(row["cycle"]),
+        review_interval_months=row["review_interval_months"],
+        variations=tuple(version_of(v, v["version"]) for v in sorted(versions, key=lambda v: v["version"])))
+
+
+async def _with_versions(conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[DirectPayment]:
+    versions = await conn.fetch("SELECT * FROM direct_payment_variations WHERE status = 'in_force'"
+                                " AND agreement_id = ANY($1::text[])", [r["agreement_id"] for r in rows])
+    return [_payment(r, [v for v in versions if v["agreement_id"] == r["agreement_id"]]) for r in rows]
 
 
 async def insert_draft(conn: asyncpg.Connection, payment: DirectPayment) -> bool:
@@ -32,14 +48,14 @@ async def insert_draft(conn: asyncpg.Connection, payment: DirectPayment) -> bool
 async def get(conn: asyncpg.Connection, agreement_id: str, *, for_update: bool = False) -> DirectPayment | None:
     row = await conn.fetchrow("SELECT * FROM direct_payments WHERE agreement_id = $1"
                               + (" FOR UPDATE" if for_update else ""), agreement_id)
-    return _payment(row) if row else None
+    return (await _with_versions(conn, [row]))[0] if row else None
 
 
 async def search(conn: asyncpg.Connection, *, person_ref: str | None, request_id: str | None) -> list[DirectPayment]:
     rows = await conn.fetch("SELECT * FROM direct_payments WHERE ($1::text IS NULL OR person_ref = $1)"
                             " AND ($2::text IS NULL OR request_id = $2) ORDER BY created_at LIMIT 1000",
                             person_ref, request_id)
-    return [_payment(r) for r in rows]
+    return await _with_versions(conn, rows)
 
 
 async def payee_account(conn: asyncpg.Connection, agreement_id: str) -> BankAccount | None:
@@ -54,10 +70,11 @@ async def save(conn: asyncpg.Connection, payment: DirectPayment, payee: BankAcco
     """Write the payment's state; the payee account only when it is (re)entered."""
     await conn.execute(
         "UPDATE direct_payments SET status = $2, nominee = $3, start_date = $4, first_review_due = $5, end_date = $6,"
-        " end_reason = $7, payee_set_by = $8, agreed_by = $9, updated_at = now() WHERE agreement_id = $1",
+        " end_reason = $7, payee_set_by = $8, agreed_by = $9, review_interval_months = $10, updated_at = now()"
+        " WHERE agreement_id = $1",
         payment.agreement_id, payment.status.value, payment.nominee.value if payment.nominee else None, payment.start,
         payment.first_review, payment.end, payment.end_reason.value if payment.end_reason else None,
-        payment.payee_set_by, payment.agreed_by)
+        payment.payee_set_by, payment.agreed_by, payment.review_interval_months)
     if payee is not None:
         await conn.execute("UPDATE direct_payments SET payee_sort_code = $2, payee_account_number = $3,"
                            " payee_account_name = $4 WHERE agreement_id = $1", payment.agreement_id,

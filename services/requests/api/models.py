@@ -60,6 +60,13 @@ class BudgetIn(_Body):
     reason: Reason = None
 
 
+class ReassessIn(_Body):
+    effective_from: PlausibleDate = Field(description="First day of the new budget; not before the request's start.")
+    weekly_budget_pence: StrictInt
+    weekly_contribution_pence: StrictInt = Field(description="No more than the budget.")
+    reason: Reason = None
+
+
 class MechanismIn(_Body):
     mechanism: Mechanism
     nominee: Nominee | None = None
@@ -126,6 +133,20 @@ class MechanismOut(BaseModel):
     preferred_provider_id: str | None
 
 
+class ReassessmentOut(BaseModel):
+    reassessment_id: str
+    request_id: str
+    person_ref: str
+    effective_from: date
+    weekly_budget_pence: int
+    weekly_contribution_pence: int
+    previous_weekly_budget_pence: int
+    previous_weekly_contribution_pence: int
+    made_by: str
+    made_by_role: str
+    made_at: datetime
+
+
 class HistoryOut(BaseModel):
     action: str
     from_status: RequestStatus | None
@@ -157,6 +178,8 @@ class RequestOut(RequestSummary):
     service_start: date | None
     days_from_request_to_start: int | None
     next_steps: list[str] = Field(description="The steps the request's state allows now.")
+    reassessments: list[ReassessmentOut] = Field(default_factory=list,
+                                                 description="New budgets from a date, oldest first.")
     history: list[HistoryOut]
 
 

@@ -21,14 +21,14 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from shared.auth import Principal, forbid_unless, require
 from shared.http import cause_of, not_found, runtime_of, transaction
 from services.requests.api.models import (AssessmentOut, BudgetOut, HistoryOut, MechanismOut, PERSON_REF,
-                                          PersonalDetailsOut, RequestIn, RequestOut, RequestSummary,
+                                          PersonalDetailsOut, ReassessmentOut, RequestIn, RequestOut, RequestSummary,
                                           domain_errors)
 from services.requests.domain.access import PERMITTED_ROLES, READERS, check_submitter
 from services.requests.domain.lifecycle import Action, RequestStatus, allowed_actions
 from services.requests.domain.request import ServiceRequest
 from services.requests.steps import submission
 from services.requests.steps.allocation import reaches
-from services.requests.store import history, requests as store
+from services.requests.store import history, reassessments, requests as store
 
 router = APIRouter(tags=["requests"])
 
@@ -124,5 +124,10 @@ async def read_request(conn: asyncpg.Connection, request_id: str) -> RequestOut 
                                preferred_provider_id=c.preferred_provider_id) if c else None,
         service_start=r.service_start, days_from_request_to_start=r.days_to_start,
         next_steps=[step.value for step in allowed_actions(r.status)],
+        reassessments=[reassessment_out(x) for x in await reassessments.for_request(conn, request_id)],
         history=[HistoryOut(**{k: h[k] for k in HistoryOut.model_fields}) for h in steps],
     )
+
+
+def reassessment_out(row: asyncpg.Record) -> ReassessmentOut:
+    return ReassessmentOut(**{k: row[k] for k in ReassessmentOut.model_fields})

@@ -17,11 +17,15 @@ PERMITTED_ROLES: dict[Action, frozenset[str]] = {
     Action.CHOOSE_MECHANISM: frozenset({"person", "social_worker"}),
     Action.APPROVE: frozenset({"brokerage_officer"}),
     Action.ACTIVATE: frozenset(),
+    Action.REASSESS: frozenset({"social_worker", "team_manager"}),
     Action.CANCEL: frozenset({"person", "social_worker", "brokerage_officer"}),
     Action.CLOSE: frozenset({"brokerage_officer"}),
 }
 # Who may read requests (including the personal details held here).
 READERS = frozenset({"person", "social_worker", "brokerage_officer"})
+# Roles that take their steps (a reassessment) on any person's request, without an allocation: a team
+# manager allocates every person to their workers. They read no request (not in READERS).
+COUNCIL_WIDE = frozenset({"team_manager"})
 
 
 def may(role: str, action: Action) -> bool:

@@ -6,6 +6,7 @@
 Changing the mechanism later is a step of its own: before approval it stays `mechanism_chosen`;
 after approval it goes back to `mechanism_chosen` (the approval was for the old arrangement);
 once active it stays active (the service runs on until the agreements service arranges the new one).
+A reassessment (a new budget from a date) is a step of an active request; it stays active.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class Action(StrEnum):
     CHOOSE_MECHANISM = "choose_mechanism"
     APPROVE = "approve"
     ACTIVATE = "activate"
+    REASSESS = "reassess"
     CANCEL = "cancel"
     CLOSE = "close"
 
@@ -46,6 +48,7 @@ ALLOWED_FROM: dict[Action, frozenset[RequestStatus]] = {
     Action.CHOOSE_MECHANISM: frozenset({S.BUDGET_AGREED, S.MECHANISM_CHOSEN, S.APPROVED, S.ACTIVE}),
     Action.APPROVE: frozenset({S.MECHANISM_CHOSEN}),
     Action.ACTIVATE: frozenset({S.APPROVED}),
+    Action.REASSESS: frozenset({S.ACTIVE}),
     Action.CANCEL: frozenset(set(S) - FINAL),
     Action.CLOSE: frozenset({S.ACTIVE}),
 }
@@ -57,6 +60,7 @@ _PARTICIPLE = {
     Action.CHOOSE_MECHANISM: "given a payment mechanism",
     Action.APPROVE: "approved",
     Action.ACTIVATE: "activated (by the agreements service)",
+    Action.REASSESS: "reassessed",
     Action.CANCEL: "cancelled",
     Action.CLOSE: "closed",
 }

@@ -11,8 +11,8 @@ from datetime import date
 from enum import StrEnum
 
 from contracts.common import Mechanism, ServiceType
-from contracts.requests import (BudgetAgreed, MechanismChosen, RequestActivated, RequestApproved,
-                                RequestAssessed, RequestCancelled, RequestClosed, RequestEvent,
+from contracts.requests import (BudgetAgreed, BudgetReassessed, MechanismChosen, RequestActivated,
+                                RequestApproved, RequestAssessed, RequestCancelled, RequestClosed, RequestEvent,
                                 ServiceRequested)
 from shared.clock import london_date, utcnow
 from services.requests.domain.assessment import Assessment
@@ -20,6 +20,7 @@ from services.requests.domain.budget import Budget
 from services.requests.domain.errors import IllegalTransition, InvalidInput
 from services.requests.domain.lifecycle import Action, RequestStatus, check_allowed
 from services.requests.domain.mechanism import MechanismChoice
+from services.requests.domain.reassessment import Reassessment
 
 
 class RequestedBy(StrEnum):
@@ -117,6 +118,27 @@ class ServiceRequest:
         return self._step(Action.ACTIVATE, replace(self, service_start=service_start, days_to_start=days),
                           RequestStatus.ACTIVE, RequestActivated(**self._ids(), service_start=service_start,
                                                                  days_from_request_to_start=days))
+
+    @property
+    def start(self) -> date:
+        """When the service starts: as recorded at activation, else as requested."""
+        return self.service_start or self.requested_start
+
+    def reassess(self, reassessment: Reassessment) -> Transition:
+        """A new budget from `reassessment.effective_from` (see domain.reassessment); the request stays active.
+        Refused naming the field (422), a request that is not active included."""
+        if self.status is not RequestStatus.ACTIVE:
+            raise InvalidInput("status", f"request {self.request_id} is {self.status.value}: only an active request "
+                                         "(its service in place) can be reassessed; before that, agree its budget")
+        if reassessment.effective_from < self.start:
+            raise InvalidInput("effective_from", f"must not be before the request's start {self.start}")
+        assert self.budget is not None  # an active request has its budget
+        new = reassessment.budget
+        return self._step(Action.REASSESS, replace(self, budget=new), RequestStatus.ACTIVE, BudgetReassessed(
+            **self._ids(), reassessment_id=reassessment.reassessment_id, effective_from=reassessment.effective_from,
+            weekly_budget_pence=new.weekly_budget_pence, weekly_contribution_pence=new.weekly_contribution_pence,
+            previous_weekly_budget_pence=self.budget.weekly_budget_pence,
+            previous_weekly_contribution_pence=self.budget.weekly_contribution_pence))
 
     def cancel(self, reason: str) -> Transition:
         self._check(Action.CANCEL)  # a final request answers 409 before its reason is looked at

@@ -25,11 +25,12 @@ def _context(event) -> Context:
     return Context(envelope, FakeOutbox(), incoming)
 
 
-def test_the_consumer_reads_the_four_request_events_as_agreements_requests():
+def test_the_consumer_reads_the_five_request_events_as_agreements_requests():
     (consumer,) = CONSUMERS
     assert (consumer.name, consumer.topic) == ("agreements.requests", "requests.events")
     assert set(consumer.reads()) == {requests_contract.ServiceRequested, requests_contract.BudgetAgreed,
-                                     requests_contract.RequestApproved, requests_contract.RequestCancelled}
+                                     requests_contract.BudgetReassessed, requests_contract.RequestApproved,
+                                     requests_contract.RequestCancelled}
 
 
 def test_an_agreed_budget_refreshes_the_commitment_with_the_context_outbox_and_cause(monkeypatch):

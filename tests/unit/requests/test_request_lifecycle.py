@@ -148,4 +148,4 @@ def test_choosing_the_same_mechanism_again_is_refused_as_nothing_to_change():
 def test_the_next_steps_of_each_state_follow_the_lifecycle():
     assert allowed_actions(S.SUBMITTED) == [Action.ASSESS, Action.CANCEL]
     assert allowed_actions(S.APPROVED) == [Action.CHOOSE_MECHANISM, Action.ACTIVATE, Action.CANCEL]
-    assert allowed_actions(S.ACTIVE) == [Action.CHOOSE_MECHANISM, Action.CANCEL, Action.CLOSE]
+    assert allowed_actions(S.ACTIVE) == [Action.CHOOSE_MECHANISM, Action.REASSESS, Action.CANCEL, Action.CLOSE]
