@@ -1,7 +1,9 @@
 """The payments HTTP API, one router per resource: `runs` (propose, review, approve), `files` (export,
 download, the bank's confirmations), `accounts` (direct-payment accounts, payment holds, invoice and
 payee views, asking for a hold release), `decisions` (the second person of a return or a hold
-release), `reports` (compliance notice, transparency lists, run calendar); `models` the bodies."""
-from services.payments.api import accounts, decisions, files, reports, runs
+release), `reports` (compliance notice, transparency lists, run calendar), `dp_returns` (direct payments'
+periodic returns and their audit), `dp_reclaims` (reclaims and the debtors export); `models` the bodies."""
+from services.payments.api import accounts, decisions, dp_reclaims, dp_returns, files, reports, runs
 
-ROUTERS = [runs.router, files.router, accounts.router, decisions.router, reports.router]
+ROUTERS = [runs.router, files.router, accounts.router, decisions.router, reports.router, dp_returns.router,
+           dp_reclaims.router]
