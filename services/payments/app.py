@@ -18,6 +18,7 @@ app = create_service(
     body_caps={"/payment-runs/{run_id}/confirmations": MAX_CONFIRMATION_BYTES},
     publishes={contract.TOPIC: [contract.PaymentRunProposed, contract.PaymentRunApproved,
                                 contract.PaymentRunExported, contract.PaymentMade, contract.PaymentReturned,
-                                contract.InvoicePaid, contract.DirectPaymentMade, contract.DirectPaymentReturned]},
+                                contract.InvoicePaid, contract.DirectPaymentMade, contract.DirectPaymentReturned,
+                                contract.DirectPaymentReturnAudited, contract.DirectPaymentReclaimRaised]},
     description="Payment runs with maker-checker, BACS and ISO 20022 files, journals, direct payments.",
 )

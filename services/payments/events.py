@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from datetime import date
 
 from contracts import payments as contract
+from services.payments.domain.dp_reclaims import Reclaim
+from services.payments.domain.dp_returns import ReturnAudit
 from services.payments.domain.files.stored import StoredFile
 from services.payments.domain.managed_funding import Debit
 from services.payments.domain.payment_run import PaymentRun
@@ -119,3 +121,20 @@ def hold_released(decision: Decision) -> contract.PaymentHoldReleased:
     return contract.PaymentHoldReleased(
         release_id=decision.decision_id, held_kind=decision.subject_kind.value, held_id=decision.subject_id,
         reason=decision.reason, recorded_by=decision.recorded_by, approved_by=decision.approved_by)
+
+
+def return_audited(audit: ReturnAudit, agreement_id: str, person_ref: str, period_start: date,
+                   period_end: date) -> contract.DirectPaymentReturnAudited:
+    """A holder's return audited and signed off by two people (keyed by the direct payment)."""
+    return contract.DirectPaymentReturnAudited(
+        agreement_id=agreement_id, person_ref=person_ref, return_id=audit.return_id, period_start=period_start,
+        period_end=period_end, balance_pence=audit.balance_pence, surplus_pence=audit.surplus_pence,
+        audited_by=audit.audited_by, signed_off_by=audit.signed_off_by)
+
+
+def reclaim_raised(reclaim: Reclaim) -> contract.DirectPaymentReclaimRaised:
+    """A reclaim approved by a second person: netted from the next payments, a debt, or taken from the account."""
+    return contract.DirectPaymentReclaimRaised(
+        agreement_id=reclaim.agreement_id, person_ref=reclaim.person_ref, reclaim_id=reclaim.reclaim_id,
+        reason=reclaim.reason.value, method=reclaim.method.value, amount_pence=reclaim.amount_pence,
+        raised_on=reclaim.raised_on, raised_by=reclaim.raised_by, approved_by=reclaim.approved_by)

@@ -24,8 +24,8 @@ RETURNED = Counter("carepay_payments_returned", "Payments the bank returned (fin
                    registry=REGISTRY)
 TWO_PERSON_DECISIONS = Counter(
     "carepay_payments_two_person_decisions",
-    "Returns and hold releases by step: recorded (pending), approved by a second person, or refused "
-    "(self_approval: the one who recorded it tried to approve it).",
+    "Returns, hold releases, direct-payment return audits and reclaims by step: recorded (pending), approved by "
+    "a second person, or refused (self_approval: the one who recorded it tried to approve it).",
     ["kind", "step"], registry=REGISTRY)
 RUN_FAILURES = Counter("carepay_payment_run_failures", "Run steps refused or failed, by step and why.",
                        ["step", "reason"], registry=REGISTRY)
@@ -42,6 +42,13 @@ BANK_VERIFICATIONS_REFUSED = Counter(
 TIMESHEETS = Counter("carepay_payroll_timesheets",
                      "Personal assistants' timesheets by outcome: submitted, refused (422), approved, rejected.",
                      ["outcome"], registry=REGISTRY)
+
+DP_RETURNS = Counter("carepay_dp_returns", "Direct payments' periodic returns received (reconciled and stored) or "
+                     "refused (nothing stored), by source (bank_statement, totals).", ["source", "outcome"],
+                     registry=REGISTRY)
+DP_RECLAIMED_PENCE = Counter("carepay_dp_reclaimed_pence", "Pence of direct-payment reclaims approved by a second "
+                             "person, by reason (surplus, unspent_at_end) and method (netting, debt).",
+                             ["reason", "method"], registry=REGISTRY)
 
 REFRESH_SECONDS = 15.0
 

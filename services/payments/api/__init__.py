@@ -2,9 +2,11 @@
 download, the bank's confirmations), `accounts` (direct-payment accounts, payment holds, invoice and
 payee views, asking for a hold release), `decisions` (the second person of a return or a hold
 release), `reports` (compliance notice, transparency lists, run calendar), `timesheets` (personal
-assistants' timesheets), `payroll` (a direct payment's payroll week, its export, the bureau's net pay);
-`models` the bodies."""
-from services.payments.api import accounts, decisions, files, payroll, reports, runs, timesheets
+assistants' timesheets), `payroll` (a direct payment's payroll week, its export, the bureau's net pay),
+`dp_returns` (direct payments' periodic returns and their audit), `dp_reclaims` (reclaims and the debtors
+export); `models` the bodies."""
+from services.payments.api import (accounts, decisions, dp_reclaims, dp_returns, files, payroll, reports, runs,
+                                   timesheets)
 
 ROUTERS = [runs.router, files.router, accounts.router, decisions.router, reports.router, timesheets.router,
-           payroll.router]
+           payroll.router, dp_returns.router, dp_reclaims.router]

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.payments.domain.dp_reclaims import Reclaim
 from services.payments.domain.payment_run import PaymentRun
 from services.payments.domain.two_person import Decision
 from services.payments.store.runs import StoredRun
 from shared.bounds import MAX_IDS, Description, Reference
 from shared.clock import BusinessDate, PayDate, PlausibleDate
+
+MAX_PENCE = 10 ** 11  # a billion pounds: past any direct payment's balance
 
 
 class _In(BaseModel):
@@ -262,3 +265,90 @@ class ConfirmationOut(BaseModel):
         description="Payments reported returned: recorded, but nothing changes until a different finance "
                     "approver approves each (POST /payment-returns/{return_id}/approve).")
     already_recorded: int
+
+
+# --- direct payments' returns, audits, reclaims and debts --------------------------------------
+
+Balance = Annotated[int, Field(ge=-MAX_PENCE, le=MAX_PENCE)]
+
+
+class CategoryAmountIn(_In):
+    category: Literal["direct_payment", "contribution", "care_agency", "personal_assistant", "other"]
+    amount_pence: int = Field(ge=0, le=MAX_PENCE)
+
+
+class ReturnTotalsIn(_In):
+    """A return as totals by category: opening + paid in - paid out must equal closing."""
+
+    period_start: BusinessDate
+    period_end: BusinessDate
+    opening_balance_pence: Balance
+    closing_balance_pence: Balance
+    paid_in: list[CategoryAmountIn] = Field(default_factory=list, max_length=50)
+    paid_out: list[CategoryAmountIn] = Field(default_factory=list, max_length=50)
+
+
+class DpReturnOut(BaseModel):
+    return_id: str
+    agreement_id: str
+    person_ref: str
+    period_start: date
+    period_end: date
+    source: Literal["bank_statement", "totals"]
+    opening_balance_pence: int
+    paid_in_pence: int
+    paid_out_pence: int
+    closing_balance_pence: int
+    paid_in: dict[str, int]
+    paid_out: dict[str, int]
+    statement_rows: int = Field(description="Rows of a bank statement (0 for totals).")
+    status: Literal["submitted", "audited", "signed_off"]
+    submitted_by: str
+    audited_balance_pence: int | None = None
+    threshold_pence: int | None = None
+    surplus_pence: int | None = None
+    audited_by: str | None = None
+    signed_off_by: str | None = None
+
+    @classmethod
+    def of(cls, row) -> DpReturnOut:
+        return cls(**{k: row[k] for k in cls.model_fields if k != "statement_rows"},
+                   statement_rows=len(row["statement_rows"] or []))
+
+
+class AuditIn(_In):
+    audited_balance_pence: Balance | None = Field(default=None, description=(
+        "The balance the officer found at the period's end; by default the return's closing balance."))
+
+
+class ReclaimIn(_In):
+    amount_pence: int = Field(gt=0, le=MAX_PENCE)
+    reason: Literal["surplus", "unspent_at_end"]
+    method: Literal["netting", "debt"]
+    return_id: Reference | None = Field(default=None, description=(
+        "The signed-off return whose surplus (or, at the end, final balance) is reclaimed; none for a "
+        "council-managed account."))
+
+
+class DebtOut(BaseModel):
+    person_ref: str
+    reclaim_id: str
+    agreement_id: str
+    amount_pence: int
+    reason: Literal["surplus", "unspent_at_end"]
+    raised_on: date
+    exported_at: datetime | None = Field(default=None, description="When the debt was first exported.")
+
+
+class ReclaimOut(DebtOut):
+    method: Literal["netting", "debt"]
+    return_id: str | None
+    status: Literal["pending", "approved"]
+    raised_by: str
+    approved_by: str | None
+    netted_pence: int = Field(default=0, description="Netted so far from payments the bank did not return.")
+
+    @classmethod
+    def of(cls, r: Reclaim, netted_pence: int = 0, exported_at: datetime | None = None) -> ReclaimOut:
+        return cls(**{k: getattr(r, k) for k in cls.model_fields if hasattr(r, k)}, netted_pence=netted_pence,
+                   exported_at=exported_at)

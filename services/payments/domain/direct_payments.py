@@ -1,21 +1,24 @@
-"""Direct payments: paid four-weekly in advance, net of the person's contribution.
+"""Direct payments: paid in advance, four-weekly or weekly, net of the person's contribution.
 
-Periods run in 28-day steps from the agreement's start. A four-weekly run pays every unpaid
-period that starts before the next run's pay date (so money is in the account before the
-period begins), stopping at the agreement's end; a last, shorter period is paid pro rata by day.
-A change to the amount corrects the periods already paid in advance through the next payment;
-ending the agreement stops future periods and works out what was paid for unused days.
+Periods run in steps of the cycle (28 or 7 days) from the agreement's start, or from the day a
+variation changed the cycle (`dp_terms`). A run pays every unpaid period of its cycle that starts
+before the next run of that cycle (so money is in the account before the period begins), stopping
+at the agreement's end; a shorter period (the last, or one cut by a change of terms) is paid pro
+rata by day. A change to the amount corrects the periods already paid in advance through the next
+payment; ending the agreement stops future periods and works out what was paid for unused days.
+An approved reclaim is netted from the next payments (`dp_reclaims.netting_lines`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from contracts.common import ServiceType
+from contracts.common import Cycle, ServiceType
 from shared.money import format_gbp, round_half_up
+from services.payments.domain.dp_reclaims import netting_lines
+from services.payments.domain.dp_terms import CYCLE_DAYS, grid_end, stretch_at, terms_of
 from services.payments.domain.errors import PaymentRefused
 from services.payments.domain.inputs import DirectPaymentAgreement, PaidPeriod, PaymentSettings
-from services.payments.domain.run_calendar import FOUR_WEEKS
 from services.payments.domain.run_lines import (Exclusion, ExclusionReason, LineKind, PayeeKind, Payment,
                                                 RemittanceLine, carried_forward)
 
@@ -28,16 +31,24 @@ def pro_rata(amount_per_four_weeks: int, days: int) -> int:
     return amount_per_four_weeks if days == PERIOD_DAYS else round_half_up(amount_per_four_weeks * days, PERIOD_DAYS)
 
 
-def periods_due(agreement: DirectPaymentAgreement, pay_date: date) -> list[PaidPeriod]:
-    """The unpaid periods a run paying on `pay_date` must pay (those starting before the next run)."""
-    next_run = pay_date + FOUR_WEEKS
+def periods_due(agreement: DirectPaymentAgreement, pay_date: date, cycle: Cycle | None = None) -> list[PaidPeriod]:
+    """The unpaid periods a run of `cycle` paying on `pay_date` must pay: from the first unpaid day, those
+    starting before the next run of that cycle, stopping at the end (`cycle` None, an ad hoc run: each
+    period's own cycle). Days under the other cycle are left to its runs, unless they end before this
+    run's next one (after a change of cycle, so no day waits a whole cycle unpaid)."""
+    terms = terms_of(agreement)
     day = agreement.paid_up_to or agreement.start
     periods = []
-    while day < next_run and (agreement.end is None or day <= agreement.end):
-        grid_end = agreement.start + timedelta(days=((day - agreement.start).days // PERIOD_DAYS + 1) * PERIOD_DAYS - 1)
-        end = grid_end if agreement.end is None else min(grid_end, agreement.end)
-        days = (end - day).days + 1
-        periods.append(PaidPeriod(day, end, pro_rata(agreement.net_per_four_weeks_pence, days)))
+    while agreement.end is None or day <= agreement.end:
+        stretch = stretch_at(terms, day)
+        in_force = stretch.terms
+        next_run = pay_date + timedelta(days=CYCLE_DAYS[cycle or in_force.cycle])
+        if day >= next_run:
+            break
+        if cycle is not None and in_force.cycle is not cycle and (stretch.last is None or stretch.last >= next_run):
+            break
+        end = min(d for d in (grid_end(in_force, day), stretch.last, agreement.end) if d is not None)
+        periods.append(PaidPeriod(day, end, pro_rata(in_force.net_per_four_weeks_pence, (end - day).days + 1)))
         day = end + ONE_DAY
     return periods
 
@@ -54,9 +65,9 @@ def first_unpaid_day(start: date, paid: list[PaidPeriod]) -> date | None:
 
 
 def direct_payment_due(agreement: DirectPaymentAgreement, pay_date: date, settings: PaymentSettings,
-                       reference: str) -> Payment | Exclusion | None:
-    """The payment a four-weekly run makes for one agreement; an exclusion with its reason; or None."""
-    periods = periods_due(agreement, pay_date)
+                       reference: str, cycle: Cycle | None = None) -> Payment | Exclusion | None:
+    """The payment a run of `cycle` (None: ad hoc) makes for one agreement; an exclusion with its reason; or None."""
+    periods = periods_due(agreement, pay_date, cycle)
     if not periods:
         return None  # nothing due yet, or ended: a pending adjustment waits for the next period or the ending
     if agreement.council_managed:
@@ -68,6 +79,7 @@ def direct_payment_due(agreement: DirectPaymentAgreement, pay_date: date, settin
     lines = [_period_line(agreement, p) for p in periods]
     if agreement.adjustment_pence:
         lines.append(_adjustment_line(agreement, periods[0]))
+    lines += netting_lines(agreement, sum(line.amount_pence for line in lines), periods[0].start)
     total = sum(line.amount_pence for line in lines)
     if account is None:
         return Exclusion(agreement.id, agreement.id, ExclusionReason.NO_BANK_DETAILS, missing, total, (agreement.id,))
@@ -115,6 +127,14 @@ def adjustment_for_change(paid: list[PaidPeriod], effective_from: date, new_net_
         already = period.amount_pence if days == period.days else round_half_up(period.amount_pence * days, period.days)
         adjustment += pro_rata(new_net_per_four_weeks, days) - already
     return adjustment
+
+
+def correction(paid: list[PaidPeriod], first: date, last: date | None, from_net: int, to_net: int) -> int:
+    """A change's correction for the days from `first` to `last` (None: every later day) already paid:
+    each paid period's days in that stretch re-priced from `from_net` to `to_net`, pro rata by day."""
+    clipped = [PaidPeriod(max(p.start, first), p.end if last is None else min(p.end, last), 0) for p in paid
+               if p.end >= first and (last is None or p.start <= last)]
+    return adjustment_for_change(repriced(clipped, from_net), first, to_net)
 
 
 def repriced(paid: list[PaidPeriod], net_per_four_weeks: int) -> list[PaidPeriod]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from contracts.common import Nominee, ServiceType
+from contracts.common import Cycle, Nominee, ServiceType
 from services.payments.domain.errors import PaymentRefused
 
 
@@ -136,11 +136,33 @@ class PaidPeriod:
 
 
 @dataclass(frozen=True, slots=True)
+class TermsFrom:
+    """A direct payment's terms from `effective_from` until the next terms (or its end): the net amount per
+    four weeks and how often it is paid, in periods of the cycle counted from `anchor`."""
+
+    effective_from: date
+    net_per_four_weeks_pence: int
+    cycle: Cycle
+    anchor: date
+
+
+@dataclass(frozen=True, slots=True)
+class ReclaimDue:
+    """A reclaim netted from a direct payment's next payments: what is still to net, and which netting
+    of it this is (1 the first), so each netting has its own line."""
+
+    reclaim_id: str
+    outstanding_pence: int
+    netting: int
+
+
+@dataclass(frozen=True, slots=True)
 class DirectPaymentAgreement:
     """A direct payment: `amount_per_four_weeks_pence` of budget, less the person's contribution.
 
     `paid_up_to` is the first day not yet paid for (None: nothing paid yet). `adjustment_pence`
-    is the signed correction from changes to the agreement, added to the next payment. A
+    is the signed correction from changes to the agreement, added to the next payment. `cycle` and the
+    net amount are the terms as they stand; `terms` lists them from each date when it was varied. A
     council-managed agreement is paid into the council's managed account (see `PaymentSettings`);
     otherwise into `payee_account`, the nominee's (or person's) account.
     """
@@ -158,6 +180,9 @@ class DirectPaymentAgreement:
     paid_up_to: date | None = None
     adjustment_pence: int = 0
     cost_centre: str = ""
+    cycle: Cycle = Cycle.FOUR_WEEKLY
+    terms: tuple[TermsFrom, ...] = ()  # every terms since the start, oldest first; () when never varied
+    reclaims: tuple[ReclaimDue, ...] = ()  # approved reclaims netted from its next payments, oldest first
 
     @property
     def net_per_four_weeks_pence(self) -> int:

@@ -4,13 +4,13 @@ Selected: approved, undisputed, unpaid invoices of the run's services due on or 
 date, plus any invoice finance chose to pay early. Each invoice's credit notes are netted against
 it and every provider gets one payment with a remittance line per invoice and credit note; a
 credit note whose invoice is already paid is netted against the provider's payment as a whole.
-Four-weekly runs add the direct payments due; weekly runs the personal assistants' net pay recorded
-(`payroll.payroll_payments`). Left out, each with a visible reason: disputed and held invoices,
-invoices for days after their agreement ended, invoices whose agreements are paid from different
-accounts, providers without verified bank details, lines a council-managed account cannot pay
-(`managed_funding.hold_unfunded`), and any payee whose lines net to zero or less (carried forward to
-the next run). A provider paid both from the council's account and from managed accounts gets one
-payment from each.
+Weekly and four-weekly runs add the direct payments of their cycle due; weekly runs the personal
+assistants' net pay recorded (`payroll.payroll_payments`). Left out, each with a visible reason:
+disputed and held invoices, invoices for days after their agreement ended, invoices whose agreements
+are paid from different accounts, providers without verified bank details, lines a council-managed
+account cannot pay (`managed_funding.hold_unfunded`), and any payee whose lines net to zero or less
+(carried forward to the next run). A provider paid both from the council's account and from managed
+accounts gets one payment from each.
 """
 from __future__ import annotations
 
@@ -90,7 +90,8 @@ def propose_run(request: RunRequest, invoices: Iterable[ApprovedInvoice], payees
     if scheduled.include_direct_payments:
         for agreement in sorted(direct_payments, key=lambda a: a.id):
             outcome = direct_payment_due(agreement, scheduled.pay_date, settings,
-                                         payment_reference(request.run_number, len(payments) + 1))
+                                         payment_reference(request.run_number, len(payments) + 1),
+                                         scheduled.direct_payment_cycle)
             if outcome is not None:
                 (payments if isinstance(outcome, Payment) else exclusions).append(outcome)
     if scheduled.kind is RunKind.WEEKLY:

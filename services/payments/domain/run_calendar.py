@@ -1,9 +1,10 @@
 """When payment runs happen, and the Bacs three-day cycle behind each pay date.
 
-Weekly runs (on a configured weekday, Wednesday by default) pay actuals-based services;
-four-weekly runs pay scheduled (plan-based) services and direct payments; ad hoc runs pay what
-finance chooses. A pay date that falls on a weekend or bank holiday in England moves to the
-working day before it, so a provider is never paid later than the calendar promised.
+Weekly runs (on a configured weekday, Wednesday by default) pay actuals-based services and
+weekly direct payments; four-weekly runs pay scheduled (plan-based) services and four-weekly
+direct payments; ad hoc runs pay what finance chooses. A pay date that falls on a weekend or bank
+holiday in England moves to the working day before it, so a provider is never paid later than
+the calendar promised.
 
 Bacs three-day cycle, counted in working days: day 1 the file is submitted (input day), day 2
 Bacs processes it (the *processing day*, the date UHL1 carries), day 3 the money reaches the
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from contracts.common import ServiceType
+from contracts.common import Cycle, ServiceType
 from shared.calendar import is_working_day
 from services.payments.domain.errors import PaymentRefused
 
@@ -77,6 +78,12 @@ class ScheduledRun:
     def pay_date(self) -> date:
         return self.bacs.pay_date
 
+    @property
+    def direct_payment_cycle(self) -> Cycle | None:
+        """The direct payments it pays: those paid weekly in a weekly run, four-weekly in a four-weekly run;
+        None in an ad hoc run, which pays each period on its own cycle."""
+        return {RunKind.WEEKLY: Cycle.WEEKLY, RunKind.FOUR_WEEKLY: Cycle.FOUR_WEEKLY}.get(self.kind)
+
 
 @dataclass(frozen=True, slots=True)
 class RunCalendar:
@@ -133,5 +140,5 @@ class RunCalendar:
     def _run(self, kind: RunKind, nominal: date) -> ScheduledRun:
         bacs = BacsDates.for_pay_date(on_or_before_working_day(nominal))
         if kind is RunKind.WEEKLY:
-            return ScheduledRun(kind, bacs, self.weekly_services, include_direct_payments=False)
+            return ScheduledRun(kind, bacs, self.weekly_services, include_direct_payments=True)
         return ScheduledRun(kind, bacs, self.four_weekly_services, include_direct_payments=True)

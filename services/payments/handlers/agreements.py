@@ -15,8 +15,10 @@ Version 1 of ProviderBankDetailsChanged/Verified and DirectPaymentAgreed (with t
 agreements.events) are still applied, for records published before the account moved.
 
 A repeat DirectPaymentAgreed for a known agreement is a change from its `start`: days already paid
-in advance at the old amount are corrected through the next payment (an adjustment). An ending
-stops every later period and works out what was paid for days after it, to recover.
+in advance at the old amount are corrected through the next payment (an adjustment). A
+DirectPaymentVaried changes it from its `effective_from` (`steps.varying`; an older version than the
+one applied changes nothing, nor does an agreement repeated after a variation). An ending stops
+every later period and works out what was paid for days after it, to recover.
 
 Never log bank details or names: identifiers only.
 """
@@ -31,10 +33,11 @@ from shared.consumer import Context, EventConsumer
 from shared.records import Poison
 from shared.logging import get_logger
 from services.payments.config import payments_config
-from services.payments.domain.direct_payments import (adjustment_for_change, end_direct_payment, paid_until,
-                                                      repriced)
+from services.payments.domain.direct_payments import (adjustment_for_change, correction, end_direct_payment,
+                                                      paid_until, repriced)
 from services.payments.domain.errors import PaymentRefused
 from services.payments.metrics import BANK_VERIFICATIONS_REFUSED
+from services.payments.steps.varying import vary_direct_payment
 from services.payments.store import bank_changes, inputs as store
 from services.payments.store.timesheets import save_personal_assistant
 from services.payments.store.direct_payments import agreement_of, paid_periods
@@ -163,6 +166,9 @@ async def on_direct_payment_agreed(conn: asyncpg.Connection,
     if before is not None and before["last_day"] is not None:
         log.warning("direct payment agreed again after it ended; ignored", agreement_id=event.agreement_id)
         return
+    if before is not None and before["terms_version"] > 1:
+        log.warning("direct payment agreed again after it was varied; ignored", agreement_id=event.agreement_id)
+        return
     if before is not None:
         old_net = before["amount_per_four_weeks_pence"] - before["contribution_per_four_weeks_pence"]
         if old_net != event.amount_per_four_weeks_pence:
@@ -190,8 +196,8 @@ async def on_direct_payment_ended(conn: asyncpg.Connection, event: agreements.Di
     paid = (await paid_periods(conn, [event.agreement_id])).get(event.agreement_id, [])
     # A change not yet paid is owed only for the days up to the end: recompute it on those days.
     before_end = paid_until(paid, event.end)
-    owed = sum(adjustment_for_change(repriced(before_end, c["from_net_pence"]), c["effective_from"],
-                                     c["to_net_pence"]) for c in await store.pending_changes(conn, event.agreement_id))
+    owed = sum(correction(before_end, c["effective_from"], c["effective_until"], c["from_net_pence"],
+                          c["to_net_pence"]) for c in await store.pending_changes(conn, event.agreement_id))
     agreement = agreement_of(row, paid, owed, payments_config().dp_cost_centre)
     try:
         ending = end_direct_payment(agreement, event.end, paid)
@@ -206,6 +212,11 @@ async def on_direct_payment_ended(conn: asyncpg.Connection, event: agreements.Di
                  recovery_pence=ending.recovery_pence)
 
 
+async def on_direct_payment_varied(conn: asyncpg.Connection, event: agreements.DirectPaymentVaried,
+                                   ctx: Context) -> None:
+    await vary_direct_payment(conn, event)
+
+
 AGREEMENTS = EventConsumer(
     name="payments.agreements",
     topic=agreements.TOPIC,
@@ -218,6 +229,7 @@ AGREEMENTS = EventConsumer(
               agreements.AgreementEnded: on_agreement,
               agreements.DirectPaymentAgreed: on_direct_payment_agreed,
               agreements.DirectPaymentAgreedV1: on_direct_payment_agreed,
+              agreements.DirectPaymentVaried: on_direct_payment_varied,
               agreements.DirectPaymentEnded: on_direct_payment_ended,
               agreements.PersonalAssistantRegistered: on_personal_assistant_registered},
     description="Payees' names, agreement end dates, direct payments, personal assistants (no bank details: see "

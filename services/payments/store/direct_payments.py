@@ -1,7 +1,8 @@
-"""Direct payments as the domain sees them: the agreement, the periods already paid, pending adjustments.
+"""Direct payments as the domain sees them: the agreement, the periods already paid, pending adjustments,
+its terms since it was varied and the reclaims netted from its next payments.
 
-Read in bulk (one query each for any number of agreements), so a four-weekly run over thousands
-of direct payments costs three round trips.
+Read in bulk (one query each for any number of agreements), so a run over thousands of direct
+payments costs a handful of round trips.
 """
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from contracts.common import Nominee
+from contracts.common import Cycle, Nominee
 from services.payments.domain.direct_payments import first_unpaid_day
-from services.payments.domain.inputs import BankAccount, DirectPaymentAgreement, PaidPeriod
+from services.payments.domain.inputs import BankAccount, DirectPaymentAgreement, PaidPeriod, ReclaimDue, TermsFrom
+from services.payments.store.dp_reclaims import reclaims_due
+from services.payments.store.dp_terms import terms_for
 
 
 async def paid_periods(conn: asyncpg.Connection, agreement_ids: Sequence[str]) -> dict[str, list[PaidPeriod]]:
@@ -38,8 +41,8 @@ async def pending_adjustments(conn: asyncpg.Connection,
     return {r["agreement_id"]: (int(r["total"]), list(r["ids"])) for r in rows}
 
 
-def agreement_of(row: asyncpg.Record, paid: list[PaidPeriod], adjustment_pence: int,
-                 cost_centre: str) -> DirectPaymentAgreement:
+def agreement_of(row: asyncpg.Record, paid: list[PaidPeriod], adjustment_pence: int, cost_centre: str,
+                 terms: tuple[TermsFrom, ...] = (), reclaims: tuple[ReclaimDue, ...] = ()) -> DirectPaymentAgreement:
     """The domain's agreement from its row: paid up to the first day no payment covers yet."""
     return DirectPaymentAgreement(
         id=row["agreement_id"], person_ref=row["person_ref"],
@@ -51,7 +54,8 @@ def agreement_of(row: asyncpg.Record, paid: list[PaidPeriod], adjustment_pence: 
         contribution_per_four_weeks_pence=row["contribution_per_four_weeks_pence"],
         # A payment the bank sent back means the account is wrong until agreements gives a new one.
         payee_verified=row["return_hold"] is None,
-        paid_up_to=first_unpaid_day(row["start"], paid), adjustment_pence=adjustment_pence, cost_centre=cost_centre)
+        paid_up_to=first_unpaid_day(row["start"], paid), adjustment_pence=adjustment_pence, cost_centre=cost_centre,
+        cycle=Cycle(row.get("cycle", Cycle.FOUR_WEEKLY)), terms=terms, reclaims=reclaims)
 
 
 async def agreements_due(conn: asyncpg.Connection, scope: Sequence[str] | None,
@@ -67,6 +71,8 @@ async def agreements_due(conn: asyncpg.Connection, scope: Sequence[str] | None,
         list(scope) if scope is not None else None)
     ids = [r["agreement_id"] for r in rows]
     paid, pending = await paid_periods(conn, ids), await pending_adjustments(conn, ids)
-    found = [agreement_of(r, paid.get(r["agreement_id"], []), pending.get(r["agreement_id"], (0, []))[0], cost_centre)
+    terms, reclaims = await terms_for(conn, ids), await reclaims_due(conn, ids)
+    found = [agreement_of(r, paid.get(r["agreement_id"], []), pending.get(r["agreement_id"], (0, []))[0], cost_centre,
+                          terms.get(r["agreement_id"], ()), reclaims.get(r["agreement_id"], ()))
              for r in rows]
     return found, {k: v[1] for k, v in pending.items()}

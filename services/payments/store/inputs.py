@@ -146,22 +146,23 @@ async def direct_payment_row(conn: asyncpg.Connection, agreement_id: str, *, loc
 
 
 async def save_direct_payment(conn: asyncpg.Connection,
-                              event: agreements.DirectPaymentAgreed | agreements.DirectPaymentAgreedV1,
-                              amount_pence: int, contribution_pence: int) -> None:
+                              event: agreements.DirectPaymentTerms | agreements.DirectPaymentAgreedV1,
+                              amount_pence: int, contribution_pence: int, terms_version: int = 1) -> None:
     """The agreed payment as it now stands (a repeat for the same agreement is a change). Its payee
     account comes apart (`set_direct_payment_payee`): a new one is taken from there, if it came first."""
     await conn.execute(
         "INSERT INTO direct_payments (agreement_id, person_ref, nominee, council_managed, sort_code, account_number,"
-        " account_name, start, amount_per_four_weeks_pence, contribution_per_four_weeks_pence)"
-        " SELECT $1, $2, $3, $4, a.sort_code, a.account_number, a.account_name, $5, $6, $7"
+        " account_name, start, amount_per_four_weeks_pence, contribution_per_four_weeks_pence, cycle, terms_version)"
+        " SELECT $1, $2, $3, $4, a.sort_code, a.account_number, a.account_name, $5, $6, $7, $8, $9"
         " FROM (SELECT 1) AS one LEFT JOIN direct_payment_payee_accounts a ON a.agreement_id = $1"
         " ON CONFLICT (agreement_id) DO UPDATE SET nominee = $3, council_managed = $4,"
-        " amount_per_four_weeks_pence = $6, contribution_per_four_weeks_pence = $7,"
+        " amount_per_four_weeks_pence = $6, contribution_per_four_weeks_pence = $7, cycle = $8,"
         " amount_version = direct_payments.amount_version + CASE WHEN (direct_payments.amount_per_four_weeks_pence,"
-        "   direct_payments.contribution_per_four_weeks_pence) IS DISTINCT FROM ($6, $7) THEN 1 ELSE 0 END,"
+        "   direct_payments.contribution_per_four_weeks_pence, direct_payments.cycle) IS DISTINCT FROM ($6, $7, $8)"
+        "   THEN 1 ELSE 0 END,"
         " updated_at = now()",
         event.agreement_id, event.person_ref, event.nominee, event.nominee == "council", event.start, amount_pence,
-        contribution_pence)
+        contribution_pence, str(getattr(event, "cycle", "four_weekly")), terms_version)
 
 
 async def set_direct_payment_payee(conn: asyncpg.Connection, agreement_id: str,
@@ -181,10 +182,10 @@ async def set_direct_payment_payee(conn: asyncpg.Connection, agreement_id: str,
 
 
 async def add_adjustment(conn: asyncpg.Connection, agreement_id: str, amount_pence: int, effective_from: date,
-                         from_net: int, to_net: int, reason: str) -> None:
+                         from_net: int, to_net: int, reason: str, effective_until: date | None = None) -> None:
     await conn.execute("INSERT INTO direct_payment_adjustments (agreement_id, amount_pence, effective_from,"
-                       " from_net_pence, to_net_pence, reason) VALUES ($1, $2, $3, $4, $5, $6)",
-                       agreement_id, amount_pence, effective_from, from_net, to_net, reason)
+                       " from_net_pence, to_net_pence, reason, effective_until) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                       agreement_id, amount_pence, effective_from, from_net, to_net, reason, effective_until)
 
 
 async def pending_changes(conn: asyncpg.Connection, agreement_id: str) -> list[asyncpg.Record]:

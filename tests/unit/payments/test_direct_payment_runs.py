@@ -61,7 +61,7 @@ def test_nothing_is_paid_after_the_agreement_ended():
     assert four_weekly(dp).payments == ()
 
 
-def test_weekly_runs_make_no_direct_payments():
+def test_weekly_runs_make_no_four_weekly_direct_payments():
     assert propose([], {}, [direct_payment()], kind=RunKind.WEEKLY).payments == ()
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from contracts.common import ServiceType
+from contracts.common import Cycle, ServiceType
 from services.payments.domain.errors import PaymentRefused
 from services.payments.domain.run_calendar import BacsDates, RunCalendar, RunKind
 
@@ -29,12 +29,15 @@ def test_four_weekly_runs_step_28_days_from_the_anchor_in_either_direction():
                                          date(2026, 4, 8), date(2026, 5, 6)]
 
 
-def test_weekly_runs_pay_actuals_and_four_weekly_runs_pay_plans_and_direct_payments():
+def test_weekly_runs_pay_actuals_and_four_weekly_runs_pay_plans_and_each_pays_direct_payments_of_its_cycle():
     runs = {r.kind: r for r in CALENDAR.runs_between(date(2026, 3, 11), date(2026, 3, 11))}
     weekly, four_weekly = runs[RunKind.WEEKLY], runs[RunKind.FOUR_WEEKLY]
-    assert ServiceType.HOME_CARE in weekly.service_types and not weekly.include_direct_payments
+    assert ServiceType.HOME_CARE in weekly.service_types and weekly.include_direct_payments
+    assert weekly.direct_payment_cycle is Cycle.WEEKLY
     assert ServiceType.RESIDENTIAL in four_weekly.service_types and four_weekly.include_direct_payments
+    assert four_weekly.direct_payment_cycle is Cycle.FOUR_WEEKLY
     assert ServiceType.HOME_CARE not in four_weekly.service_types
+    assert CALENDAR.ad_hoc(date(2026, 3, 12), include_direct_payments=True).direct_payment_cycle is None
 
 
 def test_run_falling_on_a_bank_holiday_pays_on_the_working_day_before():

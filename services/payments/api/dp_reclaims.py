@@ -1,0 +1,98 @@
+"""HTTP: reclaims of direct payments (raised by a finance officer, approved by a finance approver who did not
+raise them) and the council's debtors export of the debts among them."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from shared.auth import Principal, require
+from shared.clock import london_date, utcnow
+from shared.errors import NotEntitled
+from shared.http import ALSO_CSV, cause_of, not_found, runtime_of, transaction
+from shared.logging import get_logger
+from services.payments.api.models import DebtOut, ReclaimIn, ReclaimOut
+from services.payments.api.runs import FINANCE, REVIEWERS
+from services.payments.domain.dp_reclaims import ReclaimMethod, ReclaimReason, debts_csv
+from services.payments.metrics import DP_RECLAIMED_PENCE, TWO_PERSON_DECISIONS
+from services.payments.steps import dp_reclaims as steps
+from services.payments.steps.dp_returns import held_direct_payment
+from services.payments.store import dp_reclaims as store
+
+router = APIRouter(tags=["direct payments: reclaims and debts"])
+log = get_logger(__name__)
+
+
+@router.post("/direct-payments/{agreement_id}/reclaims", status_code=202, response_model=ReclaimOut,
+             summary="Raise a reclaim of a surplus or of money unspent at the end (a finance officer): pending "
+                     "until a different finance approver approves it")
+async def raise_reclaim(agreement_id: str, body: ReclaimIn, request: Request,
+                        principal: Annotated[Principal, Depends(require("finance_officer"))]) -> ReclaimOut:
+    async with transaction(request) as conn:
+        try:
+            reclaim = await steps.raise_(conn, agreement_id, ReclaimReason(body.reason), ReclaimMethod(body.method),
+                                         body.amount_pence, body.return_id, principal, utcnow(),
+                                         london_date(utcnow()))
+        except LookupError:
+            raise not_found(f"direct payment {agreement_id}") from None
+    TWO_PERSON_DECISIONS.labels("dp_reclaim", "recorded").inc()
+    log.info("direct payment reclaim raised, awaiting a second person", reclaim_id=reclaim.reclaim_id,
+             agreement_id=agreement_id, reason=reclaim.reason.value, method=reclaim.method.value,
+             amount_pence=reclaim.amount_pence, by=principal.subject)
+    return ReclaimOut.of(reclaim)
+
+
+@router.get("/direct-payments/{agreement_id}/reclaims", response_model=list[ReclaimOut],
+            summary="A direct payment's reclaims and what each has netted (finance, or the person)")
+async def list_reclaims(agreement_id: str, request: Request,
+                        principal: Annotated[Principal, Depends(require(*FINANCE, "person"))]) -> list[ReclaimOut]:
+    async with transaction(request) as conn:
+        try:
+            await held_direct_payment(conn, agreement_id, principal.may_see_person)
+        except LookupError:
+            raise not_found(f"direct payment {agreement_id}") from None
+        return [ReclaimOut.of(r, netted) for r, netted in await store.listing(conn, agreement_id)]
+
+
+@router.post("/dp-reclaims/{reclaim_id}/approve", response_model=ReclaimOut,
+             summary="Approve a reclaim (a finance approver who did not raise it): DirectPaymentReclaimRaised")
+async def approve_reclaim(reclaim_id: str, request: Request,
+                          principal: Annotated[Principal, Depends(require("finance_approver"))]) -> ReclaimOut:
+    try:
+        async with transaction(request) as conn:
+            try:
+                reclaim = await steps.approve(conn, reclaim_id, principal, utcnow(), london_date(utcnow()),
+                                              runtime_of(request).outbox, cause_of(request, principal))
+            except LookupError:
+                raise not_found(f"reclaim {reclaim_id}") from None
+    except NotEntitled as refused:
+        if getattr(refused, "field", None) == "approved_by":
+            TWO_PERSON_DECISIONS.labels("dp_reclaim", "self_approval").inc()
+        raise
+    TWO_PERSON_DECISIONS.labels("dp_reclaim", "approved").inc()
+    DP_RECLAIMED_PENCE.labels(reclaim.reason.value, reclaim.method.value).inc(reclaim.amount_pence)
+    log.info("direct payment reclaim approved", reclaim_id=reclaim_id, agreement_id=reclaim.agreement_id,
+             amount_pence=reclaim.amount_pence, raised_by=reclaim.raised_by, approved_by=reclaim.approved_by)
+    return ReclaimOut.of(reclaim)
+
+
+@router.get("/debts", response_model=list[DebtOut], responses=ALSO_CSV,
+            summary="The debtors export: approved reclaims raised as debts; each is marked with the time it was "
+                    "first exported, so `status=unexported` (or `since`) gives only the new ones")
+async def export_debts(request: Request, principal: Annotated[Principal, Depends(require(*REVIEWERS))],
+                       status: Literal["all", "unexported"] = "all", since: datetime | None = None,
+                       format: Literal["json", "csv"] = "json"):
+    at = utcnow()
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=timezone.utc)  # a time without a zone is UTC
+    async with transaction(request) as conn:
+        rows = await store.debts(conn, status == "unexported", since)
+        await store.mark_exported(conn, [r["reclaim_id"] for r in rows], at)
+    log.info("debts exported", debts=len(rows), status=status, by=principal.subject)
+    debts = [store.as_reclaim(r) for r in rows]
+    if format == "csv":
+        return Response(debts_csv(debts), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="debts-{at:%Y%m%dT%H%M%S}.csv"'})
+    return [DebtOut(**ReclaimOut.of(d, exported_at=r["exported_at"] or at).model_dump()) for d, r in zip(debts, rows)]
