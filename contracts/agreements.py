@@ -496,6 +496,9 @@ class CommitmentLine(_Value):
     provider_id: str | None = None
     weekly_pence: int = Field(ge=0)
     annual_pence: int = Field(ge=0)
+    funded_by: str | None = Field(default=None, description=(
+        "The council-managed direct payment that pays for this agreement: the line bounds the agreement's "
+        "invoices, and is not counted again in the person's total (the direct payment's line counts it)."))
 
 
 @register

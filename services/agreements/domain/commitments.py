@@ -7,8 +7,9 @@ contribution) under the version of its terms in force each day, the same footing
 agreement the council pays in full.
 
 An agreement funded by a council-managed direct payment's account is paid out of that direct
-payment, which is counted already: it has no line of its own (CommitmentLine has no way to say "for
-visibility, not counted", and every line is read as spend), so it is never counted twice.
+payment, which is counted already: its line names the direct payment (`funded_by`) and bounds the
+agreement's invoices, but is left out of the person's weekly and annual totals, so the money is
+never counted twice.
 """
 from __future__ import annotations
 
@@ -37,11 +38,11 @@ class Commitment:
 
     @property
     def weekly_pence(self) -> int:
-        return sum(line.weekly_pence for line in self.lines)
+        return sum(line.weekly_pence for line in self.lines if line.funded_by is None)
 
     @property
     def annual_pence(self) -> int:
-        return sum(line.annual_pence for line in self.lines)
+        return sum(line.annual_pence for line in self.lines if line.funded_by is None)
 
     @property
     def exceeded_by_weekly_pence(self) -> int:
@@ -69,9 +70,9 @@ def _window(start: date, end: date | None, as_of: date, length: int) -> tuple[da
 
 
 def agreement_line(agreement: Agreement, as_of: date) -> CommitmentLine | None:
-    """The forecast of one activated agreement; None when it has finished or never started, or when a
-    managed direct payment pays for it (that payment's line counts the money)."""
-    if not agreement.was_activated or agreement.start is None or agreement.funding is Funding.MANAGED_ACCOUNT:
+    """The forecast of one activated agreement; None when it has finished or never started. When a managed
+    direct payment pays for it, the line names that payment (`funded_by`): it is not counted again."""
+    if not agreement.was_activated or agreement.start is None:
         return None
     week = _window(agreement.start, agreement.end, as_of, WEEK_DAYS)
     year = _window(agreement.start, agreement.end, as_of, YEAR_DAYS)
@@ -80,7 +81,9 @@ def agreement_line(agreement: Agreement, as_of: date) -> CommitmentLine | None:
     return CommitmentLine(agreement_id=agreement.agreement_id, kind="agreement", service_type=agreement.service_type,
                           provider_id=agreement.provider_id,
                           weekly_pence=price_of_period(agreement, *week) if week else 0,
-                          annual_pence=price_of_period(agreement, *year))
+                          annual_pence=price_of_period(agreement, *year),
+                          funded_by=agreement.direct_payment_id if agreement.funding is Funding.MANAGED_ACCOUNT
+                          else None)
 
 
 def direct_payment_line(payment: DirectPayment, as_of: date) -> CommitmentLine | None:

@@ -148,13 +148,16 @@ async def test_care_bought_from_the_managed_account_is_not_counted_again_in_the_
         commitment = activated.json()["commitment"]
         # The direct payment's gross (£300 a week) is the whole commitment: the care it buys is not added.
         assert commitment["weekly_commitment_pence"] == 30_000 and not commitment["exceeded"]
-        assert [(line["agreement_id"], line["kind"]) for line in commitment["lines"]] == [(dp_id, "direct_payment")]
+        assert sorted((line["agreement_id"], line["kind"], line["funded_by"]) for line in commitment["lines"]) == sorted(
+            [(dp_id, "direct_payment", None), (managed, "agreement", dp_id)])
         council = (await _draft(db, client, who, prv, concurrent=True)).json()["agreement_id"]
         activated = await client.post(f"/agreements/{council}/activate", headers=db.auth("brokerage_officer"))
         # Care the council pays for itself is on top: 7 x £24 more, above the £300 budget.
         assert activated.json()["commitment"]["weekly_commitment_pence"] == 30_000 + 7 * 2400
         assert activated.json()["commitment"]["exceeded"]
         read = await client.get(f"/people/{who}/commitments", headers=db.auth("social_worker"))
-        assert {line["agreement_id"] for line in read.json()["lines"]} == {dp_id, council}
+        assert {line["agreement_id"] for line in read.json()["lines"]} == {dp_id, council, managed}
     published = await db.published("CommitmentChanged")
-    assert all(managed not in {line["agreement_id"] for line in e.payload["lines"]} for e in published)
+    # Invoicing bounds the funded agreement's invoices by its own line, which names the payment.
+    assert {line["funded_by"] for e in published for line in e.payload["lines"]
+            if line["agreement_id"] == managed} == {dp_id}

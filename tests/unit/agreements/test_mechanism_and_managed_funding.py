@@ -84,8 +84,12 @@ def test_direct_payment_events_carry_the_mechanism_from_the_nominee_set_explicit
 
 def test_care_bought_from_a_managed_direct_payment_is_not_counted_on_top_of_the_payment():
     dp = managed_dp()  # £300 gross a week
-    commitment = commitment_of("P-1", MONDAY, [funded_by("DP-1")], [dp], weekly_budget_pence=30_000)
-    assert [line.agreement_id for line in commitment.lines] == ["DP-1"]
+    funded = funded_by("DP-1")
+    commitment = commitment_of("P-1", MONDAY, [funded], [dp], weekly_budget_pence=30_000)
+    # The agreement keeps its line (it bounds its invoices), naming the payment that pays for it.
+    assert [(line.agreement_id, line.funded_by) for line in commitment.lines] == [
+        (funded.agreement_id, "DP-1"), ("DP-1", None)]
+    assert commitment.lines[0].weekly_pence == 7 * 2400
     assert (commitment.weekly_pence, commitment.exceeded) == (30_000, False)
     # The same care paid by the council itself is on top of the direct payment.
     council = commitment_of("P-1", MONDAY, [home_care("P-1")], [dp], weekly_budget_pence=30_000)
