@@ -13,6 +13,8 @@ never counted twice.
 """
 from __future__ import annotations
 
+import hashlib
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -56,9 +58,12 @@ class Commitment:
         return self.exceeded_by_weekly_pence > 0
 
     @property
-    def figures(self) -> tuple[int | None, int, int, bool]:
-        """What a CommitmentChanged says: an unchanged tuple needs no new event."""
-        return self.weekly_budget_pence, self.weekly_pence, self.annual_pence, self.exceeded
+    def figures(self) -> tuple[int | None, int, int, bool, str]:
+        """What a CommitmentChanged says, its lines as a digest: an unchanged tuple needs no new event."""
+        lines = sorted((ln.agreement_id, ln.kind, ln.weekly_pence, ln.annual_pence, ln.funded_by or "")
+                       for ln in self.lines)
+        digest = hashlib.sha256(repr(lines).encode()).hexdigest()
+        return self.weekly_budget_pence, self.weekly_pence, self.annual_pence, self.exceeded, digest
 
 
 def _window(start: date, end: date | None, as_of: date, length: int) -> tuple[date, date] | None:

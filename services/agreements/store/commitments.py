@@ -55,19 +55,20 @@ async def reassessment(conn: asyncpg.Connection, reassessment_id: str) -> Reasse
 
 
 async def last_published(conn: asyncpg.Connection, person_ref: str) -> tuple | None:
-    row = await conn.fetchrow("SELECT weekly_budget_pence, weekly_pence, annual_pence, exceeded"
+    row = await conn.fetchrow("SELECT weekly_budget_pence, weekly_pence, annual_pence, exceeded, lines_digest"
                               " FROM person_commitments WHERE person_ref = $1", person_ref)
     return tuple(row) if row else None
 
 
 async def record_published(conn: asyncpg.Connection, person_ref: str, as_of: date, figures: tuple) -> None:
-    budget, weekly, annual, exceeded = figures
+    budget, weekly, annual, exceeded, digest = figures
     await conn.execute(
-        "INSERT INTO person_commitments (person_ref, as_of, weekly_budget_pence, weekly_pence, annual_pence, exceeded)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (person_ref) DO UPDATE SET as_of = EXCLUDED.as_of,"
-        " weekly_budget_pence = EXCLUDED.weekly_budget_pence, weekly_pence = EXCLUDED.weekly_pence,"
-        " annual_pence = EXCLUDED.annual_pence, exceeded = EXCLUDED.exceeded, updated_at = now()",
-        person_ref, as_of, budget, weekly, annual, exceeded)
+        "INSERT INTO person_commitments (person_ref, as_of, weekly_budget_pence, weekly_pence, annual_pence, exceeded,"
+        " lines_digest) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (person_ref) DO UPDATE SET"
+        " as_of = EXCLUDED.as_of, weekly_budget_pence = EXCLUDED.weekly_budget_pence,"
+        " weekly_pence = EXCLUDED.weekly_pence, annual_pence = EXCLUDED.annual_pence, exceeded = EXCLUDED.exceeded,"
+        " lines_digest = EXCLUDED.lines_digest, updated_at = now()",
+        person_ref, as_of, budget, weekly, annual, exceeded, digest)
 
 
 async def people_over_budget(conn: asyncpg.Connection) -> int:

@@ -161,3 +161,21 @@ async def test_care_bought_from_the_managed_account_is_not_counted_again_in_the_
     # Invoicing bounds the funded agreement's invoices by its own line, which names the payment.
     assert {line["funded_by"] for e in published for line in e.payload["lines"]
             if line["agreement_id"] == managed} == {dp_id}
+
+
+async def test_activating_funded_care_publishes_its_line_though_the_persons_totals_stay_the_same(db):
+    """The funded agreement's line bounds its invoices in invoicing, so it must be published even when the
+    person's totals do not move (the direct payment's line already counts the money)."""
+    async with db.http(app) as client:
+        who, prv = person(), await provider(db, client)
+        dp_id = await agreed_direct_payment(db, client, who, budget=30_000, contribution=5_000)
+        before = await db.published("CommitmentChanged")
+        managed = (await _draft(db, client, who, prv, **_managed(dp_id))).json()["agreement_id"]
+        activated = await client.post(f"/agreements/{managed}/activate", headers=db.auth("brokerage_officer"))
+        assert activated.status_code == 200, activated.text
+    after = (await db.published("CommitmentChanged"))[len(before):]
+    assert before and before[-1].payload["weekly_commitment_pence"] == 30_000
+    [changed] = after
+    assert changed.payload["weekly_commitment_pence"] == 30_000
+    assert {(line["agreement_id"], line["funded_by"]) for line in changed.payload["lines"]} == {
+        (dp_id, None), (managed, dp_id)}
