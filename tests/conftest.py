@@ -27,13 +27,14 @@ def url(service: str) -> str:
     return Instance(service).url
 
 
-def token(role: str, *, provider: str | None = None, person: str | None = None, subject: str | None = None) -> str:
+def token(role: str, *, provider: str | None = None, person: str | None = None, pa: str | None = None,
+          subject: str | None = None) -> str:
     return mint_token(SETTINGS.auth_secret, subject=subject or f"test-{role}-{uuid.uuid4().hex[:6]}",
-                      role=role, provider_id=provider, person_ref=person)
+                      role=role, provider_id=provider, person_ref=person, pa_id=pa)
 
 
 def auth(role: str, **kw) -> dict[str, str]:
-    """Authorization header for `role` (provider=..., person=..., subject=...)."""
+    """Authorization header for `role` (provider=..., person=..., pa=... for a personal assistant, subject=...)."""
     return {"Authorization": f"Bearer {token(role, **kw)}"}
 
 

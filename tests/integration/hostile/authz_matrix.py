@@ -1,10 +1,12 @@
 """Who may call what: every endpoint of every service, the roles that pass its gate, and how a
-provider or person is kept to their own data.
+provider, person or personal assistant is kept to their own data.
 
 Written from the issues (3: "a provider token sees only its own agreements; a person token only
 their own request and agreements; changing bank details needs finance_officer, verifying needs
 finance_approver"; 6: maker-checker; 7: who sees a query; 8: a statement for the person and their
-social worker) and the services' docstrings; `test_authorisation_matrix` holds every service to it.
+social worker; 15: direct payments varied and reviewed, personal assistants and their bank details,
+timesheets, payroll and net pay, returns, audit, reclaims and debts) and what each route's
+`require(...)` and scope checks do; `test_authorisation_matrix` holds every service to it.
 A role not listed gets 403; no token or a bad one gets 401, except on the open routes.
 
 `scope` says how the rest of a role's reach is decided, once past the gate:
@@ -17,24 +19,43 @@ A role not listed gets 403; no token or a bad one gets 401, except on the open r
 - "worker:allocation": a social worker or brokerage officer only for people allocated to them: 403
   for a request of anyone else, left out of lists (the probe's ids do not exist: 404 / empty).
 - "query:entitlement": queries decides per query who may see it and take each step (403 with why).
+- "personal_assistant:path": the path names a PA (`pa_id`): a PA token only its own; anyone else's is
+  404 (not said to exist), as it is for a person who does not employ them.
+- "personal_assistant:resource": the resource's own PA (a timesheet's); anyone else's is 404.
+- "employer:nominee": who acts as a direct payment's PAs' employer follows its nominee (council: a
+  brokerage or finance officer; the person: themself or a brokerage officer; a third party: a
+  brokerage officer): anyone else is 403 from the domain.
+- "second person": the domain refuses whoever entered, asked for, raised or submitted what is decided
+  (403; 422 for a PA's bank details change, as for a provider's).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 ROLES = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "provider", "person", "ops",
-         "team_manager")
+         "team_manager", "personal_assistant")
 # The officers the agreements and reporting services name; delivery lets in every officer role of
 # shared.auth (OFFICER_ROLES), which includes the team manager.
 OFFICERS = frozenset({"social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops"})
 OFFICER_ROLES = OFFICERS | {"team_manager"}
 EVERYONE = frozenset(ROLES)
+# Every role but the personal assistant, who reaches only their own PA record (agreements) and their own
+# timesheets (payments): the callers of the queries service, for one.
+CALLERS = EVERYONE - {"personal_assistant"}
 # Everyone the agreements service lets read (scoped): all but the team manager, who allocates people only.
-AGREEMENT_READERS = EVERYONE - {"team_manager"}
+AGREEMENT_READERS = CALLERS - {"team_manager"}
+# Direct payments (issue 15): a team manager varies, approves variations and reviews them, so reads them too.
+DP_READERS = OFFICERS | {"team_manager", "person"}
+DP_WORKERS = frozenset({"social_worker", "brokerage_officer", "team_manager"})  # vary and review a direct payment
+PA_EMPLOYERS = frozenset({"brokerage_officer", "finance_officer", "person"})  # narrowed by the nominee
+PA = "personal_assistant"
 ALLOCATORS = frozenset({"team_manager", "brokerage_officer"})  # a brokerage officer: brokerage officers only
 FINANCE = frozenset({"finance_officer", "finance_approver", "ops"})
 REVIEWERS = frozenset({"finance_officer", "finance_approver"})  # who works a payment run (ops only reads)
 CASE_READERS = frozenset({"person", "social_worker", "brokerage_officer"})  # personal details of a request
+TIMESHEET_READERS = FINANCE | {PA, "person", "brokerage_officer"}
+TIMESHEET_DECIDERS = frozenset({"person", "finance_officer", "brokerage_officer"})  # the employer
+PAYROLL_READERS = FINANCE | {"person", "brokerage_officer"}
 
 # Open to anyone, no token: liveness, readiness, metrics and the API documents.
 OPEN_PATHS = ("/health", "/ready", "/metrics", "/openapi.json", "/asyncapi.json", "/docs")
@@ -65,6 +86,8 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "POST /requests/{request_id}/cancel": rule("person", "social_worker", "brokerage_officer",
                                                    scope="person:resource"),
         "POST /requests/{request_id}/close": rule("brokerage_officer"),
+        # A new budget for an active request: its allocated social worker, or a team manager for anyone.
+        "POST /requests/{request_id}/reassessments": rule("social_worker", "team_manager", scope="worker:allocation"),
         # Access to a person comes from an allocation (issue 14), made by a team manager or, for
         # brokerage officers only, a brokerage officer; never to oneself (403 from the domain).
         "PUT /people/{person_ref}/allocation": rule(ALLOCATORS),
@@ -95,12 +118,33 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "POST /agreements/{agreement_id}/resume": rule("brokerage_officer", "social_worker"),
         "POST /agreements/{agreement_id}/end": rule("brokerage_officer", "social_worker"),
         "POST /agreements/{agreement_id}/cancel": rule("brokerage_officer"),
-        "GET /direct-payments": rule(OFFICERS, "person", scope="person:resource (others' left out)"),
-        "GET /direct-payments/{agreement_id}": rule(OFFICERS, "person", scope="person:resource"),
+        "GET /direct-payments": rule(DP_READERS, scope="person:resource (others' left out)"),
+        "GET /direct-payments/{agreement_id}": rule(DP_READERS, scope="person:resource"),
         "PUT /direct-payments/{agreement_id}": rule("brokerage_officer", "finance_officer"),
         "POST /direct-payments/{agreement_id}/agree": rule("finance_approver"),
         "POST /direct-payments/{agreement_id}/end": rule("brokerage_officer", "social_worker"),
         "GET /people/{person_ref}/commitments": rule(OFFICERS, "person", scope="person:path"),
+        # Issue 15. Served before GET /direct-payments/{agreement_id}: the list of reviews, not a payment.
+        "GET /direct-payments/reviews": rule(DP_WORKERS, FINANCE),
+        "POST /direct-payments/{agreement_id}/reviews": rule(DP_WORKERS),
+        # A rise above the threshold waits for a team manager or brokerage officer who did not ask for it.
+        "POST /direct-payments/{agreement_id}/variations": rule(DP_WORKERS),
+        "POST /direct-payments/{agreement_id}/variations/{variation_id}/approve": rule(
+            "team_manager", "brokerage_officer", scope="second person"),
+        "GET /direct-payments/{agreement_id}/variations": rule(DP_READERS, scope="person:resource"),
+        # The PAs a direct payment employs; a PA reads only their own record (without the name).
+        "POST /direct-payments/{agreement_id}/personal-assistants": rule(
+            PA_EMPLOYERS, scope="person:resource; employer:nominee"),
+        "GET /direct-payments/{agreement_id}/personal-assistants": rule(OFFICERS, "person", scope="person:resource"),
+        "GET /personal-assistants/{pa_id}": rule(OFFICERS, "person", PA,
+                                                 scope="personal_assistant:path; person:resource"),
+        "PUT /personal-assistants/{pa_id}": rule(PA_EMPLOYERS, scope="person:resource; employer:nominee"),
+        "POST /personal-assistants/{pa_id}/bank-details": rule(PA_EMPLOYERS,
+                                                               scope="person:resource; employer:nominee"),
+        "POST /personal-assistants/{pa_id}/bank-details/{change_id}/verify": rule("finance_approver",
+                                                                                  scope="second person"),
+        "POST /personal-assistants/{pa_id}/bank-details/{change_id}/reject": rule("finance_approver",
+                                                                                  scope="second person"),
     },
     "delivery": {  # "that provider, or an officer" (delivery README)
         "POST /providers/{provider_ref}/visits": rule(OFFICER_ROLES, "provider", scope="provider:path"),
@@ -152,12 +196,46 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "GET /reports/prompt-payment": rule(FINANCE),
         "GET /reports/transparency": rule(FINANCE),
         "GET /payment-calendar": rule(FINANCE),
+        # Issue 15: a PA's timesheets, submitted by the PA or the employer and decided by the employer
+        # (a council-managed direct payment: a finance or brokerage officer who did not submit it).
+        "POST /personal-assistants/{pa_id}/timesheets": rule(
+            PA, "person", "finance_officer", "brokerage_officer",
+            scope="personal_assistant:path; person:resource; employer:nominee"),
+        "GET /personal-assistants/{pa_id}/timesheets": rule(TIMESHEET_READERS,
+                                                            scope="personal_assistant:path; person:resource"),
+        "GET /timesheets/{timesheet_id}": rule(TIMESHEET_READERS,
+                                               scope="personal_assistant:resource; person:resource"),
+        "POST /timesheets/{timesheet_id}/approve": rule(TIMESHEET_DECIDERS,
+                                                        scope="person:resource; employer:nominee; second person"),
+        "POST /timesheets/{timesheet_id}/reject": rule(TIMESHEET_DECIDERS,
+                                                       scope="person:resource; employer:nominee; second person"),
+        # A direct payment's payroll week and its export for the bureau; the bureau's net pay (council-managed
+        # direct payments), above a threshold approved by a finance approver who did not upload it.
+        "GET /direct-payments/{agreement_id}/payroll/{week_start}": rule(PAYROLL_READERS, scope="person:resource"),
+        "GET /direct-payments/{agreement_id}/payroll/{week_start}/export.csv": rule(PAYROLL_READERS,
+                                                                                    scope="person:resource"),
+        "POST /direct-payments/{agreement_id}/payroll/{week_start}/net-pay": rule(REVIEWERS),
+        "POST /payroll-net-pay/{upload_id}/approve": rule("finance_approver", scope="second person"),
+        "POST /payroll-net-pay/{upload_id}/reject": rule(REVIEWERS),
+        # Returns: sent by the person (or finance for them), audited by a finance officer, signed off by a
+        # finance approver who did not audit it.
+        "POST /direct-payments/{agreement_id}/returns": rule("finance_officer", "person", scope="person:resource"),
+        "GET /direct-payments/{agreement_id}/returns": rule(FINANCE, "person", scope="person:resource"),
+        "POST /direct-payment-returns/{return_id}/audit": rule("finance_officer"),
+        "POST /direct-payment-returns/{return_id}/sign-off": rule("finance_approver", scope="second person"),
+        # Reclaims: raised by a finance officer, approved by a finance approver who did not raise them.
+        "POST /direct-payments/{agreement_id}/reclaims": rule("finance_officer"),
+        "GET /direct-payments/{agreement_id}/reclaims": rule(FINANCE, "person", scope="person:resource"),
+        "POST /dp-reclaims/{reclaim_id}/approve": rule("finance_approver", scope="second person"),
+        # The debtors export: a GET that marks the debts it returns as exported (the probe asks for none).
+        "GET /debts": rule(REVIEWERS),
     },
-    # Anyone may raise a query about their own subjects; who sees one and takes each step is decided
+    # Anyone may raise a query about their own subjects (a personal assistant is not let in: the queries
+    # service's callers are providers, people and officers); who sees one and takes each step is decided
     # per query (services/queries/domain/entitlement.py): resolving with an outcome that moves money is
     # finance's (finance_officer, finance_approver), and approving or rejecting a proposed one a
     # finance_approver's other than the proposer (403 with why, from the domain, not the route).
-    "queries": {f"{m} {p}": rule(EVERYONE, scope="query:entitlement") for m, p in (
+    "queries": {f"{m} {p}": rule(CALLERS, scope="query:entitlement") for m, p in (
         ("POST", "/queries"), ("GET", "/queries"), ("GET", "/queries/{query_id}"),
         *(("POST", f"/queries/{{query_id}}/{step}") for step in (
             "acknowledge", "assign", "investigate", "notes", "dispute", "resolve", "outcome/approve",

@@ -2,7 +2,8 @@
 
 Requests are cheap and change nothing: ids that do not exist and a body that is not an object, so
 a role that passes the gate gets a 4xx for its input (or a 200 for a read) and one that does not
-gets 403. A provider or person calls with its own reference wherever the path names one.
+gets 403. A provider, person or personal assistant calls with its own reference wherever the path
+names one.
 """
 from __future__ import annotations
 
@@ -23,12 +24,17 @@ from tests.integration.hostile.authz_matrix import MATRIX, OPEN_PATHS, ROLES, Ru
 pytestmark = pytest.mark.stack
 
 PROVIDER, PERSON = f"PRV-AUTHZ-{uuid.uuid4().hex[:8].upper()}", f"P-AUTHZ-{uuid.uuid4().hex[:8].upper()}"
+PA = f"PA-AUTHZ-{uuid.uuid4().hex[:8].upper()}"
 SAMPLE = {"week_start": "2026-03-02", "name": "journal"}
+# A query string that keeps a probe from changing anything: the debtors export marks what it returns as
+# exported, so it is asked only for debts approved after a day that has not come.
+PROBE_QUERY = {"payments": {"GET /debts": "?since=2999-01-01T00:00:00Z"}}
 ENDPOINTS = [(service, endpoint) for service, rules in MATRIX.items() for endpoint in rules]
 
 
 def _token(role: str) -> dict[str, str]:
-    return auth(role, provider=PROVIDER if role == "provider" else None, person=PERSON if role == "person" else None)
+    return auth(role, provider=PROVIDER if role == "provider" else None, person=PERSON if role == "person" else None,
+                pa=PA if role == "personal_assistant" else None)
 
 
 def _forged(claims: dict, secret: str = SETTINGS.auth_secret, alg: str = "HS256") -> str:
@@ -56,13 +62,15 @@ BAD_AUTH = {
 
 
 def _path(template: str, rule: Rule, role: str) -> str:
-    """The path with made-up ids, or the caller's own provider or person where the path names one."""
+    """The path with made-up ids, or the caller's own provider, person or PA where the path names one."""
     def fill(match: re.Match) -> str:
         name = match.group(1)
         if role == "provider" and rule.scope.startswith("provider:path") and name.startswith("provider"):
             return PROVIDER
         if role == "person" and rule.scope.startswith("person:path") and name == "person_ref":
             return PERSON
+        if role == "personal_assistant" and "personal_assistant:path" in rule.scope and name == "pa_id":
+            return PA
         return SAMPLE.get(name, f"AUTHZ-NOPE-{name}")
     return re.sub(r"\{([a-z_]+)\}", fill, template)
 
@@ -70,7 +78,8 @@ def _path(template: str, rule: Rule, role: str) -> str:
 async def _call(http: httpx.AsyncClient, service: str, endpoint: str, headers: dict, path: str) -> httpx.Response:
     method, _ = endpoint.split(" ", 1)
     body = {"json": "authz-probe"} if method in ("POST", "PUT") else {}
-    return await http.request(method, f"{url(service)}{path}", headers=headers, **body)
+    query = PROBE_QUERY.get(service, {}).get(endpoint, "")
+    return await http.request(method, f"{url(service)}{path}{query}", headers=headers, **body)
 
 
 def test_the_matrix_names_every_endpoint_the_services_serve(stack):

@@ -74,14 +74,18 @@ async def test_four_weekly_run_pays_direct_payments_in_advance_net_of_contributi
 
     entries = f"{base}/direct-payments/{managed.agreement_id}/account/entries"
     officer = auth("finance_officer")
-    spent = await http.post(entries, headers=officer, json={"on": pay_date.isoformat(), "kind": "payment_to_provider",
-                                                            "amount_pence": 30_000, "reference": "INV-CARE-1"})
+    # Care is paid from the account by payment runs; by hand, only for an agreement this payment funds.
+    unfunded = await http.post(entries, headers=officer, json={
+        "on": pay_date.isoformat(), "kind": "payment_to_provider", "amount_pence": 30_000, "reference": "INV-CARE-1"})
+    assert unfunded.status_code == 422 and "names the care agreement it pays for" in unfunded.text
+    spent = await http.post(entries, headers=officer, json={"on": pay_date.isoformat(), "kind": "recovery_to_council",
+                                                            "amount_pence": 30_000, "reference": "REC-1"})
     assert spent.status_code == 201 and spent.json()["balance_pence"] == 10_000
     overdrawn = await http.post(entries, headers=officer, json={"on": pay_date.isoformat(), "amount_pence": 10_001,
-                                                                "kind": "payment_to_provider", "reference": "INV-2"})
+                                                                "kind": "recovery_to_council", "reference": "REC-2"})
     assert overdrawn.status_code == 422 and "overdraw" in overdrawn.text
-    twice = await http.post(entries, headers=officer, json={"on": pay_date.isoformat(), "kind": "payment_to_provider",
-                                                            "amount_pence": 1, "reference": "INV-CARE-1"})
+    twice = await http.post(entries, headers=officer, json={"on": pay_date.isoformat(), "kind": "recovery_to_council",
+                                                            "amount_pence": 1, "reference": "REC-1"})
     assert twice.status_code == 409
     # 8 weeks of a £100 weekly budget is £800: a balance above it is flagged for recovery.
     saved = await http.post(entries, headers=officer, json={"on": today().isoformat(), "kind": "contribution_in",
