@@ -42,8 +42,8 @@ async def approved_request(stack: Stack, council: Council, ledger: Ledger, perso
                                    "outcomes": ["stay safe and well", "choice and control"]}),
         ("budget", SOCIAL_WORKER, {"weekly_budget_pence": person.weekly_budget_pence,
                                    "weekly_contribution_pence": person.weekly_contribution_pence}),
-        ("mechanism", SOCIAL_WORKER, {"mechanism": MECHANISM[person.care], "nominee": person.nominee,
-                                      "preferred_provider_id": provider_id}),
+        ("mechanism", SOCIAL_WORKER, {"mechanism": mechanism_of(person), "nominee": person.nominee,
+                                      "preferred_provider_id": None if person.managed_dp else provider_id}),
         ("approve", BROKER, {"reason": "agreed at the care panel"}),
     ]
     status = found["status"]
@@ -59,10 +59,15 @@ async def approved_request(stack: Stack, council: Council, ledger: Ledger, perso
     return request_id
 
 
+def mechanism_of(person: Person) -> str:
+    """Home care bought from a council-managed direct payment is chosen as a direct payment."""
+    return "direct_payment" if person.managed_dp else MECHANISM[person.care]
+
+
 async def drafted(stack: Stack, ledger: Ledger, person: Person) -> dict:
     """What agreements drafted from the approval (an agreement, or a direct payment)."""
     request_id = ledger.request_ids[person.ref]
-    path = "/direct-payments" if person.care == "direct_payment" else "/agreements"
+    path = "/direct-payments" if mechanism_of(person) == "direct_payment" else "/agreements"
 
     async def draft():
         found = await stack.get("agreements", path, BROKER, request_id=request_id)
@@ -166,8 +171,33 @@ def payee_of(person: Person) -> dict:
     return {"sort_code": "309634", "account_number": digits, "account_name": holder[:18]}
 
 
+async def bought_from_managed_account(stack: Stack, council: Council, ledger: Ledger, person: Person) -> None:
+    """The council, as nominee, holds the person's direct payment and contracts their home care with a
+    provider, funded by the managed account (`funding: managed_account`), activated by brokerage."""
+    await direct_payment(stack, council, ledger, person, payee_of(person))
+    dp_id = ledger.dp_ids[person.ref] = ledger.agreement_ids[person.ref]
+
+    async def mine():
+        listed = await stack.get("agreements", "/agreements", BROKER, person_ref=person.ref)
+        return next((a for a in listed if a.get("direct_payment_id") == dp_id and a["status"] != "cancelled"), None)
+
+    agreement = await mine() or await stack.json("POST", "agreements", "/agreements", BROKER, find=mine, json={
+        **terms(council, ledger, person), "person_ref": person.ref, "service_type": "home_care",
+        "funding": "managed_account", "direct_payment_id": dp_id})
+    agreement_id = ledger.agreement_ids[person.ref] = agreement["agreement_id"]
+    if agreement["status"] == "draft":
+        async def active():
+            now = await stack.get("agreements", f"/agreements/{agreement_id}", BROKER)
+            return now if now["status"] != "draft" else None
+
+        await stack.step("agreements", f"/agreements/{agreement_id}/activate", BROKER,
+                         {"reason": "provider accepted the package; paid from the managed account"}, done=active)
+
+
 async def care_started(stack: Stack, council: Council, ledger: Ledger, person: Person) -> None:
-    if person.care == "direct_payment":
+    if person.managed_dp:
+        await bought_from_managed_account(stack, council, ledger, person)
+    elif person.care == "direct_payment":
         await direct_payment(stack, council, ledger, person, payee_of(person))
     else:
         await in_force(stack, council, ledger, person)

@@ -71,7 +71,8 @@ class Stack:
     def headers(self, who: Who) -> dict[str, str]:
         if who not in self._tokens:
             self._tokens[who] = mint_token(self.secret, subject=who.subject, role=who.role,
-                                           provider_id=who.provider_id, person_ref=who.person_ref)
+                                           provider_id=who.provider_id, person_ref=who.person_ref,
+                                           pa_id=who.pa_id)
         return {"Authorization": f"Bearer {self._tokens[who]}"}
 
     async def send(self, method: str, service: str, path: str, who: Who, *, json: Any = None,

@@ -90,6 +90,8 @@ class Person:
     died_on: date | None = None  # last payable day
     hospital: tuple[date, date] | None = None  # (admitted: its first visit says HOSPITAL, resumed on)
     missed_query: bool = False  # raises a query about a missed visit
+    managed_dp: bool = False  # home care bought from a council-managed direct payment, with a PA besides
+    dp_varied_from: date | None = None  # a person's direct payment varied from this day after a reassessment
 
     @property
     def suspended_from(self) -> date | None:

@@ -45,6 +45,19 @@ class Dispute:
 
 
 @dataclass
+class DpReview:
+    """The direct payment held by a person: varied after a reassessment, its return audited, its surplus
+    reclaimed by netting."""
+
+    agreement_id: str
+    reassessment_id: str = ""
+    return_id: str = ""
+    closing_balance_pence: int = 0
+    surplus_pence: int = 0
+    reclaim_id: str = ""
+
+
+@dataclass
 class RunDone:
     kind: str
     run_id: str
@@ -66,7 +79,11 @@ class Ledger:
     rejected_unallocated: list[str] = field(default_factory=list)
     dispute: Dispute | None = None
     missed_query_id: str = ""
-    runs: dict[str, RunDone] = field(default_factory=dict)  # weekly, four_weekly
+    runs: dict[str, RunDone] = field(default_factory=dict)  # weekly, four_weekly, managed, next_four_weekly
+    dp_ids: dict[str, str] = field(default_factory=dict)  # person ref -> DP id, for care bought from a managed DP
+    pa_ids: dict[str, str] = field(default_factory=dict)  # person ref -> the PA employed from their managed DP
+    payroll: dict[tuple[str, date], list[dict]] = field(default_factory=dict)  # (person, Monday) -> export rows
+    dp_review: "DpReview | None" = None  # the person's direct payment varied, audited and reclaimed
 
     def person_of(self, agreement_id: str) -> str:
         return next(ref for ref, aid in self.agreement_ids.items() if aid == agreement_id)

@@ -1,5 +1,7 @@
-"""Paying the month: the next weekly run pays the approved home-care invoices (net of the credit
-note), the next four-weekly run the plan's invoices and the direct payments due. A finance officer
+"""Paying the month: the next four-weekly run pays the plan's invoices and the direct payments due,
+the next weekly run the approved home-care invoices (net of the credit note), and the first weekly run
+on or after the four-weekly one what council-managed accounts pay: the invoices of the agreements they
+fund and the PAs' net pay. A finance officer
 proposes each run; a finance approver who did not propose it approves; the files are exported and
 copies of the Bacs file, the pain.001 and the journal saved under .local/demo/<tag>/.
 
@@ -56,7 +58,9 @@ async def proposed(stack: Stack, body: dict, invoice_ids: list[str], credit_note
         raise StackError(f"{exc}; the last proposal left out: {left_out}") from None
 
 
-async def approved_and_exported(stack: Stack, ledger: Ledger, run: dict, folder: Path) -> RunDone:
+async def approved_and_exported(stack: Stack, ledger: Ledger, run: dict, folder: Path, *,
+                                name: str | None = None) -> RunDone:
+    """Approved by a second person, exported, its files saved; kept in the ledger as `name` (its kind)."""
     run_id = run["run_id"]
 
     async def approved():
@@ -68,29 +72,46 @@ async def approved_and_exported(stack: Stack, ledger: Ledger, run: dict, folder:
     exported = await stack.json("POST", "payments", f"/payment-runs/{run_id}/export", FINANCE_OFFICER)
     done = RunDone(run["kind"], run_id, date.fromisoformat(run["pay_date"]), exported["total_pence"],
                    run["totals"]["direct_payments_pence"])
-    target = folder / f"{run['kind']}-{run_id}"
+    name = name or run["kind"]
+    target = folder / f"{name}-{run_id}"
     target.mkdir(parents=True, exist_ok=True)
-    for name, filename in FILES.items():
-        response = await stack.send("GET", "payments", f"/payment-runs/{run_id}/files/{name}", FINANCE_OFFICER)
+    for file, filename in FILES.items():
+        response = await stack.send("GET", "payments", f"/payment-runs/{run_id}/files/{file}", FINANCE_OFFICER)
         if response.status_code != 200:
-            raise StackError(f"downloading {name} of run {run_id}: {response.status_code} {response.text[:300]}")
+            raise StackError(f"downloading {file} of run {run_id}: {response.status_code} {response.text[:300]}")
         path = target / filename
         path.write_bytes(response.content)
-        done.files[name] = path
-    ledger.runs[run["kind"]] = done
+        done.files[file] = path
+    ledger.runs[name] = done
     return done
 
 
 async def pay_month(stack: Stack, ledger: Ledger, today: date, folder: Path, *, weekly: list[dict],
                     four_weekly: list[dict], direct_payments: list[str], providers: list[str]) -> list[RunDone]:
-    """`weekly` / `four_weekly`: the approved invoices (invoicing's summaries) each run pays."""
+    """`weekly` / `four_weekly`: the approved invoices (invoicing's summaries) each run pays.
+
+    The four-weekly run goes first: it pays the direct payments, council-managed ones into the
+    council's client account, so the managed accounts hold money before anything is paid from them."""
     await payable_in_payments(stack, weekly + four_weekly)
     credits = [ledger.dispute.credit_note_id] if ledger.dispute else []
     out = []
-    for kind, invoices, dps in (("weekly", weekly, None), ("four_weekly", four_weekly, direct_payments)):
+    for kind, invoices, dps in (("four_weekly", four_weekly, direct_payments), ("weekly", weekly, None)):
         body = {"pay_date": (await next_run(stack, kind, today)).isoformat(), "kind": kind, "providers": providers,
                 "pay_early": [i["invoice_id"] for i in invoices], "direct_payments": dps or []}
         notes = [c for c in credits if any(i["invoice_id"] == ledger.dispute.invoice_id for i in invoices)]
         run = await proposed(stack, body, body["pay_early"], notes)
         out.append(await approved_and_exported(stack, ledger, run, folder))
     return out
+
+
+async def pay_from_managed_accounts(stack: Stack, ledger: Ledger, folder: Path, *, invoices: list[dict],
+                                    payroll_lines: list[str], providers: list[str]) -> RunDone:
+    """The first weekly run after the four-weekly one (which paid the managed accounts) pays what
+    council-managed accounts owe: the invoices of the agreements they fund and the PAs' net pay (the run
+    is limited to the demo's providers and to the PAs of its managed direct payments)."""
+    await payable_in_payments(stack, invoices)
+    pay_date = await next_run(stack, "weekly", ledger.runs["four_weekly"].pay_date)
+    body = {"pay_date": pay_date.isoformat(), "kind": "weekly", "providers": providers,
+            "pay_early": [i["invoice_id"] for i in invoices], "direct_payments": list(ledger.dp_ids.values())}
+    run = await proposed(stack, body, body["pay_early"] + payroll_lines, [])
+    return await approved_and_exported(stack, ledger, run, folder, name="managed")

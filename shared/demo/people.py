@@ -3,7 +3,9 @@
 `generate(seed, people=N, providers=P, tag=...)` is the whole council: the same seed gives the same
 people, providers, schedules and stories; the tag only keeps references unique on a shared stack.
 Stories: a death (home care, and one in a care home: its plan is paid pro rata), a hospital
-admission (suspended the day after, resumed a week later), a missed visit a person asks about.
+admission (suspended the day after, resumed a week later), a missed visit a person asks about, home
+care and a personal assistant bought from a council-managed direct payment, and a person's direct
+payment varied after a reassessment, its return audited and its surplus reclaimed.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from decimal import Decimal
 from shared.demo.council import (FIRST, LAST, TOWNS, SCHEDULES, Council, Person, Provider, Slot, random_schedule,
                                  weekly_cost, build_providers)
 from shared.demo.month import Month
+from shared.demo.assistants import pa_weekly_gross_pence
 from shared.clock import london_date, utcnow
 
 NOMINEES = ("council", "person", "third_party")
@@ -81,13 +84,20 @@ def _with_stories(people: list[Person], month: Month, self_billed: set[str]) -> 
     them died that week: see the README's open points)."""
     daily = [p for p in people if p.care == "home_care" and {s.weekday for s in p.schedule} == set(range(7))
              and all(s.carers == 1 for s in p.schedule) and p.provider_key in self_billed]
-    if len(daily) < 3:
+    if len(daily) < 4:
         raise ValueError("too few home-care clients with daily visits for the month's stories: add people")
-    died, admitted, asks = daily[0], daily[1], daily[2]
+    died, admitted, asks, managed = daily[0], daily[1], daily[2], daily[3]
+    # The largest of the direct payments people hold themselves: its next payment covers the reclaim.
+    own_dp = max((p for p in people if p.care == "direct_payment" and p.nominee == "person"),
+                 key=lambda p: (p.weekly_budget_pence - p.weekly_contribution_pence, -p.index))
     stories = {
         died.index: {"died_on": month.day(2, 1)},  # the Tuesday of week 3
         admitted.index: {"hospital": (month.day(2, 3), month.day(3, 2))},  # Thursday week 3, back Wednesday week 4
         asks.index: {"missed_query": True},
         next(p for p in people if p.care == "residential").index: {"died_on": month.day(1, 4)},  # Friday week 2
+        # The council as nominee buys this person's home care, and a PA's hours, from their managed account.
+        managed.index: {"managed_dp": True, "nominee": "council",
+                        "weekly_budget_pence": managed.weekly_budget_pence + pa_weekly_gross_pence()},
+        own_dp.index: {"dp_varied_from": month.day(2, 2)},  # reassessed: contribution up from Wednesday week 3
     }
     return [Person(**{**p.__dict__, **stories.get(p.index, {})}) for p in people]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from shared.demo import actuals, care, feeds as feeds_, invoices, paying, providers as providers_, queries
+from shared.demo import (actuals, assistants, care, dp_review, feeds as feeds_, invoices, paying,
+                         providers as providers_, queries)
 from shared.demo.attendance import Attendance, month_of_attendances
 from shared.demo.client import Stack, each
 from shared.demo.council import Council, Provider
@@ -62,6 +63,9 @@ async def _set_up(stack: Stack, m: MonthRun, progress) -> None:
 
     await each(council.people, cared_for, limit=16, done=progress.phase(
         "requests approved, care in force", len(council.people)))
+    managed = [p for p in council.people if p.managed_dp]
+    await each(managed, lambda p: assistants.registered(stack, council, ledger, p),
+               done=progress.phase("personal assistants employed from managed accounts", len(managed)))
     changes = [p for p in council.people if p.died_on or p.hospital] + [
         p for p in council.people if p.provider_key and council.provider(p.provider_key).rate_change]
     advance = progress.phase("rate change, hospital stay, deaths recorded", len(changes))
@@ -95,6 +99,9 @@ async def _four_weeks(stack: Stack, m: MonthRun, progress) -> None:
     advance = progress.phase("visits logged after a death rejected", 1)
     await actuals.reject_after_death(stack, council, ledger, m.attendances)
     advance()
+    managed = [p for p in council.people if p.managed_dp]
+    await each(managed, lambda p: assistants.timesheets(stack, council, ledger, p),
+               done=progress.phase("PAs' timesheets submitted and approved", len(managed)))
 
 
 async def _invoiced(stack: Stack, m: MonthRun, progress) -> None:
@@ -112,7 +119,9 @@ async def _invoiced(stack: Stack, m: MonthRun, progress) -> None:
     first = billed[0]
     bills = await invoices.listed(stack, ledger.provider_ids[first.key], "self_billed")
     # By period and person, not number: numbers follow the order confirmations arrive in.
-    disputed = min(bills, key=lambda i: (i["period_start"], ledger.person_of(i["agreement_ids"][0])))
+    funded = {ledger.agreement_ids[p.ref] for p in council.people if p.managed_dp}  # paid from a managed account
+    disputed = min((i for i in bills if not set(i["agreement_ids"]) & funded),
+                   key=lambda i: (i["period_start"], ledger.person_of(i["agreement_ids"][0])))
     await queries.dispute_and_credit(stack, council, ledger, disputed["invoice_id"])
     advance()
     await queries.missed_visit_query(stack, council, ledger)
@@ -121,7 +130,7 @@ async def _invoiced(stack: Stack, m: MonthRun, progress) -> None:
 
 async def _paid(stack: Stack, m: MonthRun, progress) -> None:
     council, ledger = m.council, m.ledger
-    advance = progress.phase("weekly and four-weekly runs paid, exported", 4)
+    advance = progress.phase("runs paid and exported; a direct payment reviewed", 4)
     for p in council.providers:
         await providers_.payable_in_payments(stack, ledger, p)
     approved = {"weekly": [], "four_weekly": []}
@@ -131,11 +140,25 @@ async def _paid(stack: Stack, m: MonthRun, progress) -> None:
                 if invoice["status"] == "approved":
                     approved["four_weekly" if kind == "scheduled" else "weekly"].append(invoice)
     advance()
-    dps = [ledger.agreement_ids[p.ref] for p in council.of_care("direct_payment")]
-    await paying.pay_month(stack, ledger, council.month.today, m.folder, weekly=approved["weekly"],
-                           four_weekly=approved["four_weekly"], direct_payments=dps,
-                           providers=[ledger.provider_ids[p.key] for p in council.providers])
+    funded = {ledger.agreement_ids[p.ref] for p in council.people if p.managed_dp}
+    from_managed = [i for i in approved["weekly"] if set(i["agreement_ids"]) & funded]
+    dps = [ledger.agreement_ids[p.ref] for p in council.of_care("direct_payment")] + list(ledger.dp_ids.values())
+    providers = [ledger.provider_ids[p.key] for p in council.providers]
+    await paying.pay_month(stack, ledger, council.month.today, m.folder, four_weekly=approved["four_weekly"],
+                           weekly=[i for i in approved["weekly"] if i not in from_managed], direct_payments=dps,
+                           providers=providers)
     advance()
+    managed = [p for p in council.people if p.managed_dp]
+    for p in managed:
+        await assistants.payroll(stack, council, ledger, p)
+        await assistants.payroll_due(stack, ledger, p)
+    lines = [f"PAY/{ledger.pa_ids[p.ref]}/{monday.isoformat()}" for p in managed for monday in council.month.weeks]
+    await paying.pay_from_managed_accounts(stack, ledger, m.folder, invoices=from_managed, payroll_lines=lines,
+                                           providers=providers)
+    advance()
+    own = next(p for p in council.people if p.dp_varied_from)
+    await dp_review.reviewed(stack, council, ledger, own)
+    await dp_review.next_four_weekly(stack, ledger, m.folder, ledger.agreement_ids[own.ref])
     advance()
 
 

@@ -155,11 +155,33 @@ def scheduled(run) -> dict[str, int]:
 
 
 def direct_payments(run, pay_date: date) -> dict[str, int]:
-    """Each direct payment: 4 x (weekly budget - contribution) for every period due by the run."""
+    """Each direct payment: 4 x (weekly budget - contribution) for every period due by the run; a
+    council-managed one that buys a person's home care too (paid into the council's client account)."""
     council, ledger = run.council, run.ledger
     periods = rules.direct_payment_periods(council.month.first, pay_date)
-    return {ledger.agreement_ids[p.ref]: periods * 4 * (p.weekly_budget_pence - p.weekly_contribution_pence)
-            for p in council.of_care("direct_payment")}
+    held = {ledger.agreement_ids[p.ref]: p for p in council.of_care("direct_payment")}
+    held |= {ledger.dp_ids[p.ref]: p for p in council.people if p.managed_dp}
+    return {dp_id: periods * 4 * (p.weekly_budget_pence - p.weekly_contribution_pence) for dp_id, p in held.items()}
+
+
+def managed_agreements(run) -> set[str]:
+    """Agreements whose invoices a council-managed account pays (not the council's own account)."""
+    return {run.ledger.agreement_ids[p.ref] for p in run.council.people if p.managed_dp}
+
+
+def managed_run_by_payee(run, weeks) -> dict[str, int]:
+    """What the run paying from managed accounts pays: each provider its self-bills for the agreements a
+    managed account funds, each PA the four weeks' net pay (gross by the PA's bands, less the bureau's
+    deductions), keyed by provider key or PA id."""
+    owed: dict[str, int] = defaultdict(int)
+    funded = managed_agreements(run)
+    for (agreement_id, _), pence in self_bills(run, weeks).items():
+        if agreement_id in funded:
+            owed[provider_of(run, agreement_id)] += pence
+    for person in run.council.people:
+        if person.managed_dp:
+            owed[run.ledger.pa_ids[person.ref]] += 4 * (rules.pa_week_gross_pence() - rules.PA_DEDUCTIONS_PENCE)
+    return dict(owed)
 
 
 def provider_of(run, agreement_id: str) -> str:
@@ -171,8 +193,10 @@ def weekly_run_by_provider(run, weeks, *, credited: tuple[str, int]) -> dict[str
     """What the weekly run pays each home-care provider: its self-bills and its own correct invoices,
     less the credit note (`credited`: the disputed invoice's agreement and the amount)."""
     owed: dict[str, int] = defaultdict(int)
+    funded = managed_agreements(run)
     for (agreement_id, _), pence in self_bills(run, weeks).items():
-        owed[provider_of(run, agreement_id)] += pence
+        if agreement_id not in funded:
+            owed[provider_of(run, agreement_id)] += pence
     for invoice in run.ledger.provider_invoices:
         if not invoice.wrong:
             owed[invoice.provider_key] += provider_invoice(run, weeks, invoice)

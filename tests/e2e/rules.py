@@ -110,3 +110,37 @@ def direct_payment_periods(start: date, pay_date: date) -> int:
     while day < pay_date + timedelta(days=28):
         n, day = n + 1, day + timedelta(days=28)
     return n
+
+
+# A personal assistant's pay (docs/domain.md, "Personal assistants"): each hour in the band it is worked
+# in, day 07:00-19:00 and evening 19:00-22:00 at the demo's rates; the bureau withholds a fixed sum a week.
+PA_DAY_PENCE, PA_EVENING_PENCE, PA_DEDUCTIONS_PENCE = 1350, 1500, 1873
+PA_SHIFTS = (("09:00", "13:00"), ("09:00", "13:00"), ("17:00", "21:00"))
+
+
+def pa_week_gross_pence() -> int:
+    """The week's three shifts split at 19:00 into day and evening hours, each priced at its band's rate."""
+    day_minutes = evening_minutes = 0
+    for start, end in PA_SHIFTS:
+        first, last = (int(t[:2]) * 60 + int(t[3:]) for t in (start, end))
+        day_minutes += max(0, min(last, 19 * 60) - max(first, 7 * 60))
+        evening_minutes += max(0, min(last, 22 * 60) - max(first, 19 * 60))
+    return round_half_up(day_minutes * PA_DAY_PENCE, 60) + round_half_up(evening_minutes * PA_EVENING_PENCE, 60)
+
+
+def pro_rata(amount_per_four_weeks: int, days: int) -> int:
+    return amount_per_four_weeks if days == 28 else round_half_up(amount_per_four_weeks * days, 28)
+
+
+def direct_payment_change(start: date, periods_paid: int, effective_from: date, old_4w: int, new_4w: int) -> int:
+    """What a change of a four-weekly amount from `effective_from` adds to the next payment for the days
+    already paid in advance (negative: taken back): for each paid period, the days from the change priced
+    at the new amount less the same days' share of what was paid."""
+    change = 0
+    for n in range(periods_paid):
+        first = start + timedelta(days=28 * n)
+        days = 28 - max(0, (effective_from - first).days)
+        if days <= 0:
+            continue
+        change += pro_rata(new_4w, days) - pro_rata(old_4w, days)
+    return change

@@ -13,25 +13,14 @@ import httpx
 import pytest
 
 from shared.demo.care import payee_of
-from shared.demo.scenario import run_month
 from tests.conftest import auth
 from tests.e2e import expected
+from tests.e2e.conftest import PEOPLE
 from tests.e2e.payment_files import pain001_control_sum, read_bacs
 
 pytestmark = pytest.mark.stack
-PEOPLE, PROVIDERS, SEED = 200, 10, 7
 OFFICER = auth("finance_officer", subject="e2e-reader")
 PAYABLE = ("approved", "scheduled", "paid")  # approved, then in a payment run
-
-
-@pytest.fixture(scope="module")
-async def month(stack):
-    return await run_month(seed=SEED, people=PEOPLE, providers=PROVIDERS)
-
-
-@pytest.fixture(scope="module")
-def weeks(month):
-    return expected.actuals_by_week(month)
 
 
 async def _get(url: str, **params) -> object:
