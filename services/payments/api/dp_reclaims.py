@@ -78,21 +78,35 @@ async def approve_reclaim(reclaim_id: str, request: Request,
     return ReclaimOut.of(reclaim)
 
 
-@router.get("/debts", response_model=list[DebtOut], responses=ALSO_CSV,
-            summary="The debtors export: approved reclaims raised as debts; each is marked with the time it was "
-                    "first exported, so `status=unexported` (or `since`) gives only the new ones")
-async def export_debts(request: Request, principal: Annotated[Principal, Depends(require(*REVIEWERS))],
-                       status: Literal["all", "unexported"] = "all", since: datetime | None = None,
-                       format: Literal["json", "csv"] = "json"):
-    at = utcnow()
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=timezone.utc)  # a time without a zone is UTC
-    async with transaction(request) as conn:
-        rows = await store.debts(conn, status == "unexported", since)
-        await store.mark_exported(conn, [r["reclaim_id"] for r in rows], at)
-    log.info("debts exported", debts=len(rows), status=status, by=principal.subject)
+def _debts_answer(rows, format: str, at: datetime):
     debts = [store.as_reclaim(r) for r in rows]
     if format == "csv":
         return Response(debts_csv(debts), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="debts-{at:%Y%m%dT%H%M%S}.csv"'})
-    return [DebtOut(**ReclaimOut.of(d, exported_at=r["exported_at"] or at).model_dump()) for d, r in zip(debts, rows)]
+    return [DebtOut(**ReclaimOut.of(d, exported_at=r["exported_at"]).model_dump()) for d, r in zip(debts, rows)]
+
+
+@router.get("/debts", response_model=list[DebtOut], responses=ALSO_CSV,
+            summary="Approved reclaims raised as debts, each with when it was first exported (none yet: null); "
+                    "reading them exports nothing")
+async def list_debts(request: Request, principal: Annotated[Principal, Depends(require(*REVIEWERS))],
+                     status: Literal["all", "unexported"] = "all", since: datetime | None = None,
+                     format: Literal["json", "csv"] = "json"):
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=timezone.utc)  # a time without a zone is UTC
+    async with transaction(request) as conn:
+        rows = await store.debts(conn, status == "unexported", since, lock=False)
+    return _debts_answer(rows, format, utcnow())
+
+
+@router.post("/debts/exports", response_model=list[DebtOut], responses=ALSO_CSV,
+             summary="The debtors export: every debt not yet exported, marked exported now (CSV by default), so "
+                     "the next export holds only new ones; GET /debts reads them again")
+async def export_debts(request: Request, principal: Annotated[Principal, Depends(require(*REVIEWERS))],
+                       format: Literal["json", "csv"] = "csv"):
+    at = utcnow()
+    async with transaction(request) as conn:
+        rows = await store.debts(conn, True, None, lock=True)
+        await store.mark_exported(conn, [r["reclaim_id"] for r in rows], at)
+    log.info("debts exported", debts=len(rows), by=principal.subject)
+    return _debts_answer([{**dict(r), "exported_at": at} for r in rows], format, at)

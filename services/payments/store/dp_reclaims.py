@@ -90,12 +90,14 @@ async def listing(conn: asyncpg.Connection, agreement_id: str) -> list[tuple[Rec
     return [(_reclaim(r), r["netted"]) for r in rows]
 
 
-async def debts(conn: asyncpg.Connection, unexported_only: bool, since: datetime | None) -> list[asyncpg.Record]:
-    """Approved debts, in the order they became debts: all, those never exported, or those approved since."""
+async def debts(conn: asyncpg.Connection, unexported_only: bool, since: datetime | None, *,
+                lock: bool) -> list[asyncpg.Record]:
+    """Approved debts, in the order they became debts: all, those never exported, or those approved since
+    (locked when an export is to mark them, so two exports never hand over the same debt)."""
     return await conn.fetch(
         "SELECT * FROM direct_payment_reclaims WHERE method = 'debt' AND status = 'approved'"
         " AND (NOT $1 OR exported_at IS NULL) AND ($2::timestamptz IS NULL OR approved_at > $2)"
-        " ORDER BY approved_at, reclaim_id FOR UPDATE", unexported_only, since)
+        " ORDER BY approved_at, reclaim_id" + (" FOR UPDATE" if lock else ""), unexported_only, since)
 
 
 async def mark_exported(conn: asyncpg.Connection, reclaim_ids: Sequence[str], at: datetime) -> None:

@@ -166,11 +166,15 @@ async def test_unspent_money_at_the_end_is_a_debt_exported_once_to_the_debtors_s
         assert (await client.get("/debts", headers=finance)).json() == []  # not a debt until approved
         await approved(db, client, debt["reclaim_id"])
 
-        exported = await client.get("/debts?format=csv", headers=finance)
+        [read] = (await client.get("/debts", headers=finance)).json()  # reading exports nothing
+        assert read["exported_at"] is None
+        assert len((await client.get("/debts?status=unexported", headers=finance)).json()) == 1
+        exported = await client.post("/debts/exports", headers=finance)
         assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
         assert exported.text.splitlines() == [
             "person_ref,reclaim_id,agreement_id,amount_pence,reason,raised_on",
             f"{dp.person_ref},{debt['reclaim_id']},{dp.agreement_id},80000,unspent_at_end,{today}"]
+        assert (await client.post("/debts/exports", headers=finance)).text.splitlines()[1:] == []  # handed over once
         assert (await client.get("/debts?status=unexported&format=csv", headers=finance)).text.splitlines()[1:] == []
         [again] = (await client.get("/debts", headers=finance)).json()  # everything, with when it was first exported
         [row] = await db.fetch("SELECT exported_at FROM direct_payment_reclaims")
@@ -188,6 +192,8 @@ async def test_unspent_money_at_the_end_is_a_debt_exported_once_to_the_debtors_s
         await approved(db, client, second["reclaim_id"])
         new = (await client.get("/debts", params={"since": since}, headers=finance)).json()
         assert [d["reclaim_id"] for d in new] == [second["reclaim_id"]]
+        assert [d["reclaim_id"] for d in (await client.post("/debts/exports?format=json", headers=finance)).json()
+                ] == [second["reclaim_id"]]
         assert (await client.get("/debts?status=unexported", headers=finance)).json() == []
         assert (await client.get("/debts", headers=db.auth("person", person=dp.person_ref))).status_code == 403
 

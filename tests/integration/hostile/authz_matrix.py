@@ -227,8 +227,9 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "POST /direct-payments/{agreement_id}/reclaims": rule("finance_officer"),
         "GET /direct-payments/{agreement_id}/reclaims": rule(FINANCE, "person", scope="person:resource"),
         "POST /dp-reclaims/{reclaim_id}/approve": rule("finance_approver", scope="second person"),
-        # The debtors export: a GET that marks the debts it returns as exported (the probe asks for none).
+        # Debts are read by GET; POST /debts/exports hands the new ones to the debtors system.
         "GET /debts": rule(REVIEWERS),
+        "POST /debts/exports": rule(REVIEWERS),
     },
     # Anyone may raise a query about their own subjects (a personal assistant is not let in: the queries
     # service's callers are providers, people and officers); who sees one and takes each step is decided

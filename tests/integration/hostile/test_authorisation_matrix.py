@@ -26,9 +26,9 @@ pytestmark = pytest.mark.stack
 PROVIDER, PERSON = f"PRV-AUTHZ-{uuid.uuid4().hex[:8].upper()}", f"P-AUTHZ-{uuid.uuid4().hex[:8].upper()}"
 PA = f"PA-AUTHZ-{uuid.uuid4().hex[:8].upper()}"
 SAMPLE = {"week_start": "2026-03-02", "name": "journal"}
-# A query string that keeps a probe from changing anything: the debtors export marks what it returns as
-# exported, so it is asked only for debts approved after a day that has not come.
-PROBE_QUERY = {"payments": {"GET /debts": "?since=2999-01-01T00:00:00Z"}}
+# A query string that keeps a probe from changing anything: the debtors export marks what it hands over as
+# exported, so a caller it lets through is refused on the format (422) before anything is marked.
+PROBE_QUERY = {"payments": {"POST /debts/exports": "?format=probe"}}
 ENDPOINTS = [(service, endpoint) for service, rules in MATRIX.items() for endpoint in rules]
 
 
