@@ -56,17 +56,6 @@ def check_rates(rates: Sequence[PersonalAssistantRate]) -> tuple[PersonalAssista
     return tuple(rates)
 
 
-def hourly_pence(rates: Sequence[PersonalAssistantRate], band: TimeBand, category: DayCategory) -> int:
-    """The PA's rate for an hour in `band` on a day of `category`: the most specific of band and kind of day;
-    the day band's rate for that kind of day (a bank-holiday rate outranks a band); the band's own rate; the
-    day rate. check_rates guarantees the last."""
-    for wanted in ((band, category), (TimeBand.DAY, category), (band, None), (TimeBand.DAY, None)):
-        for rate in rates:
-            if (rate.time_band, rate.day_category) == wanted:
-                return rate.hourly_pence
-    raise LookupError("no day rate: the PA's rates were not checked")
-
-
 def _check_employment(payment: DirectPayment, employed_from: date, employed_to: date | None) -> None:
     if employed_from < payment.start:
         raise Rejected("employed_from", f"must not be before the direct payment's start {payment.start}")

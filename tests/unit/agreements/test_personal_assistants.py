@@ -12,7 +12,7 @@ from contracts.agreements import DayCategory, EndReason, PersonalAssistantRate, 
 from contracts.common import Nominee
 from services.agreements.domain.direct_payments import DirectPayment, DirectPaymentStatus
 from services.agreements.domain.errors import Rejected
-from services.agreements.domain.personal_assistants import (KEEP, PersonalAssistant, check_rates, hourly_pence,
+from services.agreements.domain.personal_assistants import (KEEP, PersonalAssistant, check_rates,
                                                             may_act_as_employer)
 from services.agreements.events import personal_assistant_registered
 
@@ -83,17 +83,6 @@ def test_a_band_and_kind_of_day_has_one_rate():
 def test_an_hourly_rate_must_be_above_nothing():
     with pytest.raises(ValueError, match="greater than 0"):
         PersonalAssistantRate(time_band=TimeBand.DAY, hourly_pence=0)
-
-
-@pytest.mark.parametrize("band, category, pence", [
-    (TimeBand.NIGHT, DayCategory.WEEKEND, 1600),        # band and day
-    (TimeBand.NIGHT, DayCategory.BANK_HOLIDAY, 2500),   # a bank-holiday rate outranks a band
-    (TimeBand.NIGHT, DayCategory.WEEKDAY, 1400),        # the band's own rate
-    (TimeBand.EVENING, DayCategory.WEEKDAY, 1250),      # the day rate
-    (TimeBand.DAY, DayCategory.BANK_HOLIDAY, 2500),
-])
-def test_an_hour_is_paid_at_the_most_specific_rate(band, category, pence):
-    assert hourly_pence([DAY, NIGHT, BANK_HOLIDAY, NIGHT_WEEKEND], band, category) == pence
 
 
 def test_a_variation_changes_rates_or_the_end_and_keeps_the_rest():
