@@ -31,9 +31,11 @@ class LedgerEntryKind(StrEnum):
     PAYMENT_TO_PERSONAL_ASSISTANT = "payment_to_personal_assistant"
     RECOVERY_TO_COUNCIL = "recovery_to_council"
     DIRECT_PAYMENT_RETURNED = "direct_payment_returned"  # a direct payment in that the bank sent back
+    PAYMENT_RETURNED = "payment_returned"  # a payment out of the account that the bank sent back: money in again
 
 
-MONEY_IN = frozenset({LedgerEntryKind.DIRECT_PAYMENT_IN, LedgerEntryKind.CONTRIBUTION_IN})
+MONEY_IN = frozenset({LedgerEntryKind.DIRECT_PAYMENT_IN, LedgerEntryKind.CONTRIBUTION_IN,
+                      LedgerEntryKind.PAYMENT_RETURNED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +110,15 @@ class ManagedAccount:
         return max(0, through if lowest is None else min(through, lowest))
 
     def paid_out(self, kind: LedgerEntryKind) -> dict[str | None, int]:
-        """Money out of this kind by payee (None: entries that do not say who was paid), in payee order."""
+        """Money out of this kind by payee (None: entries that do not say who was paid), in payee order, less
+        what the bank sent back of it (a returned payment to that payee)."""
         totals: dict[str | None, int] = {}
         for e in self.entries:
             if e.kind is kind:
                 totals[e.payee_id] = totals.get(e.payee_id, 0) + e.amount_pence
+        for e in self.entries:
+            if e.kind is LedgerEntryKind.PAYMENT_RETURNED and e.payee_id in totals:
+                totals[e.payee_id] -= e.amount_pence
         return dict(sorted(totals.items(), key=lambda item: (item[0] is None, item[0] or "")))
 
     def statement(self) -> list[StatementLine]:

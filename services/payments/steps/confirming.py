@@ -156,3 +156,9 @@ async def _record_returns(conn: asyncpg.Connection, run_id: str, stored: StoredR
     await store_accounts.record_many(conn, [(p.payee_id, LedgerEntry(
         today, LedgerEntryKind.DIRECT_PAYMENT_RETURNED, p.amount_pence, p.reference, f"Returned by the bank: {reason}"))
         for p, reason in done.returned if p.reference in stored.council_managed], by)
+    # Money a managed account paid out (a provider's invoices, a PA's net pay) that the bank sent back is the
+    # person's again: credited to their ledger, so the documents it paid can be paid once more from it.
+    for p, reason in done.returned:
+        if any(line.funded_by for line in p.lines):
+            await store_accounts.lock_accounts(conn, await store_accounts.accounts_paying(conn, [p.reference]))
+            await store_accounts.credit_returned_payments(conn, [p.reference], today, reason, by)

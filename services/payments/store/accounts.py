@@ -119,3 +119,26 @@ async def balances(conn: asyncpg.Connection, as_of: date) -> list[asyncpg.Record
         " ELSE -e.amount_pence END) FILTER (WHERE e.on_date <= $1), 0) AS balance_pence"
         " FROM direct_payments d LEFT JOIN managed_account_entries e ON e.agreement_id = d.agreement_id"
         " WHERE d.council_managed GROUP BY d.agreement_id", as_of, [k.value for k in MONEY_IN])
+
+
+async def credit_returned_payments(conn: asyncpg.Connection, references: Sequence[str], on: date, reason: str,
+                                   by: str) -> list[str]:
+    """Put back into each managed account what it paid for these payments, now returned by the bank: one
+    `payment_returned` entry per debit recorded at export (none for a payment that drew on no account), once
+    however often it is retried. Call with the accounts locked. Returns the accounts credited."""
+    rows = await conn.fetch(
+        "INSERT INTO managed_account_entries (agreement_id, on_date, kind, amount_pence, reference, description,"
+        " recorded_by, payee_id)"
+        " SELECT agreement_id, $2, 'payment_returned', amount_pence, reference, $3, $4, payee_id"
+        " FROM managed_account_entries"
+        " WHERE reference = ANY($1::text[]) AND kind IN ('payment_to_provider', 'payment_to_personal_assistant')"
+        " ON CONFLICT (agreement_id, kind, reference) DO NOTHING RETURNING agreement_id",
+        list(references), on, f"Returned by the bank: {reason}"[:500], by)
+    return [r["agreement_id"] for r in rows]
+
+
+async def accounts_paying(conn: asyncpg.Connection, references: Sequence[str]) -> list[str]:
+    """The managed accounts that paid these payments (their debits at export)."""
+    return [r["agreement_id"] for r in await conn.fetch(
+        "SELECT DISTINCT agreement_id FROM managed_account_entries WHERE reference = ANY($1::text[])"
+        " AND kind IN ('payment_to_provider', 'payment_to_personal_assistant') ORDER BY 1", list(references))]

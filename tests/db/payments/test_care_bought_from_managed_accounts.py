@@ -280,3 +280,35 @@ async def test_a_run_proposed_before_an_agreement_changed_funding_is_not_approve
         refused = await client.post(f"/payment-runs/{run['run_id']}/approve", headers=db.auth("finance_approver"))
     assert refused.status_code == 409, refused.text
     assert invoice.invoice_id in refused.json()["detail"] and "no longer funded by" in refused.json()["detail"]
+
+
+async def test_a_payment_the_bank_returns_puts_the_money_back_in_the_ledger_once(db):
+    """Returned by the bank (two people), a payment from a managed account credits the person's ledger with
+    what it took, once, and no longer counts as paid to the provider."""
+    pay_date = working_day_after(7)
+    async with db.http(app) as client:
+        dp = await managed_dp(db, pay_date)
+        await pay_in(client, db, dp.agreement_id, 30_000)
+        provider = await verified_payee(db)
+        await funded_invoice(db, provider, 20_000, pay_date, dp.agreement_id)
+        run = await propose(client, db, pay_date, providers=[provider])
+        for step, who in (("approve", "finance_approver"), ("export", "finance_officer")):
+            done = await client.post(f"/payment-runs/{run['run_id']}/{step}", headers=db.auth(who))
+            assert done.status_code == 200, done.text
+        [payment] = run["payments"]
+        report = f"payment_reference,status,reason\n{payment['payment_reference']},returned,account closed\n"
+        recorded = await client.post(f"/payment-runs/{run['run_id']}/confirmations", content=report.encode(),
+                                     headers={**db.auth("finance_officer"), "Content-Type": "text/csv"})
+        assert recorded.status_code == 200, recorded.text
+        [pending] = recorded.json()["returns_pending"]
+        for _ in range(2):  # approved once; a second approval changes nothing
+            await client.post(f"/payment-returns/{pending['return_id']}/approve", headers=db.auth("finance_approver"))
+        after_return = (await client.get(f"/direct-payments/{dp.agreement_id}/account",
+                                         headers=db.auth("finance_officer"))).json()
+    entries = await db.fetch("SELECT kind, amount_pence, payee_id FROM managed_account_entries WHERE agreement_id = $1"
+                             " ORDER BY entry_id", dp.agreement_id)
+    assert [(e["kind"], e["amount_pence"], e["payee_id"]) for e in entries] == [
+        ("contribution_in", 30_000, None), ("payment_to_provider", 20_000, provider),
+        ("payment_returned", 20_000, provider)]
+    assert after_return["balance_pence"] == 30_000
+    assert after_return["paid_out_by_provider"] == [{"provider_id": provider, "paid_pence": 0}]
