@@ -307,9 +307,10 @@ class AuditOut(BaseModel):
 
 # --- personal assistants --------------------------------------------------------------------------------
 
-EmployeeRef = Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/\-]{0,39}$",
-                                   description="The employer's payroll reference for the PA, unique within the "
-                                               "direct payment (starts with a letter or digit).")]
+EmployeeRef = Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,39}$",
+                                   description="The employer's payroll number for the PA, unique within the direct "
+                                               "payment: letters, digits and . _ / - with no spaces (a number, "
+                                               "never a name: it travels in events and the payroll export).")]
 PaRates = Annotated[list[PersonalAssistantRate], Field(
     min_length=1, max_length=len(TimeBand) * (len(DayCategory) + 1),
     description="Hourly rates by time band and, optionally, kind of day: at least the day rate with no "

@@ -94,7 +94,7 @@ async def register_personal_assistant(agreement_id: str, body: PersonalAssistant
         async with transaction(request) as conn:
             payment = await store_direct_payments.get(conn, agreement_id, for_update=True)
             if payment is None or not principal.may_see_person(payment.person_ref):
-                raise Rejected("agreement_id", f"there is no direct payment {agreement_id}")
+                raise not_found(f"direct payment {agreement_id}")
             check_employer(payment, body.employed_from)
             forbid_unless_employer(principal, payment)
             assistant = PersonalAssistant.register(payment, employee_ref=body.employee_ref,

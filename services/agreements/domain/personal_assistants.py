@@ -42,7 +42,8 @@ def may_act_as_employer(role: str, person_ref: str | None, payment: DirectPaymen
 
 def check_rates(rates: Sequence[PersonalAssistantRate]) -> tuple[PersonalAssistantRate, ...]:
     """One rate per time band and kind of day, including the day rate for every kind of day (time band day,
-    no day category): the rate of an hour no more specific rate covers."""
+    no day category). An hour in a band with no rate of its own cannot be paid: give evening and night rates
+    for a PA who works then."""
     seen: set[tuple[TimeBand, DayCategory | None]] = set()
     for i, rate in enumerate(rates):
         key = (rate.time_band, rate.day_category)
@@ -51,8 +52,8 @@ def check_rates(rates: Sequence[PersonalAssistantRate]) -> tuple[PersonalAssista
                                          f"{rate.day_category or 'every kind of day'}: give each one rate")
         seen.add(key)
     if (TimeBand.DAY, None) not in seen:
-        raise Rejected("rates", "give the day rate: time_band day with no day_category (the rate of any hour "
-                                "no more specific rate covers)")
+        raise Rejected("rates", "give the day rate: time_band day with no day_category (evening and night hours "
+                                "are paid only at rates of their own bands)")
     return tuple(rates)
 
 

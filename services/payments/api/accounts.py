@@ -2,7 +2,6 @@
 and payments' view of an invoice or payee (what it knows, what stops a payment)."""
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -11,11 +10,10 @@ from shared.auth import Principal, require
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.logging import get_logger
-from shared.money import format_gbp
 from services.payments.api.models import LedgerEntryIn, ReasonIn, ReleaseOut, masked
 from services.payments.api.runs import FINANCE, REVIEWERS
 from services.payments.config import payments_config
-from services.payments.domain.errors import PaymentRefused, RunConflict
+from services.payments.domain.errors import RunConflict
 from services.payments.domain.managed_accounts import MONEY_IN, LedgerEntry, LedgerEntryKind, surplus_check
 from services.payments.domain.two_person import DecisionKind, SubjectKind
 from services.payments.metrics import TWO_PERSON_DECISIONS
@@ -74,8 +72,8 @@ async def direct_payment_account(agreement_id: str, request: Request,
 
 
 @router.post("/direct-payments/{agreement_id}/account/entries", status_code=201,
-             summary="Record money into or out of a council-managed account (never overdrawn); a payment to a "
-                     "provider names the care agreement, funded by this direct payment, it pays for")
+             summary="Record money paid into a council-managed account by hand (the person's contribution); money "
+                     "leaves only through payment runs and reclaims, each approved by a second person")
 async def record_entry(agreement_id: str, body: LedgerEntryIn, request: Request,
                        principal: Annotated[Principal, Depends(require("finance_officer"))]) -> dict:
     entry = LedgerEntry(body.on, LedgerEntryKind(body.kind), body.amount_pence, body.reference, body.description)
@@ -84,37 +82,12 @@ async def record_entry(agreement_id: str, body: LedgerEntryIn, request: Request,
         if not row["council_managed"]:
             raise RunConflict("agreement_id", f"{agreement_id} is paid to the nominee's own account: the council "
                                               "keeps no ledger for it")
-        entry = replace(entry, payee_id=await _paid_provider(conn, agreement_id, body))
         await store_accounts.lock_accounts(conn, [agreement_id])  # beside a run's approval or export: one at a time
         account = await store_accounts.account(conn, agreement_id, row["person_ref"])
-        if entry.kind not in MONEY_IN:  # money out leaves room for what approved runs will take
-            committed = (await store_accounts.committed(conn, [agreement_id])).get(agreement_id, [])
-            free = account.available_pence(entry.on, committed)
-            if committed and entry.amount_pence > free:
-                raise PaymentRefused("amount_pence", f"{body.reference}: {format_gbp(entry.amount_pence)} out on "
-                                                     f"{entry.on} would leave too little for payment runs already "
-                                                     f"approved: {format_gbp(free)} is available")
-        after = account.record(entry)  # refuses an entry that would overdraw the account on any day
-        if not await store_accounts.record(conn, agreement_id, entry, principal.subject, body.agreement_id):
+        after = account.record(entry)
+        if not await store_accounts.record(conn, agreement_id, entry, principal.subject, None):
             raise RunConflict("reference", f"{body.reference} is already recorded as {body.kind} on this account")
     return {"agreement_id": agreement_id, "balance_pence": after.balance_pence()}
-
-
-async def _paid_provider(conn, agreement_id: str, body: LedgerEntryIn) -> str | None:
-    """Who a payment to a provider paid: the provider of the care agreement it names, which this direct
-    payment must fund (422 otherwise); other entries name no agreement."""
-    if body.kind != LedgerEntryKind.PAYMENT_TO_PROVIDER.value:
-        if body.agreement_id is not None:
-            raise PaymentRefused("agreement_id", f"only a payment_to_provider names a care agreement, not {body.kind}")
-        return None
-    if body.agreement_id is None:
-        raise PaymentRefused("agreement_id", "a payment to a provider from a managed account names the care "
-                                             f"agreement it pays for: one direct payment {agreement_id} funds")
-    care = await store_inputs.funded_agreement(conn, body.agreement_id)
-    if care is None or care["funding"] != "managed_account" or care["direct_payment_id"] != agreement_id:
-        raise PaymentRefused("agreement_id", f"a managed-account payment for an agreement the DP does not fund: "
-                                             f"{body.agreement_id} is not funded by direct payment {agreement_id}")
-    return care["provider_id"]
 
 
 async def _request_release(request: Request, principal: Principal, held: SubjectKind, held_id: str,

@@ -40,15 +40,15 @@ class ReasonIn(_In):
 
 
 class LedgerEntryIn(_In):
+    """Money paid into a council-managed account by hand (the person's contribution). Money leaves it only
+    through a payment run a second person approves (care and PAs' pay) or a reclaim a second person
+    approves (recovery to the council), each with its event: never by one person typing it in."""
+
     on: PlausibleDate
-    kind: Literal["contribution_in", "payment_to_provider", "recovery_to_council"]
+    kind: Literal["contribution_in"] = Field(description="Only money in: contribution_in.")
     amount_pence: int = Field(gt=0)
-    reference: str = Field(min_length=1, max_length=100,  # an invoice number is up to 100
-                           description="Unique per kind for this account, e.g. the provider's invoice.")
+    reference: str = Field(min_length=1, max_length=100, description="Unique for this account, e.g. the receipt.")
     description: Description = ""
-    agreement_id: Reference | None = Field(default=None, description=(
-        "payment_to_provider only, and required there: the care agreement the payment is for, which this direct "
-        "payment must fund (funding managed_account); its provider is who was paid."))
 
 
 class ShiftBody(_In):

@@ -188,12 +188,13 @@ class NetPayUpload:
 
 
 def upload(upload_id: str, direct_payment_id: str, week_start: date, lines: Sequence[NetPayLine], by: Actor,
-           at: datetime, second_person_above_pence: int) -> NetPayUpload:
-    """The first person's upload: recorded at once, or pending a second person when its total is above the
-    threshold."""
+           at: datetime, second_person_above_pence: int, already_pence: int = 0) -> NetPayUpload:
+    """The first person's upload: recorded at once, or pending a second person when the week's net pay for the
+    direct payment - `already_pence` recorded or pending before, and this upload's total - is above the
+    threshold (so a file split into smaller ones needs the second person all the same)."""
     if by.role not in REVIEWER_ROLES:
         raise NotPermitted("role", f"recording net pay needs the finance_officer or {APPROVER_ROLE} role; "
                                    f"{by.subject} has {by.role}")
     total = sum(line.net_pence for line in lines)
-    status = NetPayStatus.PENDING if total > second_person_above_pence else NetPayStatus.RECORDED
+    status = NetPayStatus.PENDING if already_pence + total > second_person_above_pence else NetPayStatus.RECORDED
     return NetPayUpload(upload_id, direct_payment_id, week_start, total, status, by.subject, by.role, at)

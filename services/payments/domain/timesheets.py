@@ -236,10 +236,14 @@ class Timesheet:
             if not council_managed:
                 raise NotPermitted("role", "the direct payment is not managed by the council: its holder "
                                            f"{what}s the PA's timesheets")
-            if approve and by.subject == self.submitted_by:
+            if approve and by.subject == self.submitted_by:  # the council has a second officer; a holder is one
                 raise NotPermitted("approved_by", f"{by.subject} submitted timesheet {self.timesheet_id} and cannot "
-                                                  "also approve it: the employer or another officer does")
-        elif by.role != EMPLOYER_ROLE:
+                                                  "also approve it: another officer does")
+        elif by.role == EMPLOYER_ROLE:
+            if council_managed:
+                raise NotPermitted("role", "the council, as nominee, employs this direct payment's PAs: a finance or "
+                                           f"brokerage officer {what}s their timesheets")
+        else:
             raise NotPermitted("role", f"{what} a timesheet: the employer, or a finance or brokerage officer")
         if self.status is not TimesheetStatus.SUBMITTED:
             raise RunConflict("status", f"timesheet {self.timesheet_id} is {self.status}: only a submitted one is "

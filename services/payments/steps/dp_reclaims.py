@@ -66,6 +66,8 @@ async def approve(conn: asyncpg.Connection, reclaim_id: str, by: Actor, at: date
     row = await store_inputs.direct_payment_row(conn, reclaim.agreement_id, lock=True)
     approved = reclaim.approve(by, at)
     if reclaim.council_managed:
+        # Under the account's lock, as a run's approval and export take it: one change of the ledger at a time.
+        await store_accounts.lock_accounts(conn, [reclaim.agreement_id])
         available = await _available_in_account(conn, row, besides=reclaim_id)
         if reclaim.amount_pence > available:
             raise PaymentRefused("amount_pence", "a reclaim larger than the balance: "

@@ -49,7 +49,8 @@ async def record(conn: asyncpg.Connection, agreement_id: str, week_start: date, 
     lines, unchanged = check_net_pay(rows, week_start, london_date(at), pas, gross, live)
     if not lines:
         return Recorded(None, [], unchanged)
-    made = upload(store.new_id(), agreement_id, week_start, lines, by, at, second_person_above_pence)
+    made = upload(store.new_id(), agreement_id, week_start, lines, by, at, second_person_above_pence,
+                  already_pence=sum(live.values()))
     await store.insert(conn, made, lines)
     return Recorded(made, lines, unchanged)
 

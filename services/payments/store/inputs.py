@@ -127,12 +127,6 @@ async def record_agreement(conn: asyncpg.Connection, event: agreements.Agreement
         event.direct_payment_id)
 
 
-async def funded_agreement(conn: asyncpg.Connection, agreement_id: str) -> asyncpg.Record | None:
-    """The agreement with its provider and funding (None when payments has not been told of it)."""
-    return await conn.fetchrow("SELECT agreement_id, provider_id, funding, direct_payment_id FROM agreements"
-                               " WHERE agreement_id = $1", agreement_id)
-
-
 async def lock_direct_payment(conn: asyncpg.Connection, agreement_id: str) -> None:
     """Until the transaction ends, one at a time per direct payment: its agreement and its payee account
     arrive on two topics, by two consumers, and each copies what the other stored. Without this the two

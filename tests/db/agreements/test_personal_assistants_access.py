@@ -47,8 +47,7 @@ async def test_the_nominee_names_who_registers(db):
         # Another person's direct payment is not said to exist.
         answer = await client.post(f"/direct-payments/{held}/personal-assistants", json=pa_body(employee_ref="E"),
                                    headers=db.auth("person", person="P-MANAGED"))
-        assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["path", "agreement_id"]
-        assert "no direct payment" in answer.json()["detail"][0]["msg"]
+        assert answer.status_code == 404 and "not found" in answer.json()["detail"]
     assert await db.fetchval("SELECT count(*) FROM personal_assistants") == 5
 
 

@@ -54,11 +54,11 @@ async def test_bad_fields_are_named_and_nothing_is_kept(db, body, loc, says):
         await _nothing_kept(db, before)
 
 
-async def test_an_unknown_draft_or_ended_direct_payment_is_named_in_the_path(db):
+async def test_an_unknown_direct_payment_is_not_found_a_draft_or_ended_one_is_named_in_the_path(db):
     officer = db.auth("brokerage_officer")
     async with db.http(app) as client:
         answer = await client.post("/direct-payments/DP-NOT-THERE/personal-assistants", json=pa_body(), headers=officer)
-        assert _where(answer) == [(("path", "agreement_id"), "there is no direct payment DP-NOT-THERE")]
+        assert answer.status_code == 404 and answer.json()["detail"] == "direct payment DP-NOT-THERE not found"
 
         draft = await direct_payment(db, client, agree=False)
         answer = await client.post(f"/direct-payments/{draft}/personal-assistants", json=pa_body(), headers=officer)

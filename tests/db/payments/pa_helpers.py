@@ -104,7 +104,7 @@ async def submitted(client: httpx.AsyncClient, db: DatabaseOnly, pa_id: str, *sh
 async def approved_timesheet(client: httpx.AsyncClient, db: DatabaseOnly, home: Household, pa_id: str,
                              *shifts: dict) -> dict:
     sheet = await submitted(client, db, pa_id, *shifts)
-    answer = await client.post(f"/timesheets/{sheet['timesheet_id']}/approve",
-                               headers=db.auth("person", person=home.person_ref))
+    employer = db.auth("finance_officer") if home.dp.nominee == "council" else db.auth("person", person=home.person_ref)
+    answer = await client.post(f"/timesheets/{sheet['timesheet_id']}/approve", headers=employer)
     assert answer.status_code == 200, answer.text
     return answer.json()

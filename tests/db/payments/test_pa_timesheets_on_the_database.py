@@ -165,11 +165,14 @@ async def test_who_may_approve_or_reject_a_timesheet(db):
         own_approval = await client.post(f"{url}/approve", headers=officer)
         stranger = await client.post(f"{url}/approve", headers=db.auth("person", person="P-SOMEONE-ELSE"))
         another_officer = await client.post(f"{url}/approve", headers=db.auth("brokerage_officer"))
-        twice = await client.post(f"{url}/approve", headers=db.auth("person", person=home.person_ref))
+        twice = await client.post(f"{url}/approve", headers=db.auth("finance_officer"))
+        # The council is the nominee, so the employer: the person does not decide the PA's hours.
+        person = await client.post(f"/timesheets/{by_pa['timesheet_id']}/approve",
+                                   headers=db.auth("person", person=home.person_ref))
         no_reason = await client.post(f"/timesheets/{by_pa['timesheet_id']}/reject", json={"reason": " "},
-                                      headers=db.auth("person", person=home.person_ref))
+                                      headers=db.auth("finance_officer"))
         rejected = await client.post(f"/timesheets/{by_pa['timesheet_id']}/reject", json={"reason": "was on leave"},
-                                     headers=db.auth("person", person=home.person_ref))
+                                     headers=db.auth("finance_officer"))
         # A rejected timesheet's hours no longer count: the same shift may be submitted again.
         again = await submitted(client, db, pa_id, shift(day, "11:00", "12:00"))
     assert pa_approves.status_code == 403
@@ -177,6 +180,7 @@ async def test_who_may_approve_or_reject_a_timesheet(db):
     assert stranger.status_code == 404
     assert another_officer.status_code == 200 and another_officer.json()["status"] == "approved"
     assert twice.status_code == 409
+    assert person.status_code == 403 and "the council, as nominee, employs" in person.text
     assert no_reason.status_code == 422
     assert rejected.json()["status"] == "rejected" and rejected.json()["reason"] == "was on leave"
     assert again["status"] == "submitted"

@@ -74,18 +74,15 @@ async def test_four_weekly_run_pays_direct_payments_in_advance_net_of_contributi
 
     entries = f"{base}/direct-payments/{managed.agreement_id}/account/entries"
     officer = auth("finance_officer")
-    # Care is paid from the account by payment runs; by hand, only for an agreement this payment funds.
-    unfunded = await http.post(entries, headers=officer, json={
-        "on": pay_date.isoformat(), "kind": "payment_to_provider", "amount_pence": 30_000, "reference": "INV-CARE-1"})
-    assert unfunded.status_code == 422 and "names the care agreement it pays for" in unfunded.text
-    spent = await http.post(entries, headers=officer, json={"on": pay_date.isoformat(), "kind": "recovery_to_council",
-                                                            "amount_pence": 30_000, "reference": "REC-1"})
-    assert spent.status_code == 201 and spent.json()["balance_pence"] == 10_000
-    overdrawn = await http.post(entries, headers=officer, json={"on": pay_date.isoformat(), "amount_pence": 10_001,
-                                                                "kind": "recovery_to_council", "reference": "REC-2"})
-    assert overdrawn.status_code == 422 and "overdraw" in overdrawn.text
-    twice = await http.post(entries, headers=officer, json={"on": pay_date.isoformat(), "kind": "recovery_to_council",
-                                                            "amount_pence": 1, "reference": "REC-1"})
+    # Money leaves the account only through runs and reclaims a second person approves: by hand, only money in.
+    out = await http.post(entries, headers=officer, json={"on": pay_date.isoformat(), "kind": "recovery_to_council",
+                                                          "amount_pence": 30_000, "reference": "REC-1"})
+    assert out.status_code == 422 and "kind" in out.text
+    paid_in = await http.post(entries, headers=officer, json={"on": pay_date.isoformat(), "kind": "contribution_in",
+                                                              "amount_pence": 2_500, "reference": "CONTRIB-0"})
+    assert paid_in.status_code == 201 and paid_in.json()["balance_pence"] == 42_500
+    twice = await http.post(entries, headers=officer, json={"on": pay_date.isoformat(), "kind": "contribution_in",
+                                                            "amount_pence": 1, "reference": "CONTRIB-0"})
     assert twice.status_code == 409
     # 8 weeks of a £100 weekly budget is £800: a balance above it is flagged for recovery.
     saved = await http.post(entries, headers=officer, json={"on": today().isoformat(), "kind": "contribution_in",
@@ -96,7 +93,7 @@ async def test_four_weekly_run_pays_direct_payments_in_advance_net_of_contributi
         assert flagged["balance_today_pence"] == 80_001
     assert flagged["surplus"]["threshold_pence"] == 80_000
     assert flagged["surplus"]["flagged"] is (flagged["balance_today_pence"] > 80_000)
-    assert flagged["money_in_pence"] == 120_001 and flagged["money_out_pence"] == 30_000
+    assert flagged["money_in_pence"] == 40_000 + 2_500 + 80_001 and flagged["money_out_pence"] == 0
 
     async def gauge():
         metrics = (await http.get(f"{base}/metrics")).text

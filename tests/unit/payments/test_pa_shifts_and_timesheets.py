@@ -207,9 +207,12 @@ def test_an_officer_approves_for_a_managed_direct_payment_but_not_what_they_subm
         sheet(submitted_by=officer).decide(officer, True, approve=True)
     assert sheet(submitted_by=officer).decide(By("bo", "brokerage_officer"), True, approve=True) \
         is TimesheetStatus.APPROVED
-    # An employer may approve the timesheet they submitted themselves.
+    # A person holding their own direct payment is the employer: they approve what they submitted themselves.
     assert sheet(submitted_by=By("p", "person")).decide(By("p", "person"), False, approve=True) \
         is TimesheetStatus.APPROVED
+    # When the council is nominee it is the employer: the person does not approve the PA's hours.
+    with pytest.raises(NotPermitted, match="the council, as nominee, employs"):
+        sheet().decide(By("p", "person"), True, approve=True)
 
 
 def test_a_rejection_says_why_and_only_a_submitted_timesheet_is_decided():

@@ -181,6 +181,16 @@ def test_net_pay_above_the_threshold_needs_a_second_finance_approver():
         upload("U3", "DP-1", WEEK, lines, By("bo", "brokerage_officer"), AT, 50_000)
 
 
+def test_a_weeks_net_pay_split_into_small_files_still_needs_a_second_person():
+    """The threshold is the direct payment's week: what was recorded or pending before counts."""
+    lines, _ = check_net_pay(parse_net_pay_csv("employee_ref,net_pence\nEMP-B,12000\n"), WEEK,
+                             date(2026, 5, 12), PAS, GROSS, {})
+    maker = By("olivia", "finance_officer")
+    assert upload("U1", "DP-1", WEEK, lines, maker, AT, 15_000).status is NetPayStatus.RECORDED
+    assert upload("U2", "DP-1", WEEK, lines, maker, AT, 15_000, already_pence=3_000).status is NetPayStatus.RECORDED
+    assert upload("U3", "DP-1", WEEK, lines, maker, AT, 15_000, already_pence=3_001).status is NetPayStatus.PENDING
+
+
 # --- paid in a weekly run ------------------------------------------------------------------------------
 
 def payee(pa_id: str, *, verified: bool = True, account: str = "12345678") -> ProviderPayee:
