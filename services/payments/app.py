@@ -19,6 +19,9 @@ app = create_service(
     publishes={contract.TOPIC: [contract.PaymentRunProposed, contract.PaymentRunApproved,
                                 contract.PaymentRunExported, contract.PaymentMade, contract.PaymentReturned,
                                 contract.InvoicePaid, contract.DirectPaymentMade, contract.DirectPaymentReturned,
-                                contract.DirectPaymentReturnAudited, contract.DirectPaymentReclaimRaised]},
+                                contract.ManagedAccountDebited, contract.DirectPaymentReturnAudited,
+                                contract.DirectPaymentReclaimRaised, contract.PaymentReturnRecorded,
+                                contract.PaymentReturnApproved, contract.PaymentHoldReleaseRecorded,
+                                contract.PaymentHoldReleased]},
     description="Payment runs with maker-checker, BACS and ISO 20022 files, journals, direct payments.",
 )
