@@ -71,7 +71,10 @@ def pain001(content: bytes, run_number: int) -> bytes:
     blocks = _TX.findall(text)
     if blocks:
         first, last = text.index(blocks[0]), text.rindex(blocks[-1]) + len(blocks[-1])
-        ordered = sorted(blocks, key=lambda b: (_CREDITOR_ACCOUNT.search(b).group(1), b))
+        # Two payments into one account (council-managed direct payments into the client account) are told
+        # apart by what they say, less their references (numbered in the random order of payee ids).
+        ordered = sorted(blocks, key=lambda b: (_CREDITOR_ACCOUNT.search(b).group(1),
+                                                re.sub(rf"CP{run_number:06d}-\d{{5}}", "", b)))
         text = text[:first] + "".join(ordered) + text[last:]
     refs = list(dict.fromkeys(re.findall(rf"CP{run_number:06d}-\d{{5}}", text)))
     renumber = _references(run_number, refs)

@@ -72,6 +72,9 @@ class Names:
         self.tag = tag
         self.providers = {pid: key for key, pid in ledger.provider_ids.items()}
         self.agreements = {aid: self.person(ref) for ref, aid in ledger.agreement_ids.items()}
+        # Care bought from a managed direct payment: the payment, and the PA it employs, by the person's name.
+        self.agreements |= {dp_id: self.person(ref) for ref, dp_id in ledger.dp_ids.items()}
+        self.assistants = {pa_id: f"pa:{self.person(ref)}" for ref, pa_id in ledger.pa_ids.items()}
         self.invoices: dict[str, tuple] = {}
 
     def person(self, ref: str | None) -> str | None:
@@ -84,10 +87,21 @@ class Names:
         return number.replace(provider_id, self.provider(provider_id))
 
     def payee(self, kind: str, payee_id: str) -> str:
-        return self.provider(payee_id) if kind == "provider" else f"dp:{self.agreements.get(payee_id, payee_id)}"
+        if kind == "provider":
+            return self.provider(payee_id)
+        if kind == "personal_assistant":
+            return self.assistants.get(payee_id, f"foreign:{payee_id}")
+        return f"dp:{self.agreements.get(payee_id, payee_id)}"
+
+    def document(self, document_id: str) -> str:
+        """An invoice, a direct payment, or a PA's week of pay (`PAY/<pa_id>/<week>`) by the scenario's names."""
+        if document_id.startswith("PAY/") and document_id.count("/") == 2:
+            _, pa_id, week = document_id.split("/")
+            return f"pay:{self.assistants.get(pa_id, f'foreign:{pa_id}')}/{week}"
+        return str(self.invoices.get(document_id, self.agreements.get(document_id, f"foreign:{document_id}")))
 
     def settled(self, ids: list[str]) -> tuple:
-        return tuple(sorted(str(self.invoices.get(i, self.agreements.get(i, f"foreign:{i}"))) for i in ids))
+        return tuple(sorted(self.document(i) for i in ids))
 
 
 async def results_of(month: MonthRun) -> MonthResults:

@@ -21,7 +21,7 @@ async def test_the_undisturbed_month_verifies_invoices_and_pays_every_week(basel
     assert kinds == {"self_billed", "provider", "scheduled", "credit_note"}, kinds
     for series, numbers in results.numbers.items():
         assert numbers == list(range(1, len(numbers) + 1)), f"{series} is not gapless from 1: {numbers}"
-    assert set(month.runs) == {"weekly", "four_weekly"}
+    assert set(month.runs) == {"weekly", "four_weekly", "managed", "next_four_weekly"}
     for kind, done in month.runs.items():
         bacs = read_bacs(done.files["bacs"])
         assert bacs.contra_pence == sum(bacs.credits.values()) == done.total_pence > 0
