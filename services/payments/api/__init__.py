@@ -4,7 +4,7 @@ payee views, asking for a hold release), `decisions` (the second person of a ret
 release), `reports` (compliance notice, transparency lists, run calendar), `timesheets` (personal
 assistants' timesheets), `payroll` (a direct payment's payroll week, its export, the bureau's net pay),
 `dp_returns` (direct payments' periodic returns and their audit), `dp_reclaims` (reclaims and the debtors
-export); `models` the bodies."""
+export); `models` the bodies; `uploads` reads an uploaded CSV (body or form field)."""
 from services.payments.api import (accounts, decisions, dp_reclaims, dp_returns, files, payroll, reports, runs,
                                    timesheets)
 

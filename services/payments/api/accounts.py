@@ -85,7 +85,7 @@ async def record_entry(agreement_id: str, body: LedgerEntryIn, request: Request,
         await store_accounts.lock_accounts(conn, [agreement_id])  # beside a run's approval or export: one at a time
         account = await store_accounts.account(conn, agreement_id, row["person_ref"])
         after = account.record(entry)
-        if not await store_accounts.record(conn, agreement_id, entry, principal.subject, None):
+        if not await store_accounts.record(conn, agreement_id, entry, principal.subject):
             raise RunConflict("reference", f"{body.reference} is already recorded as {body.kind} on this account")
     return {"agreement_id": agreement_id, "balance_pence": after.balance_pence()}
 

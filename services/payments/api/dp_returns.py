@@ -20,6 +20,7 @@ from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.logging import get_logger
 from services.payments.api.models import AuditIn, Balance, DpReturnOut, ReturnTotalsIn
 from services.payments.api.runs import FINANCE
+from services.payments.api.uploads import uploaded_text
 from services.payments.config import payments_config
 from services.payments.domain.dp_returns import read_statement, totals_return
 from services.payments.domain.errors import PaymentRefused
@@ -50,18 +51,7 @@ BODIES = {"requestBody": {"required": True, "content": {
                                                              "balance_pence (header on row 1)"}}}}}
 
 
-async def _statement_text(request: Request) -> str:
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        upload = (await request.form()).get("file")
-        if upload is None or isinstance(upload, str):
-            raise PaymentRefused("file", "attach the bank statement CSV as the form field 'file'")
-        data = await upload.read()
-    else:
-        data = await request.body()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise PaymentRefused("file", "the statement is not UTF-8 text: save it as CSV (UTF-8)") from None
+
 
 
 @router.post("/direct-payments/{agreement_id}/returns", status_code=201, response_model=DpReturnOut,
@@ -93,7 +83,7 @@ async def submit_return(agreement_id: str, request: Request,
                 if value is None:
                     raise PaymentRefused(name, "a bank statement needs period_start, period_end and "
                                                "opening_balance_pence in the query")
-            start, end, text = period_start, period_end, await _statement_text(request)
+            start, end, text = period_start, period_end, await uploaded_text(request, "the bank statement CSV")
 
             def read():
                 return read_statement(text, start, end, opening_balance_pence)

@@ -12,8 +12,8 @@ from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.logging import get_logger
 from services.payments.api.models import ConfirmationOut, ExportOut, FileOut, PendingReturnOut
 from services.payments.api.runs import FINANCE, REVIEWERS, counted
+from services.payments.api.uploads import uploaded_text
 from services.payments.config import payments_config
-from services.payments.domain.errors import PaymentRefused
 from services.payments.domain.two_person import DecisionKind
 from services.payments.metrics import LAST_EXPORT, PAID_PENCE, TWO_PERSON_DECISIONS
 from services.payments.steps import confirming, exporting
@@ -83,19 +83,7 @@ async def download(run_id: str, name: str, request: Request,
                              "X-Content-SHA256": row["sha256"]})
 
 
-async def _uploaded_text(request: Request) -> str:
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise PaymentRefused("file", "attach the bank's confirmation CSV as the form field 'file'")
-        data = await upload.read()
-    else:
-        data = await request.body()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise PaymentRefused("file", "the confirmation file is not UTF-8 text: save it as CSV (UTF-8)") from None
+
 
 
 @router.post("/payment-runs/{run_id}/confirmations", response_model=ConfirmationOut,
@@ -104,7 +92,7 @@ async def _uploaded_text(request: Request) -> str:
              openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 async def confirm(run_id: str, request: Request,
                   principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> ConfirmationOut:
-    text = await _uploaded_text(request)
+    text = await uploaded_text(request, "the bank's confirmation CSV")
     with counted("confirm"):
         async with transaction(request) as conn:
             try:

@@ -16,7 +16,8 @@ from shared.http import not_found, transaction
 from shared.logging import get_logger
 from services.payments.api.models import ReasonIn
 from services.payments.api.runs import FINANCE, REVIEWERS
-from services.payments.api.timesheets import refused, uploaded_text
+from services.payments.api.timesheets import refused
+from services.payments.api.uploads import uploaded_text
 from services.payments.config import payroll_second_person_above_pence
 from services.payments.domain.errors import PaymentRefused
 from services.payments.domain.net_pay import NetPayRefused, NetPayStatus, NetPayUpload

@@ -20,6 +20,7 @@ from shared.http import not_found, transaction
 from shared.logging import get_logger
 from services.payments.api.models import ReasonIn, TimesheetIn
 from services.payments.api.runs import FINANCE
+from services.payments.api.uploads import uploaded_text
 from services.payments.domain.errors import PaymentRefused
 from services.payments.domain.shift_pay import BANDS
 from services.payments.domain.timesheet_csv import parse_timesheet_csv
@@ -62,22 +63,6 @@ def refused(problems) -> RequestValidationError:
     """422 with one entry per problem, in FastAPI's own error shape."""
     return RequestValidationError([{"loc": ["body", *p.loc], "msg": p.message, "type": "value_error"}
                                    for p in problems])
-
-
-async def uploaded_text(request: Request, what: str) -> str:
-    """A CSV sent as the body (text/csv) or as the form field `file`, as text."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise PaymentRefused("file", f"attach {what} as the form field 'file'")
-        data = await upload.read()
-    else:
-        data = await request.body()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise PaymentRefused("file", f"{what} is not UTF-8 text: save it as CSV (UTF-8)") from None
 
 
 async def _shifts(request: Request) -> tuple[list[ShiftIn], str, str | None]:

@@ -92,15 +92,14 @@ async def payments_drawing_nothing(conn: asyncpg.Connection, run_id: str) -> lis
     return [(r["payment_reference"], r["funded_by"]) for r in rows]
 
 
-async def record(conn: asyncpg.Connection, agreement_id: str, entry: LedgerEntry, by: str,
-                 care_agreement_id: str | None = None) -> bool:
+async def record(conn: asyncpg.Connection, agreement_id: str, entry: LedgerEntry, by: str) -> bool:
     """Add one entry; False when this reference was already recorded as this kind (nothing changes)."""
     status = await conn.execute(
         "INSERT INTO managed_account_entries (agreement_id, on_date, kind, amount_pence, reference, description,"
-        " recorded_by, payee_id, care_agreement_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " recorded_by, payee_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         " ON CONFLICT (agreement_id, kind, reference) DO NOTHING",
         agreement_id, entry.on, entry.kind.value, entry.amount_pence, entry.reference, entry.description, by,
-        entry.payee_id, care_agreement_id)
+        entry.payee_id)
     return status.endswith(" 1")
 
 
