@@ -16,7 +16,8 @@ app = create_service(
     publishes={contract.TOPIC: [
         contract.InvoiceIssued, contract.InvoiceReceived, contract.InvoiceHeld, contract.InvoiceApproved,
         contract.InvoiceRejected, contract.InvoiceVoided, contract.InvoiceScheduled, contract.CreditNoteIssued,
-        contract.SupplementaryInvoiceIssued, contract.InvoiceCorrectionRefused,
+        contract.SupplementaryInvoiceIssued, contract.InvoiceCorrectionRefused, contract.OverpaymentCredited,
+        contract.IsfReturnHeld, contract.IsfReturnAccepted, contract.IsfSurplusReclaimed, contract.ContributionCharged,
     ]},
     background=JOBS,
     # Invoice uploads may pass the 1 MiB default body cap, up to their own limit.

@@ -23,6 +23,16 @@ def hold_out(reason: HoldReason) -> contract.HoldReasonOut:
                                   expected_pence=reason.expected_pence)
 
 
+# Why a credit note was raised, by the source it was filed from (what the remittance tells the provider).
+CREDIT_CAUSES = {"officer": "officer", "query": "query", "actuals_correction": "late_correction",
+                 "overpayment": "overpayment", "isf_surplus": "isf_surplus"}
+
+
+def raised_why(invoice: Invoice) -> str | None:
+    """The reason given when the document was raised (the first step of its history)."""
+    return invoice.history[0].why if invoice.history else None
+
+
 def _document(filed: Filed) -> dict:
     i = filed.invoice
     return dict(invoice_id=i.invoice_id, provider_id=i.provider_ref, number=i.number, kind=i.kind.value,
@@ -38,7 +48,8 @@ def raised_event(filed: Filed) -> Event:
         return contract.InvoiceReceived(**_document(filed), received_on=filed.invoice.received_on)
     if kind is InvoiceKind.CREDIT_NOTE:
         return contract.CreditNoteIssued(**_document(filed), corrects_invoice_id=filed.invoice.corrects,
-                                         query_id=filed.query_id, effect_id=filed.effect_id)
+                                         query_id=filed.query_id, effect_id=filed.effect_id,
+                                         cause=CREDIT_CAUSES.get(filed.source), reason=raised_why(filed.invoice))
     if kind is InvoiceKind.SUPPLEMENTARY:
         return contract.SupplementaryInvoiceIssued(**_document(filed), corrects_invoice_id=filed.invoice.corrects,
                                                    query_id=filed.query_id, effect_id=filed.effect_id)

@@ -29,7 +29,8 @@ def agreement_on_file(event: AgreementEvent) -> AgreementOnFile:
     plan = tuple(p for p in (plan_terms(t) for t in event.terms) if p is not None)
     suspensions = tuple(Suspension(s.suspended_from, s.resumed_on) for s in event.suspensions)
     return AgreementOnFile(event.agreement_id, event.provider_id, event.person_ref, event.payment_basis, event.cycle,
-                           event.start, event.end, plan, suspensions, event.service_type)
+                           event.start, event.end, plan, suspensions, event.service_type, event.mechanism,
+                           event.funding)
 
 
 def bank_details_after(event_type: str, previous_account_stands: bool = False) -> bool:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
-from contracts.common import Cycle, PaymentBasis, ServiceType
+from contracts.common import Cycle, Funding, PaymentBasis, ServiceType, SpendMechanism
 from services.invoicing.domain.periods import Period
 
 
@@ -56,6 +56,8 @@ class AgreementOnFile:
     plan: tuple[PlanTerms, ...] = ()
     suspensions: tuple[Suspension, ...] = ()
     service_type: ServiceType | None = None  # published on the invoice's events
+    mechanism: SpendMechanism = SpendMechanism.COUNCIL_ARRANGED  # isf: advanced, never invoiced in arrears
+    funding: Funding = Funding.COUNCIL  # managed_account: bought from a council-managed direct payment
 
     def is_active_on(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)

@@ -33,10 +33,11 @@ class InvoiceKind(StrEnum):
     PROVIDER_SUBMITTED = "provider"  # the value contracts/invoicing.py uses
     SUPPLEMENTARY = "supplementary"  # adds to an earlier invoice
     CREDIT_NOTE = "credit_note"  # takes away from an earlier invoice
+    ISF_ADVANCE = "isf_advance"  # an individual service fund's budget for a period, paid before it
 
 
 COUNCIL_RAISED = frozenset({InvoiceKind.SELF_BILLED, InvoiceKind.SCHEDULED, InvoiceKind.SUPPLEMENTARY,
-                            InvoiceKind.CREDIT_NOTE})
+                            InvoiceKind.CREDIT_NOTE, InvoiceKind.ISF_ADVANCE})
 CORRECTIONS = frozenset({InvoiceKind.SUPPLEMENTARY, InvoiceKind.CREDIT_NOTE})
 
 

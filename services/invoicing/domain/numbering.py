@@ -21,6 +21,7 @@ class Series(StrEnum):
     SELF_BILLED = "SB"
     SCHEDULED = "SC"
     CREDIT_NOTE = "CN"
+    ISF_ADVANCE = "IA"
 
 
 _PROVIDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from contracts.common import Cycle, PaymentBasis, ServiceType
+from contracts.common import Cycle, Funding, PaymentBasis, ServiceType, SpendMechanism
 from services.invoicing.domain.facts import AgreementOnFile, PlanTerms, ProviderFacts, Suspension
 
 
@@ -19,15 +19,18 @@ async def keep_agreement(conn: asyncpg.Connection, agreement: AgreementOnFile, o
                     "resumed_on": s.resumed_on.isoformat() if s.resumed_on else None} for s in agreement.suspensions]
     kept = await conn.fetchval(
         "INSERT INTO agreements_on_file (agreement_id, provider_id, person_ref, service_type, basis, cycle, start_on,"
-        " end_on, plan, suspensions, last_event_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        " end_on, plan, suspensions, last_event_at, mechanism, funding)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         " ON CONFLICT (agreement_id) DO UPDATE SET provider_id = EXCLUDED.provider_id,"
         " person_ref = EXCLUDED.person_ref, service_type = EXCLUDED.service_type, basis = EXCLUDED.basis,"
         " cycle = EXCLUDED.cycle, start_on = EXCLUDED.start_on, end_on = EXCLUDED.end_on, plan = EXCLUDED.plan,"
-        " suspensions = EXCLUDED.suspensions, last_event_at = EXCLUDED.last_event_at, updated_at = now()"
+        " suspensions = EXCLUDED.suspensions, last_event_at = EXCLUDED.last_event_at, mechanism = EXCLUDED.mechanism,"
+        " funding = EXCLUDED.funding, updated_at = now()"
         " WHERE agreements_on_file.last_event_at <= EXCLUDED.last_event_at RETURNING true",
         agreement.agreement_id, agreement.provider_ref, agreement.person_ref,
         agreement.service_type.value if agreement.service_type else "", agreement.basis.value, agreement.cycle.value,
-        agreement.start, agreement.end, plan, suspensions, occurred_at)
+        agreement.start, agreement.end, plan, suspensions, occurred_at, agreement.mechanism.value,
+        agreement.funding.value)
     return bool(kept)
 
 
@@ -39,7 +42,8 @@ def _agreement(row: asyncpg.Record) -> AgreementOnFile:
                         for s in row["suspensions"])
     return AgreementOnFile(row["agreement_id"], row["provider_id"], row["person_ref"], PaymentBasis(row["basis"]),
                            Cycle(row["cycle"]), row["start_on"], row["end_on"], plan, suspensions,
-                           ServiceType(row["service_type"]) if row["service_type"] else None)
+                           ServiceType(row["service_type"]) if row["service_type"] else None,
+                           SpendMechanism(row["mechanism"]), Funding(row["funding"]))
 
 
 async def agreements(conn: asyncpg.Connection, agreement_ids: Iterable[str]) -> dict[str, AgreementOnFile]:

@@ -22,7 +22,7 @@ from services.invoicing.domain.periods import Period
 
 
 # --- an invoice as rows ------------------------------------------------------------------------
-ORIGINALS = frozenset({InvoiceKind.SELF_BILLED, InvoiceKind.SCHEDULED})
+ORIGINALS = frozenset({InvoiceKind.SELF_BILLED, InvoiceKind.SCHEDULED, InvoiceKind.ISF_ADVANCE})
 
 INVOICE_COLUMNS = ("invoice_id", "kind", "provider_id", "number", "number_claim", "agreement_id", "agreement_ids",
                    "person_refs", "service_type", "period_first", "period_last", "received_on", "provider_dated",
