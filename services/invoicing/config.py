@@ -5,7 +5,10 @@ CAREPAY_INVOICING_TOLERANCE_PENCE      total difference from actuals or plan sti
 CAREPAY_INVOICING_SAFETY_SHARE         share above commitment held for an officer (default 0.10)
 CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR   a Monday from which four-weekly periods count (default 2024-04-01)
 CAREPAY_INVOICING_SCHEDULE_EVERY_S     seconds between scheduled-invoice runs (default 3600; 0 = off)
-CAREPAY_INVOICING_SCHEDULE_BATCH       agreements per transaction in a scheduled run (default 500)
+CAREPAY_INVOICING_SCHEDULE_BATCH       agreements per transaction in a scheduled run or run of ISF advances
+                                       (default 500)
+CAREPAY_INVOICING_ISF_ADVANCE_DAYS     days before a four-weekly period starts that its ISF advances are
+                                       raised (default 14)
 CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS  distinct agreements one provider invoice may name (default 500):
                                        each is one advisory lock while it is received, so an invoice
                                        naming more is refused (422) before any lock is taken
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from services.invoicing.domain.isf_advances import DEFAULT_ADVANCE_DAYS
 from services.invoicing.domain.periods import DEFAULT_FOUR_WEEKLY_ANCHOR
 from services.invoicing.domain.validation_context import ValidationSettings
 
@@ -32,6 +36,7 @@ class InvoicingConfig:
     schedule_every_s: float
     schedule_batch: int
     max_invoice_agreements: int = 500
+    isf_advance_days: int = DEFAULT_ADVANCE_DAYS
 
     @property
     def payment_terms_days(self) -> int:
@@ -48,8 +53,11 @@ def config() -> InvoicingConfig:
         anchor = date.fromisoformat(_env("CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR", DEFAULT_FOUR_WEEKLY_ANCHOR.isoformat()))
         if anchor.weekday() != 0:
             raise ValueError(f"CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR must be a Monday, not {anchor:%A} {anchor}")
+        advance_days = int(_env("CAREPAY_INVOICING_ISF_ADVANCE_DAYS", str(DEFAULT_ADVANCE_DAYS)))
+        if not 0 <= advance_days <= 28:
+            raise ValueError(f"CAREPAY_INVOICING_ISF_ADVANCE_DAYS must be 0 to 28 days, not {advance_days}")
         return InvoicingConfig(validation, anchor, float(_env("CAREPAY_INVOICING_SCHEDULE_EVERY_S", "3600")),
                                int(_env("CAREPAY_INVOICING_SCHEDULE_BATCH", "500")),
-                               int(_env("CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS", "500")))
+                               int(_env("CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS", "500")), advance_days)
     except ValueError as exc:
         raise SystemExit(f"invoicing settings: {exc}") from exc

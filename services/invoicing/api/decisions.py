@@ -19,7 +19,8 @@ from services.invoicing.api.models import CorrectionIn, InvoiceOut, ReasonIn, Sc
 from services.invoicing.domain.invoice import InvoiceKind
 from services.invoicing.steps.corrections import correction_by_amount, issue
 from services.invoicing.steps.decisions import InvoiceNotFound, reject_invoice, release_invoice, void_invoice
-from services.invoicing.steps.scheduled import RunInProgress, raise_scheduled
+from services.invoicing.steps.plan_runs import RunInProgress
+from services.invoicing.steps.scheduled import raise_scheduled
 from services.invoicing.steps.validation import load_locked
 
 router = APIRouter(tags=["invoice decisions"])
@@ -100,4 +101,4 @@ async def raise_period(request: Request, principal: Officer,
                                     actor_of(principal, "scheduled run"), period_start)
     except RunInProgress as busy:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(busy)) from None
-    return ScheduledRunOut(**vars(run))
+    return ScheduledRunOut(**run.counts(already="already_invoiced"))

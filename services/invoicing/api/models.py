@@ -77,6 +77,21 @@ class ScheduledRunOut(BaseModel):
     invoice_ids: list[str]
 
 
+class IsfAdvanceRunIn(BaseModel):
+    period_start: BusinessDate = Field(description="First day of a four-weekly period, past or future.")
+
+
+class IsfAdvanceRunOut(BaseModel):
+    period_start: date
+    period_end: date
+    raised: int
+    approved: int
+    held: int
+    already_advanced: int
+    nothing_payable: int
+    invoice_ids: list[str]
+
+
 class PreviewIn(BaseModel):
     agreement_id: Reference
     period_start: BusinessDate = Field(description="Any day of the period: the agreement's cycle gives the period.")

@@ -5,7 +5,8 @@ Where to look:
 - `periods`: weeks and four-weekly periods; `numbering`: `SB-<provider>-000123`, gapless.
 - `invoice`, `holds`, `lifecycle`: the invoice, why it is held, and the steps between its states.
 - `payment_terms`, `disputes`: the due date, and disputes that stop the 30-day clock.
-- `self_billing`, `plan_pricing`, `scheduled`, `raising`: invoices the council raises; preview.
+- `self_billing`, `plan_pricing`, `scheduled`, `isf_advances`, `raising`: invoices the council raises;
+  preview.
 - `provider_invoices`, `invoice_csv`: invoices providers send (JSON-shaped or CSV).
 - `validation`, `validation_context`, `checks_*`: the three-way match, one function per reason code.
 - `corrections`: credit notes, supplementary invoices, and netting with carry-forward.

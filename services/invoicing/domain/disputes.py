@@ -14,7 +14,7 @@ from services.invoicing.domain.errors import IllegalTransition
 from services.invoicing.domain.holds import HoldCode, HoldReason
 from services.invoicing.domain.invoice import Dispute, Invoice, InvoiceStatus
 from services.invoicing.domain.lifecycle import Action, check_allowed, move
-from services.invoicing.domain.payment_terms import due_date
+from services.invoicing.domain.payment_terms import invoice_due_date
 from services.invoicing.domain.periods import format_day
 
 
@@ -56,7 +56,8 @@ def close_dispute(invoice: Invoice, *, query_ref: str, closed_on: date, by: str,
     if any(d.is_open for d in disputes):  # another query still disputes it
         return move(invoice, Action.CLOSE_DISPUTE, InvoiceStatus.HELD, by=by, why=why, disputes=disputes, holds=holds)
     if invoice.resumes_as is InvoiceStatus.APPROVED:
+        due_on = invoice_due_date(replace(invoice, disputes=disputes), payment_terms_days)
         return move(invoice, Action.CLOSE_DISPUTE, InvoiceStatus.APPROVED, by=by, why=why, disputes=disputes,
-                    holds=(), resumes_as=None, due_on=due_date(invoice.received_on, payment_terms_days, disputes))
+                    holds=(), resumes_as=None, due_on=due_on)
     return move(invoice, Action.CLOSE_DISPUTE, InvoiceStatus.HELD, by=by, why=why, disputes=disputes, holds=holds,
                 resumes_as=None)

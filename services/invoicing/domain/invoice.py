@@ -4,7 +4,8 @@
 
 Amounts are integer pence. A credit note's lines are positive: `signed_pence` makes it negative.
 `received_on` is the date the council received a provider's invoice, or issued its own; the
-30-day payment clock runs from it (see `disputes.due_date`).
+30-day payment clock runs from it (see `payment_terms.invoice_due_date`; an ISF advance is due on its
+period's first day instead).
 """
 from __future__ import annotations
 

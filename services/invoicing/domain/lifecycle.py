@@ -17,7 +17,7 @@ from enum import StrEnum
 from services.invoicing.domain.errors import IllegalTransition, InvalidInvoiceInput
 from services.invoicing.domain.holds import NEVER_RELEASED, HoldCode, HoldReason, ValidationOutcome
 from services.invoicing.domain.invoice import Invoice, InvoiceStatus, StatusChange
-from services.invoicing.domain.payment_terms import due_date
+from services.invoicing.domain.payment_terms import invoice_due_date
 
 S = InvoiceStatus
 
@@ -115,8 +115,8 @@ def recheck(invoice: Invoice, *, by: str, why: str) -> Invoice:
 def release(invoice: Invoice, *, by: str, why: str, payment_terms_days: int = 30) -> Invoice:
     """An officer approves a held invoice. Duplicates and disputed invoices are never released.
 
-    The due date counts from the date received: the council's own checks do not stop the clock,
-    only disputes do (their days are added, see `disputes.due_date`).
+    The due date counts from the date received (an ISF advance: its period's first day, see
+    `payment_terms.invoice_due_date`): the council's own checks do not stop the clock, only disputes do.
     """
     check_allowed(invoice, Action.RELEASE)
     blocking = sorted({r.code.value for r in invoice.holds if r.code in NEVER_RELEASED})
@@ -124,7 +124,7 @@ def release(invoice: Invoice, *, by: str, why: str, payment_terms_days: int = 30
         raise IllegalTransition(f"invoice {invoice.number} is held as {', '.join(blocking)}, which an officer cannot"
                                 " release: reject it, or void the invoice it duplicates and check it again")
     return move(invoice, Action.RELEASE, S.APPROVED, by=by, why=_reason(why, "released"), holds=(),
-                due_on=due_date(invoice.received_on, payment_terms_days, invoice.disputes))
+                due_on=invoice_due_date(invoice, payment_terms_days))
 
 
 def reject(invoice: Invoice, *, by: str, why: str) -> Invoice:

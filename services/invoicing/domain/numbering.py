@@ -1,7 +1,8 @@
 """Numbers of the invoices the council raises: gapless per provider and series, `SB-<provider>-000123`.
 
-The series are `SB` (self-billed and supplementary invoices), `SC` (scheduled invoices) and `CN`
-(credit notes), the prefixes contracts/invoicing.py announces; each has its own sequence.
+The series are `SB` (self-billed and supplementary invoices), `SC` (scheduled invoices), `CN`
+(credit notes) and `IA` (ISF advances), the prefixes contracts/invoicing.py announces; each has its
+own sequence.
 This module is the pure contract; the wiring keeps one row per (provider, series) holding the last
 number issued and, in the same transaction as the invoices it numbers, does
     UPDATE invoice_number_sequence SET last_issued = last_issued + $count
@@ -25,7 +26,7 @@ class Series(StrEnum):
 
 
 _PROVIDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
-_NUMBER = re.compile(r"^(?P<series>SB|SC|CN)-(?P<provider>[A-Za-z0-9][A-Za-z0-9-]*)-(?P<n>\d{6,})$")
+_NUMBER = re.compile(r"^(?P<series>SB|SC|CN|IA)-(?P<provider>[A-Za-z0-9][A-Za-z0-9-]*)-(?P<n>\d{6,})$")
 
 
 def next_number(last_issued: int | None) -> int:

@@ -5,12 +5,18 @@ longer) + every day the invoice was in dispute. A dispute opened on day O and cl
 C - O days off the clock: the clock stops on the day the query is raised and runs again on the day
 it is resolved. Overlapping disputes count each day once. While any dispute is open there is no
 due date.
+
+An ISF advance is paid before its period, not in arrears: it is due on the period's first day, or on
+the day it is raised (later by every disputed day) if that is later. `invoice_due_date` gives any
+invoice's due date by its kind.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Protocol
+
+from services.invoicing.domain.invoice import Invoice, InvoiceKind
 
 MAX_PAYMENT_TERMS_DAYS = 30  # Public Contracts Regulations 2015 reg. 113
 
@@ -51,3 +57,15 @@ def valid_on(received_on: date, disputes: Iterable[_Dispute] = ()) -> date:
 def due_date(received_on: date, payment_terms_days: int, disputes: Iterable[_Dispute] = ()) -> date:
     """The date a valid invoice must be paid by; disputes still open are refused (no clock runs)."""
     return valid_on(received_on, disputes) + timedelta(days=check_payment_terms(payment_terms_days))
+
+
+def advance_due_date(period_first: date, raised_on: date, disputes: Iterable[_Dispute] = ()) -> date:
+    """An ISF advance: due on its period's first day, or the day it was raised (plus disputed days) if later."""
+    return max(period_first, valid_on(raised_on, disputes))
+
+
+def invoice_due_date(invoice: Invoice, payment_terms_days: int) -> date:
+    """The date a valid invoice of any kind must be paid by."""
+    if invoice.kind is InvoiceKind.ISF_ADVANCE:
+        return advance_due_date(invoice.period.first, invoice.received_on, invoice.disputes)
+    return due_date(invoice.received_on, payment_terms_days, invoice.disputes)

@@ -1,10 +1,11 @@
 """What the council raises for an agreement and a period, and the dry run (preview) of it.
 
-`invoice_for_period` is the one place that decides: a plan agreement gets a scheduled invoice; an
-actuals agreement of a provider with a self-billing agreement gets a self-billed invoice from its
-confirmed actuals; any other agreement is invoiced by its provider. `preview` calls the same
-function with the number the invoice would take now and validates it the same way, storing and
-publishing nothing, so the preview is exactly what would be raised.
+`invoice_for_period` is the one place that decides: an individual service fund gets its advance
+(`isf_advances`), any other plan agreement a scheduled invoice; an actuals agreement of a provider
+with a self-billing agreement gets a self-billed invoice from its confirmed actuals; any other
+agreement is invoiced by its provider. `preview` calls the same function with the number the
+invoice would take now and validates it the same way, storing and publishing nothing, so the
+preview is exactly what would be raised.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from services.invoicing.domain.errors import InvalidInvoiceInput
 from services.invoicing.domain.facts import AgreementOnFile, ConfirmedActuals, ProviderFacts
 from services.invoicing.domain.holds import ValidationOutcome
 from services.invoicing.domain.invoice import Invoice, InvoiceStatus
+from services.invoicing.domain.isf_advances import build_isf_advance, is_isf
 from services.invoicing.domain.numbering import Series, format_number, next_number
 from services.invoicing.domain.periods import Period
 from services.invoicing.domain.scheduled import build_scheduled_invoice
@@ -27,7 +29,10 @@ PREVIEW_ID = "preview"
 
 
 def series_for(agreement: AgreementOnFile) -> Series:
-    """The number series of the council's invoice for this agreement: SC for plans, SB for actuals."""
+    """The number series of the council's invoice for this agreement: IA for an ISF, SC for other plans,
+    SB for actuals."""
+    if is_isf(agreement):
+        return Series.ISF_ADVANCE
     return Series.SCHEDULED if agreement.basis is PaymentBasis.PLAN else Series.SELF_BILLED
 
 
@@ -39,6 +44,8 @@ def invoice_for_period(agreement: AgreementOnFile, period: Period, provider: Pro
     Raises `NothingToInvoice` (nothing payable), `ActualsNotConfirmed` (actuals agreement without
     confirmed actuals for the period) or `InvalidInvoiceInput` (the provider invoices this one).
     """
+    if is_isf(agreement):
+        return build_isf_advance(agreement, period, number=number, issued_on=issued_on, invoice_id=invoice_id)
     if agreement.basis is PaymentBasis.PLAN:
         return build_scheduled_invoice(agreement, period, number=number, issued_on=issued_on, invoice_id=invoice_id)
     if not provider.self_billing_in_place:

@@ -7,7 +7,8 @@ that judge a whole period (a supplementary or credit note is a difference, and i
 already invoiced by design), but not the safety bound: a supplementary invoice or credit note
 (from a query's outcome, an officer, or late visit corrections) above it is held ABOVE_COMMITMENT
 like any invoice. A supplementary is bounded with what its agreements are already invoiced for
-the period (`ValidationContext.corrected_pence`): the whole payment, not just the top-up.
+the period (`ValidationContext.corrected_pence`): the whole payment, not just the top-up. An ISF
+advance is checked like a scheduled invoice, and due by its own rule (`payment_terms.invoice_due_date`).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from services.invoicing.domain import checks_duplicates as duplicates
 from services.invoicing.domain import checks_order as order
 from services.invoicing.domain.holds import HoldReason, ValidationOutcome
 from services.invoicing.domain.invoice import Invoice, InvoiceKind
-from services.invoicing.domain.payment_terms import due_date
+from services.invoicing.domain.payment_terms import invoice_due_date
 from services.invoicing.domain.validation_context import ValidationContext
 
 Check = Callable[[Invoice, ValidationContext], list[HoldReason]]
@@ -47,6 +48,7 @@ CHECKS_BY_KIND: dict[InvoiceKind, tuple[Check, ...]] = {
     InvoiceKind.PROVIDER_SUBMITTED: ALL_CHECKS,
     InvoiceKind.SELF_BILLED: _COUNCIL_RAISED,
     InvoiceKind.SCHEDULED: _COUNCIL_RAISED,
+    InvoiceKind.ISF_ADVANCE: _COUNCIL_RAISED,  # checked like the scheduled invoice it replaces
     InvoiceKind.SUPPLEMENTARY: _AGREEMENT + (duplicates.nothing_claimed_twice, order.bank_details_verified,
                                              amounts.within_safety_bound),
     InvoiceKind.CREDIT_NOTE: _AGREEMENT + (amounts.within_safety_bound,),
@@ -61,4 +63,4 @@ def validate(invoice: Invoice, ctx: ValidationContext) -> ValidationOutcome:
     reasons = tuple(reason for check in CHECKS_BY_KIND[invoice.kind] for reason in check(invoice, ctx))
     if reasons:
         return ValidationOutcome(reasons)
-    return ValidationOutcome((), due_date(invoice.received_on, ctx.settings.payment_terms_days, invoice.disputes))
+    return ValidationOutcome((), invoice_due_date(invoice, ctx.settings.payment_terms_days))

@@ -53,12 +53,14 @@ async def agreements(conn: asyncpg.Connection, agreement_ids: Iterable[str]) -> 
 
 
 async def plan_agreements_overlapping(conn: asyncpg.Connection, first: date, last: date, *, after: str,
-                                      limit: int) -> list[AgreementOnFile]:
-    """Plan agreements active on some day of first..last, in id order after `after` (a page)."""
+                                      limit: int, isf: bool = False) -> list[AgreementOnFile]:
+    """Plan agreements active on some day of first..last, in id order after `after` (a page): individual
+    service funds only when `isf` (they are advanced), every other plan agreement otherwise (scheduled)."""
     rows = await conn.fetch(
         "SELECT * FROM agreements_on_file WHERE basis = 'plan' AND start_on <= $2"
-        " AND (end_on IS NULL OR end_on >= $1) AND agreement_id > $3 ORDER BY agreement_id LIMIT $4",
-        first, last, after, limit)
+        " AND (end_on IS NULL OR end_on >= $1) AND agreement_id > $3 AND (mechanism = 'isf') = $5"
+        " ORDER BY agreement_id LIMIT $4",
+        first, last, after, limit, isf)
     return [_agreement(r) for r in rows]
 
 

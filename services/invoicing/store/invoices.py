@@ -127,7 +127,7 @@ def filed_from(row, lines: list) -> Filed:
 
 
 # --- SQL ---------------------------------------------------------------------------------------
-ORIGINAL_KINDS = frozenset({"self_billed", "scheduled"})
+ORIGINAL_KINDS = frozenset(kind.value for kind in ORIGINALS)
 HISTORY_COLUMNS = ("invoice_id", "action", "from_status", "to_status", "actor_id", "actor_role", "reason")
 
 
