@@ -8,6 +8,7 @@ import asyncpg
 
 from services.reporting.domain.periods import PeriodKind, periods, whole_periods
 from services.reporting.store import commitments as store_commitments, dims as store_dims
+from services.reporting.store import person_charges as store_charges
 from services.reporting.store.commitment_steps import rates_over_periods
 from services.reporting.store.spend import MEASURES, spend
 
@@ -50,7 +51,8 @@ async def budget(conn: asyncpg.Connection, person_ref: str, *, period: PeriodKin
 
 
 async def statement_figures(conn: asyncpg.Connection, person_ref: str, first: date, last: date) -> dict[str, Any]:
-    """The person's budget and their care's figures over whole months, in total and by service and provider."""
+    """The person's budget and their care's figures over whole months, in total and by service and provider;
+    their contribution charges and accepted ISF returns for the four-weekly periods overlapping those months."""
     first, last = whole_periods("month", first, last)
     figures = await budget(conn, person_ref, period="month", first=first, last=last)
     by_line: dict[tuple[str, str], dict[str, int]] = {}
@@ -67,7 +69,9 @@ async def statement_figures(conn: asyncpg.Connection, person_ref: str, first: da
         service, provider = key.split("|", 1)
         line = by_line.setdefault((service, provider), dict.fromkeys(MEASURES, 0))
         line["committed_pence"] += pence
-    names = await store_dims.provider_names(conn, [p for _, p in by_line])
+    charges = await store_charges.charges_overlapping(conn, person_ref, first, last)
+    returns = await store_charges.returns_overlapping(conn, person_ref, first, last)
+    names = await store_dims.provider_names(conn, [*(p for _, p in by_line), *(r.provider_id for r in returns)])
     lines = [{"service_type": s, "provider_id": p or None, "provider_name": names.get(p), **v}
              for (s, p), v in sorted(by_line.items()) if any(v.values())]
-    return {**figures, "lines": lines}
+    return {**figures, "lines": lines, "contributions": charges, "isf_returns": returns, "provider_names": names}
