@@ -4,7 +4,8 @@ Raised: self-billed and scheduled invoices are `InvoiceIssued`, a provider's `In
 corrections `CreditNoteIssued` / `SupplementaryInvoiceIssued` (echoing the query effect). Then
 the outcome: `InvoiceApproved` (the revision counts approvals: a re-approval after a dispute or
 a release replaces the earlier one) or `InvoiceHeld` with every reason. A credit note is netted
-by payments from `CreditNoteIssued`, so it has no `InvoiceApproved` of its own.
+by payments from `CreditNoteIssued`, so it has no `InvoiceApproved` of its own. A credit note for
+days paid after an agreement's end is also `OverpaymentCredited`.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from contracts import invoicing as contract
 from contracts.envelope import Event
 from services.invoicing.domain.holds import HoldReason
 from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceStatus
+from services.invoicing.domain.overpayments import OverpaymentCredit
 from services.invoicing.domain.payment_terms import valid_on
 from services.invoicing.store.invoices import Filed
 
@@ -93,3 +95,13 @@ def rejected_event(invoice: Invoice, why: str) -> contract.InvoiceRejected:
 
 def voided_event(invoice: Invoice, why: str) -> contract.InvoiceVoided:
     return contract.InvoiceVoided(invoice_id=invoice.invoice_id, provider_id=invoice.provider_ref, reason=why)
+
+
+def overpayment_credited(note: Filed, corrected: Invoice, credit: OverpaymentCredit,
+                         person_ref: str) -> contract.OverpaymentCredited:
+    """The overpayment `note` credits back on `corrected`, with its reason."""
+    return contract.OverpaymentCredited(
+        credit_note_id=note.invoice.invoice_id, credit_note_number=note.invoice.number,
+        corrects_invoice_id=corrected.invoice_id, agreement_id=credit.agreement_id, provider_id=corrected.provider_ref,
+        person_ref=person_ref, ended_on=credit.ended_on, days_after_end=credit.days_after_end,
+        amount_pence=note.invoice.total_pence, reason=credit.reason)

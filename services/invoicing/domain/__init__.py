@@ -10,4 +10,5 @@ Where to look:
 - `provider_invoices`, `invoice_csv`: invoices providers send (JSON-shaped or CSV).
 - `validation`, `validation_context`, `checks_*`: the three-way match, one function per reason code.
 - `corrections`: credit notes, supplementary invoices, and netting with carry-forward.
+- `overpayments`: what an invoice paid for days after its agreement's end, credited back by itself.
 """

@@ -9,6 +9,8 @@ already invoiced by design), but not the safety bound: a supplementary invoice o
 like any invoice. A supplementary is bounded with what its agreements are already invoiced for
 the period (`ValidationContext.corrected_pence`): the whole payment, not just the top-up. An ISF
 advance is checked like a scheduled invoice, and due by its own rule (`payment_terms.invoice_due_date`).
+A credit note recovering an overpayment after an agreement's end is checked against its agreement only
+(`CHECKS_BY_SOURCE`).
 """
 from __future__ import annotations
 
@@ -53,14 +55,22 @@ CHECKS_BY_KIND: dict[InvoiceKind, tuple[Check, ...]] = {
                                              amounts.within_safety_bound),
     InvoiceKind.CREDIT_NOTE: _AGREEMENT + (amounts.within_safety_bound,),
 }
+# A credit note for money paid after an agreement's end (source "overpayment") credits days the agreement no
+# longer covered, and so had no commitment for, and never more than the invoice it corrects charged for them:
+# it is checked against the agreement it names only (not held as "not active" or "above commitment").
+CHECKS_BY_SOURCE: dict[tuple[InvoiceKind, str], tuple[Check, ...]] = {
+    (InvoiceKind.CREDIT_NOTE, "overpayment"): (order.has_lines, order.agreement_exists,
+                                               order.agreement_of_this_provider, order.agreement_of_this_person),
+}
 
 
-def validate(invoice: Invoice, ctx: ValidationContext) -> ValidationOutcome:
-    """The outcome of the three-way match for `invoice`, given the facts in `ctx`."""
+def validate(invoice: Invoice, ctx: ValidationContext, source: str | None = None) -> ValidationOutcome:
+    """The outcome of the three-way match for `invoice` (filed from `source`), given the facts in `ctx`."""
     if ctx.provider.provider_ref != invoice.provider_ref:
         raise ValueError(f"facts of provider {ctx.provider.provider_ref} given for an invoice of "
                          f"{invoice.provider_ref}")
-    reasons = tuple(reason for check in CHECKS_BY_KIND[invoice.kind] for reason in check(invoice, ctx))
+    checks = CHECKS_BY_SOURCE.get((invoice.kind, source or ""), None) or CHECKS_BY_KIND[invoice.kind]
+    reasons = tuple(reason for check in checks for reason in check(invoice, ctx))
     if reasons:
         return ValidationOutcome(reasons)
     return ValidationOutcome((), invoice_due_date(invoice, ctx.settings.payment_terms_days))

@@ -3,7 +3,8 @@
 A fact that arrives after the invoices that need it (the topics are not ordered against each
 other) is caught up here: confirmed weeks of an agreement not yet self-billed are billed when the
 agreement or the provider's self-billing agreement arrives, and held invoices waiting for the
-fact are checked again.
+fact are checked again. An agreement with an end gets back what its invoices scheduled or paid charged
+for days after it (`steps/overpayments.py`).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from shared.events import Cause
 from shared.logging import get_logger
 from services.invoicing.domain.agreement_facts import agreement_on_file, bank_details_after
 from services.invoicing.domain.holds import HoldCode as H
+from services.invoicing.steps.overpayments import recover
 from services.invoicing.steps.self_billing import self_bill
 from services.invoicing.steps.validation import SYSTEM, lock_agreements, lock_provider_facts, recheck_held
 from services.invoicing.store import actuals as store_actuals
@@ -62,6 +64,8 @@ async def on_agreement(conn: asyncpg.Connection, event: contract.AgreementEvent,
     held = await store_invoices.held_with(conn, AGREEMENT_HOLDS, agreement_ids=[event.agreement_id])
     await recheck_held(conn, ctx.outbox, _cause(ctx), held,
                        f"agreement {event.agreement_id} changed ({ctx.envelope.event_type})")
+    if event.end is not None:  # what was scheduled or paid for days after the end comes back
+        await recover(conn, ctx.outbox, _cause(ctx), event.agreement_id)
 
 
 async def on_provider_registered(conn: asyncpg.Connection, event: contract.ProviderRegistered,

@@ -2,6 +2,8 @@
 returned. Run events and invoice events travel under different keys (run_id, invoice_id), so
 InvoicePaid may come before the run's approval: a paid invoice not yet scheduled is scheduled by
 that run first. A step that no longer applies (a voided or already-paid invoice) is logged, not retried.
+An invoice that becomes scheduled or paid after its agreement's end was known gets back what it charged
+for days after the end (`steps/overpayments.py`; the ended agreements' locks are taken before the rows).
 """
 from __future__ import annotations
 
@@ -13,11 +15,14 @@ import asyncpg
 from contracts import invoicing as out
 from contracts import payments as contract
 from shared.consumer import Context, EventConsumer
+from shared.events import Cause
 from shared.logging import get_logger
+from shared.records import Incoming
 from services.invoicing.domain.errors import IllegalTransition
 from services.invoicing.domain.invoice import Invoice, InvoiceStatus
 from services.invoicing.domain.lifecycle import mark_paid, return_payment, schedule
-from services.invoicing.steps.validation import count_outcome
+from services.invoicing.steps.overpayments import lock_ended, recover_invoices
+from services.invoicing.steps.validation import SYSTEM, count_outcome
 from services.invoicing.store import invoices as store_invoices
 from services.invoicing.store.invoices import Filed
 
@@ -42,6 +47,12 @@ async def _each(conn: asyncpg.Connection, ctx: Context, invoice_ids: list[str],
     return moved
 
 
+async def _recover(conn: asyncpg.Connection, ctx: Context, moved: list[Filed]) -> None:
+    """Scheduled or paid now: days charged after an agreement's end already known are credited back."""
+    await recover_invoices(conn, ctx.outbox, Cause.from_envelope(ctx.envelope, SYSTEM),
+                           [f.invoice.invoice_id for f in moved])
+
+
 async def on_run_approved(conn: asyncpg.Connection, event: contract.PaymentRunApproved,
                           ctx: Context[contract.PaymentRunApproved]) -> None:
     by = ctx.envelope.actor.id
@@ -56,6 +67,7 @@ async def on_run_approved(conn: asyncpg.Connection, event: contract.PaymentRunAp
         count_outcome(filed.invoice, "scheduled")
     await ctx.publish(conn, [out.InvoiceScheduled(
         invoice_id=f.invoice.invoice_id, provider_id=f.invoice.provider_ref, run_id=event.run_id) for f in moved])
+    await _recover(conn, ctx, moved)
 
 
 async def on_invoice_paid(conn: asyncpg.Connection, event: contract.InvoicePaid,
@@ -69,8 +81,10 @@ async def on_invoice_paid(conn: asyncpg.Connection, event: contract.InvoicePaid,
             invoice = schedule(invoice, payment_run_id=event.run_id, by=by)
         return mark_paid(invoice, paid_on=event.paid_on, by=by)
 
-    for filed in await _each(conn, ctx, [event.invoice_id], step):
+    moved = await _each(conn, ctx, [event.invoice_id], step)
+    for filed in moved:
         count_outcome(filed.invoice, "paid")
+    await _recover(conn, ctx, moved)
 
 
 async def on_payment_returned(conn: asyncpg.Connection, event: contract.PaymentReturned,
@@ -85,7 +99,21 @@ async def on_payment_returned(conn: asyncpg.Connection, event: contract.PaymentR
         count_outcome(filed.invoice, "returned")
 
 
+async def lock_batch(conn: asyncpg.Connection, items: list[Incoming]) -> None:
+    """Before any invoice row of the batch is locked: the provider facts, then the agreement locks, of the
+    invoices to be scheduled or paid whose agreement has ended before their last day."""
+    ids: list[str] = []
+    for item in items:
+        if isinstance(item.event, contract.PaymentRunApproved):
+            ids += item.event.invoice_ids
+        elif isinstance(item.event, contract.InvoicePaid):
+            ids.append(item.event.invoice_id)
+    if ids:
+        await lock_ended(conn, ids)
+
+
 PAYMENTS = EventConsumer(
+    before_handlers=lock_batch,
     name="invoicing.payments",
     topic=contract.TOPIC,
     handlers={

@@ -120,7 +120,7 @@ def with_outcome(filed: Filed, ctx: ValidationContext, outcome: ValidationOutcom
     invoice = filed.invoice
     if invoice.status is InvoiceStatus.DRAFT:
         invoice = submit(invoice, by=SYSTEM.id)
-    invoice = record_outcome(invoice, outcome or validate(invoice, ctx))
+    invoice = record_outcome(invoice, outcome or validate(invoice, ctx, filed.source))
     count_outcome(invoice, "approved" if invoice.status is InvoiceStatus.APPROVED else "held")
     revision = filed.approval_revision + (invoice.status is InvoiceStatus.APPROVED)
     return replace(filed, invoice=invoice, approval_revision=revision)
@@ -154,7 +154,7 @@ async def recheck_held(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, i
         if filed.invoice.status is not InvoiceStatus.HELD or filed.invoice.open_disputes:
             continue
         ctx, agreements = await context_for(conn, filed)
-        outcome = validate(filed.invoice, ctx)
+        outcome = validate(filed.invoice, ctx, filed.source)
         if not outcome.approved and outcome.reasons == filed.invoice.holds:
             continue
         before = len(filed.invoice.history)

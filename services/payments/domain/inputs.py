@@ -45,7 +45,8 @@ class CreditNote:
 
     id: str
     amount_pence: int  # positive: the amount credited back
-    reason: str = ""
+    reason: str = ""  # why it was raised, shown to the provider on the remittance advice
+    number: str = ""  # the council's number (CN-...)
 
     def __post_init__(self) -> None:
         if self.amount_pence <= 0:
@@ -68,6 +69,7 @@ class ProviderCredit:
     number: str = ""
     person_ref: str = ""
     funded_by: str | None = None  # the managed direct payment that paid the corrected invoice; None: the council
+    reason: str = ""  # why it was raised, shown to the provider on the remittance advice
 
     def __post_init__(self) -> None:
         if self.amount_pence <= 0:

@@ -168,11 +168,11 @@ def invoice_lines(invoice: ApprovedInvoice) -> list[RemittanceLine]:
                             invoice.service_type, invoice.cost_centre, invoice.period_start, invoice.period_end,
                             invoice.amount_pence, invoice.agreement_end, invoice.funded_by)]
     for note in invoice.credit_notes:
-        why = f": {note.reason}" if note.reason else ""
         lines.append(RemittanceLine(note.id, LineKind.CREDIT_NOTE, invoice.id,
-                                    f"Credit note {note.id} against {number}{why}", invoice.person_ref,
+                                    f"Credit note {note.number or note.id} against {number}", invoice.person_ref,
                                     invoice.service_type, invoice.cost_centre, invoice.period_start,
-                                    invoice.period_end, -note.amount_pence, invoice.agreement_end, invoice.funded_by))
+                                    invoice.period_end, -note.amount_pence, invoice.agreement_end, invoice.funded_by,
+                                    note.reason))
     return lines
 
 
@@ -182,4 +182,4 @@ def credit_line(credit: ProviderCredit) -> RemittanceLine:
     return RemittanceLine(credit.id, LineKind.CREDIT_NOTE, credit.id,
                           f"Credit note {number} against paid invoice {credit.corrects_invoice_id}", credit.person_ref,
                           credit.service_type, credit.cost_centre, credit.period_start, credit.period_end,
-                          -credit.amount_pence, funded_by=credit.funded_by)
+                          -credit.amount_pence, funded_by=credit.funded_by, reason=credit.reason)

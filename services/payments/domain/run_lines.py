@@ -1,7 +1,8 @@
 """What a payment run is made of: one payment per payee, its remittance lines, and exclusions.
 
 A remittance line says what part of a payment is for: an invoice, a credit note netted against
-it, one four-weekly direct-payment period, or an adjustment after a change to an agreement.
+it (with the reason it was raised), one four-weekly direct-payment period, or an adjustment after a
+change to an agreement.
 An exclusion is anything that would otherwise have been paid, with the reason it was not.
 """
 from __future__ import annotations
@@ -47,6 +48,7 @@ class RemittanceLine:
     amount_pence: int
     agreement_end: date | None = None
     funded_by: str | None = None  # the council-managed direct payment whose account pays this line
+    reason: str = ""  # a credit note's reason, in words the provider reads on the remittance advice
 
 
 @dataclass(frozen=True, slots=True)

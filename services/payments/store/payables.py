@@ -45,6 +45,7 @@ WHERE i.state = 'approved' AND (i.due_date <= $1 OR i.invoice_id = ANY($2::text[
 
 _CREDITS = f"""
 SELECT c.credit_note_id, c.provider_id, c.corrects_invoice_id, c.number, c.amount_pence, c.period_start,
+       coalesce(c.reason, '') AS reason,
        c.period_end, coalesce(c.service_type, i.service_type) AS service_type,
        coalesce(c.person_refs[1], i.person_refs[1], '') AS person_ref,
        i.state AS invoice_state,
@@ -82,11 +83,12 @@ async def payables(conn: asyncpg.Connection, pay_date: date, pay_early: Sequence
     for c in credit_rows:
         if c["corrects_invoice_id"] in candidates:
             against[c["corrects_invoice_id"]].append(CreditNote(c["credit_note_id"], c["amount_pence"],
-                                                                f"credit note {c['number']}"))
+                                                                c["reason"], c["number"]))
         elif c["invoice_settled"] or c["invoice_state"] == "voided":
             owed_back.append(ProviderCredit(c["credit_note_id"], c["provider_id"], c["corrects_invoice_id"],
                                             c["amount_pence"], _service(c["service_type"]), "", c["period_start"],
-                                            c["period_end"], c["number"], c["person_ref"], c["funded_by"]))
+                                            c["period_end"], c["number"], c["person_ref"], c["funded_by"],
+                                            c["reason"]))
         # otherwise its invoice is not payable yet (held, not due): the credit waits with it
     invoices = [ApprovedInvoice(
         id=r["invoice_id"], provider_id=r["provider_id"], amount_pence=r["amount_pence"], due_date=r["due_date"],

@@ -25,7 +25,7 @@ PAYMENT_COLUMNS = ("run_id", "run_status", "payment_reference", "seq", "payee_ki
                    "amount_pence")
 LINE_COLUMNS = ("run_id", "payment_reference", "seq", "line_id", "kind", "settles", "description",
                 "person_ref", "service_type", "cost_centre", "period_start", "period_end", "amount_pence",
-                "agreement_end", "adjustment_ids", "funded_by")
+                "agreement_end", "adjustment_ids", "funded_by", "reason")
 EXCLUSION_COLUMNS = ("run_id", "seq", "subject", "payee_id", "reason", "detail", "amount_pence", "settles")
 
 
@@ -72,7 +72,7 @@ async def insert_run(conn: asyncpg.Connection, run: PaymentRun, scope: Mapping, 
             lines.append((run.run_id, p.reference, seq, line.line_id, line.kind.value, line.settles,
                           line.description, line.person_ref, line.service_type.value, line.cost_centre,
                           line.period_start, line.period_end, line.amount_pence, line.agreement_end, adjustments,
-                          line.funded_by))
+                          line.funded_by, line.reason))
     await conn.copy_records_to_table("run_payments", records=payments, columns=PAYMENT_COLUMNS)
     await conn.copy_records_to_table("run_lines", records=lines, columns=LINE_COLUMNS)
     await add_exclusions(conn, run.run_id, run.exclusions, start=1)
@@ -91,7 +91,7 @@ async def lock_run(conn: asyncpg.Connection, run_id: str) -> asyncpg.Record | No
 
 # Lines are read 50,000 at a time: columns by position and enums from a dict keep that quick.
 LINE_READ = ("SELECT payment_reference, line_id, kind, settles, description, person_ref, service_type, cost_centre,"
-             " period_start, period_end, amount_pence, agreement_end, funded_by FROM run_lines")
+             " period_start, period_end, amount_pence, agreement_end, funded_by, reason FROM run_lines")
 _KINDS = {k.value: k for k in LineKind}
 _SERVICES = {s.value: s for s in ServiceType}
 
@@ -99,10 +99,10 @@ _SERVICES = {s.value: s for s in ServiceType}
 def payments_from_rows(payment_rows, line_rows) -> tuple[Payment, ...]:
     """Payments with their lines, from `LINE_READ` rows (in `seq` order)."""
     by_payment: dict[str, list[RemittanceLine]] = defaultdict(list)
-    for ref, line_id, kind, settles, text, person, service, centre, start, end, pence, agreement_end, funded_by \
-            in line_rows:
+    for ref, line_id, kind, settles, text, person, service, centre, start, end, pence, agreement_end, funded_by, \
+            reason in line_rows:
         by_payment[ref].append(RemittanceLine(line_id, _KINDS[kind], settles, text, person, _SERVICES[service], centre,
-                                              start, end, pence, agreement_end, funded_by))
+                                              start, end, pence, agreement_end, funded_by, reason))
     return tuple(Payment(p["payment_reference"], PayeeKind(p["payee_kind"]), p["payee_id"], p["payee_name"],
                          BankAccount(p["sort_code"], p["account_number"], p["account_name"]), p["account_verified"],
                          tuple(by_payment.get(p["payment_reference"], ())), p["amount_pence"]) for p in payment_rows)

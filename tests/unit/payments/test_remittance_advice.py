@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
+from datetime import date
 
+from contracts.common import ServiceType
 from services.payments.domain.files.remittance import provider_payments, remittance_csv, remittance_html
+from services.payments.domain.inputs import CreditNote, ProviderCredit
 from tests.unit.payments.builders import a_sound_run, approved, invoice, payee, propose
 
 
@@ -53,3 +57,40 @@ def test_remittance_is_identical_on_re_export():
     first, second = a_sound_run(), a_sound_run()
     assert remittance_csv(first, first.payments[0]) == remittance_csv(second, second.payments[0])
     assert remittance_html(first, first.payments[0], "C") == remittance_html(second, second.payments[0], "C")
+
+
+REASON = "Overpayment: agreement AGR-1 ended 18 Feb 2026; 10 day(s) after it were paid on SC-PRV-1-000004"
+
+
+def _with_credits():
+    """A £100.00 invoice with a credit note against it, and a credit note on an invoice already paid."""
+    paid = ProviderCredit("CN-ID-9", "PRV-1", "INV-PAID", 1_500, ServiceType.RESIDENTIAL, "", date(2026, 2, 9),
+                          date(2026, 3, 8), "CN-PRV-1-000009", "P-1", reason=REASON)
+    note = CreditNote("CN-ID-1", 250, "visits corrected after the actuals were confirmed", "CN-PRV-1-000001")
+    run = approved(propose([replace(invoice(pence=10_000), credit_notes=(note,))], credits=[paid]))
+    return run, run.payments[0]
+
+
+def test_a_credit_note_s_line_says_why_it_was_raised():
+    run, payment = _with_credits()
+    lines = rows(remittance_csv(run, payment))
+    assert [(r["line_type"], r["reference"], r["reason"], r["amount"]) for r in lines] == [
+        ("invoice", "Invoice P-INV-1", "", "100.00"),
+        ("credit_note", "Credit note CN-PRV-1-000001 against P-INV-1",
+         "visits corrected after the actuals were confirmed", "-2.50"),
+        ("credit_note", "Credit note CN-PRV-1-000009 against paid invoice INV-PAID", REASON, "-15.00"),
+        ("total", "", "", "82.50")]
+    page = remittance_html(run, payment, "Anyshire County Council")
+    assert f'<span class="reason">{REASON}</span>' in page
+    assert "visits corrected after the actuals were confirmed" in page
+
+
+def test_a_reason_is_escaped_on_the_page_and_neutralised_in_the_csv():
+    run, payment = _with_credits()
+    lines = tuple(replace(ln, reason="=cmd|'/c calc'!A1 <b>") if ln.kind == "credit_note" else ln
+                  for ln in payment.lines)
+    payment = replace(payment, lines=lines)
+    assert {r["reason"] for r in rows(remittance_csv(run, payment)) if r["line_type"] == "credit_note"} == {
+        "'=cmd|'/c calc'!A1 <b>"}
+    page = remittance_html(run, payment, "C")
+    assert "<b>" not in page and "&lt;b&gt;" in page
