@@ -93,3 +93,8 @@ def rejected_event(invoice: Invoice, why: str) -> contract.InvoiceRejected:
 
 def voided_event(invoice: Invoice, why: str) -> contract.InvoiceVoided:
     return contract.InvoiceVoided(invoice_id=invoice.invoice_id, provider_id=invoice.provider_ref, reason=why)
+
+
+def contribution_charged(charge: dict) -> contract.ContributionCharged:
+    """A new revision of a person's charge for a period (`charge`: the revision's stored figures)."""
+    return contract.ContributionCharged(**{name: charge[name] for name in contract.ContributionCharged.model_fields})

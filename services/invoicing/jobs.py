@@ -11,7 +11,9 @@ from shared.events import Cause
 from shared.logging import get_logger
 from shared.redaction import describe
 from services.invoicing.config import config
+from services.invoicing.domain.contributions import periods_to_charge
 from services.invoicing.domain.periods import last_complete_period
+from services.invoicing.steps import contributions as contribution_steps
 from services.invoicing.steps.scheduled import RunInProgress, raise_scheduled
 from services.invoicing.steps.validation import SYSTEM
 
@@ -41,4 +43,29 @@ async def scheduled_invoicing(runtime) -> None:
         await asyncio.sleep(every)
 
 
-JOBS = [scheduled_invoicing]
+async def contribution_charging(runtime) -> None:
+    """Periodic task (every CAREPAY_INVOICING_SCHEDULE_EVERY_S seconds): charge contributions for the last
+    three four-weekly periods over for at least CAREPAY_INVOICING_CONTRIBUTION_CHARGE_AFTER_DAYS days, so
+    what changed since (a reassessment, care delivered corrected, a death told late) is charged again."""
+    every = config().schedule_every_s
+    if every <= 0:
+        log.info("contribution charging is off (CAREPAY_INVOICING_SCHEDULE_EVERY_S=0)")
+        return
+    while True:
+        settings = config()
+        for period in periods_to_charge(london_date(utcnow()), settings.contribution_charge_after_days,
+                                        settings.four_weekly_anchor):
+            cause = Cause(f"contribution-run-{period.first}", None, Actor(
+                id=SYSTEM.id, role="system", reason=f"contributions charged for {period}"))
+            try:
+                run = await contribution_steps.charge_period(runtime.pool, runtime.outbox, cause, SYSTEM, period)
+                log.info("contributions charged", period_start=str(period.first), people=run.people,
+                         changed=run.changed, total_change_pence=run.total_change_pence)
+            except contribution_steps.RunInProgress:
+                log.info("contribution run skipped: another is running", period_start=str(period.first))
+            except Exception as exc:  # noqa: BLE001 - the next round tries again; never stop the task
+                log.error("contribution charging failed; retrying next round", error=describe(exc))
+        await asyncio.sleep(every)
+
+
+JOBS = [scheduled_invoicing, contribution_charging]

@@ -9,4 +9,6 @@ Where to look:
 - `provider_invoices`, `invoice_csv`: invoices providers send (JSON-shaped or CSV).
 - `validation`, `validation_context`, `checks_*`: the three-way match, one function per reason code.
 - `corrections`: credit notes, supplementary invoices, and netting with carry-forward.
+- `contributions`, `contribution_files`: the person's contribution charged per period; the debtors
+  file and its journal.
 """
