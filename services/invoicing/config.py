@@ -12,6 +12,12 @@ CAREPAY_INVOICING_ISF_ADVANCE_DAYS     days before a four-weekly period starts t
 CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS  distinct agreements one provider invoice may name (default 500):
                                        each is one advisory lock while it is received, so an invoice
                                        naming more is refused (422) before any lock is taken
+CAREPAY_INVOICING_CONTRIBUTION_CHARGE_AFTER_DAYS  days a four-weekly period has been over before the job
+                                       charges contributions for it (default 7)
+CAREPAY_INVOICING_CONTRIBUTION_INCOME_CODE, _INCOME_COST_CENTRE   client-contribution income in the
+                                       journal (default 8100 on ASC-CARE)
+CAREPAY_INVOICING_CONTRIBUTION_DEBTORS_CODE, _DEBTORS_COST_CENTRE  the debtors control account
+                                       (default 9150 on FIN-CONTROL)
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from datetime import date
 from functools import lru_cache
 
 from services.invoicing.domain.isf_advances import DEFAULT_ADVANCE_DAYS
+from services.invoicing.domain.contribution_files import JournalCodes
 from services.invoicing.domain.periods import DEFAULT_FOUR_WEEKLY_ANCHOR
 from services.invoicing.domain.validation_context import ValidationSettings
 
@@ -37,6 +44,8 @@ class InvoicingConfig:
     schedule_batch: int
     max_invoice_agreements: int = 500
     isf_advance_days: int = DEFAULT_ADVANCE_DAYS
+    contribution_charge_after_days: int = 7
+    contribution_codes: JournalCodes = JournalCodes()
 
     @property
     def payment_terms_days(self) -> int:
@@ -56,8 +65,16 @@ def config() -> InvoicingConfig:
         advance_days = int(_env("CAREPAY_INVOICING_ISF_ADVANCE_DAYS", str(DEFAULT_ADVANCE_DAYS)))
         if not 0 <= advance_days <= 28:
             raise ValueError(f"CAREPAY_INVOICING_ISF_ADVANCE_DAYS must be 0 to 28 days, not {advance_days}")
+        after_days = int(_env("CAREPAY_INVOICING_CONTRIBUTION_CHARGE_AFTER_DAYS", "7"))
+        if after_days < 0:
+            raise ValueError("CAREPAY_INVOICING_CONTRIBUTION_CHARGE_AFTER_DAYS must be 0 or more")
+        codes = JournalCodes(_env("CAREPAY_INVOICING_CONTRIBUTION_INCOME_CODE", "8100"),
+                             _env("CAREPAY_INVOICING_CONTRIBUTION_INCOME_COST_CENTRE", "ASC-CARE"),
+                             _env("CAREPAY_INVOICING_CONTRIBUTION_DEBTORS_CODE", "9150"),
+                             _env("CAREPAY_INVOICING_CONTRIBUTION_DEBTORS_COST_CENTRE", "FIN-CONTROL"))
         return InvoicingConfig(validation, anchor, float(_env("CAREPAY_INVOICING_SCHEDULE_EVERY_S", "3600")),
                                int(_env("CAREPAY_INVOICING_SCHEDULE_BATCH", "500")),
-                               int(_env("CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS", "500")), advance_days)
+                               int(_env("CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS", "500")), advance_days,
+                               after_days, codes)
     except ValueError as exc:
         raise SystemExit(f"invoicing settings: {exc}") from exc

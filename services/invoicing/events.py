@@ -105,3 +105,8 @@ def overpayment_credited(note: Filed, corrected: Invoice, credit: OverpaymentCre
         corrects_invoice_id=corrected.invoice_id, agreement_id=credit.agreement_id, provider_id=corrected.provider_ref,
         person_ref=person_ref, ended_on=credit.ended_on, days_after_end=credit.days_after_end,
         amount_pence=note.invoice.total_pence, reason=credit.reason)
+
+
+def contribution_charged(charge: dict) -> contract.ContributionCharged:
+    """A new revision of a person's charge for a period (`charge`: the revision's stored figures)."""
+    return contract.ContributionCharged(**{name: charge[name] for name in contract.ContributionCharged.model_fields})

@@ -190,3 +190,49 @@ def invoice_out(invoice: Invoice, history: list[Any] | None = None) -> InvoiceOu
         disputes=[DisputeOut(query_id=d.query_ref, opened_on=d.opened_on, closed_on=d.closed_on)
                   for d in invoice.disputes],
         history=steps)
+
+
+class ContributionRunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period_start: BusinessDate = Field(description="First day of a four-weekly period that is over.")
+
+
+class ContributionChargeIn(ContributionRunIn):
+    person_ref: Reference
+
+
+class ContributionRunOut(BaseModel):
+    period_start: date
+    period_end: date
+    people: int = Field(description="People with a charge for the period after the run.")
+    changed: int = Field(description="New revisions made (each published as ContributionCharged).")
+    total_change_pence: int
+
+
+class ContributionChargeOut(BaseModel):
+    """A revision of a person's charge for a period: ContributionCharged's fields and the export it went in."""
+
+    charge_id: str
+    person_ref: str
+    period_start: date
+    period_end: date
+    revision: int
+    contribution_pence: int
+    care_cost_pence: int
+    charged_pence: int
+    change_pence: int
+    capped: bool
+    reason: str
+    exported_in: str | None
+
+
+def charge_out(charge: Any) -> ContributionChargeOut:
+    """From a stored charge row (or the dict of one just recorded)."""
+    fields = {k: charge[k] for k in ContributionChargeOut.model_fields if k != "exported_in"}
+    return ContributionChargeOut(**fields, exported_in=charge["export_id"])
+
+
+class ContributionExportOut(BaseModel):
+    export_id: str
+    count: int
+    total_pence: int

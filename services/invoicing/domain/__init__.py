@@ -11,4 +11,6 @@ Where to look:
 - `validation`, `validation_context`, `checks_*`: the three-way match, one function per reason code.
 - `corrections`: credit notes, supplementary invoices, and netting with carry-forward.
 - `overpayments`: what an invoice paid for days after its agreement's end, credited back by itself.
+- `contributions`, `contribution_files`: the person's contribution charged per period; the debtors
+  file and its journal.
 """

@@ -23,6 +23,7 @@ from services.invoicing.steps.overpayments import recover
 from services.invoicing.steps.self_billing import self_bill
 from services.invoicing.steps.validation import SYSTEM, lock_agreements, lock_provider_facts, recheck_held
 from services.invoicing.store import actuals as store_actuals
+from services.invoicing.store import contributions as store_contributions
 from services.invoicing.store import facts as store_facts
 from services.invoicing.store import invoices as store_invoices
 
@@ -57,7 +58,10 @@ async def on_agreement(conn: asyncpg.Connection, event: contract.AgreementEvent,
     # agreement side by side either commits first (and is caught up below) or waits and sees it.
     await lock_provider_facts(conn, [event.provider_id])
     await lock_agreements(conn, [event.agreement_id])
-    if not await store_facts.keep_agreement(conn, agreement_on_file(event), ctx.envelope.occurred_at):
+    kept = await store_facts.keep_agreement(conn, agreement_on_file(event), ctx.envelope.occurred_at)
+    if isinstance(event, contract.AgreementEnded) and event.reason is contract.EndReason.DEATH and event.end:
+        await store_contributions.record_death(conn, event.agreement_id, event.end)  # however late it arrives
+    if not kept:
         return  # an older copy than the one kept
     if event.payment_basis is PaymentBasis.ACTUALS:
         await _catch_up_self_bills(conn, ctx, [event.agreement_id])

@@ -171,6 +171,14 @@ MATRIX: dict[str, dict[str, Rule]] = {
         # A finance officer keys in an invoice that came on paper.
         "POST /providers/{provider_ref}/invoices": rule("provider", "finance_officer", scope="provider:path"),
         "POST /providers/{provider_ref}/invoices/csv": rule("provider", "finance_officer", scope="provider:path"),
+        # Issue 16: the person's contribution charged; a person reads their own charges (their statement).
+        "POST /contribution-charges/runs": rule("finance_officer"),
+        "POST /contribution-charges": rule("finance_officer"),
+        "GET /contribution-charges": rule(FINANCE, "person", scope="person:query"),
+        "GET /contribution-charges/{charge_id}": rule(FINANCE, "person", scope="person:resource"),
+        "POST /contribution-charges/exports": rule("finance_officer"),
+        "GET /contribution-charges/exports/{export_id}/debtors.csv": rule(FINANCE),
+        "GET /contribution-charges/exports/{export_id}/journal.csv": rule(FINANCE),
     },
     "payments": {  # maker-checker: a finance officer proposes, a different finance approver approves
         "POST /payment-runs": rule("finance_officer"),
