@@ -9,6 +9,8 @@ CAREPAY_INVOICING_SCHEDULE_BATCH       agreements per transaction in a scheduled
 CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS  distinct agreements one provider invoice may name (default 500):
                                        each is one advisory lock while it is received, so an invoice
                                        naming more is refused (422) before any lock is taken
+CAREPAY_INVOICING_ISF_RETAINED_WEEKS   weeks of an ISF's weekly budget its provider may keep after a return;
+                                       a balance above it is reclaimed (default 1)
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ class InvoicingConfig:
     schedule_every_s: float
     schedule_batch: int
     max_invoice_agreements: int = 500
+    isf_retained_weeks: int = 1
 
     @property
     def payment_terms_days(self) -> int:
@@ -48,8 +51,12 @@ def config() -> InvoicingConfig:
         anchor = date.fromisoformat(_env("CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR", DEFAULT_FOUR_WEEKLY_ANCHOR.isoformat()))
         if anchor.weekday() != 0:
             raise ValueError(f"CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR must be a Monday, not {anchor:%A} {anchor}")
+        retained_weeks = int(_env("CAREPAY_INVOICING_ISF_RETAINED_WEEKS", "1"))
+        if retained_weeks < 0:
+            raise ValueError(f"CAREPAY_INVOICING_ISF_RETAINED_WEEKS cannot be below 0, not {retained_weeks}")
         return InvoicingConfig(validation, anchor, float(_env("CAREPAY_INVOICING_SCHEDULE_EVERY_S", "3600")),
                                int(_env("CAREPAY_INVOICING_SCHEDULE_BATCH", "500")),
-                               int(_env("CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS", "500")))
+                               int(_env("CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS", "500")),
+                               isf_retained_weeks=retained_weeks)
     except ValueError as exc:
         raise SystemExit(f"invoicing settings: {exc}") from exc

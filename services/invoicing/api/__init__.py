@@ -1,7 +1,8 @@
 """invoicing's HTTP resources, one module per resource: `preview` (the dry run), `decisions` (an
 officer's steps and the scheduled run), `invoices` (reading them), `provider_invoices` (providers
-sending theirs); `models` for what they accept and answer."""
-from services.invoicing.api import decisions, invoices, preview, provider_invoices
+sending theirs), `isf_returns` (ISF returns and balances); `models` (and `isf_models`) for what they accept
+and answer."""
+from services.invoicing.api import decisions, invoices, isf_returns, preview, provider_invoices
 
 # The preview and the scheduled run are declared before `/invoices/{invoice_id}` routes.
-ROUTERS = [preview.router, decisions.router, invoices.router, provider_invoices.router]
+ROUTERS = [preview.router, decisions.router, invoices.router, provider_invoices.router, isf_returns.router]

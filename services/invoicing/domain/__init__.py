@@ -9,4 +9,6 @@ Where to look:
 - `provider_invoices`, `invoice_csv`: invoices providers send (JSON-shaped or CSV).
 - `validation`, `validation_context`, `checks_*`: the three-way match, one function per reason code.
 - `corrections`: credit notes, supplementary invoices, and netting with carry-forward.
+- `isf_returns`, `isf_returns_csv`, `isf_balances`: ISF providers' returns (JSON-shaped or CSV), the
+  balance they hold for each person, and the surplus reclaimed.
 """
