@@ -18,6 +18,8 @@ CAREPAY_INVOICING_CONTRIBUTION_INCOME_CODE, _INCOME_COST_CENTRE   client-contrib
                                        journal (default 8100 on ASC-CARE)
 CAREPAY_INVOICING_CONTRIBUTION_DEBTORS_CODE, _DEBTORS_COST_CENTRE  the debtors control account
                                        (default 9150 on FIN-CONTROL)
+CAREPAY_INVOICING_ISF_RETAINED_WEEKS   weeks of an ISF's weekly budget its provider may keep after a return;
+                                       a balance above it is reclaimed (default 1)
 """
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ class InvoicingConfig:
     isf_advance_days: int = DEFAULT_ADVANCE_DAYS
     contribution_charge_after_days: int = 7
     contribution_codes: JournalCodes = JournalCodes()
+    isf_retained_weeks: int = 1
 
     @property
     def payment_terms_days(self) -> int:
@@ -72,9 +75,12 @@ def config() -> InvoicingConfig:
                              _env("CAREPAY_INVOICING_CONTRIBUTION_INCOME_COST_CENTRE", "ASC-CARE"),
                              _env("CAREPAY_INVOICING_CONTRIBUTION_DEBTORS_CODE", "9150"),
                              _env("CAREPAY_INVOICING_CONTRIBUTION_DEBTORS_COST_CENTRE", "FIN-CONTROL"))
+        retained_weeks = int(_env("CAREPAY_INVOICING_ISF_RETAINED_WEEKS", "1"))
+        if retained_weeks < 0:
+            raise ValueError(f"CAREPAY_INVOICING_ISF_RETAINED_WEEKS cannot be below 0, not {retained_weeks}")
         return InvoicingConfig(validation, anchor, float(_env("CAREPAY_INVOICING_SCHEDULE_EVERY_S", "3600")),
                                int(_env("CAREPAY_INVOICING_SCHEDULE_BATCH", "500")),
                                int(_env("CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS", "500")), advance_days,
-                               after_days, codes)
+                               after_days, codes, retained_weeks)
     except ValueError as exc:
         raise SystemExit(f"invoicing settings: {exc}") from exc

@@ -6,6 +6,8 @@ the outcome: `InvoiceApproved` (the revision counts approvals: a re-approval aft
 a release replaces the earlier one) or `InvoiceHeld` with every reason. A credit note is netted
 by payments from `CreditNoteIssued`, so it has no `InvoiceApproved` of its own. A credit note for
 days paid after an agreement's end is also `OverpaymentCredited`.
+An ISF return is `IsfReturnHeld` or `IsfReturnAccepted` (with the balance after it); a surplus reclaimed
+after it is `IsfSurplusReclaimed`, beside its credit note's `CreditNoteIssued`.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from contracts.envelope import Event
 from services.invoicing.domain.holds import HoldReason
 from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceStatus
 from services.invoicing.domain.overpayments import OverpaymentCredit
+from services.invoicing.domain.isf_balances import IsfBalance, Reclaim
+from services.invoicing.domain.isf_returns import IsfReturn
 from services.invoicing.domain.payment_terms import valid_on
 from services.invoicing.store.invoices import Filed
 
@@ -110,3 +114,35 @@ def overpayment_credited(note: Filed, corrected: Invoice, credit: OverpaymentCre
 def contribution_charged(charge: dict) -> contract.ContributionCharged:
     """A new revision of a person's charge for a period (`charge`: the revision's stored figures)."""
     return contract.ContributionCharged(**{name: charge[name] for name in contract.ContributionCharged.model_fields})
+
+
+# --- individual service funds: returns and the surplus reclaimed ---------------------------------
+
+def _isf_return(r: IsfReturn) -> dict:
+    return dict(return_id=r.return_id, agreement_id=r.agreement_id, provider_id=r.provider_ref,
+                person_ref=r.person_ref, period_start=r.period.first, period_end=r.period.last,
+                budget_pence=r.budget_pence, spend_pence=r.spend_pence,
+                by_support=[contract.IsfSupportSpend(support_type=s.support_type, hours=s.hours,
+                                                     spend_pence=s.spend_pence) for s in r.by_support],
+                by_subcontractor=[contract.IsfSubcontractorSpend(subcontractor=s.subcontractor,
+                                                                 spend_pence=s.spend_pence)
+                                  for s in r.by_subcontractor])
+
+
+def isf_return_held(r: IsfReturn) -> contract.IsfReturnHeld:
+    return contract.IsfReturnHeld(**_isf_return(r), reasons=[contract.HoldReasonOut(code=h.code.value,
+                                                                                    message=h.message)
+                                                             for h in r.holds])
+
+
+def isf_return_accepted(r: IsfReturn, balance_pence: int) -> contract.IsfReturnAccepted:
+    return contract.IsfReturnAccepted(**_isf_return(r), balance_pence=balance_pence)
+
+
+def isf_surplus_reclaimed(r: IsfReturn, balance: IsfBalance, reclaim: Reclaim,
+                          credit_note_id: str) -> contract.IsfSurplusReclaimed:
+    return contract.IsfSurplusReclaimed(
+        return_id=r.return_id, agreement_id=r.agreement_id, provider_id=r.provider_ref, person_ref=r.person_ref,
+        period_start=r.period.first, period_end=r.period.last, balance_pence=balance.balance_pence,
+        retained_pence=balance.retained_pence, amount_pence=reclaim.amount_pence, method=reclaim.method,
+        credit_note_id=credit_note_id, corrects_invoice_id=reclaim.advance.invoice_id)

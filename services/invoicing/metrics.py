@@ -15,3 +15,5 @@ INVOICE_HOLDS = Counter("carepay_invoice_holds", "Hold reasons given, by machine
                         registry=REGISTRY)
 APPROVED_PENCE = Counter("carepay_invoice_approved_pence", "Pence approved for payment, by invoice kind.", ["kind"],
                          registry=REGISTRY)
+ISF_RETURNS = Counter("carepay_isf_returns", "ISF returns by outcome (accepted, held, refused) and surplus reclaims"
+                      " (reclaimed).", ["outcome"], registry=REGISTRY)

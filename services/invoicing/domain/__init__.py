@@ -13,4 +13,6 @@ Where to look:
 - `overpayments`: what an invoice paid for days after its agreement's end, credited back by itself.
 - `contributions`, `contribution_files`: the person's contribution charged per period; the debtors
   file and its journal.
+- `isf_returns`, `isf_returns_csv`, `isf_balances`: ISF providers' returns (JSON-shaped or CSV), the
+  balance they hold for each person, and the surplus reclaimed.
 """

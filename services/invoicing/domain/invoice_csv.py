@@ -57,7 +57,8 @@ class InvoiceUpload:
     problems: tuple[str, ...] = ()  # rows that belong to no invoice
 
 
-def _decode(content: str | bytes) -> str:
+def decode_text(content: str | bytes) -> str:
+    """The file as text: UTF-8 (a BOM dropped), UTF-16 with a BOM, else Windows-1252."""
     if isinstance(content, str):
         return content.removeprefix("\ufeff")
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text"
@@ -157,7 +158,7 @@ def parse_invoice_csv(content: str | bytes, *, provider_ref: str, received_on: d
         raise InvoiceFileTooLarge(f"the file is larger than {MAX_FILE_BYTES >> 20} MB: send it in parts")
     rows = []
     try:
-        for cells in csv.reader(io.StringIO(_decode(content), newline="")):
+        for cells in csv.reader(io.StringIO(decode_text(content), newline="")):
             rows.append(cells)
             if len(rows) > MAX_ROWS + 1:  # and the header
                 raise InvoiceFileTooLarge(f"the file has more than {MAX_ROWS:,} rows: send it in parts")
