@@ -88,8 +88,9 @@ def terms(council: Council, ledger: Ledger, person: Person) -> dict:
                 "schedule": [{"weekday": weekdays[s.weekday], "start_time": s.start, "duration_minutes": s.minutes,
                               "carers_required": s.carers} for s in person.schedule]}
     # A plan that ends in the month carries its end from the start: the hourly scheduled-invoice job
-    # must never find it open-ended and invoice the whole month before the death is recorded.
-    end = {"end": person.died_on.isoformat()} if person.died_on else {}
+    # must never find it open-ended and invoice the whole month before the death is recorded. A death
+    # told late is not known yet: the ISF is advanced as if the person lived (isf.death_told_late).
+    end = {"end": person.died_on.isoformat()} if person.died_on and not person.death_notified_late else {}
     return {**body, **end, "payment_basis": "plan", "cycle": "four_weekly", "weekly_units": str(person.weekly_units)}
 
 
@@ -159,10 +160,13 @@ async def life_events(stack: Stack, council: Council, ledger: Ledger) -> None:
                 "note": f"admitted to hospital on {admitted:%d %b}"}, already=lambda a: a["suspensions"])
             await changed(stack, agreement_id, "resume", {"resumed_on": back.isoformat(), "note": "home again"},
                           already=lambda a: a["suspensions"] and a["suspensions"][-1]["resumed_on"])
-        if person.died_on:
-            await changed(stack, agreement_id, "end", {"end": person.died_on.isoformat(), "reason": "death",
-                                                       "note": "notified by the family"},
-                          already=lambda a: a["status"] == "ended")
+        if person.died_on and not person.death_notified_late:
+            await ended_by_death(stack, agreement_id, person, "notified by the family")
+
+
+async def ended_by_death(stack: Stack, agreement_id: str, person: Person, note: str) -> dict:
+    return await changed(stack, agreement_id, "end", {"end": person.died_on.isoformat(), "reason": "death",
+                                                      "note": note}, already=lambda a: a["status"] == "ended")
 
 
 def payee_of(person: Person) -> dict:

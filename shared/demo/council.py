@@ -4,8 +4,9 @@ Only what must be unique on a shared stack carries the run's tag: people's refer
 providers' CQC IDs. Names, bank accounts, schedules, rates and every story are the seed's alone.
 
 Providers: most do home care (each with one call-monitoring feed: Kafka, HTTP, CSV or XML), some
-run care homes (residential, paid on plan) and supported living (ISFs, paid on plan). People: home
-care on actuals, residential on plan, ISFs, and direct payments (one managed by the council).
+run care homes (residential, paid on plan) and supported living (individual service funds, ISFs:
+each four-weekly period's plan price advanced). People: home care on actuals, residential on plan,
+ISFs, and direct payments (one managed by the council).
 """
 from __future__ import annotations
 
@@ -92,6 +93,9 @@ class Person:
     missed_query: bool = False  # raises a query about a missed visit
     managed_dp: bool = False  # home care bought from a council-managed direct payment, with a PA besides
     dp_varied_from: date | None = None  # a person's direct payment varied from this day after a reassessment
+    death_notified_late: bool = False  # died_on is told to agreements only after the month's four-weekly run
+    isf_return: str | None = None  # an ISF's return for the month: "json_surplus" or "csv_whole"
+    charged: str | None = None  # the month's contribution charge: "full", or "capped" at the cost of care
 
     @property
     def suspended_from(self) -> date | None:

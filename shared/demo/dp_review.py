@@ -2,7 +2,8 @@
 from a Wednesday already paid for), varied through agreements, its return for the month (a bank
 statement CSV) audited by finance and signed off by a second person, the surplus above eight weeks of
 payments reclaimed by netting, and the next four-weekly run paying the new amount, the exact
-adjustment for the days already paid, less the reclaim.
+adjustment for the days already paid, less the reclaim (the same run pays the ISFs' next advances,
+net of what was overpaid after a death told late: `isf.py`).
 """
 from __future__ import annotations
 
@@ -96,10 +97,16 @@ async def reviewed(stack: Stack, council: Council, ledger: Ledger, p: Person) ->
     return review
 
 
-async def next_four_weekly(stack: Stack, ledger: Ledger, folder: Path, dp_id: str) -> RunDone:
-    """The four-weekly run after the month's: the varied payment, its adjustment, less the reclaim."""
+async def next_four_weekly(stack: Stack, ledger: Ledger, folder: Path, dp_id: str, *,
+                           providers: tuple[str, ...] = (), invoices: tuple[dict, ...] = (),
+                           credit_notes: tuple[str, ...] = (), remittances: tuple[str, ...] = ()) -> RunDone:
+    """The four-weekly run after the month's: the varied payment, its adjustment, less the reclaim; and
+    `providers`' `invoices` (the ISFs' next advances), net of `credit_notes` owed back on invoices already
+    paid (the overpayments after a death told late), their remittance advices kept (`remittances`)."""
     pay_date = ledger.runs["four_weekly"].pay_date + timedelta(days=28)
-    body = {"pay_date": pay_date.isoformat(), "kind": "four_weekly", "providers": [], "pay_early": [],
-            "direct_payments": [dp_id]}
-    run = await stack.json("POST", "payments", "/payment-runs", FINANCE_OFFICER, json=body)
-    return await paying.approved_and_exported(stack, ledger, run, folder, name="next_four_weekly")
+    await paying.payable_in_payments(stack, list(invoices))
+    body = {"pay_date": pay_date.isoformat(), "kind": "four_weekly", "providers": list(providers),
+            "pay_early": [i["invoice_id"] for i in invoices], "direct_payments": [dp_id]}
+    run = await paying.proposed(stack, body, body["pay_early"], list(credit_notes))
+    return await paying.approved_and_exported(stack, ledger, run, folder, name="next_four_weekly",
+                                              remittances=remittances)

@@ -1,5 +1,5 @@
 """Invoices for the month: self-billed from confirmed actuals (invoicing raises them itself), the
-plan's scheduled invoices, and the invoices of the provider with no self-billing agreement, which
+care homes' scheduled invoices, and the invoices of the provider with no self-billing agreement, which
 builds them from its confirmed weeks; one of them has wrong lines, is held with reasons, rejected by
 an officer and sent again corrected."""
 from __future__ import annotations
@@ -46,7 +46,8 @@ async def self_billed(stack: Stack, council: Council, ledger: Ledger, provider: 
 
 
 async def scheduled(stack: Stack, council: Council, ledger: Ledger) -> None:
-    """Finance raises the month's scheduled invoices (only plan agreements not yet invoiced are raised)."""
+    """Finance raises the month's scheduled invoices (only plan agreements not yet invoiced are raised;
+    an ISF is advanced instead: `isf.py`)."""
     async def run():
         response = await stack.send("POST", "invoicing", "/invoices/scheduled", FINANCE_OFFICER,
                                     params={"period_start": council.month.first.isoformat()})
@@ -58,7 +59,7 @@ async def scheduled(stack: Stack, council: Council, ledger: Ledger) -> None:
 
     await until(run, what="a scheduled-invoice run for the month", interval=2)
     for person in council.people:
-        if person.care not in ("residential", "isf"):
+        if person.care != "residential":
             continue
         aid = ledger.agreement_ids[person.ref]
 

@@ -65,6 +65,33 @@ class RunDone:
     total_pence: int
     dp_pence: int = 0  # of which direct payments
     files: dict[str, Path] = field(default_factory=dict)  # bacs, pain001, journal -> saved copy
+    remittances: dict[str, Path] = field(default_factory=dict)  # provider key -> its remittance CSV, saved
+
+
+@dataclass
+class Isf:
+    """The ISFs' month: the advances raised (by person and period), the returns as sent and as answered,
+    the surplus credited against the next advance, and the overpayment credits after the death told late."""
+
+    raised: dict[date, dict] = field(default_factory=dict)  # period start -> POST /isf-advances answer
+    advances: dict[tuple[str, date], str] = field(default_factory=dict)  # (person ref, period start) -> invoice id
+    first_run_periods: tuple[date, ...] = ()  # the periods the month's four-weekly run pays in advance
+    next_period: date | None = None  # the period the next four-weekly run advances
+    sent: dict[str, list[dict]] = field(default_factory=dict)  # person ref -> the return's lines (pence) as sent
+    returns: dict[str, dict] = field(default_factory=dict)  # person ref -> the return as invoicing answered it
+    surplus_credit_note_id: str = ""
+    overpayments: dict[str, str] = field(default_factory=dict)  # credit note id -> the advance it corrects
+
+
+@dataclass
+class Contributions:
+    """The month's contribution charges: the officer's run, and the debtors export with its saved files."""
+
+    run: dict = field(default_factory=dict)  # POST /contribution-charges/runs answer
+    export_id: str = ""
+    count: int = 0
+    total_pence: int = 0
+    files: dict[str, Path] = field(default_factory=dict)  # debtors, journal -> saved copy
 
 
 @dataclass
@@ -84,6 +111,8 @@ class Ledger:
     pa_ids: dict[str, str] = field(default_factory=dict)  # person ref -> the PA employed from their managed DP
     payroll: dict[tuple[str, date], list[dict]] = field(default_factory=dict)  # (person, Monday) -> export rows
     dp_review: "DpReview | None" = None  # the person's direct payment varied, audited and reclaimed
+    isf: Isf = field(default_factory=Isf)
+    contributions: Contributions = field(default_factory=Contributions)
 
     def person_of(self, agreement_id: str) -> str:
         return next(ref for ref, aid in self.agreement_ids.items() if aid == agreement_id)

@@ -1,9 +1,10 @@
-"""Paying the month: the next four-weekly run pays the plan's invoices and the direct payments due,
-the next weekly run the approved home-care invoices (net of the credit note), and the first weekly run
-on or after the four-weekly one what council-managed accounts pay: the invoices of the agreements they
-fund and the PAs' net pay. A finance officer
-proposes each run; a finance approver who did not propose it approves; the files are exported and
-copies of the Bacs file, the pain.001 and the journal saved under .local/demo/<tag>/.
+"""Paying the month: the next four-weekly run pays the plan's invoices, the ISFs' advances (net of the
+surplus credited) and the direct payments due, the next weekly run the approved home-care invoices
+(net of the credit note), and the first weekly run on or after the four-weekly one what
+council-managed accounts pay: the invoices of the agreements they fund and the PAs' net pay. A
+finance officer proposes each run; a finance approver who did not propose it approves; the files
+are exported and copies of the Bacs file, the pain.001 and the journal (and of the remittance advices
+asked for) saved under .local/demo/<tag>/.
 
 The council pays early rather than at the 30-day limit, so each run names the month's invoices
 (`pay_early`) and is limited to the demo's own providers and direct payments.
@@ -59,8 +60,9 @@ async def proposed(stack: Stack, body: dict, invoice_ids: list[str], credit_note
 
 
 async def approved_and_exported(stack: Stack, ledger: Ledger, run: dict, folder: Path, *,
-                                name: str | None = None) -> RunDone:
-    """Approved by a second person, exported, its files saved; kept in the ledger as `name` (its kind)."""
+                                name: str | None = None, remittances: tuple[str, ...] = ()) -> RunDone:
+    """Approved by a second person, exported, its files saved (and the remittance advice of each provider
+    key in `remittances` the run pays); kept in the ledger as `name` (its kind)."""
     run_id = run["run_id"]
 
     async def approved():
@@ -82,25 +84,43 @@ async def approved_and_exported(stack: Stack, ledger: Ledger, run: dict, folder:
         path = target / filename
         path.write_bytes(response.content)
         done.files[file] = path
+    paid = {p["payee_id"] for p in run["payments"]}
+    for key in remittances:
+        provider_id = ledger.provider_ids[key]
+        if provider_id not in paid:
+            continue
+        response = await stack.send("GET", "payments", f"/payment-runs/{run_id}/files/remittance/{provider_id}.csv",
+                                    FINANCE_OFFICER)
+        if response.status_code != 200:
+            raise StackError(f"downloading the remittance of {key} in run {run_id}: {response.status_code}")
+        path = target / f"remittance-{key}.csv"
+        path.write_bytes(response.content)
+        done.remittances[key] = path
     ledger.runs[name] = done
     return done
 
 
 async def pay_month(stack: Stack, ledger: Ledger, today: date, folder: Path, *, weekly: list[dict],
-                    four_weekly: list[dict], direct_payments: list[str], providers: list[str]) -> list[RunDone]:
-    """`weekly` / `four_weekly`: the approved invoices (invoicing's summaries) each run pays.
+                    four_weekly: list[dict], direct_payments: list[str], providers: list[str],
+                    credits: dict[str, str] | None = None, remittances: tuple[str, ...] = ()) -> list[RunDone]:
+    """`weekly` / `four_weekly`: the approved invoices (invoicing's summaries) each run pays; `credits`:
+    credit notes (id -> the invoice it corrects) besides the dispute's, each netted by the run paying its
+    invoice; `remittances`: provider keys whose remittance advice of the four-weekly run is kept.
 
     The four-weekly run goes first: it pays the direct payments, council-managed ones into the
     council's client account, so the managed accounts hold money before anything is paid from them."""
     await payable_in_payments(stack, weekly + four_weekly)
-    credits = [ledger.dispute.credit_note_id] if ledger.dispute else []
+    credits = dict(credits or {})
+    if ledger.dispute:
+        credits[ledger.dispute.credit_note_id] = ledger.dispute.invoice_id
     out = []
     for kind, invoices, dps in (("four_weekly", four_weekly, direct_payments), ("weekly", weekly, None)):
         body = {"pay_date": (await next_run(stack, kind, today)).isoformat(), "kind": kind, "providers": providers,
                 "pay_early": [i["invoice_id"] for i in invoices], "direct_payments": dps or []}
-        notes = [c for c in credits if any(i["invoice_id"] == ledger.dispute.invoice_id for i in invoices)]
+        notes = [note for note, invoice_id in credits.items() if invoice_id in body["pay_early"]]
         run = await proposed(stack, body, body["pay_early"], notes)
-        out.append(await approved_and_exported(stack, ledger, run, folder))
+        out.append(await approved_and_exported(stack, ledger, run, folder,
+                                               remittances=remittances if kind == "four_weekly" else ()))
     return out
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from shared.demo import (actuals, assistants, care, dp_review, feeds as feeds_, invoices, paying,
-                         providers as providers_, queries)
+from shared.demo import (actuals, assistants, care, contributions, dp_review, feeds as feeds_, invoices, isf,
+                         paying, providers as providers_, queries)
 from shared.demo.attendance import Attendance, month_of_attendances
 from shared.demo.client import Stack, each
 from shared.demo.council import Council, Provider
@@ -66,7 +66,7 @@ async def _set_up(stack: Stack, m: MonthRun, progress) -> None:
     managed = [p for p in council.people if p.managed_dp]
     await each(managed, lambda p: assistants.registered(stack, council, ledger, p),
                done=progress.phase("personal assistants employed from managed accounts", len(managed)))
-    changes = [p for p in council.people if p.died_on or p.hospital] + [
+    changes = [p for p in council.people if (p.died_on and not p.death_notified_late) or p.hospital] + [
         p for p in council.people if p.provider_key and council.provider(p.provider_key).rate_change]
     advance = progress.phase("rate change, hospital stay, deaths recorded", len(changes))
     await care.life_events(stack, council, ledger)
@@ -115,6 +115,14 @@ async def _invoiced(stack: Stack, m: MonthRun, progress) -> None:
     advance = progress.phase("scheduled invoices raised from plans", 1)
     await invoices.scheduled(stack, council, ledger)
     advance()
+    pay_date = await paying.next_run(stack, "four_weekly", council.month.today)
+    periods = ledger.isf.first_run_periods = isf.periods_due_by(council.month.first, pay_date)
+    advance = progress.phase(f"ISFs advanced for {len(periods)} four-weekly periods", 1)
+    await isf.advanced(stack, council, ledger, periods, deaths_told=False)
+    advance()
+    advance = progress.phase("ISF returns: a surplus reclaimed, a budget spent", 1)
+    await isf.returned(stack, council, ledger)
+    advance()
     advance = progress.phase("a dispute credited, a missed visit answered", 2)
     first = billed[0]
     bills = await invoices.listed(stack, ledger.provider_ids[first.key], "self_billed")
@@ -126,27 +134,33 @@ async def _invoiced(stack: Stack, m: MonthRun, progress) -> None:
     advance()
     await queries.missed_visit_query(stack, council, ledger)
     advance()
+    advance = progress.phase("contributions charged for the month, exported to debtors", 1)
+    await contributions.charged(stack, council, ledger, m.folder)
+    advance()
 
 
 async def _paid(stack: Stack, m: MonthRun, progress) -> None:
     council, ledger = m.council, m.ledger
-    advance = progress.phase("runs paid and exported; a direct payment reviewed", 4)
+    advance = progress.phase("runs paid and exported", 3)
     for p in council.providers:
         await providers_.payable_in_payments(stack, ledger, p)
     approved = {"weekly": [], "four_weekly": []}
+    advances = set(ledger.isf.advances.values())
     for p in council.providers:
-        for kind in ("self_billed", "provider", "scheduled"):
+        for kind in ("self_billed", "provider", "scheduled", "isf_advance"):
             for invoice in await invoices.listed(stack, ledger.provider_ids[p.key], kind):
-                if invoice["status"] == "approved":
-                    approved["four_weekly" if kind == "scheduled" else "weekly"].append(invoice)
+                if invoice["status"] == "approved" and (kind != "isf_advance" or invoice["invoice_id"] in advances):
+                    approved["weekly" if kind in ("self_billed", "provider") else "four_weekly"].append(invoice)
     advance()
     funded = {ledger.agreement_ids[p.ref] for p in council.people if p.managed_dp}
     from_managed = [i for i in approved["weekly"] if set(i["agreement_ids"]) & funded]
     dps = [ledger.agreement_ids[p.ref] for p in council.of_care("direct_payment")] + list(ledger.dp_ids.values())
     providers = [ledger.provider_ids[p.key] for p in council.providers]
+    isf_keys = tuple(sorted({p.provider_key for p in council.of_care("isf")}))
     await paying.pay_month(stack, ledger, council.month.today, m.folder, four_weekly=approved["four_weekly"],
                            weekly=[i for i in approved["weekly"] if i not in from_managed], direct_payments=dps,
-                           providers=providers)
+                           providers=providers, credits=await isf.surplus_credit(stack, ledger),
+                           remittances=isf_keys)
     advance()
     managed = [p for p in council.people if p.managed_dp]
     for p in managed:
@@ -156,9 +170,17 @@ async def _paid(stack: Stack, m: MonthRun, progress) -> None:
     await paying.pay_from_managed_accounts(stack, ledger, m.folder, invoices=from_managed, payroll_lines=lines,
                                            providers=providers)
     advance()
+    advance = progress.phase("a death told late: overpayments credited, next ISF advances paid; a DP reviewed", 3)
+    await isf.death_told_late(stack, council, ledger)
+    advance()
+    next_advances = await isf.next_advances(stack, council, ledger)
+    advance()
     own = next(p for p in council.people if p.dp_varied_from)
     await dp_review.reviewed(stack, council, ledger, own)
-    await dp_review.next_four_weekly(stack, ledger, m.folder, ledger.agreement_ids[own.ref])
+    await dp_review.next_four_weekly(stack, ledger, m.folder, ledger.agreement_ids[own.ref],
+                                     providers=tuple(isf.providers_of_isfs(council, ledger)),
+                                     invoices=tuple(next_advances), credit_notes=tuple(ledger.isf.overpayments),
+                                     remittances=isf_keys)
     advance()
 
 

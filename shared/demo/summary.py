@@ -66,6 +66,13 @@ def print_files(console: Console, month: MonthRun) -> None:
         console.print(f"[bold]{run.kind} run[/bold] {run.run_id} paying {format_gbp(run.total_pence)} on {run.pay_date}:")
         for name, path in run.files.items():
             console.print(f"  {name:8} {path}")
+        for key, path in run.remittances.items():
+            console.print(f"  remittance advice of {month.council.provider(key).name}: {path}")
+    charges = month.ledger.contributions
+    if charges.export_id:
+        console.print(f"[bold]contributions[/bold] export {charges.export_id} to the debtors system:")
+        for name, path in charges.files.items():
+            console.print(f"  {name:8} {path}")
 
 
 async def print_summary(console: Console, month: MonthRun) -> None:

@@ -141,16 +141,14 @@ def provider_invoice(run, weeks, invoice) -> int:
 
 
 def scheduled(run) -> dict[str, int]:
-    """Plan agreements: the month's invoice, pro rata by day up to a death."""
+    """Care homes' plan agreements: the month's invoice in arrears, pro rata by day up to a death (an ISF
+    is never invoiced in arrears: its periods are advanced, expected_isf.py)."""
     council, ledger = run.council, run.ledger
     out = {}
-    for person in council.people:
-        if person.care not in ("residential", "isf"):
-            continue
+    for person in council.of_care("residential"):
         provider = council.provider(person.provider_key)
-        rate = provider.weekly_pence if person.care == "residential" else provider.hourly_pence
         days = len([d for d in council.month.days() if not (person.died_on and d > person.died_on)])
-        out[ledger.agreement_ids[person.ref]] = rules.plan_amount(str(person.weekly_units), rate, days)
+        out[ledger.agreement_ids[person.ref]] = rules.plan_amount(str(person.weekly_units), provider.weekly_pence, days)
     return out
 
 
@@ -205,6 +203,8 @@ def weekly_run_by_provider(run, weeks, *, credited: tuple[str, int]) -> dict[str
 
 
 def plan_by_provider(run) -> dict[str, int]:
+    """The care homes' scheduled invoices by provider (the four-weekly run adds the ISFs' advances:
+    expected_isf.four_weekly_run_by_provider)."""
     owed: dict[str, int] = defaultdict(int)
     for agreement_id, pence in scheduled(run).items():
         owed[provider_of(run, agreement_id)] += pence

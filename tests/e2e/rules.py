@@ -144,3 +144,18 @@ def direct_payment_change(start: date, periods_paid: int, effective_from: date, 
             continue
         change += pro_rata(new_4w, days) - pro_rata(old_4w, days)
     return change
+
+
+# Individual service funds and contributions (docs/domain.md, issue 16).
+FOUR_WEEKS = timedelta(days=28)
+
+
+def advances_due_by(first: date, pay_date: date) -> list[date]:
+    """An ISF's advance is due on its period's first day: the periods from the month (`first`) to the
+    one after the current one whose advances a run paying on `pay_date` pays."""
+    return [first + FOUR_WEEKS * n for n in range(3) if first + FOUR_WEEKS * n <= pay_date]
+
+
+def contribution_due(weekly_pence: int, days: int) -> int:
+    """The weekly contribution for each day of care, / 7, rounded half up once for the period."""
+    return round_half_up(weekly_pence * days, 7)

@@ -14,7 +14,7 @@ import pytest
 
 from shared.demo.care import payee_of
 from tests.conftest import auth
-from tests.e2e import expected
+from tests.e2e import expected, expected_isf
 from tests.e2e.conftest import PEOPLE
 from tests.e2e.payment_files import pain001_control_sum, read_bacs
 
@@ -104,9 +104,12 @@ async def test_a_providers_own_invoice_is_approved_when_right_and_held_with_ever
 
 
 async def test_plan_invoices_charge_the_month_pro_rata_by_day(stack, month):
+    """Care homes only: an ISF is advanced, never invoiced in arrears (test_isf_and_contributions.py)."""
     got = {i["agreement_ids"][0]: i["total_pence"] for i in await _invoices(stack, month, "scheduled")
            if i["period_start"] == month.council.month.first.isoformat()}
     assert got == expected.scheduled(month)
+    isfs = {month.ledger.agreement_ids[p.ref] for p in month.council.of_care("isf")}
+    assert not [i for i in await _invoices(stack, month, "scheduled") if set(i["agreement_ids"]) & isfs]
 
 
 async def test_the_disputed_visit_is_credited_in_full(stack, month, weeks):
@@ -120,7 +123,7 @@ async def test_the_disputed_visit_is_credited_in_full(stack, month, weeks):
     assert bill["status"] in PAYABLE and not [d for d in bill["disputes"] if not d["closed_on"]]
 
 
-async def test_payment_files_pay_the_approved_invoices_net_of_the_credit_note_and_the_direct_payments(
+async def test_payment_files_pay_the_approved_invoices_net_of_the_credit_notes_and_the_direct_payments(
         stack, month, weeks):
     council, ledger = month.council, month.ledger
     account = {p.key: ((p.new_bank or p.bank).sort_code, (p.new_bank or p.bank).account_number)
@@ -128,7 +131,7 @@ async def test_payment_files_pay_the_approved_invoices_net_of_the_credit_note_an
     disputed = await _get(f"{stack['invoicing']}/invoices/{ledger.dispute.invoice_id}")
     weekly = expected.weekly_run_by_provider(month, weeks, credited=(disputed["agreement_ids"][0],
                                                                      ledger.dispute.credit_pence))
-    four_weekly = expected.plan_by_provider(month)
+    four_weekly = expected_isf.four_weekly_run_by_provider(month)  # care homes, and the ISFs' advances
     dps = expected.direct_payments(month, ledger.runs["four_weekly"].pay_date)
     for kind, by_provider, dp_total in (("weekly", weekly, 0), ("four_weekly", four_weekly, sum(dps.values()))):
         run = ledger.runs[kind]

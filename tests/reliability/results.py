@@ -16,7 +16,7 @@ from shared.demo.invoices import listed
 from shared.demo.scenario import MonthRun
 from tests.reliability.normalise import payment_file
 
-KINDS = ("self_billed", "provider", "scheduled", "credit_note")
+KINDS = ("self_billed", "provider", "scheduled", "isf_advance", "credit_note")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class MonthResults:
     numbers: dict[str, list[int]]  # "SB PR01" -> the numbers of that series issued, sorted
     runs: dict[str, tuple]  # kind -> (status, totals, payments, exclusions)
     files: dict[str, bytes]  # "weekly/bacs" -> normalised file
+    isf_returns: dict[str, tuple]  # person -> each return: period, status, budget, spend, balance, reclaim...
+    charges: dict[tuple[str, str], tuple]  # (person, period) -> the latest charge: pence, capped, contribution, cost
 
     def differences(self, other: "MonthResults") -> list[str]:
         """What differs from `other`, one readable line per difference (empty when equal)."""
@@ -45,6 +47,11 @@ class MonthResults:
         for name in sorted(self.files.keys() | other.files.keys()):
             if self.files.get(name) != other.files.get(name):
                 out.append(f"payment file {name} differs:\n{_first_difference(other.files.get(name), self.files.get(name))}")
+        for what, mine_, theirs_ in (("ISF returns", self.isf_returns, other.isf_returns),
+                                     ("contribution charge", self.charges, other.charges)):
+            for key in sorted(mine_.keys() | theirs_.keys()):
+                if mine_.get(key) != theirs_.get(key):
+                    out.append(f"{what} {key}: {theirs_.get(key)} became {mine_.get(key)}")
         return out
 
 
@@ -111,7 +118,8 @@ async def results_of(month: MonthRun) -> MonthResults:
         actuals = await _actuals(stack, month, names)
         invoices, numbers = await _invoices(stack, month, names)
         runs, files = await _runs(stack, month, names)
-    return MonthResults(actuals, invoices, numbers, runs, files)
+        isf_returns, charges = await _isf_returns(stack, month, names), await _charges(stack, month, names)
+    return MonthResults(actuals, invoices, numbers, runs, files, isf_returns, charges)
 
 
 async def _actuals(stack: Stack, month: MonthRun, names: Names) -> dict[tuple[str, str], tuple]:
@@ -174,6 +182,37 @@ async def _runs(stack: Stack, month: MonthRun, names: Names) -> tuple[dict[str, 
     return runs, files
 
 
+async def _isf_returns(stack: Stack, month: MonthRun, names: Names) -> dict[str, tuple]:
+    """Each ISF's returns: what was spent on what, the balance left and the surplus reclaimed (its credit
+    note by the scenario's name of the invoice it corrects)."""
+    out = {}
+    for person in month.council.of_care("isf"):
+        returns = await stack.get("invoicing", "/isf-returns", FINANCE_OFFICER, person_ref=person.ref)
+        out[names.person(person.ref)] = tuple(sorted(
+            (r["period_start"], r["status"], r["budget_pence"], r["spend_pence"], r["balance_pence"],
+             tuple(sorted((s["support_type"], s["hours"], s["spend_pence"]) for s in r["by_support"])),
+             tuple(sorted((s["subcontractor"], s["spend_pence"]) for s in r["by_subcontractor"])),
+             (r["reclaim"]["amount_pence"], r["reclaim"]["method"],
+              names.document(r["reclaim"]["credit_note_id"])) if r["reclaim"] else None)
+            for r in returns))
+    return out
+
+
+async def _charges(stack: Stack, month: MonthRun, names: Names) -> dict[tuple[str, str], tuple]:
+    """Each person's contribution charge per period at its latest revision (how many revisions it took
+    depends on when invoicing's job ran, so only the last is compared)."""
+    out = {}
+    for person in month.council.people:
+        latest: dict[str, dict] = {}
+        for c in await stack.get("invoicing", "/contribution-charges", FINANCE_OFFICER, person_ref=person.ref):
+            if c["period_start"] not in latest or c["revision"] > latest[c["period_start"]]["revision"]:
+                latest[c["period_start"]] = c
+        for period, c in latest.items():
+            out[(names.person(person.ref), period)] = (c["charged_pence"], c["capped"], c["contribution_pence"],
+                                                       c["care_cost_pence"], c["exported_in"] is not None)
+    return out
+
+
 def _ids(settles: str | list[str] | None) -> list[str]:
     """A run line settles one document (its id); an exclusion lists every document it leaves out."""
     return [settles] if isinstance(settles, str) else list(settles or ())
@@ -200,7 +239,7 @@ async def paid_twice(month: MonthRun, since: date) -> list[str]:
         problems = [f"{invoice} settled {len(where)} times: {where}" for invoice, where in settled.items()
                     if len(where) > 1]
         for pid in month.ledger.provider_ids.values():
-            for kind in ("self_billed", "provider", "scheduled"):
+            for kind in ("self_billed", "provider", "scheduled", "isf_advance"):
                 for invoice in await listed(stack, pid, kind):
                     if invoice["status"] in ("approved", "scheduled", "paid") and invoice["invoice_id"] not in settled:
                         problems.append(f"{kind} invoice {invoice['number']} ({invoice['status']}) was paid by no run")

@@ -18,10 +18,14 @@ async def test_the_undisturbed_month_verifies_invoices_and_pays_every_week(basel
     confirmed = [key for key, a in results.actuals.items() if a[0] == "confirmed"]
     assert len(confirmed) == len(month.ledger.confirmed) > 3 * len(home_care)
     kinds = {i[0] for i in results.invoices}
-    assert kinds == {"self_billed", "provider", "scheduled", "credit_note"}, kinds
+    assert kinds == {"self_billed", "provider", "scheduled", "isf_advance", "credit_note"}, kinds
     for series, numbers in results.numbers.items():
         assert numbers == list(range(1, len(numbers) + 1)), f"{series} is not gapless from 1: {numbers}"
     assert set(month.runs) == {"weekly", "four_weekly", "managed", "next_four_weekly"}
+    surplus = next(p for p in month.council.people if p.isf_return == "json_surplus")
+    (returned,) = results.isf_returns[surplus.ref.removeprefix(month.council.tag + "-")]
+    assert returned[1] == "accepted" and returned[-1] is not None, returned  # its surplus reclaimed
+    assert any(capped for _, capped, *_ in results.charges.values()), "no charge was capped at the cost of care"
     for kind, done in month.runs.items():
         bacs = read_bacs(done.files["bacs"])
         assert bacs.contra_pence == sum(bacs.credits.values()) == done.total_pence > 0
