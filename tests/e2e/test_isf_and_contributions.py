@@ -45,7 +45,7 @@ def _payment_to(run: dict, provider_id: str) -> dict:
 def _remittance_credits(path) -> dict[int, str]:
     """The remittance CSV's credit-note rows: amount in pence -> what the provider is told."""
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-    return {_pence(r["amount"]): r["reference"] for r in rows if r["line_type"] == "credit_note"}
+    return {_pence(r["amount"]): r["reason"] for r in rows if r["line_type"] == "credit_note"}
 
 
 async def _advances(stack, month) -> dict[tuple[str, date], dict]:
@@ -111,7 +111,7 @@ async def test_the_months_run_pays_the_advances_net_of_the_surplus_credit_note(s
     current = ledger.isf.advances[(surplus.person.ref, first + rules.FOUR_WEEKS)]
     assert lines[current] == expected_isf.advance(month, surplus.person)
     assert lines[ledger.isf.surplus_credit_note_id] == -surplus.reclaim
-    assert -surplus.reclaim in _remittance_credits(done.remittances[key])
+    assert "ISF surplus" in _remittance_credits(done.remittances[key])[-surplus.reclaim]  # the provider is told why
 
 
 async def test_a_death_told_late_is_credited_and_taken_from_the_providers_next_payment(stack, month):
@@ -143,7 +143,7 @@ async def test_a_death_told_late_is_credited_and_taken_from_the_providers_next_p
     for start, (days, pence) in over.items():
         line = lines[note_of[start]]
         assert line["amount_pence"] == -pence
-        for shown in (line["description"], told[-pence]):  # the run, and the remittance advice the provider gets
+        for shown in (line["reason"], told[-pence]):  # the run, and the remittance advice the provider gets
             assert "Overpayment" in shown and f"{days} day" in shown, shown
 
 

@@ -82,6 +82,7 @@ class LineOut(BaseModel):
     amount_pence: int
     funded_by: str | None = Field(default=None, description="The council-managed direct payment whose account "
                                                             "pays this line; None: the council's account.")
+    reason: str = Field(default="", description="Why a credit note takes money back, as its remittance says.")
 
 
 class PaymentOut(BaseModel):
@@ -156,7 +157,7 @@ class RunOut(BaseModel):
             lines=[LineOut(line_id=ln.line_id, kind=ln.kind.value, settles=ln.settles, description=ln.description,
                            person_ref=ln.person_ref, service_type=ln.service_type.value,
                            period_start=ln.period_start, period_end=ln.period_end, amount_pence=ln.amount_pence,
-                           funded_by=ln.funded_by)
+                           funded_by=ln.funded_by, reason=ln.reason)
                    for ln in p.lines] if lines else None) for p in run.payments]
         by_kind = {k: sum(p.amount_pence for p in run.payments if p.payee_kind.value == k)
                    for k in ("provider", "direct_payment")}
