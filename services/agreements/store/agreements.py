@@ -68,6 +68,20 @@ async def search(conn: asyncpg.Connection, *, person_ref: str | None, provider_i
         person_ref, provider_id, request_id, status, limit=limit)
 
 
+async def of_provider(conn: asyncpg.Connection, provider_id: str, service_type: str, *,
+                      limit: int = 10_000) -> list[Agreement]:
+    """The provider's activated agreements (active, suspended, ended) of one service type."""
+    return await _load(conn, "provider_id = $1 AND service_type = $2 AND status IN ('active', 'suspended', 'ended')",
+                       provider_id, service_type, limit=limit)
+
+
+async def people_of_provider(conn: asyncpg.Connection, provider_id: str, service_type: str) -> list[str]:
+    """Whose activated agreements with the provider for the service these are, in the order to lock them."""
+    return [r["person_ref"] for r in await conn.fetch(
+        "SELECT DISTINCT person_ref FROM agreements WHERE provider_id = $1 AND service_type = $2"
+        " AND status IN ('active', 'suspended', 'ended') ORDER BY person_ref", provider_id, service_type)]
+
+
 async def insert_draft(conn: asyncpg.Connection, agreement: Agreement, origin: str) -> bool:
     """False when this approved request already has its draft (a redelivered or repeated approval)."""
     row = await conn.fetchrow(
