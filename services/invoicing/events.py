@@ -11,10 +11,12 @@ after it is `IsfSurplusReclaimed`, beside its credit note's `CreditNoteIssued`.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from contracts import invoicing as contract
 from contracts.envelope import Event
+from services.invoicing.domain.facts import AgreementOnFile
 from services.invoicing.domain.holds import HoldReason
 from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceStatus
 from services.invoicing.domain.overpayments import OverpaymentCredit
@@ -67,7 +69,26 @@ def held_event(invoice: Invoice) -> contract.InvoiceHeld:
                                 reasons=[hold_out(h) for h in invoice.holds], disputed=bool(invoice.open_disputes))
 
 
-def approved_event(filed: Filed, last_payable_date: date | None) -> contract.InvoiceApproved:
+def agreement_periods(invoice: Invoice, agreements: Mapping[str, AgreementOnFile]) -> list[contract.AgreementPeriod]:
+    """Per agreement on the invoice (in its order): the first and last day its lines charge, their amount, and
+    the agreement's end and cost centre as on file (None when not on file), so each is judged by its own."""
+    spans: dict[str, tuple[date, date, int]] = {}
+    for line in invoice.lines:
+        first, last, amount = spans.get(line.agreement_id, (line.first_day, line.last_day, 0))
+        spans[line.agreement_id] = (min(first, line.first_day), max(last, line.last_day), amount + line.amount_pence)
+    out = []
+    for agreement_id, (first, last, amount) in spans.items():
+        agreement = agreements.get(agreement_id)
+        out.append(contract.AgreementPeriod(
+            agreement_id=agreement_id, first_day=first, last_day=last, amount_pence=amount,
+            last_payable_date=agreement.end if agreement else None,
+            cost_centre=agreement.cost_centre if agreement else None))
+    return out
+
+
+def approved_event(filed: Filed, last_payable_date: date | None,
+                   agreements: Mapping[str, AgreementOnFile] | None = None) -> contract.InvoiceApproved:
+    """`agreements`: the invoice's agreements as on file, for its `agreement_periods`."""
     i = filed.invoice
     if i.due_on is None or filed.approval_revision < 1:
         raise ValueError(f"invoice {i.number} is not approved (no due date or revision)")
@@ -78,16 +99,18 @@ def approved_event(filed: Filed, last_payable_date: date | None) -> contract.Inv
         invoice_id=i.invoice_id, provider_id=i.provider_ref, revision=filed.approval_revision, number=i.number,
         kind=i.kind.value, agreement_ids=list(i.agreement_ids), service_type=filed.service_type or None,
         period_start=i.period.first, period_end=paid_to, amount_pence=i.total_pence, received_on=i.received_on,
-        valid_on=valid_on(i.received_on, i.disputes), due_date=i.due_on, last_payable_date=last_payable_date)
+        valid_on=valid_on(i.received_on, i.disputes), due_date=i.due_on, last_payable_date=last_payable_date,
+        agreement_periods=agreement_periods(i, agreements or {}))
 
 
-def outcome_events(filed: Filed, last_payable_date: date | None = None) -> list[Event]:
+def outcome_events(filed: Filed, last_payable_date: date | None = None,
+                   agreements: Mapping[str, AgreementOnFile] | None = None) -> list[Event]:
     """What to announce about where the invoice now stands (nothing for an approved credit note)."""
     i = filed.invoice
     if i.status is InvoiceStatus.HELD:
         return [held_event(i)] if i.holds else []
     if i.status is InvoiceStatus.APPROVED and i.kind is not InvoiceKind.CREDIT_NOTE:
-        return [approved_event(filed, last_payable_date)]
+        return [approved_event(filed, last_payable_date, agreements)]
     return []
 
 
