@@ -120,6 +120,9 @@ class TermsIn(In):
         "managed_account: paid from the account of the council-managed direct payment `direct_payment_id` "
         "(agreed, not ended, the same person's)."))
     direct_payment_id: Reference | None = Field(default=None, description="Exactly when funding is managed_account.")
+    cost_centre: str | None = Field(default=None, max_length=100, description=(
+        "The council cost centre its spend is charged to (1-40 letters, digits, '-' or '_'); none: keep the "
+        "draft's, which the council's rule gave it (CAREPAY_AGREEMENTS_COST_CENTRES)."))
 
 
 class AgreementIn(TermsIn):
@@ -143,6 +146,8 @@ class VariationIn(In):
     schedule: list[ScheduledVisit] | None = Field(default=None, max_length=100)
     weekly_units: Decimal | None = Field(default=None, ge=0, max_digits=8, decimal_places=2)
     visit_rules: VisitRules | None = None
+    cost_centre: str | None = Field(default=None, max_length=100, description=(
+        "A new cost centre for the agreement from now on (1-40 letters, digits, '-' or '_'); none: unchanged."))
 
 
 class SuspendIn(In):
@@ -192,6 +197,7 @@ class AgreementOut(BaseModel):
     mechanism: SpendMechanism
     funding: Funding
     direct_payment_id: str | None
+    cost_centre: str | None = Field(description="The council cost centre its spend is charged to.")
     commitment: CommitmentOut | None = Field(default=None, description="The person's commitment after this change.")
 
 

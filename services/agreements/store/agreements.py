@@ -28,7 +28,7 @@ def _agreement(row: asyncpg.Record, terms: list[asyncpg.Record], suspensions: li
                                                                                key=lambda s: s["suspended_from"])),
         end_reason=maybe(EndReason, row["end_reason"]), preferred_provider_id=row["preferred_provider_id"],
         arranged_as=SpendMechanism(row["arranged_as"]), funding=Funding(row["funding"]),
-        direct_payment_id=row["direct_payment_id"])
+        direct_payment_id=row["direct_payment_id"], cost_centre=row["cost_centre"])
 
 
 async def _load(conn: asyncpg.Connection, where: str, *args, limit: int = 1000) -> list[Agreement]:
@@ -86,15 +86,15 @@ async def insert_draft(conn: asyncpg.Connection, agreement: Agreement, origin: s
     """False when this approved request already has its draft (a redelivered or repeated approval)."""
     row = await conn.fetchrow(
         "INSERT INTO agreements (agreement_id, origin, request_id, person_ref, service_type, status, provider_id,"
-        " preferred_provider_id, payment_basis, cycle, start_date, arranged_as, funding, direct_payment_id)"
-        " VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12, $13)"
+        " preferred_provider_id, payment_basis, cycle, start_date, arranged_as, funding, direct_payment_id,"
+        " cost_centre) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         " ON CONFLICT (request_id) WHERE origin = 'approved_request' AND status <> 'cancelled' DO NOTHING"
         " RETURNING agreement_id",
         agreement.agreement_id, origin, agreement.request_id, agreement.person_ref, agreement.service_type.value,
         agreement.provider_id, agreement.preferred_provider_id,
         agreement.payment_basis.value if agreement.payment_basis else None,
         agreement.cycle.value if agreement.cycle else None, agreement.start, agreement.arranged_as.value,
-        agreement.funding.value, agreement.direct_payment_id)
+        agreement.funding.value, agreement.direct_payment_id, agreement.cost_centre)
     return row is not None
 
 
@@ -107,12 +107,12 @@ async def save(conn: asyncpg.Connection, agreement: Agreement, made_by: str) -> 
     await conn.execute(
         "UPDATE agreements SET status = $2, provider_id = $3, payment_basis = $4, cycle = $5, start_date = $6,"
         " end_date = $7, concurrent = $8, end_reason = $9, funding = $10, direct_payment_id = $11,"
-        " updated_at = now() WHERE agreement_id = $1",
+        " cost_centre = $12, updated_at = now() WHERE agreement_id = $1",
         agreement.agreement_id, agreement.status.value, agreement.provider_id,
         agreement.payment_basis.value if agreement.payment_basis else None,
         agreement.cycle.value if agreement.cycle else None, agreement.start, agreement.end, agreement.concurrent,
         agreement.end_reason.value if agreement.end_reason else None, agreement.funding.value,
-        agreement.direct_payment_id)
+        agreement.direct_payment_id, agreement.cost_centre)
     rewrite_draft = agreement.status is AgreementStatus.DRAFT
     for terms in agreement.terms:
         await conn.execute(
