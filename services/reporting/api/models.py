@@ -42,6 +42,8 @@ class SpendOut(Out):
     provider_id: str | None
     mechanism: list[SpendMechanism] | None = Field(description="The mechanisms the figures are limited to; null: "
                                                                "every mechanism.")
+    cost_centre: list[str] | None = Field(default=None, description="The cost centres the figures are limited "
+                                                                    "to; null: every cost centre.")
     rows: list[SpendRow]
     totals: Measures = Field(description="Sums of the rows returned (one page, for group_by=person).")
     next_after: str | None = Field(description="group_by=person: pass as `after` for the next page of people.")
@@ -287,6 +289,8 @@ class MissedVisitOut(Out):
     visit_key: str
     local_date: date
     carers: int = Field(description="Carers the visit needed.")
+    alerted: bool = Field(description="A live safeguarding alert said it.")
+    confirmed: bool = Field(description="Its week's confirmation listed it as missed.")
     person_ref: str
     provider_id: str
     provider_name: str | None

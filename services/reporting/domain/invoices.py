@@ -2,8 +2,10 @@
 
 invoiced: the latest approved amount of an invoice (a re-approval replaces it) unless voided or
 rejected; a credit note counts negative from its issue. paid: what InvoicePaid confirmed, unless a
-return of that same payment reversed it. Both are reported in the period the invoice is for (its
-period_start), beside what was committed and delivered for that period, under the mechanism of its
+return of that same payment reversed it. Both are attributed to the days the invoice pays for
+(`attribution`: each agreement's charged days from the approval, else the invoice's period; a
+payment heard of before its invoice on the day it was paid), beside what was committed and delivered
+for those weeks and months, under the mechanism of its
 agreement (direct_payment_managed when a managed account funds it: that is the managed direct
 payment's spend, paid from the account).
 
@@ -17,12 +19,14 @@ from datetime import date
 from typing import Any
 
 from contracts.common import SpendMechanism
-from services.reporting.domain.aggregates import (SEVERAL_PEOPLE, UNKNOWN_MECHANISM, UNKNOWN_SERVICE, Contribution,
-                                                  Dims, spend)
+from services.reporting.domain.aggregates import (SEVERAL_PEOPLE, UNASSIGNED, UNKNOWN_MECHANISM, UNKNOWN_SERVICE,
+                                                  Contribution, Dims, spend_in)
+from services.reporting.domain.attribution import Span, shares, spread
 from services.reporting.domain.dims import AgreementDim
-from services.reporting.domain.periods import period_start
+from services.reporting.domain.periods import PERIOD_KINDS, period_start
 
 CREDIT_NOTE = "credit_note"
+_DATES = ("period_start", "period_end", "received_on", "valid_on", "approved_on", "due_date")
 TERM_DAYS = 30
 
 
@@ -46,6 +50,17 @@ class Invoice:
     cancelled: bool = False  # voided or rejected
     paid: dict[str, tuple[int, date]] = field(default_factory=dict)  # payment_reference -> (pence, paid_on)
     returned: frozenset[str] = frozenset()  # payment references the bank returned
+    period_end: date | None = None  # None in facts kept before it was (then all on period_start)
+    spans: tuple[Span, ...] = ()  # each agreement's charged days and amount, from the latest approval
+
+    def days_paid_for(self, settled_on: date | None) -> list[Span]:
+        """The days the invoice pays for: its agreements' charged days, else its period, else the day
+        it was paid (a payment heard of before the invoice)."""
+        if self.spans:
+            return list(self.spans)
+        if self.period_start is not None:
+            return [(self.period_start, max(self.period_end or self.period_start, self.period_start), 1)]
+        return [(settled_on, settled_on, 1)] if settled_on else []
 
     @property
     def agreement_id(self) -> str | None:
@@ -82,15 +97,18 @@ class Invoice:
         data = asdict(self)
         data["paid"] = {ref: [p, d.isoformat()] for ref, (p, d) in self.paid.items()}
         data["returned"] = sorted(self.returned)
-        for name in ("period_start", "received_on", "valid_on", "approved_on", "due_date"):
+        data["spans"] = [[a.isoformat(), b.isoformat(), w] for a, b, w in self.spans]
+        for name in _DATES:
             data[name] = data[name].isoformat() if data[name] else None
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Invoice:
         values = dict(data)
-        for name in ("period_start", "received_on", "valid_on", "approved_on", "due_date"):
+        for name in _DATES:
             values[name] = date.fromisoformat(values[name]) if values.get(name) else None
+        values["spans"] = tuple((date.fromisoformat(a), date.fromisoformat(b), w)
+                                for a, b, w in values.get("spans", ()))
         values["agreement_ids"] = tuple(values.get("agreement_ids", ()))
         values["person_refs"] = tuple(values.get("person_refs", ()))
         values["paid"] = {ref: (p, date.fromisoformat(d)) for ref, (p, d) in values.get("paid", {}).items()}
@@ -99,22 +117,26 @@ class Invoice:
 
 
 def documented(held: Invoice, *, kind: str, service_type: str | None, agreement_ids: list[str],
-               person_refs: list[str], period_start: date, total_pence: int) -> Invoice:
+               person_refs: list[str], period_start: date, total_pence: int, period_end: date | None = None
+               ) -> Invoice:
     """An invoice, credit note or supplementary invoice was issued or received."""
     return replace(held, kind=kind, service_type=service_type or held.service_type,
                    agreement_ids=tuple(agreement_ids), person_refs=tuple(sorted(set(person_refs))),
-                   period_start=period_start, document_pence=total_pence)
+                   period_start=period_start, period_end=period_end, document_pence=total_pence)
 
 
 def approved(held: Invoice, *, revision: int, kind: str, service_type: str | None, agreement_ids: list[str],
              period_start: date, amount_pence: int, received_on: date, valid_on: date, due_date: date,
-             approved_on: date) -> Invoice | None:
-    """The latest approval replaces an earlier one; an older or repeated revision changes nothing."""
+             approved_on: date, period_end: date | None = None, spans: tuple[Span, ...] = ()) -> Invoice | None:
+    """The latest approval replaces an earlier one (and the days it charges); an older or repeated
+    revision changes nothing."""
     if revision <= held.revision:
         return None
     return replace(held, kind=held.kind or kind, service_type=service_type or held.service_type,
                    agreement_ids=held.agreement_ids or tuple(agreement_ids),
-                   period_start=held.period_start or period_start, revision=revision, approved_pence=amount_pence,
+                   period_start=held.period_start or period_start,
+                   period_end=held.period_end or period_end, spans=tuple(spans),
+                   revision=revision, approved_pence=amount_pence,
                    received_on=received_on, valid_on=valid_on, due_date=due_date,
                    approved_on=held.approved_on or approved_on, held=False, cancelled=False)
 
@@ -128,8 +150,8 @@ def returned(held: Invoice, payment_reference: str) -> Invoice:
 
 
 def dims_of(invoice: Invoice, agreement: AgreementDim | None) -> Dims:
-    """Service type and person from the invoice, else from the one agreement it covers; the mechanism of
-    its (first) agreement, or council_arranged when it names none (the council pays it)."""
+    """Service type and person from the invoice, else from the one agreement it covers; the mechanism and
+    cost centre of its (first) agreement, or council_arranged and unassigned when it names none."""
     one = agreement if agreement is not None and invoice.one_agreement else None
     service = invoice.service_type or (one.service_type if one else None) or UNKNOWN_SERVICE
     if len(invoice.person_refs) == 1:
@@ -142,18 +164,15 @@ def dims_of(invoice: Invoice, agreement: AgreementDim | None) -> Dims:
         mechanism = agreement.dims.mechanism
     else:
         mechanism = UNKNOWN_MECHANISM if invoice.agreement_ids else SpendMechanism.COUNCIL_ARRANGED.value
-    return Dims(service, invoice.provider_id, person, mechanism=mechanism)
+    return Dims(service, invoice.provider_id, person, mechanism=mechanism,
+                cost_centre=agreement.dims.cost_centre if agreement is not None else UNASSIGNED)
 
 
 def contributions(invoice: Invoice | None, agreement: AgreementDim | None) -> list[Contribution]:
     if invoice is None:
         return []
     settled = invoice.settled
-    day = invoice.period_start or (settled[1] if settled else None)
-    out: list[Contribution] = []
-    if day is not None:
-        out += spend(dims_of(invoice, agreement), day, invoiced=invoice.invoiced_pence,
-                     paid=settled[0] if settled else 0)
+    out = attributed(invoice, dims_of(invoice, agreement), settled)
     if invoice.is_credit_note or invoice.cancelled or not invoice.revision:
         return out
     if settled is not None and invoice.received_on is not None:
@@ -161,6 +180,18 @@ def contributions(invoice: Invoice | None, agreement: AgreementDim | None) -> li
     elif settled is None and not invoice.held and invoice.due_date is not None:
         out.append(Contribution("unpaid_invoices", (invoice.provider_id, invoice.due_date),
                                 (1, invoice.approved_pence)))
+    return out
+
+
+def attributed(invoice: Invoice, dims: Dims, settled: tuple[int, date] | None) -> list[Contribution]:
+    """Invoiced and paid, each spread over the days the invoice pays for, by week and by month."""
+    days = invoice.days_paid_for(settled[1] if settled else None)
+    out: list[Contribution] = []
+    for kind in PERIOD_KINDS:
+        parts = shares(days, kind)
+        invoiced, paid_parts = spread(invoice.invoiced_pence, parts), spread(settled[0] if settled else 0, parts)
+        for start in sorted(invoiced.keys() | paid_parts.keys()):
+            out += spend_in(dims, kind, start, invoiced=invoiced.get(start, 0), paid=paid_parts.get(start, 0))
     return out
 
 
