@@ -1,19 +1,21 @@
-"""delivery.events -> delivered spend and visit quality.
+"""delivery.events -> delivered spend and visit quality, and the weeks confirmed (for accruals).
 
 Missed visits come from the live alerts (VisitMissed) and from confirmed weeks (every planned visit
-of PeriodActualsConfirmed with its outcome): one fact per visit_key, however many said it."""
+of PeriodActualsConfirmed with its outcome): one fact per visit_key, however many said it. Each
+confirmed agreement-week is kept once, so accruals can tell delivered and confirmed care apart."""
 from __future__ import annotations
 
 import asyncpg
 
 from contracts import delivery as contract
 from contracts.envelope import Envelope
+from shared.clock import london_date
 from services.reporting.domain.aggregates import Deltas
 from services.reporting.domain.dims import AgreementDim
 from services.reporting.domain.visits import (MissedVisit, attendance_contributions, confirmed_outcomes, heard_missed,
                                               missed, missed_contributions, verified)
 from services.reporting.steps.apply_batch import batch_consumer
-from services.reporting.store import dims as store_dims, facts as store_facts
+from services.reporting.store import accruals as store_accruals, dims as store_dims, facts as store_facts
 
 
 async def apply(conn: asyncpg.Connection, envelopes: list[Envelope], deltas: Deltas) -> None:
@@ -28,6 +30,9 @@ async def apply(conn: asyncpg.Connection, envelopes: list[Envelope], deltas: Del
     changed = deltas.track(held, after, lambda a: attendance_contributions(a, dims[a.agreement_id].dims) if a else [])
     await store_facts.save_attendances(conn, changed.values())
     await _missed(conn, events, dims, deltas)
+    await store_accruals.save_confirmed_weeks(conn, [
+        (e.payload.agreement_id, e.payload.week_start, london_date(e.occurred_at)) for e in envelopes
+        if isinstance(e.payload, contract.PeriodActualsConfirmed)])
 
 
 async def _missed(conn: asyncpg.Connection, events: list, dims: dict[str, AgreementDim], deltas: Deltas) -> None:

@@ -48,6 +48,13 @@ async def lock(conn: asyncpg.Connection, placeholders: Iterable[AgreementDim], *
     return {r["agreement_id"]: _dim(r) for r in held}
 
 
+async def read(conn: asyncpg.Connection, agreement_ids: Iterable[str]) -> dict[str, AgreementDim]:
+    """The dims held for these agreements, unlocked (for a read; those never heard of are absent)."""
+    held = await conn.fetch(f"SELECT {_COLUMNS} FROM agreement_dim WHERE agreement_id = ANY($1::text[])",
+                            sorted(set(agreement_ids)))
+    return {r["agreement_id"]: _dim(r) for r in held}
+
+
 async def save(conn: asyncpg.Connection, dims: Iterable[AgreementDim]) -> None:
     rows = sorted(dims, key=lambda d: d.agreement_id)
     if rows:
