@@ -30,7 +30,7 @@ MEASURES = ("budget_pence", "committed_pence", "delivered_pence", "invoiced_penc
 
 # Reporting's month-end accruals (part G): the row's key fields and its two figures. Adjust here only.
 ACCRUAL_KEY = ("provider_id", "service_type", "cost_centre")
-ACCRUED, INVOICED_UNPAID = "accrued_pence", "invoiced_unpaid_pence"
+ACCRUED, INVOICED_UNPAID = "delivered_not_invoiced_pence", "invoiced_not_paid_pence"
 
 Span = tuple[date, date, int]  # first day, last day (inclusive), weight in pence
 
