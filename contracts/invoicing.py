@@ -158,7 +158,9 @@ class CreditNoteIssued(InvoiceDocument):
     effect_id: str | None = None
     cause: CreditCause | None = Field(default=None, description="Why it was raised (None: published before it was said).")
     reason: str | None = Field(default=None, description=(
-        "Why, in words the provider reads on its remittance advice (no personal data)."))
+        "Why, in words the provider reads on its remittance advice (no personal data). Given only for the "
+        "causes the rules word themselves (overpayment, isf_surplus, late_correction); None for an officer's "
+        "or a query's credit note, whose free-text reason stays in invoicing."))
 
 
 @register
@@ -195,7 +197,9 @@ class InvoiceCorrectionRefused(Event):
 class OverpaymentCredited(Event):
     """An agreement ended on a date that had passed, and `corrects_invoice_id` (scheduled in a run or
     paid) had charged days after it: the amount for those days is credited by `credit_note_id`, to be
-    taken from the provider's next payment."""
+    taken from the provider's next payment. Also for an invoice approved and not yet in a run: it is
+    then announced again (`InvoiceApproved`, payable up to ended_on) and paid net of the credit note.
+    Never more than leaves the provider the invoice's amount for the days up to ended_on."""
 
     EVENT_TYPE: ClassVar[str] = "OverpaymentCredited"
     TOPIC: ClassVar[str] = TOPIC
@@ -206,7 +210,9 @@ class OverpaymentCredited(Event):
     provider_id: str
     person_ref: str
     ended_on: date = Field(description="The agreement's last payable day.")
-    days_after_end: int = Field(ge=1, description="Days of the corrected invoice after ended_on.")
+    days_after_end: int = Field(ge=1, description=(
+        "Days of the corrected invoice after ended_on that this credit note credits (an end brought further "
+        "forward: only the days between the two ends)."))
     amount_pence: int = Field(gt=0)
     reason: str
 

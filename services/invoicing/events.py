@@ -34,11 +34,20 @@ def hold_out(reason: HoldReason) -> contract.HoldReasonOut:
 # Why a credit note was raised, by the source it was filed from (what the remittance tells the provider).
 CREDIT_CAUSES = {"officer": "officer", "query": "query", "actuals_correction": "late_correction",
                  "overpayment": "overpayment", "isf_surplus": "isf_surplus"}
+# Causes whose reason the rules word themselves (no personal data): only these are published. An
+# officer's or a query's reason is free text someone typed; it stays in invoicing (the invoice's
+# history), so it never reaches a provider's remittance advice.
+SYSTEM_WORDED = frozenset({"overpayment", "isf_surplus", "late_correction"})
 
 
 def raised_why(invoice: Invoice) -> str | None:
     """The reason given when the document was raised (the first step of its history)."""
     return invoice.history[0].why if invoice.history else None
+
+
+def published_reason(filed: Filed) -> str | None:
+    """A credit note's reason as published: the rules' own words, or None for a person's free text."""
+    return raised_why(filed.invoice) if CREDIT_CAUSES.get(filed.source) in SYSTEM_WORDED else None
 
 
 def _document(filed: Filed) -> dict:
@@ -57,7 +66,7 @@ def raised_event(filed: Filed) -> Event:
     if kind is InvoiceKind.CREDIT_NOTE:
         return contract.CreditNoteIssued(**_document(filed), corrects_invoice_id=filed.invoice.corrects,
                                          query_id=filed.query_id, effect_id=filed.effect_id,
-                                         cause=CREDIT_CAUSES.get(filed.source), reason=raised_why(filed.invoice))
+                                         cause=CREDIT_CAUSES.get(filed.source), reason=published_reason(filed))
     if kind is InvoiceKind.SUPPLEMENTARY:
         return contract.SupplementaryInvoiceIssued(**_document(filed), corrects_invoice_id=filed.invoice.corrects,
                                                    query_id=filed.query_id, effect_id=filed.effect_id)

@@ -2,7 +2,7 @@
 to the council's debtors system; finance reads every charge, a person only their own.
 
 Answers: 422 naming the field (period_start: not a four-weekly start, not over, after the person's death
-or no care in it; person_ref: no contribution on record; charges: nothing to export); 404 for a charge
+with nothing charged for it (one charged is computed again, down to nothing), or no care in it; person_ref: no contribution on record; charges: nothing to export); 404 for a charge
 or export the caller may not see; 403 for another role or another person's charges; 409 while a run
 is under way.
 """

@@ -82,7 +82,8 @@ class IsfReturnOut(BaseModel):
     by_support: list[SupportOut]
     by_subcontractor: list[SubcontractorOut]
     balance_pence: int | None = Field(description="What the provider holds for the person after this return"
-                                                  " (before any reclaim); null while held.")
+                                                  " (before any reclaim); null while held, and while an earlier period's return"
+                                                  " is held or missing (it is settled after that one).")
     reclaim: ReclaimOut | None
 
 

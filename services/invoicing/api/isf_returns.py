@@ -2,8 +2,10 @@
 officer accepts one held over budget; officers, the provider and the person read them; and the
 balance each ISF provider holds.
 
-A provider sends and sees only its own; a person sees only their own returns ("what my ISF bought");
-another's return is not found (404). Any problem with what was sent: 422 listing every one
+Read by finance officers, finance approvers and ops; a provider sends and sees only its own; a person
+sees only their own returns ("what my ISF bought"); another's return is not found (404). Other officer
+roles (social workers, brokerage officers, team managers) may not read them (403). A list is filtered to
+what the caller may see in SQL, before its page is cut. Any problem with what was sent: 422 listing every one
 ({"field", "row", "message"}, and FastAPI's "loc"/"msg"/"type"), and nothing is recorded; a second
 return for the same agreement and period: 409.
 """
@@ -35,7 +37,7 @@ from services.invoicing.store.isf_returns import ReturnFilter
 router = APIRouter(tags=["ISF returns"])
 SENDERS = ("provider", "finance_officer")
 ACCEPTERS = ("finance_officer", "finance_approver")
-OFFICERS = ("finance_officer", "finance_approver", "ops", "social_worker", "brokerage_officer", "team_manager")
+READERS = ("finance_officer", "finance_approver", "ops")  # officers who read ISF returns and balances
 _CSV = {"schema": {"type": "string", "description": "person_ref,period_start,support_type,subcontractor,hours,spend,"
                                                     "over_budget_reason; header row 1; spend in pounds"}}
 
@@ -133,17 +135,20 @@ async def accept_return(return_id: str, body: ReasonIn, request: Request,
 
 
 @router.get("/isf-returns", response_model=list[IsfReturnOut], summary="ISF returns, newest period first")
-async def list_returns(request: Request, principal: Annotated[Principal, Depends(require(*OFFICERS, "provider",
+async def list_returns(request: Request, principal: Annotated[Principal, Depends(require(*READERS, "provider",
                                                                                                   "person"))],
                        person_ref: Filter | None = None, provider_id: Filter | None = None,
                        agreement_id: Filter | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
                        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[IsfReturnOut]:
-    """A person lists only their own (what their ISF bought), a provider only its own."""
+    """A person lists only their own (what their ISF bought), a provider only its own: the filter is in
+    the query, so a page holds only what the caller may see."""
     if principal.role == "person":
-        forbid_unless(person_ref in (None, principal.person_ref), "a person sees only their own ISF returns")
+        forbid_unless(principal.person_ref is not None and person_ref in (None, principal.person_ref),
+                      "a person sees only their own ISF returns")
         person_ref = principal.person_ref
     if principal.role == "provider":
-        forbid_unless(provider_id in (None, principal.provider_id), "a provider sees only its own ISF returns")
+        forbid_unless(principal.provider_id is not None and provider_id in (None, principal.provider_id),
+                      "a provider sees only its own ISF returns")
         provider_id = principal.provider_id
     async with transaction(request) as conn:
         found = await store_returns.list_returns(conn, ReturnFilter(person_ref or None, provider_id or None,
@@ -153,7 +158,7 @@ async def list_returns(request: Request, principal: Annotated[Principal, Depends
 
 @router.get("/isf-returns/{return_id}", response_model=IsfReturnOut, summary="One ISF return")
 async def get_return(return_id: str, request: Request,
-                     principal: Annotated[Principal, Depends(require(*OFFICERS, "provider", "person"))]
+                     principal: Annotated[Principal, Depends(require(*READERS, "provider", "person"))]
                      ) -> IsfReturnOut:
     async with transaction(request) as conn:
         found = await store_returns.load(conn, return_id)
@@ -163,7 +168,7 @@ async def get_return(return_id: str, request: Request,
 
 
 @router.get("/isf-balances", response_model=list[IsfBalanceOut], summary="What each ISF provider holds, today")
-async def list_balances(request: Request, principal: Annotated[Principal, Depends(require(*OFFICERS, "provider"))],
+async def list_balances(request: Request, principal: Annotated[Principal, Depends(require(*READERS, "provider"))],
                         provider_id: Filter | None = None, person_ref: Filter | None = None,
                         limit: Annotated[int, Query(ge=1, le=500)] = 100,
                         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[IsfBalanceOut]:

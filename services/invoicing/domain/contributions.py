@@ -4,9 +4,13 @@
   request, from the start of care; a reassessment, from its `effective_from`), the one decided last.
 - Care charged for: the person's agreements funded by the council (not from a managed account) whose
   mechanism is council_arranged or isf. A day counts when one of them is active and not suspended;
-  days after an agreement's end (an ending, a death) count nothing, so charges stop.
-- Contribution due = the sum over those days of the weekly contribution in force / 7, rounded half up
-  to the penny once for the period.
+  days after an agreement's end (an ending, a death) and after the person's death count nothing, so
+  charges stop.
+- A day of care on which the person has a direct payment in force (from its start to its end) is not
+  a day of contribution: the direct payment is paid net of the whole weekly contribution, so it has
+  taken it already.
+- Contribution due = the sum over the days of contribution of the weekly contribution in force / 7,
+  rounded half up to the penny once for the period.
 - Cost of care delivered = confirmed actuals (verified amounts) of those agreements on their payable
   days in the period + the plan price (scheduled and ISF) of their payable days in it.
 - The charge = the smaller of the two ("capped" when it is the cost of care). A computation whose
@@ -46,6 +50,18 @@ class DeliveredVisit:
     agreement_id: str
     local_date: date
     amount_pence: int
+
+
+@dataclass(frozen=True, slots=True)
+class DirectPaymentWindow:
+    """A direct payment of the person, in force from `start` to `end` inclusive (None: not ended)."""
+
+    agreement_id: str
+    start: date
+    end: date | None = None
+
+    def in_force_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,22 +134,40 @@ def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
 
 
+def _nothing(period: Period, died: date | None) -> str:
+    if died is not None and died < period.first:
+        return f"No charge for {period}: it is after the person's death on {format_day(died)}"
+    return f"No council-arranged care or ISF in {period}: nothing to charge"
+
+
 def charge_for_period(decisions: Sequence[ContributionDecision], agreements: Sequence[AgreementOnFile],
-                      delivered: Iterable[DeliveredVisit], period: Period) -> Computation:
-    """The person's charge for `period`: min(contribution due, cost of care delivered), with its reason."""
-    days = care_days(agreements, period)
-    if not days:
-        return Computation(period, 0, 0, 0, f"No council-arranged care or ISF in {period}: nothing to charge")
+                      delivered: Iterable[DeliveredVisit], period: Period, *,
+                      direct_payments: Sequence[DirectPaymentWindow] = (), died: date | None = None) -> Computation:
+    """The person's charge for `period`: min(contribution due, cost of care delivered), with its reason.
+
+    Days after `died` (the person's death) are no days of care; days of care with a direct payment in
+    force are no days of contribution (the direct payment took it)."""
+    care = [d for d in care_days(agreements, period) if died is None or d <= died]
+    if not care:
+        return Computation(period, 0, 0, 0, _nothing(period, died))
+    taken = [d for d in care if any(w.in_force_on(d) for w in direct_payments)]
+    netted = frozenset(taken)
+    days = [d for d in care if d not in netted]
     runs = _runs(days, decisions)
     exact = sum((Fraction(weekly * n, 7) for weekly, _, n in runs), Fraction(0))
     contribution = round_half_up(exact.numerator, exact.denominator)
     cost = cost_of_care(agreements, delivered, period)
     parts = ", ".join(f"{format_gbp(weekly)} a week for {_days(n)} from {format_day(first)}"
                       for weekly, first, n in runs)
-    reason = f"Contribution {parts}: {format_gbp(contribution)}"
+    reason = f"Contribution {parts}: {format_gbp(contribution)}" if runs else f"No contribution for {period}"
+    if taken:
+        reason += (f"; {_days(len(taken))} of care from {format_day(taken[0])} not charged: a direct payment in "
+                   "force then is paid net of the contribution")
+    if died is not None and period.contains(died) and died < period.last:
+        reason += f"; nothing after the person's death on {format_day(died)}"
     if cost < contribution:
         reason += f"; capped at the cost of care delivered in {period}, {format_gbp(cost)}"
-    return Computation(period, len(days), contribution, cost, reason)
+    return Computation(period, len(care), contribution, cost, reason)
 
 
 def next_revision(charged_before: int | None, revision_before: int, computed: Computation) -> Revision | None:

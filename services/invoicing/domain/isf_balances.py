@@ -7,6 +7,12 @@ notes not void). The provider may keep `retained weeks` × the plan's weekly cos
 P; an ISF that ended by then keeps nothing. Above that, the excess is reclaimed at once by one credit
 note: against the NEXT period's advance while it is approved and not in a payment run (`next_advance`),
 otherwise against P's own advance (`credit_note`), never more than is left of the advance it credits.
+
+A return is settled (its balance worked out and announced, its surplus reclaimed) only once every
+earlier period of the agreement that had an advance (not void) has an accepted return: until then the
+earlier period's advance would count with none of its spend, and a surplus that is not there would be
+reclaimed. It waits, accepted and unsettled; when the missing or held return is accepted, it is settled
+and then every later accepted return not yet settled, in period order.
 """
 from __future__ import annotations
 
@@ -101,6 +107,15 @@ def balance_through(through: date, *, advances: Iterable[AdvanceOnFile], spent: 
     return IsfBalance(sum(a.advanced_pence for a in advances if a.period.first <= through),
                       sum(s.amount_pence for s in spent if s.period.first <= through),
                       sum(r.amount_pence for r in reclaimed if r.period.first <= through), retained)
+
+
+def waiting_for(period: Period, *, advances: Iterable[AdvanceOnFile], accepted: Iterable[date]) -> Period | None:
+    """The earliest period before `period` whose advance counts in the balance (not void, not all
+    credited back) and that has no accepted return (`accepted`: the first days of the periods with
+    one), or None when the return may be settled."""
+    done = set(accepted)
+    return next((a.period for a in sorted(advances, key=lambda a: a.period.first)
+                 if a.period.first < period.first and a.advanced_pence > 0 and a.period.first not in done), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,14 @@ A fact that arrives after the invoices that need it (the topics are not ordered 
 other) is caught up here: confirmed weeks of an agreement not yet self-billed are billed when the
 agreement or the provider's self-billing agreement arrives, and held invoices waiting for the
 fact are checked again. An agreement with an end gets back what its invoices scheduled or paid charged
-for days after it (`steps/overpayments.py`).
+for days after it (`steps/overpayments.py`). A death computes again, at once, every contribution already
+charged for the person for days after it; a direct payment's days (from its start to its end, each
+kept latest-wins by `occurred_at`) are no days of contribution, so the periods they change are computed
+again too (`steps/contributions.py`).
 """
 from __future__ import annotations
+
+from datetime import timedelta
 
 import asyncpg
 
@@ -20,11 +25,13 @@ from shared.events import Cause
 from shared.logging import get_logger
 from services.invoicing.domain.agreement_facts import agreement_on_file, bank_details_after, commitment_on_file
 from services.invoicing.domain.holds import HoldCode as H
+from services.invoicing.steps.contributions import recharge_from
 from services.invoicing.steps.overpayments import recover
 from services.invoicing.steps.self_billing import self_bill
 from services.invoicing.steps.validation import SYSTEM, lock_agreements, lock_provider_facts, recheck_held
 from services.invoicing.store import actuals as store_actuals
 from services.invoicing.store import contributions as store_contributions
+from services.invoicing.store import direct_payment_windows as store_windows
 from services.invoicing.store import facts as store_facts
 from services.invoicing.store import invoices as store_invoices
 
@@ -62,6 +69,8 @@ async def on_agreement(conn: asyncpg.Connection, event: contract.AgreementEvent,
     kept = await store_facts.keep_agreement(conn, agreement_on_file(event), ctx.envelope.occurred_at)
     if isinstance(event, contract.AgreementEnded) and event.reason is contract.EndReason.DEATH and event.end:
         await store_contributions.record_death(conn, event.agreement_id, event.end)  # however late it arrives
+        # Every period already charged with days after the death comes down now, not only the job's last three.
+        await recharge_from(conn, ctx.outbox, _cause(ctx), event.person_ref, event.end + timedelta(days=1))
     if not kept:
         return  # an older copy than the one kept
     if event.payment_basis is PaymentBasis.ACTUALS:
@@ -71,6 +80,30 @@ async def on_agreement(conn: asyncpg.Connection, event: contract.AgreementEvent,
                        f"agreement {event.agreement_id} changed ({ctx.envelope.event_type})")
     if event.end is not None:  # what was scheduled or paid for days after the end comes back
         await recover(conn, ctx.outbox, _cause(ctx), event.agreement_id)
+
+
+DirectPaymentTermsEvent = contract.DirectPaymentAgreed | contract.DirectPaymentVaried | contract.DirectPaymentAgreedV1
+
+
+async def on_direct_payment_terms(conn: asyncpg.Connection, event: DirectPaymentTermsEvent,
+                                  ctx: Context[DirectPaymentTermsEvent]) -> None:
+    """A direct payment in force from its start: charges already made from the earlier of its old and new
+    start are computed again."""
+    kept, before = await store_windows.keep_start(conn, event.agreement_id, event.person_ref, event.start,
+                                                  ctx.envelope.occurred_at)
+    if kept and before != event.start:
+        await recharge_from(conn, ctx.outbox, _cause(ctx), event.person_ref, min(event.start, before or event.start))
+
+
+async def on_direct_payment_ended(conn: asyncpg.Connection, event: contract.DirectPaymentEnded,
+                                  ctx: Context[contract.DirectPaymentEnded]) -> None:
+    """No direct payment after its end: charges already made from the day after the earlier of its old and
+    new end are computed again."""
+    kept, before = await store_windows.keep_end(conn, event.agreement_id, event.person_ref, event.end,
+                                                ctx.envelope.occurred_at)
+    if kept and before != event.end:
+        first_changed = min(event.end, before or event.end) + timedelta(days=1)
+        await recharge_from(conn, ctx.outbox, _cause(ctx), event.person_ref, first_changed)
 
 
 async def on_provider_registered(conn: asyncpg.Connection, event: contract.ProviderRegistered,
@@ -142,7 +175,11 @@ AGREEMENTS = EventConsumer(
         contract.ProviderBankDetailsChangedV1: on_bank_details,
         contract.ProviderBankDetailsVerifiedV1: on_bank_details,
         contract.CommitmentChanged: on_commitment_changed,
+        contract.DirectPaymentAgreed: on_direct_payment_terms,
+        contract.DirectPaymentAgreedV1: on_direct_payment_terms,
+        contract.DirectPaymentVaried: on_direct_payment_terms,
+        contract.DirectPaymentEnded: on_direct_payment_ended,
     },
     description="Agreements, provider self-billing and bank details, and commitments: the facts invoices are "
-                "checked against.",
+                "checked against; direct payments' days, on which no contribution is charged.",
 )

@@ -2,7 +2,9 @@
 
 Each person's charges are locked while computed, so an officer's charge and a run never make the
 same revision twice. A computation that changes the charge records a revision and publishes
-ContributionCharged in the same transaction; an unchanged one records and publishes nothing. A run
+ContributionCharged in the same transaction; an unchanged one records and publishes nothing. A fact that
+changes periods already charged (a death, a direct payment's days) has every such period of the person
+computed again in its own transaction, however old (`recharge_from`). A run
 takes a batch of people per transaction, under an advisory lock so two runs never overlap. An export
 takes every revision not yet exported that changes what is owed, and keeps its two files as written.
 """
@@ -28,7 +30,9 @@ from services.invoicing.domain.periods import Period, format_day, period_startin
 from services.invoicing.events import contribution_charged
 from services.invoicing.store import contribution_exports as store_exports
 from services.invoicing.steps.plan_runs import RunInProgress
+from services.invoicing.steps.validation import SYSTEM
 from services.invoicing.store import contributions as store
+from services.invoicing.store import direct_payment_windows as store_windows
 
 RUN_LOCK = "invoicing:contribution-run"
 STORED = ("charge_id", "person_ref", "period_start", "period_end", "revision", "contribution_pence", "care_cost_pence",
@@ -72,12 +76,16 @@ async def charge_people(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, 
     for visit in await store.delivered(conn, on_actuals, period.first, period.last):
         delivered_by_agreement[visit.agreement_id].append(visit)
     latest = await store.latest_charges(conn, people, period.first)
+    deaths = await store.deaths(conn, people)
+    windows = await store_windows.in_force(conn, people, period.first, period.last)
     out: dict[str, tuple[dict | None, bool]] = {}
     new_rows, events = [], []
     for person in people:
         agreements = care.get(person, [])
         delivered = [v for a in agreements for v in delivered_by_agreement.get(a.agreement_id, ())]
-        computed = charge_for_period(decisions.get(person, []), agreements, delivered, period)
+        died = min(deaths.get(person, []), default=None)
+        computed = charge_for_period(decisions.get(person, []), agreements, delivered, period,
+                                     direct_payments=windows.get(person, []), died=died)
         before = latest.get(person)
         revision = next_revision(before["charged_pence"] if before else None, before["revision"] if before else 0,
                                  computed)
@@ -101,12 +109,13 @@ async def charge_people(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, 
 async def charge_one(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, actor: Actor, person_ref: str,
                      period_start: date, today: date) -> dict:
     """An officer's charge for one person and period: 422 naming period_start (not a period start, not
-    over, after the person's death, no care in it) or person_ref (no contribution on record)."""
+    over, after the person's death with nothing charged for it, no care in it) or person_ref (no
+    contribution on record). A period after the death already charged is computed again (to nothing)."""
     period = chargeable_period(period_start, today)
     if not await store.has_contribution(conn, person_ref):
         raise InvalidInvoiceInput("person_ref", f"no contribution is on record for {person_ref}")
     died = died_before((await store.deaths(conn, [person_ref])).get(person_ref, []), period)
-    if died is not None:
+    if died is not None and person_ref not in await store.latest_charges(conn, [person_ref], period.first):
         raise InvalidInvoiceInput("period_start", f"the period {period} is after the person's death "
                                                   f"({format_day(died)}): nothing can be charged for it")
     charge, _ = (await charge_people(conn, outbox, cause, actor, [person_ref], period))[person_ref]
@@ -114,6 +123,17 @@ async def charge_one(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, act
         raise InvalidInvoiceInput("period_start", f"{person_ref} had no council-arranged care or ISF in {period}: "
                                                   "there is nothing to charge")
     return charge
+
+
+async def recharge_from(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, person_ref: str,
+                        from_day: date) -> int:
+    """Every period already charged for the person with days on or after `from_day`, computed again in the
+    caller's transaction (the system's doing): how many revisions that made."""
+    made = 0
+    for first, last in await store.charged_periods(conn, person_ref, from_day):
+        _, changed = (await charge_people(conn, outbox, cause, SYSTEM, [person_ref], Period(first, last)))[person_ref]
+        made += changed
+    return made
 
 
 async def charge_period(pool: asyncpg.Pool, outbox: Outbox, cause: Cause, actor: Actor, period: Period,

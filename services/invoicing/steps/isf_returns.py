@@ -5,7 +5,10 @@ facts, then the ISF agreements, then invoice rows. Returns sent together (a CSV 
 first: any problem refuses them all (`ReturnRefused`), and a return already on file for an agreement
 and period refuses them all too (`ReturnAlreadySent`), so nothing is kept. An accepted return's balance
 is worked out at once; a surplus above what the provider may keep becomes a credit note (source
-`isf_surplus`, raised by the rules) through the credit note machinery of `corrections`.
+`isf_surplus`, raised by the rules) through the credit note machinery of `corrections`. A return
+accepted while an earlier period of its agreement that had an advance has no accepted return (held or
+missing) waits unsettled (no balance yet); once that one is accepted, it and every later accepted
+return not yet settled are settled in period order (`domain/isf_balances.waiting_for`).
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from services.invoicing.config import config
 from services.invoicing.domain.corrections import credit_note
 from services.invoicing.domain.invoice import new_invoice_id
 from services.invoicing.domain.isf_balances import (IsfBalance, balance_through, reclaim_reason, retained_pence,
-                                                    surplus_reclaim)
+                                                    surplus_reclaim, waiting_for)
 from services.invoicing.domain.isf_returns import (IsfReturn, Problem, ReturnRefused, ReturnStatus, ReturnSubmission,
                                                    accept_held, check_return)
 from services.invoicing.events import isf_return_accepted, isf_return_held, isf_surplus_reclaimed
@@ -81,7 +84,9 @@ async def record(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, actor: 
             await outbox.publish(conn, [isf_return_held(r)], cause)
             metrics.ISF_RETURNS.labels("held").inc()
         else:
-            await settle(conn, outbox, cause, r, today=today)
+            metrics.ISF_RETURNS.labels("accepted").inc()
+    for agreement_id in sorted({r.agreement_id for r, _ in checked if r.status is ReturnStatus.ACCEPTED}):
+        await settle_in_order(conn, outbox, cause, agreement_id, today=today)
     return [r.return_id for r, _ in checked]
 
 
@@ -96,7 +101,25 @@ async def accept(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, actor: 
     found = await store_returns.load(conn, return_id, for_update=True)
     accepted = accept_held(found.isf_return, by=actor.id, why=why)
     await store_returns.mark_accepted(conn, return_id, actor, why.strip())
-    await settle(conn, outbox, cause, accepted, today=today)
+    metrics.ISF_RETURNS.labels("accepted").inc()
+    await settle_in_order(conn, outbox, cause, accepted.agreement_id, today=today)
+
+
+async def settle_in_order(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, agreement_id: str, *,
+                          today: date) -> list[str]:
+    """Settle the agreement's accepted returns not yet settled, oldest period first, up to the first that
+    must wait for an earlier period's return (held or missing); the ids settled."""
+    settled = []
+    advances = await store_balances.advances(conn, agreement_id)
+    accepted = await store_returns.accepted_periods(conn, agreement_id)
+    for return_id in await store_returns.unsettled(conn, agreement_id):
+        found = await store_returns.load(conn, return_id, for_update=True)
+        if waiting_for(found.isf_return.period, advances=advances, accepted=accepted) is not None:
+            break
+        await settle(conn, outbox, cause, found.isf_return, today=today)
+        settled.append(return_id)
+        advances = await store_balances.advances(conn, agreement_id)  # a reclaim may have credited one
+    return settled
 
 
 async def balance_after(conn: asyncpg.Connection, r: IsfReturn) -> tuple[IsfBalance, list]:
@@ -111,11 +134,11 @@ async def balance_after(conn: asyncpg.Connection, r: IsfReturn) -> tuple[IsfBala
 
 
 async def settle(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, r: IsfReturn, *, today: date) -> None:
-    """An accepted return (stored as such): its balance announced, and any surplus reclaimed by a credit note."""
+    """An accepted return (stored as such) whose earlier periods are all settled: its balance announced,
+    and any surplus reclaimed by a credit note."""
     balance, advances = await balance_after(conn, r)
     await store_returns.set_balance(conn, r.return_id, balance.balance_pence)
     await outbox.publish(conn, [isf_return_accepted(r, balance.balance_pence)], cause)
-    metrics.ISF_RETURNS.labels("accepted").inc()
     own = next((a for a in advances if a.period == r.period), None)
     following = next((a for a in advances if a.period.first == r.period.last + timedelta(days=1)), None)
     reclaim = surplus_reclaim(balance, own=own, following=following)

@@ -112,6 +112,13 @@ async def latest_charges(conn: asyncpg.Connection, people: Sequence[str], period
     return {r["person_ref"]: r for r in rows}
 
 
+async def charged_periods(conn: asyncpg.Connection, person_ref: str, from_day: date) -> list[tuple[date, date]]:
+    """The periods already charged for the person that end on or after `from_day`, oldest first."""
+    rows = await conn.fetch("SELECT DISTINCT period_start, period_end FROM contribution_charges"
+                            " WHERE person_ref = $1 AND period_end >= $2 ORDER BY period_start", person_ref, from_day)
+    return [(r["period_start"], r["period_end"]) for r in rows]
+
+
 async def insert_charges(conn: asyncpg.Connection, rows: Sequence[tuple], computed_by: str) -> None:
     """(charge_id, person_ref, period_start, period_end, revision, contribution, care cost, charged, change,
     capped, reason) each."""

@@ -254,7 +254,7 @@ async def corrections_of(conn: asyncpg.Connection, invoice_id: str) -> list[str]
 
 async def credited_so_far(conn: asyncpg.Connection, invoice_id: str) -> int:
     return await conn.fetchval(
-        "SELECT coalesce(sum(total_pence), 0) FROM invoices WHERE corrects_invoice_id = $1"
+        "SELECT coalesce(sum(total_pence), 0)::bigint FROM invoices WHERE corrects_invoice_id = $1"
         " AND kind = 'credit_note' AND status <> 'void'", invoice_id)
 
 

@@ -122,3 +122,16 @@ async def list_returns(conn: asyncpg.Connection, f: ReturnFilter) -> list[Return
     for line in lines:
         by_return.setdefault(line["return_id"], []).append(line)
     return [_return(r, by_return.get(r["return_id"], [])) for r in rows]
+
+
+async def accepted_periods(conn: asyncpg.Connection, agreement_id: str) -> list:
+    """The first days of the agreement's periods with an accepted return."""
+    return [r[0] for r in await conn.fetch("SELECT period_first FROM isf_returns WHERE agreement_id = $1"
+                                           " AND status = 'accepted'", agreement_id)]
+
+
+async def unsettled(conn: asyncpg.Connection, agreement_id: str) -> list[str]:
+    """The agreement's accepted returns not yet settled (no balance worked out), oldest period first."""
+    return [r[0] for r in await conn.fetch("SELECT return_id FROM isf_returns WHERE agreement_id = $1"
+                                           " AND status = 'accepted' AND balance_pence IS NULL"
+                                           " ORDER BY period_first", agreement_id)]

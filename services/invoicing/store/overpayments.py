@@ -44,3 +44,11 @@ async def record(conn: asyncpg.Connection, credit_note_id: str, invoice_id: str,
     await conn.execute(
         "INSERT INTO overpayment_credits (credit_note_id, invoice_id, agreement_id, ended_on, days, amount_pence)"
         " VALUES ($1, $2, $3, $4, $5, $6)", credit_note_id, invoice_id, agreement_id, ended_on, days, amount_pence)
+
+
+async def credited_for_others(conn: asyncpg.Connection, invoice_id: str, agreement_id: str) -> int:
+    """Overpayments credited on the invoice for the end of another agreement (credit notes not void)."""
+    return await conn.fetchval(
+        "SELECT coalesce(sum(o.amount_pence), 0)::bigint FROM overpayment_credits o"
+        " JOIN invoices n ON n.invoice_id = o.credit_note_id WHERE o.invoice_id = $1 AND o.agreement_id <> $2"
+        " AND n.status <> 'void'", invoice_id, agreement_id)

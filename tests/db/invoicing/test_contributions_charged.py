@@ -128,39 +128,70 @@ async def test_a_run_charges_each_person_once_and_an_unchanged_recompute_publish
     assert len(await db.fetch("SELECT * FROM contribution_charges")) == 2
 
 
-async def test_a_death_told_late_brings_the_charge_down_and_no_later_period_can_be_charged(db):
+async def test_a_death_told_late_brings_down_at_once_every_period_already_charged_after_it(db):
     who = unique("P-CT")
     activated = plan_agreement(who)
     await db.send(AGREEMENTS, activated)
     await db.send(REQUESTS, agreed(who, 5_000))
+    body = {**PERIOD, "person_ref": who}
+    periods = [START + timedelta(days=28 * n) for n in range(3)]  # Mar, Apr, May 2026: long past the job's window
     async with db.http(app) as client:
         officer = db.auth("finance_officer")
-        body = {**PERIOD, "person_ref": who}
-        first = await client.post("/contribution-charges", json=body, headers=officer)
-        assert first.status_code == 200, first.text
-        assert (first.json()["revision"], first.json()["charged_pence"]) == (1, 20_000)
-        next_period = {"period_start": day(28).isoformat()}
-        charged_next = await client.post("/contribution-charges", json={**next_period, "person_ref": who},
-                                         headers=officer)
-        assert charged_next.json()["charged_pence"] == 20_000
-        await db.send(AGREEMENTS, ended_by_death(activated, day(13)))
-        second = await client.post("/contribution-charges", json=body, headers=officer)
-        assert second.status_code == 200, second.text
-        assert {k: second.json()[k] for k in ("revision", "contribution_pence", "charged_pence", "change_pence")} == {
-            "revision": 2, "contribution_pence": 10_000, "charged_pence": 10_000, "change_pence": -10_000}
-        loc, msg = problem(await client.post("/contribution-charges", headers=officer,
-                                             json={**next_period, "person_ref": who}))
+        for first in periods:
+            made = await client.post("/contribution-charges", headers=officer,
+                                     json={"person_ref": who, "period_start": first.isoformat()})
+            assert (made.status_code, made.json()["charged_pence"]) == (200, 20_000), made.text
+        # The death (15 Mar) told through the consumer: every period charged for days after it comes down in
+        # the same transaction, however old; the period of the death to its days up to the death.
+        death = ended_by_death(activated, day(13))
+        await db.send(AGREEMENTS, death)
+        assert db.dead == []
+        after_death = [(e["period_start"], e["revision"], e["charged_pence"], e["change_pence"])
+                       for e in await charged(db) if e["revision"] == 2]
+        assert after_death == [("2026-03-02", 2, 10_000, -10_000), ("2026-03-30", 2, 0, -20_000),
+                               ("2026-04-27", 2, 0, -20_000)]
+        [may] = [e for e in await charged(db) if e["period_start"] == "2026-04-27" and e["revision"] == 2]
+        assert "after the person's death on 15 Mar 2026" in may["reason"]
+        # Told again: nothing more. An officer's charge or a run changes nothing now.
+        await db.send(AGREEMENTS, death)
+        again = await client.post("/contribution-charges", json=body, headers=officer)
+        assert (again.json()["revision"], again.json()["charged_pence"]) == (2, 10_000)
+        after = await client.post("/contribution-charges", headers=officer,
+                                  json={"person_ref": who, "period_start": periods[1].isoformat()})
+        assert after.status_code == 200 and (after.json()["revision"], after.json()["charged_pence"]) == (2, 0)
+        run = await client.post("/contribution-charges/runs", json={"period_start": periods[2].isoformat()},
+                                headers=officer)
+        assert (run.json()["changed"], run.json()["total_change_pence"]) == (0, 0)
+        # A period after the death with nothing charged for it: refused, naming period_start.
+        loc, msg = problem(await client.post("/contribution-charges", headers=officer, json={
+            "person_ref": who, "period_start": (START + timedelta(days=28 * 3)).isoformat()}))
         assert loc == ["body", "period_start"] and "after the person's death (15 Mar 2026)" in msg
-        # The period after the death, charged before it was known, comes down to nothing with the run.
-        run = await client.post("/contribution-charges/runs", json=next_period, headers=officer)
-        assert (run.json()["changed"], run.json()["total_change_pence"]) == (1, -20_000)
-        again = await client.post("/contribution-charges/runs", json=next_period, headers=officer)
-        assert again.json()["changed"] == 0
-    assert [(e["period_start"], e["revision"], e["charged_pence"], e["change_pence"]) for e in await charged(db)] == [
-        ("2026-03-02", 1, 20_000, 20_000), ("2026-03-30", 1, 20_000, 20_000),
-        ("2026-03-02", 2, 10_000, -10_000), ("2026-03-30", 2, 0, -20_000)]
-    [last] = [e for e in await charged(db) if e["charged_pence"] == 0]
-    assert "No council-arranged care or ISF" in last["reason"]
+    assert len(await charged(db)) == 6
+
+
+async def test_an_officer_brings_down_a_charge_left_after_a_death_and_refuses_one_never_charged(db):
+    who = unique("P-CT")
+    activated = plan_agreement(who)
+    await db.send(AGREEMENTS, activated)
+    await db.send(REQUESTS, agreed(who, 5_000))
+    next_period = {"period_start": day(28).isoformat(), "person_ref": who}
+    async with db.http(app) as client:
+        officer = db.auth("finance_officer")
+        assert (await client.post("/contribution-charges", json=next_period, headers=officer)).status_code == 200
+        # A death on file whose charges after it were left standing (recorded before they came down by
+        # themselves): the agreement still runs, only the death is known.
+        await db.fetch("UPDATE agreements_on_file SET ended_by_death = $1 WHERE agreement_id = $2 RETURNING 1",
+                       day(13), activated.agreement_id)
+        down = await client.post("/contribution-charges", json=next_period, headers=officer)
+        assert down.status_code == 200, down.text
+        assert {k: down.json()[k] for k in ("revision", "contribution_pence", "charged_pence", "change_pence")} == {
+            "revision": 2, "contribution_pence": 0, "charged_pence": 0, "change_pence": -20_000}
+        assert "after the person's death on 15 Mar 2026" in down.json()["reason"]
+        loc, msg = problem(await client.post("/contribution-charges", headers=officer,
+                                             json={**next_period, "period_start": day(56).isoformat()}))
+        assert loc == ["body", "period_start"] and "after the person's death (15 Mar 2026)" in msg
+    assert [(e["period_start"], e["revision"], e["change_pence"]) for e in await charged(db)] == [
+        ("2026-03-30", 1, 20_000), ("2026-03-30", 2, -20_000)]
 
 
 async def test_each_bad_charge_is_a_422_naming_the_field_and_charges_nothing(db):
@@ -216,11 +247,12 @@ async def test_an_export_sends_every_revision_once_and_its_files_are_the_same_by
         assert lines[1][0] == "CP-CONTRIB-000001"
         loc, _ = problem(await client.post("/contribution-charges/exports", headers=officer))
         assert loc == ["body", "charges"]  # nothing new to send
-        # A death told late: the next export sends the reduction alone; the first export's files never change.
+        # A death told late brings the charge down at once (a run then changes nothing): the next export
+        # sends the reduction alone; the first export's files never change.
         await db.send(AGREEMENTS, ended_by_death(activated_a, day(13)))
         assert (await client.post("/contribution-charges/runs", json=PERIOD, headers=officer)).json() == {
-            "period_start": "2026-03-02", "period_end": "2026-03-29", "people": 2, "changed": 1,
-            "total_change_pence": -10_000}
+            "period_start": "2026-03-02", "period_end": "2026-03-29", "people": 2, "changed": 0,
+            "total_change_pence": 0}
         second = await client.post("/contribution-charges/exports", headers=officer)
         assert second.json()["count"] == 1 and second.json()["total_pence"] == -10_000
         later = await client.get(f"/contribution-charges/exports/{second.json()['export_id']}/journal.csv",

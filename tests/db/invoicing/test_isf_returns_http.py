@@ -37,10 +37,10 @@ async def db():
         yield db
 
 
-async def an_isf(db, pid: str, person: str, *, start=None) -> AgreementOnFile:
+async def an_isf(db, pid: str, person: str, *, start=None, weekly: int = WEEKLY) -> AgreementOnFile:
     agreement = AgreementOnFile(unique("AGR"), pid, person, PaymentBasis.PLAN, Cycle.FOUR_WEEKLY,
                                 start or P.first - timedelta(days=28),
-                                plan=(PlanTerms(1, P.first - timedelta(days=28), Decimal(1), WEEKLY),),
+                                plan=(PlanTerms(1, P.first - timedelta(days=28), Decimal(1), weekly),),
                                 service_type=ServiceType.SUPPORTED_LIVING, mechanism=SpendMechanism.ISF)
     async with db.pool.acquire() as conn, conn.transaction():
         await store_facts.keep_provider(conn, pid, bank_details_verified=True)

@@ -179,6 +179,13 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "POST /contribution-charges/exports": rule("finance_officer"),
         "GET /contribution-charges/exports/{export_id}/debtors.csv": rule(FINANCE),
         "GET /contribution-charges/exports/{export_id}/journal.csv": rule(FINANCE),
+        # Issue 16: ISF advances, returns and balances; a person reads what their own ISF bought.
+        "POST /isf-advances": rule("finance_officer"),
+        "POST /providers/{provider_ref}/isf-returns": rule("provider", "finance_officer", scope="provider:path"),
+        "POST /isf-returns/{return_id}/accept": rule("finance_officer", "finance_approver"),
+        "GET /isf-returns": rule(FINANCE, "provider", "person", scope="person:query"),
+        "GET /isf-returns/{return_id}": rule(FINANCE, "provider", "person", scope="person:resource"),
+        "GET /isf-balances": rule(FINANCE, "provider", scope="provider:query"),
     },
     "payments": {  # maker-checker: a finance officer proposes, a different finance approver approves
         "POST /payment-runs": rule("finance_officer"),

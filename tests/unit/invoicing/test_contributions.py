@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 from contracts.common import Funding, SpendMechanism
-from services.invoicing.domain.contributions import (ContributionDecision, DeliveredVisit, charge_for_period,
-                                                     contribution_in_force, died_before, next_revision,
-                                                     periods_to_charge)
+from services.invoicing.domain.contributions import (ContributionDecision, DeliveredVisit, DirectPaymentWindow,
+                                                     charge_for_period, contribution_in_force, died_before,
+                                                     next_revision, periods_to_charge)
 from services.invoicing.domain.facts import Suspension
 from services.invoicing.domain.periods import Period
 from tests.unit.invoicing.invoicing_builders import FOUR_WEEKS, MONDAY, day, home_care, residential
@@ -87,6 +87,35 @@ def test_charges_stop_at_the_end_of_care_a_death_included():
     assert died_before([day(13)], after) == day(13)
     assert died_before([day(13), day(20)], FOUR_WEEKS) is None  # the period of the death is still charged
     assert died_before([], after) is None
+
+
+def test_a_day_with_a_direct_payment_in_force_is_no_day_of_contribution():
+    care = residential(person="P-1", weekly_pence=70_000)
+    # In force from the 15th day to the 21st inclusive: its 7 days were paid net of the contribution.
+    window = DirectPaymentWindow("DP-1", day(14), day(20))
+    got = charge_for_period([AGREED], [care], [], FOUR_WEEKS, direct_payments=[window])
+    assert (got.care_days, got.contribution_pence, got.care_cost_pence) == (28, 15_000, 280_000)
+    assert got.reason == ("Contribution £50.00 a week for 21 days from 2 Mar 2026: £150.00; 7 days of care from "
+                          "16 Mar 2026 not charged: a direct payment in force then is paid net of the contribution")
+    # Not yet ended, from before the period: it takes every day, and the charge is £0.00 with its reason.
+    whole = charge_for_period([AGREED], [care], [], FOUR_WEEKS,
+                              direct_payments=[DirectPaymentWindow("DP-1", day(-30))])
+    assert (whole.care_days, whole.charged_pence) == (28, 0)
+    assert whole.reason.startswith("No contribution for 2–29 Mar 2026; 28 days of care from 2 Mar 2026 not charged")
+    # Ended before the period, or starting after it: no day taken.
+    for other in (DirectPaymentWindow("DP-1", day(-30), day(-1)), DirectPaymentWindow("DP-1", day(28))):
+        assert charge_for_period([AGREED], [care], [], FOUR_WEEKS, direct_payments=[other]).charged_pence == 20_000
+
+
+def test_no_day_after_the_persons_death_is_charged_whatever_the_agreements_say():
+    care = residential(person="P-1", weekly_pence=70_000)  # its end not (yet) moved to the death
+    got = charge_for_period([AGREED], [care], [], FOUR_WEEKS, died=day(13))
+    assert (got.care_days, got.charged_pence) == (14, 10_000)
+    assert got.reason.endswith("; nothing after the person's death on 15 Mar 2026")
+    after = charge_for_period([AGREED], [care], [], Period(day(28), day(55)), died=day(13))
+    assert (after.care_days, after.charged_pence) == (0, 0)
+    assert after.reason == "No charge for 30 Mar – 26 Apr 2026: it is after the person's death on 15 Mar 2026"
+    assert next_revision(20_000, 1, after) == (2, -20_000)
 
 
 def test_the_contribution_is_rounded_once_for_the_period():

@@ -89,3 +89,16 @@ def test_a_json_line_that_cannot_be_read_is_kept_with_what_is_wrong():
     [bad] = unreadable
     assert bad.line_number == 2 and any("service_user_ref" in p for p in bad.problems)
     assert any("amount_pence" in p for p in bad.problems) and ("amount_pence", "lots") in bad.raw
+
+
+def test_a_credit_note_publishes_its_reason_only_when_the_rules_worded_it():
+    original = _approved().invoice
+    said = {}
+    for source in ("officer", "query", "actuals_correction", "overpayment", "isf_surplus"):
+        note = credit_note(original, original.lines[:1], number="CN-PRV-1-000001", issued_on=day(12), by="someone",
+                           why=f"why: {source}")
+        event = raised_event(Filed(note, source, "home_care"))
+        said[event.cause] = event.reason
+    # An officer's or a query's free text (it may name the person) never leaves invoicing.
+    assert said == {"officer": None, "query": None, "late_correction": "why: actuals_correction",
+                    "overpayment": "why: overpayment", "isf_surplus": "why: isf_surplus"}
