@@ -1,6 +1,7 @@
 """An invoice is bounded by the commitment in force on each day it pays for (the agreement's weekly cost by
 business date), not by today's weekly figure; InvoiceApproved names the days each agreement is charged for,
-with that agreement's end and cost centre."""
+with that agreement's end and cost centre (announced payable to an end: each period's days up to its own
+agreement's end, its amount still the lines' full amount)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -17,7 +18,7 @@ from services.invoicing.domain.lifecycle import record_outcome, submit
 from services.invoicing.domain.payment_terms import due_date
 from services.invoicing.domain.periods import Period
 from services.invoicing.domain.self_billing import build_self_bill
-from services.invoicing.events import outcome_events
+from services.invoicing.events import approved_event, outcome_events
 from services.invoicing.store.invoices import Filed
 from tests.unit.invoicing.invoicing_builders import MONDAY, WEEK, actuals, context, day, home_care, provider
 
@@ -97,3 +98,32 @@ def test_an_approved_invoice_names_the_days_each_agreement_is_charged_with_its_e
         ("AGR-2", MONDAY, day(2), 3_600, day(2), "ASC-SOUTH"),
         ("AGR-3", day(4), day(6), 3_000, None, None)]  # not on file: its end and cost centre unknown
     assert sum(p.amount_pence for p in event.agreement_periods) == event.amount_pence
+
+
+def test_an_invoice_announced_payable_to_an_end_stops_each_agreement_s_days_at_its_own_end():
+    open_ended = replace(home_care("AGR-1"), cost_centre="ASC-NORTH")
+    died = replace(home_care("AGR-2", "P-2", end=day(2)), cost_centre="ASC-SOUTH")
+    ended_before = replace(home_care("AGR-4", "P-4", end=day(1)), cost_centre="ASC-EAST")
+    lines = (InvoiceLine(1, "AGR-1", "P-1", MONDAY, day(6), 7_000),
+             InvoiceLine(2, "AGR-2", "P-2", MONDAY, day(1), 2_000),
+             InvoiceLine(3, "AGR-2", "P-2", day(3), day(6), 4_000),  # after the death: the credit note's
+             InvoiceLine(4, "AGR-3", "P-3", day(4), day(6), 3_000),
+             InvoiceLine(5, "AGR-4", "P-4", day(3), day(5), 1_500))  # wholly after its end
+    invoice = replace(build_self_bill(open_ended, actuals(open_ended), provider(), number="SB-PRV-1-000002",
+                                      issued_on=day(8)), lines=lines)
+    filed = Filed(record_outcome(submit(invoice, by="t"), ValidationOutcome((), due_date(day(8), 30))), "json",
+                  approval_revision=2)
+    on_file = {"AGR-1": open_ended, "AGR-2": died, "AGR-4": ended_before}
+    event = approved_event(filed, day(1), on_file, payable_to_end=True)
+    assert [(p.agreement_id, p.first_day, p.last_day, p.amount_pence, p.last_payable_date, p.cost_centre)
+            for p in event.agreement_periods] == [
+        ("AGR-1", MONDAY, day(6), 7_000, None, "ASC-NORTH"),  # no end: its days as charged
+        ("AGR-2", MONDAY, day(2), 6_000, day(2), "ASC-SOUTH"),
+        ("AGR-3", day(4), day(6), 3_000, None, None),  # not on file: nothing to cap it at
+        ("AGR-4", day(1), day(1), 1_500, day(1), "ASC-EAST")]
+    assert all(p.last_day <= p.last_payable_date for p in event.agreement_periods if p.last_payable_date)
+    assert sum(p.amount_pence for p in event.agreement_periods) == event.amount_pence == 17_500
+    # An ordinary approval (an officer's release of a line after the end) says the days as charged, so
+    # payments still leaves it out: only an invoice whose overpayment is credited is capped.
+    released = approved_event(filed, day(2), on_file)
+    assert [(p.first_day, p.last_day) for p in released.agreement_periods][1] == (MONDAY, day(6))
