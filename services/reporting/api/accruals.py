@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from shared.auth import Principal, require
 from shared.http import ALSO_CSV
 from services.reporting.api.common import EARLIEST, LATEST, Format, csv_response, json_response, reading
-from services.reporting.api.models import AccrualsOut
+from services.reporting.api.accrual_models import AccrualsOut
 from services.reporting.domain import accruals
 from services.reporting.domain.dims import AgreementDim
-from services.reporting.domain.invoices import dims_of
+from services.reporting.domain.invoices import part_dims, reported_under
 from services.reporting.store import accruals as store_accruals, dims as store_dims
 
 router = APIRouter(tags=["accruals"])
@@ -31,17 +31,16 @@ def _as_at(day: date) -> date:
 
 
 async def accruals_as_at(conn, as_at: date) -> dict[str, Any]:
-    """Every verified visit and approved invoice read, counted under its agreement's dims as spend counts it."""
+    """Every verified visit and invoice read, each part counted under its agreement's dims as spend counts it."""
     delivered = await store_accruals.delivered(conn, as_at)
-    invoices = await store_accruals.invoices_approved_by(conn, as_at)
-    named = {a for a, _, _ in delivered} | {i.agreement_id for i in invoices if i.agreement_id}
+    invoices = await store_accruals.invoices_by(conn, as_at)
+    named = {a for a, _, _ in delivered} | {a for i in invoices for a in reported_under(i)}
     dims = await store_dims.read(conn, named)
     weeks = await store_accruals.confirmed_weeks(conn, {a for i in invoices for a in i.agreement_ids}, as_at)
     items = [(accruals.row_key(dims.get(a, AgreementDim(a, "")).dims), accruals.for_delivery(confirmed, pence))
              for a, confirmed, pence in delivered]
-    items += [(accruals.row_key(dims_of(i, dims.get(i.agreement_id) if i.agreement_id else None)),
-               accruals.for_invoice(i, as_at, set().union(*(weeks.get(a, set()) for a in i.agreement_ids))))
-              for i in invoices]
+    items += [(accruals.row_key(part_dims(i, agreement_id, dims)), figures)
+              for i in invoices for agreement_id, figures in accruals.invoice_parts(i, as_at, weeks)]
     rows, total = accruals.table(items)
     names = await store_dims.provider_names(conn, {key[0] for key, _ in rows if key[0]})
     return {"as_at": as_at,

@@ -26,18 +26,21 @@ def _half_up(value: Fraction) -> int:
     return (2 * value.numerator + value.denominator) // (2 * value.denominator)
 
 
-def shares(spans: Sequence[Span], kind: PeriodKind) -> dict[date, Fraction]:
-    """Each period's exact share (summing to 1) of money paying for `spans`."""
+def weighed(spans: Sequence[Span]) -> tuple[list[Span], int]:
+    """The spans money is spread over and their total weight: spans with days (first <= last) weighted by
+    their amounts, or by their days when none has a positive amount; spans of no positive weight dropped."""
     spans = [s for s in spans if s[0] <= s[1]]
-    if not spans:
-        return {}
     if sum(max(s[2], 0) for s in spans) <= 0:
         spans = [(a, b, (b - a).days + 1) for a, b, _ in spans]
-    total = sum(max(s[2], 0) for s in spans)
+    kept = [s for s in spans if s[2] > 0]
+    return kept, sum(s[2] for s in kept)
+
+
+def shares(spans: Sequence[Span], kind: PeriodKind) -> dict[date, Fraction]:
+    """Each period's exact share (summing to 1) of money paying for `spans`."""
+    spans, total = weighed(spans)
     out: dict[date, Fraction] = defaultdict(Fraction)
     for first, last, weight in spans:
-        if weight <= 0:
-            continue
         days = (last - first).days + 1
         start = period_start(kind, first)
         while start <= last:
@@ -60,3 +63,20 @@ def spread(pence: int, parts: dict[date, Fraction]) -> dict[date, int]:
         out[start] = sign * (upto - before)
         before = upto
     return {start: p for start, p in out.items() if p}
+
+
+def split_pence(pence: int, weights: Sequence[int]) -> list[int]:
+    """`pence` in parts proportional to `weights` (>= 0; evenly when they sum to 0) by the largest remainder:
+    each part the whole pence of its exact share, the pence left over one each to the largest fractional
+    parts (ties to the earlier), so the parts sum exactly to `pence` (as payments splits its journal)."""
+    if not weights:
+        return []
+    weights = [max(w, 0) for w in weights]
+    if sum(weights) == 0:
+        weights = [1] * len(weights)
+    sign, whole, total = (-1 if pence < 0 else 1), abs(pence), sum(weights)
+    parts = [whole * w // total for w in weights]
+    remainders = [whole * w % total for w in weights]
+    for i in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:whole - sum(parts)]:
+        parts[i] += 1
+    return [sign * p for p in parts]

@@ -57,7 +57,7 @@ class MissedVisit:
     local_date: date
     carers: int
     alerted: bool = True  # a live safeguarding alert said it
-    confirmed: bool = False  # the latest confirmation of its week listed it as missed
+    confirmed: bool = False  # the confirmation of its week listed it as missed
 
 
 def missed(event: VisitMissed) -> MissedVisit:
@@ -65,8 +65,8 @@ def missed(event: VisitMissed) -> MissedVisit:
 
 
 def confirmed_outcomes(event: PeriodActualsConfirmed) -> list[MissedVisit]:
-    """Every planned visit of a confirmed week, `confirmed` when its outcome is missed (False otherwise:
-    a re-confirmation that finds it attended, cancelled or suspended withdraws the week's word)."""
+    """Every planned visit of a confirmed week (delivery confirms each week once), `confirmed` when its
+    outcome is missed; False otherwise (attended, cancelled, suspended: not missed, unless an alert said so)."""
     return [MissedVisit(p.visit_key, event.agreement_id, p.local_date, max(p.carers_required, 1), alerted=False,
                         confirmed=p.outcome == MISSED) for p in event.planned]
 

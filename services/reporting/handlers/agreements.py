@@ -145,7 +145,9 @@ async def _move_facts(conn, deltas: Deltas, old: AgreementDim, new: AgreementDim
     for visit in missed:
         deltas.replace(missed_contributions(visit, old.dims), missed_contributions(visit, new.dims))
     for invoice in invoices:
-        deltas.replace(invoice_contributions(invoice, old), invoice_contributions(invoice, new))
+        # only this agreement's part of an invoice split between several moves
+        deltas.replace(invoice_contributions(invoice, {old.agreement_id: old}),
+                       invoice_contributions(invoice, {new.agreement_id: new}))
     for payment in payments:
         deltas.replace(dp_contributions(payment, old), dp_contributions(payment, new))
     FACTS_MOVED.inc(len(visits) + len(missed) + len(invoices) + len(payments))

@@ -61,7 +61,7 @@ async def save_missed_visits(conn: asyncpg.Connection, facts: Iterable[MissedVis
 
 
 async def forget_missed_visits(conn: asyncpg.Connection, keys: Iterable[str]) -> None:
-    """Visits no longer said to be missed (a re-confirmed week found them attended, and no alert said so)."""
+    """Visits no longer said to be missed (their confirmed week listed another outcome, and no alert said so)."""
     keys = sorted(set(keys))
     if keys:
         await conn.execute("DELETE FROM missed_visit_fact WHERE visit_key = ANY($1::text[])", keys)
@@ -72,7 +72,8 @@ async def facts_of_agreement(conn: asyncpg.Connection, agreement_id: str
     """Everything counted under an agreement's (or direct payment's) dims, to move when the dims change."""
     visits = await conn.fetch(f"SELECT {_ATTENDANCE} FROM visit_fact WHERE agreement_id = $1", agreement_id)
     missed = await conn.fetch(f"SELECT {_MISSED} FROM missed_visit_fact WHERE agreement_id = $1", agreement_id)
-    invoices = await conn.fetch("SELECT state FROM invoice_fact WHERE agreement_id = $1", agreement_id)
+    invoices = await conn.fetch("SELECT state FROM invoice_fact WHERE agreement_id = $1"
+                                " OR state->'span_agreements' ? $1", agreement_id)
     payments = await conn.fetch(f"SELECT {_DIRECT_PAYMENT} FROM direct_payment_fact WHERE agreement_id = $1",
                                 agreement_id)
     return ([Attendance(**dict(r)) for r in visits], [MissedVisit(**dict(r)) for r in missed],

@@ -166,3 +166,39 @@ async def test_only_finance_reads_accruals_and_as_at_is_checked(db):
         for params in ({}, {"as_at": "31/03/2026"}, {"as_at": "1066-10-14"}):
             bad = await client.get("/accruals", params=params, headers=db.auth("finance_officer"))
             assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "as_at"], bad.text
+
+
+def credit_note(invoice_id: str, pence: int, corrects: str) -> inv.CreditNoteIssued:
+    return inv.CreditNoteIssued(invoice_id=invoice_id, provider_id=HOME, number=f"CN-{invoice_id}",
+                                kind="credit_note", agreement_ids=["AGR-1"], person_refs=["P-1"],
+                                service_type=ServiceType.HOME_CARE, period_start=WEEKS[0],
+                                period_end=WEEKS[0] + timedelta(days=6), total_pence=pence, line_count=1,
+                                corrects_invoice_id=corrects)
+
+
+async def test_a_credit_note_counts_from_its_issue_so_an_invoice_netted_and_paid_is_not_owed(db):
+    # a 7,000 invoice approved 10 March, a 2,000 credit note issued 12 March (invoicing never approves one),
+    # and the 5,000 payments paid for the invoice less the credit netted against it, on 16 March
+    await db.send(AGREEMENTS, agreement("AGR-1", "P-1", HOME).model_copy(update={"cost_centre": "ASC-NORTH"}))
+    await db.send(INVOICING, on(db, bill("INV-1", HOME, "AGR-1", 7_000, WEEKS[0], WEEKS[0] + timedelta(days=6)),
+                                date(2026, 3, 10)),
+                  on(db, credit_note("CN-1", 2_000, "INV-1"), date(2026, 3, 12)))
+    await db.send(PAYMENTS, invoice_paid("INV-1", HOME, 5_000, "PAY-1"))
+    assert db.dead == []
+    spend = (await get(db, "/spend", group_by="provider", period="month",
+                       **{"from": "2026-03-01", "to": "2026-03-31"})).json()
+    assert [(r["invoiced_pence"], r["paid_pence"]) for r in spend["rows"]] == [(5_000, 5_000)]
+    owed = {as_at: rows((await get(db, "/accruals", as_at=as_at)).json())[HOME_ROW][4:]
+            for as_at in ("2026-03-11", "2026-03-12", AS_AT)}
+    assert owed == {"2026-03-11": (7_000, 0, 7_000), "2026-03-12": (5_000, 0, 5_000), AS_AT: (5_000, 5_000, 0)}
+
+
+async def test_a_week_counts_as_confirmed_only_from_the_day_delivery_confirmed_it(db):
+    await db.send(AGREEMENTS, agreement("AGR-1", "P-1", HOME).model_copy(update={"cost_centre": "ASC-NORTH"}))
+    await db.send(DELIVERY, visit("V-1", WEEKS[3], 5_000), on(db, confirmed(WEEKS[3]), date(2026, 4, 2)))
+    await db.send(INVOICING, on(db, bill("INV-1", HOME, "AGR-1", 5_000, WEEKS[3], WEEKS[3] + timedelta(days=6)),
+                                date(2026, 3, 30)))
+    assert db.dead == []
+    # as at 31 March the week of 23 March was not yet confirmed (2 April): unconfirmed, nothing invoiced for it
+    assert rows((await get(db, "/accruals", as_at=AS_AT)).json())[HOME_ROW][:4] == (0, 0, 0, 5_000)
+    assert rows((await get(db, "/accruals", as_at="2026-04-02")).json())[HOME_ROW][:4] == (5_000, 5_000, 0, 0)

@@ -11,6 +11,7 @@ from contracts import delivery as dl
 from contracts import invoicing as inv
 from contracts import requests as rq
 from contracts.common import ServiceType
+from shared.clock import london_date, utcnow
 from shared.testing import DatabaseOnly
 from services.reporting.app import app
 from services.reporting.handlers import CONSUMERS
@@ -167,14 +168,51 @@ async def test_a_missed_visit_from_a_confirmed_week_counts_once_even_if_also_ale
     assert [(v["visit_key"], v["alerted"], v["confirmed"]) for v in missed["recent"]] == [("V-1", True, False)]
 
 
+def split_invoice() -> list:
+    """A provider's invoice for two people in two cost centres: AGR-1 (ASC-NORTH) charged 6,000 for the week
+    of 2 March, AGR-2 (ASC-SOUTH) 4,000 for the fortnight; paid in full. Agreements first, as events."""
+    periods = [inv.AgreementPeriod(agreement_id="AGR-1", first_day=MONDAY, last_day=MONDAY + timedelta(days=6),
+                                   amount_pence=6_000, cost_centre="ASC-NORTH"),
+               inv.AgreementPeriod(agreement_id="AGR-2", first_day=MONDAY, last_day=MONDAY + timedelta(days=13),
+                                   amount_pence=4_000, cost_centre="ASC-SOUTH")]
+    invoice = approved("INV-S", HOME, "AGR-1", 10_001).model_copy(update={
+        "agreement_ids": ["AGR-1", "AGR-2"], "period_end": MONDAY + timedelta(days=13), "agreement_periods": periods})
+    return [centre(agreement("AGR-1", "P-1", HOME), "ASC-NORTH"), centre(agreement("AGR-2", "P-2", HOME), "ASC-SOUTH"),
+            invoice, invoice_paid("INV-S", HOME, 10_001, "PAY-S")]
+
+
+async def test_an_invoice_for_two_agreements_counts_each_part_under_its_own_cost_centre_as_the_journal_does(db):
+    north, south, invoice, paid = split_invoice()
+    await db.send(INVOICING, invoice)
+    await db.send(PAYMENTS, paid)
+    await db.send(AGREEMENTS, north, south)  # the agreements heard after: each moves its own part
+    assert db.dead == []
+    march = {"period": "month", "from": "2026-03-01", "to": "2026-03-31"}
+    by_centre = await get(db, "/spend", group_by="cost_centre", **march)
+    # the largest remainder of 6,000 : 4,000, the penny to the agreement listed first (payments' journal split)
+    assert {r["group"]: tuple(r[m] for m in MEASURES) for r in by_centre["rows"]} == {
+        "ASC-NORTH": (0, 0, 6_001, 6_001), "ASC-SOUTH": (0, 0, 4_000, 4_000)}
+    people = await get(db, "/spend", group_by="person", **march)
+    assert {r["group"]: r["invoiced_pence"] for r in people["rows"]} == {"P-1": 6_001, "P-2": 4_000}
+    provider = await get(db, "/spend", group_by="provider", **march)
+    assert [(r["invoiced_pence"], r["paid_pence"]) for r in provider["rows"]] == [(10_001, 10_001)]
+    south_weeks = by_week(await get(db, "/spend", group_by="cost_centre", **MARCH_WEEKS), "ASC-SOUTH")
+    assert south_weeks == {WEEKS[0]: (0, 0, 2_000, 2_000), WEEKS[1]: (0, 0, 2_000, 2_000)}
+    # accruals split it the same way (approved today, as the events were read; paid on 16 March)
+    accrued = await get(db, "/accruals", as_at=london_date(utcnow()).isoformat())
+    assert {r["cost_centre"]: (r["invoiced_pence"], r["paid_pence"]) for r in accrued["rows"]} == {
+        "ASC-NORTH": (6_001, 6_001), "ASC-SOUTH": (4_000, 4_000)}
+
+
 def by_topic() -> dict[str, list]:
     home, invoice, paid = four_weekly_home()
+    north, south, split, split_paid = split_invoice()
     return {REQUESTS.name: [rq.BudgetAgreed(request_id="REQ-1", person_ref="P-1", weekly_budget_pence=10_000,
                                             weekly_contribution_pence=0, effective_from=MONDAY)],
-            AGREEMENTS.name: [*entered_late(), home],
+            AGREEMENTS.name: [*entered_late(), home, south],
             DELIVERY.name: [alert(), confirmed_week()],
-            INVOICING.name: [invoice],
-            PAYMENTS.name: [paid]}
+            INVOICING.name: [invoice, split],
+            PAYMENTS.name: [paid, split_paid]}
 
 
 async def _rows(db: DatabaseOnly) -> dict[str, list[tuple]]:

@@ -6,7 +6,8 @@ import itertools
 from datetime import date, timedelta
 
 from services.reporting.domain import invoices as inv
-from services.reporting.domain.accruals import Accrual, by_day, for_delivery, for_invoice, table
+from services.reporting.domain import accruals
+from services.reporting.domain.accruals import Accrual, by_day, for_delivery, invoice_parts, table
 from services.reporting.domain.attribution import shares, spread
 from services.reporting.domain.invoices import Invoice
 
@@ -24,6 +25,18 @@ def invoice(pence: int, first: date, last: date, *, approved_on: date, invoice_i
                         period_start=first, amount_pence=pence, received_on=approved_on, valid_on=approved_on,
                         due_date=approved_on + 30 * timedelta(days=1), approved_on=approved_on, period_end=last,
                         spans=spans)
+
+
+def for_invoice(bill: Invoice, as_at: date, weeks) -> Accrual:
+    """The invoice's figures as at `as_at`, with `weeks` confirmed for AGR-1."""
+    return accruals.for_invoice(bill, as_at, {"AGR-1": weeks})
+
+
+def credit_note(pence: int, first: date, last: date, *, issued_on: date, invoice_id: str = "CN-1") -> Invoice:
+    """A credit note as invoicing publishes it: issued (CreditNoteIssued), never approved."""
+    return inv.documented(Invoice(invoice_id, "PRV-1"), kind="credit_note", service_type="home_care",
+                          agreement_ids=["AGR-1"], person_refs=["P-1"], period_start=first, period_end=last,
+                          total_pence=pence, issued_on=issued_on)
 
 
 def test_an_invoice_by_day_sums_to_it_and_any_whole_week_gets_what_spend_gives_it():
@@ -72,7 +85,7 @@ def test_only_the_days_on_or_before_as_at_in_confirmed_weeks_are_invoiced_for_de
 
 def test_delivered_equals_invoiced_for_those_days_plus_delivered_not_invoiced_in_every_row_and_total():
     part = invoice(4_000, WEEKS[3], WEEKS[3] + timedelta(days=2), approved_on=date(2026, 3, 25))
-    credit = invoice(500, WEEKS[3], WEEKS[3], approved_on=date(2026, 3, 27), invoice_id="CN-1", kind="credit_note")
+    credit = credit_note(500, WEEKS[3], WEEKS[3], issued_on=date(2026, 3, 27))
     late = invoice(9_000, WEEKS[2], WEEKS[2] + timedelta(days=6), approved_on=date(2026, 4, 2), invoice_id="INV-2")
     confirmed = {WEEKS[2], WEEKS[3]}
     home, other = ("PRV-1", "home_care", "ASC-NORTH"), ("PRV-2", "home_care", "unassigned")
@@ -96,3 +109,37 @@ def test_rows_are_sorted_by_provider_service_type_and_cost_centre():
     rows, total = table([(k, for_delivery(True, 100)) for k in keys])
     assert [k for k, _ in rows] == sorted(keys)
     assert total.delivered_pence == 400
+
+
+def test_a_credit_note_counts_from_its_issue_though_invoicing_never_approves_it():
+    # a 7,000 invoice, a 2,000 credit note against it, and 5,000 paid (the invoice less the credit netted)
+    bill = inv.paid(invoice(7_000, WEEKS[1], WEEKS[1] + timedelta(days=6), approved_on=WEEKS[2]), "PAY-1", 5_000,
+                    date(2026, 3, 27))
+    credit = credit_note(2_000, WEEKS[1], WEEKS[1] + timedelta(days=6), issued_on=date(2026, 3, 20))
+    assert credit.approved_on is None and credit.counts_from == date(2026, 3, 20)
+    assert for_invoice(credit, date(2026, 3, 19), {WEEKS[1]}) == Accrual()  # not yet issued
+    both = for_invoice(bill, MARCH_31, {WEEKS[1]}) + for_invoice(credit, MARCH_31, {WEEKS[1]})
+    assert (both.invoiced_pence, both.paid_pence, both.invoiced_not_paid_pence) == (5_000, 5_000, 0)
+    assert both.invoiced_for_delivered_pence == 5_000
+    # an issue date is kept once (the first issue), and only for a credit note
+    assert inv.documented(credit, kind="credit_note", service_type=None, agreement_ids=["AGR-1"], person_refs=[],
+                          period_start=WEEKS[1], total_pence=2_000, issued_on=MARCH_31).issued_on == date(2026, 3, 20)
+    assert invoice(1, MONDAY, MONDAY, approved_on=MONDAY).issued_on is None
+    assert Invoice.from_json(credit.to_json()) == credit
+
+
+def test_an_invoice_split_between_agreements_accrues_each_part_under_its_own_agreement():
+    # 10,001 for two agreements: AGR-1 charged 6,000 for week 2, AGR-2 4,000 for week 3; only AGR-1's
+    # week 2 and AGR-2's week 3 confirmed
+    spans = ((WEEKS[1], WEEKS[1] + timedelta(days=6), 6_000), (WEEKS[2], WEEKS[2] + timedelta(days=6), 4_000))
+    held = inv.documented(Invoice("INV-9", "PRV-1"), kind="provider", service_type="home_care",
+                          agreement_ids=["AGR-1", "AGR-2"], person_refs=["P-1", "P-2"], period_start=WEEKS[1],
+                          period_end=WEEKS[2] + timedelta(days=6), total_pence=10_001)
+    bill = inv.approved(held, revision=1, kind="provider", service_type="home_care", agreement_ids=["AGR-1", "AGR-2"],
+                        period_start=WEEKS[1], amount_pence=10_001, received_on=WEEKS[3], valid_on=WEEKS[3],
+                        due_date=MARCH_31, approved_on=WEEKS[3], period_end=WEEKS[2] + timedelta(days=6),
+                        spans=spans, span_agreements=("AGR-1", "AGR-2"))
+    bill = inv.paid(bill, "PAY-1", 10_001, WEEKS[4])
+    parts = dict(invoice_parts(bill, MARCH_31, {"AGR-1": {WEEKS[1]}, "AGR-2": {WEEKS[1]}}))
+    assert {a: (f.invoiced_pence, f.paid_pence, f.invoiced_for_delivered_pence) for a, f in parts.items()} == {
+        "AGR-1": (6_001, 6_001, 6_001), "AGR-2": (4_000, 4_000, 0)}  # largest remainder: the penny to AGR-1

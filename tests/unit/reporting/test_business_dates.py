@@ -118,7 +118,7 @@ def _four_weekly(i: Invoice, amount: int = 100_001) -> Invoice:
 def test_an_invoice_and_its_payment_spread_over_its_weeks_and_months_exactly():
     invoice = inv.paid(_four_weekly(Invoice("INV-1", "PRV-1")), "PAY-1", 100_001, MONDAY + D(40))
     deltas = Deltas()
-    deltas.add(inv.contributions(invoice, DIM))
+    deltas.add(inv.contributions(invoice, {"AGR-1": DIM}))
     rows = dict(deltas.changes("spend"))
     weeks = {k[2]: v for k, v in rows.items() if k[:2] == ("provider", "week")}
     assert sorted(weeks) == [MONDAY + i * WEEK for i in range(4)]
@@ -135,7 +135,7 @@ def test_an_invoice_and_its_payment_spread_over_its_weeks_and_months_exactly():
 def test_an_invoice_kept_before_its_period_end_still_counts_on_its_first_day():
     old = Invoice.from_json({**_four_weekly(Invoice("INV-1", "PRV-1")).to_json(), "period_end": None, "spans": []})
     deltas = Deltas()
-    deltas.add(inv.contributions(old, DIM))
+    deltas.add(inv.contributions(old, {"AGR-1": DIM}))
     assert {k[2] for k, _ in deltas.changes("spend") if k[:2] == ("provider", "week")} == {MONDAY}
 
 
@@ -169,3 +169,52 @@ def test_a_reconfirmed_week_that_found_the_visit_withdraws_a_miss_only_it_said()
     assert heard_missed(missed, confirmed_outcomes(_confirmed("delivered"))[0]) is None
     alerted = MissedVisit("V-1", "AGR-1", MONDAY + D(1), 2)
     assert heard_missed(alerted, confirmed_outcomes(_confirmed("cancelled"))[0]) == alerted
+
+
+def _split_invoice(amount: int = 10_001) -> Invoice:
+    """A provider's invoice for two people: AGR-1 charged 6,000 for week 1, AGR-2 4,000 for weeks 1-2."""
+    spans = ((MONDAY, MONDAY + D(6), 6_000), (MONDAY, MONDAY + D(13), 4_000))
+    i = inv.documented(Invoice("INV-2", "PRV-1"), kind="provider", service_type="home_care",
+                       agreement_ids=["AGR-2", "AGR-1"], person_refs=["P-1", "P-2"], period_start=MONDAY,
+                       period_end=MONDAY + D(13), total_pence=amount)
+    return inv.approved(i, revision=1, kind="provider", service_type="home_care", agreement_ids=["AGR-2", "AGR-1"],
+                        period_start=MONDAY, period_end=MONDAY + D(13), amount_pence=amount, received_on=MONDAY,
+                        valid_on=MONDAY, due_date=MONDAY + D(30), approved_on=MONDAY + D(14), spans=spans,
+                        span_agreements=("AGR-1", "AGR-2"))
+
+
+def test_an_invoice_for_several_agreements_counts_each_part_under_its_own_agreement_as_the_journal_splits_it():
+    south = AgreementDim("AGR-2", "P-2", "PRV-1", "home_care", "council_arranged", cost_centre="ASC-SOUTH")
+    invoice = inv.paid(_split_invoice(), "PAY-1", 10_001, MONDAY + D(20))
+    deltas = Deltas()
+    deltas.add(inv.contributions(invoice, {"AGR-1": DIM, "AGR-2": south}))
+    rows = dict(deltas.changes("spend"))
+
+    def by(grain: str, kind: str) -> dict:
+        out: dict = {}
+        for k, v in rows.items():
+            if k[:2] == (grain, kind):
+                out[k[3]] = tuple(a + b for a, b in zip(out.get(k[3], (0, 0, 0)), v))
+        return out
+    # the largest remainder of 6,000 : 4,000 (the penny to AGR-1, listed first), like payments' journal
+    assert by("cost_centre", "month") == {"ASC-NORTH": (0, 6_001, 6_001), "ASC-SOUTH": (0, 4_000, 4_000)}
+    assert by("cost_centre", "week") == by("cost_centre", "month")
+    assert by("person", "month") == {"P-1": (0, 6_001, 6_001), "P-2": (0, 4_000, 4_000)}
+    assert by("provider", "month") == {"": (0, 10_001, 10_001)}  # the invoice's totals are unchanged
+    weeks = {k[2]: v for k, v in rows.items() if k[:2] == ("cost_centre", "week") and k[3] == "ASC-SOUTH"}
+    assert weeks == {MONDAY: (0, 2_000, 2_000), MONDAY + WEEK: (0, 2_000, 2_000)}
+    assert Invoice.from_json(invoice.to_json()) == invoice
+
+
+def test_moving_one_agreements_dims_moves_only_its_part_of_a_split_invoice():
+    south = AgreementDim("AGR-2", "P-2", "PRV-1", "home_care", "council_arranged", cost_centre="ASC-SOUTH")
+    invoice = _split_invoice()
+    counted = Deltas()
+    counted.add(inv.contributions(invoice, {"AGR-1": AgreementDim("AGR-1", "", "PRV-1"), "AGR-2": south}))
+    # AGR-1's dims heard later: the agreements handler replaces its part alone
+    counted.replace(inv.contributions(invoice, {"AGR-1": AgreementDim("AGR-1", "", "PRV-1")}),
+                    inv.contributions(invoice, {"AGR-1": DIM}))
+    direct = Deltas()
+    direct.add(inv.contributions(invoice, {"AGR-1": DIM, "AGR-2": south}))
+    assert counted.changes("spend") == direct.changes("spend")
+    assert inv.reported_under(invoice) == ["AGR-1", "AGR-2"]
