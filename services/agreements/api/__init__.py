@@ -1,4 +1,5 @@
-"""HTTP of the agreements service, one router per resource; `models` holds what it accepts and returns.
+"""HTTP of the agreements service, one router per resource; `models` (with `direct_payment_models`,
+`personal_assistant_models` and `rate_uplift_models`) holds what it accepts and returns.
 
 `dp_reviews` comes before `direct_payments`: `/direct-payments/reviews` is the list of reviews."""
 from services.agreements.api import (agreement_changes, agreements, brokerage, commitments, direct_payments,

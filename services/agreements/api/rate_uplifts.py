@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from shared.auth import Principal, require
 from shared.http import cause_of, not_found, runtime_of, transaction
 from services.agreements.api.errors import rules_as_422
-from services.agreements.api.models import RateUpliftIn, RateUpliftOut, UpliftSkippedOut, UpliftVariedOut
+from services.agreements.api.rate_uplift_models import RateUpliftIn, RateUpliftOut, UpliftSkippedOut, UpliftVariedOut
 from services.agreements.domain.errors import Rejected
 from services.agreements.domain.rate_uplifts import UpliftPlan
 from services.agreements.steps.rate_uplifts import apply_uplift, preview_uplift

@@ -17,21 +17,29 @@ never counted twice.
 from __future__ import annotations
 
 import hashlib
-
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import Protocol, TypeVar
 
 from contracts.agreements import CommitmentLine, WeeklyRate
 from contracts.common import Funding, ServiceType
 from shared.money import round_half_up
 from services.agreements.domain.agreements import Agreement
-from services.agreements.domain.direct_payments import DirectPayment, DirectPaymentStatus
+from services.agreements.domain.direct_payments import DirectPayment, DirectPaymentStatus, PaymentTerms
 from services.agreements.domain.pricing import days, ordinary_weekly_cost, price_of_period
 
 WEEK_DAYS = 7
 YEAR_DAYS = 364
+
+
+class _Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=_Versioned)
 
 
 @dataclass(frozen=True)
@@ -78,40 +86,37 @@ def _window(start: date, end: date | None, as_of: date, length: int) -> tuple[da
     return (first, last) if first <= last else None
 
 
-def _change_days(start: date, end: date | None, effective_froms: Sequence[date]) -> list[date]:
-    """The days a new version may come into force: each version's date (none before the start), up to the end."""
-    return sorted({max(start, d) for d in effective_froms if end is None or d <= end})
-
-
-def agreement_rates(agreement: Agreement) -> list[WeeklyRate]:
-    """One rate per version of the terms, from the first day it is in force: its ordinary week's planned cost
-    (pricing.ordinary_weekly_cost). A version that a later-made, earlier-dated variation overrides from its
-    own date on is never in force and has no rate."""
-    assert agreement.start is not None
+def _rates_by_version(start: date, end: date | None, effective_froms: Sequence[date],
+                      terms_on: Callable[[date], V | None], weekly_pence: Callable[[V, date], int]) -> list[WeeklyRate]:
+    """One rate per version of the terms in force, from the first day it is: each version's date (none before
+    the start, none after the end), priced by `weekly_pence`. A version that a later-made, earlier-dated
+    variation overrides from its own date on is never in force and has no rate."""
     rates: list[WeeklyRate] = []
     last_version = None
-    for day in _change_days(agreement.start, agreement.end, [t.effective_from for t in agreement.terms]):
-        terms = agreement.terms_on(day)
+    for day in sorted({max(start, d) for d in effective_froms if end is None or d <= end}):
+        terms = terms_on(day)
         if terms is None or terms.version == last_version:
             continue
         last_version = terms.version
-        rates.append(WeeklyRate(from_date=day, weekly_pence=ordinary_weekly_cost(terms, day)))
+        rates.append(WeeklyRate(from_date=day, weekly_pence=weekly_pence(terms, day)))
     return rates
+
+
+def agreement_rates(agreement: Agreement) -> list[WeeklyRate]:
+    """An agreement's rates: each version's ordinary week's planned cost (pricing.ordinary_weekly_cost)."""
+    assert agreement.start is not None
+    return _rates_by_version(agreement.start, agreement.end, [t.effective_from for t in agreement.terms],
+                             agreement.terms_on, ordinary_weekly_cost)
 
 
 def direct_payment_rates(payment: DirectPayment) -> list[WeeklyRate]:
-    """One rate per version of the payment's terms in force, from its first day: the gross weekly value
-    (payment plus the person's contribution), to the penny."""
-    rates: list[WeeklyRate] = []
-    last_version = None
-    for day in _change_days(payment.start, payment.end, [t.effective_from for t in payment.versions]):
-        terms = payment.terms_on(day)
-        if terms.version == last_version:
-            continue
-        last_version = terms.version
-        gross = terms.weekly_gross_pence
-        rates.append(WeeklyRate(from_date=day, weekly_pence=round_half_up(gross.numerator, gross.denominator)))
-    return rates
+    """A direct payment's rates: each version's gross weekly value (payment plus the person's contribution),
+    to the penny."""
+    def gross(terms: PaymentTerms, _day: date) -> int:
+        return round_half_up(terms.weekly_gross_pence.numerator, terms.weekly_gross_pence.denominator)
+
+    return _rates_by_version(payment.start, payment.end, [t.effective_from for t in payment.versions],
+                             payment.terms_on, gross)
 
 
 def agreement_line(agreement: Agreement, as_of: date) -> CommitmentLine | None:

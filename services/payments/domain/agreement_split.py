@@ -9,7 +9,9 @@ Charged: the invoice's amount is split between its agreements in proportion to t
 give, by the largest remainder: each agreement gets the whole pence of its exact share, and the pence
 left over go one each to the largest fractional parts (ties to the earlier agreement as listed), so the
 split always sums exactly to the amount. Periods whose amounts sum to 0 split it evenly. A credit note is
-split in the same proportions as the invoice it corrects; unknown, it is not split.
+split only over the periods of ITS agreements (CreditNoteIssued.agreement_ids) on the invoice it corrects,
+in their proportions: an overpayment credit for one person's agreement charges that agreement's cost centre
+alone. None of its agreements known there: it is not split (the invoice's cost centre, else the default).
 """
 from __future__ import annotations
 
@@ -41,6 +43,12 @@ def charges_of(amount_pence: int, shares: Sequence[AgreementShare], *, held_to_e
     parts = split_pence(amount_pence, [s.amount_pence for s in shares])
     return tuple(Charge(s.agreement_id, s.cost_centre, part, s.last_day, s.end if held_to_end else None)
                  for s, part in zip(shares, parts))
+
+
+def credited_shares(shares: Sequence[AgreementShare], agreement_ids: Sequence[str]) -> tuple[AgreementShare, ...]:
+    """The corrected invoice's periods of the agreements a credit note credits (none named: none)."""
+    credited = set(agreement_ids)
+    return tuple(s for s in shares if s.agreement_id in credited)
 
 
 def past_their_end(shares: Sequence[AgreementShare]) -> list[AgreementShare]:

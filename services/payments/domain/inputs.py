@@ -65,6 +65,7 @@ class CreditNote:
     amount_pence: int  # positive: the amount credited back
     reason: str = ""  # why it was raised, shown to the provider on the remittance advice
     number: str = ""  # the council's number (CN-...)
+    agreement_ids: tuple[str, ...] = ()  # the agreements it credits (CreditNoteIssued.agreement_ids); (): not said
 
     def __post_init__(self) -> None:
         if self.amount_pence <= 0:
@@ -74,7 +75,8 @@ class CreditNote:
 @dataclass(frozen=True, slots=True)
 class ProviderCredit:
     """A credit note whose invoice is no longer payable (already paid, or voided): it is netted
-    against the provider's next payment instead, as a line of its own."""
+    against the provider's next payment instead, as a line of its own. `cost_centre` is where it is
+    charged when none of its agreements' periods are known ("": the journal's default)."""
 
     id: str
     provider_id: str
@@ -89,6 +91,7 @@ class ProviderCredit:
     funded_by: str | None = None  # the managed direct payment that paid the corrected invoice; None: the council
     reason: str = ""  # why it was raised, shown to the provider on the remittance advice
     split_by: tuple[AgreementShare, ...] = ()  # the corrected invoice's agreement periods, when known
+    agreement_ids: tuple[str, ...] = ()  # the agreements it credits: it is split over their periods only
 
     def __post_init__(self) -> None:
         if self.amount_pence <= 0:

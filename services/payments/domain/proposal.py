@@ -21,7 +21,7 @@ from datetime import datetime
 
 from shared.clock import london_date
 from shared.money import format_gbp
-from services.payments.domain.agreement_split import after_end_detail, charges_of, past_their_end
+from services.payments.domain.agreement_split import after_end_detail, charges_of, credited_shares, past_their_end
 from services.payments.domain.direct_payments import direct_payment_due
 from services.payments.domain.errors import PaymentRefused
 from services.payments.domain.inputs import (ApprovedInvoice, DirectPaymentAgreement, PaymentSettings,
@@ -167,8 +167,9 @@ def _provider_payment(provider_id: str, invoices: list[ApprovedInvoice], credits
 
 def invoice_lines(invoice: ApprovedInvoice) -> list[RemittanceLine]:
     """The invoice's line and one negative line per credit note netted against it. Judged by its agreement
-    periods, each line carries its charge to each agreement (a credit note split as the invoice) and no
-    single end: each charge is held to its own agreement's."""
+    periods, each line carries its charge to each agreement (a credit note only to the agreements it
+    credits, in their periods' proportions) and no single end: each charge is held to its own agreement's.
+    A credit note none of whose agreements the periods name is charged to the invoice's cost centre."""
     number = invoice.invoice_number or invoice.id
     shares = invoice.agreement_periods
     end = None if shares else invoice.agreement_end
@@ -181,16 +182,19 @@ def invoice_lines(invoice: ApprovedInvoice) -> list[RemittanceLine]:
                                     f"Credit note {note.number or note.id} against {number}", invoice.person_ref,
                                     invoice.service_type, invoice.cost_centre, invoice.period_start,
                                     invoice.period_end, -note.amount_pence, end, invoice.funded_by,
-                                    note.reason, charges_of(-note.amount_pence, shares)))
+                                    note.reason,
+                                    charges_of(-note.amount_pence, credited_shares(shares, note.agreement_ids))))
     return lines
 
 
 def credit_line(credit: ProviderCredit) -> RemittanceLine:
     """A negative line for a credit note netted against the provider rather than its (paid) invoice, split
-    as that invoice was when its agreement periods are known."""
+    over that invoice's periods of the agreements it credits when known; else charged to `cost_centre`."""
     number = credit.number or credit.id
     return RemittanceLine(credit.id, LineKind.CREDIT_NOTE, credit.id,
                           f"Credit note {number} against paid invoice {credit.corrects_invoice_id}", credit.person_ref,
                           credit.service_type, credit.cost_centre, credit.period_start, credit.period_end,
                           -credit.amount_pence, funded_by=credit.funded_by, reason=credit.reason,
-                          charges=charges_of(-credit.amount_pence, credit.split_by, held_to_end=False))
+                          charges=charges_of(-credit.amount_pence,
+                                             credited_shares(credit.split_by, credit.agreement_ids),
+                                             held_to_end=False))

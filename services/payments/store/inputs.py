@@ -75,10 +75,11 @@ async def void_credit_note(conn: asyncpg.Connection, credit_note_id: str) -> Non
 async def record_credit_note(conn: asyncpg.Connection, event: invoicing.CreditNoteIssued) -> None:
     await conn.execute(
         "INSERT INTO credit_notes (credit_note_id, provider_id, corrects_invoice_id, number, amount_pence,"
-        " service_type, period_start, period_end, person_refs, cause, reason)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (credit_note_id) DO NOTHING",
+        " service_type, period_start, period_end, person_refs, cause, reason, agreement_ids)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (credit_note_id) DO NOTHING",
         event.invoice_id, event.provider_id, event.corrects_invoice_id, event.number, event.total_pence,
-        event.service_type, event.period_start, event.period_end, event.person_refs, event.cause, event.reason)
+        event.service_type, event.period_start, event.period_end, event.person_refs, event.cause, event.reason,
+        event.agreement_ids)
 
 
 async def is_settled(conn: asyncpg.Connection, document_id: str) -> str | None:

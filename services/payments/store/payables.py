@@ -1,7 +1,7 @@
 """What a run may pay, read in bulk: approved invoices not yet in an approved run (with the accounts
 their agreements are paid from), their credit notes, credit notes owed back on invoices already paid
-(to the account that paid the invoice), the days each invoice charges each of its agreements (credit notes
-split as their invoice), and the providers' payees.
+(to the account that paid the invoice), the days each invoice charges each of its agreements (a credit note
+split over its own agreements' periods, else charged to its invoice's cost centre), and the providers' payees.
 
 A handful of set-based queries whatever the size of the run (50,000 invoices is a few hundred ms).
 """
@@ -52,10 +52,20 @@ SELECT c.credit_note_id, c.provider_id, c.corrects_invoice_id, c.number, c.amoun
        coalesce(c.person_refs[1], i.person_refs[1], '') AS person_ref,
        i.state AS invoice_state,
        {_SETTLED.format("c.corrects_invoice_id")} AS invoice_settled,
+       c.agreement_ids,
        -- a credit on an invoice already paid goes back to the account that paid it
-       (SELECT l.funded_by FROM settlements s JOIN run_lines l ON l.run_id = s.run_id AND l.line_id = s.document_id
-        WHERE s.document_id = c.corrects_invoice_id AND NOT s.returned) AS funded_by
+       paid.funded_by,
+       -- charged, when no period of its agreements is known, to its one agreement's cost centre, else to
+       -- its invoice's as the invoice's line had it, else (one agreement) that agreement's; '' the default
+       coalesce((SELECT e.cost_centre FROM agreements e
+                 WHERE cardinality(c.agreement_ids) = 1 AND e.agreement_id = c.agreement_ids[1]),
+                nullif(paid.cost_centre, ''),
+                (SELECT e.cost_centre FROM agreements e
+                 WHERE cardinality(i.agreement_ids) = 1 AND e.agreement_id = i.agreement_ids[1]), '') AS cost_centre
 FROM credit_notes c LEFT JOIN invoices i ON i.invoice_id = c.corrects_invoice_id
+LEFT JOIN LATERAL (SELECT l.funded_by, l.cost_centre FROM settlements s
+                   JOIN run_lines l ON l.run_id = s.run_id AND l.line_id = s.document_id
+                   WHERE s.document_id = c.corrects_invoice_id AND NOT s.returned) paid ON true
 WHERE NOT c.voided AND ($1::text[] IS NULL OR c.provider_id = ANY($1::text[]))
   AND NOT {_SETTLED.format("c.credit_note_id")}
 """
@@ -97,12 +107,13 @@ async def payables(conn: asyncpg.Connection, pay_date: date, pay_early: Sequence
     for c in credit_rows:
         if c["corrects_invoice_id"] in candidates:
             against[c["corrects_invoice_id"]].append(CreditNote(c["credit_note_id"], c["amount_pence"],
-                                                                c["reason"], c["number"]))
+                                                                c["reason"], c["number"], tuple(c["agreement_ids"])))
         elif c["invoice_settled"] or c["invoice_state"] == "voided":
             owed_back.append(ProviderCredit(c["credit_note_id"], c["provider_id"], c["corrects_invoice_id"],
-                                            c["amount_pence"], _service(c["service_type"]), "", c["period_start"],
-                                            c["period_end"], c["number"], c["person_ref"], c["funded_by"],
-                                            c["reason"], periods.get(c["corrects_invoice_id"], ())))
+                                            c["amount_pence"], _service(c["service_type"]), c["cost_centre"],
+                                            c["period_start"], c["period_end"], c["number"], c["person_ref"],
+                                            c["funded_by"], c["reason"], periods.get(c["corrects_invoice_id"], ()),
+                                            tuple(c["agreement_ids"])))
         # otherwise its invoice is not payable yet (held, not due): the credit waits with it
     invoices = [ApprovedInvoice(
         id=r["invoice_id"], provider_id=r["provider_id"], amount_pence=r["amount_pence"], due_date=r["due_date"],

@@ -11,7 +11,7 @@ import pytest
 
 from services.payments.domain.agreement_split import charges_of, split_pence
 from services.payments.domain.files.gl_journal import journal_lines
-from services.payments.domain.inputs import AgreementShare, ProviderCredit
+from services.payments.domain.inputs import AgreementShare, CreditNote, ProviderCredit
 from services.payments.domain.invariants import run_breaches
 from services.payments.domain.run_lines import ExclusionReason
 from tests.unit.payments.builders import MAPPING, WEEK_END, WEEK_START, approved, invoice, propose
@@ -92,24 +92,64 @@ def test_a_charge_past_its_agreement_s_end_is_a_breach_of_the_run_rules():
 
 
 def test_the_journal_charges_each_agreement_s_cost_centre_its_share():
-    run = approved(propose([two_people(died_last_day=WED, pence=10_001, credits=(2_001,)),
+    both = CreditNote("CN-1", 2_001, "late ECM correction", agreement_ids=("AGR-DIED", "AGR-LIVES"))
+    run = approved(propose([two_people(died_last_day=WED, pence=10_001, credit_notes=(both,)),
                             invoice("INV-2", pence=500, cost_centre="ASC-SOUTH")]))
     lines = journal_lines(run, MAPPING)
-    # 10,001 as 4:6 is 4,000.4 and 6,000.6 (the odd penny to SOUTH); the credit -2,001 as -800.4 and -1,200.6.
+    # 10,001 as 4:6 is 4,000.4 and 6,000.6 (the odd penny to SOUTH); the credit for both people, -2,001, as
+    # -800.4 and -1,200.6.
     assert [(x.cost_centre, x.subjective_code, x.debit_pence) for x in lines[:-1]] == [
         ("ASC-NORTH", "5110", 4_000 - 800), ("ASC-SOUTH", "5110", 6_001 - 1_201 + 500)]
     assert (lines[-1].cost_centre, lines[-1].credit_pence) == ("FIN-CONTROL", run.total_pence)
     assert sum(x.debit_pence for x in lines) == run.total_pence == 10_001 - 2_001 + 500
 
 
-def test_a_credit_on_a_paid_invoice_is_split_as_that_invoice_else_charged_to_the_default():
-    def credit(id: str, split_by=()) -> ProviderCredit:
-        return ProviderCredit(id, "PRV-1", "INV-OLD", 1_000, invoice().service_type, "", WEEK_START, WEEK_END,
-                              split_by=split_by)
+def three_people() -> tuple[AgreementShare, ...]:
+    return (share("AGR-A", 3_000, last_day=WED, end=WED, cost_centre="ASC-NORTH"),
+            share("AGR-B", 3_000, cost_centre="ASC-SOUTH"), share("AGR-C", 4_000, cost_centre="ASC-WEST"))
 
-    known = (share("AGR-DIED", 1, end=WED, cost_centre="ASC-NORTH"), share("AGR-LIVES", 3, cost_centre="ASC-SOUTH"))
+
+def test_a_credit_note_for_one_agreement_credits_only_that_agreement_s_cost_centre():
+    overpaid = CreditNote("CN-A", 1_234, "Overpayment", agreement_ids=("AGR-A",))
+    run = approved(propose([invoice(pence=10_000, cost_centre="", agreement_periods=three_people(),
+                                    credit_notes=(overpaid,))]))
+    assert run_breaches(run) == []
+    note = run.payments[0].lines[1]
+    assert [(c.agreement_id, c.cost_centre, c.amount_pence) for c in note.charges] == [("AGR-A", "ASC-NORTH", -1_234)]
+    assert {x.cost_centre: x.debit_pence - x.credit_pence for x in journal_lines(run, MAPPING)[:-1]} == {
+        "ASC-NORTH": 3_000 - 1_234, "ASC-SOUTH": 3_000, "ASC-WEST": 4_000}
+
+
+def test_a_credit_note_for_two_of_three_agreements_splits_over_their_periods_exactly():
+    two = CreditNote("CN-BC", 1_001, agreement_ids=("AGR-C", "AGR-B"))
+    run = propose([invoice(pence=10_000, cost_centre="", agreement_periods=three_people(), credit_notes=(two,))])
+    # 1,001 over B's and C's periods only (3,000 : 4,000) is exactly 429 and 572; A's share nothing.
+    charges = run.payments[0].lines[1].charges
+    assert [(c.agreement_id, c.amount_pence) for c in charges] == [("AGR-B", -429), ("AGR-C", -572)]
+    assert sum(c.amount_pence for c in charges) == -1_001
+
+
+@pytest.mark.parametrize(("named", "centre"), [((), "ASC-DP"), (("AGR-ELSEWHERE",), "ASC-DP")])
+def test_a_credit_note_whose_agreements_the_periods_do_not_name_goes_to_the_invoice_s_cost_centre(named, centre):
+    unknown = CreditNote("CN-X", 900, agreement_ids=named)
+    run = approved(propose([invoice(pence=10_000, cost_centre="", agreement_periods=three_people(),
+                                    credit_notes=(unknown,))]))
+    assert run.payments[0].lines[1].charges == ()
+    journal = {x.cost_centre: x.debit_pence - x.credit_pence for x in journal_lines(run, MAPPING)[:-1]}
+    assert journal[centre] == -900 and journal["ASC-NORTH"] == 3_000  # not shared out pro rata
+
+
+def test_a_credit_on_a_paid_invoice_is_split_over_its_agreements_else_charged_to_its_cost_centre():
+    def credit(id: str, split_by=(), agreements=(), cost_centre="") -> ProviderCredit:
+        return ProviderCredit(id, "PRV-1", "INV-OLD", 1_000, invoice().service_type, cost_centre, WEEK_START,
+                              WEEK_END, split_by=split_by, agreement_ids=agreements)
+
     run = approved(propose([invoice(pence=5_000, cost_centre="ASC-SOUTH")],
-                           credits=[credit("CN-1", known), credit("CN-2")]))
+                           credits=[credit("CN-1", three_people(), ("AGR-A",)),
+                                    credit("CN-2", three_people(), ("AGR-B", "AGR-C")),
+                                    credit("CN-3", cost_centre="ASC-EAST"),  # no periods: the invoice's
+                                    credit("CN-4")]))  # nothing known: the default
     assert run_breaches(run) == []  # money given back is not held to the agreement's end
     assert {x.cost_centre: x.debit_pence - x.credit_pence for x in journal_lines(run, MAPPING)[:-1]} == {
-        "ASC-NORTH": -250, "ASC-SOUTH": 5_000 - 750, MAPPING.default_cost_centre: -1_000}
+        "ASC-NORTH": -1_000, "ASC-SOUTH": 5_000 - 429, "ASC-WEST": -571, "ASC-EAST": -1_000,
+        MAPPING.default_cost_centre: -1_000}
