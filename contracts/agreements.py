@@ -301,6 +301,9 @@ class AgreementEvent(AgreementsEvent):
     direct_payment_id: str | None = Field(default=None, description=(
         "The council-managed direct payment (its agreement_id) that funds this agreement; set exactly when "
         "funding is managed_account."))
+    cost_centre: str | None = Field(default=None, description=(
+        "The council cost centre its spend is charged to (from the request's team or locality, or the "
+        "council's rule for the service type); None: published before it was said (the default applies)."))
 
     @model_validator(mode="after")
     def _funding_names_its_account(self) -> AgreementEvent:
@@ -329,6 +332,8 @@ class AgreementVaried(AgreementEvent):
     EVENT_TYPE: ClassVar[str] = "AgreementVaried"
     version: int = Field(ge=2)
     effective_from: date
+    rate_uplift_id: str | None = Field(default=None, description=(
+        "The rate uplift that varied it (a provider's new rate card applied to its agreements in one step)."))
 
 
 @register
@@ -489,6 +494,13 @@ class PersonalAssistantRegistered(PersonalAssistantEvent):
 
 # --- commitments (key: person_ref) -------------------------------------------------------------
 
+class WeeklyRate(_Value):
+    """A weekly cost in force from a business date until the next rate's (or the line's end)."""
+
+    from_date: date
+    weekly_pence: int = Field(ge=0)
+
+
 class CommitmentLine(_Value):
     agreement_id: str
     kind: Literal["agreement", "direct_payment"]
@@ -499,6 +511,10 @@ class CommitmentLine(_Value):
     funded_by: str | None = Field(default=None, description=(
         "The council-managed direct payment that pays for this agreement: the line bounds the agreement's "
         "invoices, and is not counted again in the person's total (the direct payment's line counts it)."))
+    rates: list[WeeklyRate] = Field(default_factory=list, description=(
+        "The line's weekly cost by business date, from its start: one rate per version of its terms, each "
+        "in force from its own date. Suspensions and the end are the agreement's (nothing is committed on "
+        "those days). Empty: published before it was said."))
 
 
 @register

@@ -201,6 +201,19 @@ class ActualsAdjustment(_Value):
     revision: int
 
 
+class PlannedVisitOutcome(_Value):
+    """What became of one planned visit of the week, as at confirmation."""
+
+    visit_key: str
+    local_date: date
+    planned_start: datetime
+    planned_minutes: int = Field(ge=1)
+    carers_required: int = Field(ge=1)
+    outcome: Literal["delivered", "missed", "cancelled", "no_access", "hospital", "suspended"] = Field(
+        description="delivered: a verified attendance; missed: none by confirmation; cancelled/no_access/"
+                    "hospital: an exception recorded; suspended: the agreement was suspended that day.")
+
+
 @register
 class PeriodActualsConfirmed(AgreementDeliveryEvent):
     """A week's actuals (Monday–Sunday, Europe/London) for one agreement are confirmed for payment."""
@@ -213,3 +226,5 @@ class PeriodActualsConfirmed(AgreementDeliveryEvent):
     payable_minutes: int
     amount_pence: int = Field(description="Sum of the lines' amounts (adjustments not included).")
     adjustments_pence: int = Field(description="Sum of the adjustments' deltas (may be negative).")
+    planned: list[PlannedVisitOutcome] = Field(default_factory=list, description=(
+        "Every visit the agreement planned that week, with its outcome (empty: published before it was said)."))

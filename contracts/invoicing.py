@@ -95,6 +95,17 @@ class InvoiceHeld(InvoiceEvent):
     disputed: bool = False
 
 
+class AgreementPeriod(_Value):
+    """The days an invoice charges one agreement, that agreement's last payable day and cost centre."""
+
+    agreement_id: str
+    first_day: date
+    last_day: date
+    amount_pence: int = Field(ge=0)
+    last_payable_date: date | None = Field(default=None, description="The agreement's end, if it has one.")
+    cost_centre: str | None = None
+
+
 @register
 class InvoiceApproved(InvoiceEvent):
     """Valid and undisputed: payable by `due_date`. A later revision replaces an earlier one."""
@@ -112,6 +123,9 @@ class InvoiceApproved(InvoiceEvent):
     valid_on: date = Field(description="The day it became valid and undisputed (the 30-day clock starts).")
     due_date: date
     last_payable_date: date | None = Field(default=None, description="Agreement end date, if it has one.")
+    agreement_periods: list[AgreementPeriod] = Field(default_factory=list, description=(
+        "Per agreement on the invoice: the days it charges it, its end and cost centre, so each is judged by "
+        "its own agreement's dates (empty: published before it was said)."))
 
 
 @register

@@ -36,6 +36,8 @@ class ServiceRequested(RequestEvent):
     requested_by: str = Field(description="person, representative or social_worker")
     requested_start: date
     service_type: ServiceType | None = Field(default=None, description="The kind of care asked for, when known.")
+    locality: str | None = Field(default=None, description=(
+        "The council team or locality the person is cared for from (its cost centre is the council's rule)."))
 
 
 @register
@@ -54,6 +56,8 @@ class BudgetAgreed(RequestEvent):
     EVENT_TYPE: ClassVar[str] = "BudgetAgreed"
     weekly_budget_pence: int = Field(ge=0)
     weekly_contribution_pence: int = Field(ge=0)
+    effective_from: date | None = Field(default=None, description=(
+        "The first day the budget applies (the request's requested start); None: published before it was said."))
 
 
 @register
@@ -97,6 +101,7 @@ class RequestApproved(RequestEvent):
     weekly_budget_pence: int = Field(ge=0)
     weekly_contribution_pence: int = Field(ge=0)
     requested_start: date
+    locality: str | None = Field(default=None, description="The team or locality of the request, when given.")
 
 
 @register

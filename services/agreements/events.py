@@ -32,7 +32,7 @@ def agreement_event(event_type: type[E], agreement: Agreement, **specific) -> E:
         # A variation's reason is free text: it stays in agreements (terms table, audit log).
         terms=[t.model_copy(update={"reason": None}) if t.reason is not None else t for t in agreement.terms],
         mechanism=agreement.mechanism, funding=agreement.funding, direct_payment_id=agreement.direct_payment_id,
-        **specific)
+        cost_centre=agreement.cost_centre, **specific)
 
 
 def without_reason(cause: Cause) -> Cause:

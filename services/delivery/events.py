@@ -8,6 +8,7 @@ from typing import Any
 
 from contracts import delivery as contract
 from contracts import queries
+from services.delivery.domain.planned_outcomes import PlannedOutcome
 from services.delivery.domain.sorting import Held, Refused
 from services.delivery.domain.visit_changes import VisitChange
 from shared.outbox import EventFields
@@ -115,3 +116,10 @@ def answered(changes: Sequence[VisitChange], carer: str, request: queries.VisitR
                 amount_pence_before=change.amount_before, amount_pence_after=a.amount_pence,
                 amount_pence_delta=change.amount_delta, week_already_confirmed=change.week_confirmed, **ids))
     return out
+
+
+def planned_visit_outcomes(outcomes: Iterable[PlannedOutcome]) -> list[contract.PlannedVisitOutcome]:
+    """PeriodActualsConfirmed.planned: each planned visit of the week with its outcome."""
+    return [contract.PlannedVisitOutcome(visit_key=o.visit_key, local_date=o.local_date, planned_start=o.planned_start,
+                                         planned_minutes=o.planned_minutes, carers_required=o.carers_required,
+                                         outcome=o.outcome) for o in outcomes]

@@ -11,10 +11,12 @@ after it is `IsfSurplusReclaimed`, beside its credit note's `CreditNoteIssued`.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from contracts import invoicing as contract
 from contracts.envelope import Event
+from services.invoicing.domain.facts import AgreementOnFile
 from services.invoicing.domain.holds import HoldReason
 from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceStatus
 from services.invoicing.domain.overpayments import OverpaymentCredit
@@ -76,7 +78,37 @@ def held_event(invoice: Invoice) -> contract.InvoiceHeld:
                                 reasons=[hold_out(h) for h in invoice.holds], disputed=bool(invoice.open_disputes))
 
 
-def approved_event(filed: Filed, last_payable_date: date | None) -> contract.InvoiceApproved:
+def agreement_periods(invoice: Invoice, agreements: Mapping[str, AgreementOnFile], *,
+                      payable_to_end: bool = False) -> list[contract.AgreementPeriod]:
+    """Per agreement on the invoice (in its order): the first and last day its lines charge, their amount, and
+    the agreement's end and cost centre as on file (None when not on file), so each is judged by its own.
+
+    `payable_to_end` (an approved invoice announced again once an agreement's end is known, its overpayment
+    credit note raised): each period says the days payable, its last day (and first, for lines wholly after
+    it) no later than its own agreement's end; an agreement with no end on file keeps its days. The amount
+    stays the lines' full amount, so the periods still sum to the invoice's amount (payments splits that
+    amount by them, exactly to each agreement's lines); the credit note takes back the days after the end."""
+    spans: dict[str, tuple[date, date, int]] = {}
+    for line in invoice.lines:
+        first, last, amount = spans.get(line.agreement_id, (line.first_day, line.last_day, 0))
+        spans[line.agreement_id] = (min(first, line.first_day), max(last, line.last_day), amount + line.amount_pence)
+    out = []
+    for agreement_id, (first, last, amount) in spans.items():
+        agreement = agreements.get(agreement_id)
+        end = agreement.end if agreement else None
+        if payable_to_end and end is not None:
+            first, last = min(first, end), min(last, end)
+        out.append(contract.AgreementPeriod(
+            agreement_id=agreement_id, first_day=first, last_day=last, amount_pence=amount,
+            last_payable_date=end, cost_centre=agreement.cost_centre if agreement else None))
+    return out
+
+
+def approved_event(filed: Filed, last_payable_date: date | None,
+                   agreements: Mapping[str, AgreementOnFile] | None = None, *,
+                   payable_to_end: bool = False) -> contract.InvoiceApproved:
+    """`agreements`: the invoice's agreements as on file, for its `agreement_periods`; `payable_to_end`: the
+    invoice is announced again payable up to its agreements' ends (each period capped at its own)."""
     i = filed.invoice
     if i.due_on is None or filed.approval_revision < 1:
         raise ValueError(f"invoice {i.number} is not approved (no due date or revision)")
@@ -87,16 +119,18 @@ def approved_event(filed: Filed, last_payable_date: date | None) -> contract.Inv
         invoice_id=i.invoice_id, provider_id=i.provider_ref, revision=filed.approval_revision, number=i.number,
         kind=i.kind.value, agreement_ids=list(i.agreement_ids), service_type=filed.service_type or None,
         period_start=i.period.first, period_end=paid_to, amount_pence=i.total_pence, received_on=i.received_on,
-        valid_on=valid_on(i.received_on, i.disputes), due_date=i.due_on, last_payable_date=last_payable_date)
+        valid_on=valid_on(i.received_on, i.disputes), due_date=i.due_on, last_payable_date=last_payable_date,
+        agreement_periods=agreement_periods(i, agreements or {}, payable_to_end=payable_to_end))
 
 
-def outcome_events(filed: Filed, last_payable_date: date | None = None) -> list[Event]:
+def outcome_events(filed: Filed, last_payable_date: date | None = None,
+                   agreements: Mapping[str, AgreementOnFile] | None = None) -> list[Event]:
     """What to announce about where the invoice now stands (nothing for an approved credit note)."""
     i = filed.invoice
     if i.status is InvoiceStatus.HELD:
         return [held_event(i)] if i.holds else []
     if i.status is InvoiceStatus.APPROVED and i.kind is not InvoiceKind.CREDIT_NOTE:
-        return [approved_event(filed, last_payable_date)]
+        return [approved_event(filed, last_payable_date, agreements)]
     return []
 
 

@@ -1,10 +1,16 @@
 """What the demo prints at the end: where the payment files are, the dashboard, and the month's spend
-by provider and by service as the reporting service reports it (GET /spend), in pounds."""
+by provider and by service as the reporting service reports it (GET /spend), in pounds.
+
+Every figure is reporting's, on business dates: the month's four weeks (`period=week`, the month's first
+Monday to its last Sunday), so committed, delivered, invoiced and paid are for the same days of care (a
+four-weekly invoice counts in the weeks it pays for, an advance for a later period not at all). Whether
+reporting has caught up is judged over a wider range: every invoice the runs pay, whatever days it is for."""
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import defaultdict
+from datetime import timedelta
 
 from rich.console import Console
 from rich.table import Table
@@ -18,14 +24,20 @@ SERVICES = {"home_care": "Home care", "residential": "Residential care", "suppor
             "direct_payment": "Direct payments"}
 
 
-async def spend(stack: Stack, month: MonthRun, group_by: str) -> dict[str, dict[str, int]]:
-    """group -> measure -> pence, over the demo's providers, from the month to the last pay date."""
-    last = max([r.pay_date for r in month.runs.values()] + [month.council.month.last])
+CATCH_UP_WEEKS = 12  # an ISF advance paid by the month's runs pays for at most the two periods after it
+
+
+async def spend(stack: Stack, month: MonthRun, group_by: str, *, wide: bool = False) -> dict[str, dict[str, int]]:
+    """group -> measure -> pence, over the demo's providers: the month's four weeks, or with `wide` from
+    the month's first day to CATCH_UP_WEEKS weeks after the last pay date."""
+    first, last = month.council.month.first, month.council.month.last
+    if wide:
+        last = max([r.pay_date for r in month.runs.values()] + [last]) + timedelta(weeks=CATCH_UP_WEEKS)
     out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
     for provider in month.council.providers:
-        answer = await stack.get("reporting", "/spend", FINANCE_OFFICER, group_by=group_by, period="month",
+        answer = await stack.get("reporting", "/spend", FINANCE_OFFICER, group_by=group_by, period="week",
                                  provider_id=month.ledger.provider_ids[provider.key],
-                                 **{"from": month.council.month.first.isoformat(), "to": last.isoformat()})
+                                 **{"from": first.isoformat(), "to": last.isoformat()})
         for row in answer["rows"]:
             key = provider.name if group_by == "provider" else SERVICES.get(row["group"], row["label"])
             for m in MEASURES:
@@ -39,11 +51,16 @@ async def reported(stack: Stack, month: MonthRun, *, patience: float = 60.0) -> 
     invoiced = sum(r.total_pence - r.dp_pence for r in month.runs.values())
     deadline = time.monotonic() + patience
     while True:
-        by_provider = await spend(stack, month, "provider")
-        caught_up = sum(v["invoiced_pence"] for v in by_provider.values()) == invoiced
+        everything = await spend(stack, month, "provider", wide=True)
+        caught_up = sum(v["invoiced_pence"] for v in everything.values()) == invoiced
         if caught_up or time.monotonic() > deadline:
-            return by_provider, await spend(stack, month, "service_type"), caught_up
+            return await spend(stack, month, "provider"), await spend(stack, month, "service_type"), caught_up
         await asyncio.sleep(2)
+
+
+def invoiced_above_committed(rows: dict[str, dict[str, int]]) -> list[str]:
+    """The groups whose month was invoiced above what was committed for its days."""
+    return sorted(name for name, r in rows.items() if r["invoiced_pence"] > r["committed_pence"])
 
 
 def _direct_payments(month: MonthRun) -> int:
@@ -78,11 +95,14 @@ def print_files(console: Console, month: MonthRun) -> None:
 async def print_summary(console: Console, month: MonthRun) -> None:
     async with Stack() as stack:
         by_provider, by_service, caught_up = await reported(stack, month)
-    console.print(table(f"Spend by provider, {month.council.month.first:%d %b} to the last pay date (reporting /spend)",
-                        by_provider, "provider"))
+    first, last = month.council.month.first, month.council.month.last
+    console.print(table(f"Spend by provider for the care of {first:%d %b} to {last:%d %b} (reporting /spend, "
+                        "business dates)", by_provider, "provider"))
     console.print(table("Spend by service (reporting /spend, the demo's providers)", by_service, "service"))
     if "four_weekly" in month.runs:
         console.print(f"Direct payments in the four-weekly run: {format_gbp(_direct_payments(month))}")
+    above = invoiced_above_committed(by_service)
+    console.print("Invoiced above committed: " + (", ".join(above) if above else "nowhere") + ".")
     console.print("Paid spend is reported as the bank confirms each run, after its pay date.")
     if not caught_up:
         console.print("[yellow]reporting is still catching up with the invoices: refresh the dashboard[/yellow]")

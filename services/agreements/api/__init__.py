@@ -1,10 +1,11 @@
-"""HTTP of the agreements service, one router per resource; `models` holds what it accepts and returns.
+"""HTTP of the agreements service, one router per resource; `models` (with `direct_payment_models`,
+`personal_assistant_models` and `rate_uplift_models`) holds what it accepts and returns.
 
 `dp_reviews` comes before `direct_payments`: `/direct-payments/reviews` is the list of reviews."""
 from services.agreements.api import (agreement_changes, agreements, brokerage, commitments, direct_payments,
                                      dp_reviews, dp_variations, personal_assistant_bank_details,
-                                     personal_assistants, providers)
+                                     personal_assistants, providers, rate_uplifts)
 
 ROUTERS = [brokerage.router, providers.router, agreements.router, agreement_changes.router, dp_reviews.router,
            direct_payments.router, dp_variations.router, commitments.router, personal_assistants.router,
-           personal_assistant_bank_details.router]
+           personal_assistant_bank_details.router, rate_uplifts.router]

@@ -74,7 +74,7 @@ async def vary(agreement_id: str, body: VariationIn, request: Request,
                                                       body.effective_from, body.rates, body.rate_card_id)
         varied = agreement.vary(body.effective_from, rates=rates, schedule=body.schedule,
                                 weekly_units=body.weekly_units, visit_rules=body.visit_rules,
-                                rate_card_id=rate_card_id, reason=body.reason)
+                                rate_card_id=rate_card_id, reason=body.reason, cost_centre=body.cost_centre)
         return varied, agreement_event(contract.AgreementVaried, varied, version=varied.terms[-1].version,
                                        effective_from=body.effective_from)
 

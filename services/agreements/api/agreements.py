@@ -15,6 +15,7 @@ from services.agreements.api.commitments import commitment_out
 from services.agreements.api.errors import rules_as_422
 from services.agreements.api.models import (AgreementIn, AgreementOut, AuditOut, DayPriceOut, PricesOut,
                                             ShortlistEntryOut, TermsIn)
+from services.agreements.config import agreements_config
 from services.agreements.domain.agreements import Agreement, AgreementStatus, new_agreement_id
 from services.agreements.domain.brokerage import ProviderOffer, shortlist
 from services.agreements.domain.commitments import Commitment
@@ -22,7 +23,7 @@ from services.agreements.domain.errors import Rejected
 from services.agreements.domain.pricing import days, price_of_day, price_of_period
 from services.agreements.steps.funding import check_funding
 from services.agreements.store import agreements as store_agreements, audit as store_audit
-from services.agreements.store import providers as store_providers
+from services.agreements.store import providers as store_providers, received_requests as store_received_requests
 
 router = APIRouter(tags=["agreements"])
 
@@ -37,7 +38,7 @@ def agreement_out(agreement: Agreement, commitment: Commitment | None = None) ->
         cycle=agreement.cycle, start=agreement.start, end=agreement.end, concurrent=agreement.concurrent,
         end_reason=agreement.end_reason, terms=list(agreement.terms), suspensions=list(agreement.suspensions),
         mechanism=agreement.mechanism, funding=agreement.funding, direct_payment_id=agreement.direct_payment_id,
-        commitment=commitment_out(commitment) if commitment else None)
+        cost_centre=agreement.cost_centre, commitment=commitment_out(commitment) if commitment else None)
 
 
 def may_see(principal: Principal, agreement: Agreement) -> bool:
@@ -85,7 +86,7 @@ async def complete_draft(conn, draft: Agreement, body: TermsIn) -> Agreement:
                                start=body.start, end=body.end, concurrent=body.concurrent, rates=rates,
                                schedule=body.schedule, weekly_units=body.weekly_units, visit_rules=body.visit_rules,
                                rate_card_id=rate_card_id, funding=body.funding,
-                               direct_payment_id=body.direct_payment_id)
+                               direct_payment_id=body.direct_payment_id, cost_centre=body.cost_centre)
     await check_funding(conn, draft.person_ref, body.funding, body.direct_payment_id)
     return completed
 
@@ -94,10 +95,13 @@ async def complete_draft(conn, draft: Agreement, body: TermsIn) -> Agreement:
              summary="Draft an agreement directly (approved requests are drafted automatically)")
 async def draft_agreement(body: AgreementIn, request: Request,
                           principal: Annotated[Principal, Depends(require("brokerage_officer"))]) -> AgreementOut:
-    draft = Agreement(agreement_id=new_agreement_id(), person_ref=body.person_ref, service_type=body.service_type,
-                      request_id=body.request_id)
     with rules_as_422():
         async with transaction(request) as conn:
+            # The council's rule gives it a cost centre (the request's locality, when it named one), unless given.
+            locality = await store_received_requests.locality_of(conn, body.request_id)
+            draft = Agreement(agreement_id=new_agreement_id(), person_ref=body.person_ref,
+                              service_type=body.service_type, request_id=body.request_id,
+                              cost_centre=agreements_config().cost_centres.cost_centre_for(locality, body.service_type))
             completed = await complete_draft(conn, draft, body)
             await store_agreements.insert_draft(conn, completed, origin="officer")
             await store_agreements.save(conn, completed, principal.subject)

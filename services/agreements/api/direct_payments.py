@@ -11,8 +11,8 @@ from shared.bounds import Filter
 from shared.http import cause_of, not_found, runtime_of, transaction
 from services.agreements.api.commitments import commitment_out
 from services.agreements.api.errors import rules_as_422
-from services.agreements.api.models import (DecisionIn, DirectPaymentCompleteIn, DirectPaymentOut, EndIn,
-                                            PaymentTermsOut)
+from services.agreements.api.direct_payment_models import DirectPaymentCompleteIn, DirectPaymentOut, PaymentTermsOut
+from services.agreements.api.models import DecisionIn, EndIn
 from services.agreements.domain.commitments import Commitment
 from services.agreements.domain.direct_payments import DirectPayment, PaymentTerms, add_months, review_dates
 from services.agreements.domain.errors import Rejected

@@ -14,7 +14,7 @@ from shared.clock import PlausibleDate, london_date, utcnow
 from shared.http import cause_of, runtime_of, transaction
 from services.agreements.api.direct_payments import visible_direct_payment
 from services.agreements.api.errors import rules_as_422
-from services.agreements.api.models import DirectPaymentReviewIn, DirectPaymentReviewOut
+from services.agreements.api.direct_payment_models import DirectPaymentReviewIn, DirectPaymentReviewOut
 from services.agreements.domain.dp_reviews import ReviewState, ReviewStatus
 from services.agreements.steps.dp_reviews import record_review, reviews_as_of
 

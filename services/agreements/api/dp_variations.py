@@ -14,8 +14,9 @@ from shared.clock import london_date, utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
 from services.agreements.api.direct_payments import direct_payment_out, terms_out, visible_direct_payment
 from services.agreements.api.errors import rules_as_422
-from services.agreements.api.models import (DecisionIn, DirectPaymentOut, DirectPaymentVariationIn,
-                                            DirectPaymentVariationOut)
+from services.agreements.api.direct_payment_models import (DirectPaymentOut, DirectPaymentVariationIn,
+                                                            DirectPaymentVariationOut)
+from services.agreements.api.models import DecisionIn
 from services.agreements.config import agreements_config
 from services.agreements.domain.direct_payments import DirectPayment
 from services.agreements.domain.dp_variations import Variation, VariationStatus

@@ -1,18 +1,20 @@
-"""What the agreements API accepts and returns. Rates, visits and rules reuse the contract's models."""
+"""What the agreements API accepts and returns. Rates, visits and rules reuse the contract's models.
+
+Direct payments' models are in `direct_payment_models`, personal assistants' in `personal_assistant_models`,
+rate uplifts' in `rate_uplift_models`."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from contracts.agreements import (AgreementTerms, BankAccount, CommitmentLine, DayCategory, EndReason,
-                                  PersonalAssistantRate, Rate, ScheduledVisit, SuspensionPeriod, SuspensionReason,
-                                  TimeBand, VisitRules)
-from contracts.common import Cycle, Funding, Nominee, PaymentBasis, RateUnit, ServiceType, SpendMechanism
+from contracts.agreements import (AgreementTerms, BankAccount, CommitmentLine, EndReason, Rate, ScheduledVisit,
+                                  SuspensionPeriod, SuspensionReason, VisitRules)
+from contracts.common import Cycle, Funding, PaymentBasis, RateUnit, ServiceType, SpendMechanism
 from services.agreements.domain import providers as register
-from shared.bounds import Name, Reference
+from shared.bounds import Reference
 from shared.clock import PlausibleDate
 
 CqcId = Annotated[str, StringConstraints(max_length=20), AfterValidator(register.cqc_id)]
@@ -120,6 +122,9 @@ class TermsIn(In):
         "managed_account: paid from the account of the council-managed direct payment `direct_payment_id` "
         "(agreed, not ended, the same person's)."))
     direct_payment_id: Reference | None = Field(default=None, description="Exactly when funding is managed_account.")
+    cost_centre: str | None = Field(default=None, max_length=100, description=(
+        "The council cost centre its spend is charged to (1-40 letters, digits, '-' or '_'); none: keep the "
+        "draft's, which the council's rule gave it (CAREPAY_AGREEMENTS_COST_CENTRES)."))
 
 
 class AgreementIn(TermsIn):
@@ -143,6 +148,8 @@ class VariationIn(In):
     schedule: list[ScheduledVisit] | None = Field(default=None, max_length=100)
     weekly_units: Decimal | None = Field(default=None, ge=0, max_digits=8, decimal_places=2)
     visit_rules: VisitRules | None = None
+    cost_centre: str | None = Field(default=None, max_length=100, description=(
+        "A new cost centre for the agreement from now on (1-40 letters, digits, '-' or '_'); none: unchanged."))
 
 
 class SuspendIn(In):
@@ -192,6 +199,7 @@ class AgreementOut(BaseModel):
     mechanism: SpendMechanism
     funding: Funding
     direct_payment_id: str | None
+    cost_centre: str | None = Field(description="The council cost centre its spend is charged to.")
     commitment: CommitmentOut | None = Field(default=None, description="The person's commitment after this change.")
 
 
@@ -216,80 +224,6 @@ class ShortlistEntryOut(BaseModel):
     weekly_cost_pence: int | None = Field(description="The draft's planned week at this provider's rates.")
 
 
-class DirectPaymentCompleteIn(In):
-    nominee: Nominee | None = Field(default=None, description="Defaults to the nominee chosen with the request.")
-    payee_account: BankAccountIn
-    start: PlausibleDate | None = Field(default=None, description="Defaults to the requested start.")
-    first_review_due: PlausibleDate | None = Field(default=None, description="Within 6 months of start; defaults to 6 months.")
-    review_interval_months: int | None = Field(default=None, ge=1, le=12, description="Between later reviews (12).")
-
-
-class PaymentTermsOut(BaseModel):
-    version: int | None = Field(description="None for a variation not (yet) in force.")
-    effective_from: date
-    weekly_budget_pence: int
-    weekly_contribution_pence: int
-    amount_per_four_weeks_pence: int | None
-    cycle: Cycle
-    reassessment_id: str | None
-
-
-class DirectPaymentOut(BaseModel):
-    agreement_id: str
-    request_id: str | None
-    person_ref: str
-    status: str
-    nominee: Nominee | None
-    mechanism: SpendMechanism | None
-    weekly_budget_pence: int = Field(description="The latest version's, as are the next three fields.")
-    weekly_contribution_pence: int
-    amount_per_four_weeks_pence: int | None
-    cycle: Cycle
-    version: int
-    versions: list[PaymentTermsOut] = Field(description="Every version, oldest first; each wins from its date.")
-    start: date
-    first_review_due: date | None
-    review_interval_months: int
-    review_dates: list[date] = Field(description="Reviews due in the first three years, as first planned.")
-    end: date | None
-    end_reason: EndReason | None
-    payee_account: str | None = Field(description="Last four digits only.")
-    commitment: CommitmentOut | None = None
-
-
-class DirectPaymentVariationIn(In):
-    """What changes from `effective_from`; the rest carries over, or comes from the reassessment named."""
-    effective_from: PlausibleDate | None = Field(default=None, description="Required unless a reassessment gives it.")
-    weekly_budget_pence: StrictInt | None = Field(default=None, ge=0, le=100_000_000)
-    weekly_contribution_pence: StrictInt | None = Field(default=None, ge=0, le=100_000_000)
-    cycle: Cycle | None = None
-    reassessment_id: Reference | None = None
-    reason: str | None = Field(default=None, max_length=500, description="Kept in the audit log only.")
-
-
-class DirectPaymentVariationOut(PaymentTermsOut):
-    variation_id: str
-    agreement_id: str
-    status: str = Field(description="pending (awaiting a second person), in_force or superseded.")
-    requested_by: str
-    approved_by: str | None
-    direct_payment: DirectPaymentOut | None = None
-
-
-class DirectPaymentReviewIn(In):
-    reviewed_on: PlausibleDate
-    outcome: Literal["continue", "vary", "end"]
-    note: str | None = Field(default=None, max_length=1000, description="Kept in the audit log only.")
-
-
-class DirectPaymentReviewOut(BaseModel):
-    agreement_id: str
-    person_ref: str
-    next_review_due: date
-    last_reviewed_on: date | None
-    status: str = Field(description="overdue, due (within 28 days), done (reviewed within the interval) or upcoming.")
-
-
 class ReceivedRequestOut(BaseModel):
     request_id: str
     person_ref: str
@@ -303,52 +237,3 @@ class AuditOut(BaseModel):
     actor_role: str
     reason: str | None
     at: datetime
-
-
-# --- personal assistants --------------------------------------------------------------------------------
-
-EmployeeRef = Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,39}$",
-                                   description="The employer's payroll number for the PA, unique within the direct "
-                                               "payment: letters, digits and . _ / - with no spaces (a number, "
-                                               "never a name: it travels in events and the payroll export).")]
-PaRates = Annotated[list[PersonalAssistantRate], Field(
-    min_length=1, max_length=len(TimeBand) * (len(DayCategory) + 1),
-    description="Hourly rates by time band and, optionally, kind of day: at least the day rate with no "
-                "day_category; each band and kind of day once.")]
-
-
-class PersonalAssistantIn(In):
-    name: Name = Field(description="Kept in agreements only: never in an event or a log line.")
-    employee_ref: EmployeeRef
-    employed_from: PlausibleDate = Field(description="Not before the direct payment's start.")
-    employed_to: PlausibleDate | None = Field(default=None, description="Last day employed (inclusive).")
-    rates: PaRates
-    bank_account: BankAccountIn
-
-    def __repr__(self) -> str:  # neither the name nor the account may reach a log line through a repr
-        return f"PersonalAssistantIn(employee_ref={self.employee_ref!r}, ****)"
-
-
-class PersonalAssistantChangeIn(In):
-    """New rates and/or a new end of employment (`employed_to: null` makes it open-ended again)."""
-
-    rates: PaRates | None = None
-    employed_to: PlausibleDate | None = None
-
-
-class PersonalAssistantOut(BaseModel):
-    pa_id: str
-    direct_payment_id: str
-    person_ref: str
-    name: str | None = Field(description="Shown to officers and to the direct payment's own person only.")
-    employee_ref: str
-    employed_from: date
-    employed_to: date | None
-    rates: list[PersonalAssistantRate]
-    bank_details: BankDetailsOut = Field(description="The account payments use, masked to its last four digits.")
-
-
-class PersonalAssistantBankChangeOut(BaseModel):
-    pa_id: str
-    change_id: str
-    status: str

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, Request, status
 from shared.auth import Principal, require
 from shared.http import cause_of, not_found, runtime_of, transaction
 from services.agreements.api.errors import rules_as_422
-from services.agreements.api.models import BankAccountIn, DecisionIn, PersonalAssistantBankChangeOut
+from services.agreements.api.models import BankAccountIn, DecisionIn
+from services.agreements.api.personal_assistant_models import PersonalAssistantBankChangeOut
 from services.agreements.api.personal_assistants import EMPLOYER_ROLES, employed_assistant
 from services.agreements.domain.bank_details import BankDetailsChange
 from services.agreements.steps.bank_details import decide_bank_details, enter_bank_details

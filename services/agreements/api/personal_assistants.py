@@ -16,8 +16,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from shared.auth import Principal, forbid_unless, require
 from shared.http import cause_of, not_found, runtime_of, transaction
 from services.agreements.api.errors import rules_as_422
-from services.agreements.api.models import (BankDetailsOut, PersonalAssistantChangeIn, PersonalAssistantIn,
-                                            PersonalAssistantOut)
+from services.agreements.api.models import BankDetailsOut
+from services.agreements.api.personal_assistant_models import (PersonalAssistantChangeIn, PersonalAssistantIn,
+                                                               PersonalAssistantOut)
 from services.agreements.domain.bank_details import BankDetailsChange, masked
 from services.agreements.domain.direct_payments import DirectPayment
 from services.agreements.domain.errors import Rejected

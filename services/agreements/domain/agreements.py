@@ -16,6 +16,7 @@ from enum import StrEnum
 from contracts.agreements import (AgreementTerms, DayCategory, EndReason, Rate, ScheduledVisit, SuspensionPeriod,
                                   SuspensionReason, VisitRules, Weekday)
 from contracts.common import Cycle, Funding, PaymentBasis, RateUnit, ServiceType, SpendMechanism
+from services.agreements.domain.cost_centres import check_cost_centre
 from services.agreements.domain.errors import Rejected
 from services.agreements.domain.rates import check_rates, time_band_of
 
@@ -54,6 +55,7 @@ class Agreement:
     arranged_as: SpendMechanism = SpendMechanism.COUNCIL_ARRANGED  # or isf, as the request chose
     funding: Funding = Funding.COUNCIL
     direct_payment_id: str | None = None  # the council-managed direct payment that funds it
+    cost_centre: str | None = None  # None: drafted before cost centres were kept (the default applies)
 
     @property
     def mechanism(self) -> SpendMechanism:
@@ -82,10 +84,13 @@ class Agreement:
     def complete(self, *, provider_id: str, payment_basis: PaymentBasis, cycle: Cycle, start: date,
                  end: date | None, concurrent: bool, rates: Sequence[Rate], schedule: Sequence[ScheduledVisit],
                  weekly_units: Decimal | None, visit_rules: VisitRules, rate_card_id: str | None,
-                 funding: Funding = Funding.COUNCIL, direct_payment_id: str | None = None) -> "Agreement":
+                 funding: Funding = Funding.COUNCIL, direct_payment_id: str | None = None,
+                 cost_centre: str | None = None) -> "Agreement":
         """Fill in a draft; it is checked as a whole so a bad part never half-lands. Whether the
-        managed direct payment may fund it is checked against the payment (domain.funding)."""
+        managed direct payment may fund it is checked against the payment (domain.funding). A cost
+        centre given replaces the draft's; none keeps it."""
         self._require(AgreementStatus.DRAFT, "complete")
+        cost_centre = check_cost_centre(cost_centre) if cost_centre is not None else self.cost_centre
         check_dates(start, end)
         check_funding_named(funding, direct_payment_id)
         terms = AgreementTerms(version=1, effective_from=start, rates=list(rates), schedule=list(schedule),
@@ -93,7 +98,7 @@ class Agreement:
         check_terms(payment_basis, terms)
         return replace(self, provider_id=provider_id, payment_basis=payment_basis, cycle=cycle, start=start,
                        end=end, concurrent=concurrent, terms=(terms,), funding=funding,
-                       direct_payment_id=direct_payment_id)
+                       direct_payment_id=direct_payment_id, cost_centre=cost_centre)
 
     def activate(self, others: Sequence["Agreement"]) -> "Agreement":
         """In force from its start. Refused while incomplete or overlapping (see check_no_overlap)."""
@@ -114,9 +119,11 @@ class Agreement:
     def vary(self, effective_from: date, *, rates: Sequence[Rate] | None = None,
              schedule: Sequence[ScheduledVisit] | None = None, weekly_units: Decimal | None = None,
              visit_rules: VisitRules | None = None, rate_card_id: str | None = None,
-             reason: str | None = None) -> "Agreement":
-        """A new version from `effective_from`; what is not given carries over from the version then in force."""
+             reason: str | None = None, cost_centre: str | None = None) -> "Agreement":
+        """A new version from `effective_from`; what is not given carries over from the version then in force.
+        A cost centre given is the agreement's from now on (it is one per agreement, not per version)."""
         self._require_in_force("vary")
+        cost_centre = check_cost_centre(cost_centre) if cost_centre is not None else self.cost_centre
         assert self.start is not None and self.payment_basis is not None
         if effective_from < self.start:
             raise Rejected("effective_from", f"must not be before the agreement's start {self.start}")
@@ -132,7 +139,7 @@ class Agreement:
             visit_rules=visit_rules or base.visit_rules,
             rate_card_id=rate_card_id if rates is not None else base.rate_card_id, reason=reason)
         check_terms(self.payment_basis, terms)
-        return replace(self, terms=self.terms + (terms,))
+        return replace(self, terms=self.terms + (terms,), cost_centre=cost_centre)
 
     def suspend(self, suspended_from: date, reason: SuspensionReason) -> "Agreement":
         self._require(AgreementStatus.ACTIVE, "suspend")

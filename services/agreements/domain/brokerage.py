@@ -32,10 +32,12 @@ def draft_for_approved_request(*, request_id: str, person_ref: str, service_type
                                mechanism: Mechanism, nominee: Nominee | None, preferred_provider_id: str | None,
                                requested_start: date,
                                weekly_budget_pence: int, weekly_contribution_pence: int,
-                               preferred_provider_known: bool) -> Agreement | DirectPayment:
+                               preferred_provider_known: bool,
+                               cost_centre: str | None = None) -> Agreement | DirectPayment:
     """What brokerage starts from: a draft agreement (with the person's chosen provider when it is
-    registered for that service), or a draft direct payment awaiting its nominee and payee account. An
-    ISF agreement keeps that it is one (its events say mechanism isf)."""
+    registered for that service, and the cost centre the council's rule gives it), or a draft direct
+    payment awaiting its nominee and payee account. An ISF agreement keeps that it is one (its events
+    say mechanism isf)."""
     if mechanism is Mechanism.DIRECT_PAYMENT:
         return DirectPayment(agreement_id=new_direct_payment_id(), person_ref=person_ref, request_id=request_id,
                              weekly_budget_pence=weekly_budget_pence,
@@ -47,7 +49,7 @@ def draft_for_approved_request(*, request_id: str, person_ref: str, service_type
     return Agreement(agreement_id=new_agreement_id(), person_ref=person_ref, service_type=service_type,
                      request_id=request_id, provider_id=preferred_provider_id if preferred_provider_known else None,
                      payment_basis=basis, cycle=cycle, start=requested_start,
-                     preferred_provider_id=preferred_provider_id,
+                     preferred_provider_id=preferred_provider_id, cost_centre=cost_centre,
                      arranged_as=SpendMechanism.ISF if mechanism is Mechanism.ISF else SpendMechanism.COUNCIL_ARRANGED)
 
 

@@ -2,7 +2,10 @@
 
 Each line is forecast from the later of `as_of` and its start: the next 7 days for the weekly
 figure, the next 364 days (52 weeks) for the annual one, honouring variations, suspensions and
-end dates. A direct payment counts at its gross weekly value (payment plus the person's
+end dates; a line that has finished stays, forecasting 0. Each line also says its weekly cost by business date (`rates`): one rate per version of
+its terms, from the first day that version is in force (the first from the line's start), so a week
+that has passed is judged by what was committed then, not today. Suspensions and the end are the
+agreement's own, and are not folded into the rates. A direct payment counts at its gross weekly value (payment plus the person's
 contribution) under the version of its terms in force each day, the same footing as a commissioned
 agreement the council pays in full.
 
@@ -14,21 +17,29 @@ never counted twice.
 from __future__ import annotations
 
 import hashlib
-
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import Protocol, TypeVar
 
-from contracts.agreements import CommitmentLine
+from contracts.agreements import CommitmentLine, WeeklyRate
 from contracts.common import Funding, ServiceType
 from shared.money import round_half_up
 from services.agreements.domain.agreements import Agreement
-from services.agreements.domain.direct_payments import DirectPayment
-from services.agreements.domain.pricing import days, price_of_period
+from services.agreements.domain.direct_payments import DirectPayment, DirectPaymentStatus, PaymentTerms
+from services.agreements.domain.pricing import days, ordinary_weekly_cost, price_of_period
 
 WEEK_DAYS = 7
 YEAR_DAYS = 364
+
+
+class _Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=_Versioned)
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,8 @@ class Commitment:
     @property
     def figures(self) -> tuple[int | None, int, int, bool, str]:
         """What a CommitmentChanged says, its lines as a digest: an unchanged tuple needs no new event."""
-        lines = sorted((ln.agreement_id, ln.kind, ln.weekly_pence, ln.annual_pence, ln.funded_by or "")
+        lines = sorted((ln.agreement_id, ln.kind, ln.weekly_pence, ln.annual_pence, ln.funded_by or "",
+                        tuple((r.from_date.isoformat(), r.weekly_pence) for r in ln.rates))
                        for ln in self.lines)
         digest = hashlib.sha256(repr(lines).encode()).hexdigest()
         return self.weekly_budget_pence, self.weekly_pence, self.annual_pence, self.exceeded, digest
@@ -74,26 +86,59 @@ def _window(start: date, end: date | None, as_of: date, length: int) -> tuple[da
     return (first, last) if first <= last else None
 
 
+def _rates_by_version(start: date, end: date | None, effective_froms: Sequence[date],
+                      terms_on: Callable[[date], V | None], weekly_pence: Callable[[V, date], int]) -> list[WeeklyRate]:
+    """One rate per version of the terms in force, from the first day it is: each version's date (none before
+    the start, none after the end), priced by `weekly_pence`. A version that a later-made, earlier-dated
+    variation overrides from its own date on is never in force and has no rate."""
+    rates: list[WeeklyRate] = []
+    last_version = None
+    for day in sorted({max(start, d) for d in effective_froms if end is None or d <= end}):
+        terms = terms_on(day)
+        if terms is None or terms.version == last_version:
+            continue
+        last_version = terms.version
+        rates.append(WeeklyRate(from_date=day, weekly_pence=weekly_pence(terms, day)))
+    return rates
+
+
+def agreement_rates(agreement: Agreement) -> list[WeeklyRate]:
+    """An agreement's rates: each version's ordinary week's planned cost (pricing.ordinary_weekly_cost)."""
+    assert agreement.start is not None
+    return _rates_by_version(agreement.start, agreement.end, [t.effective_from for t in agreement.terms],
+                             agreement.terms_on, ordinary_weekly_cost)
+
+
+def direct_payment_rates(payment: DirectPayment) -> list[WeeklyRate]:
+    """A direct payment's rates: each version's gross weekly value (payment plus the person's contribution),
+    to the penny."""
+    def gross(terms: PaymentTerms, _day: date) -> int:
+        return round_half_up(terms.weekly_gross_pence.numerator, terms.weekly_gross_pence.denominator)
+
+    return _rates_by_version(payment.start, payment.end, [t.effective_from for t in payment.versions],
+                             payment.terms_on, gross)
+
+
 def agreement_line(agreement: Agreement, as_of: date) -> CommitmentLine | None:
-    """The forecast of one activated agreement; None when it has finished or never started. When a managed
-    direct payment pays for it, the line names that payment (`funded_by`): it is not counted again."""
+    """The forecast of one activated agreement and its rates; None when it was never activated. One that has
+    finished stays, forecasting 0, so its past weeks keep what was committed for them. When a managed direct
+    payment pays for it, the line names that payment (`funded_by`): it is not counted again."""
     if not agreement.was_activated or agreement.start is None:
         return None
     week = _window(agreement.start, agreement.end, as_of, WEEK_DAYS)
     year = _window(agreement.start, agreement.end, as_of, YEAR_DAYS)
-    if year is None:
-        return None
     return CommitmentLine(agreement_id=agreement.agreement_id, kind="agreement", service_type=agreement.service_type,
                           provider_id=agreement.provider_id,
                           weekly_pence=price_of_period(agreement, *week) if week else 0,
-                          annual_pence=price_of_period(agreement, *year),
+                          annual_pence=price_of_period(agreement, *year) if year else 0,
                           funded_by=agreement.direct_payment_id if agreement.funding is Funding.MANAGED_ACCOUNT
-                          else None)
+                          else None, rates=agreement_rates(agreement))
 
 
 def direct_payment_line(payment: DirectPayment, as_of: date) -> CommitmentLine | None:
-    """The forecast of one agreed direct payment, each day at the gross weekly value of its terms that day."""
-    if not payment.is_payable_on(max(as_of, payment.start)):
+    """The forecast of one agreed direct payment, each day at the gross weekly value of its terms that day, and
+    its rates; None before it is agreed. One that has ended stays, forecasting 0 (its past weeks keep their rates)."""
+    if payment.status not in (DirectPaymentStatus.AGREED, DirectPaymentStatus.ENDED):
         return None
 
     def total(window: tuple[date, date] | None) -> int:
@@ -106,7 +151,8 @@ def direct_payment_line(payment: DirectPayment, as_of: date) -> CommitmentLine |
     return CommitmentLine(agreement_id=payment.agreement_id, kind="direct_payment",
                           service_type=ServiceType.DIRECT_PAYMENT,
                           weekly_pence=total(_window(payment.start, payment.end, as_of, WEEK_DAYS)),
-                          annual_pence=total(_window(payment.start, payment.end, as_of, YEAR_DAYS)))
+                          annual_pence=total(_window(payment.start, payment.end, as_of, YEAR_DAYS)),
+                          rates=direct_payment_rates(payment))
 
 
 def commitment_of(person_ref: str, as_of: date, agreements: Sequence[Agreement],

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 from contracts.agreements import AgreementTerms, Rate, ScheduledVisit
 from contracts.common import RateUnit
+from shared.calendar import is_bank_holiday
 from shared.money import round_half_up
 from services.agreements.domain.agreements import WEEKDAYS, Agreement
 from services.agreements.domain.errors import Rejected
@@ -77,3 +78,15 @@ def price_of_terms_for_week(terms: AgreementTerms, week_from: date) -> int:
     """What `terms` would cost over the seven days from `week_from` (for comparing providers)."""
     return _pence(sum((cost_of_terms_on(terms, d) for d in days(week_from, week_from + timedelta(days=6))),
                       Fraction(0)))
+
+
+def ordinary_weekly_cost(terms: AgreementTerms, week_from: date) -> int:
+    """What `terms` cost in an ordinary week from `week_from`: each of the seven days priced as its weekday
+    is on the nearest later date that is not a bank holiday (a bank holiday's premium is a cost of that day,
+    not of every week), rounded once."""
+    total = Fraction(0)
+    for day in days(week_from, week_from + timedelta(days=6)):
+        while is_bank_holiday(day):
+            day += timedelta(days=7)
+        total += cost_of_terms_on(terms, day)
+    return _pence(total)

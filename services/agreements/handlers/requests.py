@@ -6,6 +6,7 @@ import asyncpg
 from contracts import requests as requests_contract
 from shared.consumer import Context, EventConsumer
 from shared.logging import get_logger
+from services.agreements.config import agreements_config
 from services.agreements.domain.brokerage import draft_for_approved_request
 from services.agreements.domain.direct_payments import DirectPayment
 from services.agreements.events import without_reason
@@ -21,7 +22,8 @@ log = get_logger(__name__)
 async def on_service_requested(conn: asyncpg.Connection, event: requests_contract.ServiceRequested,
                                ctx: Context) -> None:
     await store_received_requests.record_received_request(conn, event.request_id, event.person_ref,
-                                                          event.requested_start, ctx.envelope.event_id)
+                                                          event.requested_start, ctx.envelope.event_id,
+                                                          event.locality)
 
 
 async def _record_budget(conn: asyncpg.Connection, event: requests_contract.BudgetAgreed
@@ -53,7 +55,8 @@ async def on_request_approved(conn: asyncpg.Connection, event: requests_contract
                               ctx: Context) -> None:
     """Brokerage starts: a draft agreement (council-arranged or ISF) or a draft direct payment.
 
-    A repeated approval of the same request drafts nothing new: the draft is unique per request.
+    A repeated approval of the same request drafts nothing new: the draft is unique per request. A draft
+    agreement is charged to the cost centre the council's rule gives the request's locality and service.
     """
     await _record_budget(conn, event, ctx, event.weekly_budget_pence, event.weekly_contribution_pence)
     preferred_known = False
@@ -64,7 +67,8 @@ async def on_request_approved(conn: asyncpg.Connection, event: requests_contract
         request_id=event.request_id, person_ref=event.person_ref, service_type=event.service_type,
         mechanism=event.mechanism, nominee=event.nominee, preferred_provider_id=event.preferred_provider_id,
         requested_start=event.requested_start, weekly_budget_pence=event.weekly_budget_pence,
-        weekly_contribution_pence=event.weekly_contribution_pence, preferred_provider_known=preferred_known)
+        weekly_contribution_pence=event.weekly_contribution_pence, preferred_provider_known=preferred_known,
+        cost_centre=agreements_config().cost_centres.cost_centre_for(event.locality, event.service_type))
     # Approved again after the person changed mechanism: the draft of the other kind will not go ahead.
     if isinstance(draft, DirectPayment):
         await store_agreements.cancel_drafts_for_request(conn, event.request_id)

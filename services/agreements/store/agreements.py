@@ -28,7 +28,7 @@ def _agreement(row: asyncpg.Record, terms: list[asyncpg.Record], suspensions: li
                                                                                key=lambda s: s["suspended_from"])),
         end_reason=maybe(EndReason, row["end_reason"]), preferred_provider_id=row["preferred_provider_id"],
         arranged_as=SpendMechanism(row["arranged_as"]), funding=Funding(row["funding"]),
-        direct_payment_id=row["direct_payment_id"])
+        direct_payment_id=row["direct_payment_id"], cost_centre=row["cost_centre"])
 
 
 async def _load(conn: asyncpg.Connection, where: str, *args, limit: int = 1000) -> list[Agreement]:
@@ -68,19 +68,33 @@ async def search(conn: asyncpg.Connection, *, person_ref: str | None, provider_i
         person_ref, provider_id, request_id, status, limit=limit)
 
 
+async def of_provider(conn: asyncpg.Connection, provider_id: str, service_type: str, *,
+                      limit: int = 10_000) -> list[Agreement]:
+    """The provider's activated agreements (active, suspended, ended) of one service type."""
+    return await _load(conn, "provider_id = $1 AND service_type = $2 AND status IN ('active', 'suspended', 'ended')",
+                       provider_id, service_type, limit=limit)
+
+
+async def people_of_provider(conn: asyncpg.Connection, provider_id: str, service_type: str) -> list[str]:
+    """Whose activated agreements with the provider for the service these are, in the order to lock them."""
+    return [r["person_ref"] for r in await conn.fetch(
+        "SELECT DISTINCT person_ref FROM agreements WHERE provider_id = $1 AND service_type = $2"
+        " AND status IN ('active', 'suspended', 'ended') ORDER BY person_ref", provider_id, service_type)]
+
+
 async def insert_draft(conn: asyncpg.Connection, agreement: Agreement, origin: str) -> bool:
     """False when this approved request already has its draft (a redelivered or repeated approval)."""
     row = await conn.fetchrow(
         "INSERT INTO agreements (agreement_id, origin, request_id, person_ref, service_type, status, provider_id,"
-        " preferred_provider_id, payment_basis, cycle, start_date, arranged_as, funding, direct_payment_id)"
-        " VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12, $13)"
+        " preferred_provider_id, payment_basis, cycle, start_date, arranged_as, funding, direct_payment_id,"
+        " cost_centre) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         " ON CONFLICT (request_id) WHERE origin = 'approved_request' AND status <> 'cancelled' DO NOTHING"
         " RETURNING agreement_id",
         agreement.agreement_id, origin, agreement.request_id, agreement.person_ref, agreement.service_type.value,
         agreement.provider_id, agreement.preferred_provider_id,
         agreement.payment_basis.value if agreement.payment_basis else None,
         agreement.cycle.value if agreement.cycle else None, agreement.start, agreement.arranged_as.value,
-        agreement.funding.value, agreement.direct_payment_id)
+        agreement.funding.value, agreement.direct_payment_id, agreement.cost_centre)
     return row is not None
 
 
@@ -93,12 +107,12 @@ async def save(conn: asyncpg.Connection, agreement: Agreement, made_by: str) -> 
     await conn.execute(
         "UPDATE agreements SET status = $2, provider_id = $3, payment_basis = $4, cycle = $5, start_date = $6,"
         " end_date = $7, concurrent = $8, end_reason = $9, funding = $10, direct_payment_id = $11,"
-        " updated_at = now() WHERE agreement_id = $1",
+        " cost_centre = $12, updated_at = now() WHERE agreement_id = $1",
         agreement.agreement_id, agreement.status.value, agreement.provider_id,
         agreement.payment_basis.value if agreement.payment_basis else None,
         agreement.cycle.value if agreement.cycle else None, agreement.start, agreement.end, agreement.concurrent,
         agreement.end_reason.value if agreement.end_reason else None, agreement.funding.value,
-        agreement.direct_payment_id)
+        agreement.direct_payment_id, agreement.cost_centre)
     rewrite_draft = agreement.status is AgreementStatus.DRAFT
     for terms in agreement.terms:
         await conn.execute(

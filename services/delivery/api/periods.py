@@ -84,5 +84,6 @@ async def confirm(agreement_id: str, week_start: date, request: Request,
     by = "provider" if principal.role == "provider" else "officer"
     async with transaction(request) as conn:
         await confirm_period(conn, runtime_of(request).outbox, cause_of(request, principal), agreement_id=agreement_id,
-                             person_ref=agreement.person_ref, provider_id=agreement.provider_id, week=week, by=by)
+                             person_ref=agreement.person_ref, provider_id=agreement.provider_id, week=week, by=by,
+                             agreement=agreement)
         return await _period_out(conn, agreement, week)

@@ -112,12 +112,25 @@ def schedule_on(agreement: AgreementSchedule, day: date) -> ScheduleVersion | No
     return best
 
 
+def suspended_on(agreement: AgreementSchedule, day: date) -> bool:
+    """Whether a suspension (a hospital stay) covers the local day."""
+    return any(s.covers(day) for s in agreement.suspensions)
+
+
 def planned_visits_on(agreement: AgreementSchedule, day: date) -> list[PlannedVisit]:
     """The visits an agreement plans on one local day: none outside its dates or while suspended."""
+    if suspended_on(agreement, day):
+        return []
+    return scheduled_visits_on(agreement, day)
+
+
+def scheduled_visits_on(agreement: AgreementSchedule, day: date) -> list[PlannedVisit]:
+    """The schedule's slots on one local day within the agreement's dates, suspended or not (a
+    suspended day plans none of them: `planned_visits_on`)."""
     if day < agreement.start_date or (agreement.end_date is not None and day > agreement.end_date):
         return []
     version = schedule_on(agreement, day)
-    if version is None or any(s.covers(day) for s in agreement.suspensions):
+    if version is None:
         return []
     out = []
     for slot in version.by_weekday[day.weekday()]:

@@ -1,9 +1,12 @@
-"""SQL: agreement-weeks, their lines (verified visits) and adjustments, and their confirmation."""
+"""SQL: agreement-weeks, their lines (verified visits), carers' records and adjustments, and their confirmation."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import asyncpg
+
+from services.delivery.domain.attendance import ExceptionCode
+from services.delivery.domain.planned_outcomes import CarerAttendance
 
 _LINE = ("visit_key, visit_id, carer_id, local_date, planned_start, planned_minutes, actual_minutes,"
          " payable_minutes, rate_pence_per_hour, amount_pence, revision, flags")
@@ -28,6 +31,17 @@ async def lines(conn: asyncpg.Connection, agreement_id: str, week: date) -> list
     return await conn.fetch(
         f"SELECT {_LINE} FROM verified_visits WHERE agreement_id = $1 AND week_start = $2 AND NOT withdrawn"
         " ORDER BY planned_start, visit_key, carer_id", agreement_id, week)
+
+
+async def carer_records(conn: asyncpg.Connection, agreement_id: str, week: date) -> list[CarerAttendance]:
+    """Every carer's latest verified record at a visit of the week, paid or not (withdrawn ones are not)."""
+    rows = await conn.fetch(
+        "SELECT visit_key, local_date, planned_start, planned_minutes, carers_required, exception_code"
+        " FROM verified_visits WHERE agreement_id = $1 AND week_start = $2 AND NOT withdrawn"
+        " ORDER BY planned_start, visit_key, carer_id", agreement_id, week)
+    return [CarerAttendance(r["visit_key"], r["local_date"], r["planned_start"], r["planned_minutes"],
+                            r["carers_required"], ExceptionCode(r["exception_code"]) if r["exception_code"] else None)
+            for r in rows]
 
 
 async def take_pending_adjustments(conn: asyncpg.Connection, agreement_id: str, week: date) -> list[asyncpg.Record]:

@@ -8,7 +8,8 @@ Where to look:
 - `self_billing`, `plan_pricing`, `scheduled`, `isf_advances`, `raising`: invoices the council raises;
   preview.
 - `provider_invoices`, `invoice_csv`: invoices providers send (JSON-shaped or CSV).
-- `validation`, `validation_context`, `checks_*`: the three-way match, one function per reason code.
+- `validation`, `validation_context`, `checks_*`: the three-way match, one function per reason code;
+  `commitments`: the bound an invoice is checked against (the commitment by business date).
 - `corrections`: credit notes, supplementary invoices, and netting with carry-forward.
 - `overpayments`: what an invoice paid for days after its agreement's end, credited back by itself.
 - `contributions`, `contribution_files`: the person's contribution charged per period; the debtors

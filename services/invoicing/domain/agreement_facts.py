@@ -1,14 +1,17 @@
 """Invoicing's copy of an agreement and a provider, read from the agreements service's events.
 
 Every agreement event carries the whole agreement as it stands, so the copy is replaced, never
-patched. A plan version costs `weekly_units` x the standard rate of its terms (the rate with no
-time band and no day category; the first rate when none is standard).
+patched (its cost centre included). A plan version costs `weekly_units` x the standard rate of its
+terms (the rate with no time band and no day category; the first rate when none is standard). A
+commitment line is kept as its weekly figure and its weekly cost by business date
+(`domain/commitments.py`).
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
-from contracts.agreements import AgreementEvent, AgreementTerms, Rate
+from contracts.agreements import AgreementEvent, AgreementTerms, CommitmentLine, Rate
+from services.invoicing.domain.commitments import CommitmentOnFile, RateFrom
 from services.invoicing.domain.facts import AgreementOnFile, PlanTerms, Suspension
 
 
@@ -30,7 +33,12 @@ def agreement_on_file(event: AgreementEvent) -> AgreementOnFile:
     suspensions = tuple(Suspension(s.suspended_from, s.resumed_on) for s in event.suspensions)
     return AgreementOnFile(event.agreement_id, event.provider_id, event.person_ref, event.payment_basis, event.cycle,
                            event.start, event.end, plan, suspensions, event.service_type, event.mechanism,
-                           event.funding)
+                           event.funding, event.cost_centre)
+
+
+def commitment_on_file(line: CommitmentLine) -> CommitmentOnFile:
+    """An agreement's commitment line as invoicing keeps it: its weekly figure and its rates by business date."""
+    return CommitmentOnFile(line.weekly_pence, tuple(RateFrom(r.from_date, r.weekly_pence) for r in line.rates))
 
 
 def bank_details_after(event_type: str, previous_account_stands: bool = False) -> bool:

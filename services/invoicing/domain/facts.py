@@ -58,6 +58,7 @@ class AgreementOnFile:
     service_type: ServiceType | None = None  # published on the invoice's events
     mechanism: SpendMechanism = SpendMechanism.COUNCIL_ARRANGED  # isf: advanced, never invoiced in arrears
     funding: Funding = Funding.COUNCIL  # managed_account: bought from a council-managed direct payment
+    cost_centre: str | None = None  # the council cost centre its spend is charged to (None: not said)
 
     def is_active_on(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)

@@ -1,4 +1,5 @@
-"""agreements.events in: the latest agreement, provider facts and commitments invoicing checks against.
+"""agreements.events in: the latest agreement (its cost centre included), provider facts and commitments
+(each agreement's weekly figure and its weekly cost by business date) invoicing checks against.
 
 A fact that arrives after the invoices that need it (the topics are not ordered against each
 other) is caught up here: confirmed weeks of an agreement not yet self-billed are billed when the
@@ -22,7 +23,7 @@ from shared.consumer import Context, EventConsumer
 from shared.records import Incoming
 from shared.events import Cause
 from shared.logging import get_logger
-from services.invoicing.domain.agreement_facts import agreement_on_file, bank_details_after
+from services.invoicing.domain.agreement_facts import agreement_on_file, bank_details_after, commitment_on_file
 from services.invoicing.domain.holds import HoldCode as H
 from services.invoicing.steps.contributions import recharge_from
 from services.invoicing.steps.overpayments import recover
@@ -125,11 +126,13 @@ async def on_bank_details(conn: asyncpg.Connection, event: BankDetailsEvent, ctx
 
 async def on_commitment_changed(conn: asyncpg.Connection, event: contract.CommitmentChanged,
                                 ctx: Context[contract.CommitmentChanged]) -> None:
-    weekly = {line.agreement_id: line.weekly_pence for line in event.lines if line.kind == "agreement"}
-    await lock_agreements(conn, weekly)
-    await store_facts.keep_commitments(conn, event.person_ref, event.as_of, weekly)
-    if weekly:
-        held = await store_invoices.held_with(conn, COMMITMENT_HOLDS, agreement_ids=list(weekly))
+    """Each agreement line's weekly figure and its rates by business date (a direct payment's line bounds no
+    invoice of invoicing's)."""
+    committed = {line.agreement_id: commitment_on_file(line) for line in event.lines if line.kind == "agreement"}
+    await lock_agreements(conn, committed)
+    await store_facts.keep_commitments(conn, event.person_ref, event.as_of, committed)
+    if committed:
+        held = await store_invoices.held_with(conn, COMMITMENT_HOLDS, agreement_ids=list(committed))
         await recheck_held(conn, ctx.outbox, _cause(ctx), held, "commitment changed")
 
 

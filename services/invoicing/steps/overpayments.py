@@ -5,9 +5,9 @@ never leaving the provider less than the invoice's amount for the days up to the
 `OverpaymentCredited` beside its `CreditNoteIssued`. Paid or in a run: payments takes it from the
 provider's next payment. Approved and not yet in a run: payments would never pay it, as it runs past
 the end (`after_agreement_end`), so it is announced again (`InvoiceApproved`, a new approval revision,
-`last_payable_date` the end and `period_end` capped to it) and payments pays it up to the end, its
-credit note netted against it. Also when such an invoice becomes scheduled or paid after the end was
-known.
+`last_payable_date` the end and `period_end` capped to it, each agreement period's last day capped to its
+own agreement's end) and payments pays it up to the end, its credit note netted against it. Also when
+such an invoice becomes scheduled or paid after the end was known.
 
 Locks: the agreement path holds the provider's facts and agreement locks (the agreements consumer takes
 them first); every path then locks the invoice rows. The payments path takes the same advisory locks, in
@@ -90,7 +90,8 @@ async def payable_to_end(conn: asyncpg.Connection, outbox: Outbox, cause: Cause,
                          ended_on: date) -> None:
     """An approved invoice (its row locked) that runs past an agreement's end announced again: a new
     approval revision, payable up to the earliest end of its agreements (`ended_on` or before), so
-    payments pays it, less its credit notes, rather than leaving it out as after the agreement's end."""
+    payments pays it, less its credit notes, rather than leaving it out as after the agreement's end. Its
+    agreement periods (the agreements on file) each stop at their own agreement's end."""
     agreements = await store_facts.agreements(conn, original.invoice.agreement_ids)
     last = min([ended_on, *(a.end for a in agreements.values() if a.end is not None)])
     invoice = original.invoice
@@ -99,7 +100,7 @@ async def payable_to_end(conn: asyncpg.Connection, outbox: Outbox, cause: Cause,
     again = replace(original, invoice=replace(invoice, history=invoice.history + (step,)),
                     approval_revision=original.approval_revision + 1)
     await store_invoices.save_state(conn, again, SYSTEM, history_from=len(invoice.history))
-    await outbox.publish(conn, [approved_event(again, last)], cause)
+    await outbox.publish(conn, [approved_event(again, last, agreements, payable_to_end=True)], cause)
     log.info("approved invoice announced again, payable up to its agreement's end",
              invoice_id=original.invoice.invoice_id, revision=again.approval_revision, last_payable_date=str(last))
 

@@ -133,7 +133,7 @@ async def _file(conn: asyncpg.Connection, actor: Actor, what: PlanRunKind,
     next_of = {key: iter(span) for key, span in numbers.items()}
     ids = [a.agreement_id for a, _ in drafts]
     providers = await store_facts.providers(conn, (a.provider_ref for a, _ in drafts))
-    weekly = await store_facts.weekly_commitments(conn, ids)
+    committed = await store_facts.commitments(conn, ids)
     earlier: dict[str, list] = {}
     for span in await store_invoices.already_invoiced(conn, ids):
         earlier.setdefault(span.agreement_id, []).append(span)
@@ -144,7 +144,7 @@ async def _file(conn: asyncpg.Connection, actor: Actor, what: PlanRunKind,
         step = StatusChange("raise", None, InvoiceStatus.DRAFT, actor.id, what.why(draft.period))
         invoice = replace(draft, number=number, history=(step,))
         aid = agreement.agreement_id
-        commitments = {aid: commitment_for_period(weekly[aid], agreement, draft.period)} if aid in weekly else {}
+        commitments = {aid: commitment_for_period(committed[aid], agreement, draft.period)} if aid in committed else {}
         ctx = ValidationContext(providers[agreement.provider_ref], {aid: agreement}, {}, commitments,
                                 already_invoiced=tuple(earlier.get(aid, ())), settings=settings.validation)
         service_type = agreement.service_type.value if agreement.service_type else None

@@ -40,8 +40,8 @@ async def preview_invoice(conn: asyncpg.Connection, agreement: AgreementOnFile, 
     provider = await store_facts.provider(conn, agreement.provider_ref)
     actuals = await _confirmed(conn, agreement, period) if agreement.basis is PaymentBasis.ACTUALS \
         and provider.self_billing_in_place else None
-    weekly = await store_facts.weekly_commitments(conn, [aid])
-    commitments = {aid: commitment_for_period(weekly[aid], agreement, period)} if aid in weekly else {}
+    committed = await store_facts.commitments(conn, [aid])
+    commitments = {aid: commitment_for_period(committed[aid], agreement, period)} if aid in committed else {}
     context = ValidationContext(provider, {aid: agreement}, {aid: actuals} if actuals else {}, commitments,
                                 already_invoiced=await store_invoices.already_invoiced(conn, [aid]),
                                 settings=config().validation)

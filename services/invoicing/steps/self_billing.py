@@ -95,7 +95,7 @@ async def _numbered_and_validated(conn, drafts: list[tuple[Invoice, ConfirmedAct
         conn, Counter((d.provider_ref, Series.SELF_BILLED) for d, _ in drafts))
     next_of = {key: iter(span) for key, span in numbers.items()}
     ids = {d.lines[0].agreement_id for d, _ in drafts}
-    weekly = await store_facts.weekly_commitments(conn, ids)
+    committed = await store_facts.commitments(conn, ids)
     earlier: dict[str, list] = {}
     for period in await store_invoices.already_invoiced(conn, ids):
         earlier.setdefault(period.agreement_id, []).append(period)
@@ -107,9 +107,9 @@ async def _numbered_and_validated(conn, drafts: list[tuple[Invoice, ConfirmedAct
         raise_step = StatusChange("raise", None, InvoiceStatus.DRAFT, SYSTEM.id,
                                   f"self-billed from the actuals confirmed for {actuals.period}")
         invoice = replace(draft, number=number, history=(raise_step,))
-        commitments = {agreement.agreement_id: commitment_for_period(weekly[agreement.agreement_id], agreement,
+        commitments = {agreement.agreement_id: commitment_for_period(committed[agreement.agreement_id], agreement,
                                                                      actuals.period)} \
-            if agreement.agreement_id in weekly else {}
+            if agreement.agreement_id in committed else {}
         ctx = ValidationContext(providers[draft.provider_ref], {agreement.agreement_id: agreement},
                                 {agreement.agreement_id: actuals}, commitments,
                                 already_invoiced=tuple(earlier.get(agreement.agreement_id, ())), settings=settings)

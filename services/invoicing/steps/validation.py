@@ -88,8 +88,8 @@ async def context_for(conn: asyncpg.Connection, filed: Filed) -> tuple[Validatio
             found = await store_actuals.actuals_covering(conn, agreement_id, agreement.person_ref, span)
             if found is not None:
                 actuals[agreement_id] = found
-    weekly = await store_facts.weekly_commitments(conn, agreements)
-    commitments = {a: commitment_for_period(w, agreements[a], invoice.period) for a, w in weekly.items()}
+    committed = await store_facts.commitments(conn, agreements)
+    commitments = {a: commitment_for_period(w, agreements[a], invoice.period) for a, w in committed.items()}
     earlier = await store_invoices.already_invoiced(conn, agreements, excluding=[invoice.invoice_id])
     # A provider's number held by another of its invoices: this one is the duplicate.
     taken = frozenset({invoice.number}) if invoice.kind is InvoiceKind.PROVIDER_SUBMITTED \
@@ -138,7 +138,7 @@ def count_outcome(invoice: Invoice, outcome: str) -> None:
 def announcements(filed: Filed, agreements: Mapping[str, AgreementOnFile], *, raised: bool) -> list[Event]:
     on_invoice = [agreements[a] for a in filed.invoice.agreement_ids if a in agreements]
     events: list[Event] = [raised_event(filed)] if raised else []
-    return events + outcome_events(filed, last_payable_date(on_invoice))
+    return events + outcome_events(filed, last_payable_date(on_invoice), agreements)
 
 
 async def recheck_held(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, invoice_ids: Sequence[str],

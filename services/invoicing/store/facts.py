@@ -1,6 +1,7 @@
 """SQL of what invoicing is told: agreements, providers and commitments (the latest of each)."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -8,6 +9,7 @@ from decimal import Decimal
 import asyncpg
 
 from contracts.common import Cycle, Funding, PaymentBasis, ServiceType, SpendMechanism
+from services.invoicing.domain.commitments import CommitmentOnFile, RateFrom
 from services.invoicing.domain.facts import AgreementOnFile, PlanTerms, ProviderFacts, Suspension
 
 
@@ -19,18 +21,18 @@ async def keep_agreement(conn: asyncpg.Connection, agreement: AgreementOnFile, o
                     "resumed_on": s.resumed_on.isoformat() if s.resumed_on else None} for s in agreement.suspensions]
     kept = await conn.fetchval(
         "INSERT INTO agreements_on_file (agreement_id, provider_id, person_ref, service_type, basis, cycle, start_on,"
-        " end_on, plan, suspensions, last_event_at, mechanism, funding)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " end_on, plan, suspensions, last_event_at, mechanism, funding, cost_centre)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         " ON CONFLICT (agreement_id) DO UPDATE SET provider_id = EXCLUDED.provider_id,"
         " person_ref = EXCLUDED.person_ref, service_type = EXCLUDED.service_type, basis = EXCLUDED.basis,"
         " cycle = EXCLUDED.cycle, start_on = EXCLUDED.start_on, end_on = EXCLUDED.end_on, plan = EXCLUDED.plan,"
         " suspensions = EXCLUDED.suspensions, last_event_at = EXCLUDED.last_event_at, mechanism = EXCLUDED.mechanism,"
-        " funding = EXCLUDED.funding, updated_at = now()"
+        " funding = EXCLUDED.funding, cost_centre = EXCLUDED.cost_centre, updated_at = now()"
         " WHERE agreements_on_file.last_event_at <= EXCLUDED.last_event_at RETURNING true",
         agreement.agreement_id, agreement.provider_ref, agreement.person_ref,
         agreement.service_type.value if agreement.service_type else "", agreement.basis.value, agreement.cycle.value,
         agreement.start, agreement.end, plan, suspensions, occurred_at, agreement.mechanism.value,
-        agreement.funding.value)
+        agreement.funding.value, agreement.cost_centre)
     return bool(kept)
 
 
@@ -43,7 +45,7 @@ def _agreement(row: asyncpg.Record) -> AgreementOnFile:
     return AgreementOnFile(row["agreement_id"], row["provider_id"], row["person_ref"], PaymentBasis(row["basis"]),
                            Cycle(row["cycle"]), row["start_on"], row["end_on"], plan, suspensions,
                            ServiceType(row["service_type"]) if row["service_type"] else None,
-                           SpendMechanism(row["mechanism"]), Funding(row["funding"]))
+                           SpendMechanism(row["mechanism"]), Funding(row["funding"]), row["cost_centre"])
 
 
 async def agreements(conn: asyncpg.Connection, agreement_ids: Iterable[str]) -> dict[str, AgreementOnFile]:
@@ -99,20 +101,26 @@ async def provider(conn: asyncpg.Connection, provider_id: str) -> ProviderFacts:
 
 
 async def keep_commitments(conn: asyncpg.Connection, person_ref: str, as_of: date,
-                           weekly_by_agreement: dict[str, int]) -> None:
-    """Each agreement's latest weekly commitment. An agreement that leaves the person's commitment
-    (ended) keeps its last figure: its final invoices are still bounded by it."""
-    if not weekly_by_agreement:
+                           by_agreement: dict[str, CommitmentOnFile]) -> None:
+    """Each agreement's latest commitment: its weekly figure, and its rates by business date from the latest
+    event that said them (one that says none keeps those on file). An agreement that leaves the person's
+    commitment (ended) keeps its last figures: its final invoices are still bounded by them."""
+    if not by_agreement:
         return
+    rates = [json.dumps([{"from_date": r.from_date.isoformat(), "weekly_pence": r.weekly_pence} for r in c.rates])
+             for c in by_agreement.values()]
     await conn.execute(
-        "INSERT INTO commitments (agreement_id, person_ref, weekly_pence, as_of)"
-        " SELECT a, $1, w, $2 FROM unnest($3::text[], $4::bigint[]) AS t(a, w)"
+        "INSERT INTO commitments (agreement_id, person_ref, weekly_pence, as_of, rates)"
+        " SELECT a, $1, w, $2, r::jsonb FROM unnest($3::text[], $4::bigint[], $5::text[]) AS t(a, w, r)"
         " ON CONFLICT (agreement_id) DO UPDATE SET weekly_pence = EXCLUDED.weekly_pence, as_of = EXCLUDED.as_of,"
-        " person_ref = EXCLUDED.person_ref, updated_at = now() WHERE commitments.as_of <= EXCLUDED.as_of",
-        person_ref, as_of, list(weekly_by_agreement), list(weekly_by_agreement.values()))
+        " person_ref = EXCLUDED.person_ref, updated_at = now(),"
+        " rates = CASE WHEN jsonb_array_length(EXCLUDED.rates) > 0 THEN EXCLUDED.rates ELSE commitments.rates END"
+        " WHERE commitments.as_of <= EXCLUDED.as_of",
+        person_ref, as_of, list(by_agreement), [c.weekly_pence for c in by_agreement.values()], rates)
 
 
-async def weekly_commitments(conn: asyncpg.Connection, agreement_ids: Iterable[str]) -> dict[str, int]:
-    rows = await conn.fetch("SELECT agreement_id, weekly_pence FROM commitments WHERE agreement_id = ANY($1::text[])",
-                            list(set(agreement_ids)))
-    return {r["agreement_id"]: r["weekly_pence"] for r in rows}
+async def commitments(conn: asyncpg.Connection, agreement_ids: Iterable[str]) -> dict[str, CommitmentOnFile]:
+    rows = await conn.fetch("SELECT agreement_id, weekly_pence, rates FROM commitments"
+                            " WHERE agreement_id = ANY($1::text[])", list(set(agreement_ids)))
+    return {r["agreement_id"]: CommitmentOnFile(r["weekly_pence"], tuple(
+        RateFrom(date.fromisoformat(x["from_date"]), x["weekly_pence"]) for x in r["rates"])) for r in rows}

@@ -4,6 +4,7 @@
 - `run_calendar`: when runs happen and the Bacs three-day cycle behind each pay date
 - `run_lines`: payments, remittance lines and exclusions that make up a run
 - `proposal`: choosing what a run pays (`propose_run`)
+- `agreement_split`: an invoice judged by each agreement's end, its amount split exactly between their cost centres
 - `payment_run`: review and maker-checker approval (`PaymentRun.exclude_line`, `PaymentRun.approve`)
 - `direct_payments`: four-weekly payments in advance, changes and endings
 - `managed_accounts`: the ledger of a council-managed direct-payment account, and what it may still pay

@@ -40,6 +40,24 @@ class BankAccount:
 
 
 @dataclass(frozen=True, slots=True)
+class AgreementShare:
+    """The days an invoice charges one of its agreements (`first_day`..`last_day`), the amount invoicing
+    put on them, that agreement's last payable day as payments knows it (the earlier of the invoice's word
+    and the agreement's own end; None: open-ended) and its cost centre ("" unknown: the default)."""
+
+    agreement_id: str
+    first_day: date
+    last_day: date
+    amount_pence: int
+    end: date | None = None
+    cost_centre: str = ""
+
+    @property
+    def runs_past_end(self) -> bool:
+        return self.end is not None and self.last_day > self.end
+
+
+@dataclass(frozen=True, slots=True)
 class CreditNote:
     """A correction that reduces what is paid for the invoice it is attached to."""
 
@@ -47,6 +65,7 @@ class CreditNote:
     amount_pence: int  # positive: the amount credited back
     reason: str = ""  # why it was raised, shown to the provider on the remittance advice
     number: str = ""  # the council's number (CN-...)
+    agreement_ids: tuple[str, ...] = ()  # the agreements it credits (CreditNoteIssued.agreement_ids); (): not said
 
     def __post_init__(self) -> None:
         if self.amount_pence <= 0:
@@ -56,7 +75,8 @@ class CreditNote:
 @dataclass(frozen=True, slots=True)
 class ProviderCredit:
     """A credit note whose invoice is no longer payable (already paid, or voided): it is netted
-    against the provider's next payment instead, as a line of its own."""
+    against the provider's next payment instead, as a line of its own. `cost_centre` is where it is
+    charged when none of its agreements' periods are known ("": the journal's default)."""
 
     id: str
     provider_id: str
@@ -70,6 +90,8 @@ class ProviderCredit:
     person_ref: str = ""
     funded_by: str | None = None  # the managed direct payment that paid the corrected invoice; None: the council
     reason: str = ""  # why it was raised, shown to the provider on the remittance advice
+    split_by: tuple[AgreementShare, ...] = ()  # the corrected invoice's agreement periods, when known
+    agreement_ids: tuple[str, ...] = ()  # the agreements it credits: it is split over their periods only
 
     def __post_init__(self) -> None:
         if self.amount_pence <= 0:
@@ -98,6 +120,9 @@ class ApprovedInvoice:
     # Where each of its agreements is paid from: None for the council's account, a council-managed direct
     # payment's agreement_id for its managed account. Empty (or unknown agreements): the council's.
     funding: tuple[str | None, ...] = ()
+    # The days it charges each agreement (InvoiceApproved.agreement_periods): each is judged by its own
+    # agreement's end, and its amount is split between their cost centres. Empty: told before invoicing said.
+    agreement_periods: tuple[AgreementShare, ...] = ()
 
     @property
     def net_pence(self) -> int:

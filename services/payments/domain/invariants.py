@@ -1,7 +1,8 @@
 """The rules no run may break, as pure checks that list every breach they find.
 
 Run total = sum of payments = sum of lines; no payment into bank details the council has not
-verified; nothing paid for days after an agreement's end; no payment of zero or less; no invoice
+verified; nothing paid for days after an agreement's end (a line split by agreement: each charge
+held to its own agreement's end, the charges summing exactly to the line); no payment of zero or less; no invoice
 paid twice in a run; a payment's lines all leave from one account (all funded by managed direct
 payments, or none), and each managed account it draws on is debited more than 0. `PaymentRun.approve` refuses a run with any breach; file totals are
 checked against the run in `services.payments.domain.files.export`.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from services.payments.domain.managed_funding import ENTRY_KINDS, debits_of
-from services.payments.domain.run_lines import LineKind
+from services.payments.domain.run_lines import LineKind, RemittanceLine
 
 if TYPE_CHECKING:
     from services.payments.domain.payment_run import PaymentRun
@@ -53,11 +54,25 @@ def run_breaches(run: PaymentRun) -> list[Breach]:
             if line.agreement_end is not None and line.period_end > line.agreement_end:
                 breaches.append(Breach("after_agreement_end", line.line_id,
                                        f"pays up to {line.period_end}, after the agreement ended {line.agreement_end}"))
+            breaches += _charge_breaches(line)
             if line.kind is LineKind.INVOICE:
                 if line.settles in seen_invoices:
                     breaches.append(Breach("invoice_paid_twice", line.settles,
                                            f"in {seen_invoices[line.settles]} and {ref}"))
                 seen_invoices[line.settles] = ref
+    return breaches
+
+
+def _charge_breaches(line: RemittanceLine) -> list[Breach]:
+    if not line.charges:
+        return []
+    breaches = [Breach("after_agreement_end", line.line_id, f"charges agreement {c.agreement_id} up to {c.last_day}, "
+                                                            f"after it ended {c.agreement_end}")
+                for c in line.charges if c.agreement_end is not None and c.last_day > c.agreement_end]
+    charged = sum(c.amount_pence for c in line.charges)
+    if charged != line.amount_pence:
+        breaches.append(Breach("charges_mismatch", line.line_id,
+                               f"line is {line.amount_pence}p but its charges to agreements sum to {charged}p"))
     return breaches
 
 

@@ -6,9 +6,9 @@ it and every provider gets one payment with a remittance line per invoice and cr
 credit note whose invoice is already paid is netted against the provider's payment as a whole.
 Weekly and four-weekly runs add the direct payments of their cycle due; weekly runs the personal
 assistants' net pay recorded (`payroll.payroll_payments`). Left out, each with a visible reason:
-disputed and held invoices, invoices for days after their agreement ended, invoices whose agreements
-are paid from different accounts, providers without verified bank details, lines a council-managed
-account cannot pay (`managed_funding.hold_unfunded`), and any payee whose lines net to zero or less
+disputed and held invoices, invoices for days after their agreement ended (each agreement judged by
+the days the invoice charges it: `agreement_split`), invoices whose agreements are paid from different
+accounts, providers without verified bank details, lines a council-managed account cannot pay (`managed_funding.hold_unfunded`), and any payee whose lines net to zero or less
 (carried forward to the next run). A provider paid both from the council's account and from managed
 accounts gets one payment from each.
 """
@@ -21,6 +21,7 @@ from datetime import datetime
 
 from shared.clock import london_date
 from shared.money import format_gbp
+from services.payments.domain.agreement_split import after_end_detail, charges_of, credited_shares, past_their_end
 from services.payments.domain.direct_payments import direct_payment_due
 from services.payments.domain.errors import PaymentRefused
 from services.payments.domain.inputs import (ApprovedInvoice, DirectPaymentAgreement, PaymentSettings,
@@ -137,7 +138,10 @@ def _invoice_exclusion(invoice: ApprovedInvoice) -> Exclusion | None:
         return excluded(ExclusionReason.DISPUTED, "disputed: the 30-day clock is stopped until the query is resolved")
     if invoice.hold_reason:
         return excluded(ExclusionReason.ON_HOLD, f"on hold: {invoice.hold_reason}")
-    if invoice.agreement_end is not None and invoice.period_end > invoice.agreement_end:
+    if invoice.agreement_periods:
+        if late := past_their_end(invoice.agreement_periods):
+            return excluded(ExclusionReason.AFTER_AGREEMENT_END, after_end_detail(late))
+    elif invoice.agreement_end is not None and invoice.period_end > invoice.agreement_end:
         return excluded(ExclusionReason.AFTER_AGREEMENT_END,
                         f"covers days to {invoice.period_end} but the agreement ended on {invoice.agreement_end}")
     if invoice.mixed_funding:
@@ -162,24 +166,35 @@ def _provider_payment(provider_id: str, invoices: list[ApprovedInvoice], credits
 
 
 def invoice_lines(invoice: ApprovedInvoice) -> list[RemittanceLine]:
-    """The invoice's line and one negative line per credit note netted against it."""
+    """The invoice's line and one negative line per credit note netted against it. Judged by its agreement
+    periods, each line carries its charge to each agreement (a credit note only to the agreements it
+    credits, in their periods' proportions) and no single end: each charge is held to its own agreement's.
+    A credit note none of whose agreements the periods name is charged to the invoice's cost centre."""
     number = invoice.invoice_number or invoice.id
+    shares = invoice.agreement_periods
+    end = None if shares else invoice.agreement_end
     lines = [RemittanceLine(invoice.id, LineKind.INVOICE, invoice.id, f"Invoice {number}", invoice.person_ref,
                             invoice.service_type, invoice.cost_centre, invoice.period_start, invoice.period_end,
-                            invoice.amount_pence, invoice.agreement_end, invoice.funded_by)]
+                            invoice.amount_pence, end, invoice.funded_by,
+                            charges=charges_of(invoice.amount_pence, shares))]
     for note in invoice.credit_notes:
         lines.append(RemittanceLine(note.id, LineKind.CREDIT_NOTE, invoice.id,
                                     f"Credit note {note.number or note.id} against {number}", invoice.person_ref,
                                     invoice.service_type, invoice.cost_centre, invoice.period_start,
-                                    invoice.period_end, -note.amount_pence, invoice.agreement_end, invoice.funded_by,
-                                    note.reason))
+                                    invoice.period_end, -note.amount_pence, end, invoice.funded_by,
+                                    note.reason,
+                                    charges_of(-note.amount_pence, credited_shares(shares, note.agreement_ids))))
     return lines
 
 
 def credit_line(credit: ProviderCredit) -> RemittanceLine:
-    """A negative line for a credit note netted against the provider rather than its (paid) invoice."""
+    """A negative line for a credit note netted against the provider rather than its (paid) invoice, split
+    over that invoice's periods of the agreements it credits when known; else charged to `cost_centre`."""
     number = credit.number or credit.id
     return RemittanceLine(credit.id, LineKind.CREDIT_NOTE, credit.id,
                           f"Credit note {number} against paid invoice {credit.corrects_invoice_id}", credit.person_ref,
                           credit.service_type, credit.cost_centre, credit.period_start, credit.period_end,
-                          -credit.amount_pence, funded_by=credit.funded_by, reason=credit.reason)
+                          -credit.amount_pence, funded_by=credit.funded_by, reason=credit.reason,
+                          charges=charges_of(-credit.amount_pence,
+                                             credited_shares(credit.split_by, credit.agreement_ids),
+                                             held_to_end=False))

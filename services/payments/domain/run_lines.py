@@ -2,7 +2,7 @@
 
 A remittance line says what part of a payment is for: an invoice, a credit note netted against
 it (with the reason it was raised), one four-weekly direct-payment period, or an adjustment after a
-change to an agreement.
+change to an agreement. A line for several agreements carries its charge to each.
 An exclusion is anything that would otherwise have been paid, with the reason it was not.
 """
 from __future__ import annotations
@@ -32,6 +32,18 @@ class PayeeKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Charge:
+    """The part of a line charged to one agreement: its cost centre ("" unknown: the journal's default), the
+    pence (a line's charges sum exactly to it), the last day the line charges that agreement and its end."""
+
+    agreement_id: str
+    cost_centre: str
+    amount_pence: int
+    last_day: date
+    agreement_end: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RemittanceLine:
     """One thing a payment covers. `settles` is the invoice (or DP agreement) the line belongs to:
     an invoice and its credit notes share it, so they are excluded or returned together."""
@@ -49,6 +61,10 @@ class RemittanceLine:
     agreement_end: date | None = None
     funded_by: str | None = None  # the council-managed direct payment whose account pays this line
     reason: str = ""  # a credit note's reason, in words the provider reads on the remittance advice
+    # Split by agreement (an invoice judged by its agreement periods, and its credit notes): each charge is
+    # held to its own agreement's end, and the journal charges each to its cost centre. Empty: the whole
+    # line is `cost_centre`'s and held to `agreement_end`.
+    charges: tuple[Charge, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

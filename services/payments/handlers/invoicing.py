@@ -1,4 +1,5 @@
-"""invoicing.events in: invoices approved for payment (latest revision wins), holds, voids and credit notes.
+"""invoicing.events in: invoices approved for payment (latest revision wins, with the days it charges each
+agreement: `agreement_periods`), holds, voids and credit notes.
 
 Never log bank details or names: identifiers only.
 """

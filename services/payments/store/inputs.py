@@ -39,7 +39,25 @@ async def record_approval(conn: asyncpg.Connection, event: invoicing.InvoiceAppr
         event.invoice_id, event.provider_id, event.revision, event.number, event.kind, event.agreement_ids,
         event.service_type, event.period_start, event.period_end, event.amount_pence, event.received_on,
         event.valid_on, approved_on, event.due_date, event.last_payable_date)
-    return status.endswith(" 1")
+    if not status.endswith(" 1"):
+        return False
+    await record_agreement_periods(conn, event)
+    return True
+
+
+async def record_agreement_periods(conn: asyncpg.Connection, event: invoicing.InvoiceApproved) -> None:
+    """The days the revision just recorded charges each agreement: they replace the earlier revision's."""
+    await conn.execute("DELETE FROM invoice_agreement_periods WHERE invoice_id = $1", event.invoice_id)
+    periods = event.agreement_periods
+    if periods:
+        await conn.execute(
+            "INSERT INTO invoice_agreement_periods (invoice_id, seq, agreement_id, first_day, last_day, amount_pence,"
+            " last_payable_date, cost_centre)"
+            " SELECT $1, n, a, f, l, p, e, c FROM unnest($2::text[], $3::date[], $4::date[], $5::bigint[],"
+            " $6::date[], $7::text[]) WITH ORDINALITY AS x(a, f, l, p, e, c, n)",
+            event.invoice_id, [p.agreement_id for p in periods], [p.first_day for p in periods],
+            [p.last_day for p in periods], [p.amount_pence for p in periods],
+            [p.last_payable_date for p in periods], [p.cost_centre for p in periods])
 
 
 async def set_invoice_state(conn: asyncpg.Connection, invoice_id: str, provider_id: str, state: str) -> None:
@@ -57,10 +75,11 @@ async def void_credit_note(conn: asyncpg.Connection, credit_note_id: str) -> Non
 async def record_credit_note(conn: asyncpg.Connection, event: invoicing.CreditNoteIssued) -> None:
     await conn.execute(
         "INSERT INTO credit_notes (credit_note_id, provider_id, corrects_invoice_id, number, amount_pence,"
-        " service_type, period_start, period_end, person_refs, cause, reason)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (credit_note_id) DO NOTHING",
+        " service_type, period_start, period_end, person_refs, cause, reason, agreement_ids)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (credit_note_id) DO NOTHING",
         event.invoice_id, event.provider_id, event.corrects_invoice_id, event.number, event.total_pence,
-        event.service_type, event.period_start, event.period_end, event.person_refs, event.cause, event.reason)
+        event.service_type, event.period_start, event.period_end, event.person_refs, event.cause, event.reason,
+        event.agreement_ids)
 
 
 async def is_settled(conn: asyncpg.Connection, document_id: str) -> str | None:
@@ -117,14 +136,14 @@ async def reject_payee_change(conn: asyncpg.Connection, provider_id: str, change
 
 async def record_agreement(conn: asyncpg.Connection, event: agreements.AgreementEvent) -> None:
     """The agreement as it now stands, with where its money comes from: the council's account, or the
-    managed account of the direct payment that funds it."""
+    managed account of the direct payment that funds it; and its cost centre (kept when an event does not say)."""
     await conn.execute(
         "INSERT INTO agreements (agreement_id, provider_id, person_ref, service_type, last_day, funding,"
-        " direct_payment_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (agreement_id) DO UPDATE SET"
-        " provider_id = $2, person_ref = $3, service_type = $4, last_day = $5, funding = $6, direct_payment_id = $7,"
-        " updated_at = now()",
+        " direct_payment_id, cost_centre) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (agreement_id) DO UPDATE"
+        " SET provider_id = $2, person_ref = $3, service_type = $4, last_day = $5, funding = $6,"
+        " direct_payment_id = $7, cost_centre = coalesce($8, agreements.cost_centre), updated_at = now()",
         event.agreement_id, event.provider_id, event.person_ref, event.service_type, event.end, event.funding.value,
-        event.direct_payment_id)
+        event.direct_payment_id, event.cost_centre)
 
 
 async def lock_direct_payment(conn: asyncpg.Connection, agreement_id: str) -> None:

@@ -17,7 +17,7 @@ from contracts.common import ServiceType
 from services.payments.domain.inputs import BankAccount
 from services.payments.domain.payment_run import PaymentRun, ReviewNote, RunStatus
 from services.payments.domain.run_calendar import RunKind
-from services.payments.domain.run_lines import (Exclusion, ExclusionReason, LineKind, PayeeKind, Payment,
+from services.payments.domain.run_lines import (Charge, Exclusion, ExclusionReason, LineKind, PayeeKind, Payment,
                                                 RemittanceLine)
 
 PAYMENT_COLUMNS = ("run_id", "run_status", "payment_reference", "seq", "payee_kind", "payee_id", "payee_name",
@@ -26,6 +26,8 @@ PAYMENT_COLUMNS = ("run_id", "run_status", "payment_reference", "seq", "payee_ki
 LINE_COLUMNS = ("run_id", "payment_reference", "seq", "line_id", "kind", "settles", "description",
                 "person_ref", "service_type", "cost_centre", "period_start", "period_end", "amount_pence",
                 "agreement_end", "adjustment_ids", "funded_by", "reason")
+CHARGE_COLUMNS = ("run_id", "line_id", "seq", "agreement_id", "cost_centre", "amount_pence", "last_day",
+                  "agreement_end")
 EXCLUSION_COLUMNS = ("run_id", "seq", "subject", "payee_id", "reason", "detail", "amount_pence", "settles")
 
 
@@ -54,13 +56,13 @@ async def next_run_number(conn: asyncpg.Connection) -> int:
 
 async def insert_run(conn: asyncpg.Connection, run: PaymentRun, scope: Mapping, managed_agreements: set[str],
                      adjustment_ids: Mapping[str, list[int]]) -> None:
-    """The proposed run, its payments, lines and exclusions, in four statements."""
+    """The proposed run, its payments, lines (and their charges to agreements) and exclusions, in five statements."""
     await conn.execute(
         "INSERT INTO payment_runs (run_id, run_number, kind, pay_date, processing_day, proposed_by, proposed_at,"
         " total_pence, payment_count, scope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         run.run_id, run.run_number, run.kind.value, run.pay_date, run.processing_day, run.proposed_by,
         run.proposed_at, run.total_pence, len(run.payments), dict(scope))
-    payments, lines, seq = [], [], 0
+    payments, lines, charges, seq = [], [], [], 0
     for n, p in enumerate(run.payments, start=1):
         managed = p.payee_kind is PayeeKind.DIRECT_PAYMENT and p.payee_id in managed_agreements
         payments.append((run.run_id, "proposed", p.reference, n, p.payee_kind.value, p.payee_id, p.payee_name,
@@ -73,8 +75,12 @@ async def insert_run(conn: asyncpg.Connection, run: PaymentRun, scope: Mapping, 
                           line.description, line.person_ref, line.service_type.value, line.cost_centre,
                           line.period_start, line.period_end, line.amount_pence, line.agreement_end, adjustments,
                           line.funded_by, line.reason))
+            charges += [(run.run_id, line.line_id, k, c.agreement_id, c.cost_centre, c.amount_pence, c.last_day,
+                         c.agreement_end) for k, c in enumerate(line.charges, start=1)]
     await conn.copy_records_to_table("run_payments", records=payments, columns=PAYMENT_COLUMNS)
     await conn.copy_records_to_table("run_lines", records=lines, columns=LINE_COLUMNS)
+    if charges:
+        await conn.copy_records_to_table("run_line_charges", records=charges, columns=CHARGE_COLUMNS)
     await add_exclusions(conn, run.run_id, run.exclusions, start=1)
 
 
@@ -96,13 +102,16 @@ _KINDS = {k.value: k for k in LineKind}
 _SERVICES = {s.value: s for s in ServiceType}
 
 
-def payments_from_rows(payment_rows, line_rows) -> tuple[Payment, ...]:
-    """Payments with their lines, from `LINE_READ` rows (in `seq` order)."""
+def payments_from_rows(payment_rows, line_rows,
+                       charges: Mapping[str, tuple[Charge, ...]] | None = None) -> tuple[Payment, ...]:
+    """Payments with their lines, from `LINE_READ` rows (in `seq` order), with their charges by line id."""
     by_payment: dict[str, list[RemittanceLine]] = defaultdict(list)
+    charges = charges or {}
     for ref, line_id, kind, settles, text, person, service, centre, start, end, pence, agreement_end, funded_by, \
             reason in line_rows:
         by_payment[ref].append(RemittanceLine(line_id, _KINDS[kind], settles, text, person, _SERVICES[service], centre,
-                                              start, end, pence, agreement_end, funded_by, reason))
+                                              start, end, pence, agreement_end, funded_by, reason,
+                                              charges.get(line_id, ())))
     return tuple(Payment(p["payment_reference"], PayeeKind(p["payee_kind"]), p["payee_id"], p["payee_name"],
                          BankAccount(p["sort_code"], p["account_number"], p["account_name"]), p["account_verified"],
                          tuple(by_payment.get(p["payment_reference"], ())), p["amount_pence"]) for p in payment_rows)
@@ -131,14 +140,29 @@ async def load_run(conn: asyncpg.Connection, run_id: str, *, only_payment: str |
                                     run_id, only_payment)
     line_rows = await conn.fetch(LINE_READ + " WHERE run_id = $1 AND ($2::text IS NULL OR payment_reference = $2)"
                                  " ORDER BY seq", run_id, only_payment) if lines else []
+    charges = await line_charges(conn, run_id, only_payment) if lines else {}
     count, pence = await conn.fetchrow("SELECT count(*), coalesce(sum(amount_pence), 0) FROM run_lines"
                                        " WHERE run_id = $1", run_id)
     exclusions = await conn.fetch("SELECT * FROM run_exclusions WHERE run_id = $1 ORDER BY seq", run_id)
     reviews = await conn.fetch("SELECT * FROM run_reviews WHERE run_id = $1 ORDER BY seq", run_id)
-    run = run_from_rows(header, payments_from_rows(payment_rows, line_rows), exclusions, reviews)
+    run = run_from_rows(header, payments_from_rows(payment_rows, line_rows, charges), exclusions, reviews)
     outcomes = {p["payment_reference"]: (p["outcome"], p["outcome_reason"], p["outcome_on"]) for p in payment_rows}
     return StoredRun(run, dict(header["scope"]), header["exported_at"], outcomes,
                      {p["payment_reference"] for p in payment_rows if p["council_managed"]}, count, int(pence))
+
+
+async def line_charges(conn: asyncpg.Connection, run_id: str,
+                       only_payment: str | None = None) -> dict[str, tuple[Charge, ...]]:
+    """What each split line of the run charges each agreement, in its stored order."""
+    rows = await conn.fetch(
+        "SELECT c.line_id, c.agreement_id, c.cost_centre, c.amount_pence, c.last_day, c.agreement_end"
+        " FROM run_line_charges c WHERE c.run_id = $1 AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM run_lines l"
+        "  WHERE l.run_id = c.run_id AND l.line_id = c.line_id AND l.payment_reference = $2))"
+        " ORDER BY c.line_id, c.seq", run_id, only_payment)
+    found: dict[str, list[Charge]] = defaultdict(list)
+    for line_id, agreement_id, centre, pence, last_day, agreement_end in rows:
+        found[line_id].append(Charge(agreement_id, centre, pence, last_day, agreement_end))
+    return {k: tuple(v) for k, v in found.items()}
 
 
 async def invoice_ids(conn: asyncpg.Connection, run_id: str) -> list[str]:
@@ -158,6 +182,8 @@ async def record_review(conn: asyncpg.Connection, before: PaymentRun, after: Pay
     await conn.execute("DELETE FROM run_lines WHERE run_id = $1 AND payment_reference = $2"
                        " AND NOT (line_id = ANY($3::text[]))", before.run_id, old.reference,
                        [ln.line_id for ln in kept.lines] if kept else [])
+    await conn.execute("DELETE FROM run_line_charges c WHERE c.run_id = $1 AND NOT EXISTS (SELECT 1 FROM run_lines l"
+                       " WHERE l.run_id = c.run_id AND l.line_id = c.line_id)", before.run_id)
     if kept is None:
         await conn.execute("DELETE FROM run_payments WHERE run_id = $1 AND payment_reference = $2",
                            before.run_id, old.reference)

@@ -75,6 +75,21 @@ def mechanism_filter(values: Sequence[str] | None) -> list[str] | None:
                                      "input": exc.values, "ctx": {"allowed": list(MECHANISMS)}}]) from None
 
 
+def cost_centre_filter(values: Sequence[str] | None, group_by: str) -> list[str] | None:
+    """The `cost_centre` filter (repeated or comma-separated); 422 naming it when empty or with group_by=person
+    (spend by person is not kept by cost centre)."""
+    if not values:
+        return None
+    centres = sorted({v.strip() for value in values for v in value.split(",") if v.strip()})
+    problem = ("spend by person cannot be limited to cost centres; group by cost_centre instead"
+               if group_by == "person" else None if centres else "name at least one cost centre")
+    if problem:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+                            detail=[{"loc": ["query", "cost_centre"], "msg": problem, "type": "value_error",
+                                     "input": list(values)}])
+    return centres
+
+
 def json_response(out: Any) -> Response:
     """The answer as JSON, serialised straight from plain data: validating ten thousand rows against the
     declared response model took longer than the query (the models stay, for the API document; a stack

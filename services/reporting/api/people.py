@@ -11,7 +11,8 @@ from shared.auth import Principal, forbid_unless, require
 from shared.http import ALSO_CSV
 from services.reporting.api.common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
                                           reading, today)
-from services.reporting.api.models import BudgetOut, StatementOut
+from services.reporting.api.models import BudgetOut
+from services.reporting.api.statement_models import StatementOut
 from services.reporting.api.statement_html import render
 from services.reporting.domain.periods import PeriodKind
 from services.reporting.domain.statement import statement

@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from shared.auth import Principal, require
 from shared.bounds import MAX_FILTER_VALUES, Filter
 from shared.http import ALSO_CSV
-from services.reporting.api.common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
-                                          mechanism_filter, reading)
+from services.reporting.api.common import (OFFICERS, Format, cost_centre_filter, csv_response, date_range, dict_rows,
+                                          json_response, mechanism_filter, reading)
 from services.reporting.api.models import SpendOut
 from services.reporting.domain.mechanisms import LABELS as MECHANISM_LABELS, MECHANISMS
 from services.reporting.domain.periods import PeriodKind, whole_periods
@@ -56,12 +56,16 @@ async def get_spend(request: Request, _: Annotated[Principal, Depends(require(*O
                     service_type: Filter | None = None, provider_id: Filter | None = None,
                     mechanism: Annotated[list[Filter] | None, Query(
                         max_length=MAX_FILTER_VALUES, description=f"One or more of {', '.join(MECHANISMS)}.")] = None,
+                    cost_centre: Annotated[list[Filter] | None, Query(
+                        max_length=MAX_FILTER_VALUES, description="One or more cost centres ('unassigned': "
+                                                                  "none known); not with group_by=person.")] = None,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100, after: Filter | None = None,
                     format: Format = "json"):
     mechanisms = mechanism_filter(mechanism)
+    cost_centres = cost_centre_filter(cost_centre, group_by)
     first, last = whole_periods(period, *date_range(period, from_, to))
     query = dict(group_by=group_by, period=period, first=first, last=last, service_type=service_type,
-                 provider_id=provider_id, mechanisms=mechanisms)
+                 provider_id=provider_id, mechanisms=mechanisms, cost_centres=cost_centres)
     async with reading(request) as conn:
         if format == "csv":
             return await _csv(conn, query, after)
@@ -75,6 +79,7 @@ async def get_spend(request: Request, _: Annotated[Principal, Depends(require(*O
         rows = await labelled(conn, group_by, rows)
     return json_response({"group_by": group_by, "period": period, "from": first, "to": last,
                           "service_type": service_type, "provider_id": provider_id, "mechanism": mechanisms,
+                          "cost_centre": cost_centres,
                           "rows": rows, "totals": totals(rows), "next_after": next_after})
 
 

@@ -61,16 +61,19 @@ class Dims:
 
 def spend(dims: Dims, day: date, *, delivered: int = 0, invoiced: int = 0, paid: int = 0) -> list[Contribution]:
     """Money on business date `day`, in each grain and in its week and its month."""
+    return [c for kind in PERIOD_KINDS
+            for c in spend_in(dims, kind, period_start(kind, day), delivered=delivered, invoiced=invoiced, paid=paid)]
+
+
+def spend_in(dims: Dims, kind: str, start: date, *, delivered: int = 0, invoiced: int = 0,
+             paid: int = 0) -> list[Contribution]:
+    """Money of the period `kind` starting on `start`, in each grain (provider, person, cost centre)."""
     if not (delivered or invoiced or paid):
         return []
     values = (delivered, invoiced, paid)
-    out = []
-    for kind in PERIOD_KINDS:
-        start = period_start(kind, day)
-        for grain, group in (("provider", ""), ("person", dims.person_ref), ("cost_centre", dims.cost_centre)):
-            out.append(Contribution("spend", (grain, kind, start, group, dims.service_type, dims.provider_id,
-                                              dims.mechanism), values))
-    return out
+    return [Contribution("spend", (grain, kind, start, group, dims.service_type, dims.provider_id, dims.mechanism),
+                         values)
+            for grain, group in (("provider", ""), ("person", dims.person_ref), ("cost_centre", dims.cost_centre))]
 
 
 def visit_quality(provider_id: str, day: date, *, attendances: int = 0, late: int = 0, short: int = 0,

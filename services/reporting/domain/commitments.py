@@ -3,7 +3,8 @@
 Agreements publishes each person's forecast (CommitmentChanged: the weekly cost of each agreement
 and direct payment, as of a day). The rate of an agreement applies from that day until the next
 forecast for it, never before the agreement starts, after it ends, or while it is suspended. A
-budget applies from the day it was agreed until a later one. Rates are stored as their changes
+budget applies from its own effective day (else the day it was agreed); a budget agreed later
+replaces what earlier ones said from its effective day on. Rates are stored as their changes
 (+r on the first day, -r on the day after the last), so an open-ended agreement needs no rows per
 future period; a period's figure is the rate summed over its days / 7, rounded half up to the penny.
 """
@@ -84,10 +85,10 @@ def steps(spans: Sequence[Interval]) -> dict[date, int]:
 
 
 def commitment_contributions(spans: Sequence[Interval], dims: Dims) -> list[Contribution]:
-    """An agreement's rate changes, in the provider grain and in its person's grain."""
+    """An agreement's rate changes, in the provider grain, its person's grain and its cost centre's grain."""
     out = []
     for day, delta in steps(spans).items():
-        for grain, group in (("provider", ""), ("person", dims.person_ref)):
+        for grain, group in (("provider", ""), ("person", dims.person_ref), ("cost_centre", dims.cost_centre)):
             out.append(Contribution("commitment_step", (grain, group, dims.service_type, dims.provider_id,
                                                         dims.mechanism, day), (delta,)))
     return out
@@ -145,9 +146,14 @@ def integrate(changes: Sequence[tuple[date, int]], first: date, last: date) -> i
     return total
 
 
-def budget_rates(budgets: Sequence[tuple[object, date, int, int]]) -> list[Rate]:
-    """(agreed_at, agreed_on, weekly budget, contribution) -> the budget in force from each day (latest wins)."""
+Budget = tuple[object, date, date | None, int, int]  # agreed_at, agreed_on, effective_from, weekly, contribution
+
+
+def budget_rates(budgets: Sequence[Budget]) -> list[Rate]:
+    """The budget in force from each day: each budget from its effective day (else the day agreed), in
+    the order agreed, replacing what earlier ones said for that day and every day after."""
     by_day: dict[date, int] = {}
-    for _agreed_at, day, weekly, _contribution in sorted(budgets, key=lambda b: b[0]):
-        by_day[day] = weekly
+    for _agreed_at, agreed_on, effective_from, weekly, _contribution in sorted(budgets, key=lambda b: b[0]):
+        day = effective_from or agreed_on
+        by_day = {d: w for d, w in by_day.items() if d < day} | {day: weekly}
     return [Rate(day, weekly) for day, weekly in sorted(by_day.items())]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services.reporting.domain.aggregates import NO_PROVIDER, UNKNOWN_MECHANISM, UNKNOWN_SERVICE, Dims
+from services.reporting.domain.aggregates import NO_PROVIDER, UNASSIGNED, UNKNOWN_MECHANISM, UNKNOWN_SERVICE, Dims
 
 MechanismSince = tuple[tuple[date, str], ...]  # (from day, mechanism), oldest first
 
@@ -25,6 +25,7 @@ class AgreementDim:
     mechanism: str | None = None  # None until an event says it
     funded_by: str | None = None  # the council-managed direct payment whose account pays for this agreement
     since: MechanismSince = ()
+    cost_centre: str | None = None  # None until an agreement event says it ('unassigned' meanwhile)
 
     def mechanism_on(self, day: date) -> str:
         """The mechanism in force on `day` (a direct payment's first one before it starts)."""
@@ -40,7 +41,7 @@ class AgreementDim:
     @property
     def dims(self) -> Dims:
         return Dims(self.service_type or UNKNOWN_SERVICE, self.provider_id, self.person_ref,
-                    mechanism=self.mechanism or UNKNOWN_MECHANISM)
+                    cost_centre=self.cost_centre or UNASSIGNED, mechanism=self.mechanism or UNKNOWN_MECHANISM)
 
 
 def from_day(since: MechanismSince, day: date, mechanism: str) -> MechanismSince:
@@ -65,4 +66,5 @@ def heard(held: AgreementDim | None, told: AgreementDim) -> AgreementDim:
     elif told.mechanism is not None:
         mechanism, funded_by = told.mechanism, told.funded_by
     return AgreementDim(told.agreement_id, told.person_ref or held.person_ref, told.provider_id or held.provider_id,
-                        told.service_type or held.service_type, mechanism, funded_by, since)
+                        told.service_type or held.service_type, mechanism, funded_by, since,
+                        told.cost_centre or held.cost_centre)

@@ -1,4 +1,10 @@
-"""agreements.events -> commitments (weekly forecast per agreement over time), dims and provider names.
+"""agreements.events -> commitments (weekly cost per agreement by business date), dims and provider names.
+
+A commitment line's rates (`CommitmentLine.rates`: one weekly cost per version of its terms, each from
+its own date) are the agreement's whole history and replace what was held for it; a line without
+rates (published before they were said) is in force from the forecast's `as_of`. A line gone from the
+person's forecast commits nothing from its `as_of`. The agreement's window (start, end, suspensions)
+clips them all.
 
 When an agreement's or direct payment's dims change (most often: its service type or mechanism arrives
 after visits, invoices or payments already counted under 'unknown'; or a variation changes a direct
@@ -32,7 +38,7 @@ def _named(event: Any) -> list[AgreementDim]:
     """What the event says about the agreements it names (person, provider, service type, mechanism)."""
     if isinstance(event, contract.AgreementEvent):
         return [AgreementDim(event.agreement_id, event.person_ref, event.provider_id, event.service_type.value,
-                             event.mechanism.value, event.direct_payment_id)]
+                             event.mechanism.value, event.direct_payment_id, cost_centre=event.cost_centre)]
     if isinstance(event, contract.DirectPaymentTerms):  # agreed or varied: its mechanism from a day on
         since = event.effective_from if isinstance(event, contract.DirectPaymentVaried) else event.start
         mechanism = event.mechanism.value
@@ -60,6 +66,20 @@ def _window(held: Window | None, event: Any) -> Window | None:
     return held
 
 
+def line_rates(event: contract.CommitmentChanged, held_snapshot: dict[str, Any]) -> dict[str, dict[date, int] | None]:
+    """Each agreement the forecast changes: its whole rate history when the line says it (rates), else
+    None (one rate from `as_of`: the line's weekly cost, or nothing for a line gone from the forecast)."""
+    now: dict[str, dict[date, int] | None] = {
+        line.agreement_id: ({r.from_date: r.weekly_pence for r in line.rates} if line.rates else None)
+        for line in event.lines}
+    gone = {line["agreement_id"]: None for line in held_snapshot["lines"] if line["agreement_id"] not in now}
+    return now | gone
+
+
+def _as_of_rate(event: contract.CommitmentChanged, agreement_id: str) -> int:
+    return next((line.weekly_pence for line in event.lines if line.agreement_id == agreement_id), 0)
+
+
 def _commitment_json(event: contract.CommitmentChanged) -> dict[str, Any]:
     return event.model_dump(mode="json")
 
@@ -79,7 +99,7 @@ async def apply(conn: asyncpg.Connection, envelopes: list[Envelope], deltas: Del
     windows = await store_commitments.windows(conn, ids)
     rates = await store_commitments.rates(conn, ids)
     before = (dict(dims), dict(windows), {a: dict(r) for a, r in rates.items()})
-    new_rates: list[tuple[str, date, int]] = []
+    new_rates: set[str] = set()
     changed_people: dict[str, tuple[datetime, dict]] = {}
     for env in envelopes:
         event = env.payload
@@ -91,17 +111,16 @@ async def apply(conn: asyncpg.Connection, envelopes: list[Envelope], deltas: Del
             held_at, held_snap = people.get(event.person_ref, (None, {"lines": []}))
             if held_at is not None and env.occurred_at < held_at:
                 continue  # an older forecast read late: the newer one stands
-            now = {line.agreement_id: line.weekly_pence for line in event.lines}
-            gone = {line["agreement_id"]: 0 for line in held_snap["lines"] if line["agreement_id"] not in now}
-            for agreement_id, weekly in (now | gone).items():
-                rates.setdefault(agreement_id, {})[event.as_of] = weekly
-                new_rates.append((agreement_id, event.as_of, weekly))
+            for agreement_id, points in line_rates(event, held_snap).items():
+                rates[agreement_id] = points if points is not None else {
+                    **rates.get(agreement_id, {}), event.as_of: _as_of_rate(event, agreement_id)}
+                new_rates.add(agreement_id)
             people[event.person_ref] = changed_people[event.person_ref] = (env.occurred_at, _commitment_json(event))
     await _count_changes(conn, deltas, before, dims, windows, rates)
     await store_dims.save(conn, [d for a, d in dims.items() if before[0].get(a) != d])
     await store_commitments.save_windows(conn, {a: w for a, w in windows.items()
                                                 if w is not None and before[1].get(a) != w})
-    await store_commitments.save_rates(conn, new_rates)
+    await store_commitments.save_rates(conn, {a: rates[a] for a in new_rates})
     await store_commitments.save_person_commitments(conn, changed_people)
 
 
@@ -126,7 +145,9 @@ async def _move_facts(conn, deltas: Deltas, old: AgreementDim, new: AgreementDim
     for visit in missed:
         deltas.replace(missed_contributions(visit, old.dims), missed_contributions(visit, new.dims))
     for invoice in invoices:
-        deltas.replace(invoice_contributions(invoice, old), invoice_contributions(invoice, new))
+        # only this agreement's part of an invoice split between several moves
+        deltas.replace(invoice_contributions(invoice, {old.agreement_id: old}),
+                       invoice_contributions(invoice, {new.agreement_id: new}))
     for payment in payments:
         deltas.replace(dp_contributions(payment, old), dp_contributions(payment, new))
     FACTS_MOVED.inc(len(visits) + len(missed) + len(invoices) + len(payments))

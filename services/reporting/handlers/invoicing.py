@@ -28,12 +28,16 @@ def _invoicing_step(env: Envelope) -> InvoiceStep:
     if isinstance(e, inv.InvoiceDocument):
         return e.invoice_id, lambda i: invoices.documented(
             i, kind=e.kind, service_type=e.service_type, agreement_ids=e.agreement_ids, person_refs=e.person_refs,
-            period_start=e.period_start, total_pence=e.total_pence)
+            period_start=e.period_start, period_end=e.period_end, total_pence=e.total_pence,
+            issued_on=london_date(env.occurred_at))
     if isinstance(e, inv.InvoiceApproved):
         return e.invoice_id, lambda i: invoices.approved(
             i, revision=e.revision, kind=e.kind, service_type=e.service_type, agreement_ids=e.agreement_ids,
             period_start=e.period_start, amount_pence=e.amount_pence, received_on=e.received_on,
-            valid_on=e.valid_on, due_date=e.due_date, approved_on=london_date(env.occurred_at))
+            valid_on=e.valid_on, due_date=e.due_date, approved_on=london_date(env.occurred_at),
+            period_end=e.period_end,
+            spans=tuple((p.first_day, p.last_day, p.amount_pence) for p in e.agreement_periods),
+            span_agreements=tuple(p.agreement_id for p in e.agreement_periods))
     if isinstance(e, inv.InvoiceHeld):
         return e.invoice_id, invoices.on_hold
     return e.invoice_id, invoices.cancelled  # rejected or voided

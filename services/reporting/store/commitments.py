@@ -45,15 +45,17 @@ def as_rates(points: dict[date, int]) -> list[Rate]:
     return [Rate(d, p) for d, p in sorted(points.items())]
 
 
-async def save_rates(conn: asyncpg.Connection, changed: Iterable[tuple[str, date, int]]) -> None:
-    """(agreement_id, as_of, weekly pence), in the order heard: a later one for the same day wins."""
-    rows = sorted({(a, d): (a, d, p) for a, d, p in changed}.values())
+async def save_rates(conn: asyncpg.Connection, changed: dict[str, dict[date, int]]) -> None:
+    """Each changed agreement's whole rate history (weekly pence from each day) replaces the one held."""
+    ids = sorted(changed)
+    if not ids:
+        return
+    await conn.execute("DELETE FROM commitment_rate WHERE agreement_id = ANY($1::text[])", ids)
+    rows = [(a, d, p) for a in ids for d, p in sorted(changed[a].items())]
     if rows:
-        ids, days, pence = zip(*rows)
         await conn.execute(
             "INSERT INTO commitment_rate (agreement_id, as_of, weekly_pence)"
-            " SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[]) ON CONFLICT (agreement_id, as_of)"
-            " DO UPDATE SET weekly_pence = EXCLUDED.weekly_pence", list(ids), list(days), list(pence))
+            " SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[])", *[list(c) for c in zip(*rows)])
 
 
 async def person_commitments(conn: asyncpg.Connection, people: Iterable[str]
@@ -77,25 +79,30 @@ async def person_commitment(conn: asyncpg.Connection, person_ref: str) -> dict[s
     return await conn.fetchval("SELECT snapshot FROM person_commitment WHERE person_ref = $1", person_ref)
 
 
-async def budgets(conn: asyncpg.Connection, people: Iterable[str]) -> dict[str, list[tuple[datetime, date, int, int]]]:
-    """Every budget agreed for each person: (agreed_at, agreed_on, weekly budget, weekly contribution)."""
+async def budgets(conn: asyncpg.Connection, people: Iterable[str]
+                  ) -> dict[str, list[tuple[datetime, date, date | None, int, int]]]:
+    """Every budget agreed for each person: (agreed_at, agreed_on, effective_from, weekly budget, contribution)."""
     rows = await conn.fetch(
-        "SELECT person_ref, agreed_at, agreed_on, weekly_budget_pence, weekly_contribution_pence FROM budget_fact"
-        " WHERE person_ref = ANY($1::text[]) ORDER BY person_ref, agreed_at FOR UPDATE", sorted(set(people)))
+        "SELECT person_ref, agreed_at, agreed_on, effective_from, weekly_budget_pence, weekly_contribution_pence"
+        " FROM budget_fact WHERE person_ref = ANY($1::text[]) ORDER BY person_ref, agreed_at FOR UPDATE",
+        sorted(set(people)))
     out: dict[str, list] = defaultdict(list)
     for r in rows:
-        out[r["person_ref"]].append((r["agreed_at"], r["agreed_on"], r["weekly_budget_pence"],
+        out[r["person_ref"]].append((r["agreed_at"], r["agreed_on"], r["effective_from"], r["weekly_budget_pence"],
                                      r["weekly_contribution_pence"]))
     return out
 
 
-async def save_budgets(conn: asyncpg.Connection, rows: Iterable[tuple[str, datetime, date, int, int]]) -> None:
-    rows = sorted({(r[0], r[1]): r for r in rows}.values())
+async def save_budgets(conn: asyncpg.Connection,
+                       rows: Iterable[tuple[str, datetime, date, date | None, int, int]]) -> None:
+    rows = sorted({(r[0], r[1]): r for r in rows}.values(), key=lambda r: (r[0], r[1]))
     if rows:
         await conn.execute(
-            "INSERT INTO budget_fact (person_ref, agreed_at, agreed_on, weekly_budget_pence, weekly_contribution_pence)"
-            " SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::date[], $4::bigint[], $5::bigint[])"
-            " ON CONFLICT (person_ref, agreed_at) DO UPDATE SET weekly_budget_pence = EXCLUDED.weekly_budget_pence,"
+            "INSERT INTO budget_fact (person_ref, agreed_at, agreed_on, effective_from, weekly_budget_pence,"
+            " weekly_contribution_pence)"
+            " SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::date[], $4::date[], $5::bigint[], $6::bigint[])"
+            " ON CONFLICT (person_ref, agreed_at) DO UPDATE SET effective_from = EXCLUDED.effective_from,"
+            " weekly_budget_pence = EXCLUDED.weekly_budget_pence,"
             " weekly_contribution_pence = EXCLUDED.weekly_contribution_pence", *[list(c) for c in zip(*rows)])
 
 

@@ -15,21 +15,22 @@ import asyncpg
 from services.reporting.domain.dims import AgreementDim
 
 
-_COLUMNS = "agreement_id, person_ref, provider_id, service_type, mechanism, funded_by, mechanisms"
+_COLUMNS = "agreement_id, person_ref, provider_id, service_type, mechanism, funded_by, mechanisms, cost_centre"
 # unnest of the columns above; `mechanisms` as JSON text (asyncpg would read a list of lists as a 2-D array).
-_UNNEST = "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]::jsonb[])"
+_UNNEST = ("unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]::jsonb[],"
+           " $8::text[])")
 
 
 def _columns(rows: list[AgreementDim]) -> list[list]:
     return [[d.agreement_id for d in rows], [d.person_ref for d in rows], [d.provider_id for d in rows],
             [d.service_type for d in rows], [d.mechanism for d in rows], [d.funded_by for d in rows],
-            [json.dumps([[day.isoformat(), m] for day, m in d.since]) for d in rows]]
+            [json.dumps([[day.isoformat(), m] for day, m in d.since]) for d in rows], [d.cost_centre for d in rows]]
 
 
 def _dim(row: asyncpg.Record) -> AgreementDim:
     return AgreementDim(row["agreement_id"], row["person_ref"], row["provider_id"], row["service_type"],
                         row["mechanism"], row["funded_by"],
-                        tuple((date.fromisoformat(day), m) for day, m in row["mechanisms"]))
+                        tuple((date.fromisoformat(day), m) for day, m in row["mechanisms"]), row["cost_centre"])
 
 
 async def lock(conn: asyncpg.Connection, placeholders: Iterable[AgreementDim], *,
@@ -47,6 +48,13 @@ async def lock(conn: asyncpg.Connection, placeholders: Iterable[AgreementDim], *
     return {r["agreement_id"]: _dim(r) for r in held}
 
 
+async def read(conn: asyncpg.Connection, agreement_ids: Iterable[str]) -> dict[str, AgreementDim]:
+    """The dims held for these agreements, unlocked (for a read; those never heard of are absent)."""
+    held = await conn.fetch(f"SELECT {_COLUMNS} FROM agreement_dim WHERE agreement_id = ANY($1::text[])",
+                            sorted(set(agreement_ids)))
+    return {r["agreement_id"]: _dim(r) for r in held}
+
+
 async def save(conn: asyncpg.Connection, dims: Iterable[AgreementDim]) -> None:
     rows = sorted(dims, key=lambda d: d.agreement_id)
     if rows:
@@ -54,7 +62,8 @@ async def save(conn: asyncpg.Connection, dims: Iterable[AgreementDim]) -> None:
             f"INSERT INTO agreement_dim ({_COLUMNS}) SELECT * FROM {_UNNEST}"
             " ON CONFLICT (agreement_id) DO UPDATE SET person_ref = EXCLUDED.person_ref,"
             " provider_id = EXCLUDED.provider_id, service_type = EXCLUDED.service_type,"
-            " mechanism = EXCLUDED.mechanism, funded_by = EXCLUDED.funded_by, mechanisms = EXCLUDED.mechanisms",
+            " mechanism = EXCLUDED.mechanism, funded_by = EXCLUDED.funded_by, mechanisms = EXCLUDED.mechanisms,"
+            " cost_centre = EXCLUDED.cost_centre",
             *_columns(rows))
 
 

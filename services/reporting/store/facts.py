@@ -17,6 +17,7 @@ from services.reporting.domain.queries import QueryState
 from services.reporting.domain.visits import Attendance, MissedVisit
 
 _ATTENDANCE = "visit_key, carer_id, revision, agreement_id, local_date, amount_pence, late, short"
+_MISSED = "visit_key, agreement_id, local_date, carers, alerted, confirmed"
 _DIRECT_PAYMENT = "agreement_id, payment_reference, person_ref, amount_pence, period_start, returned, council_managed"
 
 
@@ -43,7 +44,7 @@ async def save_attendances(conn: asyncpg.Connection, facts: Iterable[Attendance]
 
 
 async def missed_visits(conn: asyncpg.Connection, keys: Iterable[str]) -> dict[str, MissedVisit]:
-    rows = await conn.fetch("SELECT visit_key, agreement_id, local_date, carers FROM missed_visit_fact"
+    rows = await conn.fetch(f"SELECT {_MISSED} FROM missed_visit_fact"
                             " WHERE visit_key = ANY($1::text[]) ORDER BY visit_key FOR UPDATE", sorted(set(keys)))
     return {r["visit_key"]: MissedVisit(**dict(r)) for r in rows}
 
@@ -52,20 +53,27 @@ async def save_missed_visits(conn: asyncpg.Connection, facts: Iterable[MissedVis
     rows = sorted(facts, key=lambda m: m.visit_key)
     if rows:
         await conn.execute(
-            "INSERT INTO missed_visit_fact (visit_key, agreement_id, local_date, carers)"
-            " SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::int[]) ON CONFLICT (visit_key)"
-            " DO UPDATE SET local_date = EXCLUDED.local_date, carers = EXCLUDED.carers",
-            [m.visit_key for m in rows], [m.agreement_id for m in rows], [m.local_date for m in rows],
-            [m.carers for m in rows])
+            f"INSERT INTO missed_visit_fact ({_MISSED})"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::int[], $5::bool[], $6::bool[])"
+            " ON CONFLICT (visit_key) DO UPDATE SET local_date = EXCLUDED.local_date, carers = EXCLUDED.carers,"
+            " alerted = EXCLUDED.alerted, confirmed = EXCLUDED.confirmed",
+            *[[getattr(m, name) for m in rows] for name in _MISSED.split(", ")])
+
+
+async def forget_missed_visits(conn: asyncpg.Connection, keys: Iterable[str]) -> None:
+    """Visits no longer said to be missed (their confirmed week listed another outcome, and no alert said so)."""
+    keys = sorted(set(keys))
+    if keys:
+        await conn.execute("DELETE FROM missed_visit_fact WHERE visit_key = ANY($1::text[])", keys)
 
 
 async def facts_of_agreement(conn: asyncpg.Connection, agreement_id: str
                              ) -> tuple[list[Attendance], list[MissedVisit], list[Invoice], list[DirectPaymentFact]]:
     """Everything counted under an agreement's (or direct payment's) dims, to move when the dims change."""
     visits = await conn.fetch(f"SELECT {_ATTENDANCE} FROM visit_fact WHERE agreement_id = $1", agreement_id)
-    missed = await conn.fetch("SELECT visit_key, agreement_id, local_date, carers FROM missed_visit_fact"
-                              " WHERE agreement_id = $1", agreement_id)
-    invoices = await conn.fetch("SELECT state FROM invoice_fact WHERE agreement_id = $1", agreement_id)
+    missed = await conn.fetch(f"SELECT {_MISSED} FROM missed_visit_fact WHERE agreement_id = $1", agreement_id)
+    invoices = await conn.fetch("SELECT state FROM invoice_fact WHERE agreement_id = $1"
+                                " OR state->'span_agreements' ? $1", agreement_id)
     payments = await conn.fetch(f"SELECT {_DIRECT_PAYMENT} FROM direct_payment_fact WHERE agreement_id = $1",
                                 agreement_id)
     return ([Attendance(**dict(r)) for r in visits], [MissedVisit(**dict(r)) for r in missed],

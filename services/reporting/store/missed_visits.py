@@ -1,4 +1,5 @@
-"""Recent missed visits (VisitMissed): the safeguarding alerts an officer acts on, newest first."""
+"""Recent missed visits: the safeguarding alerts an officer acts on (VisitMissed) and the visits confirmed
+weeks listed as missed, once per visit, newest first."""
 from __future__ import annotations
 
 from datetime import date
@@ -15,7 +16,8 @@ async def recent_missed(conn: asyncpg.Connection, *, first: date, last: date, pr
     visit quality counts it once per carer.
     """
     rows = await conn.fetch(
-        "SELECT m.visit_key, m.local_date, m.carers, d.person_ref, d.provider_id, p.name AS provider_name"
+        "SELECT m.visit_key, m.local_date, m.carers, m.alerted, m.confirmed, d.person_ref, d.provider_id,"
+        " p.name AS provider_name"
         " FROM missed_visit_fact m JOIN agreement_dim d USING (agreement_id)"
         " LEFT JOIN provider_dim p ON p.provider_id = d.provider_id"
         " WHERE m.local_date BETWEEN $1 AND $2 AND ($3::text IS NULL OR d.provider_id = $3)"

@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 import asyncpg
 
-from services.reporting.domain.aggregates import UNASSIGNED
 from services.reporting.domain.periods import PeriodKind, whole_periods
 from services.reporting.store.commitment_steps import committed_sql, filters
 
@@ -18,8 +17,7 @@ _GROUPING = {
     "service_type": ("provider", "service_type", "provider", "service_type"),
     "provider": ("provider", "provider_id", "provider", "provider_id"),
     "person": ("person", "group_key", "person", "group_key"),
-    # No event carries a cost centre for commitments: they are all 'unassigned'.
-    "cost_centre": ("cost_centre", "group_key", "provider", f"'{UNASSIGNED}'::text"),
+    "cost_centre": ("cost_centre", "group_key", "cost_centre", "group_key"),
     "mechanism": ("provider", "mechanism", "provider", "mechanism"),
 }
 _PERIOD_END = {"week": "a.start + 6", "month": "(a.start + interval '1 month')::date - 1"}
@@ -37,15 +35,21 @@ async def people_page(conn: asyncpg.Connection, *, after: str | None, limit: int
 
 async def spend(conn: asyncpg.Connection, *, group_by: GroupBy, period: PeriodKind, first: date, last: date,
                 service_type: str | None = None, provider_id: str | None = None, people: list[str] | None = None,
-                mechanisms: list[str] | None = None) -> list[dict[str, Any]]:
+                mechanisms: list[str] | None = None, cost_centres: list[str] | None = None) -> list[dict[str, Any]]:
     """One row per period and group with any figure, oldest period first, as
     {period_start, period_end, group, committed_pence, delivered_pence, invoiced_pence, paid_pence}.
-    `people` limits group_by=person to those people; `mechanisms` every grouping to those mechanisms."""
+    `people` limits group_by=person to those people; `mechanisms` every grouping to those mechanisms;
+    `cost_centres` every grouping but person to those cost centres (read from the cost centre grain,
+    which carries service type, provider and mechanism too)."""
     first, last = whole_periods(period, first, last)
     grain, column, commit_grain, commit_group = _GROUPING[group_by]
+    if cost_centres is not None:
+        if group_by == "person":
+            raise ValueError("spend by person cannot be limited to cost centres")
+        grain = commit_grain = "cost_centre"
     args: list[Any] = [grain, period, first, last, commit_grain]
-    where = filters(args, service_type=service_type, provider_id=provider_id, group_keys=people,
-                    mechanisms=mechanisms)
+    where = filters(args, service_type=service_type, provider_id=provider_id,
+                    group_keys=people if cost_centres is None else cost_centres, mechanisms=mechanisms)
     # One statement: the actuals of the range and the commitments integrated over its periods, joined.
     rows = await conn.fetch(f"""
         WITH actual AS (

@@ -42,6 +42,9 @@ class RequestIn(_Body):
     requested_start: PlausibleDate
     needs: list[Text] = Field(default_factory=list, max_length=50)
     service_type: ServiceType | None = Field(default=None, description="The kind of care asked for, if known.")
+    locality: str | None = Field(default=None, max_length=200, description=(
+        "The council team or locality the person is cared for from: 1-40 letters, digits, spaces or hyphens "
+        "(its cost centre is the council's rule in agreements)."))
     personal_details: PersonalDetailsIn | None = Field(
         default=None, description="Name, address, contact: kept in this service only.")
 
@@ -167,6 +170,7 @@ class RequestSummary(BaseModel):
     requested_start: date
     submitted_on: date
     service_type: ServiceType | None
+    locality: str | None = None
 
 
 class RequestOut(RequestSummary):

@@ -47,8 +47,8 @@ async def submit_request(
         forbid_unless(principal.person_ref == body.person_ref, "a person may only request for themselves")
     with domain_errors():
         check_submitter(principal.role, body.requested_by)
-    submitted = ServiceRequest.submit(body.person_ref, body.requested_by, body.requested_start,
-                                      tuple(body.needs), body.service_type)
+        submitted = ServiceRequest.submit(body.person_ref, body.requested_by, body.requested_start,
+                                          tuple(body.needs), body.service_type, body.locality)
     details = store.PersonalDetails(**body.personal_details.model_dump()) if body.personal_details else None
     async with transaction(request) as conn:
         forbid_unless(await reaches(conn, principal, body.person_ref),
@@ -101,7 +101,7 @@ async def list_requests(
 def summary_of(r: ServiceRequest) -> RequestSummary:
     return RequestSummary(request_id=r.request_id, person_ref=r.person_ref, status=r.status,
                           requested_by=r.requested_by, requested_start=r.requested_start,
-                          submitted_on=r.submitted_on, service_type=r.service_type)
+                          submitted_on=r.submitted_on, service_type=r.service_type, locality=r.locality)
 
 
 async def read_request(conn: asyncpg.Connection, request_id: str) -> RequestOut | None:

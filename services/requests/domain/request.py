@@ -19,6 +19,7 @@ from services.requests.domain.assessment import Assessment
 from services.requests.domain.budget import Budget
 from services.requests.domain.errors import IllegalTransition, InvalidInput
 from services.requests.domain.lifecycle import Action, RequestStatus, check_allowed
+from services.requests.domain.locality import clean_locality
 from services.requests.domain.mechanism import MechanismChoice
 from services.requests.domain.reassessment import Reassessment
 
@@ -59,19 +60,21 @@ class ServiceRequest:
     choice: MechanismChoice | None = None
     service_start: date | None = None
     days_to_start: int | None = None
+    locality: str | None = None  # the council team or locality the person is cared for from, when given
 
     @classmethod
     def submit(cls, person_ref: str, requested_by: RequestedBy, requested_start: date,
-               needs: tuple[str, ...] = (), service_type: ServiceType | None = None) -> "ServiceRequest":
-        """A new request, submitted now (London date)."""
+               needs: tuple[str, ...] = (), service_type: ServiceType | None = None,
+               locality: str | None = None) -> "ServiceRequest":
+        """A new request, submitted now (London date); a locality given must be a valid one (422 naming it)."""
         return cls(f"REQ-{uuid.uuid4().hex[:12].upper()}", person_ref, requested_by, requested_start,
-                   tuple(needs), service_type=service_type)
+                   tuple(needs), service_type=service_type, locality=clean_locality(locality))
 
     def submission(self) -> Transition:
         """The first step: the request exists and is announced."""
         return Transition(Action.SUBMIT, None, self, ServiceRequested(
             request_id=self.request_id, person_ref=self.person_ref, requested_by=self.requested_by.value,
-            requested_start=self.requested_start, service_type=self.service_type))
+            requested_start=self.requested_start, service_type=self.service_type, locality=self.locality))
 
     def assess(self, assessment: Assessment) -> Transition:
         return self._step(Action.ASSESS, replace(self, assessment=assessment), RequestStatus.ASSESSED,
@@ -85,7 +88,8 @@ class ServiceRequest:
                                     " can be agreed; it can only be cancelled")
         return self._step(Action.AGREE_BUDGET, replace(self, budget=budget), RequestStatus.BUDGET_AGREED,
                           BudgetAgreed(**self._ids(), weekly_budget_pence=budget.weekly_budget_pence,
-                                       weekly_contribution_pence=budget.weekly_contribution_pence))
+                                       weekly_contribution_pence=budget.weekly_contribution_pence,
+                                       effective_from=self.requested_start))
 
     def choose_mechanism(self, choice: MechanismChoice) -> Transition:
         self._check(Action.CHOOSE_MECHANISM)
@@ -109,7 +113,7 @@ class ServiceRequest:
             nominee=self.choice.nominee, preferred_provider_id=self.choice.preferred_provider_id,
             weekly_budget_pence=self.budget.weekly_budget_pence,
             weekly_contribution_pence=self.budget.weekly_contribution_pence,
-            requested_start=self.requested_start))
+            requested_start=self.requested_start, locality=self.locality))
 
     def activate(self, service_start: date) -> Transition:
         """An agreement or direct payment for this request is in place from `service_start`."""

@@ -28,10 +28,10 @@ async def insert_request(conn: asyncpg.Connection, request: ServiceRequest, crea
                          personal_details: PersonalDetails | None = None) -> None:
     await conn.execute(
         "INSERT INTO service_requests (request_id, person_ref, requested_by, requested_start, needs,"
-        " status, created_by, service_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        " status, created_by, service_type, locality) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         request.request_id, request.person_ref, request.requested_by.value, request.requested_start,
         list(request.needs), request.status.value, created_by,
-        request.service_type.value if request.service_type else None,
+        request.service_type.value if request.service_type else None, request.locality,
     )
     if personal_details is not None:
         await conn.execute(
@@ -108,4 +108,5 @@ def request_from_row(row: asyncpg.Record) -> ServiceRequest:
         service_type=ServiceType(row["service_type"]) if row["service_type"] else None,
         submitted_on=london_date(row["created_at"]), assessment=assessment, budget=budget, choice=choice,
         service_start=row["service_start"], days_to_start=row["days_from_request_to_start"],
+        locality=row["locality"],
     )

@@ -209,3 +209,31 @@ async def test_an_approved_invoice_with_nothing_left_to_credit_is_still_announce
     assert await db.published("OverpaymentCredited") == []
     again = (await db.published("InvoiceApproved"))[-1].payload
     assert (again["revision"], again["period_end"], again["last_payable_date"]) == (2, "2026-03-22", "2026-03-22")
+
+
+async def test_an_invoice_announced_payable_up_to_a_late_end_names_its_agreement_s_days_up_to_it(db):
+    """The re-announced approval's agreement period stops at the agreement's end (so payments, judging
+    each agreement by its own end, pays it), with that end and the cost centre; its amount stays the
+    lines' full amount (the invoice's), the credit note taking back the days after the end."""
+    pid, aid, person = unique("PRV"), unique("AGR"), unique("P")
+    await db.send(AGREEMENTS, ag.ProviderRegistered(
+        provider_id=pid, name="Acme Care", cqc_provider_id="1-1234567890", cqc_location_ids=["1-1234567891"],
+        service_types=[ServiceType.RESIDENTIAL], self_billing=ag.SelfBilling(in_place=False)),
+        ag.ProviderBankDetailsVerified(provider_id=pid, change_id=unique("CHG")),
+        _agreement(ag.AgreementActivated, pid, aid, person, cost_centre="ASC-RES"))
+    run = await raise_scheduled(db.pool, db.outbox, Cause("test-overpayments", None, SYSTEM), SYSTEM, PERIOD)
+    [invoice_id] = run.invoice_ids
+    ended = _agreement(ag.AgreementEnded, pid, aid, person, end=day(20), reason=ag.EndReason.DEATH,
+                       cost_centre="ASC-RES")
+    await db.send(AGREEMENTS, ended)  # died 22 Mar, told late: 7 of the 28 days after it
+    first, again = [e.payload for e in await db.published("InvoiceApproved")]
+    assert first["agreement_periods"] == [{
+        "agreement_id": aid, "first_day": "2026-03-02", "last_day": "2026-03-29", "amount_pence": 4 * WEEKLY,
+        "last_payable_date": None, "cost_centre": "ASC-RES"}]
+    assert (again["revision"], again["last_payable_date"], again["amount_pence"]) == (2, "2026-03-22", 4 * WEEKLY)
+    assert again["agreement_periods"] == [{
+        "agreement_id": aid, "first_day": "2026-03-02", "last_day": "2026-03-22", "amount_pence": 4 * WEEKLY,
+        "last_payable_date": "2026-03-22", "cost_centre": "ASC-RES"}]
+    assert sum(p["amount_pence"] for p in again["agreement_periods"]) == again["amount_pence"]
+    [note] = await _credits(db, invoice_id)
+    assert note["total_pence"] == 7 * 10_000

@@ -20,6 +20,7 @@ from services.invoicing.handlers import queries as handlers_queries
 from services.invoicing.steps import decisions as officer_steps
 from services.invoicing.steps import receiving
 from services.invoicing.store import facts as store_facts
+from services.invoicing.domain.commitments import CommitmentOnFile
 from services.invoicing.domain.provider_invoices import ProviderInvoiceSubmission, SubmittedLine
 from tests.conftest import unique
 from tests.integration.foundation.helpers import side_by_side
@@ -49,7 +50,7 @@ async def _provider_with_a_confirmed_week(pool, *, bank_verified: bool = True) -
     async with pool.acquire() as conn, conn.transaction():
         await store_facts.keep_provider(conn, pid, self_billing=False, bank_details_verified=bank_verified)
         await handlers_agreements.on_agreement(conn, activated.event, ctx(activated))
-        await store_facts.keep_commitments(conn, person, MONDAY, {aid: 10_000})
+        await store_facts.keep_commitments(conn, person, MONDAY, {aid: CommitmentOnFile(10_000)})
         await handlers_delivery.on_delivery_batch(conn, [confirmed], BatchContext(OUTBOX, handlers_delivery.DELIVERY))
     return pid, aid, person
 

@@ -268,5 +268,6 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "GET /queries/open": rule(OFFICERS),
         "GET /pipeline": rule(OFFICERS),
         "GET /visits/missed": rule(OFFICERS),
+        "GET /accruals": rule(FINANCE),  # month-end accruals: finance only (issue 17)
     },
 }

@@ -53,14 +53,18 @@ def _every_request_date_field():
     """Each date field of every request model an HTTP route accepts (models named *In, and RequestIn)."""
     import importlib
     import inspect
+    import pkgutil
     import typing
 
     from pydantic import BaseModel
 
     found = []
     for service in ("agreements", "invoicing", "payments", "queries", "requests"):
-        module = importlib.import_module(f"services.{service}.api.models")
-        for name, model in inspect.getmembers(module, inspect.isclass):
+        api = importlib.import_module(f"services.{service}.api")
+        # api/models.py, and the models split from it by intent (api/*_models.py)
+        modules = [importlib.import_module(f"{api.__name__}.{m.name}") for m in pkgutil.iter_modules(api.__path__)
+                   if m.name == "models" or m.name.endswith("_models")]
+        for module, (name, model) in ((m, c) for m in modules for c in inspect.getmembers(m, inspect.isclass)):
             if not (issubclass(model, BaseModel) and model.__module__ == module.__name__ and name.endswith("In")):
                 continue
             for field, info in model.model_fields.items():

@@ -7,7 +7,7 @@ from decimal import Decimal
 from contracts import agreements as ag
 from contracts.common import Cycle, PaymentBasis, RateUnit, ServiceType
 from services.invoicing.domain.agreement_facts import agreement_on_file, bank_details_after
-from services.invoicing.domain.commitments import commitment_for_period
+from services.invoicing.domain.commitments import CommitmentOnFile as Committed, commitment_for_period
 from services.invoicing.domain.facts import PlanTerms, Suspension
 from services.invoicing.domain.periods import Period
 from tests.unit.invoicing.invoicing_builders import MONDAY, WEEK, day, home_care, residential
@@ -47,13 +47,13 @@ def test_a_bank_details_change_holds_until_verified_and_a_rejection_keeps_the_la
 
 
 def test_the_commitment_of_an_invoice_is_its_whole_weeks_even_when_its_lines_fall_on_fewer_days():
-    assert commitment_for_period(10_000, home_care(), Period(day(1), day(4))) == 10_000
-    assert commitment_for_period(10_000, home_care(), Period(MONDAY, day(27))) == 40_000
+    assert commitment_for_period(Committed(10_000), home_care(), Period(day(1), day(4))) == 10_000
+    assert commitment_for_period(Committed(10_000), home_care(), Period(MONDAY, day(27))) == 40_000
 
 
 def test_the_commitment_leaves_out_days_before_the_start_and_days_suspended():
     starts_thursday = home_care(start=day(3))
-    assert commitment_for_period(7_000, starts_thursday, WEEK) == 4_000
+    assert commitment_for_period(Committed(7_000), starts_thursday, WEEK) == 4_000
     suspended = residential(suspensions=(Suspension(day(1), day(3)),))
-    assert commitment_for_period(7_000, suspended, WEEK) == 5_000
-    assert commitment_for_period(10_000, home_care(start=day(1)), WEEK) == 8_571  # 6/7 of £100, half up
+    assert commitment_for_period(Committed(7_000), suspended, WEEK) == 5_000
+    assert commitment_for_period(Committed(10_000), home_care(start=day(1)), WEEK) == 8_571  # 6/7 of £100, half up

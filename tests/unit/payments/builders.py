@@ -42,7 +42,8 @@ APPROVER = Officer("abdul", "finance_approver")
 def invoice(id: str = "INV-1", provider: str = "PRV-1", pence: int = 10_000, *, due: date = PAY_DATE,
             service: ServiceType = ServiceType.HOME_CARE, cost_centre: str = "CC-EAST",
             period: tuple[date, date] = (WEEK_START, WEEK_END), credits: tuple[int, ...] = (), **kw) -> ApprovedInvoice:
-    notes = tuple(CreditNote(f"{id}-CN{n}", amount, "late ECM correction") for n, amount in enumerate(credits, 1))
+    notes = kw.pop("credit_notes", None) or tuple(CreditNote(f"{id}-CN{n}", amount, "late ECM correction")
+                                                  for n, amount in enumerate(credits, 1))
     return ApprovedInvoice(id=id, provider_id=provider, amount_pence=pence, due_date=due, service_type=service,
                            cost_centre=cost_centre, period_start=period[0], period_end=period[1],
                            credit_notes=notes, invoice_number=kw.pop("invoice_number", f"P-{id}"),

@@ -62,5 +62,6 @@ def test_changing_the_window_moves_only_the_difference():
 
 
 def test_the_latest_budget_agreed_on_a_day_wins():
-    budgets = [(1, MONDAY, 10_000, 0), (2, MONDAY, 12_000, 500), (3, MONDAY + timedelta(days=7), 9_000, 0)]
+    budgets = [(1, MONDAY, None, 10_000, 0), (2, MONDAY, None, 12_000, 500),
+               (3, MONDAY + timedelta(days=7), None, 9_000, 0)]
     assert budget_rates(budgets) == [Rate(MONDAY, 12_000), Rate(MONDAY + timedelta(days=7), 9_000)]

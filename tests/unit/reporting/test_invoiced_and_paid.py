@@ -29,7 +29,7 @@ def approve(i: Invoice, revision: int = 1, amount: int = 10_000, kind: str = "se
 def figures(*invoices: Invoice, agreement: AgreementDim | None = COUNCIL_ARRANGED) -> dict[str, dict]:
     deltas = Deltas()
     for i in invoices:
-        deltas.add(inv.contributions(i, agreement))
+        deltas.add(inv.contributions(i, {agreement.agreement_id: agreement} if agreement else {}))
     return {table: dict(deltas.changes(table)) for table in ("spend", "prompt_payment", "unpaid_invoices")}
 
 

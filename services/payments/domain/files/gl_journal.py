@@ -3,7 +3,10 @@
 Each remittance line is charged (debited) to its cost centre (team or locality) and the
 subjective code of its service type; like lines (same cost centre and code) are consolidated
 into one; one credit to the creditors/bank control account balances the journal, for exactly
-the run's total. Codes come from a configurable `JournalMapping`, never from code.
+the run's total. A line split by agreement (an invoice's agreement periods, and its credit notes) is
+charged to each agreement's cost centre by its charge (the split sums exactly to the line:
+`agreement_split`); a cost centre not known is the mapping's default. Codes come from a
+configurable `JournalMapping`, never from code.
 
 A line paid from a council-managed direct payment's account (`funded_by` set, whatever its kind)
 is not new spending: the direct payment into that account was charged when it was paid. It is
@@ -24,6 +27,7 @@ from shared.money import pence_to_pounds
 from shared.spreadsheet import safe_row
 from services.payments.domain.errors import PaymentRefused
 from services.payments.domain.payment_run import PaymentRun
+from services.payments.domain.run_lines import RemittanceLine
 
 COLUMNS = ("journal_reference", "posting_date", "line", "cost_centre", "subjective_code", "description",
            "debit", "credit")
@@ -71,9 +75,10 @@ def journal_lines(run: PaymentRun, mapping: JournalMapping) -> list[JournalLine]
             if code is None:
                 unmapped.add(line.service_type)
                 continue
-            key = (line.cost_centre or mapping.default_cost_centre, code)
-            sums[key] += line.amount_pence
-            services[key].add(line.service_type)
+            for centre, pence in _charged(line):
+                key = (centre or mapping.default_cost_centre, code)
+                sums[key] += pence
+                services[key].add(line.service_type)
     if unmapped:
         raise PaymentRefused("journal_mapping", f"no subjective code for {', '.join(sorted(unmapped))}: "
                                                 "add it to the journal mapping")
@@ -99,6 +104,13 @@ def journal_lines(run: PaymentRun, mapping: JournalMapping) -> list[JournalLine]
     if debits != credits:  # lines and payments disagree: the run itself is unsound
         raise PaymentRefused("run", f"journal does not balance: debits {debits}p, credits {credits}p")
     return lines
+
+
+def _charged(line: RemittanceLine) -> list[tuple[str, int]]:
+    """(cost centre, pence) of the line: one per agreement it is split by, else the line's own."""
+    if line.charges:
+        return [(c.cost_centre or line.cost_centre, c.amount_pence) for c in line.charges]
+    return [(line.cost_centre, line.amount_pence)]
 
 
 def _money(pence: int) -> str:
