@@ -21,7 +21,7 @@ from services.agreements.store import providers as store_providers, rate_uplifts
 
 router = APIRouter(tags=["rate uplifts"])
 
-READERS = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops", "provider")
+READERS = ("brokerage_officer", "finance_officer", "finance_approver", "ops", "provider")  # a provider its own
 
 
 def _plan_out(plan: UpliftPlan, rate_uplift_id: str | None) -> RateUpliftOut:

@@ -97,6 +97,9 @@ MATRIX: dict[str, dict[str, Rule]] = {
     "agreements": {
         "GET /brokerage/requests/{request_id}": rule("brokerage_officer", "social_worker", "ops"),
         "POST /providers": rule("brokerage_officer", "finance_officer"),
+        # Issue 17: a provider's rate card applied to its agreements in one step; read back by the provider too.
+        "POST /providers/{provider_id}/rate-uplifts": rule("brokerage_officer"),
+        "GET /rate-uplifts/{rate_uplift_id}": rule("brokerage_officer", FINANCE, "provider", scope="provider:resource"),
         "GET /providers": rule(OFFICERS),
         "GET /providers/{provider_id}": rule(OFFICERS, "provider", scope="provider:path"),
         "POST /providers/{provider_id}/bank-details": rule("finance_officer"),

@@ -11,6 +11,7 @@ from contracts import queries as qr
 from contracts.agreements import ProviderRegistered, SelfBilling
 from contracts.common import ServiceType
 from services.reporting.api import models as api_models
+from services.reporting.api import statement_models
 from shared.settings import SERVICE_PORTS
 from tests.conftest import auth, eventually, unique
 from tests.integration.reporting.reporting_helpers import (MARCH, MONDAY, Flow, missed, query_raised, read, send,
@@ -150,4 +151,4 @@ async def test_every_answer_has_the_shape_its_api_document_declares(http, stack,
             assert set(body) == {f.alias or name for name, f in model.model_fields.items()}, model.__name__
     statement = await http.get(f"{base}/people/{flow.person}/statement", params=MARCH,
                                headers=auth("person", person=flow.person))
-    api_models.StatementOut.model_validate(statement.json())
+    statement_models.StatementOut.model_validate(statement.json())
