@@ -1,6 +1,7 @@
 """Money is integer pence. Never float."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 PENNY = Decimal("0.01")
@@ -36,3 +37,21 @@ def pounds_to_pence(amount: str | Decimal) -> int:
     if value != value.quantize(PENNY):
         raise ValueError(f"{amount!r} has more than two decimal places")
     return int(value * 100)
+
+
+def split_pence(amount_pence: int, weights: Sequence[int]) -> list[int]:
+    """`amount_pence` in parts proportional to `weights` (all >= 0; evenly when they sum to 0) that sum exactly
+    to it, by the largest remainder: each part the whole pence of its exact share, the pence left over one
+    each to the largest fractional parts (ties to the earlier). Signed like the amount."""
+    if not weights:
+        return []
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    if sum(weights) == 0:
+        weights = [1] * len(weights)
+    sign, amount, total = (-1 if amount_pence < 0 else 1), abs(amount_pence), sum(weights)
+    parts = [amount * w // total for w in weights]
+    remainders = [amount * w % total for w in weights]
+    for i in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:amount - sum(parts)]:
+        parts[i] += 1
+    return [sign * p for p in parts]

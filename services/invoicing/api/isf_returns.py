@@ -21,6 +21,7 @@ from shared.auth import Principal, forbid_unless, require
 from shared.bounds import Filter
 from shared.clock import london_date, utcnow
 from shared.http import MAX_OFFSET, cause_of, not_found, runtime_of, transaction
+from shared.schemas import inline_refs
 from services.invoicing.api.invoices import actor_of
 from services.invoicing.api.isf_models import IsfBalanceOut, IsfReturnIn, IsfReturnOut, isf_return_out
 from services.invoicing.api.models import ReasonIn
@@ -42,21 +43,9 @@ _CSV = {"schema": {"type": "string", "description": "person_ref,period_start,sup
                                                     "over_budget_reason; header row 1; spend in pounds"}}
 
 
-def _inlined(schema: dict) -> dict:
-    """A model's JSON schema with its definitions written in place (the route reads its body itself)."""
-    definitions = schema.pop("$defs", {})
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return walk(definitions[node["$ref"].rsplit("/", 1)[-1]])
-            return {k: walk(v) for k, v in node.items()}
-        return [walk(v) for v in node] if isinstance(node, list) else node
-    return walk(schema)
-
 
 _BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": _inlined(IsfReturnIn.model_json_schema())}, "text/csv": _CSV}}}
+    "application/json": {"schema": inline_refs(IsfReturnIn.model_json_schema())}, "text/csv": _CSV}}}
 
 
 def refused(problems: list[Problem]) -> RequestValidationError:

@@ -18,6 +18,7 @@ from shared.clock import BusinessDate, london_date, utcnow
 from shared.errors import NotEntitled
 from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.logging import get_logger
+from shared.schemas import inline_refs
 from services.payments.api.models import AuditIn, Balance, DpReturnOut, ReturnTotalsIn
 from services.payments.api.runs import FINANCE
 from services.payments.api.uploads import uploaded_text
@@ -32,21 +33,9 @@ router = APIRouter(tags=["direct payments: returns and audit"])
 log = get_logger(__name__)
 
 
-def _inlined(schema: dict) -> dict:
-    """A model's JSON schema with its definitions inlined (for a request body declared by hand)."""
-    defs = schema.pop("$defs", {})
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return walk(defs[node["$ref"].rsplit("/", 1)[1]])
-            return {k: walk(v) for k, v in node.items()}
-        return [walk(v) for v in node] if isinstance(node, list) else node
-    return walk(schema)
-
 
 BODIES = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": _inlined(ReturnTotalsIn.model_json_schema())},
+    "application/json": {"schema": inline_refs(ReturnTotalsIn.model_json_schema())},
     "text/csv": {"schema": {"type": "string", "description": "date,description,paid_in_pence,paid_out_pence,"
                                                              "balance_pence (header on row 1)"}}}}}
 

@@ -11,13 +11,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from shared.auth import Principal, require
 from shared.bounds import Reference
 from shared.clock import utcnow
 from shared.http import not_found, transaction
 from shared.logging import get_logger
+from shared.schemas import inline_refs
 from services.payments.api.models import ReasonIn, TimesheetIn
 from services.payments.api.runs import FINANCE
 from services.payments.api.uploads import uploaded_text
@@ -38,23 +39,10 @@ DECIDERS = ("person", "finance_officer", "brokerage_officer")
 READERS = ("personal_assistant", "person", "brokerage_officer", *FINANCE)
 
 
-def inlined(model: type[BaseModel]) -> dict:
-    """The model's JSON schema with its definitions written in place, for a route that reads its body itself."""
-    schema = model.model_json_schema()
-    definitions = schema.pop("$defs", {})
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return walk(definitions[node["$ref"].rsplit("/", 1)[-1]])
-            return {k: walk(v) for k, v in node.items()}
-        return [walk(v) for v in node] if isinstance(node, list) else node
-    return walk(schema)
-
 
 _CSV = {"schema": {"type": "string", "description": "work_date,start,end[,note]; header row 1"}}
 _BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": inlined(TimesheetIn)}, "text/csv": _CSV,
+    "application/json": {"schema": inline_refs(TimesheetIn.model_json_schema())}, "text/csv": _CSV,
     "multipart/form-data": {"schema": {"type": "object", "properties": {
         "file": {"type": "string", "format": "binary", "maxLength": 1 << 20}}}}}}}
 

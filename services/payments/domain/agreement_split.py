@@ -17,24 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from shared.money import split_pence
+
 from services.payments.domain.inputs import AgreementShare
 from services.payments.domain.run_lines import Charge
 
-
-def split_pence(amount_pence: int, weights: Sequence[int]) -> list[int]:
-    """`amount_pence` in parts proportional to `weights` (all >= 0) that sum exactly to it (largest remainder)."""
-    if not weights:
-        return []
-    if any(w < 0 for w in weights):
-        raise ValueError("weights must not be negative")
-    if sum(weights) == 0:
-        weights = [1] * len(weights)
-    sign, amount, total = (-1 if amount_pence < 0 else 1), abs(amount_pence), sum(weights)
-    parts = [amount * w // total for w in weights]
-    remainders = [amount * w % total for w in weights]
-    for i in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:amount - sum(parts)]:
-        parts[i] += 1
-    return [sign * p for p in parts]
 
 
 def charges_of(amount_pence: int, shares: Sequence[AgreementShare], *, held_to_end: bool = True) -> tuple[Charge, ...]:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from fractions import Fraction
 
+from shared.money import split_pence as shared_split
 from services.reporting.domain.periods import PeriodKind, next_period_start, period_start
 
 Span = tuple[date, date, int]  # first day, last day (inclusive), weight (pence) spread evenly over its days
@@ -66,17 +67,6 @@ def spread(pence: int, parts: dict[date, Fraction]) -> dict[date, int]:
 
 
 def split_pence(pence: int, weights: Sequence[int]) -> list[int]:
-    """`pence` in parts proportional to `weights` (>= 0; evenly when they sum to 0) by the largest remainder:
-    each part the whole pence of its exact share, the pence left over one each to the largest fractional
-    parts (ties to the earlier), so the parts sum exactly to `pence` (as payments splits its journal)."""
-    if not weights:
-        return []
-    weights = [max(w, 0) for w in weights]
-    if sum(weights) == 0:
-        weights = [1] * len(weights)
-    sign, whole, total = (-1 if pence < 0 else 1), abs(pence), sum(weights)
-    parts = [whole * w // total for w in weights]
-    remainders = [whole * w % total for w in weights]
-    for i in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:whole - sum(parts)]:
-        parts[i] += 1
-    return [sign * p for p in parts]
+    """`pence` in parts proportional to `weights` (a negative weight counts as 0) that sum exactly to it,
+    by the largest remainder, as payments splits its journal (`shared.money.split_pence`)."""
+    return shared_split(pence, [max(w, 0) for w in weights])
