@@ -55,6 +55,21 @@ async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 20
     pytest.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `last` run after every other test of the session (their input leaves records on the
+    stack that other tests do not expect), in their collected order."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+
+
+@pytest.fixture(scope="session")
+async def month(stack):
+    """The demo council's month, run once on the stack for the session: the end-to-end tests read it, and
+    the last fuzz run reaches its records."""
+    from shared.demo.scenario import run_month
+    from tests.e2e.conftest import PEOPLE, PROVIDERS, SEED
+    return await run_month(seed=SEED, people=PEOPLE, providers=PROVIDERS)
+
+
 @pytest.fixture(scope="session")
 def stack() -> dict[str, str]:
     """The running local stack's service URLs; fails fast with a clear message if it is down."""

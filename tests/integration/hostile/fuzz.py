@@ -1,0 +1,85 @@
+"""Schemathesis's own runner (`st run`) against every service's live OpenAPI document, all phases
+(examples, coverage, fuzzing, stateful) and all checks, with valid and invalid input.
+
+The seven services are fuzzed at the same time, one `st run` each; each operation is called with a token
+of a role it lets in (fuzz_hooks). Operations that given valid input would act on the whole shared stack
+(propose a payment run, raise a period's scheduled invoices or ISF advances, register a provider, file an
+invoice for any provider) get only invalid input: a second run per service takes just those, negative only.
+Their effects are tested by their own services' tests.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import url
+from tests.integration.hostile.authz_matrix import MATRIX
+
+ROOT = Path(__file__).resolve().parents[3]
+ST = Path(sys.executable).with_name("st")
+ONLY_INVALID_INPUT = {
+    "payments": ["POST /payment-runs"],
+    "invoicing": ["POST /invoices/scheduled", "POST /isf-advances", "POST /providers/{provider_id}/invoices",
+                  "POST /providers/{provider_id}/invoices/csv"],
+    "agreements": ["POST /providers"],
+}
+
+
+@dataclass
+class Outcome:
+    service: str
+    mode: str
+    status: int
+    output: str
+
+    @property
+    def failures(self) -> str:
+        """The failures section of the run's output (what failed, where, and the curl to replay it)."""
+        text = re.sub(r"\x1b\[[0-9;]*m", "", self.output)
+        start = text.find("FAILURES")
+        return text[start:] if start >= 0 else text[-6000:]
+
+
+def _filters(service: str, endpoints: list[str], include: bool) -> list[str]:
+    """`--include-operation-id`/`--exclude-operation-id` for `endpoints`, by their ids in the live document."""
+    document = httpx.get(f"{url(service)}/openapi.json", timeout=10).json()
+    args = []
+    for endpoint in endpoints:
+        method, path = endpoint.split(" ", 1)
+        operation_id = document["paths"][path][method.lower()]["operationId"]
+        args += ["--include-operation-id" if include else "--exclude-operation-id", operation_id]
+    return args
+
+
+async def _run(service: str, mode: str, filters: list[str], max_examples: int) -> Outcome:
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.integration.hostile.fuzz_hooks", "PYTHONPATH": str(ROOT),
+           "NO_COLOR": "1"}
+    args = [str(ST), "run", f"{url(service)}/openapi.json", "--checks", "all", "--mode", mode,
+            "--max-examples", str(max_examples), "--generation-deterministic", "--continue-on-failure",
+            "--request-timeout", "30", "--suppress-health-check", "all", "--no-color", *filters]
+    proc = await asyncio.create_subprocess_exec(*args, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.STDOUT)
+    out, _ = await proc.communicate()
+    return Outcome(service, mode, proc.returncode, out.decode(errors="replace"))
+
+
+async def fuzz_every_service(max_examples: int) -> list[Outcome]:
+    """One run per service (and one negative-only run of its whole-stack operations); the outcomes."""
+    runs = []
+    for service in MATRIX:
+        only_invalid = ONLY_INVALID_INPUT.get(service, [])
+        runs.append(_run(service, "all", _filters(service, only_invalid, include=False), max_examples))
+        if only_invalid:
+            runs.append(_run(service, "negative", _filters(service, only_invalid, include=True), max_examples))
+    return list(await asyncio.gather(*runs))
+
+
+def report(outcomes: list[Outcome]) -> str:
+    failed = [o for o in outcomes if o.status != 0]
+    return "\n\n".join(f"===== {o.service} ({o.mode}): exit {o.status}\n{o.failures[:8000]}" for o in failed)

@@ -1,0 +1,45 @@
+"""Schemathesis hooks for the fuzz runs (`SCHEMATHESIS_HOOKS`): each operation is called with a token of
+a role its gate lets in (officers first), so the run reaches past 401/403 into the route itself.
+
+The service is told by the document's title ("Carepay <service>"); the role by the authorisation matrix.
+Open routes get no token.
+"""
+from __future__ import annotations
+
+import schemathesis
+
+from tests.conftest import auth
+from tests.integration.hostile.authz_matrix import MATRIX
+
+# A role the operation lets in, officers first: a provider or person token would mostly meet 403/404.
+PREFERENCE = ("finance_officer", "brokerage_officer", "social_worker", "finance_approver", "ops", "team_manager",
+              "person", "provider", "personal_assistant")
+FUZZ_SCOPE = {"provider": {"provider": "PRV-FUZZ"}, "person": {"person": "P-FUZZ"},
+              "personal_assistant": {"pa": "PA-FUZZ"}}
+
+
+def service_of(case) -> str:
+    return case.operation.schema.raw_schema["info"]["title"].removeprefix("Carepay ").strip()
+
+
+def endpoint_of(case) -> str:
+    return f"{case.method.upper()} {case.operation.path}"
+
+
+def headers_for(service: str, endpoint: str) -> dict[str, str]:
+    """A valid token for a role `endpoint` lets in; none for an open route."""
+    rule = MATRIX.get(service, {}).get(endpoint)
+    if rule is None:
+        return {}
+    role = next(r for r in PREFERENCE if r in rule.roles)
+    return auth(role, **FUZZ_SCOPE.get(role, {}))
+
+
+@schemathesis.auth(refresh_interval=None, cache_by_key=lambda case, _ctx: f"{service_of(case)} {endpoint_of(case)}")
+class PerOperationToken:
+    def get(self, case, _context):
+        return headers_for(service_of(case), endpoint_of(case)).get("Authorization")
+
+    def set(self, case, data, _context):
+        if data:
+            case.headers = {**(case.headers or {}), "Authorization": data}
