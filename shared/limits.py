@@ -115,8 +115,10 @@ class RequestLimits:
 
         try:
             await self.app(scope, counted, watched)
-        except BodyTooLarge:
-            if sent:
+        except Exception:
+            # BodyTooLarge, or what it became on its way out (a task group's ExceptionGroup in BaseHTTPMiddleware,
+            # when shared.idempotency reads the body outside the routes' error handlers): the answer is the 413.
+            if sent or not overflowed:
                 raise
         if overflowed and not sent:
             await _answer(send, 413, _too_large(cap))

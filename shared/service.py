@@ -35,6 +35,7 @@ from shared.dead_letters import DeadLetter, dlq_headers
 from shared.consumer_gauges import ConsumerGauges
 from shared.db import create_pool
 from shared.http import install_error_handlers
+from shared.idempotency import IdempotencyKeys, purge_expired
 from shared.kafka_io import idempotent_producer, no_decode, tolerant_parser
 from shared.limits import RequestLimits
 from shared.logging import configure_logging, get_logger, message_context
@@ -143,6 +144,8 @@ class ServiceRuntime:
                 self.migrated = True
                 self._db_ok.set()
                 log.info("database ready", migrations_applied=applied)
+                self._tasks.append(asyncio.create_task(self._purge_idempotency_keys(),
+                                                       name=f"{self.service}-idempotency-purge"))
             except Exception as exc:  # noqa: BLE001 - anything here means "not yet"
                 # Which dependency and the class of failure only: the text can carry the URL and its password.
                 self.waiting_for = f"database: {kind_of(exc)}"
@@ -185,6 +188,22 @@ class ServiceRuntime:
         old, self.producer = self.producer, fresh
         await _quietly(old.stop())
         return fresh
+
+    # --- Idempotency-Key (issue 18) ----------------------------------------------------------------
+    IDEMPOTENCY_PURGE_EVERY_S = 600.0
+
+    async def _purge_idempotency_keys(self) -> None:
+        """Every 10 minutes, delete the Idempotency-Keys past their 24 hours (shared.idempotency)."""
+        while True:
+            await asyncio.sleep(self.IDEMPOTENCY_PURGE_EVERY_S)
+            try:
+                async with self.pool.acquire() as conn:
+                    purged = await purge_expired(conn)
+                if purged:
+                    log.info("expired idempotency keys purged", rows=purged)
+            except Exception as exc:  # noqa: BLE001 - tried again next time
+                log.warning("could not purge expired idempotency keys", error=describe(exc))
+    # --- end Idempotency-Key ------------------------------------------------------------------------
 
     async def _observe_lag(self, every: float = 10.0) -> None:
         """Each consumer's partitions and lag, for dashboards, alerts and who holds what."""
@@ -321,6 +340,10 @@ def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter]
     app = FastAPI(title=f"Carepay {name}", version="1.0.0", description=description, lifespan=lifespan)
     app.state.runtime = runtime
     install_error_handlers(app)
+
+    # Idempotency-Key (issue 18): inside context_and_metrics (a replay is logged, counted and carries the
+    # correlation id) and inside RequestLimits (a body is bounded before it is read to be fingerprinted).
+    app.add_middleware(IdempotencyKeys)
 
     @app.middleware("http")
     async def context_and_metrics(request: Request, call_next):
