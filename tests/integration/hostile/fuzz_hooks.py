@@ -6,6 +6,8 @@ Open routes get no token.
 """
 from __future__ import annotations
 
+import uuid
+
 import schemathesis
 
 from tests.conftest import auth
@@ -43,3 +45,14 @@ class PerOperationToken:
     def set(self, case, data, _context):
         if data:
             case.headers = {**(case.headers or {}), "Authorization": data}
+
+
+@schemathesis.hook
+def before_call(_context, case, **_kwargs):
+    """A generated Idempotency-Key is a fresh one per call: keys the generator repeats ("0") with other
+    bodies would be answered 422 idempotency_key_reused, a rule between two requests that no schema of one
+    request can state. The replay rule itself is tested in tests/db/foundation/test_idempotency.py."""
+    headers = case.headers or {}
+    for name in list(headers):
+        if name.lower() == "idempotency-key" and isinstance(headers[name], str) and headers[name]:
+            headers[name] = f"fuzz-{uuid.uuid4().hex}"
