@@ -10,6 +10,7 @@ import uuid
 
 import schemathesis
 
+from shared.idempotency import KEY
 from tests.conftest import auth
 from tests.integration.hostile.authz_matrix import MATRIX
 
@@ -51,8 +52,9 @@ class PerOperationToken:
 def before_call(_context, case, **_kwargs):
     """A generated Idempotency-Key is a fresh one per call: keys the generator repeats ("0") with other
     bodies would be answered 422 idempotency_key_reused, a rule between two requests that no schema of one
-    request can state. The replay rule itself is tested in tests/db/foundation/test_idempotency.py."""
+    request can state (an invalid key is sent as generated). The replay rule itself is tested in tests/db/foundation/test_idempotency.py."""
     headers = case.headers or {}
     for name in list(headers):
-        if name.lower() == "idempotency-key" and isinstance(headers[name], str) and headers[name]:
+        value = headers[name]
+        if name.lower() == "idempotency-key" and isinstance(value, str) and KEY.fullmatch(value):
             headers[name] = f"fuzz-{uuid.uuid4().hex}"
