@@ -18,7 +18,7 @@ help:
 	@echo "make test-reliability  the month again under SIGKILLs, Kafka and Postgres restarts, two instances"
 	@echo "make up/down  start/stop Kafka, Postgres and the seven services"
 	@echo "make status   what is running and ready"
-	@echo "make contracts  regenerate contracts/asyncapi/*.json and contracts/schemas/*.json"
+	@echo "make contracts  regenerate contracts/asyncapi, contracts/openapi and contracts/schemas"
 	@echo "make bench    run every benchmark on the stack and write BENCHMARKS.md"
 
 setup: prereqs $(STAMP)

@@ -1,6 +1,8 @@
 """Generate the committed contract documents, and compare them with the code.
 
 - `contracts/asyncapi/<service>.json`: each service's AsyncAPI document, as its /asyncapi.json serves it.
+- `contracts/openapi/<service>.json`: each service's OpenAPI document, as its /openapi.json serves it (the app
+  is built from services/<service>/app.py, not started).
 - `contracts/schemas/<EventType>.v<N>.json`: the JSON schema of every registered event version,
   the baseline against which incompatible changes are caught.
 """
@@ -16,6 +18,7 @@ from shared.schemas import inline_refs
 from shared.settings import REPO_ROOT, SERVICE_PORTS
 
 ASYNCAPI_DIR = REPO_ROOT / "contracts" / "asyncapi"
+OPENAPI_DIR = REPO_ROOT / "contracts" / "openapi"
 SCHEMA_DIR = REPO_ROOT / "contracts" / "schemas"
 
 
@@ -23,17 +26,25 @@ def _dump(doc: Any) -> str:
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
+def _app(service: str) -> Any:
+    return importlib.import_module(f"services.{service}.app").app
+
+
 def asyncapi_documents() -> dict[str, str]:
     """service -> its AsyncAPI document as committed text (server host normalised)."""
     docs = {}
     for service in SERVICE_PORTS:
-        app = importlib.import_module(f"services.{service}.app").app
-        doc = app.state.runtime.asyncapi()
+        doc = _app(service).state.runtime.asyncapi()
         # The broker address depends on where it runs; the committed document names the default.
         for server in doc.get("servers", {}).values():
             server["host"] = "127.0.0.1:9092"
         docs[service] = _dump(doc)
     return docs
+
+
+def openapi_documents() -> dict[str, str]:
+    """service -> its OpenAPI document as committed text."""
+    return {service: _dump(_app(service).openapi()) for service in SERVICE_PORTS}
 
 
 def event_schemas() -> dict[str, str]:
@@ -45,7 +56,8 @@ def event_schemas() -> dict[str, str]:
 def write_all() -> list[Path]:
     """(Re)write every document; return the paths that changed."""
     changed = []
-    for folder, docs in ((ASYNCAPI_DIR, asyncapi_documents()), (SCHEMA_DIR, event_schemas())):
+    for folder, docs in ((ASYNCAPI_DIR, asyncapi_documents()), (OPENAPI_DIR, openapi_documents()),
+                         (SCHEMA_DIR, event_schemas())):
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in docs.items():
             path = folder / f"{name}.json"

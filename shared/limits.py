@@ -10,6 +10,9 @@
 The cap is `default_body_bytes` (CAREPAY_MAX_BODY_BYTES, 1 MiB), or a larger one a service declares for
 its upload routes by path pattern (`create_service(body_caps={"/providers/{ref}/visit-files": 1 << 30})`;
 `{...}` stands for one path segment, and a pattern covers the paths under it).
+Each answer is a problem (shared.problems, application/problem+json) with its code (bad_request,
+headers_too_large, too_large, invalid_request) and, where one is to blame, the field: "header.X-Correlation-Id",
+"header.Content-Length", "path", "body".
 """
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ from collections.abc import Mapping
 
 from fastapi import HTTPException, status
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.problems import PROBLEM_JSON, problem_body, summary_of
 
 CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 DEFAULT_MAX_BODY_BYTES = 1 << 20
@@ -38,6 +43,10 @@ class BodyTooLarge(HTTPException):
 def _too_large(cap: int) -> list[dict]:
     return [{"loc": ["body"], "msg": f"the request body is larger than the {cap} bytes this route takes",
              "type": "too_large"}]
+
+
+def _header_error(name: str, msg: str, kind: str) -> dict:
+    return {"detail": msg, "errors": [{"loc": ["header", name], "msg": msg, "type": kind}]}
 
 
 def _pattern(path: str) -> re.Pattern[str]:
@@ -67,29 +76,32 @@ class RequestLimits:
         headers = scope["headers"]
         size = sum(len(k) + len(v) for k, v in headers)
         if size > self.max_header_bytes:
-            await _answer(send, 431, f"the request's headers are {size} bytes, over the {self.max_header_bytes}"
-                                     " bytes allowed")
+            await _answer(send, scope, 431, detail=f"the request's headers are {size} bytes, over the"
+                                            f" {self.max_header_bytes} bytes allowed")
             return
         longest = max((len(part) for part in scope["path"].split("/")), default=0)
         if longest > MAX_PATH_SEGMENT:
-            await _answer(send, 422, [{"loc": ["path"], "msg": f"a part of the path is {longest} characters long;"
-                                       f" ids in a path are at most {MAX_PATH_SEGMENT}", "type": "string_too_long"}])
+            await _answer(send, scope, 422, errors=[{
+                "loc": ["path"], "msg": f"a part of the path is {longest} characters long; ids in a path are at most"
+                                        f" {MAX_PATH_SEGMENT}", "type": "string_too_long"}])
             return
         declared = None
         for name, value in headers:
             if name == b"x-correlation-id" and not CORRELATION_ID.fullmatch(value.decode("latin-1")):
-                await _answer(send, 400, "header X-Correlation-Id must be 1 to 128 characters of A-Z, a-z, 0-9"
-                                         " and . _ : - (or left out, for a new one)")
+                await _answer(send, scope, 400, **_header_error(
+                    "X-Correlation-Id", "header X-Correlation-Id must be 1 to 128 characters of A-Z, a-z, 0-9"
+                                        " and . _ : - (or left out, for a new one)", "string_pattern_mismatch"))
                 return
             if name == b"content-length":
                 declared = value
         cap = self.cap_for(scope["path"])
         if declared is not None:
             if not declared.strip().isdigit():
-                await _answer(send, 400, "header Content-Length must be a whole number of bytes")
+                await _answer(send, scope, 400, **_header_error(
+                    "Content-Length", "header Content-Length must be a whole number of bytes", "int_parsing"))
                 return
             if int(declared) > cap:
-                await _answer(send, 413, _too_large(cap))
+                await _answer(send, scope, 413, errors=_too_large(cap))
                 return
         seen = 0
         overflowed = sent = False
@@ -121,13 +133,22 @@ class RequestLimits:
             if sent or not overflowed:
                 raise
         if overflowed and not sent:
-            await _answer(send, 413, _too_large(cap))
+            await _answer(send, scope, 413, errors=_too_large(cap))
 
 
-async def _answer(send: Send, code: int, detail) -> None:
+async def _answer(send: Send, scope: Scope, status_code: int, *, detail: str | None = None,
+                  errors: list[dict] | None = None) -> None:
+    """A problem (shared.problems) answered before any route: `detail`, else its first error, in a sentence."""
+    errors = errors or []
+    sentence = detail or summary_of(errors)
+    # The caller's correlation id, when it is one this middleware lets in (a bad one is not echoed).
+    correlation_id = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-correlation-id"), None)
+    if correlation_id is not None and not CORRELATION_ID.fullmatch(correlation_id):
+        correlation_id = None
+    body = json.dumps(problem_body(status_code, sentence, errors=errors, instance=scope["path"],
+                                   correlation_id=correlation_id)).encode()
     # No "Connection: close": uvicorn then discards, unread and unstored, whatever of the body is still on its
     # way once the answer is complete, so a client that sends its whole body before reading gets the answer.
-    body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": code,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.start", "status": status_code,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

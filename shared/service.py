@@ -25,7 +25,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
-from pydantic import WithJsonSchema
+from pydantic import BaseModel, WithJsonSchema
 
 from contracts.envelope import Event
 from contracts.topics import dlq_topic
@@ -40,8 +40,10 @@ from shared.kafka_io import idempotent_producer, no_decode, tolerant_parser
 from shared.limits import RequestLimits
 from shared.logging import configure_logging, get_logger, message_context
 from shared.migrations import migrate, pending
+from shared.openapi import install_openapi, operation_id
 from shared.outbox import Outbox, OutboxRelay
 from shared.redaction import describe, kind_of
+from shared.reference import install_reference
 from shared.schemas import consumer_payload_schema, envelope_union
 from shared.settings import Settings, settings_for
 
@@ -312,6 +314,17 @@ def scrape_token_check(token: str | None) -> Callable[[Request], None]:
     return check
 
 
+class Health(BaseModel):
+    status: str
+    service: str
+
+
+class Readiness(BaseModel):
+    service: str
+    ready: bool
+    reason: str
+
+
 def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter] = (),
                    consumers: Sequence[BaseConsumer] = (), publishes: Mapping[str, Sequence[type[Event]]] | None = None,
                    description: str = "",
@@ -337,9 +350,11 @@ def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter]
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=f"Carepay {name}", version="1.0.0", description=description, lifespan=lifespan)
+    # No /docs or /redoc (they load their scripts from a CDN): /reference serves the API reference (shared.reference).
+    app = FastAPI(title=f"Carepay {name}", version="1.0.0", description=description, lifespan=lifespan,
+                  docs_url=None, redoc_url=None, generate_unique_id_function=operation_id)
     app.state.runtime = runtime
-    install_error_handlers(app)
+    install_error_handlers(app)  # every error is application/problem+json (shared.problems)
 
     # Idempotency-Key (issue 18): inside context_and_metrics (a replay is logged, counted and carries the
     # correlation id) and inside RequestLimits (a body is bounded before it is read to be fingerprinted).
@@ -363,13 +378,14 @@ def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter]
                      ms=round((time.perf_counter() - started) * 1000, 1))
         return response
 
-    @app.get("/health", tags=["operations"], summary="Alive")
-    async def health() -> dict[str, str]:
+    @app.get("/health", tags=["operations"], summary="Alive", response_model=Health)
+    async def get_health() -> dict[str, str]:
         return {"status": "alive", "service": name}
 
     @app.get("/ready", tags=["operations"], summary="Ready: database, migrations and Kafka in place",
-             responses={503: {"description": "Not ready, with the reason"}})
-    async def ready() -> JSONResponse:
+             response_model=Readiness,
+             responses={503: {"model": Readiness, "description": "Not ready, with the reason"}})
+    async def get_readiness() -> JSONResponse:
         ok, reason = await runtime.readiness()
         metrics.SERVICE_UP.labels(name).set(1 if ok else 0)
         return JSONResponse({"service": name, "ready": ok, "reason": reason}, status_code=200 if ok else 503)
@@ -377,15 +393,18 @@ def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter]
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse,
              dependencies=[Depends(scrape_token_check(settings.metrics_token))],
              responses={401: {"description": "CAREPAY_METRICS_TOKEN is set and the scrape did not bring it"}})
-    async def metrics_endpoint() -> Response:
+    async def get_metrics() -> Response:
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE_LATEST)
 
-    @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of consumed topics")
-    async def asyncapi() -> JSONResponse:
+    @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of consumed topics",
+             response_model=dict[str, Any], responses={200: {"description": "The AsyncAPI 3 document"}})
+    async def get_async_api() -> JSONResponse:
         return JSONResponse(runtime.asyncapi())
 
     for router in routers:
         app.include_router(router)
+    install_reference(app)  # GET /reference: the rendered API reference
+    install_openapi(app)  # operationIds checked (unique), /openapi.json completed (shared.openapi)
     # Outermost: an oversized or malformed request is answered before anything reads it.
     app.add_middleware(RequestLimits, default_body_bytes=settings.max_body_bytes, body_caps=body_caps,
                        max_header_bytes=settings.max_header_bytes)

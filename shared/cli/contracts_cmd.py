@@ -1,4 +1,4 @@
-"""`carepay contracts`: regenerate the committed AsyncAPI documents and event schemas."""
+"""`carepay contracts`: regenerate the committed AsyncAPI and OpenAPI documents and event schemas."""
 from __future__ import annotations
 
 import typer
@@ -8,7 +8,7 @@ from shared.settings import REPO_ROOT
 
 
 def contracts() -> None:
-    """Write contracts/asyncapi/*.json and contracts/schemas/*.json from the code."""
+    """Write contracts/asyncapi/*.json, contracts/openapi/*.json and contracts/schemas/*.json from the code."""
     changed = write_all()
     for path in changed:
         typer.echo(f"wrote {path.relative_to(REPO_ROOT)}")

@@ -82,10 +82,14 @@ def import_file(
 
 
 def _detail(response: httpx.Response) -> str:
+    """What a problem answer (shared.problems) says: each of its errors, else its detail."""
     try:
-        detail = response.json().get("detail")
+        problem = response.json()
     except ValueError:
         return response.text[:500]
-    if isinstance(detail, list):
-        return "; ".join(str(d.get("msg", d)) for d in detail)
-    return str(detail)
+    if not isinstance(problem, dict):
+        return response.text[:500]
+    errors = problem.get("errors") or []
+    if errors:
+        return "; ".join(f"{e['field']}: {e.get('msg')}" if e.get("field") else str(e.get("msg", e)) for e in errors)
+    return str(problem.get("detail"))

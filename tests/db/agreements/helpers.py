@@ -76,5 +76,5 @@ def home_care(provider_id: str, **overrides: Any) -> dict[str, Any]:
 def problem(resp: httpx.Response) -> tuple[list[str], str]:
     """The (loc, msg) of a 422's one problem."""
     assert resp.status_code == 422, resp.text
-    [detail] = resp.json()["detail"]
+    [detail] = resp.json()["errors"]
     return detail["loc"], detail["msg"]

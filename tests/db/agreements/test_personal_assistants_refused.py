@@ -25,7 +25,7 @@ async def _nothing_kept(db: DatabaseOnly, outbox_before: int) -> None:
 
 def _where(answer) -> list[tuple[tuple, str]]:
     assert answer.status_code == 422, answer.text
-    return [(tuple(d["loc"]), d["msg"]) for d in answer.json()["detail"]]
+    return [(tuple(d["loc"]), d["msg"]) for d in answer.json()["errors"]]
 
 
 @pytest.mark.parametrize("body, loc, says", [

@@ -73,7 +73,7 @@ async def test_a_second_person_verifies_the_pas_account_and_payments_learn_it(db
         assert (await client.post(f"{base}/verify", headers=db.auth("finance_officer"))).status_code == 403
         same_person = await client.post(f"{base}/verify", headers=db.auth("finance_approver", subject="u-maker"))
         assert same_person.status_code == 422
-        assert same_person.json()["detail"][0]["loc"] == ["body", "verified_by"]
+        assert same_person.json()["errors"][0]["loc"] == ["body", "verified_by"]
         verified = await client.post(f"{base}/verify", json={"reason": "called the PA back on a known number"},
                                      headers=db.auth("finance_approver", subject="u-checker"))
         assert verified.status_code == 200, verified.text

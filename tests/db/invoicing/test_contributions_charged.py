@@ -83,7 +83,7 @@ def reassessed(person: str, effective_from: date, contribution: int) -> rq.Budge
 
 def problem(resp) -> tuple[list, str]:
     assert resp.status_code == 422, resp.text
-    [detail] = resp.json()["detail"]
+    [detail] = resp.json()["errors"]
     return detail["loc"], detail["msg"]
 
 

@@ -107,7 +107,7 @@ async def test_a_day_that_starts_no_four_weekly_period_is_refused_naming_period_
             refused = await client.post("/isf-advances", json={"period_start": day.isoformat()},
                                         headers=db.auth("finance_officer"))
             assert refused.status_code == 422, refused.text
-            [problem] = refused.json()["detail"]
+            [problem] = refused.json()["errors"]
             assert problem["loc"] == ["body", "period_start"] and "four-weekly period" in problem["msg"]
         wrong_role = await client.post("/isf-advances", json={"period_start": following.first.isoformat()},
                                        headers=db.auth("provider", provider="PRV-ANY"))

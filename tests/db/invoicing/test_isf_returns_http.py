@@ -163,8 +163,8 @@ async def test_a_csv_with_a_bad_row_or_return_is_refused_naming_rows_and_nothing
         sent = await client.post(f"/providers/{pid}/isf-returns", content=csv,
                                  headers={**db.auth("provider", provider=pid), "content-type": "text/csv"})
     assert sent.status_code == 422, sent.text
-    assert [(e["row"], e["field"]) for e in sent.json()["detail"]] == [(4, "spend"), (3, "hours"),
-                                                                      (5, "person_ref")]
+    assert [(e["row"], e["field"]) for e in sent.json()["errors"]] == [
+        (4, "body.row.4.spend"), (3, "body.row.3.hours"), (5, "body.row.5.person_ref")]
     await nothing_recorded(db)
 
 
@@ -173,15 +173,15 @@ async def test_a_person_with_no_isf_of_the_provider_and_spend_over_budget_withou
     await an_isf(db, pid, person)
     await an_isf(db, unique("PRV"), "P-ELSEWHERE")  # an ISF, but with another provider
     async with db.http(app) as client:
-        for who, spend, field in ((unique("P"), 1_000, "person_ref"), ("P-ELSEWHERE", 1_000, "person_ref"),
-                                  (person, 280_001, "over_budget_reason")):
+        for who, spend, field in ((unique("P"), 1_000, "body.person_ref"), ("P-ELSEWHERE", 1_000, "body.person_ref"),
+                                  (person, 280_001, "body.over_budget_reason")):
             sent = await client.post(f"/providers/{pid}/isf-returns", json=a_return(who, spend),
                                      headers=db.auth("provider", provider=pid))
             assert sent.status_code == 422, sent.text
-            assert [e["field"] for e in sent.json()["detail"]] == [field], sent.text
+            assert [e["field"] for e in sent.json()["errors"]] == [field], sent.text
         unreadable = await client.post(f"/providers/{pid}/isf-returns", json={**a_return(person, 1_000), "lines": [
             {"support_type": "care", "hours": "many", "spend_pence": 1}]}, headers=db.auth("provider", provider=pid))
-        assert [e["field"] for e in unreadable.json()["detail"]] == ["lines[0].hours"], unreadable.text
+        assert [e["field"] for e in unreadable.json()["errors"]] == ["body.lines.0.hours"], unreadable.text
         elsewhere = await client.post(f"/providers/{pid}/isf-returns", json=a_return(person, 1_000),
                                       headers=db.auth("provider", provider=unique("PRV")))
         assert elsewhere.status_code == 403

@@ -241,7 +241,7 @@ async def test_money_leaves_a_managed_account_only_through_runs_and_reclaims_nev
         twice = await client.post(url, headers=officer, json={"on": date.today().isoformat(), "kind": "contribution_in",
                                                                 "amount_pence": 5, "reference": "C-TWICE"})
     assert [r.status_code for r in refused] == [422] * 3
-    assert all(["body", "kind"] in [e["loc"] for e in r.json()["detail"]] for r in refused)
+    assert all(["body", "kind"] in [e["loc"] for e in r.json()["errors"]] for r in refused)
     assert (again.status_code, twice.status_code) == (201, 409)
     assert [(e["kind"], e["amount_pence"]) for e in await db.fetch(
         "SELECT kind, amount_pence FROM managed_account_entries WHERE agreement_id = $1 ORDER BY entry_id",

@@ -73,7 +73,7 @@ async def test_a_surplus_is_netted_from_the_next_payments_across_two_runs(db):
         url = f"/direct-payments/{dp.agreement_id}/reclaims"
         too_much = await client.post(url, json={"amount_pence": 188_001, "reason": "surplus", "method": "netting",
                                                 "return_id": return_id}, headers=db.auth("finance_officer"))
-        assert too_much.status_code == 422 and too_much.json()["detail"][0]["loc"] == ["body", "amount_pence"]
+        assert too_much.status_code == 422 and too_much.json()["errors"][0]["loc"] == ["body", "amount_pence"]
         reclaim = await raised(db, client, dp.agreement_id, amount_pence=150_000, reason="surplus",
                                method="netting", return_id=return_id)
         assert reclaim["status"] == "pending" and await db.published("DirectPaymentReclaimRaised") == []
@@ -156,7 +156,7 @@ async def test_unspent_money_at_the_end_is_a_debt_exported_once_to_the_debtors_s
                             ({"amount_pence": 1_000, "return_id": final, "method": "netting"}, "method")):
             refused = await client.post(url, json={"reason": "unspent_at_end", "method": "debt", **body},
                                         headers=db.auth("finance_officer"))
-            assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", field], refused.text
+            assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["body", field], refused.text
         assert "a reclaim larger than the balance" in (await client.post(
             url, json={"reason": "unspent_at_end", "method": "debt", "amount_pence": 80_001, "return_id": final},
             headers=db.auth("finance_officer"))).text
@@ -210,7 +210,7 @@ async def test_a_council_managed_accounts_unspent_money_leaves_its_ledger_once_t
         url = f"/direct-payments/{dp.agreement_id}/reclaims"
         body = {"amount_pence": 30_000, "reason": "unspent_at_end", "method": "netting"}
         not_ended = await client.post(url, json=body, headers=officer)
-        assert not_ended.status_code == 422 and not_ended.json()["detail"][0]["loc"] == ["body", "reason"]
+        assert not_ended.status_code == 422 and not_ended.json()["errors"][0]["loc"] == ["body", "reason"]
         await db.send(AGREEMENTS, agreements.DirectPaymentEnded(agreement_id=dp.agreement_id, person_ref=dp.person_ref,
                                                                 end=today - timedelta(days=1), reason=EndReason.DEATH))
         # A run not yet exported will pay £200 from the account (a provider's invoice it funds).
@@ -230,7 +230,7 @@ async def test_a_council_managed_accounts_unspent_money_leaves_its_ledger_once_t
                                     ({**body, "method": "debt"}, "method"),
                                     ({**body, "reason": "surplus"}, "reason")):
             refused = await client.post(url, json=refused_body, headers=officer)
-            assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", field], refused.text
+            assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["body", field], refused.text
         reclaim = await raised(db, client, dp.agreement_id, **body)
         assert (await client.post(url, json={**body, "amount_pence": 1}, headers=officer)).status_code == 422
         assert await db.fetch("SELECT * FROM managed_account_entries WHERE kind = 'recovery_to_council'") == []

@@ -46,25 +46,25 @@ async def test_a_holders_return_is_stored_only_when_it_reconciles_and_seen_only_
         refused = await client.post(url + csv_query(start, end, 100_000), content=broken,
                                     headers={**person, "content-type": "text/csv"})
         assert refused.status_code == 422, refused.text
-        [detail] = refused.json()["detail"]
+        [detail] = refused.json()["errors"]
         assert detail["loc"] == ["body", "file"] and detail["msg"].startswith("row 3, balance_pence:")
         outside = good.replace(str(start + timedelta(days=20)), str(end + timedelta(days=1)))
         refused = await client.post(url + csv_query(start, end, 100_000), content=outside,
                                     headers={**person, "content-type": "text/csv"})
-        assert refused.status_code == 422 and refused.json()["detail"][0]["msg"].startswith("row 4, date:")
+        assert refused.status_code == 422 and refused.json()["errors"][0]["msg"].startswith("row 4, date:")
         missing = await client.post(f"{url}?period_start={start}&period_end={end}", content=good,
                                     headers={**person, "content-type": "text/csv"})
-        assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "opening_balance_pence"]
+        assert missing.status_code == 422 and missing.json()["errors"][0]["loc"] == ["body", "opening_balance_pence"]
         totals = {"period_start": str(end + timedelta(days=1)), "period_end": str(today - timedelta(days=1)),
                   "opening_balance_pence": 182_000, "closing_balance_pence": 190_000,  # 200,000 reconciles
                   "paid_in": [{"category": "direct_payment", "amount_pence": 56_000}],
                   "paid_out": [{"category": "care_agency", "amount_pence": 30_000},
                                {"category": "personal_assistant", "amount_pence": 8_000}]}
         refused = await client.post(url, json=totals, headers=person)
-        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "closing_balance_pence"]
+        assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["body", "closing_balance_pence"]
         bad_category = {**totals, "paid_in": [{"category": "holiday", "amount_pence": 1}]}
         refused = await client.post(url, json=bad_category, headers=person)
-        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "paid_in", 0, "category"]
+        assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["body", "paid_in", 0, "category"]
         assert await db.fetch("SELECT * FROM direct_payment_returns") == []  # nothing of a refused return is kept
 
         stored = await client.post(url + csv_query(start, end, 100_000), content=good,
@@ -76,7 +76,7 @@ async def test_a_holders_return_is_stored_only_when_it_reconciles_and_seen_only_
             "closing_balance_pence": 182_000, "statement_rows": 3, "status": "submitted"}
         overlap = await client.post(url + csv_query(end, end, 0), content=HEADER + f"{end},x,1,,1\n",
                                     headers={**person, "content-type": "text/csv"})
-        assert overlap.status_code == 422 and overlap.json()["detail"][0]["loc"] == ["body", "period_start"]
+        assert overlap.status_code == 422 and overlap.json()["errors"][0]["loc"] == ["body", "period_start"]
         fixed = await client.post(url, json={**totals, "closing_balance_pence": 200_000},
                                   headers=db.auth("finance_officer"))
         assert fixed.status_code == 201 and fixed.json()["paid_out"] == {"care_agency": 30_000,

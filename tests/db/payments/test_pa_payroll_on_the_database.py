@@ -88,7 +88,7 @@ async def test_net_pay_is_checked_recorded_once_and_needs_two_people_above_the_t
     assert same.status_code == 200 and same.json()["already_recorded"] == 1
     assert changed.status_code == 409 and "already recorded as 10000, not 9999" in changed.text
     assert bad.status_code == 422
-    assert [d["loc"] for d in bad.json()["detail"]] == [["body", "row", 2, "employee_ref"],
+    assert [d["loc"] for d in bad.json()["errors"]] == [["body", "row", 2, "employee_ref"],
                                                         ["body", "row", 3, "net_pence"]]
     assert large.status_code == 201 and large.json()["status"] == "pending" and not large.json()["payable"]
     assert self_approved.status_code == 403

@@ -110,14 +110,14 @@ async def test_a_bad_timesheet_is_refused_whole_naming_each_shift_or_row_and_col
         elsewhere = await client.post(f"/personal-assistants/{pa_id}/timesheets", headers=as_pa(db, pa_id), json={
             "direct_payment_id": "DP-OTHER", "shifts": [shift(monday, "20:00", "21:00")]})
     assert answer.status_code == 422
-    details = {tuple(d["loc"]): d["msg"] for d in answer.json()["detail"]}
+    details = {tuple(d["loc"]): d["msg"] for d in answer.json()["errors"]}
     assert list(details) == [("body", "shifts", 0, "start"), ("body", "shifts", 1, "end"),
                              ("body", "shifts", 2, "work_date"), ("body", "shifts", 3, "work_date")]
     assert "overlaps a shift of timesheet TS-" in details[("body", "shifts", 0, "start")]
     assert "is in the future" in details[("body", "shifts", 2, "work_date")]
     assert "a timesheet for a PA the DP does not employ" in details[("body", "shifts", 3, "work_date")]
     assert csv.status_code == 422
-    assert [(d["loc"], d["msg"]) for d in csv.json()["detail"]] == [
+    assert [(d["loc"], d["msg"]) for d in csv.json()["errors"]] == [
         (["body", "row", 3, "end"], "row 3 column end: '25:00' is not a time HH:MM")]
     assert elsewhere.status_code == 422 and "a timesheet for a PA the DP does not employ" in elsewhere.text
     assert await db.fetchval("SELECT count(*) FROM timesheets WHERE pa_id = $1", pa_id) == 1
@@ -131,7 +131,7 @@ async def test_an_overnight_shift_meets_a_shift_of_the_next_day_already_submitte
         answer = await client.post(f"/personal-assistants/{pa_id}/timesheets", headers=as_pa(db, pa_id),
                                    json=[shift(monday, "22:00", "07:00")])
     assert answer.status_code == 422
-    [problem] = answer.json()["detail"]
+    [problem] = answer.json()["errors"]
     assert problem["loc"] == ["body", "shifts", 0, "start"] and "overlaps a shift of timesheet" in problem["msg"]
 
 

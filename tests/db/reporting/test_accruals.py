@@ -165,7 +165,7 @@ async def test_only_finance_reads_accruals_and_as_at_is_checked(db):
             assert (await client.get("/accruals", params={"as_at": AS_AT}, headers=db.auth(role))).status_code == 200
         for params in ({}, {"as_at": "31/03/2026"}, {"as_at": "1066-10-14"}):
             bad = await client.get("/accruals", params=params, headers=db.auth("finance_officer"))
-            assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "as_at"], bad.text
+            assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["query", "as_at"], bad.text
 
 
 def credit_note(invoice_id: str, pence: int, corrects: str) -> inv.CreditNoteIssued:

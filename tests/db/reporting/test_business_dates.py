@@ -123,7 +123,7 @@ async def test_spend_by_cost_centre_and_limited_to_one(db):
     async with db.http(app) as client:
         refused = await client.get("/spend", params={"group_by": "person", "cost_centre": "ASC-RES", **march},
                                    headers=db.auth("finance_officer"))
-    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["query", "cost_centre"]
+    assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["query", "cost_centre"]
 
 
 def _planned(key: str, day: date, outcome: str, carers: int = 1) -> dl.PlannedVisitOutcome:

@@ -127,7 +127,7 @@ async def test_an_unknown_mechanism_is_refused_naming_the_parameter_and_the_allo
         for params in ({"mechanism": "council,isf"}, {"mechanism": ["isf", "direct_payment"]}):
             refused = await client.get("/spend", params={**MARCH, **params}, headers=db.auth("finance_officer"))
             assert refused.status_code == 422, refused.text
-            [problem] = refused.json()["detail"]
+            [problem] = refused.json()["errors"]
             assert problem["loc"] == ["query", "mechanism"]
             assert problem["input"] in (["council"], ["direct_payment"])
             for allowed in ("council_arranged", "isf", "direct_payment_person", "direct_payment_third_party",

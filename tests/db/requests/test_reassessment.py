@@ -64,7 +64,7 @@ def _reassess(db, client, request_id: str, *, role: str = "social_worker", subje
 
 def _problem(resp) -> tuple[list[str], str]:
     assert resp.status_code == 422, resp.text
-    [detail] = resp.json()["detail"]
+    [detail] = resp.json()["errors"]
     return detail["loc"], detail["msg"]
 
 

@@ -66,7 +66,7 @@ async def test_a_bad_locality_is_a_422_naming_it_and_nothing_is_stored(db, bad):
             "person_ref": person_ref, "requested_by": "social_worker", "requested_start": START.isoformat(),
             "locality": bad})
     assert resp.status_code == 422, resp.text
-    [detail] = resp.json()["detail"]
+    [detail] = resp.json()["errors"]
     assert detail["loc"] == ["body", "locality"] and "letters, digits, spaces or hyphens" in detail["msg"]
     assert await db.fetchval("SELECT count(*) FROM service_requests WHERE person_ref = $1", person_ref) == 0
     assert await db.published("ServiceRequested") == []

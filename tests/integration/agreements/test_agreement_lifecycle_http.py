@@ -53,7 +53,7 @@ async def test_ending_on_death_stops_every_payment_after_the_date(http, stack, t
     assert [d["pence"] for d in prices.json()["days"]] == [2400] + [0] * 8
     later = await http.post(f"{base}/agreements/{agreement_id}/end", headers=auth("social_worker"),
                             json={"end": "2027-02-01", "reason": "death"})
-    assert later.status_code == 422 and later.json()["detail"][0]["loc"] == ["body", "end"]
+    assert later.status_code == 422 and later.json()["errors"][0]["loc"] == ["body", "end"]
 
 
 async def test_an_overlapping_agreement_is_refused_unless_marked_concurrent(http, stack):
@@ -63,7 +63,7 @@ async def test_an_overlapping_agreement_is_refused_unless_marked_concurrent(http
     assert (await draft_and_activate(http, base, person, pid)).status_code == 200
     overlapping = await draft_and_activate(http, base, person, pid, start="2027-02-01")
     assert overlapping.status_code == 422
-    [error] = overlapping.json()["detail"]
+    [error] = overlapping.json()["errors"]
     assert error["loc"] == ["body", "start"] and "overlaps agreement" in error["msg"]
     concurrent = await draft_and_activate(http, base, person, pid, start="2027-02-01", concurrent=True)
     assert concurrent.status_code == 200, concurrent.text

@@ -16,7 +16,7 @@ def provider_body(**overrides):
 
 def refusal(resp) -> tuple[list[str], str]:
     assert resp.status_code == 422, resp.text
-    [error] = resp.json()["detail"]
+    [error] = resp.json()["errors"]
     return error["loc"], error["msg"]
 
 

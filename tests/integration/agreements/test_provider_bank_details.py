@@ -34,7 +34,7 @@ async def test_a_bank_change_holds_payments_until_a_second_person_verifies_it(ht
         verify = f"{base}/providers/{pid}/bank-details/{change_id}/verify"
         by_the_maker = await http.post(verify, headers=auth("finance_approver", subject="u-maker"))
         assert by_the_maker.status_code == 422
-        assert by_the_maker.json()["detail"][0]["loc"] == ["body", "verified_by"]
+        assert by_the_maker.json()["errors"][0]["loc"] == ["body", "verified_by"]
         assert (await http.post(verify, headers=auth("finance_officer", subject="u-other"))).status_code == 403
 
         verified = await http.post(verify, headers=auth("finance_approver", subject="u-checker"),

@@ -69,7 +69,7 @@ async def test_a_csv_without_the_required_columns_is_refused_whole(http, stack, 
                            content=b"carer_id,visit_id\nC,V\n",
                            headers={**auth("ops"), "Content-Type": "text/csv"})
     assert resp.status_code == 422
-    [error] = resp.json()["detail"]
+    [error] = resp.json()["errors"]
     assert error["type"] == "missing_columns" and "service_user_ref" in error["columns"]
 
 

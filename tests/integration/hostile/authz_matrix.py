@@ -58,7 +58,7 @@ TIMESHEET_DECIDERS = frozenset({"person", "finance_officer", "brokerage_officer"
 PAYROLL_READERS = FINANCE | {"person", "brokerage_officer"}
 
 # Open to anyone, no token: liveness, readiness, metrics and the API documents.
-OPEN_PATHS = ("/health", "/ready", "/metrics", "/openapi.json", "/asyncapi.json", "/docs")
+OPEN_PATHS = ("/health", "/ready", "/metrics", "/openapi.json", "/asyncapi.json", "/reference")
 
 
 @dataclass(frozen=True)

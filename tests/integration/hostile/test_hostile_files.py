@@ -53,7 +53,7 @@ async def _upload(http, setup: Setup, body: bytes, content_type: str = "text/csv
 async def test_a_utf16_visit_file_is_refused_saying_to_save_it_as_utf8(encoding, provider, http):
     answer = await _upload(http, provider, _csv([_row(provider)]).encode(encoding))
     assert answer.status_code == 422, answer.text
-    [problem] = answer.json()["detail"]
+    [problem] = answer.json()["errors"]
     assert problem["type"] == "not_utf8" and "CSV UTF-8" in problem["msg"]
 
 
@@ -89,7 +89,7 @@ async def test_xml_entity_expansion_and_external_entities_are_refused_with_a_rea
            f'provider="{provider.cqc}"><ProviderContract>&lol2;&xxe;</ProviderContract></ServiceDeliveryFile>')
     answer = await _upload(http, provider, xml.encode(), "application/xml")
     assert answer.status_code == 422, answer.text
-    [problem] = answer.json()["detail"]
+    [problem] = answer.json()["errors"]
     assert problem["type"] == "doctype_refused" and "DOCTYPE" in problem["msg"], name
     assert "root:" not in answer.text
 
@@ -97,7 +97,7 @@ async def test_xml_entity_expansion_and_external_entities_are_refused_with_a_rea
 async def test_a_utf16_service_delivery_file_is_refused_saying_to_save_it_as_utf8(provider, http):
     xml = f'<?xml version="1.0" encoding="UTF-16"?><ServiceDeliveryFile reference="R" provider="{provider.cqc}"/>'
     answer = await _upload(http, provider, xml.encode("utf-16"), "application/xml")
-    assert answer.status_code == 422 and answer.json()["detail"][0]["type"] == "not_utf8", answer.text
+    assert answer.status_code == 422 and answer.json()["errors"][0]["type"] == "not_utf8", answer.text
 
 
 async def _send_invoices(http, provider: str, body: bytes):

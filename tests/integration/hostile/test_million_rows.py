@@ -92,7 +92,7 @@ async def test_a_million_row_invoice_file_is_refused_before_it_is_read(http):
                                 "Content-Type": f"multipart/form-data; boundary={boundary}"})
     answer, grew = await _peak_while(http, "invoicing", upload)
     assert answer.status_code == 413, answer.text[:500]
-    assert "larger than" in answer.json()["detail"][0]["msg"]
+    assert "larger than" in answer.json()["errors"][0]["msg"]
     assert grew < 100 * 2**20, f"invoicing grew {grew / 2**20:.0f} MB refusing a file it should not read"
 
 
@@ -103,4 +103,4 @@ async def test_an_invoice_file_of_more_rows_than_one_upload_may_hold_is_refused(
                              files={"file": ("rows.csv", body, "text/csv")},
                              headers=auth("provider", provider=provider))
     assert answer.status_code == 413, answer.text[:500]
-    assert "more than 100,000 rows" in answer.json()["detail"][0]["msg"]
+    assert "more than 100,000 rows" in answer.json()["errors"][0]["msg"]

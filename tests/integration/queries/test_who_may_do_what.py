@@ -19,14 +19,14 @@ async def test_a_subject_must_exist_and_belong_to_the_raiser(http, stack, db, pr
 
     unknown = await raise_query(http, base, OFFICER, "invoice", unique("INV-NONE"), "wrong_charge")
     assert unknown.status_code == 422, unknown.text
-    assert unknown.json()["detail"][0]["loc"] == ["body", "subject_id"]
+    assert unknown.json()["errors"][0]["loc"] == ["body", "subject_id"]
 
     theirs = await raise_query(http, base, other, "invoice", invoice_id, "wrong_charge", disputes_invoice=True)
     assert theirs.status_code == 403 and "belongs to another provider" in theirs.text
 
     wrong_kind = await raise_query(http, base, auth("provider", provider=pid), "agreement", aid,
                                    "invoice_held_or_rejected")
-    assert wrong_kind.status_code == 422 and wrong_kind.json()["detail"][0]["loc"] == ["body", "category"]
+    assert wrong_kind.status_code == 422 and wrong_kind.json()["errors"][0]["loc"] == ["body", "category"]
 
     own = await raise_query(http, base, auth("provider", provider=pid), "invoice", invoice_id, "late_payment")
     assert own.status_code == 201, own.text
@@ -51,7 +51,7 @@ async def test_steps_out_of_order_are_409_naming_the_state_and_steps_by_the_wron
     await under_investigation(http, base, query_id)
     no_amount = await step(http, base, query_id, "resolve", body={"outcome": {"kind": "credit_note"},
                                                                     "summary": "Refund."})
-    assert no_amount.status_code == 422 and no_amount.json()["detail"][0]["loc"] == ["body", "outcome", "amount_pence"]
+    assert no_amount.status_code == 422 and no_amount.json()["errors"][0]["loc"] == ["body", "outcome", "amount_pence"]
     assert (await step(http, base, query_id, "rate", headers=as_provider, body={"rating": 5})).status_code == 409
 
 

@@ -15,7 +15,8 @@ async def test_a_person_token_cannot_see_someone_elses_request_and_learns_nothin
     other = auth("person", person=unique("P"))
     resp = await http.get(f"{stack['requests']}/requests/{flow.request_id}", headers=other)
     missing = await http.get(f"{stack['requests']}/requests/REQ-DOESNOTEXIST", headers=other)
-    assert (resp.status_code, resp.json()) == (404, {"detail": f"request {flow.request_id} not found"})
+    assert (resp.status_code, resp.json()["detail"], resp.json()["code"]) == (
+        404, f"request {flow.request_id} not found", "not_found")
     assert missing.status_code == 404
 
 

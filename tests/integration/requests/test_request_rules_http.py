@@ -11,7 +11,7 @@ pytestmark = pytest.mark.stack
 
 
 def field_and_rule(resp) -> tuple[str, str]:
-    [error] = resp.json()["detail"]
+    [error] = resp.json()["errors"]
     return error["loc"][-1], error["msg"]
 
 

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from shared.contract_docs import (ASYNCAPI_DIR, SCHEMA_DIR, asyncapi_documents, event_schemas,
-                                  incompatibilities)
+from shared.contract_docs import (ASYNCAPI_DIR, OPENAPI_DIR, SCHEMA_DIR, asyncapi_documents, event_schemas,
+                                  incompatibilities, openapi_documents)
 
 HINT = "run `make contracts` and commit contracts/ (and bump SCHEMA_VERSION for incompatible changes)"
 
@@ -12,6 +12,13 @@ HINT = "run `make contracts` and commit contracts/ (and bump SCHEMA_VERSION for 
 @pytest.mark.parametrize("service, text", sorted(asyncapi_documents().items()))
 def test_committed_asyncapi_document_matches_the_code(service, text):
     path = ASYNCAPI_DIR / f"{service}.json"
+    assert path.exists(), f"{path} is missing: {HINT}"
+    assert path.read_text() == text, f"{path} drifted from the code: {HINT}"
+
+
+@pytest.mark.parametrize("service, text", sorted(openapi_documents().items()))
+def test_committed_openapi_document_matches_the_code(service, text):
+    path = OPENAPI_DIR / f"{service}.json"
     assert path.exists(), f"{path} is missing: {HINT}"
     assert path.read_text() == text, f"{path} drifted from the code: {HINT}"
 

@@ -39,7 +39,7 @@ def _client() -> TestClient:
 def test_input_postgres_or_dates_cannot_take_is_refused_with_a_reason(path, says):
     answer = _client().get(path)
     assert answer.status_code == 422
-    assert says in answer.json()["detail"][0]["msg"]
+    assert says in answer.json()["errors"][0]["msg"]
 
 
 def test_a_data_error_of_the_services_own_making_stays_a_server_error():

@@ -103,7 +103,7 @@ def as_role(monkeypatch):
 
 def _locs(answer) -> list[list]:
     assert answer.status_code == 422, answer.text[:300]
-    return [e["loc"] for e in answer.json()["detail"]]
+    return [e["loc"] for e in answer.json()["errors"]]
 
 
 def test_an_over_long_release_reason_is_refused_naming_the_reason(as_role):

@@ -55,7 +55,7 @@ def _chunks(total: int, size: int = 64 << 10):
 def test_a_declared_body_over_the_default_cap_is_413(client):
     response = client.post("/notes", content=b"x" * (MiB + 1))
     assert response.status_code == 413
-    assert "1048576 bytes" in response.json()["detail"][0]["msg"]
+    assert "1048576 bytes" in response.json()["errors"][0]["msg"]
     assert client.post("/notes", content=b"x" * MiB).json() == {"bytes": MiB}
 
 
@@ -141,12 +141,12 @@ def test_a_chunked_multipart_form_over_the_cap_is_413_not_a_parse_error(client):
 
     response = client.post("/forms", content=form(), headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
     assert response.status_code == 413, response.text
-    assert "larger than" in response.json()["detail"][0]["msg"]
+    assert "larger than" in response.json()["errors"][0]["msg"]
 
 
 def test_a_path_segment_longer_than_any_id_is_422_naming_the_path(client):
     response = client.post("/providers/" + "P" * 201 + "/visit-files", content=b"x")
     assert response.status_code == 422
-    [problem] = response.json()["detail"]
+    [problem] = response.json()["errors"]
     assert problem["loc"] == ["path"] and "201 characters" in problem["msg"]
     assert client.post("/providers/" + "P" * 200 + "/visit-files", content=b"x").status_code == 200
