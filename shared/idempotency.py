@@ -39,6 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import InvalidToken, Principal, verify_for
 from shared.db import transient_kind
 from shared.logging import get_logger
+from shared.problems import PROBLEM_JSON, problem_body
 from shared.redaction import describe
 
 log = get_logger(__name__)
@@ -67,19 +68,29 @@ FROM idempotency_keys WHERE principal = $1 AND key = $2 AND created_at >= now() 
 
 
 def _problem(status: int, code: str, detail: str, field: str | None = None) -> tuple[int, list, bytes]:
-    """(status, headers, body) of an answer of this middleware's own."""
-    content: Any = detail
-    if field is not None:
-        content = [{"loc": field.split(".", 1), "msg": detail, "type": code}]
-    body = json.dumps({"detail": content}).encode()
-    return status, [(b"content-type", b"application/json")], body
+    """(status, headers, body) of an answer of this middleware's own: a problem (shared.problems); `_answer`
+    adds the request's path and correlation id."""
+    errors = [{"loc": field.split(".", 1), "msg": detail, "type": code}] if field is not None else []
+    body = json.dumps(problem_body(status, detail if field is None else f"{field}: {detail}", code=code,
+                                   errors=errors)).encode()
+    return status, [(b"content-type", PROBLEM_JSON.encode())], body
 
 
-async def _answer(send: Send, answer: tuple[int, list, bytes], *extra: tuple[bytes, bytes]) -> None:
+async def _answer(send: Send, answer: tuple[int, list, bytes], *extra: tuple[bytes, bytes],
+                  scope: Scope | None = None) -> None:
     status, headers, body = answer
+    if scope is not None and (b"content-type", PROBLEM_JSON.encode()) in headers:
+        problem = json.loads(body)
+        problem["instance"] = scope.get("path")
+        problem["correlation_id"] = (scope.get("state") or {}).get("correlation_id")
+        body = json.dumps(problem).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [*headers, *extra, (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _answer_for(scope: Scope, send: Send, answer: tuple[int, list, bytes], *extra: tuple[bytes, bytes]) -> None:
+    await _answer(send, answer, *extra, scope=scope)
 
 
 def principal_text(principal: Principal) -> str:
@@ -164,11 +175,11 @@ class IdempotencyKeys:
             return
         key = keys[0].decode("latin-1")
         if len(keys) > 1 or not KEY.fullmatch(key):
-            await _answer(send, _problem(422, "invalid_request", "must be sent once, 1 to 200 printable ASCII "
+            await _answer_for(scope, send, _problem(422, "invalid_request", "must be sent once, 1 to 200 printable ASCII "
                                                                  "characters (a UUID is a good key)", FIELD))
             return
         if runtime.pool is None:
-            await _answer(send, _problem(503, "unavailable", "service is starting: database not ready; send the "
+            await _answer_for(scope, send, _problem(503, "unavailable", "service is starting: database not ready; send the "
                                                              "request again with the same Idempotency-Key"),
                           (b"retry-after", b"2"))
             return
@@ -191,17 +202,17 @@ class IdempotencyKeys:
                         break
                     earlier = await conn.fetchrow(_EARLIER, principal, key, UNFINISHED_AFTER, KEEP_FOR)
                 if earlier is not None:
-                    await _answer(send, *_earlier_answer(earlier, fingerprint))
+                    await _answer_for(scope, send, *_earlier_answer(earlier, fingerprint))
                     return
             else:  # other requests with this key keep taking and dropping it
-                await _answer(send, _problem(409, "idempotency_key_in_progress", "another request with this "
+                await _answer_for(scope, send, _problem(409, "idempotency_key_in_progress", "another request with this "
                                              "Idempotency-Key is running: send it again in a moment"),
                               (b"retry-after", b"1"))
                 return
         except Exception as exc:
             if transient_kind(exc) is None:
                 raise
-            await _answer(send, _problem(503, "unavailable", "the database is unavailable: send the request again "
+            await _answer_for(scope, send, _problem(503, "unavailable", "the database is unavailable: send the request again "
                                                              "with the same Idempotency-Key in a few seconds"),
                           (b"retry-after", b"2"))
             return

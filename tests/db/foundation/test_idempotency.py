@@ -138,7 +138,7 @@ async def test_the_same_key_with_another_request_is_422_idempotency_key_reused(e
     else:
         r = await client.put("/things", json={"name": "a"}, headers=headers)
     assert r.status_code == 422
-    (error,) = r.json()["detail"]
+    (error,) = r.json()["errors"]
     assert error["type"] == "idempotency_key_reused" and error["loc"] == ["header", "Idempotency-Key"]
     assert calls["things"] == 1 and calls["quick"] == 0
 
@@ -254,7 +254,7 @@ async def test_a_key_is_kept_24_hours_then_treated_as_new_and_purged(env):
 async def test_a_malformed_key_is_422_and_a_request_without_one_is_untouched(env):
     db, client, calls, _ = env
     bad = await client.post("/things", json={}, headers=_with(db, "x" * 201))
-    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["header", "Idempotency-Key"]
     plain = db.auth("social_worker")
     assert [(await client.post("/things", json={}, headers=plain)).json()["n"] for _ in range(2)] == [1, 2]
     assert await db.fetchval("SELECT count(*) FROM idempotency_keys") == 0

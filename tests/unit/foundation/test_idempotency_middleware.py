@@ -70,7 +70,7 @@ def test_a_malformed_key_is_422_naming_the_header(key):
     r = client.post("/things", content=b"a", headers=[("Idempotency-Key", key.encode("utf-8")),
                                                      *_token().items()])
     assert r.status_code == 422
-    (error,) = r.json()["detail"]
+    (error,) = r.json()["errors"]
     assert error["loc"] == ["header", "Idempotency-Key"] and "1 to 200 printable ASCII" in error["msg"]
     assert calls == []
 
