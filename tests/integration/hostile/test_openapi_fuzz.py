@@ -27,8 +27,8 @@ ONLY_INVALID_INPUT = {
     ("payments", "POST /payment-runs"),
     ("invoicing", "POST /invoices/scheduled"),
     ("agreements", "POST /providers"),
-    ("invoicing", "POST /providers/{provider_ref}/invoices"),
-    ("invoicing", "POST /providers/{provider_ref}/invoices/csv"),
+    ("invoicing", "POST /providers/{provider_id}/invoices"),
+    ("invoicing", "POST /providers/{provider_id}/invoices/csv"),
 }
 
 
