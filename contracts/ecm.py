@@ -1,8 +1,10 @@
 """What providers' call-monitoring (ECM) systems send: one record per carer attendance.
 
 Published by providers on the Kafka topic `ecm.visits` as one plain JSON object per message (no
-envelope), keyed by `provider_ref`. The same object, in a JSON array, is the body of
-`POST /providers/{provider_ref}/visits`; the CSV export has one column per field (header names,
+envelope), keyed by `provider_ref`: the provider's CQC provider or location ID, as its own system knows
+it. The same object, in a JSON array, is the body of delivery's `POST /providers/{provider_id}/visits`,
+whose path names the provider by its `provider_id` (PRV-…, the agreements register's id) and whose
+records must name one of that provider's CQC IDs; the CSV export has one column per field (header names,
 any order) and the XML service delivery file carries the same fields as attributes.
 
 A two-carer visit is two records with the same `visit_id` and different `carer_id`. A later record

@@ -15,12 +15,14 @@ A token is accepted only if all of these hold, else it is refused (401, naming t
   and its lifetime (exp - iat) is at most CAREPAY_AUTH_MAX_TTL_S (12 h unless set);
 - a provider token names its `provider_id`, a person token its `person_ref` and a personal
   assistant token its `pa_id` (non-empty strings): a token scoped to nobody is refused rather than
-  read as seeing everybody.
+  read as seeing everybody. A provider is named by its `provider_id` (`PRV-…`, the agreements
+  register's id) in every token, path and query; never by a CQC ID, which `mint_token` refuses.
 
 Wrong or missing token: 401. Right token, wrong role or scope: 403.
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -40,6 +42,8 @@ REQUIRED_CLAIMS = ("sub", "role", "iss", "aud", "iat", "exp")
 ALGORITHM = "HS256"
 # Clock skew allowed between the minting and the verifying machine, for `iat` and `exp`.
 LEEWAY_S = 60
+# A CQC provider or location ID ('1-' and 9 to 11 digits): an attribute of a provider, never its identifier here.
+CQC_ID = re.compile(r"1-\d{9,11}")
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ def mint_token(secret: str, *, subject: str, role: str, provider_id: str | None 
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if role == "provider" and not provider_id:
         raise ValueError("a provider token needs --provider")
+    if provider_id:
+        not_a_cqc_id(provider_id)
     if role == "person" and not person_ref:
         raise ValueError("a person token needs --person")
     if role == "personal_assistant" and not pa_id:
@@ -225,3 +231,25 @@ def forbid_unless(allowed: bool, what: str) -> None:
     """403 with a reason when a caller reaches outside their own data."""
     if not allowed:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"not permitted: {what}")
+
+
+def forbid_unless_provider(principal: Principal, provider_id: str, what: str) -> None:
+    """403 unless the caller may act for provider `provider_id` (officers for any, a provider token for its
+    own only). The reason names the token's own provider_id beside the one asked for, so the caller sees
+    which of the two is wrong: "this provider token is for PRV-A: it reaches only PRV-A's invoices, not PRV-B's"."""
+    if principal.role == "provider":
+        mine = principal.provider_id
+        forbid_unless(principal.may_see_provider(provider_id),
+                      f"this provider token is for {mine}: it reaches only {mine}'s {what}, not {provider_id}'s")
+    else:
+        forbid_unless(principal.may_see_provider(provider_id),
+                      f"a {principal.role} token does not reach provider {provider_id}'s {what}")
+
+
+def not_a_cqc_id(provider_id: str) -> str:
+    """`provider_id` unchanged, or a ValueError saying how to find the provider_id when a CQC ID was given."""
+    if CQC_ID.fullmatch(provider_id.strip()):
+        raise ValueError(f"{provider_id} is a CQC ID; a provider is named by its provider_id (PRV-…) from the "
+                         f"agreements register: GET /providers?cqc_provider_id={provider_id.strip()} (or "
+                         f"?cqc_location_id= for a location) on the agreements service finds it")
+    return provider_id

@@ -22,6 +22,6 @@ app = create_service(
     description="Provider call-monitoring feeds in; verified visits and confirmed actuals out.",
     background=JOBS,
     # Uploads may pass the 1 MiB default body cap, up to their own limits.
-    body_caps={"/providers/{provider_ref}/visits": MAX_BATCH_BYTES,
-               "/providers/{provider_ref}/visit-files": MAX_FILE_BYTES},
+    body_caps={"/providers/{provider_id}/visits": MAX_BATCH_BYTES,
+               "/providers/{provider_id}/visit-files": MAX_FILE_BYTES},
 )

@@ -21,6 +21,6 @@ app = create_service(
     ]},
     background=JOBS,
     # Invoice uploads may pass the 1 MiB default body cap, up to their own limit.
-    body_caps={"/providers/{provider_ref}/invoices": MAX_BODY_BYTES},
+    body_caps={"/providers/{provider_id}/invoices": MAX_BODY_BYTES},
     description="Self-billed, scheduled and provider-submitted invoices, checked by three-way match.",
 )

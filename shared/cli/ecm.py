@@ -1,6 +1,6 @@
-"""`carepay ecm import FILE --provider REF`: send a provider's visit file to the delivery service.
+"""`carepay ecm import FILE --provider PRV-…`: send a provider's visit file to the delivery service.
 
-The file is streamed to `POST /providers/{REF}/visit-files` (CSV, or XML for *.xml) with a progress
+The file is streamed to `POST /providers/{provider_id}/visit-files` (CSV, or XML for *.xml) with a progress
 bar, and the service's report is printed: totals, then every bad row with its row, field and reason.
 Without --token (or CAREPAY_TOKEN) it signs an officer token with the local stack's secret.
 """
@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
-from shared.auth import mint_token
+from shared.auth import mint_token, not_a_cqc_id
 from shared.settings import DEV_AUTH_SECRET
 from shared.spreadsheet import safe_cell
 from shared.stack import Instance
@@ -42,13 +42,19 @@ def _token(token: str | None) -> str:
 @app.command("import")
 def import_file(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV export or XML file."),
-    provider: str = typer.Option(..., "--provider", help="The provider's CQC provider ID the file is for."),
+    provider: str = typer.Option(..., "--provider", help="The provider_id (PRV-…, from the agreements register) "
+                                                        "the file is for; GET /providers?cqc_provider_id=… on "
+                                                        "agreements finds it from a CQC ID."),
     reference: str | None = typer.Option(None, help="CSV file reference (default: SHA-256 of the content)."),
     url: str | None = typer.Option(None, help="Delivery service URL (default: the local stack's)."),
     token: str | None = typer.Option(None, envvar="CAREPAY_TOKEN", help="Bearer token (default: local officer)."),
     show: int = typer.Option(50, help="Bad rows to print (all are listed by GET /visits/rejected)."),
 ) -> None:
     """Stream FILE to the delivery service and print its report."""
+    try:
+        not_a_cqc_id(provider)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--provider") from exc
     console = Console()
     kind = "application/xml" if file.suffix.lower() == ".xml" else "text/csv"
     base = url or Instance("delivery").url

@@ -10,7 +10,9 @@ import os
 
 def token(
     role: str = typer.Option(..., help=f"One of: {', '.join(ROLES)}"),
-    provider: str | None = typer.Option(None, help="Provider id a provider token is limited to."),
+    provider: str | None = typer.Option(
+        None, help="provider_id (PRV-…, from the agreements register) a provider token is limited to; "
+                   "GET /providers?cqc_provider_id=… on agreements finds it from a CQC ID."),
     person: str | None = typer.Option(None, help="person_ref a person token is limited to."),
     pa: str | None = typer.Option(None, "--pa", help="pa_id (PA-…) a personal_assistant token is limited to."),
     subject: str | None = typer.Option(None, help="User id (defaults to the role name)."),

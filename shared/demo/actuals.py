@@ -119,8 +119,8 @@ async def reject_after_death(stack: Stack, council: Council, ledger: Ledger, rec
         provider = council.provider(person.provider_key)  # type: ignore[arg-type]
 
         async def held(person=person, provider=provider, logged=logged):
-            found = await stack.get("delivery", "/visits/unallocated", OPS, provider_ref=provider.cqc_provider_id,
-                                    status="all", limit=1000)
+            found = await stack.get("delivery", "/visits/unallocated", OPS,
+                                    provider_id=ledger.provider_ids[provider.key], status="all", limit=1000)
             items = [i for i in found["items"] if i["service_user_ref"] == person.ref]
             return items if {(i["visit_id"], i["carer_id"]) for i in items} >= logged else None
 

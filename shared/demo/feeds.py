@@ -1,6 +1,7 @@
 """Each home-care provider sends its week of call monitoring through its own feed: the `ecm.visits`
 Kafka topic, the HTTP batch, a CSV export (one week's goes through `carepay ecm import`) or an XML
-service delivery file; then its corrections. Along the way: a malformed CSV (refused whole, sent
+service delivery file; then its corrections. The records name the provider by a CQC ID (`feed_ref`), the
+paths and tokens by its provider_id. Along the way: a malformed CSV (refused whole, sent
 again), the same CSV sent twice and an XML file sent twice (both refused as duplicates).
 """
 from __future__ import annotations
@@ -96,9 +97,10 @@ class Feeds:
         for a in records:
             by_day.setdefault(a.visit_id.split("-")[-2] if label == "main" else label, []).append(
                 wire.record(a, provider.feed_ref))
-        who = as_provider(self.ledger.provider_ids[provider.key])
+        provider_id = self.ledger.provider_ids[provider.key]
         for day, rows in by_day.items():
-            await self.stack.json("POST", "delivery", f"/providers/{provider.feed_ref}/visits", who, json=rows)
+            await self.stack.json("POST", "delivery", f"/providers/{provider_id}/visits", as_provider(provider_id),
+                                  json=rows)
             self._log("http", provider, f"W{week + 1}-{day}", rows)
 
     async def _csv(self, provider: Provider, week: int, records: list[Attendance], label: str) -> None:
@@ -134,12 +136,12 @@ class Feeds:
 
     async def _file(self, provider: Provider, body: bytes, kind: str, reference: str | None, expect: int = 200) -> None:
         """Upload a file; a file already accepted (409) is what a retry finds when the first answer was lost."""
-        who = as_provider(self.ledger.provider_ids[provider.key])
+        provider_id = self.ledger.provider_ids[provider.key]
         params = {"file_reference": reference} if reference and kind == "text/csv" else None
         deadline = time.monotonic() + self.stack.patience
         while True:
-            response = await self.stack.send("POST", "delivery", f"/providers/{provider.feed_ref}/visit-files", who,
-                                             content=body, content_type=kind, params=params)
+            response = await self.stack.send("POST", "delivery", f"/providers/{provider_id}/visit-files",
+                                             as_provider(provider_id), content=body, content_type=kind, params=params)
             if response.status_code == 409 and "in progress" in response.text and time.monotonic() < deadline:
                 await asyncio.sleep(5)  # an upload cut off part-way resumes once it has been idle
                 continue
@@ -151,11 +153,12 @@ class Feeds:
 
     async def _cli_import(self, provider: Provider, body: bytes, reference: str) -> None:
         """The provider's officer sends this export with `carepay ecm import`."""
-        token = self.stack.headers(as_provider(self.ledger.provider_ids[provider.key]))["Authorization"][7:]
+        provider_id = self.ledger.provider_ids[provider.key]
+        token = self.stack.headers(as_provider(provider_id))["Authorization"][7:]
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"{reference}.csv"
             path.write_bytes(body)
-            command = [CARE_PAY, "ecm", "import", str(path), "--provider", provider.feed_ref, "--reference", reference,
+            command = [CARE_PAY, "ecm", "import", str(path), "--provider", provider_id, "--reference", reference,
                        "--url", self.stack.urls["delivery"], "--token", token]
             deadline = time.monotonic() + self.stack.patience
             while True:

@@ -14,7 +14,7 @@ from shared.demo.ledger import Ledger, ProviderInvoice
 async def listed(stack: Stack, provider_id: str, kind: str) -> list[dict]:
     out, offset = [], 0
     while True:
-        page = await stack.get("invoicing", "/invoices", FINANCE_OFFICER, provider=provider_id, kind=kind,
+        page = await stack.get("invoicing", "/invoices", FINANCE_OFFICER, provider_id=provider_id, kind=kind,
                                limit=500, offset=offset)
         out += page
         if len(page) < 500:

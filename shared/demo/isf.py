@@ -193,7 +193,7 @@ async def death_told_late(stack: Stack, council: Council, ledger: Ledger) -> Non
         await care.ended_by_death(stack, aid, person, "notified by the family two weeks late")
 
         async def credited(pid=pid, paid=paid):
-            notes = await stack.get("invoicing", "/invoices", FINANCE_OFFICER, provider=pid, kind="credit_note",
+            notes = await stack.get("invoicing", "/invoices", FINANCE_OFFICER, provider_id=pid, kind="credit_note",
                                     limit=500)
             mine = {n["invoice_id"]: n["corrects_invoice_id"] for n in notes if n["corrects_invoice_id"] in paid}
             return mine if set(mine.values()) == paid else None

@@ -42,8 +42,9 @@ async def register(stack: Stack, council: Council, ledger: Ledger, provider: Pro
 
 
 async def registered(stack: Stack, provider: Provider) -> dict | None:
-    listed = await stack.get("agreements", "/providers", FINANCE_OFFICER, service_type=provider.service_type)
-    return next((p for p in listed if p["cqc_provider_id"] == provider.cqc_provider_id), None)
+    """The provider as registered, found by its CQC provider ID (None when it is not yet)."""
+    listed = await stack.get("agreements", "/providers", FINANCE_OFFICER, cqc_provider_id=provider.cqc_provider_id)
+    return listed[0] if listed else None
 
 
 async def verify_pending(stack: Stack, provider_id: str, what: str) -> None:

@@ -42,7 +42,7 @@ async def _all(urls, **params) -> list:
 async def _invoices(stack, month, kind: str) -> list[dict]:
     out = []
     for key, provider_id in month.ledger.provider_ids.items():
-        out += await _get(f"{stack['invoicing']}/invoices", provider=provider_id, kind=kind, limit=500)
+        out += await _get(f"{stack['invoicing']}/invoices", provider_id=provider_id, kind=kind, limit=500)
     return out
 
 
@@ -73,7 +73,8 @@ async def test_each_bad_record_is_rejected_with_its_reason_and_nothing_after_a_d
     for provider in month.council.providers:
         if provider.service_type != "home_care":
             continue
-        listed = await _get(f"{stack['delivery']}/visits/rejected", provider_ref=provider.cqc_provider_id, limit=1000)
+        listed = await _get(f"{stack['delivery']}/visits/rejected", provider_id=month.ledger.provider_ids[provider.key],
+                            limit=1000)
         got = Counter(item["reason"] for item in listed["items"])
         want = Counter({reason: n for (key, reason), n in faults.items() if key == provider.key})
         assert got == want, provider.name

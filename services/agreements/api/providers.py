@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from contracts import agreements as contract, payee_accounts
-from shared.auth import Principal, forbid_unless, require
+from shared.auth import Principal, forbid_unless_provider, require
 from shared.http import cause_of, not_found, runtime_of, transaction
 from services.agreements.api.errors import rules_as_422
 from services.agreements.api.models import (BankAccountIn, BankChangeOut, BankDetailsOut, DecisionIn, ProviderIn,
@@ -80,18 +80,31 @@ async def register_provider(body: ProviderIn, request: Request,
             return await _provider_out(conn, await store_providers.get_provider(conn, provider_id), principal)
 
 
-@router.get("/providers", response_model=list[ProviderOut], summary="Registered providers, by service type")
-async def list_providers(request: Request, principal: Annotated[Principal, Depends(require(*OFFICERS))],
-                         service_type: contract.ServiceType | None = None) -> list[ProviderOut]:
+def _cqc_filter(what: str) -> Any:
+    return Query(pattern=r"^1-[0-9]{9,11}$", max_length=20, examples=["1-101234567"],
+                 description=f"Only the provider with this CQC {what} ID ('1-' and 9 to 11 digits).")
+
+
+@router.get("/providers", response_model=list[ProviderOut],
+            summary="Registered providers: by service type, or found by a CQC provider or location ID")
+async def list_providers(request: Request, principal: Annotated[Principal, Depends(require(*OFFICERS, "provider"))],
+                         service_type: contract.ServiceType | None = None,
+                         cqc_provider_id: Annotated[str | None, _cqc_filter("provider")] = None,
+                         cqc_location_id: Annotated[str | None, _cqc_filter("location")] = None) -> list[ProviderOut]:
+    """Officers list every provider, a provider token only itself. `?cqc_provider_id=1-101234567` (or
+    `?cqc_location_id=`) finds the provider a CQC ID belongs to: its `provider_id` (PRV-…) is the identifier
+    every path, filter and token of every service takes. Nothing matching is an empty list."""
+    only = principal.provider_id if principal.role == "provider" else None
     async with transaction(request) as conn:
-        rows = await store_providers.list_providers(conn, service_type.value if service_type else None)
+        rows = await store_providers.list_providers(conn, store_providers.ProviderFilter(
+            service_type.value if service_type else None, cqc_provider_id, cqc_location_id, only))
         return [await _provider_out(conn, r, principal) for r in rows]
 
 
 @router.get("/providers/{provider_id}", response_model=ProviderOut, summary="One provider")
 async def get_provider(provider_id: str, request: Request,
                        principal: Annotated[Principal, Depends(require(*OFFICERS, "provider"))]) -> ProviderOut:
-    forbid_unless(principal.may_see_provider(provider_id), "a provider may only see itself")
+    forbid_unless_provider(principal, provider_id, "register entry")
     async with transaction(request) as conn:
         return await _provider_out(conn, await _existing_provider(conn, provider_id), principal)
 
@@ -183,7 +196,7 @@ async def publish_rate_card(provider_id: str, body: RateCardIn, request: Request
 async def list_rate_cards(provider_id: str, request: Request,
                           principal: Annotated[Principal, Depends(require(*OFFICERS, "provider"))]
                           ) -> list[RateCardOut]:
-    forbid_unless(principal.may_see_provider(provider_id), "a provider may only see its own rate cards")
+    forbid_unless_provider(principal, provider_id, "rate cards")
     async with transaction(request) as conn:
         await _existing_provider(conn, provider_id)
         return [_card_out(c) for c in await store_providers.rate_cards(conn, provider_id)]

@@ -1,6 +1,7 @@
 """SQL of the provider register: providers and rate cards; their bank details through `bank_details`."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import asyncpg
@@ -32,10 +33,22 @@ async def get_provider(conn: asyncpg.Connection, provider_id: str) -> asyncpg.Re
     return await conn.fetchrow(f"SELECT {PROVIDER_COLUMNS} FROM providers WHERE provider_id = $1", provider_id)
 
 
-async def list_providers(conn: asyncpg.Connection, service_type: str | None) -> list[asyncpg.Record]:
+@dataclass(frozen=True)
+class ProviderFilter:
+    """Which providers a list holds; None is any. `provider_id` keeps a provider's own list to itself."""
+
+    service_type: str | None = None
+    cqc_provider_id: str | None = None
+    cqc_location_id: str | None = None
+    provider_id: str | None = None
+
+
+async def list_providers(conn: asyncpg.Connection, where: ProviderFilter) -> list[asyncpg.Record]:
     return await conn.fetch(
-        f"SELECT {PROVIDER_COLUMNS} FROM providers WHERE $1::text IS NULL OR $1 = ANY(service_types) ORDER BY name",
-        service_type)
+        f"SELECT {PROVIDER_COLUMNS} FROM providers WHERE ($1::text IS NULL OR $1 = ANY(service_types))"
+        " AND ($2::text IS NULL OR cqc_provider_id = $2) AND ($3::text IS NULL OR $3 = ANY(cqc_location_ids))"
+        " AND ($4::text IS NULL OR provider_id = $4) ORDER BY name",
+        where.service_type, where.cqc_provider_id, where.cqc_location_id, where.provider_id)
 
 
 async def bank_status(conn: asyncpg.Connection, provider_id: str) -> asyncpg.Record | None:

@@ -41,13 +41,15 @@ def outcome_out(o: RecordOutcome, *, index: bool = False) -> dict[str, Any]:
     return out
 
 
-@router.post("/providers/{provider_ref}/visits", summary="Send a batch of visit records (JSON array)",
-             responses={404: {"description": "Provider not on the register"}, 413: {"description": "Batch too big"}})
-async def post_visits(provider_ref: str, request: Request,
+@router.post("/providers/{provider_id}/visits", summary="Send a batch of visit records (JSON array)",
+             responses={404: {"description": "No such provider_id (PRV-…) on the register"},
+                        413: {"description": "Batch too big"}})
+async def post_visits(provider_id: str, request: Request,
                       principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))]) -> dict[str, Any]:
     """Records as in the ECM contract (contracts.ecm.EcmAttendance); each one's outcome by its 0-based index.
-    A record naming another provider than `provider_ref` (by any of its CQC IDs) is rejected provider_mismatch."""
-    provider_id = await feed_provider(request, principal, provider_ref)
+    `provider_id` is the provider's id on the agreements register (PRV-…); a record whose `provider_ref` is
+    not one of that provider's CQC provider or location IDs is rejected provider_mismatch."""
+    provider_id = await feed_provider(request, principal, provider_id)
     # The body is capped at MAX_BATCH_BYTES before and while it is read (app.py: body_caps; shared.limits).
     try:
         raws = json.loads(await request.body())
@@ -70,24 +72,26 @@ async def post_visits(provider_ref: str, request: Request,
     return {**report, "records": [outcome_out(o, index=True) for o in run.listed]}
 
 
-@router.post("/providers/{provider_ref}/visit-files",
+@router.post("/providers/{provider_id}/visit-files",
              summary="Upload a CSV visit export or an XML service delivery file",
-             responses={409: {"description": "This file was already accepted"},
+             responses={404: {"description": "No such provider_id (PRV-…) on the register"},
+                        409: {"description": "This file was already accepted"},
                         415: {"description": "Not text/csv or application/xml"},
                         422: {"description": "The file as a whole cannot be read (header, root element)"}})
-async def post_visit_file(provider_ref: str, request: Request,
+async def post_visit_file(provider_id: str, request: Request,
                           principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
                           file_reference: Annotated[str | None, Query(max_length=200)] = None,
                           x_file_reference: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
     """Streamed, in bounded memory. Good rows are processed; every bad row is reported with its row
     number, field and reason. CSV: the reference is `file_reference` / `X-File-Reference` when given,
-    else `sha256:<hex>` of the content. XML: the root element's `reference`."""
+    else `sha256:<hex>` of the content. XML: the root element's `reference`; its `provider` attribute (a CQC
+    ID) must be one of the path's provider's. Who may send is checked before what was sent."""
+    provider_id = await feed_provider(request, principal, provider_id)
     kind = FILE_TYPES.get(request.headers.get("content-type", "").split(";")[0].strip().lower())
     if kind is None:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                             detail="send Content-Type text/csv (visit export) or application/xml "
                                    "(service delivery file)")
-    provider_id = await feed_provider(request, principal, provider_ref)
     upload = await Upload().receive(request.stream())  # counted as it streams: 413 once past the limit
     try:
         try:
@@ -98,8 +102,9 @@ async def post_visit_file(provider_ref: str, request: Request,
                 reader = open_service_delivery_file(upload.file)
                 reference = reader.reference
                 if BOOK.provider_id_for(reader.provider_ref) != provider_id:
-                    raise FeedFileError("provider_mismatch", f"the file is for provider {quoted(reader.provider_ref)}, "
-                                        f"not {provider_ref!r}: upload it under its own provider")
+                    raise FeedFileError("provider_mismatch", f"the file's provider {quoted(reader.provider_ref)} is "
+                                        f"not a CQC ID of {provider_id} ({BOOK.refs_named(provider_id)}): "
+                                        "upload each provider's file under its own provider_id")
         except FeedFileError as e:
             metrics.FEED_FILES.labels(kind, "refused").inc()
             raise HTTPException(422, detail=[{"loc": ["body"], "msg": e.message, "type": e.reason, "line": e.line,

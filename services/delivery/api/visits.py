@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.delivery.api.access import OFFICERS, PROVIDER_OR_OFFICER, provider_scope, refreshed_book
+from services.delivery.api.access import (OFFICERS, PROVIDER_OR_OFFICER, provider_scope, refreshed_book,
+                                         unknown_provider)
 from services.delivery.api.models import AllocateIn, RejectIn
 from services.delivery.steps import allocation
 from services.delivery.steps.ingest import pipeline_of
@@ -24,35 +25,40 @@ def _out(row) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in dict(row).items()}
 
 
-async def _list(request: Request, principal: Principal, outcome: str, provider_ref: str | None,
+async def _list(request: Request, principal: Principal, outcome: str, provider_id: str | None,
                 intake_id: str | None, open_only: bool, limit: int, offset: int) -> dict[str, Any]:
-    provider_id = None
-    if provider_ref is not None:
-        provider_id = (await refreshed_book(request)).provider_id_for(provider_ref)
-        if provider_id is None:
-            raise not_found(f"provider {provider_ref}")
-    provider_id = provider_scope(principal, provider_id)
+    """`provider_id` (PRV-…) narrows the list to one provider: 403 for a provider token naming another,
+    404 (saying where provider_ids are found) when delivery knows no such provider."""
+    scope = provider_scope(principal, provider_id)
+    if provider_id is not None and not (await refreshed_book(request)).knows_provider(provider_id):
+        raise unknown_provider(provider_id)
+    provider_id = scope
     async with transaction(request) as conn:
         rows = await store_records.list_records(conn, outcome, provider_id=provider_id, intake_id=intake_id,
                                                 open_only=open_only, limit=limit, offset=offset)
     return {"items": [_out(r) for r in rows], "limit": limit, "offset": offset}
 
 
-@router.get("/visits/rejected", summary="Rejected records, newest first, with reason, field and location")
+UNKNOWN_FILTER = {404: {"description": "provider_id names no provider delivery knows"}}
+
+
+@router.get("/visits/rejected", summary="Rejected records, newest first, with reason, field and location",
+            responses=UNKNOWN_FILTER)
 async def rejected(request: Request, principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
-                   provider_ref: Filter | None = None, intake_id: Filter | None = None,
+                   provider_id: Filter | None = None, intake_id: Filter | None = None,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
-    return await _list(request, principal, "rejected", provider_ref, intake_id, False, limit, offset)
+    return await _list(request, principal, "rejected", provider_id, intake_id, False, limit, offset)
 
 
-@router.get("/visits/unallocated", summary="Unallocated records (open ones unless status=all), newest first")
+@router.get("/visits/unallocated", summary="Unallocated records (open ones unless status=all), newest first",
+            responses=UNKNOWN_FILTER)
 async def unallocated(request: Request, principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
-                      provider_ref: Filter | None = None, intake_id: Filter | None = None,
+                      provider_id: Filter | None = None, intake_id: Filter | None = None,
                       status: Literal["open", "all"] = "open",
                       limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                       offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
-    return await _list(request, principal, "unallocated", provider_ref, intake_id, status == "open", limit, offset)
+    return await _list(request, principal, "unallocated", provider_id, intake_id, status == "open", limit, offset)
 
 
 @router.post("/visits/unallocated/{record_id}/allocate", summary="Allocate an unallocated record to a planned visit",

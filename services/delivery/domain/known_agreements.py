@@ -121,8 +121,12 @@ class AgreementBook:
         self._by_person_provider[(agreement.person_ref, agreement.provider_id)].add(agreement.agreement_id)
 
     # --- reading -----------------------------------------------------------------------------------
+    def knows_provider(self, provider_id: str) -> bool:
+        """Whether `provider_id` (PRV-…, the agreements register's id) is a provider delivery has been told of."""
+        return provider_id in self._refs_of_provider
+
     def provider_id_for(self, ref: str) -> str | None:
-        """The provider a feed names by CQC provider or location ID (or by its own provider_id)."""
+        """The provider a record names by CQC provider or location ID (or by its own provider_id)."""
         found = self._provider_of_ref.get(ref)
         if found is None and ref in self._refs_of_provider:
             return ref
@@ -130,6 +134,14 @@ class AgreementBook:
 
     def refs_of(self, provider_id: str) -> tuple[str, ...]:
         return self._refs_of_provider.get(provider_id, ())
+
+    def refs_named(self, provider_id: str, most: int = 5) -> str:
+        """The provider's CQC IDs for a message: at most `most` of them, then how many more."""
+        refs = self.refs_of(provider_id)
+        if not refs:
+            return "no CQC ID known"
+        more = f" and {len(refs) - most} more" if len(refs) > most else ""
+        return ", ".join(refs[:most]) + more
 
     def knows_person(self, person_ref: str) -> bool:
         return bool(self._people.get(person_ref))

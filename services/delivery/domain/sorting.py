@@ -73,7 +73,8 @@ def sort_batch(batch: ValidatedBatch, book: AgreementBook, *, feed_provider_id: 
             # A feed may name its provider by any of its CQC IDs, but never another provider.
             out.refused.append(Refused(reject(
                 row, "provider_ref", Reason.PROVIDER_MISMATCH, f"provider_ref {quoted(record.provider_ref)} is not "
-                "the provider this feed was sent for: send each provider's visits under its own reference"),
+                f"a CQC ID of {feed_provider_id} ({book.refs_named(feed_provider_id)}), the provider this feed was "
+                "sent for: send each provider's visits under its own provider_id"),
                 record, feed_provider_id))
             continue
         if provider_id is None:

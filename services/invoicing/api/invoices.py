@@ -11,7 +11,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, Query, Request
 
 from contracts.envelope import Actor
-from shared.auth import Principal, forbid_unless, require
+from shared.auth import Principal, forbid_unless_provider, require
 from shared.bounds import Filter
 from shared.http import MAX_OFFSET, not_found, transaction
 from services.invoicing.api.models import InvoiceOut, InvoiceSummary, invoice_out
@@ -35,15 +35,19 @@ async def answer(conn: asyncpg.Connection, invoice_id: str, principal: Principal
 
 @router.get("/invoices", response_model=list[InvoiceSummary], summary="Invoices, newest first")
 async def list_invoices(request: Request, principal: Annotated[Principal, Depends(require(*READERS))],
-                        provider: Filter | None = None, status: Filter | None = None, agreement: Filter | None = None,
-                        kind: Filter | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                        provider_id: Filter | None = None, status: Filter | None = None,
+                        agreement: Filter | None = None, kind: Filter | None = None,
+                        limit: Annotated[int, Query(ge=1, le=500)] = 50,
                         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[InvoiceSummary]:
-    """Filters: provider, status (held, approved, ...), agreement, kind. A provider's token lists its own."""
+    """Filters: provider_id (PRV-…), status (held, approved, ...), agreement, kind. A provider's token lists its
+    own (403 naming both provider_ids when it asks for another's)."""
     if principal.role == "provider":
-        forbid_unless(provider in (None, principal.provider_id), f"a provider lists only its own invoices")
-        provider = principal.provider_id
+        if provider_id is not None:
+            forbid_unless_provider(principal, provider_id, "invoices")
+        provider_id = principal.provider_id
     async with transaction(request) as conn:
-        rows = await store_invoices.list_invoices(conn, InvoiceFilter(provider, status, agreement, kind, limit, offset))
+        rows = await store_invoices.list_invoices(conn, InvoiceFilter(provider_id, status, agreement, kind, limit,
+                                                                      offset))
     return [InvoiceSummary(invoice_id=r["invoice_id"], kind=r["kind"], provider_id=r["provider_id"], number=r["number"],
                            status=r["status"], agreement_ids=r["agreement_ids"], period_start=r["period_first"],
                            period_end=r["period_last"], received_on=r["received_on"], due_date=r["due_on"],

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from shared.auth import Principal, forbid_unless, require
+from shared.auth import Principal, forbid_unless, forbid_unless_provider, require
 from shared.bounds import Filter
 from shared.clock import london_date, utcnow
 from shared.http import MAX_OFFSET, cause_of, not_found, runtime_of, transaction
@@ -81,18 +81,18 @@ async def _submissions(request: Request):
                                                                          " text/csv (returns, one row per line)")
 
 
-@router.post("/providers/{provider_ref}/isf-returns", status_code=status.HTTP_201_CREATED, openapi_extra=_BODY,
+@router.post("/providers/{provider_id}/isf-returns", status_code=status.HTTP_201_CREATED, openapi_extra=_BODY,
              response_model=IsfReturnOut | list[IsfReturnOut], summary="Send ISF returns (JSON one, CSV several)")
-async def send_returns(provider_ref: str, request: Request, principal: Annotated[Principal, Depends(require(*SENDERS))]
+async def send_returns(provider_id: str, request: Request, principal: Annotated[Principal, Depends(require(*SENDERS))]
                        ) -> IsfReturnOut | list[IsfReturnOut]:
     """JSON: one return, answered with it. CSV: one return per (person_ref, period_start), answered with
     the list. Accepted at once, or held (spend over budget, with a reason) for another officer."""
-    forbid_unless(principal.may_see_provider(provider_ref), f"ISF returns of provider {provider_ref}")
+    forbid_unless_provider(principal, provider_id, "ISF returns")
     submissions, source, unreadable = await _submissions(request)
     async with transaction(request) as conn:
         try:
             ids = await steps.record(conn, runtime_of(request).outbox, cause_of(request, principal),
-                                     actor_of(principal), provider_ref, submissions, source=source,
+                                     actor_of(principal), provider_id, submissions, source=source,
                                      today=london_date(utcnow()), unreadable=unreadable)
         except ReturnRefused as bad:
             raise refused(list(bad.problems)) from None

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile, status
 
-from shared.auth import Principal, forbid_unless, require
+from shared.auth import Principal, forbid_unless_provider, require
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, runtime_of, transaction
 from services.invoicing.api.invoices import actor_of, answer
@@ -28,19 +28,19 @@ router = APIRouter(tags=["provider invoices"])
 SENDERS = ("provider", "finance_officer")  # a finance officer keys in an invoice that came on paper
 
 
-def _may_send(principal: Principal, provider_ref: str) -> None:
-    forbid_unless(principal.may_see_provider(provider_ref), f"invoices of provider {provider_ref}")
+def _may_send(principal: Principal, provider_id: str) -> None:
+    forbid_unless_provider(principal, provider_id, "invoices")
 
 
-@router.post("/providers/{provider_ref}/invoices", response_model=InvoiceOut, status_code=status.HTTP_201_CREATED,
+@router.post("/providers/{provider_id}/invoices", response_model=InvoiceOut, status_code=status.HTTP_201_CREATED,
              summary="Send an invoice (JSON)")
-async def send_invoice(provider_ref: str, body: ProviderInvoiceIn, request: Request,
+async def send_invoice(provider_id: str, body: ProviderInvoiceIn, request: Request,
                        principal: Annotated[Principal, Depends(require(*SENDERS))]) -> InvoiceOut:
-    _may_send(principal, provider_ref)
+    _may_send(principal, provider_id)
     lines, unreadable = read_lines(body.lines)
     period = Period(body.period_start, body.period_end) if body.period_start and body.period_end \
         and body.period_start <= body.period_end else None
-    submission = ProviderInvoiceSubmission(provider_ref, body.invoice_number, london_date(utcnow()), tuple(lines),
+    submission = ProviderInvoiceSubmission(provider_id, body.invoice_number, london_date(utcnow()), tuple(lines),
                                            tuple(unreadable), body.invoice_date, period)
     async with transaction(request) as conn:
         filed = await receive(conn, runtime_of(request).outbox, cause_of(request, principal), actor_of(principal),
@@ -48,18 +48,18 @@ async def send_invoice(provider_ref: str, body: ProviderInvoiceIn, request: Requ
         return await answer(conn, filed.invoice.invoice_id, principal)
 
 
-@router.post("/providers/{provider_ref}/invoices/csv", response_model=list[InvoiceOut],
+@router.post("/providers/{provider_id}/invoices/csv", response_model=list[InvoiceOut],
              status_code=status.HTTP_201_CREATED, summary="Send invoices as a CSV file")
-async def send_invoice_file(provider_ref: str, file: UploadFile, request: Request,
+async def send_invoice_file(provider_id: str, file: UploadFile, request: Request,
                             principal: Annotated[Principal, Depends(require(*SENDERS))]) -> list[InvoiceOut]:
     """Columns by header name (any order): invoice_number, agreement_ref, service_user_ref, amount
     (pounds), date_from [date_to] or week_commencing; optional invoice_date, period_start,
     period_end, visit_id, carer_id, description. Dates dd/mm/yyyy or yyyy-mm-dd."""
-    _may_send(principal, provider_ref)
+    _may_send(principal, provider_id)
     try:
         if (file.size or 0) > MAX_FILE_BYTES:  # spooled to disk as it came: not read into memory
             raise InvoiceFileTooLarge(f"the file is larger than {MAX_FILE_BYTES >> 20} MB: send it in parts")
-        upload = parse_invoice_csv(await file.read(), provider_ref=provider_ref, received_on=london_date(utcnow()))
+        upload = parse_invoice_csv(await file.read(), provider_ref=provider_id, received_on=london_date(utcnow()))
     except InvoiceFileTooLarge as exc:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=[
             {"loc": ["body", "file"], "msg": str(exc), "type": "too_large"}]) from exc

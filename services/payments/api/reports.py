@@ -46,10 +46,10 @@ def _figures(f: PromptPaymentFigures) -> dict:
                     "days to pay, overall and by provider")
 async def prompt_payment(request: Request, principal: Annotated[Principal, Depends(require(*FINANCE))],
                          from_: Annotated[date, Query(alias="from")], to: date,
-                         provider: Filter | None = None, format: Literal["json", "csv"] = "json"):
+                         provider_id: Filter | None = None, format: Literal["json", "csv"] = "json"):
     config = payments_config()
     async with transaction(request) as conn:
-        timelines = await store_reports.timelines(conn, from_, to, provider)
+        timelines = await store_reports.timelines(conn, from_, to, provider_id)
         notice = compliance_notice(timelines, from_, to, config.settings.council_name)
         names = await store_reports.provider_names(conn, list(notice.by_provider))
     if format == "csv":

@@ -70,7 +70,7 @@ async def test_a_week_confirmed_by_the_provider_lists_missed_cancelled_and_suspe
         *((d, "09:00", 30, 1) for d in DAYS), ("monday", "17:00", 30, 2)]))
     provider = db.auth("provider", provider=PROVIDER)
     async with db.http(app) as client:
-        sent = await client.post(f"/providers/{CQC}/visits", headers=provider, json=[
+        sent = await client.post(f"/providers/{PROVIDER}/visits", headers=provider, json=[
             visit(0), visit(0, at="17:00", carer="C-2"), visit(1, exception="CANCELLED_SHORT_NOTICE"), visit(2),
             visit(5, exception="NOACCESS")])
         assert sent.status_code == 200, sent.text
@@ -94,7 +94,7 @@ async def test_a_week_confirmed_by_the_provider_lists_missed_cancelled_and_suspe
 async def test_the_automatic_cut_off_confirms_a_week_with_its_missed_visits(db):
     await db.send(AGREEMENTS, agreement("AGR-PV-2", slots=[("tuesday", "09:00", 30, 1), ("tuesday", "18:00", 30, 1)]))
     async with db.http(app) as client:
-        sent = await client.post(f"/providers/{CQC}/visits", headers=db.auth("provider", provider=PROVIDER),
+        sent = await client.post(f"/providers/{PROVIDER}/visits", headers=db.auth("provider", provider=PROVIDER),
                                  json=[visit(1, at="18:00")])
         assert sent.status_code == 200, sent.text
     assert await auto_confirm_periods(db.pool, db.outbox, ConfirmPolicy(settle=timedelta(0))) == 1

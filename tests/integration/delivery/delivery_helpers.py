@@ -81,7 +81,7 @@ async def known_to_delivery(http: httpx.AsyncClient, base: str, setup: Setup, ag
     """Wait until delivery has consumed the provider and the agreement."""
     async def known() -> bool:
         period = await http.get(f"{base}/agreements/{agreement_id}/periods/{WEEK}", headers=auth("ops"))
-        listed = await http.get(f"{base}/visits/rejected", params={"provider_ref": setup.cqc, "limit": 1},
+        listed = await http.get(f"{base}/visits/rejected", params={"provider_id": setup.provider_id, "limit": 1},
                                 headers=auth("ops"))
         return period.status_code == 200 and listed.status_code == 200
     await eventually(known, timeout=30, what=f"delivery to know agreement {agreement_id}")

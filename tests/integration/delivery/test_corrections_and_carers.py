@@ -14,7 +14,7 @@ pytestmark = pytest.mark.stack
 
 
 async def send(http, base, setup: Setup, *records) -> dict:
-    resp = await http.post(f"{base}/providers/{setup.cqc}/visits", json=list(records),
+    resp = await http.post(f"{base}/providers/{setup.provider_id}/visits", json=list(records),
                            headers=auth("provider", provider=setup.provider_id))
     assert resp.status_code == 200, resp.text
     return resp.json()

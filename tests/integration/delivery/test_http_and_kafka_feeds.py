@@ -48,7 +48,7 @@ async def test_an_http_batch_reports_where_every_record_ended(http, stack, produ
         visit_record(setup, person, monday, at_time="15:00"),                   # 6 no visit near 15:00
     ]
     async with tail("delivery.events") as events:
-        resp = await http.post(f"{base}/providers/{setup.cqc}/visits", json=batch,
+        resp = await http.post(f"{base}/providers/{setup.provider_id}/visits", json=batch,
                                headers=auth("provider", provider=setup.provider_id))
         assert resp.status_code == 200, resp.text
         await events.wait_for(delivery_event("VisitVerified", agreement_id=agreement["agreement_id"]))
@@ -78,17 +78,20 @@ async def test_a_provider_token_for_another_provider_is_refused(http, stack, pro
     other = await Setup(producer).register()
     setup, agreement = await agreed(http, base, producer, terms(slot(WEEK)))
     wrong = auth("provider", provider=other.provider_id)
-    resp = await http.post(f"{base}/providers/{setup.cqc}/visits", headers=wrong,
+    resp = await http.post(f"{base}/providers/{setup.provider_id}/visits", headers=wrong,
                            json=[visit_record(setup, agreement["person"], WEEK)])
     assert resp.status_code == 403, resp.text
-    upload = await http.post(f"{base}/providers/{setup.cqc}/visit-files", headers={**wrong, "Content-Type": "text/csv"},
-                             content=b"provider_ref\n")
+    # The reason names the token's own provider_id as its own, and the other as the other's.
+    assert resp.json()["detail"] == (f"not permitted: this provider token is for {other.provider_id}: it reaches "
+                                     f"only {other.provider_id}'s visits, not {setup.provider_id}'s")
+    upload = await http.post(f"{base}/providers/{setup.provider_id}/visit-files",
+                             headers={**wrong, "Content-Type": "text/csv"}, content=b"provider_ref\n")
     assert upload.status_code == 403
     period = await http.get(f"{base}/agreements/{agreement['agreement_id']}/periods/{WEEK}", headers=wrong)
     assert period.status_code == 404  # another provider's agreement is not theirs to know of
-    listed = await http.get(f"{base}/visits/unallocated", params={"provider_ref": setup.cqc}, headers=wrong)
+    listed = await http.get(f"{base}/visits/unallocated", params={"provider_id": setup.provider_id}, headers=wrong)
     assert listed.status_code == 403
-    assert (await http.post(f"{base}/providers/{setup.cqc}/visits", json=[])).status_code == 401
+    assert (await http.post(f"{base}/providers/{setup.provider_id}/visits", json=[])).status_code == 401
 
 
 async def test_a_batch_of_things_that_are_not_visit_records_is_reported_record_by_record(http, stack, producer):
@@ -98,18 +101,21 @@ async def test_a_batch_of_things_that_are_not_visit_records_is_reported_record_b
     with_nul = [visit_record(setup, person, WEEK, carer="C-\u0000"),  # Postgres text cannot hold NUL
                 visit_record(setup, person, WEEK, check_in="\u0000nine", carer="C-2"),
                 visit_record(setup, person, WEEK, carer="C-3")]
-    resp = await http.post(f"{base}/providers/{setup.cqc}/visits", json=[1, "visit", None, {}, *with_nul],
+    resp = await http.post(f"{base}/providers/{setup.provider_id}/visits", json=[1, "visit", None, {}, *with_nul],
                            headers=auth("provider", provider=setup.provider_id))
     assert resp.status_code == 200, resp.text
     assert [(r["index"], r["outcome"], r["reason"]) for r in resp.json()["records"]] == [
         (0, "rejected", "not_an_object"), (1, "rejected", "not_an_object"), (2, "rejected", "not_an_object"),
         (3, "rejected", "missing_field"), (4, "rejected", "invalid_value"), (5, "rejected", "time_unparseable"),
         (6, "verified", None)]
-    not_a_list = await http.post(f"{base}/providers/{setup.cqc}/visits", json={"visits": []},
+    not_a_list = await http.post(f"{base}/providers/{setup.provider_id}/visits", json={"visits": []},
                                  headers=auth("provider", provider=setup.provider_id))
     assert not_a_list.status_code == 422
-    unknown = await http.post(f"{base}/providers/1-0000000000/visits", json=[], headers=auth("ops"))
-    assert unknown.status_code == 404
+    unknown = await http.post(f"{base}/providers/PRV-NOSUCH{uuid.uuid4().hex[:6]}/visits", json=[],
+                              headers=auth("ops"))
+    assert unknown.status_code == 404 and "GET /providers?cqc_provider_id=" in unknown.json()["detail"]
+    by_cqc = await http.post(f"{base}/providers/{setup.cqc}/visits", json=[], headers=auth("ops"))
+    assert by_cqc.status_code == 404 and f"provider_id is {setup.provider_id}" in by_cqc.json()["detail"]
 
 
 async def test_a_kafka_message_that_is_not_json_or_names_an_unknown_provider_is_rejected_not_lost(

@@ -44,7 +44,7 @@ async def test_a_malformed_csv_gets_every_bad_row_reported_while_good_rows_are_v
              csv_row(setup, person, days[2], visit_id="V-F", carer="C-9")]             # row 8 good
     body = ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()  # saved from Excel: BOM and CRLF
     async with tail("delivery.events") as events:
-        resp = await http.post(f"{base}/providers/{setup.cqc}/visit-files", content=body,
+        resp = await http.post(f"{base}/providers/{setup.provider_id}/visit-files", content=body,
                                headers={**auth("provider", provider=setup.provider_id), "Content-Type": "text/csv"})
         assert resp.status_code == 200, resp.text
         verified = await events.wait_for(delivery_event("VisitVerified", agreement_id=agreement["agreement_id"]),
@@ -58,14 +58,14 @@ async def test_a_malformed_csv_gets_every_bad_row_reported_while_good_rows_are_v
     assert sorted(payload_of(r)["visit_key"] for r in verified) == [
         visit_key(agreement["agreement_id"], days[0]), visit_key(agreement["agreement_id"], days[2])]
 
-    again = await http.post(f"{base}/providers/{setup.cqc}/visit-files", content=body,
+    again = await http.post(f"{base}/providers/{setup.provider_id}/visit-files", content=body,
                             headers={**auth("provider", provider=setup.provider_id), "Content-Type": "text/csv"})
     assert again.status_code == 409 and "already accepted" in again.json()["detail"]
 
 
 async def test_a_csv_without_the_required_columns_is_refused_whole(http, stack, producer):
     setup, agreement = await agreed(http, stack["delivery"], producer, terms(slot(WEEK)))
-    resp = await http.post(f"{stack['delivery']}/providers/{setup.cqc}/visit-files",
+    resp = await http.post(f"{stack['delivery']}/providers/{setup.provider_id}/visit-files",
                            content=b"carer_id,visit_id\nC,V\n",
                            headers={**auth("ops"), "Content-Type": "text/csv"})
     assert resp.status_code == 422
@@ -103,7 +103,7 @@ async def test_an_xml_service_delivery_file_is_verified_and_its_reference_accept
     body = service_delivery_file(setup, reference, agreement["agreement_id"], agreement["person"], WEEK)
     headers = {**auth("provider", provider=setup.provider_id), "Content-Type": "application/xml"}
     async with tail("delivery.events") as events:
-        resp = await http.post(f"{base}/providers/{setup.cqc}/visit-files", content=body, headers=headers)
+        resp = await http.post(f"{base}/providers/{setup.provider_id}/visit-files", content=body, headers=headers)
         assert resp.status_code == 200, resp.text
         verified = await events.wait_for(delivery_event("VisitVerified", agreement_id=agreement["agreement_id"]),
                                          count=3)
@@ -115,7 +115,7 @@ async def test_an_xml_service_delivery_file_is_verified_and_its_reference_accept
             for r in verified}
     assert paid == {(f"{WEEK.isoformat()}/10:00", "C-17"): 2400, (f"{WEEK.isoformat()}/10:00", "C-18"): 2400,
                     (f"{tuesday.isoformat()}/10:00", "C-17"): 2400}  # the frustrated visit is paid at plan
-    duplicate = await http.post(f"{base}/providers/{setup.cqc}/visit-files", content=body, headers=headers)
+    duplicate = await http.post(f"{base}/providers/{setup.provider_id}/visit-files", content=body, headers=headers)
     assert duplicate.status_code == 409
 
 
@@ -126,13 +126,13 @@ async def test_the_command_line_streams_a_file_and_prints_the_report(http, stack
     path.write_text("\n".join([HEADER, csv_row(setup, agreement["person"], WEEK),
                                csv_row(setup, agreement["person"], WEEK, carer="", visit_id="V-2")]) + "\n")
     async with tail("delivery.events") as events:
-        done = subprocess.run([CAREPAY, "ecm", "import", str(path), "--provider", setup.cqc,
+        done = subprocess.run([CAREPAY, "ecm", "import", str(path), "--provider", setup.provider_id,
                                "--url", base], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60,
                               env={**os.environ, "COLUMNS": "200"})
         assert done.returncode == 0, done.stdout + done.stderr
         await events.wait_for(delivery_event("VisitVerified", agreement_id=agreement["agreement_id"]))
     assert "missing_carer_id" in done.stdout and "verified" in done.stdout
-    again = subprocess.run([CAREPAY, "ecm", "import", str(path), "--provider", setup.cqc,
+    again = subprocess.run([CAREPAY, "ecm", "import", str(path), "--provider", setup.provider_id,
                             "--url", base], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60)
     assert again.returncode == 1 and "already accepted" in again.stdout
 
@@ -147,7 +147,7 @@ async def test_an_upload_interrupted_part_way_resumes_after_its_committed_rows(h
                      " received, verified, sent_by, updated_at) VALUES ($1, $2, 'csv', $3, 2, 1, 1, 'test',"
                      " now() - interval '5 minutes')", f"INT-T{setup.provider_id}", setup.provider_id, reference)
     body = "\n".join([HEADER] + [csv_row(setup, agreement["person"], d, visit_id=f"V-{i}") for i, d in enumerate(days)])
-    resp = await http.post(f"{base}/providers/{setup.cqc}/visit-files", params={"file_reference": reference},
+    resp = await http.post(f"{base}/providers/{setup.provider_id}/visit-files", params={"file_reference": reference},
                            content=body.encode(), headers={**auth("provider", provider=setup.provider_id),
                                                            "Content-Type": "text/csv"})
     assert resp.status_code == 200, resp.text

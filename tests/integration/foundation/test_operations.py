@@ -47,6 +47,6 @@ async def test_missing_or_bad_token_is_401_and_wrong_role_is_403(http, stack):
     body = {"person_ref": "P-AUTH-1", "requested_by": "person", "requested_start": "2026-12-01"}
     assert (await http.post(url, json=body)).status_code == 401
     assert (await http.post(url, json=body, headers={"Authorization": "Bearer nope"})).status_code == 401
-    assert (await http.post(url, json=body, headers=auth("provider", provider="1-123456789"))).status_code == 403
+    assert (await http.post(url, json=body, headers=auth("provider", provider="PRV-1A2B3C4D5E"))).status_code == 403
     # A person may only ask for themselves.
     assert (await http.post(url, json=body, headers=auth("person", person="P-SOMEONE-ELSE"))).status_code == 403

@@ -100,7 +100,8 @@ MATRIX: dict[str, dict[str, Rule]] = {
         # Issue 17: a provider's rate card applied to its agreements in one step; read back by the provider too.
         "POST /providers/{provider_id}/rate-uplifts": rule("brokerage_officer"),
         "GET /rate-uplifts/{rate_uplift_id}": rule("brokerage_officer", FINANCE, "provider", scope="provider:resource"),
-        "GET /providers": rule(OFFICERS),
+        # Issue 18: `?cqc_provider_id=` / `?cqc_location_id=` find a provider's id; a provider token lists itself only.
+        "GET /providers": rule(OFFICERS, "provider", scope="provider:resource (others' left out)"),
         "GET /providers/{provider_id}": rule(OFFICERS, "provider", scope="provider:path"),
         "POST /providers/{provider_id}/bank-details": rule("finance_officer"),
         "POST /providers/{provider_id}/bank-details/{change_id}/verify": rule("finance_approver"),
@@ -150,8 +151,8 @@ MATRIX: dict[str, dict[str, Rule]] = {
                                                                                   scope="second person"),
     },
     "delivery": {  # "that provider, or an officer" (delivery README)
-        "POST /providers/{provider_ref}/visits": rule(OFFICER_ROLES, "provider", scope="provider:path"),
-        "POST /providers/{provider_ref}/visit-files": rule(OFFICER_ROLES, "provider", scope="provider:path"),
+        "POST /providers/{provider_id}/visits": rule(OFFICER_ROLES, "provider", scope="provider:path"),
+        "POST /providers/{provider_id}/visit-files": rule(OFFICER_ROLES, "provider", scope="provider:path"),
         "GET /visits/rejected": rule(OFFICER_ROLES, "provider", scope="provider:query"),
         "GET /visits/unallocated": rule(OFFICER_ROLES, "provider", scope="provider:query"),
         "POST /visits/unallocated/{record_id}/allocate": rule(OFFICER_ROLES),
@@ -172,8 +173,8 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "GET /invoices": rule("provider", FINANCE, scope="provider:query"),
         "GET /invoices/{invoice_id}": rule("provider", FINANCE, scope="provider:resource"),
         # A finance officer keys in an invoice that came on paper.
-        "POST /providers/{provider_ref}/invoices": rule("provider", "finance_officer", scope="provider:path"),
-        "POST /providers/{provider_ref}/invoices/csv": rule("provider", "finance_officer", scope="provider:path"),
+        "POST /providers/{provider_id}/invoices": rule("provider", "finance_officer", scope="provider:path"),
+        "POST /providers/{provider_id}/invoices/csv": rule("provider", "finance_officer", scope="provider:path"),
         # Issue 16: the person's contribution charged; a person reads their own charges (their statement).
         "POST /contribution-charges/runs": rule("finance_officer"),
         "POST /contribution-charges": rule("finance_officer"),
@@ -184,7 +185,7 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "GET /contribution-charges/exports/{export_id}/journal.csv": rule(FINANCE),
         # Issue 16: ISF advances, returns and balances; a person reads what their own ISF bought.
         "POST /isf-advances": rule("finance_officer"),
-        "POST /providers/{provider_ref}/isf-returns": rule("provider", "finance_officer", scope="provider:path"),
+        "POST /providers/{provider_id}/isf-returns": rule("provider", "finance_officer", scope="provider:path"),
         "POST /isf-returns/{return_id}/accept": rule("finance_officer", "finance_approver"),
         "GET /isf-returns": rule(FINANCE, "provider", "person", scope="person:query"),
         "GET /isf-returns/{return_id}": rule(FINANCE, "provider", "person", scope="person:resource"),

@@ -32,7 +32,7 @@ async def provider(stack, kafka_bootstrap) -> Setup:
         await producer.stop()
     async with httpx.AsyncClient(timeout=30) as http:
         async def known() -> bool:
-            found = await http.get(f"{url('delivery')}/visits/rejected", params={"provider_ref": setup.cqc},
+            found = await http.get(f"{url('delivery')}/visits/rejected", params={"provider_id": setup.provider_id},
                                    headers=auth("ops"))
             return found.status_code == 200
         await eventually(known, timeout=30, what="delivery to know the provider")

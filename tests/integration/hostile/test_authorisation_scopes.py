@@ -17,22 +17,22 @@ SELF, SOMEONE = f"P-ME-{uuid.uuid4().hex[:8].upper()}", f"P-OTHER-{uuid.uuid4().
 
 
 def _scoped(kind: str) -> list[tuple[str, str]]:
-    return [(s, e) for s, rules in MATRIX.items() for e, r in rules.items() if r.scope.startswith(kind)
-            and s != "delivery"]  # delivery knows providers by CQC ID: see the registered-provider test below
+    # Every service names a provider by its provider_id (PRV-…), delivery too (its records carry CQC IDs).
+    return [(s, e) for s, rules in MATRIX.items() for e, r in rules.items() if r.scope.startswith(kind)]
 
 
 # Invoicing reads the body before it checks whose invoices they are: the refusal is shown with a valid
 # one (a broken refusal would file an invoice for a made-up provider, nothing worse).
 VALID_BODY = {
-    "POST /providers/{provider_ref}/invoices": {"json": {"invoice_number": "AUTHZ-1", "lines": [{}]}},
-    "POST /providers/{provider_ref}/invoices/csv": {"files": {"file": (
+    "POST /providers/{provider_id}/invoices": {"json": {"invoice_number": "AUTHZ-1", "lines": [{}]}},
+    "POST /providers/{provider_id}/invoices/csv": {"files": {"file": (
         "i.csv", b"invoice_number,agreement_ref,service_user_ref,amount,date_from\nAUTHZ-1,A,P,1.00,2026-03-02\n")}},
 }
 
 
 async def _send(http, service: str, endpoint: str, ref: str, headers: dict, *, valid: bool = False):
     method, template = endpoint.split(" ", 1)
-    path = template.replace("{provider_id}", ref).replace("{provider_ref}", ref).replace("{person_ref}", ref)
+    path = template.replace("{provider_id}", ref).replace("{person_ref}", ref)
     body = {"json": "authz-probe"} if method in ("POST", "PUT") else {}
     if valid and endpoint in VALID_BODY:
         body = VALID_BODY[endpoint]
@@ -59,7 +59,7 @@ async def test_a_person_reaches_their_own_path_and_is_refused_anothers(service, 
 
 @pytest.mark.parametrize(("service", "path", "params", "role"), [
     ("requests", "/requests", {"person_ref": SOMEONE}, "person"),
-    ("invoicing", "/invoices", {"provider": OTHER}, "provider"),
+    ("invoicing", "/invoices", {"provider_id": OTHER}, "provider"),
 ])
 async def test_a_filter_naming_someone_else_is_refused(service, path, params, role, http):
     headers = auth(role, provider=ME if role == "provider" else None, person=SELF if role == "person" else None)
@@ -111,18 +111,20 @@ async def test_delivery_keeps_a_provider_to_its_own_feeds_and_records(http, prod
     delivery = url("delivery")
 
     async def both_known() -> bool:
-        found = [await http.get(f"{delivery}/visits/rejected", params={"provider_ref": s.cqc}, headers=auth("ops"))
-                 for s in (mine, theirs)]
+        found = [await http.get(f"{delivery}/visits/rejected", params={"provider_id": s.provider_id},
+                                headers=auth("ops")) for s in (mine, theirs)]
         return all(r.status_code == 200 for r in found)
     await eventually(both_known, timeout=30, what="delivery to know both providers")
     for route in ("visits", "visit-files"):
-        own = await http.post(f"{delivery}/providers/{mine.cqc}/{route}", content=b"[]", headers=headers)
-        other = await http.post(f"{delivery}/providers/{theirs.cqc}/{route}", content=b"[]",
+        own = await http.post(f"{delivery}/providers/{mine.provider_id}/{route}", content=b"[]", headers=headers)
+        other = await http.post(f"{delivery}/providers/{theirs.provider_id}/{route}", content=b"[]",
                                 headers={**headers, "Content-Type": "text/csv"})
         assert own.status_code not in (401, 403) and own.status_code < 500, own.text
         assert other.status_code == 403, other.text
+        assert other.json()["detail"] == (f"not permitted: this provider token is for {mine.provider_id}: it "
+                                          f"reaches only {mine.provider_id}'s visits, not {theirs.provider_id}'s")
     for listing in ("rejected", "unallocated"):
-        assert (await http.get(f"{delivery}/visits/{listing}", params={"provider_ref": mine.cqc},
+        assert (await http.get(f"{delivery}/visits/{listing}", params={"provider_id": mine.provider_id},
                                headers=headers)).status_code == 200
-        assert (await http.get(f"{delivery}/visits/{listing}", params={"provider_ref": theirs.cqc},
+        assert (await http.get(f"{delivery}/visits/{listing}", params={"provider_id": theirs.provider_id},
                                headers=headers)).status_code == 403

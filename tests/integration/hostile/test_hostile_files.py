@@ -45,7 +45,7 @@ def _defused(text: str, cell: str) -> bool:
 
 
 async def _upload(http, setup: Setup, body: bytes, content_type: str = "text/csv"):
-    return await http.post(f"{url('delivery')}/providers/{setup.cqc}/visit-files", content=body,
+    return await http.post(f"{url('delivery')}/providers/{setup.provider_id}/visit-files", content=body,
                            headers={**auth("provider", provider=setup.provider_id), "Content-Type": content_type})
 
 

@@ -45,7 +45,7 @@ async def test_a_million_row_visit_file_is_streamed_in_bounded_memory_with_a_rep
     setup = await Setup(producer).register()
 
     async def known() -> bool:
-        found = await http.get(f"{url('delivery')}/visits/rejected", params={"provider_ref": setup.cqc},
+        found = await http.get(f"{url('delivery')}/visits/rejected", params={"provider_id": setup.provider_id},
                                headers=auth("ops"))
         return found.status_code == 200
     await eventually(known, timeout=30, what="delivery to know the provider")
@@ -57,7 +57,7 @@ async def test_a_million_row_visit_file_is_streamed_in_bounded_memory_with_a_rep
                       f"{WEEK}T09:30:00,app\n")
             yield (record + BLANK * (EVERY - 1)).encode()
 
-    upload = http.post(f"{url('delivery')}/providers/{setup.cqc}/visit-files", content=rows(), timeout=300,
+    upload = http.post(f"{url('delivery')}/providers/{setup.provider_id}/visit-files", content=rows(), timeout=300,
                        headers={**auth("provider", provider=setup.provider_id), "Content-Type": "text/csv"})
     answer, grew = await _peak_while(http, "delivery", upload)
     assert answer.status_code == 200, answer.text[:500]

@@ -22,7 +22,7 @@ async def test_a_provider_sees_and_sends_only_its_own_invoices(http, stack, db, 
     me = auth("provider", provider=mine)
 
     assert (await http.get(f"{base}/invoices/{their_invoice}", headers=me)).status_code == 404
-    assert (await http.get(f"{base}/invoices", params={"provider": theirs}, headers=me)).status_code == 403
+    assert (await http.get(f"{base}/invoices", params={"provider_id": theirs}, headers=me)).status_code == 403
     assert (await http.post(f"{base}/providers/{theirs}/invoices", json=body, headers=me)).status_code == 403
     assert (await http.post(f"{base}/invoices/preview", json={"agreement_id": aid, "period_start": "2026-03-02"},
                             headers=me)).status_code == 404
@@ -49,8 +49,8 @@ async def test_officers_list_invoices_by_provider_status_and_agreement(http, sta
     sent = (await http.post(f"{base}/providers/{pid}/invoices", json=body,
                             headers=auth("provider", provider=pid))).json()
     officer = auth("finance_officer")
-    held = await http.get(f"{base}/invoices", params={"provider": pid, "status": "held"}, headers=officer)
+    held = await http.get(f"{base}/invoices", params={"provider_id": pid, "status": "held"}, headers=officer)
     assert [(i["invoice_id"], i["hold_codes"]) for i in held.json()] == [(sent["invoice_id"],
                                                                           ["actuals_not_confirmed"])]
-    approved = await http.get(f"{base}/invoices", params={"provider": pid, "status": "approved"}, headers=officer)
+    approved = await http.get(f"{base}/invoices", params={"provider_id": pid, "status": "approved"}, headers=officer)
     assert approved.json() == []

@@ -27,7 +27,7 @@ async def test_notice_counts_days_from_receipt_and_from_becoming_undisputed(http
     run = await propose(http, base, {"pay_date": pay_date, "kind": "ad_hoc", "providers": [one.provider_id]})
     await approved_and_exported(http, base, run["run_id"])
     reference = payment_of(run, one.provider_id)["payment_reference"]
-    report = {"from": pay_date.isoformat(), "to": pay_date.isoformat(), "provider": one.provider_id}
+    report = {"from": pay_date.isoformat(), "to": pay_date.isoformat(), "provider_id": one.provider_id}
     before = await http.get(f"{base}/reports/prompt-payment", params=report, headers=FINANCE)
     assert before.json()["overall"]["invoices_paid"] == 0  # not paid until the bank says so
 

@@ -74,7 +74,7 @@ async def test_a_disputed_invoice_is_left_out_until_resolved_then_paid_net_of_it
     paid = await invoice(http, stack["invoicing"], invoice_id)
     received_on = date.fromisoformat(paid["received_on"])
     report = (await http.get(f"{payments}/reports/prompt-payment", headers=FINANCE, params={
-        "from": pay_date.isoformat(), "to": pay_date.isoformat(), "provider": pid})).json()
+        "from": pay_date.isoformat(), "to": pay_date.isoformat(), "provider_id": pid})).json()
     [by_provider] = report["by_provider"]
     days = (pay_date - received_on).days
     assert (by_provider["invoices_paid"], by_provider["value_paid_pence"]) == (1, 7_200 - CREDIT)

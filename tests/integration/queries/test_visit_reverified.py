@@ -18,7 +18,7 @@ async def verified_visit(http, stack, producer, tail, *carers: str, stayed: int 
     setup, agreement = await agreed(http, stack["delivery"], producer, terms(slot(WEEK, carers=len(carers))))
     aid, person = agreement["agreement_id"], agreement["person"]
     async with tail("delivery.events") as events:
-        resp = await http.post(f"{stack['delivery']}/providers/{setup.cqc}/visits",
+        resp = await http.post(f"{stack['delivery']}/providers/{setup.provider_id}/visits",
                                headers=auth("provider", provider=setup.provider_id),
                                json=[visit_record(setup, person, WEEK, visit_id="V-Q", carer=c, stayed=stayed)
                                      for c in carers])

@@ -121,7 +121,7 @@ async def test_only_officers_read_the_figures(http, stack):
     base = stack["reporting"]
     for path in ("/spend", "/prompt-payment", "/visit-quality", "/queries/open", "/pipeline"):
         assert (await http.get(f"{base}{path}")).status_code == 401
-        assert (await http.get(f"{base}{path}", headers=auth("provider", provider="1-1234567890"))).status_code == 403
+        assert (await http.get(f"{base}{path}", headers=auth("provider", provider="PRV-REPORT-READER"))).status_code == 403
         assert (await http.get(f"{base}{path}", headers=auth("person", person="P-1"))).status_code == 403
         assert (await http.get(f"{base}{path}", headers=auth("brokerage_officer"))).status_code == 200
     backwards = await http.get(f"{base}/spend", params={"from": "2031-03-31", "to": "2031-03-01"},

@@ -46,7 +46,7 @@ async def test_delivered_invoiced_and_paid_agree_to_the_penny_with_the_owning_se
              visit_record(setup, person, days[1], minutes=45, stayed=20), wednesday]
     for records in (batch, [{**wednesday, **visit_record(setup, person, days[2], minutes=60, stayed=58,
                                                           visit_id="V-WED")}]):
-        resp = await http.post(f"{delivery}/providers/{setup.cqc}/visits", json=records, headers=as_provider)
+        resp = await http.post(f"{delivery}/providers/{setup.provider_id}/visits", json=records, headers=as_provider)
         assert resp.status_code == 200, resp.text
 
     async def period():
@@ -58,7 +58,7 @@ async def test_delivered_invoiced_and_paid_agree_to_the_penny_with_the_owning_se
 
     # Self-billed and approved by invoicing, then paid by a run that a second person approved.
     async def invoices():
-        listed = (await http.get(f"{invoicing}/invoices", params={"provider": pid}, headers=FINANCE)).json()
+        listed = (await http.get(f"{invoicing}/invoices", params={"provider_id": pid}, headers=FINANCE)).json()
         return listed if listed and all(i["status"] in INVOICED for i in listed) else None
     listed = await eventually(invoices, timeout=60, what="the self-billed invoice approved")
     invoiced = sum(-i["total_pence"] if i["kind"] == "credit_note" else i["total_pence"] for i in listed)

@@ -25,7 +25,7 @@ STEPS: list[tuple[str, str, dict[str, Any]]] = [
                                  "outcomes": OUTCOMES, "reason": "assessed at home"}),
     ("budget", "social_worker", {"weekly_budget_pence": 45_000, "weekly_contribution_pence": 5_000,
                                  "reason": "panel agreed"}),
-    ("mechanism", "person", {"mechanism": "council_arranged", "preferred_provider_id": "1-123456789"}),
+    ("mechanism", "person", {"mechanism": "council_arranged", "preferred_provider_id": "PRV-1A2B3C4D5E"}),
     ("approve", "brokerage_officer", {"reason": "within budget"}),
 ]
 

@@ -80,7 +80,7 @@ async def test_a_role_that_may_not_take_a_step_gets_403_naming_who_may(http, sta
 async def test_a_provider_token_cannot_read_requests(http, stack):
     flow = Flow(http, stack["requests"])
     await flow.reach("submitted")
-    assert (await flow.get("provider", provider="1-123456789")).status_code == 403
+    assert (await flow.get("provider", provider="PRV-1A2B3C4D5E")).status_code == 403
 
 
 async def test_a_social_worker_not_allocated_to_the_person_gets_403_and_submitting_grants_nothing(http, stack):

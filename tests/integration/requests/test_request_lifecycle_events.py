@@ -43,7 +43,7 @@ async def test_every_step_publishes_exactly_its_event_keyed_by_the_request_with_
         ("u-cancel", "moving to live with my daughter")]
     approved = envelopes[4]["payload"]
     assert (approved["weekly_budget_pence"], approved["weekly_contribution_pence"]) == (45_000, 5_000)
-    assert approved["preferred_provider_id"] == "1-123456789"
+    assert approved["preferred_provider_id"] == "PRV-1A2B3C4D5E"
 
 
 async def test_no_event_and_no_log_line_carries_personal_details_or_assessment_text(http, stack, tail):

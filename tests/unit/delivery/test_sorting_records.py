@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from contracts import agreements as contracts
+from services.delivery.domain.known_agreements import AgreementBook
 from services.delivery.domain.sorting import sort_batch
 from services.delivery.domain.validation import validate_batch
 
@@ -110,3 +111,15 @@ def test_a_feed_may_name_its_provider_by_any_cqc_id_but_never_another_provider()
     result = sort_batch(batch, book, feed_provider_id="PRV-1")
     assert reasons(result) == [(1, "provider_mismatch", "provider_ref"), (2, "provider_mismatch", "provider_ref")]
     assert [a.row for a in result.arrivals] == [0]
+    # The message names the record's CQC ID, and the feed's provider_id with its own CQC IDs.
+    assert result.refused[0].reject.message == (
+        f'provider_ref "1-222222222" is not a CQC ID of PRV-1 ({PROVIDER}, 1-999999999), the provider this feed '
+        "was sent for: send each provider's visits under its own provider_id")
+
+
+def test_a_providers_cqc_ids_are_named_a_few_at_most():
+    book = AgreementBook()
+    book.put_provider("PRV-1", tuple(f"1-10000000{i}" for i in range(7)))
+    assert book.knows_provider("PRV-1") and not book.knows_provider("1-100000000")
+    assert book.refs_named("PRV-1") == "1-100000000, 1-100000001, 1-100000002, 1-100000003, 1-100000004 and 2 more"
+    assert book.refs_named("PRV-NONE") == "no CQC ID known"

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import jwt
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.testclient import TestClient
 
-from shared.auth import InvalidToken, Principal, current_principal, mint_token, verify_token
+from shared.auth import InvalidToken, Principal, current_principal, forbid_unless_provider, mint_token, verify_token
 from shared.settings import DEV_AUTH_SECRET, Settings
 
 SECRET = "unit-test-secret-of-at-least-32-bytes"
@@ -55,8 +55,15 @@ def get(token: str, settings=None):
 # --- minting and the signature ---------------------------------------------------------------------------
 
 def test_a_minted_token_verifies_to_its_principal():
-    token = mint_token(SECRET, subject="u1", role="provider", provider_id="1-123456789")
-    assert verify_token(SECRET, token) == Principal("u1", "provider", "1-123456789", None)
+    token = mint_token(SECRET, subject="u1", role="provider", provider_id="PRV-1A2B3C4D5E")
+    assert verify_token(SECRET, token) == Principal("u1", "provider", "PRV-1A2B3C4D5E", None)
+
+
+@pytest.mark.parametrize("cqc", ["1-123456789", " 1-12345678901 "])
+def test_a_provider_token_names_its_provider_id_never_a_cqc_id(cqc):
+    with pytest.raises(ValueError, match=r"is a CQC ID; a provider is named by its provider_id \(PRV-…\) from the "
+                                         r"agreements register: GET /providers\?cqc_provider_id=1-\d+ "):
+        mint_token(SECRET, subject="u", role="provider", provider_id=cqc)
 
 
 def test_a_minted_token_carries_issuer_audience_issued_at_and_expiry():
@@ -104,6 +111,20 @@ def test_provider_and_person_tokens_must_say_who_they_are():
         mint_token(SECRET, subject="u", role="provider")
     with pytest.raises(ValueError, match="person token needs --person"):
         mint_token(SECRET, subject="u", role="person")
+
+
+def test_a_provider_reaching_another_providers_data_is_told_both_provider_ids():
+    mine = Principal("u", "provider", "PRV-A")
+    forbid_unless_provider(mine, "PRV-A", "visits")  # its own: nothing to say
+    forbid_unless_provider(Principal("u", "finance_officer"), "PRV-B", "visits")  # an officer: any provider
+    with pytest.raises(HTTPException) as refused:
+        forbid_unless_provider(mine, "PRV-B", "visits")
+    assert refused.value.status_code == 403
+    assert refused.value.detail == ("not permitted: this provider token is for PRV-A: it reaches only PRV-A's "
+                                    "visits, not PRV-B's")
+    with pytest.raises(HTTPException) as person:
+        forbid_unless_provider(Principal("u", "person", person_ref="P-1"), "PRV-B", "invoices")
+    assert person.value.detail == "not permitted: a person token does not reach provider PRV-B's invoices"
 
 
 def test_minting_a_lifetime_longer_than_the_bound_is_refused():
@@ -227,22 +248,22 @@ def test_a_scoped_token_without_its_identity_is_401(role, claim, value):
 
 
 def test_a_scoped_token_with_its_identity_reaches_the_route():
-    answer = get(forge(secret=DEV_AUTH_SECRET, role="provider", provider_id="1-111111111"))
+    answer = get(forge(secret=DEV_AUTH_SECRET, role="provider", provider_id="PRV-111111111"))
     assert answer.status_code == 200
-    assert answer.json() == {"role": "provider", "provider_id": "1-111111111", "person_ref": None}
+    assert answer.json() == {"role": "provider", "provider_id": "PRV-111111111", "person_ref": None}
 
 
 def test_a_scope_claim_that_is_not_a_string_is_refused():
     with pytest.raises(InvalidToken, match="^token claim provider_id must be a non-empty string$"):
-        verify_token(SECRET, forge(role="provider", provider_id=["1-111111111", "1-222222222"]))
+        verify_token(SECRET, forge(role="provider", provider_id=["PRV-111111111", "PRV-222222222"]))
 
 
 def test_scope_a_provider_sees_only_itself_and_officers_see_all():
-    provider = Principal("u", "provider", provider_id="1-111111111")
-    assert provider.may_see_provider("1-111111111")
-    assert not provider.may_see_provider("1-222222222")
+    provider = Principal("u", "provider", provider_id="PRV-111111111")
+    assert provider.may_see_provider("PRV-111111111")
+    assert not provider.may_see_provider("PRV-222222222")
     assert not provider.may_see_person("P1")
-    assert Principal("o", "finance_officer").may_see_provider("1-222222222")
+    assert Principal("o", "finance_officer").may_see_provider("PRV-222222222")
     assert Principal("p", "person", person_ref="P1").may_see_person("P1")
     assert not Principal("p", "person", person_ref="P1").may_see_person("P2")
 
@@ -288,7 +309,7 @@ def test_scope_a_personal_assistant_is_only_themself():
     pa = Principal("u", "personal_assistant", pa_id="PA-1")
     assert pa.is_personal_assistant("PA-1")
     assert not pa.is_personal_assistant("PA-2")
-    assert not pa.may_see_person("P1") and not pa.may_see_provider("1-111111111")
+    assert not pa.may_see_person("P1") and not pa.may_see_provider("PRV-111111111")
     assert not Principal("o", "finance_officer").is_personal_assistant("PA-1")  # officers read PAs by their own rule
     assert not Principal("u", "personal_assistant").is_personal_assistant("PA-1")
     assert not Principal("u", "personal_assistant").is_personal_assistant(None)

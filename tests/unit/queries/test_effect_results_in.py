@@ -34,7 +34,7 @@ def _context(event, outbox) -> Context:
 
 
 def _refused(query_id: str = "QRY-TEST") -> inv.InvoiceCorrectionRefused:
-    return inv.InvoiceCorrectionRefused(query_id=query_id, effect_id="EFF-1", provider_id="1-101010101",
+    return inv.InvoiceCorrectionRefused(query_id=query_id, effect_id="EFF-1", provider_id="PRV-101010101",
                                         invoice_id="INV-1", outcome="credit_note", reason="INV-1 is paid in full")
 
 

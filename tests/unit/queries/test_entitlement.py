@@ -12,7 +12,7 @@ from tests.unit.queries.query_builders import (DIRECT_PAYMENT, INVOICE, MONDAY, 
                                                SYSTEM, VISIT, query_in, raised)
 
 OTHER_PROVIDERS_INVOICE = Subject(SubjectKind.INVOICE, "INV-2", provider_id="1-202020202")
-SOMEONE_ELSES_VISIT = Subject(SubjectKind.VISIT, "VIS-2", provider_id="1-101010101", person_ref="P-0002")
+SOMEONE_ELSES_VISIT = Subject(SubjectKind.VISIT, "VIS-2", provider_id="PRV-101010101", person_ref="P-0002")
 
 
 def test_a_provider_may_raise_a_query_about_its_own_invoice():
@@ -22,7 +22,7 @@ def test_a_provider_may_raise_a_query_about_its_own_invoice():
 def test_a_provider_may_not_raise_a_query_about_another_providers_invoice():
     decision = may_raise(PROVIDER, OTHER_PROVIDERS_INVOICE)
     assert not decision
-    assert decision.reason == ("provider 1-101010101 may only raise queries about its own subjects;"
+    assert decision.reason == ("provider PRV-101010101 may only raise queries about its own subjects;"
                                " invoice INV-2 belongs to another provider")
 
 
@@ -63,7 +63,7 @@ def test_raising_without_entitlement_is_refused_with_the_reason():
 
 
 def test_only_a_provider_or_an_officer_may_dispute_an_invoice():
-    person_invoice = Subject(SubjectKind.INVOICE, "INV-5", provider_id="1-101010101", person_ref="P-0001")
+    person_invoice = Subject(SubjectKind.INVOICE, "INV-5", provider_id="PRV-101010101", person_ref="P-0001")
     assert may_raise(PERSON, person_invoice)
     refusal = may_raise(PERSON, person_invoice, disputes_invoice=True)
     assert "only the provider or a council officer can dispute an invoice" in refusal.reason
@@ -80,7 +80,7 @@ def test_a_provider_or_person_party_must_say_who_they_are():
 def test_a_provider_sees_the_queries_it_raised_and_not_others_about_its_visits():
     own = raised(INVOICE, PROVIDER, category=QueryCategory.LATE_PAYMENT)
     persons = raised(VISIT, PERSON, category=QueryCategory.QUALITY_CONCERN)
-    assert may_view(PROVIDER, own) and may_view(Party.provider("u-colleague", "1-101010101"), own)
+    assert may_view(PROVIDER, own) and may_view(Party.provider("u-colleague", "PRV-101010101"), own)
     assert not may_view(OTHER_PROVIDER, own)
     assert "raised by someone else" in may_view(PROVIDER, persons).reason
 

@@ -92,7 +92,7 @@ def test_a_second_approver_approves_and_only_then_the_effect_is_requested():
     step = approve_outcome(awaiting, OTHER_APPROVER, _at(awaiting), "Checked the rota and the rate.", "EFF-7")
     assert step.query.status == S.RESOLVED and step.query.proposal is None
     assert step.query.effect.effect_id == "EFF-7" and step.query.outcome == ABOVE_THRESHOLD.__class__(
-        50_001, provider_id="1-101010101")
+        50_001, provider_id="PRV-101010101")
     approved, resolved, requested = step.events
     assert isinstance(approved, QueryOutcomeApproved) and isinstance(resolved, QueryResolved)
     assert (approved.proposed_by_id, approved.approved_by_id) == (FINANCE.user_id, OTHER_APPROVER.user_id)

@@ -30,8 +30,8 @@ def test_a_credit_note_outcome_closes_the_dispute_then_asks_invoicing_for_a_cred
     assert resolved == QueryResolved(query_id="QRY-TEST", outcome=OutcomeKind.CREDIT_NOTE, amount_pence=2_385,
                                      effect_id="EFF-9", working_days_taken=0, within_sla=True)
     assert credit == CreditNoteRequested(query_id="QRY-TEST", effect_id="EFF-9", invoice_id="INV-1",
-                                         provider_id="1-101010101", amount_pence=2_385)
-    assert closed == DisputeClosed(query_id="QRY-TEST", invoice_id="INV-1", provider_id="1-101010101")
+                                         provider_id="PRV-101010101", amount_pence=2_385)
+    assert closed == DisputeClosed(query_id="QRY-TEST", invoice_id="INV-1", provider_id="PRV-101010101")
     assert step.query.effect.status == EffectStatus.PENDING
 
 
@@ -65,7 +65,7 @@ def test_a_failed_effect_can_be_retried_as_a_new_request():
     failed = fail_effect(resolved_with(CreditNote(2_385)), SYSTEM, LATER, "invoicing was closing the period").query
     retried = retry_effect(failed, OFFICER, LATER + HOUR, effect_id="EFF-2")
     assert retried.events == (CreditNoteRequested(query_id="QRY-TEST", effect_id="EFF-2", invoice_id="INV-1",
-                                                  provider_id="1-101010101", amount_pence=2_385),)
+                                                  provider_id="PRV-101010101", amount_pence=2_385),)
     assert retried.query.effect.pending and [e.effect_id for e in retried.query.earlier_effects] == ["EFF-1"]
     with pytest.raises(IllegalTransition, match="its effect is pending"):
         retry_effect(retried.query, OFFICER, LATER + 2 * HOUR)
@@ -113,7 +113,7 @@ def test_a_supplementary_payment_goes_to_the_provider_and_names_the_invoice_it_s
     step = resolve(query_in(S.INVESTIGATING, dispute()), FINANCE, LATER, SupplementaryPayment(4_770), "Underpaid.")
     request = step.events[-1]
     assert isinstance(request, SupplementaryPaymentRequested)
-    assert (request.provider_id, request.amount_pence, request.relates_to_invoice_id) == ("1-101010101", 4_770, "INV-1")
+    assert (request.provider_id, request.amount_pence, request.relates_to_invoice_id) == ("PRV-101010101", 4_770, "INV-1")
 
 
 def test_a_supplementary_payment_on_a_direct_payment_is_refused_in_favour_of_a_variation():
@@ -172,7 +172,7 @@ def test_money_outcomes_are_a_positive_whole_number_of_pence(amount):
 def test_a_provider_disputing_its_invoice_opens_a_dispute_when_raised():
     step = raise_query(INVOICE, QueryCategory.WRONG_CHARGE, "Rate is wrong.", PROVIDER, MONDAY, disputes_invoice=True)
     assert [type(e) for e in step.events] == [QueryRaised, DisputeOpened]
-    assert step.events[1] == DisputeOpened(query_id=step.query.query_id, invoice_id="INV-1", provider_id="1-101010101")
+    assert step.events[1] == DisputeOpened(query_id=step.query.query_id, invoice_id="INV-1", provider_id="PRV-101010101")
 
 
 def test_resolving_a_dispute_closes_it_even_before_the_credit_note_exists():
@@ -196,7 +196,7 @@ def test_a_query_that_does_not_dispute_publishes_no_dispute_events():
 def test_an_officer_can_turn_an_invoice_query_into_a_dispute_once():
     query = raised(INVOICE, PROVIDER, category=QueryCategory.WRONG_CHARGE)
     step = dispute_invoice(query, OFFICER, MONDAY + HOUR)
-    assert step.events == (DisputeOpened(query_id="QRY-TEST", invoice_id="INV-1", provider_id="1-101010101"),)
+    assert step.events == (DisputeOpened(query_id="QRY-TEST", invoice_id="INV-1", provider_id="PRV-101010101"),)
     with pytest.raises(IllegalTransition, match="already disputes"):
         dispute_invoice(step.query, OFFICER, MONDAY + 2 * HOUR)
 

@@ -56,7 +56,7 @@ def test_every_effect_request_carries_the_ids_the_completing_event_must_echo(eve
 
 
 def test_events_are_keyed_by_query_id():
-    event = queries_contract.DisputeOpened(query_id="QRY-1", invoice_id="INV-1", provider_id="1-101010101")
+    event = queries_contract.DisputeOpened(query_id="QRY-1", invoice_id="INV-1", provider_id="PRV-101010101")
     assert event.aggregate_id() == "QRY-1"
 
 

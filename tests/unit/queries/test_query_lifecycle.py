@@ -137,7 +137,7 @@ def test_a_subject_must_say_whose_it_is():
     with pytest.raises(InvalidQuery, match="provider_id"):
         Subject(SubjectKind.INVOICE, "INV-9")
     with pytest.raises(InvalidQuery, match="person_ref"):
-        Subject(SubjectKind.DIRECT_PAYMENT, "DP-9", provider_id="1-101010101")
+        Subject(SubjectKind.DIRECT_PAYMENT, "DP-9", provider_id="PRV-101010101")
 
 
 def test_a_step_at_a_naive_time_is_refused():

@@ -8,7 +8,7 @@ from services.reporting.domain.commitments import (Rate, Window, budget_rates, c
                                                    intervals, pence_over, steps)
 
 MONDAY = date(2026, 3, 2)
-DIMS = Dims("home_care", "1-000000001", "P-1", mechanism="council_arranged")
+DIMS = Dims("home_care", "PRV-000000001", "P-1", mechanism="council_arranged")
 
 
 def committed(spans, first: date, last: date) -> int:
@@ -57,8 +57,8 @@ def test_changing_the_window_moves_only_the_difference():
     deltas.add(before)
     deltas.replace(before, after)
     rows = dict(deltas.changes("commitment_step"))
-    assert rows[("provider", "", "home_care", "1-000000001", "council_arranged", MONDAY)] == (700,)
-    assert rows[("provider", "", "home_care", "1-000000001", "council_arranged", MONDAY + timedelta(days=7))] == (-700,)
+    assert rows[("provider", "", "home_care", "PRV-000000001", "council_arranged", MONDAY)] == (700,)
+    assert rows[("provider", "", "home_care", "PRV-000000001", "council_arranged", MONDAY + timedelta(days=7))] == (-700,)
 
 
 def test_the_latest_budget_agreed_on_a_day_wins():

@@ -7,12 +7,12 @@ from contracts.delivery import VisitFlag, VisitMissed, VisitVerified
 from services.reporting.domain.aggregates import Deltas, Dims
 from services.reporting.domain.visits import attendance_contributions, missed, missed_contributions, verified
 
-DIMS = Dims("home_care", "1-000000001", "P-1", mechanism="council_arranged")
+DIMS = Dims("home_care", "PRV-000000001", "P-1", mechanism="council_arranged")
 DAY = date(2026, 3, 4)  # a Wednesday
 
 
 def visit(revision: int, amount: int, *, carer: str = "C-1", flags: tuple[str, ...] = ()) -> VisitVerified:
-    return VisitVerified(agreement_id="AGR-1", person_ref="P-1", provider_id="1-000000001",
+    return VisitVerified(agreement_id="AGR-1", person_ref="P-1", provider_id="PRV-000000001",
                          visit_key="AGR-1/2026-03-04T08:00", visit_id="V-1", carer_id=carer, revision=revision,
                          local_date=DAY, week_start=date(2026, 3, 2),
                          planned_start=datetime(2026, 3, 4, 8, tzinfo=timezone.utc), planned_minutes=30,
@@ -33,12 +33,12 @@ def apply(events: list[VisitVerified]) -> Deltas:
 
 def spend_row(deltas: Deltas, grain: str = "provider", kind: str = "month", group: str = "") -> tuple[int, ...]:
     start = date(2026, 3, 1) if kind == "month" else date(2026, 3, 2)
-    key = (grain, kind, start, group, "home_care", "1-000000001", "council_arranged")
+    key = (grain, kind, start, group, "home_care", "PRV-000000001", "council_arranged")
     return dict(deltas.changes("spend")).get(key)
 
 
 def quality(deltas: Deltas) -> tuple[int, ...]:
-    return dict(deltas.changes("visit_quality"))[("month", date(2026, 3, 1), "1-000000001")]
+    return dict(deltas.changes("visit_quality"))[("month", date(2026, 3, 1), "PRV-000000001")]
 
 
 def test_a_correction_replaces_the_amount_it_never_adds_to_it():
@@ -62,7 +62,7 @@ def test_a_correction_that_clears_a_late_flag_clears_it_in_quality():
 
 
 def test_a_missed_double_up_counts_two_missed_attendances():
-    event = VisitMissed(agreement_id="AGR-1", person_ref="P-1", provider_id="1-000000001", visit_key="AGR-1/x",
+    event = VisitMissed(agreement_id="AGR-1", person_ref="P-1", provider_id="PRV-000000001", visit_key="AGR-1/x",
                         local_date=DAY, planned_start=datetime(2026, 3, 4, 8, tzinfo=timezone.utc),
                         planned_minutes=30, carers_required=2)
     deltas = Deltas()
@@ -74,7 +74,7 @@ def test_a_missed_double_up_counts_two_missed_attendances():
 def test_moving_facts_to_a_known_service_type_leaves_nothing_under_unknown():
     event = visit(1, 1200)
     fact = verified(None, event)
-    unknown = Dims("unknown", "1-000000001", "P-1")
+    unknown = Dims("unknown", "PRV-000000001", "P-1")
     deltas = Deltas()
     deltas.add(attendance_contributions(fact, unknown))
     deltas.replace(attendance_contributions(fact, unknown), attendance_contributions(fact, DIMS))

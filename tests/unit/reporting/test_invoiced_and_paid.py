@@ -10,7 +10,7 @@ from services.reporting.domain.dims import AgreementDim
 from services.reporting.domain.invoices import Invoice
 
 PERIOD = date(2026, 3, 2)
-PROVIDER = "1-000000001"
+PROVIDER = "PRV-000000001"
 COUNCIL_ARRANGED = AgreementDim("AGR-1", "P-1", PROVIDER, "home_care", "council_arranged")
 
 

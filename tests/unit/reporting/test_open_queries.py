@@ -59,7 +59,7 @@ def test_the_state_survives_its_json_round_trip():
 
 
 def test_a_query_is_counted_under_the_provider_its_subject_belongs_to():
-    state = q.breached(q.raised("Q-1", "other", ACK, RESOLVE, provider_id="1-000000001"), "acknowledge", ACK)
+    state = q.breached(q.raised("Q-1", "other", ACK, RESOLVE, provider_id="PRV-000000001"), "acknowledge", ACK)
     f = figures(state)
-    assert [k[-1] for k in f["open_queries"]] == ["1-000000001"]
-    assert [k[-1] for k in f["query_breaches"]] == ["1-000000001"]
+    assert [k[-1] for k in f["open_queries"]] == ["PRV-000000001"]
+    assert [k[-1] for k in f["query_breaches"]] == ["PRV-000000001"]

@@ -12,7 +12,7 @@ def figures(**over) -> dict:
             "weekly_contribution_pence": 2_000, "exceeded": False, "exceeded_by_weekly_pence": 0,
             "totals": {"budget_pence": 390_000, "committed_pence": 350_000, "delivered_pence": 200_000,
                        "invoiced_pence": 180_000, "paid_pence": 150_050},
-            "lines": [{"service_type": "home_care", "provider_id": "1-000000001", "provider_name": "Sunrise Care",
+            "lines": [{"service_type": "home_care", "provider_id": "PRV-000000001", "provider_name": "Sunrise Care",
                        "committed_pence": 350_000, "delivered_pence": 200_000, "invoiced_pence": 180_000,
                        "paid_pence": 150_050}]}
     return base | over

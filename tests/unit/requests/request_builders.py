@@ -13,7 +13,7 @@ from services.requests.domain.request import RequestedBy, ServiceRequest
 SUBMITTED_ON = date(2026, 11, 2)
 ELIGIBLE = Assessment(True, ServiceType.HOME_CARE, ("help washing and dressing",), ("stay living at home",))
 BUDGET = Budget(weekly_budget_pence=45_000, weekly_contribution_pence=5_000)
-COUNCIL_ARRANGED = MechanismChoice(Mechanism.COUNCIL_ARRANGED, preferred_provider_id="1-123456789")
+COUNCIL_ARRANGED = MechanismChoice(Mechanism.COUNCIL_ARRANGED, preferred_provider_id="PRV-1A2B3C4D5E")
 DIRECT_PAYMENT = MechanismChoice(Mechanism.DIRECT_PAYMENT, Nominee.COUNCIL)
 
 

@@ -59,7 +59,7 @@ def test_a_request_assessed_as_not_eligible_gets_no_budget_and_can_only_be_cance
 def test_approval_carries_everything_agreements_needs_to_draft_the_arrangement():
     event = request_in(S.MECHANISM_CHOSEN).approve().event
     assert event.service_type == ServiceType.HOME_CARE
-    assert (event.mechanism, event.preferred_provider_id) == (Mechanism.COUNCIL_ARRANGED, "1-123456789")
+    assert (event.mechanism, event.preferred_provider_id) == (Mechanism.COUNCIL_ARRANGED, "PRV-1A2B3C4D5E")
     assert (event.weekly_budget_pence, event.weekly_contribution_pence) == (45_000, 5_000)
     assert event.requested_start == date(2026, 11, 16)
 

@@ -52,9 +52,9 @@ def test_a_nominee_is_refused_for_a_mechanism_other_than_direct_payment(mechanis
 
 
 def test_a_preferred_provider_is_for_council_arranged_or_isf_only():
-    err = broken(lambda: MechanismChoice(Mechanism.DIRECT_PAYMENT, Nominee.PERSON, "1-123456789"))
+    err = broken(lambda: MechanismChoice(Mechanism.DIRECT_PAYMENT, Nominee.PERSON, "PRV-1A2B3C4D5E"))
     assert err.field == "preferred_provider_id"
-    assert MechanismChoice(Mechanism.ISF, preferred_provider_id="1-123456789").preferred_provider_id
+    assert MechanismChoice(Mechanism.ISF, preferred_provider_id="PRV-1A2B3C4D5E").preferred_provider_id
 
 
 def test_a_direct_payment_is_refused_when_the_contribution_covers_the_whole_budget():
