@@ -1,4 +1,9 @@
-"""The envelope every Carepay event travels in, and the base class of event payloads."""
+"""The envelope every Carepay event travels in, and the base class of event payloads.
+
+Built strictly (an unknown field is an error), read tolerantly (`contracts.tolerant.read`: a field the
+reader does not know is ignored and counted, so a producer may add an optional field before its consumers
+know it).
+"""
 from __future__ import annotations
 
 import uuid

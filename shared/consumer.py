@@ -7,7 +7,9 @@ The contract every consumer in Carepay keeps:
 - a message that cannot be parsed, or whose handler keeps failing, goes to `<service>.dlq` with
   headers naming its origin and the error, and the partition moves on;
 - a database that is down is not the message's fault: the batch waits and retries, it is not
-  dead-lettered.
+  dead-lettered;
+- an event is read tolerantly: fields this service's contracts do not know are ignored and counted
+  (`carepay_event_unknown_fields_total`, shared.tolerance), never poison.
 
 Two kinds of consumer exist, one class each:
 - `EventConsumer`: enveloped events (`<service>.events` topics), known by their event id. Either
@@ -36,6 +38,7 @@ from shared.logging import get_logger, message_context
 from shared.metrics import CONSUMED, HANDLER_LATENCY, HANDLER_RETRIES, INBOX_DUPLICATES
 from shared.records import Incoming, Poison, decode_event, header_model, undecoded
 from shared.redaction import describe
+from shared.tolerance import note_unknown_fields
 
 if TYPE_CHECKING:
     from shared.outbox import Outbox
@@ -135,8 +138,18 @@ class BaseConsumer:
     def decode_item(self, item: Incoming) -> Incoming:
         """The event of a record handed over undecoded (a new Incoming; `item` is left as it is),
         decoded against what this consumer reads: raises the same Poison as `decode`."""
-        return decode_event(Incoming(item.topic, item.partition, item.offset, item.key, item.value,
-                                      item.headers, message_id=item.message_id), self.reads())
+        return self._counted(decode_event(Incoming(item.topic, item.partition, item.offset, item.key, item.value,
+                                                   item.headers, message_id=item.message_id), self.reads()))
+
+    def count_unknown_fields(self, event_type: str, fields: tuple[str, ...]) -> None:
+        """Count the fields of a consumed `event_type` event that this service's contracts do not know."""
+        service = self.runtime.service if self.runtime is not None else self.name.partition(".")[0]
+        note_unknown_fields(service, event_type, fields)
+
+    def _counted(self, item: Incoming) -> Incoming:
+        if item.unknown_fields and item.envelope is not None:
+            self.count_unknown_fields(item.envelope.event_type, item.unknown_fields)
+        return item
 
     def _to_apply(self, good: list[Incoming]) -> list[Incoming]:
         """The decoded records that need a transaction (the rest are consumed as skipped)."""
@@ -168,7 +181,7 @@ class BaseConsumer:
         dead: list[DeadLetter] = []
         for record in records:
             try:
-                good.append(self.decode(record))
+                good.append(self._counted(self.decode(record)))
             except Poison as p:
                 dead.append(DeadLetter(undecoded(record), p.reason, p.error))
         todo = self._to_apply(good)

@@ -4,7 +4,11 @@
 - `contracts/openapi/<service>.json`: each service's OpenAPI document, as its /openapi.json serves it (the app
   is built from services/<service>/app.py, not started).
 - `contracts/schemas/<EventType>.v<N>.json`: the JSON schema of every registered event version,
-  the baseline against which incompatible changes are caught.
+  the baseline against which incompatible changes are caught (`shared.compatibility`: the rule).
+  Events are read tolerantly, so these documents forbid no field a reader does not know.
+- `contracts/released/`: the same schemas, and the envelope's, as at the last release
+  (`carepay contracts --release` at each release); tests/unit/contracts proves that the released
+  readers read today's events and today's readers read the released events.
 """
 from __future__ import annotations
 
@@ -13,13 +17,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+from contracts.envelope import RawEnvelope
 from contracts.registry import all_events
-from shared.schemas import inline_refs
+from shared.schemas import inline_refs, tolerant
 from shared.settings import REPO_ROOT, SERVICE_PORTS
 
 ASYNCAPI_DIR = REPO_ROOT / "contracts" / "asyncapi"
 OPENAPI_DIR = REPO_ROOT / "contracts" / "openapi"
 SCHEMA_DIR = REPO_ROOT / "contracts" / "schemas"
+RELEASED_DIR = REPO_ROOT / "contracts" / "released"
+ENVELOPE = "Envelope"  # contracts/released/Envelope.json: the envelope, its payload any object
 
 
 def _dump(doc: Any) -> str:
@@ -49,8 +56,31 @@ def openapi_documents() -> dict[str, str]:
 
 def event_schemas() -> dict[str, str]:
     """'<EventType>.v<N>' -> the event payload's JSON schema as committed text."""
-    return {f"{event_type}.v{version}": _dump(inline_refs(model.model_json_schema()))
+    return {f"{event_type}.v{version}": _dump(tolerant(inline_refs(model.model_json_schema())))
             for (event_type, version), model in sorted(all_events().items())}
+
+
+def envelope_schema() -> dict[str, Any]:
+    """The envelope's JSON schema, whatever its payload."""
+    return tolerant(inline_refs(RawEnvelope.model_json_schema()))
+
+
+def write_release() -> list[Path]:
+    """Snapshot the schemas of every event version and of the envelope in contracts/released/ (at a
+    release); return the paths written or removed."""
+    docs = {**event_schemas(), ENVELOPE: _dump(envelope_schema())}
+    RELEASED_DIR.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for path in sorted(RELEASED_DIR.glob("*.json")):
+        if path.stem not in docs:
+            path.unlink()
+            changed.append(path)
+    for name, text in docs.items():
+        path = RELEASED_DIR / f"{name}.json"
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            changed.append(path)
+    return changed
 
 
 def write_all() -> list[Path]:
@@ -65,27 +95,3 @@ def write_all() -> list[Path]:
                 path.write_text(text)
                 changed.append(path)
     return changed
-
-
-def incompatibilities(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Ways `new` breaks consumers of `old`: a required field removed, retyped, or newly required."""
-    problems = []
-    old_props, new_props = old.get("properties", {}), new.get("properties", {})
-    old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
-    for name in sorted(old_required):
-        if name not in new_props:
-            problems.append(f"required field {name!r} removed")
-        elif _shape(old_props[name]) != _shape(new_props[name]):
-            problems.append(f"required field {name!r} changed type")
-    for name in sorted(new_required - old_required):
-        problems.append(f"field {name!r} is newly required")
-    return problems
-
-
-def _shape(prop: dict[str, Any]) -> Any:
-    # Descriptions and titles may change freely; types, formats, enums and nesting may not.
-    if isinstance(prop, dict):
-        return {k: _shape(v) for k, v in prop.items() if k not in ("description", "title", "examples", "default")}
-    if isinstance(prop, list):
-        return [_shape(v) for v in prop]
-    return prop

@@ -29,6 +29,10 @@ CONSUMED = Counter("carepay_messages_processed", "Messages processed and committ
                    ["service", "consumer"], registry=REGISTRY)
 DLQ_MESSAGES = Counter("carepay_dlq_messages", "Messages sent to the service's dead-letter topic.",
                        ["service", "consumer", "reason"], registry=REGISTRY)
+EVENT_UNKNOWN_FIELDS = Counter("carepay_event_unknown_fields",
+                               "Fields of consumed events that the consumer's contract does not know, ignored "
+                               "(tolerant reading): one per field and event.",
+                               ["service", "event_type"], registry=REGISTRY)
 HANDLER_LATENCY = Histogram("carepay_handler_latency_seconds", "Time to process one batch of messages.",
                             ["service", "consumer"], registry=REGISTRY,
                             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))

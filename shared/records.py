@@ -3,7 +3,9 @@
 
 An enveloped event is known by its event id; a raw feed's record only by its place. Our producers name
 the event in the record's headers, so a consumer skips an event it does not read without parsing it;
-anything unreadable, unknown, or keyed other than its aggregate is Poison.
+anything unreadable, unknown, or keyed other than its aggregate is Poison. Events are read tolerantly
+(`contracts.tolerant`): fields the consumer's contract does not know are ignored, and named in
+`Incoming.unknown_fields` for the consumer to count; they are never poison.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pydantic import ValidationError
 
 from contracts.envelope import Envelope, Event, RawEnvelope
 from contracts.registry import lookup
+from contracts.tolerant import read
 
 
 @dataclass
@@ -31,6 +34,8 @@ class Incoming:
     message_id: str
     envelope: Envelope | None = None
     event: Event | None = None
+    # Dotted paths of the fields of the envelope and payload the consumer's contract does not know (ignored).
+    unknown_fields: tuple[str, ...] = ()
 
     @property
     def where(self) -> str:
@@ -70,7 +75,7 @@ def decode_event(item: Incoming, acts_on: Collection[type[Event]]) -> Incoming:
     if named is not None and _read_at_once(item, named):
         return item
     try:
-        raw = RawEnvelope.model_validate_json(item.value)
+        raw, unknown = read(RawEnvelope.model_validate_json, item.value)
     except ValidationError as exc:
         kind = "invalid_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "invalid_envelope"
         raise Poison(kind, _short(exc)) from exc
@@ -84,10 +89,11 @@ def decode_event(item: Incoming, acts_on: Collection[type[Event]]) -> Incoming:
     item.message_id = str(raw.event_id)
     if model in acts_on:
         try:
-            item.event = model.model_validate(raw.payload)
+            item.event, in_payload = read(model.model_validate, raw.payload)
         except ValidationError as exc:
             raise Poison("invalid_payload", _short(exc)) from exc
         item.envelope = Envelope[model](**{**raw.model_dump(exclude={"payload"}), "payload": item.event})
+        item.unknown_fields = tuple(sorted((*unknown, *(f"payload.{name}" for name in in_payload))))
     return item
 
 
@@ -95,13 +101,14 @@ def _read_at_once(item: Incoming, model: type[Event]) -> bool:
     """The envelope of the event its headers name, read in one pass; False when anything is off
     (the two-pass reading in `decode_event` then says exactly what, as poison)."""
     try:
-        envelope = _envelope_of(model).model_validate_json(item.value)
+        envelope, unknown = read(_envelope_of(model).model_validate_json, item.value)
     except ValidationError:
         return False
     if (envelope.event_type, envelope.schema_version) != (model.EVENT_TYPE, model.SCHEMA_VERSION) \
             or item.key != envelope.aggregate_id:
         return False
     item.message_id, item.event, item.envelope = str(envelope.event_id), envelope.payload, envelope
+    item.unknown_fields = unknown
     return True
 
 

@@ -30,6 +30,16 @@ def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
     return walk(schema)
 
 
+def tolerant(schema: Any) -> Any:
+    """`schema` without `additionalProperties: false` anywhere. Events are read tolerantly
+    (contracts.tolerant): their documents do not forbid the fields a reader does not know."""
+    if isinstance(schema, dict):
+        return {k: tolerant(v) for k, v in schema.items() if not (k == "additionalProperties" and v is False)}
+    if isinstance(schema, list):
+        return [tolerant(v) for v in schema]
+    return schema
+
+
 def envelope_union(models: list[type[Event]]) -> Any:
     """The type of an envelope carrying any one of `models`."""
     types = tuple(Envelope[m] for m in models)  # type: ignore[valid-type]
@@ -40,7 +50,7 @@ def events_schema(models: list[type[Event]]) -> dict[str, Any]:
     """A standalone JSON schema of one envelope carrying any of `models`."""
     if not models:
         return {"type": "object", "description": "No events are handled from this topic."}
-    return inline_refs(TypeAdapter(envelope_union(models)).json_schema())
+    return tolerant(inline_refs(TypeAdapter(envelope_union(models)).json_schema()))
 
 
 def consumer_payload_schema(consumer: "BaseConsumer") -> dict[str, Any]:

@@ -3,7 +3,9 @@
 Validating JSON into a contract's pydantic models (and an Envelope around them) costs tens of
 microseconds an event; validating the same JSON against TypedDicts made from the contract's own
 fields (types, constraints, no extra keys) costs a few. The TypedDicts are derived from the
-models, not written again, so they cannot drift from them.
+models, not written again, so they cannot drift from them. Like the models, they refuse unknown keys
+when used as they are; consumers read them with `contracts.tolerant.read`, which ignores (and names)
+the keys the contract does not know, as every consumer does.
 """
 from __future__ import annotations
 

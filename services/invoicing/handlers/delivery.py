@@ -11,7 +11,8 @@ four weeks is ~700,000 lines): validated against TypedDicts made from the contra
 (types, constraints, no extra keys) a line costs ~4 µs, against ~19 µs into the contract's models and
 copied into rows; rows come out of the dicts by `itemgetter`. The TypedDicts are derived from the
 contract, not written again, so they cannot drift from it; a unit test holds them to accepting and
-refusing what it does.
+refusing what it does. Read tolerantly, as every consumer reads: keys the contract does not know are
+ignored and counted (`contracts.tolerant`).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from contracts import delivery as contract
 from contracts.envelope import Envelope
+from contracts.tolerant import read
 from shared.clock import london_date, utcnow
 from shared.consumer import BatchContext, EventBatchConsumer
 from shared.records import Incoming, Poison
@@ -64,7 +66,7 @@ def confirmations(items: Sequence[Incoming], ctx: BatchContext) -> list[dict]:
         if item.headers.get("event_type", CONFIRMED.EVENT_TYPE) != CONFIRMED.EVENT_TYPE:
             continue
         try:
-            envelope = ENVELOPE.validate_json(item.value or b"")
+            envelope, unknown = read(ENVELOPE.validate_json, item.value or b"")
         except ValidationError as exc:
             # No header to say what it is: the consumer's decoder tells another event (skipped) from a message
             # no one can read, which is poison with the reason every consumer of the topic gives.
@@ -75,6 +77,8 @@ def confirmations(items: Sequence[Incoming], ctx: BatchContext) -> list[dict]:
             raise Poison("unknown_schema_version", f"{envelope['event_type']} v{envelope['schema_version']}")
         if item.key != envelope["aggregate_id"]:
             raise Poison("wrong_key", f"record key {item.key!r} is not the aggregate_id {envelope['aggregate_id']!r}")
+        if unknown:
+            ctx.consumer.count_unknown_fields(CONFIRMED.EVENT_TYPE, unknown)
         out.append(envelope)
     return out
 

@@ -9,7 +9,7 @@ VisitVerified is the delivery stream itself (a county's ~25,000 visits a day, ea
 a batch takes it and VisitMissed as dicts checked against the contract (`shared.wire`) and knows all
 their visits in one statement; every other event is decoded by the consumer (`ctx.decode`) and goes
 to its handler, in order. A record the fast path cannot read is decoded the same way, which says why
-it is poison.
+it is poison. Both read tolerantly: fields the contract does not know are ignored and counted.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from contracts import delivery as contract
 from contracts.envelope import Envelope
 from contracts.queries import SubjectKind
+from contracts.tolerant import read
 from services.queries import store
 from services.queries.steps.effect_results import record_result
 from shared.consumer import BatchContext, Context, EventBatchConsumer
@@ -76,18 +77,20 @@ _FAST = {model.EVENT_TYPE: (model, TypeAdapter(wire_of(Envelope[model], f"{model
 
 
 def _fast_envelope(item: Incoming) -> dict | None:
-    """The envelope of a VisitVerified or VisitMissed as a dict, when it reads cleanly; else None."""
+    """The envelope of a VisitVerified or VisitMissed as a dict, when it reads cleanly (fields the contract
+    does not know ignored, and named in `item.unknown_fields`); else None."""
     fast = _FAST.get(item.headers.get("event_type", ""))
     if fast is None or item.value is None:
         return None
     model, adapter = fast
     try:
-        envelope = adapter.validate_json(item.value)
+        envelope, unknown = read(adapter.validate_json, item.value)
     except ValidationError:
         return None
     if (envelope["event_type"], envelope["schema_version"]) != (model.EVENT_TYPE, model.SCHEMA_VERSION) \
             or item.key != envelope["aggregate_id"]:
         return None
+    item.unknown_fields = unknown
     return envelope
 
 
@@ -97,6 +100,8 @@ async def on_delivery_batch(conn: asyncpg.Connection, items: list[Incoming], ctx
         for item in items:
             envelope = _fast_envelope(item)
             if envelope is not None:
+                if item.unknown_fields:
+                    ctx.consumer.count_unknown_fields(envelope["event_type"], item.unknown_fields)
                 e = envelope["payload"]
                 visits[e["visit_key"]] = (e["provider_id"], e["person_ref"], e["agreement_id"])
                 continue

@@ -72,12 +72,28 @@ def _mutated(**changes) -> bytes:
     ({"schema_version": 42}, "unknown_schema_version"),
     ({"aggregate_id": "REQ-2"}, "wrong_key"),
     ({"payload": {"requested_start": "not a date"}}, "invalid_payload"),
-    ({"payload": {"unexpected": 1}}, "invalid_payload"),
+    ({"payload": {"requested_start": "not a date", "unexpected": 1}}, "invalid_payload"),
 ])
 def test_messages_that_break_the_contract_are_poison(changes, reason):
     with pytest.raises(Poison) as err:
         CONSUMER.decode(_record(_mutated(**changes)))
     assert err.value.reason == reason
+
+
+def test_an_unknown_field_beside_a_real_fault_is_poison_that_names_only_the_fault():
+    with pytest.raises(Poison) as err:
+        CONSUMER.decode(_record(_mutated(payload={"requested_start": "not a date", "unexpected": 1})))
+    assert "requested_start" in err.value.error and "unexpected" not in err.value.error
+
+
+@pytest.mark.parametrize("headers", [(), (("event_type", b"ServiceRequested"), ("schema_version", b"1"))],
+                         ids=["two passes", "named in its headers"])
+def test_fields_the_contract_does_not_know_are_ignored_and_named_not_poison(headers):
+    value = _mutated(payload={"unexpected": 1, "note": {"deep": True}}, traced_by="x")
+    item = CONSUMER.decode(Record("requests.events", 0, 7, b"REQ-1", value, headers=headers))
+    assert isinstance(item.event, ServiceRequested) and item.event.request_id == "REQ-1"
+    assert item.unknown_fields == ("payload.note", "payload.unexpected", "traced_by")
+    assert "unexpected" not in item.event.model_dump() and "traced_by" not in item.envelope.model_dump()
 
 
 def test_raw_topic_records_are_identified_by_topic_partition_offset():

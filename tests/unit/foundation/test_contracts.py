@@ -1,10 +1,11 @@
-"""The committed contract documents match the code, and events only change compatibly."""
+"""The committed contract documents match the code, and events only change compatibly (the rule in full:
+tests/unit/contracts/test_compatibility_rule.py)."""
 import json
 
 import pytest
 
-from shared.contract_docs import (ASYNCAPI_DIR, OPENAPI_DIR, SCHEMA_DIR, asyncapi_documents, event_schemas,
-                                  incompatibilities, openapi_documents)
+from shared.compatibility import incompatibilities
+from shared.contract_docs import ASYNCAPI_DIR, OPENAPI_DIR, SCHEMA_DIR, asyncapi_documents, event_schemas, openapi_documents
 
 HINT = "run `make contracts` and commit contracts/ (and bump SCHEMA_VERSION for incompatible changes)"
 
@@ -40,7 +41,11 @@ def test_removing_a_required_field_is_incompatible():
 def test_retyping_a_required_field_is_incompatible():
     old = {"properties": {"a": {"type": "string"}}, "required": ["a"]}
     new = {"properties": {"a": {"type": "integer"}}, "required": ["a"]}
-    assert incompatibilities(old, new) == ["required field 'a' changed type"]
+    assert incompatibilities(old, new) == ["field 'a' changed type (string -> integer)"]
+
+
+def test_the_committed_event_schemas_forbid_no_field_a_reader_does_not_know():
+    assert all('"additionalProperties": false' not in text for text in event_schemas().values())
 
 
 def test_adding_an_optional_field_or_rewording_a_description_is_compatible():

@@ -1,4 +1,5 @@
-"""Confirmed actuals read into dicts accept and refuse exactly what the delivery contract does."""
+"""Confirmed actuals read into dicts accept and refuse exactly what the delivery contract does, both read
+tolerantly (contracts.tolerant): unknown keys ignored and named, anything else wrong refused."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ from pydantic import ValidationError
 
 from contracts import delivery as dl
 from contracts.envelope import Actor, Envelope
+from contracts.tolerant import read
 from shared.events import Cause, envelope_for
 from services.invoicing.handlers.delivery import ENVELOPE, confirmed_week, line_cells
 
@@ -37,14 +39,17 @@ def _envelope_json(**payload_changes) -> dict:
     return data
 
 
-def _both(data: dict):
+def _both(data: dict, unknown: tuple[str, ...] = ()):
     raw = json.dumps(data)
     outcomes = []
     for adapter in (CONTRACT.model_validate_json, ENVELOPE.validate_json):
         try:
-            outcomes.append(adapter(raw))
+            value, ignored = read(adapter, raw)
         except ValidationError:
             outcomes.append(None)
+            continue
+        assert ignored == unknown
+        outcomes.append(value)
     return outcomes
 
 
@@ -60,15 +65,40 @@ def test_a_valid_confirmation_reads_the_same_through_the_contract_and_as_dicts()
 @pytest.mark.parametrize("change", [
     {"lines.0.amount_pence": "a lot"},
     {"lines.0.visit_id": ...},
-    {"lines.0.surprise": 1},
+    {"lines.0.surprise": 1, "lines.0.amount_pence": "a lot"},
     {"confirmed_by": "robot"},
     {"week_start": "last week"},
-    {"surprise": True},
+    {"surprise": True, "week_start": "last week"},
 ])
 def test_what_the_contract_refuses_is_refused_as_dicts_too(change):
     assert _both(_envelope_json(**change)) == [None, None]
 
 
+def test_keys_the_contract_does_not_know_are_ignored_and_named_the_same_both_ways():
+    model, wire = _both(_envelope_json(**{"lines.0.surprise": 1, "surprise": True}),
+                        unknown=("payload.lines.surprise", "payload.surprise"))
+    assert "surprise" not in wire["payload"] and "surprise" not in wire["payload"]["lines"][0]
+    assert wire["payload"]["lines"][0]["amount_pence"] == model.payload.lines[0].amount_pence == 2400
+
+
 def test_optional_adjustments_may_be_left_out():
     model, wire = _both(_envelope_json(adjustments=...))
     assert model is not None and wire is not None and wire["payload"].get("adjustments", ()) == ()
+
+
+def test_a_confirmation_with_keys_the_contract_does_not_know_is_taken_and_they_are_counted():
+    from dataclasses import replace
+
+    from services.invoicing.handlers.delivery import DELIVERY, confirmations
+    from shared.consumer import BatchContext
+    from shared.metrics import REGISTRY
+    from shared.records import Incoming
+
+    data = _envelope_json(**{"surprise": True, "lines.0.note": "x"})
+    item = Incoming("delivery.events", 0, 1, data["aggregate_id"], json.dumps(data).encode(),
+                    {"event_type": "PeriodActualsConfirmed"}, message_id="delivery.events:0:1")
+    labels = {"service": "invoicing", "event_type": "PeriodActualsConfirmed"}
+    before = REGISTRY.get_sample_value("carepay_event_unknown_fields_total", labels) or 0
+    taken = confirmations([item], BatchContext(None, replace(DELIVERY, runtime=None)))  # counted as "invoicing"
+    assert [str(e["event_id"]) for e in taken] == [data["event_id"]]
+    assert REGISTRY.get_sample_value("carepay_event_unknown_fields_total", labels) == before + 2

@@ -39,7 +39,7 @@ def test_another_event_is_skipped_with_or_without_its_header():
     (b"{not json", "invalid_json"),
     (b"[" * 50_000 + b"]" * 50_000, "invalid_json"),
     (None, "empty_value"),
-    (json.dumps(_envelope(padding="x" * 1000)).encode(), "invalid_envelope"),
+    (json.dumps(_envelope(occurred_at="x" * 1000)).encode(), "invalid_envelope"),
     (json.dumps(_envelope(event_type="NoSuchEvent")).encode(), "unknown_event_type"),
     (json.dumps(_envelope(schema_version=99)).encode(), "unknown_schema_version"),
     (json.dumps(_envelope(aggregate_id="PRV-OTHER")).encode(), "wrong_key"),

@@ -4,6 +4,7 @@ the batch's order."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
@@ -50,7 +51,7 @@ def test_a_visit_verified_is_read_as_the_contract_reads_it():
 @pytest.mark.parametrize("change, key, reason", [
     (lambda d: d["payload"].pop("visit_key"), None, "invalid_payload"),
     (lambda d: d["payload"].update(amount_pence="lots"), None, "invalid_payload"),
-    (lambda d: d["payload"].update(surprise=1), None, "invalid_payload"),
+    (lambda d: d["payload"].update(surprise=1, amount_pence="lots"), None, "invalid_payload"),
     (lambda d: d["payload"]["flags"][0].update(code=7), None, "invalid_payload"),
     (lambda d: d.update(schema_version=9), None, "unknown_schema_version"),
     (None, "AGR-OTHER", "wrong_key"),
@@ -61,6 +62,37 @@ def test_what_the_contract_refuses_leaves_the_fast_path_and_is_poison_with_the_u
     with pytest.raises(Poison) as refused:
         CTX.decode(item)
     assert refused.value.reason == reason
+
+
+def test_fields_the_contract_does_not_know_stay_on_the_fast_path_ignored_and_counted():
+    def grow(d):
+        d["payload"].update(surprise=1)
+        d["payload"]["flags"][0].update(severity="high")
+        d.update(traceparent="00-abc")
+
+    item = _item(_verified(), change=grow)
+    envelope = handlers_delivery._fast_envelope(item)
+    assert envelope is not None and "surprise" not in envelope["payload"] and "traceparent" not in envelope
+    assert item.unknown_fields == ("payload.flags.severity", "payload.surprise", "traceparent")
+    assert CTX.decode(item).unknown_fields == item.unknown_fields  # the slow path reads it the same way
+
+
+async def test_a_batch_counts_the_unknown_fields_of_the_visits_it_reads(monkeypatch):
+    from shared.metrics import REGISTRY
+
+    async def record_visits(_conn, visits):
+        recorded.update(visits)
+
+    recorded: dict = {}
+    monkeypatch.setattr(store_subjects, "record_visits", record_visits)
+    labels = {"service": "queries", "event_type": "VisitVerified"}
+    before = REGISTRY.get_sample_value("carepay_event_unknown_fields_total", labels) or 0
+    items = [_item(_verified("AGR-1/a"), change=lambda d: d["payload"].update(surprise=1), offset=1),
+             _item(_verified("AGR-1/b"), offset=2)]
+    unbound = BatchContext(outbox=SimpleNamespace(), consumer=replace(handlers_delivery.DELIVERY, runtime=None))
+    await handlers_delivery.on_delivery_batch(SimpleNamespace(), items, unbound)  # counted as "queries"
+    assert sorted(recorded) == ["AGR-1/a", "AGR-1/b"]
+    assert REGISTRY.get_sample_value("carepay_event_unknown_fields_total", labels) == before + 1
 
 
 def test_invalid_json_is_poison_as_everywhere():
