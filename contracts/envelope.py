@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 P = TypeVar("P", bound="Event")
+# A W3C Trace Context `traceparent` (version-traceid-parentid-flags, lower-case hex).
+TRACEPARENT_PATTERN = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+Traceparent = Annotated[str, StringConstraints(pattern=TRACEPARENT_PATTERN)]
 
 
 class Actor(BaseModel):
@@ -53,6 +56,10 @@ class Envelope(BaseModel, Generic[P]):
     producer: str = Field(description="Service that produced the event.")
     correlation_id: str = Field(description="Shared by every event and request of one business flow.")
     causation_id: str | None = Field(default=None, description="event_id or request id that caused this one.")
+    traceparent: Traceparent | None = Field(
+        default=None, description="W3C Trace Context traceparent of the trace the event belongs to (OpenTelemetry): "
+                                  "the span that wrote it, or the traceparent of what caused it. Also sent as the "
+                                  "Kafka header `traceparent`; absent on events written before it was added.")
     council_id: str
     actor: Actor
     aggregate_id: str

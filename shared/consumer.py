@@ -10,6 +10,8 @@ The contract every consumer in Carepay keeps:
   dead-lettered;
 - an event is read tolerantly: fields this service's contracts do not know are ignored and counted
   (`carepay_event_unknown_fields_total`, shared.tolerance), never poison.
+- each batch is a CONSUMER span linked to its records' traces, and each record a typed handler takes is
+  handled in its own trace (`handling`, shared.tracing): what the handler writes carries it on.
 
 Two kinds of consumer exist, one class each:
 - `EventConsumer`: enveloped events (`<service>.events` topics), known by their event id. Either
@@ -23,14 +25,15 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import asyncpg
 
 from contracts.envelope import Envelope, Event
-from shared import inbox
+from shared import inbox, tracing
 from shared.dead_letters import DeadLetter
 from shared.db import transient_kind
 from shared.events import Cause
@@ -98,6 +101,39 @@ class BatchContext:
         """The record decoded as an event this consumer reads (`event` None for another event);
         raises Poison when it cannot be read."""
         return self.consumer.decode_item(item)
+
+    def handling(self, item: Incoming):
+        """The block in which a decoded record is handled by a typed handler (`handling`)."""
+        runtime = self.consumer.runtime  # None only for a consumer driven by hand, outside a service
+        service = runtime.service if runtime is not None else self.consumer.name.split(".", 1)[0]
+        return handling(service, item)
+
+
+def traceparent_of(item: Incoming) -> str | None:
+    """The trace a record belongs to: its Kafka header `traceparent`, else its envelope's."""
+    found = item.headers.get(tracing.TRACEPARENT)
+    if found is None and item.envelope is not None:
+        found = item.envelope.traceparent
+    return found
+
+
+@contextmanager
+def handling(service: str, item: Incoming) -> Iterator[None]:
+    """While one decoded event is handled: its log context (ids and trace id) and, when spans are exported,
+    a span in its trace, so what the handler writes (`Cause.from_envelope`) carries its trace on."""
+    env = item.envelope
+    assert env is not None
+    traceparent = traceparent_of(item)
+    if not tracing.tracer_of(service).exporting:  # no span: the record's trace (else the batch's) for the logs
+        trace_id = tracing.trace_id_of(traceparent) or tracing.trace_id_of(tracing.current_traceparent())
+        with message_context(str(env.event_id), env.correlation_id, env.causation_id, trace_id=trace_id):
+            yield
+        return
+    with tracing.record_span(service, item.topic, env.event_type, traceparent, attributes={
+            "messaging.message.id": str(env.event_id), "messaging.destination.partition.id": str(item.partition),
+            "messaging.kafka.offset": item.offset}) as trace_id, \
+            message_context(str(env.event_id), env.correlation_id, env.causation_id, trace_id=trace_id):
+        yield
 
 
 EventHandler = Callable[[asyncpg.Connection, Any, Context], Awaitable[None]]
@@ -177,6 +213,13 @@ class BaseConsumer:
         """Process one batch of records; returns only when every record is done or dead-lettered."""
         assert self.runtime is not None, "consumer is not bound to a runtime"
         started = time.perf_counter()
+        with tracing.batch_span(self.runtime.service, self.topic, self.name, len(records)) as span, \
+                message_context(None, None, None, trace_id=f"{span.get_span_context().trace_id:032x}"):
+            await self._process(records, span, started)
+
+    async def _process(self, records: list[Any], span: Any, started: float) -> None:
+        """`process` inside the batch's span (shared.tracing.batch_span), linked to its records' traces."""
+        assert self.runtime is not None
         good: list[Incoming] = []
         dead: list[DeadLetter] = []
         for record in records:
@@ -184,6 +227,7 @@ class BaseConsumer:
                 good.append(self._counted(self.decode(record)))
             except Poison as p:
                 dead.append(DeadLetter(undecoded(record), p.reason, p.error))
+        tracing.link_records(span, map(traceparent_of, good))
         todo = self._to_apply(good)
         if todo:
             dead.extend(await self._apply_with_retries(todo))
@@ -287,10 +331,10 @@ class EventConsumer(BaseConsumer):
         outbox = self.runtime.outbox
         if self.before_handlers is not None:
             await self.before_handlers(conn, fresh)
+        service = self.runtime.service
         for item in fresh:
-            env = item.envelope
-            with message_context(str(env.event_id), env.correlation_id, env.causation_id):
-                await self.handlers[type(item.event)](conn, item.event, Context(env, outbox, item))
+            with handling(service, item):
+                await self.handlers[type(item.event)](conn, item.event, Context(item.envelope, outbox, item))
 
 
 @dataclass(kw_only=True)

@@ -40,11 +40,13 @@ async def transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
 
 
 def cause_of(request: Request, principal: Principal, reason: str | None = None) -> Cause:
-    """The cause of a change made through the API: the request's flow, the caller, their reason."""
+    """The cause of a change made through the API: the request's flow, the caller, their reason, and the
+    request's trace (its SERVER span's traceparent, put there by shared.service's middleware)."""
     return Cause(
         correlation_id=request.state.correlation_id,
         causation_id=request.state.request_id,
         actor=Actor(id=principal.subject, role=principal.role, reason=reason),
+        traceparent=getattr(request.state, "traceparent", None),
     )
 
 

@@ -1,8 +1,9 @@
 """structlog JSON logs with the message context on every line.
 
-Bind `event_id`, `correlation_id` and `causation_id` with `message_context(...)` while handling
-a message or request; every line logged inside carries them. Never log personal data, bank
-details or tokens: log identifiers (person_ref, provider_id), not names or accounts.
+Bind `event_id`, `correlation_id`, `causation_id` and `trace_id` (the OpenTelemetry trace, shared.tracing)
+with `message_context(...)` while handling a message or request; every line logged inside carries them.
+Never log personal data, bank details or tokens: log identifiers (person_ref, provider_id), not names or
+accounts.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import structlog
 
 from shared.redaction import describe, redact
 
-_CONTEXT_KEYS = ("event_id", "correlation_id", "causation_id")
+_CONTEXT_KEYS = ("event_id", "correlation_id", "causation_id", "trace_id")
 # Keys that must never reach a log line, whatever a caller passes.
 _REDACTED = frozenset({"sort_code", "account_number", "account_name", "token", "authorization",
                        "password", "name", "address", "date_of_birth", "bank_account"})
@@ -28,7 +29,7 @@ def _redact(_logger, _method, event_dict):
 
 
 # Values the runtime itself writes (ids, times, where a record came from): nothing to mask, not scanned.
-_NOT_SCANNED = frozenset({"event_id", "correlation_id", "causation_id", "service", "level", "timestamp",
+_NOT_SCANNED = frozenset({"event_id", "correlation_id", "causation_id", "trace_id", "service", "level", "timestamp",
                           "logger", "origin", "first", "topic", "route", "method", "consumer"})
 _ERROR_KEYS = ("error", "exc_info", "exception")
 
@@ -103,10 +104,11 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 
 
 @contextmanager
-def message_context(event_id: str | None, correlation_id: str | None, causation_id: str | None) -> Iterator[None]:
+def message_context(event_id: str | None, correlation_id: str | None, causation_id: str | None,
+                    trace_id: str | None = None) -> Iterator[None]:
     """Bind the context of one message or request for every log line inside the block."""
     tokens = structlog.contextvars.bind_contextvars(
-        event_id=event_id, correlation_id=correlation_id, causation_id=causation_id
+        event_id=event_id, correlation_id=correlation_id, causation_id=causation_id, trace_id=trace_id
     )
     try:
         yield

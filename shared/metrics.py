@@ -1,6 +1,9 @@
 """Prometheus metrics of the shared runtime, one registry per process.
 
-Services add their own business metrics to `REGISTRY` with the same `carepay_` prefix.
+Services add their own business metrics to `REGISTRY` with the same `carepay_` prefix. Names follow
+Prometheus's conventions (tests/unit/foundation/test_metric_names.py holds every registered metric to them):
+base units (seconds, bytes; money in pence, the system's unit) as the last word, ratios 0-1; counters are
+declared without `_total`, which prometheus_client adds on exposition (`carepay_http_requests_total`).
 """
 from __future__ import annotations
 
@@ -45,6 +48,11 @@ CONSUMER_ASSIGNED = Gauge("carepay_consumer_assigned_partitions",
                           ["service", "consumer", "topic"], registry=REGISTRY)
 HTTP_REQUESTS = Counter("carepay_http_requests", "HTTP requests served, by route and status.",
                         ["service", "method", "route", "status"], registry=REGISTRY)
+HTTP_REQUEST_DURATION = Histogram(
+    "carepay_http_request_duration_seconds",
+    "Time from a request reaching the service's routes to its response, by route template ('unmatched': no route).",
+    ["service", "method", "route"], registry=REGISTRY,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
 
 
 def render() -> bytes:

@@ -52,14 +52,18 @@ REFUSED = (MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeErro
 
 
 def envelope_headers(envelope: Envelope) -> dict[str, str]:
-    """Kafka headers that let a consumer route or skip without parsing the value."""
-    return {
+    """Kafka headers that let a consumer route or skip without parsing the value, and the event's trace
+    (`traceparent`, W3C Trace Context, when it has one). Kept in the row's `headers`, all sent by the relay."""
+    headers = {
         "event_id": str(envelope.event_id),
         "event_type": envelope.event_type,
         "schema_version": str(envelope.schema_version),
         "correlation_id": envelope.correlation_id,
         "content-type": "application/json",
     }
+    if envelope.traceparent is not None:
+        headers["traceparent"] = envelope.traceparent
+    return headers
 
 
 class EventFields(NamedTuple):
@@ -113,16 +117,17 @@ class Outbox:
                 middle = middles[model] = b'",' + to_json({
                     "event_type": model.EVENT_TYPE, "schema_version": model.SCHEMA_VERSION,
                     "occurred_at": occurred_at, "producer": self.producer, "correlation_id": cause.correlation_id,
-                    "causation_id": cause.causation_id, "council_id": self.council_id,
-                    "actor": cause.actor.model_dump()})[1:-1] + b',"aggregate_id":'
+                    "causation_id": cause.causation_id, "traceparent": cause.traceparent,
+                    "council_id": self.council_id, "actor": cause.actor.model_dump()})[1:-1] + b',"aggregate_id":'
             event_id = event_ids[i]
             text = str(event_id)
+            headers = {"event_id": text, "event_type": model.EVENT_TYPE, "schema_version": str(model.SCHEMA_VERSION),
+                       "correlation_id": cause.correlation_id, "content-type": "application/json"}
+            if cause.traceparent is not None:
+                headers["traceparent"] = cause.traceparent
             records.append((event_id, model.TOPIC, e.aggregate_id, model.EVENT_TYPE,
                             b'{"event_id":"' + text.encode() + middle + to_json(e.aggregate_id) + b',"payload":'
-                            + to_json(e.fields) + b"}",
-                            {"event_id": text, "event_type": model.EVENT_TYPE,
-                             "schema_version": str(model.SCHEMA_VERSION), "correlation_id": cause.correlation_id,
-                             "content-type": "application/json"}))
+                            + to_json(e.fields) + b"}", headers))
         await self._insert(conn, records)
 
     async def _insert(self, conn: asyncpg.Connection, records: list[tuple]) -> None:
@@ -352,7 +357,7 @@ class OutboxRelay:
     async def _observe_backlog(self) -> None:
         self._last_observed = time.monotonic()
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(  # set-aside rows are not waiting: counted by carepay_outbox_set_aside
+            row = await conn.fetchrow(  # set-aside rows are not waiting: counted by carepay_outbox_set_aside_total
                 "SELECT count(*) AS n, EXTRACT(EPOCH FROM now() - min(created_at)) AS age"
                 " FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL"
             )

@@ -29,7 +29,7 @@ from pydantic import BaseModel, WithJsonSchema
 
 from contracts.envelope import Event
 from contracts.topics import dlq_topic
-from shared import metrics
+from shared import metrics, tracing
 from shared.consumer import BaseConsumer
 from shared.dead_letters import DeadLetter, dlq_headers
 from shared.consumer_gauges import ConsumerGauges
@@ -60,6 +60,7 @@ class ServiceRuntime:
         self.settings = settings
         self.service = settings.service
         self.service_dir = service_dir
+        tracing.setup_tracing(settings.service, settings.instance_id)  # spans exported when OTEL_EXPORTER_OTLP_ENDPOINT
         self.pool: asyncpg.Pool | None = None
         self.outbox = Outbox(settings.service, settings.council_id)
         self.producer = None  # aiokafka objects need the running loop: created in _connect()
@@ -129,6 +130,7 @@ class ServiceRuntime:
             await self.producer.stop()
         if self.pool is not None:
             await self.pool.close()
+        tracing.flush(self.service)
 
     async def _connect(self) -> None:
         backoff = 0.5
@@ -325,6 +327,20 @@ class Readiness(BaseModel):
     reason: str
 
 
+def _route_template(request: Request) -> str | None:
+    """The template of the route that answered (`/invoices/{invoice_id}`), never the path: paths carry ids."""
+    return getattr(request.scope.get("route"), "path", None)
+
+
+def _observe_request(service: str, method: str, route: str | None, status: int, started: float) -> float:
+    """Count and time one answered request (`route` "unmatched" when no route took it); the seconds it took."""
+    elapsed = time.perf_counter() - started
+    label = route or "unmatched"
+    metrics.HTTP_REQUESTS.labels(service, method, label, str(status)).inc()
+    metrics.HTTP_REQUEST_DURATION.labels(service, method, label).observe(elapsed)
+    return elapsed
+
+
 def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter] = (),
                    consumers: Sequence[BaseConsumer] = (), publishes: Mapping[str, Sequence[type[Event]]] | None = None,
                    description: str = "",
@@ -367,15 +383,29 @@ def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter]
         request.state.correlation_id = correlation_id
         request.state.request_id = request_id
         started = time.perf_counter()
-        with message_context(None, correlation_id, request_id):
-            response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        metrics.HTTP_REQUESTS.labels(name, request.method, path, str(response.status_code)).inc()
+        # --- tracing (shared.tracing): the request's SERVER span, whose traceparent its events carry ---
+        with tracing.http_server_span(name, request.method, request.headers, scheme=request.url.scheme,
+                                      http_version=request.scope.get("http_version"),
+                                      correlation_id=correlation_id) as span:
+            request.state.traceparent = span.traceparent
+            try:
+                with message_context(None, correlation_id, request_id, trace_id=span.trace_id):
+                    response = await call_next(request)
+            except Exception:  # unhandled: the server answers 500; counted and timed, then on to it
+                route = _route_template(request)
+                span.finish(route, 500)
+                _observe_request(name, request.method, route, 500, started)
+                raise
+            route = _route_template(request)
+            span.finish(route, response.status_code)
+        elapsed = _observe_request(name, request.method, route, response.status_code, started)
         response.headers["x-correlation-id"] = correlation_id
-        if path not in ("/health", "/ready", "/metrics"):
-            log.info("http request", method=request.method, route=path, status=response.status_code,
-                     ms=round((time.perf_counter() - started) * 1000, 1))
+        response.headers["traceparent"] = span.traceparent
+        # --- end tracing ---
+        if route not in ("/health", "/ready", "/metrics"):
+            log.info("http request", method=request.method, route=route or "unmatched",
+                     status=response.status_code, ms=round(elapsed * 1000, 1), correlation_id=correlation_id,
+                     causation_id=request_id, trace_id=span.trace_id)
         return response
 
     @app.get("/health", tags=["operations"], summary="Alive", response_model=Health)

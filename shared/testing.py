@@ -118,9 +118,9 @@ class DatabaseOnly:
         return dataclasses.replace(consumer, runtime=self)
 
     def envelope(self, event: Event, *, actor: Actor = SYSTEM, correlation_id: str | None = None,
-                 producer: str | None = None) -> Envelope:
-        """`event` in a new envelope, as its producing service would record it."""
-        cause = Cause(correlation_id or str(uuid.uuid4()), None, actor)
+                 producer: str | None = None, traceparent: str | None = None) -> Envelope:
+        """`event` in a new envelope, as its producing service would record it (in the trace `traceparent`)."""
+        cause = Cause(correlation_id or str(uuid.uuid4()), None, actor, traceparent)
         return envelope_for(event, producer=producer or "test", council_id=self.outbox.council_id, cause=cause)
 
     def record(self, topic: str, envelope: Envelope, *, partition: int = 0) -> Record:
@@ -137,9 +137,10 @@ class DatabaseOnly:
         return Record(topic, partition, offset, key, value, tuple(headers))
 
     async def send(self, consumer: BaseConsumer, *events: Event | Envelope, actor: Actor = SYSTEM,
-                   correlation_id: str | None = None) -> list[Envelope]:
+                   correlation_id: str | None = None, traceparent: str | None = None) -> list[Envelope]:
         """Run `events` (or ready envelopes) through `consumer` as one batch; return their envelopes."""
-        envelopes = [e if isinstance(e, Envelope) else self.envelope(e, actor=actor, correlation_id=correlation_id)
+        envelopes = [e if isinstance(e, Envelope) else self.envelope(e, actor=actor, correlation_id=correlation_id,
+                                                                     traceparent=traceparent)
                      for e in events]
         await self.process(consumer, [self.record(consumer.topic, env) for env in envelopes])
         return envelopes

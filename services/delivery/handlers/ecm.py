@@ -19,6 +19,7 @@ from shared.consumer import BatchContext, RawBatchConsumer
 from shared.records import Incoming
 from shared.events import Cause
 from shared.gc_pause import cyclic_gc_paused
+from shared.tracing import current_traceparent
 
 SYSTEM = Actor(id="system:delivery", role="system")
 
@@ -33,7 +34,10 @@ async def _ecm_records(conn: asyncpg.Connection, items: list[Incoming], ctx: Bat
     batch = validate_json_batch([item.value or b"" for item in items])
     feed = Feed("kafka", intake_id=f"kafka:{items[0].message_id}",
                 places=[(item.message_id, item.where) for item in items])
-    cause = Cause(correlation_id=str(uuid.uuid4()), causation_id=items[0].message_id, actor=SYSTEM)
+    # Raw records carry no envelope: what the batch writes is in the batch's trace (its span links to any
+    # traceparent the records' headers bring).
+    cause = Cause(correlation_id=str(uuid.uuid4()), causation_id=items[0].message_id, actor=SYSTEM,
+                  traceparent=current_traceparent())
     outcomes = await ingest_batch(conn, pipeline_of(ctx.outbox), cause, feed, batch)
     summary = received_by_provider(feed.intake_id, "kafka", [(o.provider_id, o.outcome) for o in outcomes])
     await ctx.outbox.publish(conn, summary, cause)

@@ -32,6 +32,7 @@ from shared.events import Cause
 from shared.gc_pause import cyclic_gc_paused
 from shared.redaction import describe
 from shared.schemas import events_schema
+from shared.tracing import continued
 from shared.wire import wire_of
 from services.invoicing.domain.adjustments import Adjustment, HeldVisit
 from services.invoicing.domain.holds import HoldCode
@@ -118,7 +119,8 @@ async def _take_confirmations(conn: asyncpg.Connection, items: list[Incoming], c
 
     def cause_of(agreement_id: str) -> Cause:
         envelope = by_agreement[agreement_id]  # the invoice follows from the confirmation that completed it
-        return Cause(envelope["correlation_id"], str(envelope["event_id"]), SYSTEM)
+        return Cause(envelope["correlation_id"], str(envelope["event_id"]), SYSTEM,
+                     continued(envelope.get("traceparent")))  # in the confirmation's trace
 
     today = london_date(utcnow())
     await self_bill(conn, outbox, cause_of, latest.keys(), issued_on=today)

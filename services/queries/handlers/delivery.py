@@ -110,7 +110,9 @@ async def on_delivery_batch(conn: asyncpg.Connection, items: list[Incoming], ctx
                 continue  # an event this consumer does not act on
             await store.subjects.record_visits(conn, visits)  # what came before it, first
             visits = {}
-            await HANDLERS[type(decoded.event)](conn, decoded.event, Context(decoded.envelope, ctx.outbox, decoded))
+            with ctx.handling(decoded):  # in its own trace: what the handler writes carries it on
+                await HANDLERS[type(decoded.event)](conn, decoded.event,
+                                                    Context(decoded.envelope, ctx.outbox, decoded))
         await store.subjects.record_visits(conn, visits)
 
 

@@ -10,7 +10,7 @@ from shared.logging import get_logger
 from shared.outbox import Outbox
 from shared.redaction import describe
 from services.requests.domain.errors import IllegalTransition
-from services.requests.metrics import REQUEST_TO_SERVICE_DAYS
+from services.requests.metrics import DAY_SECONDS, REQUEST_TO_SERVICE_SECONDS
 from services.requests.store import history, requests
 
 log = get_logger(__name__)
@@ -43,5 +43,6 @@ async def activate_request(conn: asyncpg.Connection, event: agreements.Agreement
     await history.record_step(conn, step, published.event_id, envelope.actor.id, envelope.actor.role,
                               f"{envelope.event_type} {event.agreement_id} from {event.start.isoformat()}")
     # Observed inside the batch's transaction: a batch retried after a failure may count twice,
-    # which a histogram of days tolerates; the inbox stops redeliveries after commit.
-    REQUEST_TO_SERVICE_DAYS.labels(step.request.choice.mechanism.value).observe(step.request.days_to_start)
+    # which a histogram of waits tolerates; the inbox stops redeliveries after commit.
+    REQUEST_TO_SERVICE_SECONDS.labels(step.request.choice.mechanism.value).observe(
+        step.request.days_to_start * DAY_SECONDS)

@@ -17,7 +17,8 @@ import pytest
 
 from tests.conftest import url
 from tests.integration.hostile.authz_matrix import MATRIX
-from tests.integration.hostile.test_openapi_fuzz import ONLY_INVALID_INPUT, headers_for
+from tests.integration.hostile.fuzz import ONLY_INVALID_INPUT
+from tests.integration.hostile.fuzz_hooks import headers_for
 
 pytestmark = pytest.mark.stack
 
@@ -87,7 +88,7 @@ async def test_no_parameter_value_makes_a_server_error(service, stack):
     calls = []
     for method, path, params in _operations(service):
         endpoint = f"{method} {path}"
-        if method != "GET" and (service, endpoint) in ONLY_INVALID_INPUT:
+        if method != "GET" and endpoint in ONLY_INVALID_INPUT.get(service, ()):
             continue  # plain values could act on the whole stack; schemathesis sends these invalid input
         for name, raw, extreme in _extremes(params):
             calls.append((endpoint, name, raw, method, _url(base, path, params, extreme)))

@@ -19,12 +19,13 @@ async def status_of(flow: Flow) -> dict:
 
 
 async def days_observed(http, stack, mechanism: str) -> tuple[float, float]:
-    """(count, sum) of carepay_request_wait_for_service for one mechanism."""
+    """(count, sum in days) of carepay_request_wait_for_service_seconds for one mechanism."""
     text = (await http.get(f"{stack['requests']}/metrics")).text
     found = {s.name: s.value for f in text_string_to_metric_families(text)
-             if f.name == "carepay_request_wait_for_service" for s in f.samples
+             if f.name == "carepay_request_wait_for_service_seconds" for s in f.samples
              if s.labels.get("mechanism") == mechanism and s.name.endswith(("_count", "_sum"))}
-    return found.get("carepay_request_wait_for_service_count", 0.0), found.get("carepay_request_wait_for_service_sum", 0.0)
+    return (found.get("carepay_request_wait_for_service_seconds_count", 0.0),
+            found.get("carepay_request_wait_for_service_seconds_sum", 0.0) / 86_400)
 
 
 async def test_an_activated_agreement_activates_its_approved_request_and_measures_days_to_start(

@@ -22,6 +22,8 @@ from .builders import planned, record
 
 TERMS = AgreementTerms(rate_table({date(2024, 1, 1): 2400}))
 CAUSE = Cause("corr-1", "ecm.visits:3:1200", Actor(id="system:delivery", role="system"))
+TRACED = Cause("corr-1", "ecm.visits:3:1200", Actor(id="system:delivery", role="system"),
+               "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 
 
 class Captured:
@@ -40,19 +42,19 @@ class Captured:
         self.records += records
 
 
-def written(changes) -> list[tuple]:
+def written(changes, cause: Cause = CAUSE) -> list[tuple]:
     conn = Captured()
-    asyncio.run(Outbox("delivery", "demo-council").publish_fields(conn, change_event_fields(changes), CAUSE))
+    asyncio.run(Outbox("delivery", "demo-council").publish_fields(conn, change_event_fields(changes), cause))
     return conn.records
 
 
-def as_the_model_writes(value: bytes, event) -> Envelope:
+def as_the_model_writes(value: bytes, event, cause: Cause = CAUSE) -> Envelope:
     sent = json.loads(value)
     return Envelope[type(event)](
         event_id=uuid.UUID(sent["event_id"]), event_type=event.EVENT_TYPE, schema_version=event.SCHEMA_VERSION,
         occurred_at=datetime.fromisoformat(sent["occurred_at"]), producer="delivery",
-        correlation_id=CAUSE.correlation_id, causation_id=CAUSE.causation_id, council_id="demo-council",
-        actor=CAUSE.actor, aggregate_id=event.aggregate_id(), payload=event)
+        correlation_id=cause.correlation_id, causation_id=cause.causation_id, traceparent=cause.traceparent,
+        council_id="demo-council", actor=cause.actor, aggregate_id=event.aggregate_id(), payload=event)
 
 
 def changes_of(visit, *records, stored=()) -> list:
@@ -81,6 +83,18 @@ def test_a_verified_visit_written_from_its_fields_is_the_contracts_own_json(case
     assert value == envelope.model_dump_json().encode()
     assert (event_id, topic, key, event_type, headers) == (
         envelope.event_id, "delivery.events", event.agreement_id, "VisitVerified", envelope_headers(envelope))
+
+
+def test_a_verified_visit_in_a_trace_carries_its_traceparent_in_the_value_and_the_kafka_headers():
+    changes = CASES["on time"]()
+    [(_, _, _, _, value, headers)] = written(changes, TRACED)
+    [event] = change_events(changes)
+    envelope = as_the_model_writes(value, event, TRACED)
+    assert value == envelope.model_dump_json().encode()
+    assert envelope.traceparent == headers["traceparent"] == TRACED.traceparent
+    assert headers == envelope_headers(envelope)
+    [(_, _, _, _, untraced, headers)] = written(changes)  # no trace: null in the value, no header
+    assert json.loads(untraced)["traceparent"] is None and "traceparent" not in headers
 
 
 def test_a_correction_keeps_its_visit_verified_then_visit_corrected_order():

@@ -68,12 +68,12 @@ def test_fields_the_contract_does_not_know_stay_on_the_fast_path_ignored_and_cou
     def grow(d):
         d["payload"].update(surprise=1)
         d["payload"]["flags"][0].update(severity="high")
-        d.update(traceparent="00-abc")
+        d.update(baggage="tenant=north")
 
     item = _item(_verified(), change=grow)
     envelope = handlers_delivery._fast_envelope(item)
-    assert envelope is not None and "surprise" not in envelope["payload"] and "traceparent" not in envelope
-    assert item.unknown_fields == ("payload.flags.severity", "payload.surprise", "traceparent")
+    assert envelope is not None and "surprise" not in envelope["payload"] and "baggage" not in envelope
+    assert item.unknown_fields == ("baggage", "payload.flags.severity", "payload.surprise")
     assert CTX.decode(item).unknown_fields == item.unknown_fields  # the slow path reads it the same way
 
 
