@@ -1,7 +1,8 @@
 """`carepay ecm import FILE --provider PRV-…`: send a provider's visit file to the delivery service.
 
 The file is streamed to `POST /providers/{provider_id}/visit-files` (CSV, or XML for *.xml) with a progress
-bar, and the service's report is printed: totals, then every bad row with its row, field and reason.
+bar, and the service's report is printed: totals, the CSV columns it ignored (extra or misspelt), then every
+bad row with its row, field and reason.
 Without --token (or CAREPAY_TOKEN) it signs an officer token with the local stack's secret.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
@@ -76,6 +78,9 @@ def import_file(
         if report.get(key) is not None:
             summary.add_row(key.replace("_", " "), str(report[key]))
     console.print(summary)
+    ignored = (report.get("columns") or {}).get("ignored") or []
+    if ignored:  # extra or misspelt columns: said, so a misspelt optional column is not lost without a word
+        console.print(f"[yellow]columns ignored (not read): {escape(', '.join(ignored))}[/yellow]")
     rejects = report.get("rejects", [])
     if rejects:
         table = Table(title=f"bad rows ({min(show, len(rejects))} of {report['rejected']})")

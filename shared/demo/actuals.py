@@ -7,6 +7,9 @@ sent, then the provider confirms the week (once the week is over, exactly once).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
+
+import httpx
 
 from shared.demo.attendance import Attendance
 from shared.demo.client import OPS, Stack, StackError, provider as as_provider, until
@@ -110,6 +113,21 @@ async def confirm_week(stack: Stack, council: Council, ledger: Ledger, person: P
     await confirmed_week(stack, ledger, agreement_id, ledger.provider_ids[person.provider_key], monday)
 
 
+async def every_page(stack: Stack, path: str, **params: Any) -> list[dict]:
+    """Every item of one of delivery's lists, page by page (its `Link: <…>; rel="next"`)."""
+    items: list[dict] = []
+    query: dict[str, Any] = {**params, "limit": 500}
+    while True:
+        response = await stack.send("GET", "delivery", path, OPS, params=query)
+        if response.status_code != 200:
+            raise StackError(f"GET delivery{path}: {response.status_code} {response.text[:300]}")
+        items += response.json()
+        following = response.links.get("next")
+        if following is None:
+            return items
+        query = dict(httpx.URL(following["url"]).params)
+
+
 async def reject_after_death(stack: Stack, council: Council, ledger: Ledger, records: list[Attendance]) -> None:
     """An officer rejects what was logged after a death: held as unallocated, never paid."""
     for person in council.people:
@@ -119,9 +137,9 @@ async def reject_after_death(stack: Stack, council: Council, ledger: Ledger, rec
         provider = council.provider(person.provider_key)  # type: ignore[arg-type]
 
         async def held(person=person, provider=provider, logged=logged):
-            found = await stack.get("delivery", "/visits/unallocated", OPS,
-                                    provider_id=ledger.provider_ids[provider.key], status="all", limit=1000)
-            items = [i for i in found["items"] if i["service_user_ref"] == person.ref]
+            found = await every_page(stack, "/visits/unallocated", provider_id=ledger.provider_ids[provider.key],
+                                     status="all")
+            items = [i for i in found if i["service_user_ref"] == person.ref]
             return items if {(i["visit_id"], i["carer_id"]) for i in items} >= logged else None
 
         for item in await until(held, what=f"the visits logged after {person.ref} died to be held as unallocated"):

@@ -10,6 +10,7 @@ from services.delivery.domain.known_agreements import KnownAgreement
 from services.delivery.store.agreements import BOOK, refresh
 from shared.auth import OFFICER_ROLES, Principal, forbid_unless_provider
 from shared.http import not_found, runtime_of
+from shared.problems import ApiProblem
 
 PROVIDER_OR_OFFICER = ("provider", *sorted(OFFICER_ROLES))
 OFFICERS = tuple(sorted(OFFICER_ROLES))
@@ -19,7 +20,8 @@ async def refreshed_book(request: Request):
     """This process's agreement book, brought up to date with the database (one cheap query)."""
     pool = runtime_of(request).pool
     if pool is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="service is starting: database not ready")
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="service is starting: database not ready",
+                            headers={"Retry-After": "2"})
     async with pool.acquire() as conn:
         await refresh(conn, BOOK)
     return BOOK
@@ -29,10 +31,10 @@ FIND_PROVIDER_ID = ("use the provider_id (PRV-…) from the agreements register:
                     "(or ?cqc_location_id=…) on the agreements service finds it from a CQC ID")
 
 
-def unknown_provider(provider_id: str) -> HTTPException:
+def unknown_provider(provider_id: str) -> ApiProblem:
     """404 for a provider_id delivery has not been told of, saying where the right one is found."""
-    return HTTPException(status.HTTP_404_NOT_FOUND,
-                         detail=f"provider {provider_id} is not a provider delivery knows: {FIND_PROVIDER_ID}")
+    return ApiProblem(status.HTTP_404_NOT_FOUND, "unknown_provider",
+                      f"provider {provider_id} is not a provider delivery knows: {FIND_PROVIDER_ID}")
 
 
 async def feed_provider(request: Request, principal: Principal, provider_id: str) -> str:
@@ -46,9 +48,9 @@ async def feed_provider(request: Request, principal: Principal, provider_id: str
         return provider_id
     owner = book.provider_id_for(provider_id)  # a CQC provider or location ID in place of the provider_id
     if owner is not None and principal.may_see_provider(owner):
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            detail=f"{provider_id} is a CQC ID, not a provider_id: this provider's provider_id is "
-                                   f"{owner} (send to /providers/{owner}/…)")
+        raise ApiProblem(status.HTTP_404_NOT_FOUND, "cqc_id_not_provider_id",
+                         f"{provider_id} is a CQC ID, not a provider_id: this provider's provider_id is "
+                         f"{owner} (send to /providers/{owner}/…)")
     forbid_unless_provider(principal, provider_id, "visits")
     raise unknown_provider(provider_id)
 

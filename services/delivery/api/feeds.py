@@ -1,18 +1,23 @@
 """HTTP in: a provider's visit records as a JSON batch, a CSV export or an XML service delivery file.
 
 Each goes through the same pipeline as the Kafka feed and answers with a report: every record's
-outcome for a JSON batch; for a file, the totals and every bad row (row, field, reason, message).
+outcome for a JSON batch; for a file, the totals, the CSV columns read and ignored, and every bad row
+(row, field, reason, message).
 """
 from __future__ import annotations
 
+import copy
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Header, Query, Request
 
+from contracts.ecm import EcmAttendance
 from services.delivery import metrics
 from services.delivery.api.access import PROVIDER_OR_OFFICER, feed_provider
-from services.delivery.api.uploads import Upload, after_row, until_file_error
+from services.delivery.api.models import BatchReport, FileReport
+from services.delivery.api.uploads import FILE_TYPES, MAX_FILE_BYTES, after_row, until_file_error
+from services.delivery.domain.attendance import MAX_ID_LENGTH, MAX_TIME_LENGTH
 from services.delivery.domain.parsing.csv_feed import open_visit_csv
 from services.delivery.domain.parsing.xml_feed import open_service_delivery_file
 from services.delivery.domain.rejects import FeedFileError, quoted
@@ -23,12 +28,39 @@ from services.delivery.store.agreements import BOOK
 from services.delivery.store.intakes import DuplicateFile, FileInProgress
 from shared.auth import Principal, require
 from shared.http import cause_of, runtime_of
+from shared.openapi import problem_responses
+from shared.problems import ApiProblem
+from shared.uploads import MULTIPART, ColumnReport, media_type_of, read_upload, upload_body_doc
 
 router = APIRouter(tags=["feeds"])
 
 MAX_BATCH_RECORDS = 50_000
 MAX_BATCH_BYTES = 50 << 20
-FILE_TYPES = {"text/csv": "csv", "application/csv": "csv", "application/xml": "xml", "text/xml": "xml"}
+TIME_FIELDS = ("planned_start", "planned_end", "check_in", "check_out")
+
+
+def _record_schema() -> dict[str, Any]:
+    """EcmAttendance's schema with the bounds delivery holds each record to (a longer id or time is rejected)."""
+    schema = copy.deepcopy(EcmAttendance.model_json_schema())
+    for name, field in schema["properties"].items():
+        bounded = MAX_TIME_LENGTH if name in TIME_FIELDS else MAX_ID_LENGTH
+        for branch in field.get("anyOf", [field]):
+            if branch.get("type") == "string" and "enum" not in branch:
+                branch.setdefault("maxLength", bounded)
+    return schema
+
+
+# The JSON batch as the document states it: an array whose items should be EcmAttendance records; an item that
+# is not one is not refused with the batch, it is that record's rejection in the report (so any item is valid).
+BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "array", "maxItems": MAX_BATCH_RECORDS,
+    "items": {"anyOf": [_record_schema(),
+                        {"description": "Any other item is received and reported as that record's rejection "
+                                        "(reason, field, message)."}]}}}},
+    "description": f"Up to {MAX_BATCH_RECORDS:,} visit records (contracts.ecm.EcmAttendance), each naming its "
+                   "provider by one of the path's provider's CQC IDs."}}
+FILE_BODY = upload_body_doc(tuple(FILE_TYPES), "A CSV visit export (header row 1; columns by name, any order) or "
+                                               "an XML service delivery file; up to 1 GiB, streamed.")
 
 
 def outcome_out(o: RecordOutcome, *, index: bool = False) -> dict[str, Any]:
@@ -41,27 +73,33 @@ def outcome_out(o: RecordOutcome, *, index: bool = False) -> dict[str, Any]:
     return out
 
 
+def _not_readable(msg: str, kind: str) -> ApiProblem:
+    return ApiProblem(422, kind, f"body: {msg}", errors=[{"loc": ["body"], "msg": msg, "type": kind}])
+
+
 @router.post("/providers/{provider_id}/visits", summary="Send a batch of visit records (JSON array)",
-             responses={404: {"description": "No such provider_id (PRV-…) on the register"},
-                        413: {"description": "Batch too big"}})
-async def post_visits(provider_id: str, request: Request,
-                      principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))]) -> dict[str, Any]:
+             response_model=BatchReport, openapi_extra=BATCH_BODY, responses={
+                 413: {"description": f"More than {MAX_BATCH_RECORDS:,} records or {MAX_BATCH_BYTES >> 20} MiB: "
+                                      "send a file"},
+                 422: {"description": "The request is invalid, or the body is not a JSON array"}})
+async def submit_visit_batch(provider_id: str, request: Request,
+                             principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))]) -> Any:
     """Records as in the ECM contract (contracts.ecm.EcmAttendance); each one's outcome by its 0-based index.
     `provider_id` is the provider's id on the agreements register (PRV-…); a record whose `provider_ref` is
-    not one of that provider's CQC provider or location IDs is rejected provider_mismatch."""
+    not one of that provider's CQC provider or location IDs is rejected provider_mismatch. More than
+    50,000 records is 413 (send a file)."""
     provider_id = await feed_provider(request, principal, provider_id)
     # The body is capped at MAX_BATCH_BYTES before and while it is read (app.py: body_caps; shared.limits).
     try:
         raws = json.loads(await request.body())
     except (ValueError, RecursionError) as e:
-        why = e if isinstance(e, ValueError) else "nested too deeply"
-        raise HTTPException(422, detail=[{"loc": ["body"], "msg": f"not JSON: {why}", "type": "json_invalid"}]) from None
+        raise _not_readable(f"not JSON: {e if isinstance(e, ValueError) else 'nested too deeply'}",
+                            "json_invalid") from None
     if not isinstance(raws, list):
-        raise HTTPException(422, detail=[{"loc": ["body"], "msg": "send a JSON array of visit records",
-                                          "type": "list_type"}])
+        raise _not_readable("send a JSON array of visit records", "list_type")
     if len(raws) > MAX_BATCH_RECORDS:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
-                            detail=f"{len(raws)} records: send at most {MAX_BATCH_RECORDS} per batch, or a file")
+        raise ApiProblem(413, "too_many_records",
+                         f"{len(raws)} records: send at most {MAX_BATCH_RECORDS} per batch, or a file")
     run = IntakeRun(runtime_of(request).pool, pipeline_of(runtime_of(request).outbox), cause_of(request, principal),
                     Feed("http", new_intake_id(), provider_id), principal.subject, keep_every_outcome=True)
     await run.claim()
@@ -74,32 +112,41 @@ async def post_visits(provider_id: str, request: Request,
 
 @router.post("/providers/{provider_id}/visit-files",
              summary="Upload a CSV visit export or an XML service delivery file",
-             responses={404: {"description": "No such provider_id (PRV-…) on the register"},
-                        409: {"description": "This file was already accepted"},
-                        415: {"description": "Not text/csv or application/xml"},
-                        422: {"description": "The file as a whole cannot be read (header, root element)"}})
-async def post_visit_file(provider_id: str, request: Request,
-                          principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
-                          file_reference: Annotated[str | None, Query(max_length=200)] = None,
-                          x_file_reference: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
-    """Streamed, in bounded memory. Good rows are processed; every bad row is reported with its row
-    number, field and reason. CSV: the reference is `file_reference` / `X-File-Reference` when given,
-    else `sha256:<hex>` of the content. XML: the root element's `reference`; its `provider` attribute (a CQC
-    ID) must be one of the path's provider's. Who may send is checked before what was sent."""
+             response_model=FileReport, openapi_extra=FILE_BODY, responses={
+                 **problem_responses(415),
+                 409: {"description": "This file's reference was already accepted for the provider (duplicate_file), "
+                                      "or an upload of it is running now (file_in_progress)"},
+                 413: {"description": "The file is larger than 1 GiB: split it by week"},
+                 422: {"description": "The request is invalid, or the file as a whole cannot be read (its header "
+                                      "or root element, a DOCTYPE, another provider's file): `code` says why"}})
+async def upload_visit_file(provider_id: str, request: Request,
+                            principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
+                            file_reference: Annotated[str | None, Query(max_length=200, description=(
+                                "CSV: the file's own reference, accepted once per provider (default: "
+                                "sha256:<hex> of the content)"))] = None,
+                            x_file_reference: Annotated[str | None, Header(max_length=200, description=(
+                                "The same as file_reference, as a header"))] = None) -> Any:
+    """The file as the request body (`text/csv`, `application/csv`, `application/xml`, `text/xml`) or as the
+    part `file` of a multipart/form-data form; streamed, in bounded memory (up to 1 GiB; more is 413).
+    Good rows are processed; every bad row is reported with its row number, field and reason, and a CSV's
+    header columns as `columns.mapped` (read) and `columns.ignored` (extra or misspelt: not read). CSV: the
+    reference is `file_reference` / `X-File-Reference` when given, else `sha256:<hex>` of the content. XML:
+    the root element's `reference`; its `provider` attribute (a CQC ID) must be one of the path's provider's.
+    A file already accepted is 409 duplicate_file; one whose header or root cannot be read is 422 with
+    the reason as `code`. Who may send is checked before what was sent (403 before 415)."""
     provider_id = await feed_provider(request, principal, provider_id)
-    kind = FILE_TYPES.get(request.headers.get("content-type", "").split(";")[0].strip().lower())
-    if kind is None:
-        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                            detail="send Content-Type text/csv (visit export) or application/xml "
-                                   "(service delivery file)")
-    upload = await Upload().receive(request.stream())  # counted as it streams: 413 once past the limit
-    try:
+    in_form = media_type_of(request.headers.get("content-type")) == MULTIPART
+    async with await read_upload(request, accept=tuple(FILE_TYPES), max_bytes=MAX_FILE_BYTES) as upload:
+        kind = FILE_TYPES[upload.media_type]
+        stream = await upload.spool()  # streamed and hashed; 413 once past the limit
+        columns = None
         try:
             if kind == "csv":
-                reader = open_visit_csv(upload.file)
+                reader = open_visit_csv(stream)
+                columns = ColumnReport(mapped=list(reader.mapped_columns), ignored=list(reader.ignored_columns))
                 reference = file_reference or x_file_reference or f"sha256:{upload.sha256}"
             else:
-                reader = open_service_delivery_file(upload.file)
+                reader = open_service_delivery_file(stream)
                 reference = reader.reference
                 if BOOK.provider_id_for(reader.provider_ref) != provider_id:
                     raise FeedFileError("provider_mismatch", f"the file's provider {quoted(reader.provider_ref)} is "
@@ -107,28 +154,25 @@ async def post_visit_file(provider_id: str, request: Request,
                                         "upload each provider's file under its own provider_id")
         except FeedFileError as e:
             metrics.FEED_FILES.labels(kind, "refused").inc()
-            raise HTTPException(422, detail=[{"loc": ["body"], "msg": e.message, "type": e.reason, "line": e.line,
-                                              "columns": list(e.columns)}]) from None
+            raise ApiProblem(422, e.reason, e.message, errors=[{
+                "loc": ["body", "file"] if in_form else ["body"], "msg": e.message, "type": e.reason,
+                "row": e.line if kind == "csv" else None, "line": e.line, "columns": list(e.columns)}]) from None
         run = IntakeRun(runtime_of(request).pool, pipeline_of(runtime_of(request).outbox), cause_of(request, principal),
                         Feed(kind, new_intake_id(), provider_id, reference), principal.subject)
         try:
             await run.claim()
         except DuplicateFile as e:
             metrics.FEED_FILES.labels(kind, "duplicate").inc()
-            raise HTTPException(status.HTTP_409_CONFLICT, detail=str(e)) from None
+            raise ApiProblem(409, "duplicate_file", str(e)) from None
         except FileInProgress as e:
-            raise HTTPException(status.HTTP_409_CONFLICT, detail=str(e)) from None
+            raise ApiProblem(409, "file_in_progress", str(e)) from None
         file_errors: list[FeedFileError] = []
         rows = after_row(until_file_error(reader.rows(), file_errors), run.resume_after)
         for batch in validate_feed(rows, provider_ref=None):
             await run.process(batch)
         error = file_errors[0].message if file_errors else None
         report = await run.finish(error)
-    finally:
-        upload.close()
     metrics.FEED_FILES.labels(kind, "accepted").inc()
     rejects = [outcome_out(o) for o in run.listed]
-    for reject in rejects:
-        reject.pop("outcome")
-    return {**report, "format": kind, "rejects": rejects, "rejects_listed": len(rejects),
+    return {**report, "format": kind, "columns": columns, "rejects": rejects, "rejects_listed": len(rejects),
             "all_rejects": f"/visits/rejected?intake_id={report['intake_id']}"}

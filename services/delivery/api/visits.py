@@ -1,14 +1,18 @@
-"""HTTP: rejected and unallocated records, and an officer's allocation or rejection of the latter."""
+"""HTTP: rejected and unallocated records, and an officer's allocation or rejection of the latter.
+
+Both lists page newest first with the one cursor pagination (shared.pagination: `limit`, `after`, a
+`Link: <…>; rel="next"` header); the body is a JSON array of records."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.delivery.api.access import (OFFICERS, PROVIDER_OR_OFFICER, provider_scope, refreshed_book,
                                          unknown_provider)
-from services.delivery.api.models import AllocateIn, RejectIn
+from services.delivery.api.models import (AllocateIn, AllocationOut, ReceivedRecord, RejectedRecord, RejectIn,
+                                         RejectionOut)
 from services.delivery.steps import allocation
 from services.delivery.steps.ingest import pipeline_of
 from services.delivery.store import records as store_records
@@ -16,67 +20,79 @@ from shared.auth import Principal, require
 from shared.bounds import Filter
 from shared.clock import london_local
 from shared.errors import RuleBroken
-from shared.http import MAX_OFFSET, cause_of, not_found, runtime_of, transaction
+from shared.http import cause_of, not_found, runtime_of, transaction
+from shared.pagination import PAGED, Page, page_params, paged
 
 router = APIRouter(tags=["visits"])
 
+ProviderFilter = Annotated[Filter | None, Query(description="Only this provider's records (its provider_id, PRV-…); "
+                                                            "a provider token sees only its own")]
+LISTED = {**PAGED, 404: {"description": "provider_id names no provider delivery knows (the detail says where "
+                                        "provider_ids are found)"}}
+IntakeFilter = Annotated[Filter | None, Query(description="Only the records of this batch or file (the `intake_id` "
+                                                          "of its report)")]
 
-def _out(row) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in dict(row).items()}
 
-
-async def _list(request: Request, principal: Principal, outcome: str, provider_id: str | None,
-                intake_id: str | None, open_only: bool, limit: int, offset: int) -> dict[str, Any]:
+async def _list(request: Request, response: Response, principal: Principal, outcome: str, provider_id: str | None,
+                intake_id: str | None, open_only: bool, page: Page) -> list[dict[str, Any]]:
     """`provider_id` (PRV-…) narrows the list to one provider: 403 for a provider token naming another,
     404 (saying where provider_ids are found) when delivery knows no such provider."""
+    after = page.after_key((datetime, str))
     scope = provider_scope(principal, provider_id)
     if provider_id is not None and not (await refreshed_book(request)).knows_provider(provider_id):
         raise unknown_provider(provider_id)
-    provider_id = scope
     async with transaction(request) as conn:
-        rows = await store_records.list_records(conn, outcome, provider_id=provider_id, intake_id=intake_id,
-                                                open_only=open_only, limit=limit, offset=offset)
-    return {"items": [_out(r) for r in rows], "limit": limit, "offset": offset}
-
-
-UNKNOWN_FILTER = {404: {"description": "provider_id names no provider delivery knows"}}
+        rows = await store_records.list_records(conn, outcome, provider_id=scope, intake_id=intake_id,
+                                                open_only=open_only, after=after, limit=page.fetch)
+    return paged(request, response, [dict(r) for r in rows], page,
+                 key=lambda r: (r["received_at"], r["record_id"]))
 
 
 @router.get("/visits/rejected", summary="Rejected records, newest first, with reason, field and location",
-            responses=UNKNOWN_FILTER)
-async def rejected(request: Request, principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
-                   provider_id: Filter | None = None, intake_id: Filter | None = None,
-                   limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
-    return await _list(request, principal, "rejected", provider_id, intake_id, False, limit, offset)
+            response_model=list[RejectedRecord], responses=LISTED)
+async def list_rejected_visits(request: Request, response: Response,
+                               principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
+                               page: Annotated[Page, Depends(page_params)],
+                               provider_id: ProviderFilter = None, intake_id: IntakeFilter = None) -> Any:
+    """Every record rejected, from every feed, with what was received."""
+    return await _list(request, response, principal, "rejected", provider_id, intake_id, False, page)
 
 
 @router.get("/visits/unallocated", summary="Unallocated records (open ones unless status=all), newest first",
-            responses=UNKNOWN_FILTER)
-async def unallocated(request: Request, principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
-                      provider_id: Filter | None = None, intake_id: Filter | None = None,
-                      status: Literal["open", "all"] = "open",
-                      limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                      offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
-    return await _list(request, principal, "unallocated", provider_id, intake_id, status == "open", limit, offset)
+            response_model=list[ReceivedRecord], responses=LISTED)
+async def list_unallocated_visits(request: Request, response: Response,
+                                  principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
+                                  page: Annotated[Page, Depends(page_params)],
+                                  provider_id: ProviderFilter = None, intake_id: IntakeFilter = None,
+                                  status: Annotated[Literal["open", "all"], Query(
+                                      description="open: those no one has decided yet; all: with the decided "
+                                                  "(allocated, rejected, superseded) too")] = "open") -> Any:
+    """Records that match no planned visit, held for an officer to allocate or reject."""
+    return await _list(request, response, principal, "unallocated", provider_id, intake_id, status == "open", page)
 
 
 @router.post("/visits/unallocated/{record_id}/allocate", summary="Allocate an unallocated record to a planned visit",
-             responses={404: {"description": "No such unallocated record"}, 409: {"description": "Already decided"},
-                        422: {"description": "The agreement plans no such visit, or is another provider's"}})
-async def allocate(record_id: str, body: AllocateIn, request: Request,
-                   principal: Annotated[Principal, Depends(require(*OFFICERS))]) -> dict[str, Any]:
-    book = await refreshed_book(request)
-    agreement = book.agreements.get(body.agreement_id)
-    if agreement is None:
-        raise RuleBroken("agreement_id", f"agreement {body.agreement_id} is not known to delivery")
-    start = body.planned_start if body.planned_start.tzinfo else london_local(body.planned_start)
+             response_model=AllocationOut, responses={
+                 404: {"description": "No such unallocated record"},
+                 409: {"description": "The record was already allocated, rejected or superseded"},
+                 422: {"description": "The request is invalid, or the agreement is unknown, another provider's, "
+                                      "plans no visit at planned_start, or has no hourly rate for it"}})
+async def allocate_unallocated_visit(record_id: str, body: AllocateIn, request: Request,
+                                     principal: Annotated[Principal, Depends(require(*OFFICERS))]) -> Any:
+    """The record is verified at the agreement's planned visit starting at `planned_start`, as if it had
+    matched it; it leaves the backlog."""
     pipeline = pipeline_of(runtime_of(request).outbox)
-    visit = allocation.planned_visit_at(pipeline, agreement, start)
+    book = await refreshed_book(request)
     async with transaction(request) as conn:
         row = await store_records.open_unallocated(conn, record_id)
         if row is None:
             raise not_found(f"unallocated record {record_id}")
+        agreement = book.agreements.get(body.agreement_id)
+        if agreement is None:
+            raise RuleBroken("agreement_id", f"agreement {body.agreement_id} is not known to delivery",
+                             code="unknown_agreement")
+        start = body.planned_start if body.planned_start.tzinfo else london_local(body.planned_start)
+        visit = allocation.planned_visit_at(pipeline, agreement, start)
         changes = await allocation.allocate(conn, pipeline, cause_of(request, principal, body.reason), row,
                                             agreement, visit, body.reason)
     return {"record_id": record_id, "outcome": "allocated", "visit_key": visit.key,
@@ -87,9 +103,11 @@ async def allocate(record_id: str, body: AllocateIn, request: Request,
 
 
 @router.post("/visits/unallocated/{record_id}/reject", summary="Reject an unallocated record: it is never paid",
-             responses={404: {"description": "No such unallocated record"}, 409: {"description": "Already decided"}})
-async def reject(record_id: str, body: RejectIn, request: Request,
-                 principal: Annotated[Principal, Depends(require(*OFFICERS))]) -> dict[str, Any]:
+             response_model=RejectionOut, responses={
+                 404: {"description": "No such unallocated record"},
+                 409: {"description": "The record was already allocated, rejected or superseded"}})
+async def reject_unallocated_visit(record_id: str, body: RejectIn, request: Request,
+                                   principal: Annotated[Principal, Depends(require(*OFFICERS))]) -> Any:
     async with transaction(request) as conn:
         row = await store_records.open_unallocated(conn, record_id)
         if row is None:

@@ -73,4 +73,5 @@ async def reject(conn: asyncpg.Connection, pipeline: Pipeline, cause: Cause, row
 def _still_open(row: asyncpg.Record) -> None:
     if row["resolution"] is not None:
         raise IllegalState(f"record {row['record_id']} was already {row['resolution']} "
-                           f"by {row['resolved_by']} at {row['resolved_at']:%Y-%m-%d %H:%M} UTC")
+                           f"by {row['resolved_by']} at {row['resolved_at']:%Y-%m-%d %H:%M} UTC",
+                           code="already_decided")

@@ -46,7 +46,7 @@ async def confirm_period(conn: asyncpg.Connection, outbox: Outbox, cause: Cause,
     if period["confirmed_at"] is not None:
         raise IllegalState(f"the week of {week.isoformat()} for agreement {agreement_id} was confirmed "
                            f"({period['confirmed_by']}) at {period['confirmed_at']:%Y-%m-%d %H:%M} UTC; "
-                           "later changes ride with the next week as adjustments")
+                           "later changes ride with the next week as adjustments", code="already_confirmed")
     lines = [contract.ActualsLine(visit_key=r["visit_key"], visit_id=r["visit_id"], carer_id=r["carer_id"],
                                   local_date=r["local_date"], payable_minutes=r["payable_minutes"],
                                   rate_pence_per_hour=r["rate_pence_per_hour"], amount_pence=r["amount_pence"],

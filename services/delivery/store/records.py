@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from services.delivery.domain.attendance import AttendanceRecord, CheckInMethod, ExceptionCode
+from shared.pagination import Keyset
 
 _LISTED = ("record_id, intake_id, source, location, received_at, provider_id, provider_ref, service_user_ref,"
            " visit_id, carer_id, planned_start, planned_end, check_in, check_out, check_in_method, exception_code,"
@@ -12,16 +13,30 @@ _LISTED = ("record_id, intake_id, source, location, received_at, provider_id, pr
            " resolution_reason")
 
 
+# Lists page newest first by (received_at, record_id): unique, and walked backwards on the partial indexes
+# of migrations 0002 (all providers) and 0004 (one provider).
+LISTED_ORDER = Keyset(("received_at", "record_id"), descending=True)
+
+
 async def list_records(conn: asyncpg.Connection, outcome: str, *, provider_id: str | None, intake_id: str | None,
-                       open_only: bool, limit: int, offset: int) -> list[asyncpg.Record]:
-    """Rejected or unallocated records, newest first (rejected ones with what was received)."""
+                       open_only: bool, after: tuple | None, limit: int) -> list[asyncpg.Record]:
+    """Rejected or unallocated records, newest first (rejected ones with what was received): at most `limit`,
+    strictly after the key `after` (received_at, record_id) of the previous page's last. Only the filters
+    given are in the statement, so each shape keeps a plan that uses its index."""
+    conditions, args = ["outcome = $1"], [outcome]
+    for column, value in (("provider_id", provider_id), ("intake_id", intake_id)):
+        if value is not None:
+            args.append(value)
+            conditions.append(f"{column} = ${len(args)}")
+    if open_only:
+        conditions.append("resolution IS NULL")
+    where, key = LISTED_ORDER.after(after, first_param=len(args) + 1)
+    args += key
+    conditions.append(where)
     raw = ", raw" if outcome == "rejected" else ""
     return await conn.fetch(
-        f"SELECT {_LISTED}{raw} FROM attendances WHERE outcome = $1"
-        "   AND ($2::text IS NULL OR provider_id = $2) AND ($3::text IS NULL OR intake_id = $3)"
-        "   AND (NOT $4 OR resolution IS NULL)"
-        " ORDER BY received_at DESC, record_id LIMIT $5 OFFSET $6",
-        outcome, provider_id, intake_id, open_only, limit, offset)
+        f"SELECT {_LISTED}{raw} FROM attendances WHERE {' AND '.join(conditions)}"
+        f" ORDER BY {LISTED_ORDER.order_by} LIMIT ${len(args) + 1}", *args, limit)
 
 
 async def open_unallocated(conn: asyncpg.Connection, record_id: str) -> asyncpg.Record | None:

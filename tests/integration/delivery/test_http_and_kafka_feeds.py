@@ -68,7 +68,7 @@ async def test_an_http_batch_reports_where_every_record_ended(http, stack, produ
     ]
     listed = await http.get(f"{base}/visits/rejected", params={"intake_id": report["intake_id"]},
                             headers=auth("provider", provider=setup.provider_id))
-    assert sorted(r["reason"] for r in listed.json()["items"]) == [
+    assert sorted(r["reason"] for r in listed.json()) == [
         "check_out_before_check_in", "missing_carer_id", "provider_mismatch", "time_unparseable",
         "unknown_service_user"]
 

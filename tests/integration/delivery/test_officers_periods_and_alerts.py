@@ -28,7 +28,7 @@ async def test_an_unallocated_record_is_allocated_or_rejected_by_an_officer(http
     held, other = (r["record_id"] for r in report["records"])
     listed = await http.get(f"{base}/visits/unallocated", params={"intake_id": report["intake_id"]},
                             headers=auth("provider", provider=setup.provider_id))
-    assert {r["record_id"] for r in listed.json()["items"]} == {held, other}
+    assert {r["record_id"] for r in listed.json()} == {held, other}
 
     body = {"agreement_id": aid, "planned_start": f"{WEEK.isoformat()}T09:00", "reason": "carer logged the wrong time"}
     refused = await http.post(f"{base}/visits/unallocated/{held}/allocate", json=body,
@@ -52,7 +52,7 @@ async def test_an_unallocated_record_is_allocated_or_rejected_by_an_officer(http
                             headers=auth("brokerage_officer"))).status_code == 409
     still_open = await http.get(f"{base}/visits/unallocated", params={"intake_id": report["intake_id"]},
                                 headers=auth("ops"))
-    assert still_open.json()["items"] == []
+    assert still_open.json() == []
     assert (await period(http, base, aid))["amount_pence"] == 1200
 
 

@@ -52,6 +52,7 @@ async def test_a_malformed_csv_gets_every_bad_row_reported_while_good_rows_are_v
     report = resp.json()
     assert (report["format"], report["received"], report["verified"], report["rejected"]) == ("csv", 6, 2, 4)
     assert report["file_reference"].startswith("sha256:")
+    assert report["columns"] == {"mapped": HEADER.split(",")[:-1], "ignored": ["notes"]}  # extra columns named
     assert [(r["row"], r["field"], r["reason"]) for r in report["rejects"]] == [
         (3, "carer_id", "missing_carer_id"), (4, "check_out", "check_out_before_check_in"),
         (5, "check_in", "time_unparseable"), (7, "check_in_method", "unknown_check_in_method")]

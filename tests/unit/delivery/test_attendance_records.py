@@ -26,7 +26,8 @@ def test_feed_times_are_normalised_to_utc(text, expected):
     assert parsed == expected and parsed.utcoffset().total_seconds() == 0
 
 
-@pytest.mark.parametrize("text", ["yesterday", "2024-03-04", "31/02/2024 09:00", "2024-13-01T09:00", "", "09:00"])
+@pytest.mark.parametrize("text", ["yesterday", "2024-03-04", "31/02/2024 09:00", "2024-13-01T09:00", "", "09:00",
+                                  "2024-03-04T09:00:00Z" + " " * 60])  # longer than any time: not one
 def test_unparseable_times_are_refused(text):
     with pytest.raises(ValueError):
         parse_feed_time(text)

@@ -34,11 +34,20 @@ def test_columns_are_found_by_name_in_any_order_and_case_with_extra_columns_igno
             "04/03/2024 09:25,04/03/2024 09:05,\n")
     csv_file = open_visit_csv(io.BytesIO(text.encode()))
     assert csv_file.ignored_columns == ("Notes",)
+    assert csv_file.mapped_columns == ("Check-In Method", "CARER_ID", "Visit ID", "service_user_ref", "Provider_Ref",
+                                       "planned_end", "planned_start", "check_out", "check_in", "Exception_Code")
     [(_, values)] = list(csv_file.rows())
     assert values == {"check_in_method": "manual", "carer_id": "C-9", "visit_id": "V-9", "service_user_ref": "SU-9",
                       "provider_ref": "1-123456789", "planned_end": "04/03/2024 09:30",
                       "planned_start": "04/03/2024 09:00", "check_out": "04/03/2024 09:25",
                       "check_in": "04/03/2024 09:05", "exception_code": ""}
+
+
+def test_misspelt_and_formula_columns_are_named_as_ignored_defused():
+    text = HEADER + ",exception_cdoe,=cmd|' /C calc'!A0,\n"
+    csv_file = open_visit_csv(io.BytesIO(text.encode()))
+    assert csv_file.mapped_columns == tuple(HEADER.split(","))
+    assert csv_file.ignored_columns == ("exception_cdoe", "'=cmd|' /C calc'!A0", "")
 
 
 def test_uk_dates_in_a_csv_become_utc_times():

@@ -1,25 +1,12 @@
-"""Receiving an upload in bounded memory, and reading its rows around a file-level error or a resume (api/uploads.py)."""
+"""Reading an uploaded file's rows around a file-level error or a resume (api/uploads.py); receiving it is
+shared.uploads' (tests/unit/foundation), the route's forms tests/db/delivery/test_visit_file_forms.py."""
 from __future__ import annotations
 
-import hashlib
 import io
 
-from services.delivery.api.uploads import Upload, after_row, until_file_error
+from services.delivery.api.uploads import after_row, until_file_error
 from services.delivery.domain.parsing.xml_feed import open_service_delivery_file
 from services.delivery.domain.rejects import FeedFileError, reject
-
-
-async def _chunks(*parts: bytes):
-    for part in parts:
-        yield part
-
-
-async def test_an_upload_is_spooled_and_hashed_as_it_arrives():
-    upload = await Upload().receive(_chunks(b"provider_ref,", b"visit_id\n", b"1-1,V\n"))
-    assert upload.size == 28
-    assert upload.sha256 == hashlib.sha256(b"provider_ref,visit_id\n1-1,V\n").hexdigest()
-    assert upload.file.read() == b"provider_ref,visit_id\n1-1,V\n"
-    upload.close()
 
 
 def test_rows_read_before_a_file_level_error_are_kept_and_the_error_is_reported():

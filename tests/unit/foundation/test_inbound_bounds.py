@@ -22,7 +22,8 @@ SERVICES = ("agreements", "delivery", "invoicing", "payments", "queries", "repor
 # Parsed by pydantic into a value of fixed size, whatever the text: dates, times.
 FIXED_FORMATS = {"date", "date-time", "time", "partial-time", "uuid"}
 # Bodies that are files (a CSV upload, a bank's confirmation file): held by the body size caps instead.
-FILE_BODIES = {"multipart/form-data", "text/csv", "application/octet-stream"}
+FILE_BODIES = {"multipart/form-data", "text/csv", "application/octet-stream",
+               "application/csv", "application/xml", "text/xml"}  # delivery's visit files
 
 
 def _app(service: str):

@@ -1,7 +1,9 @@
 """The flat visit export (CSV), read as a stream.
 
 Columns are found by header name: case-insensitive, spaces or hyphens read as `_`, any order;
-unknown columns are ignored; a missing required column is one file-level error naming them all.
+unknown columns (extra or misspelt) are not read, and are named in `ignored_columns` (those read, as the
+header names them, in `mapped_columns`) for the upload's report; a missing required column is one
+file-level error naming them all.
 UTF-8 with or without BOM (Excel), CRLF or LF. The binary stream is decoded in small chunks, so
 memory stays bounded whatever the file size. Rows are numbered as a spreadsheet shows them: the
 header is row 1, the first visit row 2.
@@ -109,6 +111,8 @@ class VisitCsv:
             raise FeedFileError(
                 "missing_columns", f"the header lacks required column(s): {', '.join(missing)} "
                 f"(found: {_found(header) or 'none'})", line=1, columns=missing)
+        # As the header names them (defused, and an excerpt of an over-long one), in header order.
+        self.mapped_columns = tuple(excerpt(safe_cell(h)) for h, n in zip(header, names) if n in self.columns)
         self.ignored_columns = tuple(excerpt(safe_cell(h)) for h, n in zip(header, names) if n not in self.columns)
         self._width = len(header)
 
