@@ -1,12 +1,18 @@
-"""Schemathesis hooks for the fuzz runs (`SCHEMATHESIS_HOOKS`): each operation is called with a token of
-a role its gate lets in (officers first), so the run reaches past 401/403 into the route itself.
+"""Schemathesis hooks for the fuzz runs (`SCHEMATHESIS_HOOKS`).
 
-The service is told by the document's title ("Carepay <service>"); the role by the authorisation matrix.
-Open routes get no token.
+- Each operation is called with a token of a role its gate lets in (officers first), so the run reaches
+  past 401/403 into the route itself. The service is told by the document's title ("Carepay <service>"),
+  the role by the authorisation matrix; open routes get no token.
+- Valid (positive) cases are made to keep the few rules a JSON Schema cannot state, each a documented
+  422 tested by the service's own tests; invalid (negative) cases are sent as generated:
+  - `after` is a cursor only the server issues (a page's Link rel=next): left out of valid cases;
+  - a week or period start is a Monday: a generated date is moved to the Monday of its week;
+  - an Idempotency-Key is not used again with another request: a fresh one per call.
 """
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 import schemathesis
 
@@ -48,11 +54,37 @@ class PerOperationToken:
             case.headers = {**(case.headers or {}), "Authorization": data}
 
 
+MONDAYS = ("week_start", "period_start")
+
+
+def _monday(value):
+    """The Monday of the week of an ISO date string; anything else as it is."""
+    try:
+        day = date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+    return (day - timedelta(days=day.weekday())).isoformat()
+
+
+def keep_unstatable_rules(case) -> None:
+    """Make a valid case keep the rules no schema states (module docstring)."""
+    if case.query and "after" in case.query:
+        case.query = {k: v for k, v in case.query.items() if k != "after"}
+    for part in ("path_parameters", "query"):
+        values = getattr(case, part) or {}
+        for name in MONDAYS:
+            if isinstance(values.get(name), str):
+                values[name] = _monday(values[name])
+
+
 @schemathesis.hook
 def before_call(_context, case, **_kwargs):
     """A generated Idempotency-Key is a fresh one per call: keys the generator repeats ("0") with other
     bodies would be answered 422 idempotency_key_reused, a rule between two requests that no schema of one
-    request can state (an invalid key is sent as generated). The replay rule itself is tested in tests/db/foundation/test_idempotency.py."""
+    request can state (an invalid key is sent as generated). The replay rule itself is tested in
+    tests/db/foundation/test_idempotency.py. Valid cases keep the other unstatable rules."""
+    if case.meta is not None and case.meta.generation.mode.is_positive:
+        keep_unstatable_rules(case)
     headers = case.headers or {}
     for name in list(headers):
         value = headers[name]
