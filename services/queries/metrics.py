@@ -25,10 +25,10 @@ OPEN = Gauge("carepay_queries_open", "Queries not yet closed, by category and ag
 SLA_BREACHES = Counter("carepay_query_sla_breaches", "SLA deadlines missed, announced as they pass.",
                        ["sla", "category"], registry=REGISTRY)
 # The unit is the SLA's (working days, not a span of seconds: weekends and bank holidays do not count), named last.
-TO_ACKNOWLEDGE = Histogram("carepay_query_acknowledgement_working_days",
+TO_ACKNOWLEDGE = Histogram("carepay_query_acknowledgement_workdays",
                            "Working days from raising to acknowledgement.",
                            ["category"], buckets=_WORKING_DAYS, registry=REGISTRY)
-TO_RESOLVE = Histogram("carepay_query_resolution_working_days", "Working days from (re)opening to resolution.",
+TO_RESOLVE = Histogram("carepay_query_resolution_workdays", "Working days from (re)opening to resolution.",
                        ["category"], buckets=_WORKING_DAYS, registry=REGISTRY)
 SATISFACTION = Counter("carepay_query_satisfaction", "Ratings of closed queries by their raisers (1 poor - 5 very "
                        "good).", ["rating"], registry=REGISTRY)

