@@ -7,10 +7,15 @@
   422 tested by the service's own tests; invalid (negative) cases are sent as generated:
   - `after` is a cursor only the server issues (a page's Link rel=next): left out of valid cases;
   - a week or period start is a Monday: a generated date is moved to the Monday of its week;
+  - a date is within a window around today (shared.clock: a pay date a year back to two ahead, any other
+    business date six back to two ahead, any date twenty back to ten ahead), which moves every day: all
+    the dates of a case are moved together by whole weeks of years (364 days), so their order, the days
+    between them and their weekdays stay as generated, to lie around today;
   - an Idempotency-Key is not used again with another request: a fresh one per call.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -66,8 +71,59 @@ def _monday(value):
     return (day - timedelta(days=day.weekday())).isoformat()
 
 
+ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T.*)?$")
+YEAR_OF_WEEKS = timedelta(days=364)
+
+
+def _dates_in(value, found: list) -> None:
+    if isinstance(value, dict):
+        for item in value.values():
+            _dates_in(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _dates_in(item, found)
+    elif isinstance(value, str) and (m := ISO_DATE.match(value)):
+        try:
+            found.append(date.fromisoformat(m.group(1)))
+        except ValueError:
+            pass
+
+
+def _shifted(value, by: timedelta):
+    if isinstance(value, dict):
+        return {k: _shifted(v, by) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shifted(v, by) for v in value]
+    if isinstance(value, str) and (m := ISO_DATE.match(value)):
+        try:
+            day = date.fromisoformat(m.group(1))
+        except ValueError:
+            return value
+        if date.min + abs(by) < day < date.max - abs(by):
+            return (day + by).isoformat() + (m.group(2) or "")
+    return value
+
+
+def move_dates_around_today(case, today: date | None = None) -> None:
+    """Move every date of the case by the same whole number of 364-day years, so their middle lies within
+    half a year after today."""
+    parts = [p for p in ("path_parameters", "query", "body") if getattr(case, p, None)]
+    found: list[date] = []
+    for part in parts:
+        _dates_in(getattr(case, part), found)
+    if not found:
+        return
+    today = today or date.today()
+    middle = min(found) + (max(found) - min(found)) / 2
+    years = round((today + timedelta(days=90) - middle) / YEAR_OF_WEEKS)
+    if years:
+        for part in parts:
+            setattr(case, part, _shifted(getattr(case, part), YEAR_OF_WEEKS * years))
+
+
 def keep_unstatable_rules(case) -> None:
     """Make a valid case keep the rules no schema states (module docstring)."""
+    move_dates_around_today(case)
     if case.query and "after" in case.query:
         case.query = {k: v for k, v in case.query.items() if k != "after"}
     for part in ("path_parameters", "query"):
