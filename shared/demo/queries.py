@@ -15,20 +15,20 @@ ORDER = ("open", "acknowledged", "investigating", "awaiting_approval", "resolved
 async def raised(stack: Stack, who: Who, body: dict[str, Any]) -> dict:
     """The query `who` raised about the subject (raised now, or found raised before)."""
     async def mine():
-        found = await stack.get("queries", "/queries", who, status=list(ORDER))
-        return next((q for q in found if q["subject_id"] == body["subject_id"] and q["category"] == body["category"]),
-                    None)
+        found = await stack.get("queries", "/queries", who, status=list(ORDER), subject_kind=body["subject_kind"],
+                                subject_id=body["subject_id"], category=body["category"])
+        return found[0] if found else None
 
     earlier = await mine()
     if earlier:
         return earlier
 
     async def accepted():
-        # 422 on subject_id until queries has heard of the subject from its owning service
+        # 404 subject_not_found until queries has heard of the subject from its owning service
         response = await stack.send("POST", "queries", "/queries", who, json=body, find=mine)
         if response.status_code in (200, 201):
             return response.json()
-        if response.status_code == 422 and "subject_id" in response.text:
+        if response.status_code == 404 and response.json().get("code") == "subject_not_found":
             return None
         raise StackError(f"raising a query about {body['subject_id']}: {response.status_code} {response.text[:300]}")
 

@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from contracts.queries import OutcomeKind, QueryEffectCompleted, QueryEffectFailed, QuerySlaBreached
 from services.queries.domain.entitlement import Action, may_take
-from services.queries.domain.errors import InvalidQuery, required_text, utc
+from services.queries.domain.errors import InvalidQuery, NotKnown, required_text, utc
 from services.queries.domain.lifecycle import record, refuse
 from services.queries.domain.outcomes import Effect, EffectStatus, effect_request
 from services.queries.domain.query import Party, Query, Step, new_id
@@ -71,8 +71,9 @@ def complete_variation(query: Query, by: Party, at: datetime, version: int, effe
         raise refuse(query, "given an agreement variation", what)
     agreement_id, asked_from = query.outcome.agreement_id, query.outcome.effective_from
     if effective_from is None:
-        raise InvalidQuery("agreement_version", f"agreement {agreement_id} has no version {version} published yet;"
-                                                " record it once agreements has published the variation")
+        raise NotKnown("agreement_version", "agreement_version_not_found",
+                       f"agreement {agreement_id} has no version {version} published yet; record it once agreements"
+                       " has published the variation")
     if effective_from != asked_from:
         raise InvalidQuery("agreement_version", f"version {version} of agreement {agreement_id} takes effect from"
                                                 f" {effective_from}, but the resolution asked for {asked_from};"

@@ -1,4 +1,4 @@
-"""The three ways the queries domain says no (each with a message a user can act on), and input checks."""
+"""The ways the queries domain says no (each with a message a user can act on), and input checks."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -20,6 +20,25 @@ class NotEntitled(SharedNotEntitled):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NotKnown(LookupError):
+    """The request names something this service has not heard of (HTTP 404 naming `field` of the body, with a
+    specific `code`): it may be known later, once its owning service has published it."""
+
+    def __init__(self, field: str, code: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.code = field, code
+
+
+class UnknownSubject(NotKnown):
+    """A query about a subject this service has not heard of from its owning service."""
+
+    def __init__(self, kind: str, subject_id: str) -> None:
+        super().__init__("subject_id", "subject_not_found",
+                         f"no {kind} {subject_id} is known to queries: check the id and kind (a subject is known once"
+                         f" its own service has published {a(kind)})")
+        self.kind, self.subject_id = kind, subject_id
 
 
 class IllegalTransition(IllegalState):

@@ -161,9 +161,9 @@ def dispute_invoice(query: Query, by: Party, at: datetime) -> Step:
     """An officer decides an open query about an invoice disputes it: the invoice is held from now."""
     at = utc(at)
     check(query, Action.DISPUTE_INVOICE, by)
-    if query.subject.kind != SubjectKind.INVOICE:
-        raise InvalidQuery("disputes_invoice", f"only a query about an invoice can dispute it; this one is about"
-                                               f" {a(query.subject.kind.value)}")
+    if query.subject.kind != SubjectKind.INVOICE:  # what the query is about, not the request: its state (409)
+        raise refuse(query, Action.DISPUTE_INVOICE, f"only a query about an invoice can dispute it; this one is"
+                                                    f" about {a(query.subject.kind.value)}")
     if query.dispute_open:
         raise refuse(query, Action.DISPUTE_INVOICE, "it already disputes the invoice")
     after = record(query, "dispute_invoice", by, at, disputes_invoice=True, dispute_open=True)

@@ -165,7 +165,8 @@ class AgeBand(StrEnum):
     OVER_20 = "20+"
 
 
-_BAND_LIMITS = ((2, AgeBand.UP_TO_2), (5, AgeBand.UP_TO_5), (10, AgeBand.UP_TO_10), (20, AgeBand.UP_TO_20))
+# The most working days of each band but the last (20+), ascending.
+BAND_LIMITS = ((2, AgeBand.UP_TO_2), (5, AgeBand.UP_TO_5), (10, AgeBand.UP_TO_10), (20, AgeBand.UP_TO_20))
 
 
 def age_in_working_days(query: "Query", now: datetime) -> int:
@@ -174,7 +175,7 @@ def age_in_working_days(query: "Query", now: datetime) -> int:
 
 
 def age_band_of(working_days: int) -> AgeBand:
-    for limit, band in _BAND_LIMITS:
+    for limit, band in BAND_LIMITS:
         if working_days <= limit:
             return band
     return AgeBand.OVER_20

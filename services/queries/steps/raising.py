@@ -1,7 +1,7 @@
 """Raising a query about a subject this service knows, in one transaction with its events.
 
-A subject is known from the owning service's events (`store.subjects`); one not heard of is 422 on
-`subject_id`. The description and attachments stay in this service.
+A subject is known from the owning service's events (`store.subjects`); one not heard of is
+UnknownSubject (404 on `subject_id`). The description and attachments stay in this service.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import asyncpg
 
 from contracts.queries import QueryCategory, SubjectKind
 from services.queries import store
-from services.queries.domain.errors import InvalidQuery, a
+from services.queries.domain.errors import UnknownSubject
 from services.queries.domain.lifecycle import raise_query
 from services.queries.domain.query import Attachment, Party, Step, Subject
 from services.queries.domain.sla import SlaPolicies
@@ -24,8 +24,7 @@ async def subject_of(conn: asyncpg.Connection, kind: SubjectKind, subject_id: st
     """The subject with its owner facts, as this service knows it from the owning service's events."""
     known = await store.subjects.find(conn, kind, subject_id)
     if known is None:
-        raise InvalidQuery("subject_id", f"no {kind.value} {subject_id} is known to queries: check the id and kind"
-                                         f" (a subject is known once its own service has published {a(kind.value)})")
+        raise UnknownSubject(kind.value, subject_id)
     people = known.person_refs
     # An invoice can bill several people: a person raising about it is its person if they are among them.
     if party.acts_for_person and party.person_ref in people:

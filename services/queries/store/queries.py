@@ -1,9 +1,8 @@
-"""SQL of queries: the aggregate in one JSON column, plus the columns lists and the SLA job use.
+"""SQL of queries: the aggregate in one JSON column, plus the columns lists (store.listing) and the SLA job use.
 
 jsonb goes in and out as Python objects (the codec of shared.db's pool)."""
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 
 import asyncpg
@@ -11,17 +10,27 @@ import asyncpg
 from services.queries.domain.codec import query_from_json, query_to_json
 from services.queries.domain.errors import IllegalTransition
 from services.queries.domain.outcomes import moves_money
-from services.queries.domain.query import Query, QueryStatus
-from services.queries.domain.sla import next_breach_check
+from services.queries.domain.query import Query
+from services.queries.domain.sla import acknowledge_due_at, next_breach_check, resolve_due_at, working_days_taken
 
+# What the lists judge a query by (migration 0003), written with every save.
+LISTING_COLUMNS = ("acknowledge_due_at", "resolve_due_at", "acknowledged_at", "resolved_at", "closed_age_working_days")
 _COLUMNS = ("query_id", "subject_kind", "subject_id", "category", "status", "raised_at", "raised_by_role",
             "raised_by_user", "raised_by_provider", "raised_by_person", "team", "officer_id", "next_breach_check",
-            "state")
+            "state", *LISTING_COLUMNS)
 _SAVE = (f"INSERT INTO queries ({', '.join(_COLUMNS)}) VALUES ({', '.join(f'${i + 1}' for i in range(len(_COLUMNS)))})"
          " ON CONFLICT (query_id) DO UPDATE SET "
          + ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[1:]) + ", updated_at = now()")
-# Lists read at most this many rows before the domain's filters (SLA state, age band) are applied.
-LIST_CAP = 5000
+_FILL = (f"UPDATE queries SET {', '.join(f'{c} = ${i + 2}' for i, c in enumerate(LISTING_COLUMNS))}"
+         " WHERE query_id = $1")
+FILL_BATCH = 500
+
+
+def listing_columns(q: Query) -> tuple:
+    """What the lists judge a query by (store.listing): its deadlines, when each clock was met, and once
+    closed its age in working days."""
+    closed_age = working_days_taken(q.raised_at, q.closed_at) if q.closed_at else None
+    return acknowledge_due_at(q), resolve_due_at(q), q.acknowledged_at, q.resolved_at, closed_age
 
 
 def _row(q: Query) -> tuple:
@@ -30,7 +39,7 @@ def _row(q: Query) -> tuple:
     officer = q.assignment.officer_id if q.assignment else None
     return (q.query_id, q.subject.kind.value, q.subject.subject_id, q.category.value, q.status.value, q.raised_at,
             by.role.value, by.user_id, by.provider_id, by.person_ref, team, officer, next_breach_check(q),
-            query_to_json(q))
+            query_to_json(q), *listing_columns(q))
 
 
 async def save(conn: asyncpg.Connection, query: Query) -> None:
@@ -61,34 +70,20 @@ async def load(conn: asyncpg.Connection, query_id: str, *, for_update: bool = Fa
     return query_from_json(state) if state is not None else None
 
 
-async def listed(conn: asyncpg.Connection, *, statuses: Collection[QueryStatus] | None = None,
-                 teams: Collection[str] | None = None, categories: Collection[str] | None = None,
-                 officer_id: str | None = None, raised_by_provider: str | None = None,
-                 raised_by_person: str | None = None, oldest_first: bool = False) -> list[Query]:
-    """Queries matching the filters SQL can apply, at most LIST_CAP, newest (or oldest) first; the
-    domain's views order and filter on. Officers' work reads oldest first: past the cap, the oldest
-    are the likeliest to be breached."""
-    where, args = [], []
-
-    def add(clause: str, value) -> None:
-        args.append(value)
-        where.append(clause.format(f"${len(args)}"))
-
-    if statuses is not None:
-        add("status = ANY({}::text[])", [s.value for s in statuses])
-    if teams is not None:
-        add("team = ANY({}::text[])", list(teams))
-    if categories is not None:
-        add("category = ANY({}::text[])", list(categories))
-    if officer_id is not None:
-        add("officer_id = {}", officer_id)
-    if raised_by_provider is not None:
-        add("raised_by_provider = {}", raised_by_provider)
-    if raised_by_person is not None:
-        add("raised_by_person = {}", raised_by_person)
-    sql = "SELECT state FROM queries" + (f" WHERE {' AND '.join(where)}" if where else "")
-    rows = await conn.fetch(f"{sql} ORDER BY raised_at {'ASC' if oldest_first else 'DESC'} LIMIT {LIST_CAP}", *args)
-    return [query_from_json(r["state"]) for r in rows]
+async def fill_listing_columns(conn: asyncpg.Connection) -> int:
+    """Give queries stored before migration 0003 their listing columns (deadlines are working-day sums the
+    service computes, not SQL); how many were filled. The lists call it first: once every query has them,
+    it finds none by an empty index. Rows are locked in query_id order, so concurrent callers wait for one
+    another (a row another caller filled meanwhile is no longer selected) and never deadlock."""
+    filled = 0
+    while True:
+        rows = await conn.fetch("SELECT state FROM queries WHERE acknowledge_due_at IS NULL ORDER BY query_id"
+                                f" LIMIT {FILL_BATCH} FOR UPDATE")
+        if not rows:
+            return filled
+        queries = [query_from_json(r["state"]) for r in rows]
+        await conn.executemany(_FILL, [(q.query_id, *listing_columns(q)) for q in queries])
+        filled += len(queries)
 
 
 async def due_for_breach_check(conn: asyncpg.Connection, now: datetime, limit: int) -> list[Query]:

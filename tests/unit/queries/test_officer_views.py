@@ -7,9 +7,9 @@ import pytest
 from contracts.queries import QueryCategory
 from services.queries.domain.lifecycle import acknowledge, assign
 from services.queries.domain.query import Assignment, QueryStatus
-from services.queries.domain.sla import AgeBand, SlaState, age_band, sla_state
-from services.queries.domain.views import (OfficerFilter, Order, officer_view, open_by_category_and_age_band,
-                                           own_queries)
+from services.queries.domain.sla import AgeBand, SlaState, acknowledge_due_at, age_band, sla_state
+from services.queries.domain.views import (OfficerFilter, Order, judging_at, officer_view,
+                                           open_by_category_and_age_band, own_queries)
 from shared.calendar import add_working_days
 from tests.unit.queries.query_builders import (HOUR, INVOICE, MONDAY, OFFICER, OTHER_PROVIDER, PERSON, PROVIDER,
                                                london, query_in, raised)
@@ -136,3 +136,22 @@ def test_open_queries_are_counted_by_category_and_age_band():
     assert counts[(QueryCategory.MISSED_OR_LATE_VISIT, AgeBand.UP_TO_5)] == 1
     assert counts[(QueryCategory.MISSED_OR_LATE_VISIT, AgeBand.OVER_20)] == 1
     assert sum(counts.values()) == 4  # the closed one is not open work
+
+
+def test_the_instants_a_list_is_judged_by_count_working_days_around_easter():
+    """Thursday 2 April 2026 (Good Friday 3, Easter Monday 6): a running clock due by the end of Tuesday 7 is
+    at risk, one due at the end of Wednesday 8 is not; a query raised since Tuesday 31 March is at most 2
+    working days old, one raised on Monday 30 is 3."""
+    judging = judging_at(london(2026, 4, 2, 15))
+    assert judging.at_risk_before == london(2026, 4, 9, 0)
+    since = dict(judging.raised_since)
+    assert since[2] == london(2026, 3, 31, 0)
+    assert since[5] == london(2026, 3, 26, 0)  # Thu 26 March: Fri 27 to Thu 2 April are 5 working days
+    for raised_on, band in ((london(2026, 3, 31, 0), AgeBand.UP_TO_2),
+                            (london(2026, 3, 30, 23, 59), AgeBand.UP_TO_5)):
+        assert age_band(raised(at=raised_on), judging.now) == band
+    for raised_at, state in ((london(2026, 4, 1, 10), SlaState.AT_RISK),  # acknowledge by the end of Tue 7
+                             (london(2026, 4, 2, 10), SlaState.ON_TIME)):  # by the end of Wed 8
+        query = raised(at=raised_at)
+        assert sla_state(query, judging.now) == state
+        assert (acknowledge_due_at(query) < judging.at_risk_before) == (state == SlaState.AT_RISK)

@@ -202,7 +202,8 @@ def test_an_officer_can_turn_an_invoice_query_into_a_dispute_once():
 
 
 def test_only_a_query_about_an_invoice_can_dispute_one():
-    with pytest.raises(InvalidQuery, match="this one is about a visit"):
+    """Turning a query into a dispute depends on what it is about (its state: 409), raising one on the request."""
+    with pytest.raises(IllegalTransition, match="this one is about a visit"):
         dispute_invoice(raised(), OFFICER, MONDAY + HOUR)
     with pytest.raises(InvalidQuery, match="disputes_invoice"):
         raise_query(AGREEMENT, QueryCategory.WRONG_CHARGE, "x", PROVIDER, MONDAY, disputes_invoice=True)

@@ -5,9 +5,11 @@ from datetime import date, datetime, timezone
 import pytest
 
 from contracts.queries import OutcomeKind, QueryCategory, QueryEffectCompleted
-from services.queries.api.models import OutcomeIn
+from pydantic import TypeAdapter, ValidationError
+
+from services.queries.api.outcome_models import OutcomeIn, outcome_out
 from services.queries.domain.effects import complete_variation
-from services.queries.domain.errors import IllegalTransition, InvalidQuery, NotEntitled
+from services.queries.domain.errors import IllegalTransition, InvalidQuery, NotEntitled, NotKnown
 from services.queries.domain.outcomes import CreditNote, EffectStatus, NoChange, ReverifyVisit, VaryAgreement
 from services.queries.domain.query import QueryStatus
 from tests.unit.queries.query_builders import AGREEMENT, HOUR, OFFICER, PERSON, PROVIDER, dispute, query_in, raised
@@ -29,9 +31,9 @@ def test_an_officer_links_the_variation_by_its_version_and_the_effect_completes(
 
 
 def test_a_version_not_yet_published_cannot_be_linked():
-    with pytest.raises(InvalidQuery, match="no version 3 published yet") as caught:
+    with pytest.raises(NotKnown, match="no version 3 published yet") as caught:
         complete_variation(varied(), OFFICER, varied().resolved_at + HOUR, 3, None)
-    assert caught.value.field == "agreement_version"
+    assert (caught.value.field, caught.value.code) == ("agreement_version", "agreement_version_not_found")
 
 
 def test_a_version_from_another_date_than_the_resolution_asked_for_is_refused():
@@ -54,22 +56,45 @@ def test_the_provider_or_person_cannot_link_a_variation():
         complete_variation(varied(), PROVIDER, varied().resolved_at + HOUR, 2, APRIL)
 
 
-def test_each_outcome_form_becomes_its_outcome():
-    assert OutcomeIn(kind="no_change").to_outcome() == NoChange()
-    assert OutcomeIn(kind="credit_note", amount_pence=120, invoice_id="INV-2").to_outcome() == CreditNote(120, "INV-2")
+FORM = TypeAdapter(OutcomeIn)
+
+
+def test_each_outcome_form_becomes_its_outcome_and_shows_as_it():
+    assert FORM.validate_python({"kind": "no_change"}).to_outcome() == NoChange()
+    assert FORM.validate_python({"kind": "credit_note", "amount_pence": 120.0}).amount_pence == 120  # JSON: whole
+    credit = FORM.validate_python({"kind": "credit_note", "amount_pence": 120, "invoice_id": "INV-2"}).to_outcome()
+    assert credit == CreditNote(120, "INV-2")
     check_in = datetime(2026, 3, 2, 9, 5, tzinfo=timezone.utc)
-    visit = OutcomeIn(kind="reverify_visit", corrected_check_in=check_in,
-                      corrected_check_out=check_in.replace(minute=50), carer_id="C-1").to_outcome()
+    visit = FORM.validate_python({"kind": "reverify_visit", "corrected_check_in": check_in,
+                                  "corrected_check_out": check_in.replace(minute=50), "carer_id": "C-1"}).to_outcome()
     assert visit == ReverifyVisit(check_in, check_in.replace(minute=50), None, "C-1")
+    assert outcome_out(CreditNote(120, "INV-2", "PRV-1")).model_dump() == {
+        "kind": OutcomeKind.CREDIT_NOTE, "amount_pence": 120, "invoice_id": "INV-2", "provider_id": "PRV-1"}
+    assert outcome_out(VaryAgreement(APRIL, "Add a visit.")).model_dump() == {
+        "kind": OutcomeKind.VARY_AGREEMENT, "effective_from": APRIL, "description": "Add a visit.",
+        "agreement_id": None}
 
 
-@pytest.mark.parametrize("form, field", [
-    ({"kind": "credit_note"}, "outcome.amount_pence"),
-    ({"kind": "supplementary_payment"}, "outcome.amount_pence"),
-    ({"kind": "reverify_visit", "corrected_check_in": "2026-03-02T09:00:00Z"}, "outcome.corrected_check_out"),
-    ({"kind": "vary_agreement", "effective_from": "2026-04-06"}, "outcome.description"),
+@pytest.mark.parametrize("form, loc", [
+    ({"kind": "credit_note"}, ("credit_note", "amount_pence")),
+    ({"kind": "credit_note", "amount_pence": 0}, ("credit_note", "amount_pence")),
+    ({"kind": "supplementary_payment"}, ("supplementary_payment", "amount_pence")),
+    ({"kind": "reverify_visit", "corrected_check_in": "2026-03-02T09:00:00Z"},
+     ("reverify_visit", "corrected_check_out")),
+    ({"kind": "reverify_visit", "corrected_check_in": 1772442000, "corrected_check_out": "2026-03-02T10:00:00Z"},
+     ("reverify_visit", "corrected_check_in")),  # a number of seconds is not the date-time the document asks for
+    ({"kind": "vary_agreement", "effective_from": "2026-04-06"}, ("vary_agreement", "description")),
+    ({"kind": "vary_agreement", "effective_from": "2026-04-06", "description": "  "},
+     ("vary_agreement", "description")),
+    ({"kind": "vary_agreement", "effective_from": "2026-04-06T00:00:00", "description": "x"},
+     ("vary_agreement", "effective_from")),
+    ({"kind": "credit_note", "amount_pence": "120"}, ("credit_note", "amount_pence")),
+    ({"kind": "credit_note", "amount_pence": 120.5}, ("credit_note", "amount_pence")),
+    ({"kind": "no_change", "amount_pence": 5}, ("no_change", "amount_pence")),
+    ({"kind": "refund"}, ()),
 ])
-def test_an_outcome_missing_what_its_effect_needs_names_the_field(form, field):
-    with pytest.raises(InvalidQuery) as caught:
-        OutcomeIn.model_validate(form).to_outcome()
-    assert caught.value.field == field
+def test_an_outcome_missing_what_its_kind_needs_is_refused_naming_the_field(form, loc):
+    """Each kind's shape is in the document: what it needs is required there, not found missing later."""
+    with pytest.raises(ValidationError) as caught:
+        FORM.validate_python(form)
+    assert tuple(caught.value.errors()[0]["loc"]) == loc
