@@ -36,6 +36,8 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import HTTPException, Query, Request, Response
 
+from shared.problems import ApiProblem
+
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
 MAX_CURSOR_CHARS = 500
@@ -49,9 +51,10 @@ PAGED: dict[int | str, dict[str, Any]] = {200: {"headers": {"Link": {
     "schema": {"type": "string"}}}}}
 
 
-def _bad_cursor(msg: str) -> HTTPException:
-    """The one error of a cursor that cannot be used (shared.http's handlers make it a problem)."""
-    return HTTPException(422, detail=[{"loc": ["query", "after"], "msg": msg, "type": "value_error"}])
+def _bad_cursor(msg: str) -> ApiProblem:
+    """The one error of a cursor that cannot be used: a problem naming query.after."""
+    return ApiProblem(422, "bad_cursor", f"query.after: {msg}",
+                      errors=[{"loc": ["query", "after"], "msg": msg, "type": "bad_cursor"}])
 
 
 def encode_cursor(key: Sequence[KeyValue]) -> str:
@@ -96,6 +99,8 @@ def _typed(value: Any, kind: type, position: int) -> KeyValue:
     if not isinstance(value, str):
         raise wrong()
     if kind is str:
+        if "\x00" in value:  # no key holds one (Postgres text cannot), so no cursor this list gave out does
+            raise wrong()
         return value
     try:
         if kind is datetime:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 
+from shared.http import install_error_handlers
 from shared.pagination import (MAX_LIMIT, NEWEST_FIRST, OLDEST_FIRST, PAGED, Keyset, Page, decode_cursor,
                                encode_cursor, page_params, paged)
 
@@ -69,12 +70,13 @@ def _b64(text: str) -> str:
     (_b64("[true]"), (int,), "position 0 should be a int"),
     (_b64('["not-a-uuid"]'), (uuid.UUID,), "position 0 should be a UUID"),
     (encode_cursor((WHEN, "INV-1"))[:-3], (datetime, str), "is not a cursor"),  # cut short
+    (_b64('["nul\\u0000byte"]'), (str,), "position 0 should be a str"),  # no key holds a NUL
 ])
 def test_a_cursor_that_is_not_one_of_this_list_is_422_on_query_after(cursor, types, says):
     with pytest.raises(HTTPException) as caught:
         Page(after=cursor).after_key(types)
     assert caught.value.status_code == 422
-    (error,) = caught.value.detail
+    (error,) = caught.value.errors
     assert error["loc"] == ["query", "after"]
     assert says in error["msg"]
 
@@ -86,6 +88,7 @@ ROWS = [{"id": f"INV-{n:03d}", "created_at": datetime(2025, 1, 1, tzinfo=timezon
 
 def _app() -> FastAPI:
     app = FastAPI()
+    install_error_handlers(app)
 
     @app.get("/invoices", responses=PAGED)
     async def list_invoices(request: Request, response: Response, page: Annotated[Page, Depends(page_params)],
@@ -148,7 +151,7 @@ async def test_the_next_link_replaces_the_after_it_was_given(client):
 async def test_bad_page_parameters_are_422_naming_the_parameter(client, query, loc):
     response = await client.get(f"/invoices?{query}")
     assert response.status_code == 422
-    assert [e["loc"] for e in response.json()["detail"]] == [loc]
+    assert [e["loc"] for e in response.json()["errors"]] == [loc]
 
 
 async def test_the_document_declares_limit_after_and_the_link_header(client):
