@@ -20,7 +20,7 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
 
 
-def _whole_number(value: Any) -> Any:
+def whole_number(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("must be a whole number (a JSON number, not text or true/false)")
     return value  # 5.0 is 5; 5.5 is refused as not whole
@@ -38,7 +38,7 @@ def _instant(value: Any) -> Any:
     raise ValueError("must be a date and time with its offset, e.g. 2026-03-02T09:00:00Z (RFC 3339)")
 
 
-WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+WholeNumber = Annotated[int, BeforeValidator(whole_number)]
 # A date within shared.clock's plausible window of today, as yyyy-mm-dd.
 PlausibleDay = Annotated[PlausibleDate, BeforeValidator(_iso_date)]
 # An instant with its offset (a naive time is refused: it is ambiguous).

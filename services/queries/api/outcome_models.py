@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
 from contracts.queries import OutcomeKind
 from services.queries.domain.outcomes import (CreditNote, NoChange, Outcome, ReverifyVisit, SupplementaryPayment,
                                               VaryAgreement)
-from services.queries.api.fields import SAYS_SOMETHING, Instant, PlausibleDay, WholeNumber
+from services.queries.api.fields import SAYS_SOMETHING, Instant, PlausibleDay, whole_number
 from shared.bounds import Key, Reference
 
 MAX_PENCE = 10 ** 11  # a billion pounds: past any credit or supplementary payment a query could decide
-Pence = Annotated[WholeNumber, Field(ge=1, le=MAX_PENCE,
-                                     description="Whole pence, more than 0 (no_change when nothing is owed).")]
+# The bounds before the validator: nested as Annotated[WholeNumber, Field(...)], pydantic left them out of the
+# schema as minimum/maximum (it wrote "ge"/"le"), so the document allowed the 0 the model refused.
+Pence = Annotated[int, Field(ge=1, le=MAX_PENCE, description="Whole pence, more than 0 (no_change when nothing is owed)."),
+                  BeforeValidator(whole_number)]
 
 
 class _In(BaseModel):

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from shared.contract_docs import OPENAPI_DIR
 from shared.auth import Principal, current_principal, require
 from shared.openapi import camel_case, depends_on, problem_responses
 from shared.problems import PROBLEM_JSON
@@ -189,3 +190,24 @@ def test_the_reference_page_is_served_with_the_packages_assets_not_a_cdn(app):
     assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
     doc = client.get("/openapi.json").json()
     assert not [p for p in doc["paths"] if p.startswith("/reference")]
+
+
+def _constraint_keys(node, where="#"):
+    """Where a schema carries pydantic's constraint names (ge, le, gt, lt) instead of JSON Schema's."""
+    found = []
+    if isinstance(node, dict):
+        if node.get("type") in ("integer", "number") and {"ge", "le", "gt", "lt"} & node.keys():
+            found.append(where)
+        for key, value in node.items():
+            found += _constraint_keys(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _constraint_keys(value, f"{where}/{i}")
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(OPENAPI_DIR.glob("*.json")), ids=lambda p: p.stem)
+def test_bounds_are_stated_as_json_schema_minimum_and_maximum(path):
+    """A bound nested behind a validator (Annotated[Annotated[int, BeforeValidator], Field(ge=1)]) is written
+    by pydantic as "ge": 1, which no client or generator reads: the document then allows what the model refuses."""
+    assert _constraint_keys(json.loads(path.read_text())) == []
