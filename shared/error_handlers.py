@@ -103,7 +103,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IllegalState)
     async def illegal_state(request: Request, exc: IllegalState) -> JSONResponse:
-        return problem_response(request, 409, str(exc), code=getattr(exc, "code", None))
+        field = getattr(exc, "field", None)
+        errors = [{"loc": ["body", *field.split(".")], "msg": str(exc), "type": exc.code or "conflict"}] if field else ()
+        return problem_response(request, 409, str(exc), code=getattr(exc, "code", None), errors=errors)
 
     @app.exception_handler(NotEntitled)
     async def not_entitled(request: Request, exc: NotEntitled) -> JSONResponse:

@@ -22,14 +22,18 @@ class RuleBroken(ValueError):
 
 
 class IllegalState(Exception):
-    """A step the current state does not allow (HTTP 409); the message says the state and what is allowed."""
+    """A step the current state does not allow (HTTP 409); the message says the state and what is allowed.
+    `field` names the part of the request that met the state (`agreement_id`, `planned_start`), if one did."""
 
     code: str | None = None
+    field: str | None = None
 
-    def __init__(self, *args: object, code: str | None = None) -> None:
+    def __init__(self, *args: object, code: str | None = None, field: str | None = None) -> None:
         super().__init__(*args)
         if code is not None:
             self.code = code
+        if field is not None:
+            self.field = field
 
 
 class NotEntitled(Exception):

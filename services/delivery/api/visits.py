@@ -19,7 +19,7 @@ from services.delivery.store import records as store_records
 from shared.auth import Principal, require
 from shared.bounds import Filter
 from shared.clock import london_local
-from shared.errors import RuleBroken
+from shared.problems import ApiProblem
 from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.pagination import PAGED, Page, page_params, paged
 
@@ -73,10 +73,10 @@ async def list_unallocated_visits(request: Request, response: Response,
 
 @router.post("/visits/unallocated/{record_id}/allocate", summary="Allocate an unallocated record to a planned visit",
              response_model=AllocationOut, responses={
-                 404: {"description": "No such unallocated record"},
-                 409: {"description": "The record was already allocated, rejected or superseded"},
-                 422: {"description": "The request is invalid, or the agreement is unknown, another provider's, "
-                                      "plans no visit at planned_start, or has no hourly rate for it"}})
+                 404: {"description": "No such unallocated record, or no such agreement (agreement_not_found)"},
+                 409: {"description": "The record was already allocated, rejected or superseded; or the agreement is "
+                                      "another provider's, plans no visit at planned_start or has no hourly rate for "
+                                      "it (another_providers_agreement, no_planned_visit, no_hourly_rate)"}})
 async def allocate_unallocated_visit(record_id: str, body: AllocateIn, request: Request,
                                      principal: Annotated[Principal, Depends(require(*OFFICERS))]) -> Any:
     """The record is verified at the agreement's planned visit starting at `planned_start`, as if it had
@@ -89,8 +89,9 @@ async def allocate_unallocated_visit(record_id: str, body: AllocateIn, request: 
             raise not_found(f"unallocated record {record_id}")
         agreement = book.agreements.get(body.agreement_id)
         if agreement is None:
-            raise RuleBroken("agreement_id", f"agreement {body.agreement_id} is not known to delivery",
-                             code="unknown_agreement")
+            raise ApiProblem(404, "agreement_not_found", f"body.agreement_id: agreement {body.agreement_id} is not "
+                             "known to delivery", errors=[{"loc": ["body", "agreement_id"], "type": "agreement_not_found",
+                                                           "msg": f"agreement {body.agreement_id} is not known to delivery"}])
         start = body.planned_start if body.planned_start.tzinfo else london_local(body.planned_start)
         visit = allocation.planned_visit_at(pipeline, agreement, start)
         changes = await allocation.allocate(conn, pipeline, cause_of(request, principal, body.reason), row,

@@ -18,12 +18,13 @@ from services.delivery.steps.verify_arrivals import verify_arrivals
 from services.delivery.store import records as store_records
 from services.delivery.store.visits import save_changes
 from shared.clock import LONDON, london_date, utcnow
-from shared.errors import IllegalState, RuleBroken
+from shared.errors import IllegalState
 from shared.events import Cause
 
 
 def planned_visit_at(pipeline: Pipeline, agreement: KnownAgreement, planned_start: datetime) -> PlannedVisit:
-    """The agreement's planned visit starting at `planned_start`, or RuleBroken naming the day's visits."""
+    """The agreement's planned visit starting at `planned_start`; else IllegalState (409: the agreement's plan
+    or rates as they stand refuse it) naming the day's visits."""
     day = london_date(planned_start)
     visits = pipeline.book.planned_on(agreement.agreement_id, day)
     for visit in visits:
@@ -32,13 +33,13 @@ def planned_visit_at(pipeline: Pipeline, agreement: KnownAgreement, planned_star
             try:
                 terms.terms.rate_on(day, visit.local_start)  # type: ignore[union-attr]
             except (LookupError, AttributeError):
-                raise RuleBroken("agreement_id", f"agreement {agreement.agreement_id} has no hourly rate for that "
-                                                 "visit: vary the agreement first") from None
+                raise IllegalState(f"agreement {agreement.agreement_id} has no hourly rate for that visit: vary the "
+                                   "agreement first", code="no_hourly_rate", field="agreement_id") from None
             return visit
     starts = ", ".join(f"{v.planned_start.astimezone(LONDON):%H:%M}" for v in visits) or "none"
-    raise RuleBroken("planned_start", f"agreement {agreement.agreement_id} plans no visit at "
-                                      f"{planned_start.astimezone(LONDON):%Y-%m-%d %H:%M} London time "
-                                      f"(that day: {starts})")
+    raise IllegalState(f"agreement {agreement.agreement_id} plans no visit at "
+                       f"{planned_start.astimezone(LONDON):%Y-%m-%d %H:%M} London time (that day: {starts})",
+                       code="no_planned_visit", field="planned_start")
 
 
 async def allocate(conn: asyncpg.Connection, pipeline: Pipeline, cause: Cause, row: asyncpg.Record,
@@ -46,8 +47,9 @@ async def allocate(conn: asyncpg.Connection, pipeline: Pipeline, cause: Cause, r
     """Verify the unallocated record at `visit` and close it as allocated."""
     _still_open(row)
     if agreement.provider_id != row["provider_id"]:
-        raise RuleBroken("agreement_id", f"agreement {agreement.agreement_id} is with another provider than "
-                                         "the record's: allocate it to an agreement of its own provider")
+        raise IllegalState(f"agreement {agreement.agreement_id} is with another provider than the record's: "
+                           "allocate it to an agreement of its own provider", code="another_providers_agreement",
+                           field="agreement_id")
     record = store_records.record_of(row)
     matched = {visit.key: (visit, [(row["record_id"], record, row["provider_id"])])}
     changes = await verify_arrivals(conn, pipeline.book, matched)

@@ -36,7 +36,13 @@ async def test_an_unallocated_record_is_allocated_or_rejected_by_an_officer(http
     assert refused.status_code == 403
     wrong_time = await http.post(f"{base}/visits/unallocated/{held}/allocate", headers=auth("brokerage_officer"),
                                  json={**body, "planned_start": f"{WEEK.isoformat()}T10:00"})
-    assert wrong_time.status_code == 422 and "09:00" in wrong_time.text
+    assert wrong_time.status_code == 409 and "09:00" in wrong_time.text  # the agreement's plan refuses it
+    assert wrong_time.json()["code"] == "no_planned_visit"
+    assert wrong_time.json()["errors"][0]["field"] == "body.planned_start"
+    unknown = await http.post(f"{base}/visits/unallocated/{held}/allocate", headers=auth("brokerage_officer"),
+                              json={**body, "agreement_id": "AGR-NOT-KNOWN"})
+    assert unknown.status_code == 404 and unknown.json()["code"] == "agreement_not_found"
+    assert unknown.json()["errors"][0]["field"] == "body.agreement_id"
     async with tail("delivery.events") as events:
         allocated = await http.post(f"{base}/visits/unallocated/{held}/allocate", json=body,
                                     headers=auth("brokerage_officer"))
