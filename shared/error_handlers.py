@@ -57,19 +57,28 @@ def _http_detail(request: Request, exc: StarletteHTTPException) -> tuple[str, li
     return detail or title_of(exc.status_code), []
 
 
+def _concreteness(path_format: str) -> tuple[int, ...]:
+    """Per path segment, 1 for a literal and 0 for a parameter: `/invoices/preview` (1, 1) is more concrete
+    than `/invoices/{invoice_id}` (1, 0)."""
+    return tuple(0 if "{" in part else 1 for part in path_format.strip("/").split("/"))
+
+
 def allowed_methods(request: Request) -> str | None:
-    """The `Allow` of the request's path: the methods of every route whose path matches it (Starlette's
-    router names only the first such route's, so GET and POST routes on one path said only one)."""
+    """The `Allow` of the request's path: the methods of every route of the path's most concrete template among
+    those that match it (Starlette's router names only the first such route's, so GET and POST routes on one
+    path said only one). As OpenAPI matches a concrete path before a templated one, `/invoices/preview` is
+    the path item of POST /invoices/preview alone, though GET /invoices/{invoice_id} matches it too."""
     path = request.scope["path"]
     root = request.scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root):] or "/"
-    methods: set[str] = set()
+    found: dict[tuple[int, ...], set[str]] = {}
     for route in iter_route_contexts(request.app.routes):
         regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
         if regex is not None and route_methods and regex.match(path):
-            methods |= set(route_methods)
-    return ", ".join(sorted(methods)) or None
+            concrete = _concreteness(getattr(route, "path_format", None) or getattr(route, "path", ""))
+            found.setdefault(concrete, set()).update(route_methods)
+    return ", ".join(sorted(found[max(found)])) if found else None
 
 
 def install_error_handlers(app: FastAPI) -> None:

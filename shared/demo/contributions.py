@@ -48,7 +48,7 @@ async def charged(stack: Stack, council: Council, ledger: Ledger, folder: Path) 
     response = await stack.send("POST", "invoicing", "/contribution-charges/exports", FINANCE_OFFICER, find=exported)
     if response.status_code in (200, 201):
         answer = response.json()
-    elif response.status_code == 422 and (answer := await exported()):
+    elif response.status_code == 409 and (answer := await exported()):  # nothing_to_export
         pass  # already exported by the lost attempt
     else:
         raise StackError(f"exporting contribution charges: {response.status_code} {response.text[:300]}")

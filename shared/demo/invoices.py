@@ -5,21 +5,31 @@ an officer and sent again corrected."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from shared.demo.client import FINANCE_OFFICER, Stack, StackError, provider as as_provider, until
+import httpx
+
+from shared.demo.client import FINANCE_OFFICER, Stack, StackError, Who, provider as as_provider, until
 from shared.demo.council import Council, Provider
 from shared.demo.ledger import Ledger, ProviderInvoice
 
 
+async def every(stack: Stack, path: str, who: Who, **params: Any) -> list[dict]:
+    """Every item of one of invoicing's lists, 500 a page, following each page's `Link: <…>; rel="next"`."""
+    out: list[dict] = []
+    url: httpx.URL | None = httpx.URL(path, params={**params, "limit": 500})
+    while url is not None:
+        response = await stack.send("GET", "invoicing", url.raw_path.decode("ascii"), who)
+        if response.status_code != 200:
+            raise StackError(f"GET invoicing{url.path} as {who.role}: {response.status_code} {response.text[:800]}")
+        out += response.json()
+        following = response.links.get("next", {}).get("url")
+        url = httpx.URL(following) if following else None
+    return out
+
+
 async def listed(stack: Stack, provider_id: str, kind: str) -> list[dict]:
-    out, offset = [], 0
-    while True:
-        page = await stack.get("invoicing", "/invoices", FINANCE_OFFICER, provider_id=provider_id, kind=kind,
-                               limit=500, offset=offset)
-        out += page
-        if len(page) < 500:
-            return out
-        offset += 500
+    return await every(stack, "/invoices", FINANCE_OFFICER, provider_id=provider_id, kind=kind)
 
 
 def self_bills_due(council: Council, ledger: Ledger, provider: Provider) -> int:
@@ -64,7 +74,7 @@ async def scheduled(stack: Stack, council: Council, ledger: Ledger) -> None:
         aid = ledger.agreement_ids[person.ref]
 
         async def raised(aid=aid):
-            return await stack.get("invoicing", "/invoices", FINANCE_OFFICER, agreement=aid, kind="scheduled")
+            return await stack.get("invoicing", "/invoices", FINANCE_OFFICER, agreement_id=aid, kind="scheduled")
 
         await until(raised, what=f"the scheduled invoice of {aid} ({person.ref})")
 
@@ -99,7 +109,7 @@ async def send_invoice(stack: Stack, ledger: Ledger, provider: Provider, number:
     who = as_provider(pid)
 
     async def sent():
-        found = await stack.get("invoicing", "/invoices", who, kind="provider", limit=500)
+        found = await every(stack, "/invoices", who, kind="provider")
         mine = next((i for i in found if i["number"] == number), None)
         return await stack.get("invoicing", f"/invoices/{mine['invoice_id']}", who) if mine else None
 

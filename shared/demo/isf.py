@@ -21,6 +21,7 @@ from decimal import Decimal
 from shared.demo import care
 from shared.demo.client import FINANCE_OFFICER, Stack, StackError, provider as as_provider, until
 from shared.demo.council import Council, Person
+from shared.demo.invoices import every
 from shared.demo.ledger import Ledger
 
 PERIOD = timedelta(days=28)
@@ -107,7 +108,8 @@ async def advanced(stack: Stack, council: Council, ledger: Ledger, periods: tupl
                 continue
 
             async def approved(aid=aid, start=start):
-                found = await stack.get("invoicing", "/invoices", FINANCE_OFFICER, agreement=aid, kind="isf_advance")
+                found = await stack.get("invoicing", "/invoices", FINANCE_OFFICER, agreement_id=aid,
+                                        kind="isf_advance")
                 mine = next((i for i in found if i["period_start"] == start.isoformat()), None)
                 if mine and mine["status"] in ("held", "void"):
                     raise StackError(f"the ISF advance {mine['number']} of {aid} is {mine['status']}: "
@@ -152,7 +154,7 @@ async def returned(stack: Stack, council: Council, ledger: Ledger) -> None:
                 raise StackError(f"the ISF return of {person.ref}: {response.status_code} {response.text[:800]}")
             else:
                 body = response.json()
-                sent = body[0] if isinstance(body, list) else body
+                sent = body["returns"][0] if "returns" in body else body  # a CSV's answer: its returns
         if sent is None or sent["status"] != "accepted":
             raise StackError(f"the ISF return of {person.ref} was not accepted: {sent}")
         if person.isf_return == "json_surplus" and sent["reclaim"] is None:
@@ -193,8 +195,7 @@ async def death_told_late(stack: Stack, council: Council, ledger: Ledger) -> Non
         await care.ended_by_death(stack, aid, person, "notified by the family two weeks late")
 
         async def credited(pid=pid, paid=paid):
-            notes = await stack.get("invoicing", "/invoices", FINANCE_OFFICER, provider_id=pid, kind="credit_note",
-                                    limit=500)
+            notes = await every(stack, "/invoices", FINANCE_OFFICER, provider_id=pid, kind="credit_note")
             mine = {n["invoice_id"]: n["corrects_invoice_id"] for n in notes if n["corrects_invoice_id"] in paid}
             return mine if set(mine.values()) == paid else None
 

@@ -52,7 +52,7 @@ async def _advances(stack, month) -> dict[tuple[str, date], dict]:
     out = {}
     for person in month.council.of_care("isf"):
         aid = month.ledger.agreement_ids[person.ref]
-        for invoice in await _get(f"{stack['invoicing']}/invoices", agreement=aid, kind="isf_advance"):
+        for invoice in await _get(f"{stack['invoicing']}/invoices", agreement_id=aid, kind="isf_advance"):
             out[(person.ref, date.fromisoformat(invoice["period_start"]))] = invoice
     return out
 

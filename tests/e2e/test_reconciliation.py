@@ -54,7 +54,7 @@ async def owners_say(stack: Stack, m: ReconciledMonth) -> tuple[dict, dict, dict
         delivered = rec.delivered_by_week(periods)
         invoiced: dict = {}
         paid_weeks: dict = {}
-        for summary in await stack.get("invoicing", "/invoices", FINANCE_OFFICER, agreement=aid, limit=500):
+        for summary in await stack.get("invoicing", "/invoices", FINANCE_OFFICER, agreement_id=aid, limit=500):
             if summary["status"] not in rec.PAYABLE_INVOICES and summary["kind"] != "credit_note":
                 continue
             invoice = await stack.get("invoicing", f"/invoices/{summary['invoice_id']}", FINANCE_OFFICER)

@@ -6,7 +6,6 @@ missing; 409 saying what state the invoice is in and what can be done from there
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
@@ -14,11 +13,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from shared.auth import Principal, require
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
+from shared.openapi import problem_responses
+from shared.problems import ApiProblem
 from services.invoicing.api.invoices import actor_of, answer
-from services.invoicing.api.models import CorrectionIn, InvoiceOut, ReasonIn, ScheduledRunOut
+from services.invoicing.api.models import CorrectionIn, InvoiceOut, QueryDate, ReasonIn, ScheduledRunOut
 from services.invoicing.domain.invoice import InvoiceKind
 from services.invoicing.steps.corrections import correction_by_amount, issue
-from services.invoicing.steps.decisions import InvoiceNotFound, reject_invoice, release_invoice, void_invoice
+from services.invoicing.steps import decisions as steps
+from services.invoicing.steps.decisions import InvoiceNotFound
 from services.invoicing.steps.plan_runs import RunInProgress
 from services.invoicing.steps.scheduled import raise_scheduled
 from services.invoicing.steps.validation import load_locked
@@ -37,22 +39,27 @@ async def _take(request: Request, principal: Principal, invoice_id: str, reason:
         return await answer(conn, invoice_id, principal)
 
 
-@router.post("/invoices/{invoice_id}/release", response_model=InvoiceOut, summary="Approve a held invoice")
-async def release(invoice_id: str, body: ReasonIn, request: Request, principal: Officer) -> InvoiceOut:
-    """held -> approved, due from the date received. Duplicates and disputed invoices are never released."""
-    return await _take(request, principal, invoice_id, body.reason, release_invoice)
+STATE = problem_responses(409)  # the invoice's state does not allow the step (the detail says what can be done)
 
 
-@router.post("/invoices/{invoice_id}/reject", response_model=InvoiceOut, summary="Reject a held invoice")
-async def reject(invoice_id: str, body: ReasonIn, request: Request, principal: Officer) -> InvoiceOut:
+@router.post("/invoices/{invoice_id}/release", response_model=InvoiceOut, responses=STATE,
+             summary="Approve a held invoice")
+async def release_invoice(invoice_id: str, body: ReasonIn, request: Request, principal: Officer) -> InvoiceOut:
+    """held -> approved, due from the date received. Duplicates and disputed invoices are never released (409)."""
+    return await _take(request, principal, invoice_id, body.reason, steps.release_invoice)
+
+
+@router.post("/invoices/{invoice_id}/reject", response_model=InvoiceOut, responses=STATE,
+             summary="Reject a held invoice")
+async def reject_invoice(invoice_id: str, body: ReasonIn, request: Request, principal: Officer) -> InvoiceOut:
     """held -> void, kept with its reasons; the provider is told why (InvoiceRejected)."""
-    return await _take(request, principal, invoice_id, body.reason, reject_invoice)
+    return await _take(request, principal, invoice_id, body.reason, steps.reject_invoice)
 
 
-@router.post("/invoices/{invoice_id}/void", response_model=InvoiceOut, summary="Void an invoice")
-async def void(invoice_id: str, body: ReasonIn, request: Request, principal: Officer) -> InvoiceOut:
+@router.post("/invoices/{invoice_id}/void", response_model=InvoiceOut, responses=STATE, summary="Void an invoice")
+async def void_invoice(invoice_id: str, body: ReasonIn, request: Request, principal: Officer) -> InvoiceOut:
     """Any invoice not yet in a payment run, paid or void. Its days may then be invoiced again."""
-    return await _take(request, principal, invoice_id, body.reason, void_invoice)
+    return await _take(request, principal, invoice_id, body.reason, steps.void_invoice)
 
 
 async def _correct(request: Request, principal: Principal, invoice_id: str, body: CorrectionIn,
@@ -69,26 +76,35 @@ async def _correct(request: Request, principal: Principal, invoice_id: str, body
 
 
 @router.post("/invoices/{invoice_id}/credit-notes", response_model=InvoiceOut, status_code=status.HTTP_201_CREATED,
-             summary="Issue a credit note against an invoice")
-async def credit(invoice_id: str, body: CorrectionIn, request: Request, principal: Officer) -> InvoiceOut:
-    """Against an approved, scheduled or paid invoice; never more than is left of it after earlier
-    credit notes. A credit beyond what a payment can absorb is carried forward by payments."""
+             responses=STATE, summary="Issue a credit note against an invoice")
+async def issue_credit_note(invoice_id: str, body: CorrectionIn, request: Request, principal: Officer) -> InvoiceOut:
+    """One line of `amount_pence` on the invoice's first agreement, against an approved, scheduled or paid
+    invoice; never more than is left of it after earlier credit notes (422 on amount_pence). 409 (with its
+    code) when the invoice cannot be corrected: a credit note itself, held or void, or naming no agreement
+    (none of its lines could be read). A credit beyond what a payment can absorb is carried forward by payments."""
     return await _correct(request, principal, invoice_id, body, InvoiceKind.CREDIT_NOTE)
 
 
 @router.post("/invoices/{invoice_id}/supplementary-invoices", response_model=InvoiceOut,
-             status_code=status.HTTP_201_CREATED, summary="Raise a supplementary invoice adding to an invoice")
-async def supplement(invoice_id: str, body: CorrectionIn, request: Request, principal: Officer) -> InvoiceOut:
+             status_code=status.HTTP_201_CREATED, responses=STATE,
+             summary="Raise a supplementary invoice adding to an invoice")
+async def raise_supplementary_invoice(invoice_id: str, body: CorrectionIn, request: Request,
+                                      principal: Officer) -> InvoiceOut:
+    """One line of `amount_pence` on the invoice's first agreement, for its period, validated like any invoice.
+    409 (with its code) when the invoice cannot be corrected, as for a credit note."""
     return await _correct(request, principal, invoice_id, body, InvoiceKind.SUPPLEMENTARY)
 
 
-@router.post("/invoices/scheduled", response_model=ScheduledRunOut, summary="Raise a period's scheduled invoices")
-async def raise_period(request: Request, principal: Officer,
-                       period_start: Annotated[date, Query(description="First day (a Monday) of the period.")]
-                       ) -> ScheduledRunOut:
+@router.post("/invoices/scheduled", response_model=ScheduledRunOut, responses=problem_responses(409),
+             summary="Raise a period's scheduled invoices")
+async def raise_scheduled_invoices(
+        request: Request, principal: Officer,
+        period_start: Annotated[QueryDate, Query(description="First day (a Monday) of the period; 422 for another "
+                                                             "day.")]
+) -> ScheduledRunOut:
     """One invoice per plan agreement whose cycle has a period starting `period_start` (weekly: any
     Monday; four-weekly: the first Monday of a four-weekly period), exactly once per agreement and
-    period: run it again and only agreements not yet invoiced are raised."""
+    period: run it again and only agreements not yet invoiced are raised. 409 while another run is under way."""
     if period_start.weekday() != 0:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
             "loc": ["query", "period_start"], "type": "value_error",
@@ -100,5 +116,5 @@ async def raise_period(request: Request, principal: Officer,
         run = await raise_scheduled(runtime.pool, runtime.outbox, cause_of(request, principal, "scheduled run"),
                                     actor_of(principal, "scheduled run"), period_start)
     except RunInProgress as busy:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(busy)) from None
+        raise ApiProblem(status.HTTP_409_CONFLICT, "run_in_progress", str(busy)) from None
     return ScheduledRunOut(**run.counts(already="already_invoiced"))

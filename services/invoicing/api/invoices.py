@@ -1,4 +1,4 @@
-"""Reading invoices: a list with filters, and one invoice with its lines, holds and history.
+"""Reading invoices: a list with filters, a page at a time, and one invoice with its lines, holds and history.
 
 A provider sees only its own invoices: asking for another provider's list is refused (403), and
 another provider's invoice is not found (404), so its existence is not given away.
@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from datetime import datetime
+
 import asyncpg
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from contracts.envelope import Actor
 from shared.auth import Principal, forbid_unless_provider, require
-from shared.bounds import Filter
-from shared.http import MAX_OFFSET, not_found, transaction
-from services.invoicing.api.models import InvoiceOut, InvoiceSummary, invoice_out
+from shared.http import not_found, transaction
+from shared.pagination import PAGED, Page, page_params, paged
+from services.invoicing.api.models import IdFilter, InvoiceOut, InvoiceSummary, invoice_out
+from services.invoicing.domain.invoice import InvoiceKind, InvoiceStatus
 from services.invoicing.store import invoices as store_invoices
 from services.invoicing.store.invoices import InvoiceFilter
 
@@ -33,21 +36,27 @@ async def answer(conn: asyncpg.Connection, invoice_id: str, principal: Principal
     return invoice_out(filed.invoice, await store_invoices.history(conn, invoice_id))
 
 
-@router.get("/invoices", response_model=list[InvoiceSummary], summary="Invoices, newest first")
-async def list_invoices(request: Request, principal: Annotated[Principal, Depends(require(*READERS))],
-                        provider_id: Filter | None = None, status: Filter | None = None,
-                        agreement: Filter | None = None, kind: Filter | None = None,
-                        limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[InvoiceSummary]:
-    """Filters: provider_id (PRV-…), status (held, approved, ...), agreement, kind. A provider's token lists its
-    own (403 naming both provider_ids when it asks for another's)."""
+@router.get("/invoices", response_model=list[InvoiceSummary], responses=PAGED, summary="Invoices, newest first")
+async def list_invoices(request: Request, response: Response,
+                        principal: Annotated[Principal, Depends(require(*READERS))],
+                        page: Annotated[Page, Depends(page_params)],
+                        provider_id: Annotated[IdFilter | None, Query(description="The provider's id (PRV-…).")] = None,
+                        status: Annotated[InvoiceStatus | None, Query(description="Where the invoice stands.")] = None,
+                        agreement_id: Annotated[IdFilter | None, Query(description="An agreement the invoice names.")]
+                        = None,
+                        kind: Annotated[InvoiceKind | None, Query(description="What kind of invoice.")] = None,
+                        ) -> list[InvoiceSummary]:
+    """Newest first (ties by invoice_id), a page at a time: follow the `Link: rel="next"` header. A provider's
+    token lists its own (403 naming both provider_ids when it asks for another's)."""
     if principal.role == "provider":
         if provider_id is not None:
             forbid_unless_provider(principal, provider_id, "invoices")
         provider_id = principal.provider_id
+    filters = InvoiceFilter(provider_id, status.value if status else None, agreement_id, kind.value if kind else None)
     async with transaction(request) as conn:
-        rows = await store_invoices.list_invoices(conn, InvoiceFilter(provider_id, status, agreement, kind, limit,
-                                                                      offset))
+        rows = await store_invoices.list_invoices(conn, filters, after=page.after_key((datetime, str)),
+                                                  fetch=page.fetch)
+    rows = paged(request, response, rows, page, key=lambda r: (r["created_at"], r["invoice_id"]))
     return [InvoiceSummary(invoice_id=r["invoice_id"], kind=r["kind"], provider_id=r["provider_id"], number=r["number"],
                            status=r["status"], agreement_ids=r["agreement_ids"], period_start=r["period_first"],
                            period_end=r["period_last"], received_on=r["received_on"], due_date=r["due_on"],

@@ -3,19 +3,36 @@
 Kept beside `models.py` (the invoices' models) as the models of one more resource."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
-from shared.bounds import Reference
-from shared.clock import BusinessDate
+from shared.uploads import ColumnReport
+from services.invoicing.api.models import MAX_PENCE, NO_NUL, NOT_BLANK, BusinessDay, Ref
 from services.invoicing.domain.isf_returns import MAX_REASON, MAX_TEXT, ReturnLine, ReturnSubmission
 from services.invoicing.store.isf_returns import ReturnOnFile
 
 MAX_RETURN_LINES = 1000
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=NO_NUL)]
+
+
+HOURS = re.compile(r"[0-9]{1,7}(\.[0-9]{1,2})?")
+
+
+def _hours(value: Any) -> Any:
+    """Hours as a decimal string to the hundredth: a JSON number is a binary fraction, never exactly 12.30."""
+    if isinstance(value, Decimal) or (isinstance(value, str) and HOURS.fullmatch(value)):
+        return value
+    shown = repr(value[:20]) if isinstance(value, str) else f"the {type(value).__name__} {str(value)[:20]}"
+    raise ValueError(f"{shown} is not hours as a string with at most two decimal places (e.g. \"12.50\")")
+
+
+Hours = Annotated[Decimal, BeforeValidator(_hours), WithJsonSchema({
+    "type": "string", "pattern": f"^{HOURS.pattern}$", "maxLength": 10,
+    "description": "Hours of support as a string, to at most two decimal places (\"12.50\", \"8\")."})]
 
 
 class IsfReturnLineIn(BaseModel):
@@ -23,10 +40,11 @@ class IsfReturnLineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    support_type: Text
+    support_type: Annotated[Text, StringConstraints(min_length=1, pattern=NOT_BLANK)] = Field(
+        description="What the spend bought (not blank).")
     subcontractor: Text | None = None
-    hours: Decimal = Field(description="Hours of support, to two decimal places (\"12.50\").")
-    spend_pence: int
+    hours: Hours
+    spend_pence: int = Field(ge=0, le=MAX_PENCE)
 
 
 class IsfReturnIn(BaseModel):
@@ -34,10 +52,10 @@ class IsfReturnIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    person_ref: Reference
-    period_start: BusinessDate
-    lines: list[IsfReturnLineIn] = Field(max_length=MAX_RETURN_LINES)
-    over_budget_reason: Annotated[str, StringConstraints(max_length=MAX_REASON)] | None = None
+    person_ref: Ref
+    period_start: BusinessDay = Field(description="The first day of the four-weekly period, which is over.")
+    lines: list[IsfReturnLineIn] = Field(min_length=1, max_length=MAX_RETURN_LINES)
+    over_budget_reason: Annotated[str, StringConstraints(max_length=MAX_REASON, pattern=NO_NUL)] | None = None
 
     def submission(self) -> ReturnSubmission:
         return ReturnSubmission(self.person_ref, self.period_start, tuple(
@@ -114,3 +132,11 @@ class IsfBalanceOut(BaseModel):
     reclaimed_pence: int
     balance_pence: int
     retained_pence: int
+
+
+class IsfReturnFileOut(BaseModel):
+    """What a CSV file of returns recorded: each return (accepted, or held for an officer), in the file's order,
+    and which of the header's columns were read."""
+
+    returns: list[IsfReturnOut]
+    columns: ColumnReport

@@ -11,23 +11,27 @@ return for the same agreement and period: 409.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from shared.auth import Principal, forbid_unless, forbid_unless_provider, require
-from shared.bounds import Filter
 from shared.clock import london_date, utcnow
-from shared.http import MAX_OFFSET, cause_of, not_found, runtime_of, transaction
+from shared.http import cause_of, not_found, runtime_of, transaction
+from shared.openapi import problem_responses
+from shared.pagination import PAGED, Page, page_params, paged
 from shared.schemas import inline_refs
+from shared.uploads import ColumnReport, read_upload, upload_body_doc
 from services.invoicing.api.invoices import actor_of
-from services.invoicing.api.isf_models import IsfBalanceOut, IsfReturnIn, IsfReturnOut, isf_return_out
-from services.invoicing.api.models import ReasonIn
+from services.invoicing.api.isf_models import (IsfBalanceOut, IsfReturnFileOut, IsfReturnIn, IsfReturnOut,
+                                               isf_return_out)
+from services.invoicing.api.models import IdFilter, ReasonIn
 from services.invoicing.config import config
 from services.invoicing.domain.isf_balances import balance_through, retained_pence
-from services.invoicing.domain.isf_returns import Problem, ReturnRefused
+from services.invoicing.domain.isf_returns import Problem, ReturnRefused, ReturnSubmission
 from services.invoicing.domain.isf_returns_csv import parse_isf_returns_csv
 from services.invoicing.steps import isf_returns as steps
 from services.invoicing.store import facts as store_facts
@@ -39,13 +43,13 @@ router = APIRouter(tags=["ISF returns"])
 SENDERS = ("provider", "finance_officer")
 ACCEPTERS = ("finance_officer", "finance_approver")
 READERS = ("finance_officer", "finance_approver", "ops")  # officers who read ISF returns and balances
-_CSV = {"schema": {"type": "string", "description": "person_ref,period_start,support_type,subcontractor,hours,spend,"
-                                                    "over_budget_reason; header row 1; spend in pounds"}}
-
-
-
-_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": inline_refs(IsfReturnIn.model_json_schema())}, "text/csv": _CSV}}}
+# The raw body's types (and a multipart/form-data form's part `file`): a file of returns first, so a form's part
+# sent without a type of its own is read as CSV.
+FILE_TYPES = ("text/csv", "application/json")
+BODY = upload_body_doc(FILE_TYPES, "One return as JSON (IsfReturnIn), or a CSV file of returns: header row 1 names "
+                                   "person_ref, period_start, support_type, hours, spend (pounds) and optionally "
+                                   "subcontractor, over_budget_reason; one return per (person_ref, period_start).")
+BODY["requestBody"]["content"]["application/json"]["schema"] = inline_refs(IsfReturnIn.model_json_schema())
 
 
 def refused(problems: list[Problem]) -> RequestValidationError:
@@ -65,30 +69,36 @@ def _pydantic_problems(exc: ValidationError) -> list[Problem]:
     return [Problem(field(e["loc"]), f"{field(e['loc'])}: {e['msg']}") for e in exc.errors(include_url=False)]
 
 
-async def _submissions(request: Request):
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind == "application/json" or kind.endswith("+json"):
+async def _submissions(request: Request) -> tuple[list[ReturnSubmission], str, list[Problem], ColumnReport | None]:
+    """(returns, source, problems reading them, the CSV header's columns) of the request's body or form."""
+    async with await read_upload(request, accept=FILE_TYPES) as upload:
+        data = await upload.read()
+    if upload.media_type == "application/json":
         try:
-            return [IsfReturnIn.model_validate_json(await request.body()).submission()], "json", []
+            return [IsfReturnIn.model_validate_json(data).submission()], "json", [], None
         except ValidationError as bad:
             raise refused(_pydantic_problems(bad)) from None
-    if kind in ("text/csv", "application/csv"):
-        submissions, problems = parse_isf_returns_csv(await request.body())
-        if problems and not submissions:
-            raise refused(problems)
-        return submissions, "csv", problems
-    raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="send application/json (one return) or"
-                                                                         " text/csv (returns, one row per line)")
+    read = parse_isf_returns_csv(data)
+    if read.problems and not read.submissions:
+        raise refused(read.problems)
+    columns = ColumnReport(mapped=list(read.columns.mapped), ignored=list(read.columns.ignored))
+    return read.submissions, "csv", read.problems, columns
 
 
-@router.post("/providers/{provider_id}/isf-returns", status_code=status.HTTP_201_CREATED, openapi_extra=_BODY,
-             response_model=IsfReturnOut | list[IsfReturnOut], summary="Send ISF returns (JSON one, CSV several)")
-async def send_returns(provider_id: str, request: Request, principal: Annotated[Principal, Depends(require(*SENDERS))]
-                       ) -> IsfReturnOut | list[IsfReturnOut]:
-    """JSON: one return, answered with it. CSV: one return per (person_ref, period_start), answered with
-    the list. Accepted at once, or held (spend over budget, with a reason) for another officer."""
+@router.post("/providers/{provider_id}/isf-returns", status_code=status.HTTP_201_CREATED, openapi_extra=BODY,
+             response_model=IsfReturnOut | IsfReturnFileOut, responses=problem_responses(409, 415),
+             summary="Submit ISF returns (one as JSON, or a CSV file of several)")
+async def submit_isf_returns(provider_id: str, request: Request,
+                             principal: Annotated[Principal, Depends(require(*SENDERS))]
+                             ) -> IsfReturnOut | IsfReturnFileOut:
+    """The body is the JSON return (`application/json`) or the CSV file (`text/csv`), raw or as the part `file`
+    of a multipart/form-data form. JSON: one return, answered with it. CSV: one return per (person_ref,
+    period_start), answered with them and the header's columns read (`mapped`) and not read (`ignored`: extra
+    or misspelt). Each is accepted at once, or held (spend over budget, with a reason) for another officer. 422
+    naming every problem (field, and row of the file) and nothing recorded; 409 when a return for the same
+    agreement and period is on file already."""
     forbid_unless_provider(principal, provider_id, "ISF returns")
-    submissions, source, unreadable = await _submissions(request)
+    submissions, source, unreadable, columns = await _submissions(request)
     async with transaction(request) as conn:
         try:
             ids = await steps.record(conn, runtime_of(request).outbox, cause_of(request, principal),
@@ -97,7 +107,7 @@ async def send_returns(provider_id: str, request: Request, principal: Annotated[
         except ReturnRefused as bad:
             raise refused(list(bad.problems)) from None
         out = [isf_return_out(await store_returns.load(conn, i)) for i in ids]
-    return out[0] if source == "json" else out
+    return out[0] if columns is None else IsfReturnFileOut(returns=out, columns=columns)
 
 
 def _visible(principal: Principal, found: store_returns.ReturnOnFile | None) -> bool:
@@ -109,11 +119,12 @@ def _visible(principal: Principal, found: store_returns.ReturnOnFile | None) -> 
     return principal.may_see_provider(r.provider_ref)
 
 
-@router.post("/isf-returns/{return_id}/accept", response_model=IsfReturnOut, summary="Accept a held ISF return")
-async def accept_return(return_id: str, body: ReasonIn, request: Request,
-                        principal: Annotated[Principal, Depends(require(*ACCEPTERS))]) -> IsfReturnOut:
+@router.post("/isf-returns/{return_id}/accept", response_model=IsfReturnOut, responses=problem_responses(409),
+             summary="Accept a held ISF return")
+async def accept_isf_return(return_id: str, body: ReasonIn, request: Request,
+                            principal: Annotated[Principal, Depends(require(*ACCEPTERS))]) -> IsfReturnOut:
     """By a finance officer or approver who did not submit it (403 for the submitter); then its balance
-    and any surplus are worked out as for a return accepted at once."""
+    and any surplus are worked out as for a return accepted at once. 409 for a return that is not held."""
     async with transaction(request) as conn:
         try:
             await steps.accept(conn, runtime_of(request).outbox, cause_of(request, principal, body.reason),
@@ -123,14 +134,19 @@ async def accept_return(return_id: str, body: ReasonIn, request: Request,
         return isf_return_out(await store_returns.load(conn, return_id))
 
 
-@router.get("/isf-returns", response_model=list[IsfReturnOut], summary="ISF returns, newest period first")
-async def list_returns(request: Request, principal: Annotated[Principal, Depends(require(*READERS, "provider",
-                                                                                                  "person"))],
-                       person_ref: Filter | None = None, provider_id: Filter | None = None,
-                       agreement_id: Filter | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                       offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[IsfReturnOut]:
-    """A person lists only their own (what their ISF bought), a provider only its own: the filter is in
-    the query, so a page holds only what the caller may see."""
+@router.get("/isf-returns", response_model=list[IsfReturnOut], responses=PAGED,
+            summary="ISF returns, newest period first")
+async def list_isf_returns(
+        request: Request, response: Response,
+        principal: Annotated[Principal, Depends(require(*READERS, "provider", "person"))],
+        page: Annotated[Page, Depends(page_params)],
+        person_ref: Annotated[IdFilter | None, Query(description="The person's returns only.")] = None,
+        provider_id: Annotated[IdFilter | None, Query(description="The provider's returns only (PRV-…).")] = None,
+        agreement_id: Annotated[IdFilter | None, Query(description="The returns of one ISF agreement only.")] = None,
+) -> list[IsfReturnOut]:
+    """Newest period first (ties by return_id), a page at a time: follow the `Link: rel="next"` header. A person
+    lists only their own (what their ISF bought), a provider only its own (asking for another's: 403): the
+    filter is in the query, so a page holds only what the caller may see."""
     if principal.role == "person":
         forbid_unless(principal.person_ref is not None and person_ref in (None, principal.person_ref),
                       "a person sees only their own ISF returns")
@@ -141,14 +157,17 @@ async def list_returns(request: Request, principal: Annotated[Principal, Depends
         provider_id = principal.provider_id
     async with transaction(request) as conn:
         found = await store_returns.list_returns(conn, ReturnFilter(person_ref or None, provider_id or None,
-                                                                    agreement_id or None, limit, offset))
+                                                                    agreement_id or None),
+                                                 after=page.after_key((date, str)), fetch=page.fetch)
+    found = paged(request, response, found, page, key=lambda f: (f.isf_return.period.first, f.isf_return.return_id))
     return [isf_return_out(f) for f in found if _visible(principal, f)]
 
 
 @router.get("/isf-returns/{return_id}", response_model=IsfReturnOut, summary="One ISF return")
-async def get_return(return_id: str, request: Request,
-                     principal: Annotated[Principal, Depends(require(*READERS, "provider", "person"))]
-                     ) -> IsfReturnOut:
+async def get_isf_return(return_id: str, request: Request,
+                         principal: Annotated[Principal, Depends(require(*READERS, "provider", "person"))]
+                         ) -> IsfReturnOut:
+    """A provider or person: their own only (another's is not found)."""
     async with transaction(request) as conn:
         found = await store_returns.load(conn, return_id)
     if not _visible(principal, found):
@@ -156,21 +175,28 @@ async def get_return(return_id: str, request: Request,
     return isf_return_out(found)
 
 
-@router.get("/isf-balances", response_model=list[IsfBalanceOut], summary="What each ISF provider holds, today")
-async def list_balances(request: Request, principal: Annotated[Principal, Depends(require(*READERS, "provider"))],
-                        provider_id: Filter | None = None, person_ref: Filter | None = None,
-                        limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[IsfBalanceOut]:
-    """Per ISF agreement: advanced for the periods begun by today, spent (accepted returns), reclaimed,
-    the balance, and what the provider may keep. A provider sees only its own."""
+@router.get("/isf-balances", response_model=list[IsfBalanceOut], responses=PAGED,
+            summary="What each ISF provider holds, today")
+async def list_isf_balances(
+        request: Request, response: Response,
+        principal: Annotated[Principal, Depends(require(*READERS, "provider"))],
+        page: Annotated[Page, Depends(page_params)],
+        provider_id: Annotated[IdFilter | None, Query(description="The provider's ISFs only (PRV-…).")] = None,
+        person_ref: Annotated[IdFilter | None, Query(description="The person's ISFs only.")] = None,
+) -> list[IsfBalanceOut]:
+    """Per ISF agreement, in agreement_id order, a page at a time (follow the `Link: rel="next"` header):
+    advanced for the periods begun by today, spent (accepted returns), reclaimed, the balance, and what the
+    provider may keep. A provider sees only its own (asking for another's: 403)."""
     if principal.role == "provider":
         forbid_unless(provider_id in (None, principal.provider_id), "a provider sees only its own ISF balances")
         provider_id = principal.provider_id
     today = london_date(utcnow())
+    [after] = page.after_key((str,)) or (None,)
     async with transaction(request) as conn:
         ids = await store_balances.isf_agreement_ids(conn, provider_id=provider_id or None,
                                                      person_refs=[person_ref] if person_ref else None,
-                                                     limit=limit, offset=offset)
+                                                     after=after, limit=page.fetch)
+        ids = paged(request, response, ids, page, key=lambda agreement_id: (agreement_id,))
         out = []
         for agreement in sorted((await store_facts.agreements(conn, ids)).values(), key=lambda a: a.agreement_id):
             b = balance_through(today, advances=await store_balances.advances(conn, agreement.agreement_id),

@@ -1,17 +1,47 @@
 """What the invoicing API accepts and answers (money in pence, dates as yyyy-mm-dd)."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError,
+                      field_validator)
 
-from services.invoicing.domain.invoice import Invoice, UnreadableLine
+from services.invoicing.domain.holds import HoldCode
+from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceStatus, UnreadableLine
 from services.invoicing.domain.provider_invoices import SubmittedLine
-from shared.bounds import MAX_INVOICE_LINES, MAX_LINE_FIELDS, Description, Key, Reference
+from shared.bounds import MAX_INVOICE_LINES, MAX_LINE_FIELDS, Description, Filter, Key, Reference
 from shared.clock import BusinessDate, PlausibleDate
+from shared.uploads import ColumnReport
 
+MAX_PENCE = 10 ** 11  # a billion pounds: past any invoice
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Patterns of text a client sends: no NUL (Postgres stores none), and, for text that must say something, a
+# character str.strip() keeps (it strips \x1c-\x1f too, which regex's \s does not name).
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"
+# shared.bounds' Reference (a body's id or reference) and Filter (a query's) with no NUL: each is looked up
+# in Postgres, which would refuse it.
+Ref = Annotated[Reference, StringConstraints(pattern=NO_NUL)]
+IdFilter = Annotated[Filter, StringConstraints(pattern=NO_NUL)]
+
+
+def _iso_date(value: Any) -> Any:
+    """A date as its `format: date` says, yyyy-mm-dd (pydantic alone reads 0 or "0" as 1970-01-01)."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    shown = repr(value[:20]) if isinstance(value, str) else f"the {type(value).__name__} {str(value)[:20]}"
+    raise ValueError(f"{shown} is not a date: use yyyy-mm-dd")
+
+
+IsoDate = BeforeValidator(_iso_date)
+# Dates a client sends, yyyy-mm-dd only: any day (in a query string), a business date, a plausible date
+# (shared.clock's windows).
+QueryDate = Annotated[date, IsoDate]
+BusinessDay = Annotated[BusinessDate, IsoDate]
+PlausibleDay = Annotated[PlausibleDate, IsoDate]
 # One line as sent: read field by field below, so one bad line is kept and named, not refused.
 RawLine = Annotated[dict[Annotated[str, StringConstraints(max_length=64)], Any], Field(max_length=MAX_LINE_FIELDS)]
 
@@ -25,33 +55,50 @@ class LineIn(BaseModel):
     agreement_ref: Reference
     service_user_ref: Reference
     amount_pence: int
-    date_from: PlausibleDate | None = None
-    date_to: PlausibleDate | None = None
-    week_commencing: PlausibleDate | None = None
+    date_from: PlausibleDay | None = None
+    date_to: PlausibleDay | None = None
+    week_commencing: PlausibleDay | None = None
     visit_id: Key | None = None
     carer_id: Key | None = None
     description: Description = ""
+
+    @field_validator("agreement_ref", "service_user_ref", "visit_id", "carer_id", "description")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        """A NUL cannot be stored: the line is kept as unreadable, naming the field."""
+        if value is not None and "\x00" in value:
+            raise ValueError("contains a NUL character (\\u0000): remove it")
+        return value
 
 
 class ProviderInvoiceIn(BaseModel):
     """A provider's invoice. Lines are read one by one: a line that cannot be read is kept, and the
     invoice held naming it, so nothing sent is lost."""
 
-    invoice_number: str = Field(min_length=1, max_length=100)
-    invoice_date: PlausibleDate | None = None
-    period_start: PlausibleDate | None = None
-    period_end: PlausibleDate | None = None
+    invoice_number: str = Field(min_length=1, max_length=100, pattern=NOT_BLANK,
+                                description="The provider's own number for this invoice (not blank).")
+    invoice_date: PlausibleDay | None = None
+    period_start: PlausibleDay | None = None
+    period_end: PlausibleDay | None = None
     lines: list[RawLine] = Field(min_length=1, max_length=MAX_INVOICE_LINES)
 
 
+def _kept(text: str) -> str:
+    """Text of a line that could not be read, as it is kept: a NUL (which Postgres cannot store) shown as U+FFFD."""
+    return text.replace("\x00", "\ufffd")
+
+
 def read_lines(raw: list[dict[str, Any]]) -> tuple[list[SubmittedLine], list[UnreadableLine]]:
+    """Each line read as LineIn; one that cannot be is kept (its fields, cut to 100 characters, and every problem
+    with it) as an unreadable line, so the invoice is held naming it."""
     lines, unreadable = [], []
     for number, item in enumerate(raw, start=1):
         try:
             line = LineIn.model_validate(item)
         except ValidationError as exc:
-            problems = tuple(f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in exc.errors())
-            unreadable.append(UnreadableLine(number, problems, raw=tuple((str(k), str(v)[:100])
+            problems = tuple(_kept(f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}")
+                             for e in exc.errors())
+            unreadable.append(UnreadableLine(number, problems, raw=tuple((_kept(str(k)), _kept(str(v)[:100]))
                                                                          for k, v in item.items())))
             continue
         lines.append(SubmittedLine(line.agreement_ref, line.service_user_ref, line.amount_pence, line.date_from,
@@ -60,11 +107,12 @@ def read_lines(raw: list[dict[str, Any]]) -> tuple[list[SubmittedLine], list[Unr
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=1000, description="Why: recorded with who did it.")
+    reason: str = Field(min_length=1, max_length=1000, pattern=NOT_BLANK,
+                        description="Why (not blank): recorded with who did it.")
 
 
 class CorrectionIn(ReasonIn):
-    amount_pence: int = Field(gt=0)
+    amount_pence: int = Field(gt=0, le=MAX_PENCE, description="The amount credited or added, in pence.")
 
 
 class ScheduledRunOut(BaseModel):
@@ -78,7 +126,7 @@ class ScheduledRunOut(BaseModel):
 
 
 class IsfAdvanceRunIn(BaseModel):
-    period_start: BusinessDate = Field(description="First day of a four-weekly period, past or future.")
+    period_start: BusinessDay = Field(description="First day of a four-weekly period, past or future.")
 
 
 class IsfAdvanceRunOut(BaseModel):
@@ -93,9 +141,9 @@ class IsfAdvanceRunOut(BaseModel):
 
 
 class PreviewIn(BaseModel):
-    agreement_id: Reference
-    period_start: BusinessDate = Field(description="Any day of the period: the agreement's cycle gives the period.")
-    period_end: BusinessDate | None = Field(default=None, description="Only to preview a period of your own choosing.")
+    agreement_id: Ref
+    period_start: BusinessDay = Field(description="Any day of the period: the agreement's cycle gives the period.")
+    period_end: BusinessDay | None = Field(default=None, description="Only to preview a period of your own choosing.")
 
 
 class LineOut(BaseModel):
@@ -121,7 +169,7 @@ class UnreadableOut(BaseModel):
 
 
 class HoldOut(BaseModel):
-    code: str
+    code: HoldCode
     message: str
     lines: list[int]
     agreement_id: str | None
@@ -148,10 +196,10 @@ class StepOut(BaseModel):
 
 class InvoiceSummary(BaseModel):
     invoice_id: str
-    kind: str
+    kind: InvoiceKind
     provider_id: str
     number: str
-    status: str
+    status: InvoiceStatus
     agreement_ids: list[str]
     period_start: date
     period_end: date
@@ -159,7 +207,7 @@ class InvoiceSummary(BaseModel):
     due_date: date | None
     total_pence: int
     line_count: int
-    hold_codes: list[str]
+    hold_codes: list[HoldCode]
     corrects_invoice_id: str | None
 
 
@@ -192,13 +240,21 @@ def invoice_out(invoice: Invoice, history: list[Any] | None = None) -> InvoiceOu
         history=steps)
 
 
+class InvoiceFileOut(BaseModel):
+    """What a CSV upload made: each invoice in it (approved, or held with every reason, naming the rows at
+    fault), and which of the header's columns were read."""
+
+    invoices: list[InvoiceOut] = Field(description="One per invoice_number in the file, in the file's order.")
+    columns: ColumnReport
+
+
 class ContributionRunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    period_start: BusinessDate = Field(description="First day of a four-weekly period that is over.")
+    period_start: BusinessDay = Field(description="First day of a four-weekly period that is over.")
 
 
 class ContributionChargeIn(ContributionRunIn):
-    person_ref: Reference
+    person_ref: Ref
 
 
 class ContributionRunOut(BaseModel):

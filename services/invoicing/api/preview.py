@@ -9,23 +9,28 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from shared.auth import Principal, require
 from shared.clock import london_date, utcnow
 from shared.http import not_found, transaction
+from shared.openapi import problem_responses
+from shared.problems import ApiProblem
 from services.invoicing.api.models import InvoiceOut, PreviewIn, invoice_out
 from services.invoicing.config import config
 from services.invoicing.domain.errors import NothingToInvoice
 from services.invoicing.domain.periods import Period, period_of
 from services.invoicing.domain.self_billing import ActualsNotConfirmed
-from services.invoicing.steps.preview import preview_invoice
+from services.invoicing.steps import preview as steps
 from services.invoicing.store import facts as store_facts
 
 router = APIRouter(tags=["invoices"])
 
 
-@router.post("/invoices/preview", response_model=InvoiceOut, summary="Dry run: the invoice that would be raised now")
-async def preview(body: PreviewIn, request: Request,
-                  principal: Annotated[Principal, Depends(require("provider", "finance_officer", "finance_approver",
-                                                                  "ops"))]) -> InvoiceOut:
-    """The agreement's cycle gives the period containing `period_start` (or give `period_end`).
-    409 when nothing would be raised now: actuals not all confirmed (naming the weeks), or nothing payable."""
+@router.post("/invoices/preview", response_model=InvoiceOut, responses=problem_responses(404, 409),
+             summary="Dry run: the invoice that would be raised now")
+async def preview_invoice(body: PreviewIn, request: Request,
+                          principal: Annotated[Principal, Depends(require("provider", "finance_officer",
+                                                                          "finance_approver", "ops"))]) -> InvoiceOut:
+    """The agreement's cycle gives the period containing `period_start` (or give `period_end`, not before it:
+    422). 404 for an agreement invoicing does not hold (or, to a provider, another provider's). 409
+    nothing_to_invoice when nothing would be raised now: actuals not all confirmed (naming the weeks), or nothing
+    payable."""
     async with transaction(request) as conn:
         agreement = (await store_facts.agreements(conn, [body.agreement_id])).get(body.agreement_id)
         if agreement is None or not principal.may_see_provider(agreement.provider_ref):
@@ -38,7 +43,8 @@ async def preview(body: PreviewIn, request: Request,
         else:
             period = period_of(body.period_start, agreement.cycle, config().four_weekly_anchor)
         try:
-            result = await preview_invoice(conn, agreement, period, today=london_date(utcnow()))
+            result = await steps.preview_invoice(conn, agreement, period, today=london_date(utcnow()))
         except (ActualsNotConfirmed, NothingToInvoice) as nothing:
-            raise HTTPException(status.HTTP_409_CONFLICT, detail=f"nothing would be raised now: {nothing}") from None
+            raise ApiProblem(status.HTTP_409_CONFLICT, "nothing_to_invoice",
+                             f"nothing would be raised now: {nothing}") from None
     return invoice_out(result.invoice)

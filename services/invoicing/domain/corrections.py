@@ -22,13 +22,40 @@ from services.invoicing.domain.self_billing import lines_per_day, lines_per_visi
 CORRECTABLE = frozenset({InvoiceStatus.APPROVED, InvoiceStatus.SCHEDULED, InvoiceStatus.PAID})
 
 
-def _correction(kind: InvoiceKind, original: Invoice, lines: Sequence[InvoiceLine], *, number: str,
-                issued_on: date, by: str, why: str, invoice_id: str | None) -> Invoice:
+def check_correctable(original: Invoice) -> None:
+    """Whether anything can correct `original` (else IllegalTransition, 409, saying why): not a credit note
+    (correct the invoice it credits); approved, scheduled or paid (a held one is released or rejected instead);
+    and naming an agreement, since every line of a correction is on one of the original's agreements. An
+    invoice none of whose lines could be read names none (an officer may have released it, at £0.00): it has
+    nothing to credit and no agreement to add to, so it is refused (invoice_names_no_agreement)."""
     if original.kind is InvoiceKind.CREDIT_NOTE:
-        raise InvalidInvoiceInput("corrects", f"{original.number} is a credit note: correct the invoice it credits")
+        raise IllegalTransition(f"{original.number} is a credit note, which is not corrected: correct the invoice it"
+                                " credits", code="invoice_is_a_credit_note")
     if original.status not in CORRECTABLE:
         raise IllegalTransition(f"invoice {original.number} is {original.status.value}: only an approved, scheduled"
-                                " or paid invoice is corrected; a held one is released or rejected instead")
+                                " or paid invoice is corrected; a held one is released or rejected instead",
+                                code="invoice_not_correctable")
+    if not original.agreement_ids:
+        raise IllegalTransition(f"invoice {original.number} names no agreement (none of its lines could be read), so"
+                                " it cannot be corrected: a credit note or supplementary invoice is made of lines on"
+                                " the original's agreements. Void it if it should not be paid, and have the provider"
+                                " send it again with lines that can be read", code="invoice_names_no_agreement")
+
+
+def line_for_amount(original: Invoice, amount_pence: int, description: str) -> InvoiceLine:
+    """A correction of a whole invoice by an amount (an officer's, a query's, a surplus reclaimed): one line on
+    its first agreement, over the days the invoice charged that agreement. Refused as `check_correctable`
+    refuses when `original` cannot be corrected."""
+    check_correctable(original)
+    agreement_id = original.agreement_ids[0]
+    lines = [line for line in original.lines if line.agreement_id == agreement_id]
+    return InvoiceLine(1, agreement_id, lines[0].person_ref, min(x.first_day for x in lines),
+                       max(x.last_day for x in lines), amount_pence, description=description)
+
+
+def _correction(kind: InvoiceKind, original: Invoice, lines: Sequence[InvoiceLine], *, number: str,
+                issued_on: date, by: str, why: str, invoice_id: str | None) -> Invoice:
+    check_correctable(original)
     if not (why or "").strip():
         raise InvalidInvoiceInput("reason", f"required: say why {original.number} is corrected")
     if not lines:
@@ -47,13 +74,15 @@ def _correction(kind: InvoiceKind, original: Invoice, lines: Sequence[InvoiceLin
 
 def credit_note(original: Invoice, lines: Sequence[InvoiceLine], *, number: str, issued_on: date, by: str,
                 why: str, already_credited_pence: int = 0, invoice_id: str | None = None) -> Invoice:
-    """A credit note against `original`; never more than what is left of it after earlier credits."""
+    """A credit note against `original`; never more than what is left of it after earlier credits (else
+    IllegalTransition credit_exceeds_what_is_left, 409: what is left is the invoice's state, not the request's)."""
     note = _correction(InvoiceKind.CREDIT_NOTE, original, lines, number=number, issued_on=issued_on, by=by,
                        why=why, invoice_id=invoice_id)
     left = original.total_pence - already_credited_pence
     if note.total_pence > left:
-        raise InvalidInvoiceInput("lines", f"credits {format_gbp(note.total_pence)} but only {format_gbp(left)} of"
-                                           f" {original.number} is left to credit")
+        raise IllegalTransition(f"the credit note of {format_gbp(note.total_pence)} is more than the"
+                                f" {format_gbp(left)} of {original.number} left to credit after earlier credit notes",
+                                code="credit_exceeds_what_is_left")
     return note
 
 

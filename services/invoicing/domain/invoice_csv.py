@@ -1,7 +1,8 @@
 """Provider invoices uploaded as CSV: one row per line, read into the same submissions as JSON.
 
-Columns are found by header name: case-insensitive, spaces or hyphens read as `_`, any order,
-unknown columns ignored; a missing required column rejects the file, naming them all. UTF-8 with
+Columns are found by header name: case-insensitive, spaces or hyphens read as `_`, any order;
+unknown columns are ignored and reported (`HeaderColumns`: mapped and ignored, as the header names them);
+a missing required column rejects the file, naming them all and the columns not read. UTF-8 with
 or without BOM (Excel), UTF-16 with a BOM, or Windows-1252, CRLF or LF; at most 16 MB and 100,000
 rows (413 beyond, to split the file). Rows are numbered as a spreadsheet shows
 them (header = row 1). A file may hold several invoices: rows are grouped by `invoice_number`.
@@ -20,7 +21,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -43,8 +44,27 @@ MAX_FILE_BYTES = 16 << 20
 MAX_ROWS = 100_000
 
 
+@dataclass(frozen=True, slots=True)
+class HeaderColumns:
+    """The columns of a file's header as the header names them: those read (`mapped`) and those this file
+    does not know (`ignored`: extra or misspelt), each in header order."""
+
+    mapped: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+
+
+def header_columns(cells: Sequence[str], known: Callable[[str], bool]) -> HeaderColumns:
+    """Which header cells name a column `known` says is read (given each cell as sent)."""
+    return HeaderColumns(tuple(c for c in cells if known(c)), tuple(c for c in cells if not known(c)))
+
+
 class UnreadableInvoiceFile(ValueError):
-    """The file as a whole cannot be read (no header, missing columns): nothing in it is an invoice."""
+    """The file as a whole cannot be read (no header, missing columns): nothing in it is an invoice.
+    `columns`: the header's, when there was one (so a misspelt column shows among those ignored)."""
+
+    def __init__(self, message: str, columns: HeaderColumns | None = None) -> None:
+        super().__init__(message)
+        self.columns = columns
 
 
 class InvoiceFileTooLarge(UnreadableInvoiceFile):
@@ -55,6 +75,7 @@ class InvoiceFileTooLarge(UnreadableInvoiceFile):
 class InvoiceUpload:
     invoices: tuple[ProviderInvoiceSubmission, ...]
     problems: tuple[str, ...] = ()  # rows that belong to no invoice
+    columns: HeaderColumns = HeaderColumns()
 
 
 def decode_text(content: str | bytes) -> str:
@@ -99,21 +120,28 @@ def parse_amount(text: str) -> int:
         raise ValueError(f"{_quote(text)} is not an amount in pounds and pence (e.g. 24.00)") from None
 
 
-def _header(rows: list[list[str]]) -> dict[str, int]:
+def _known(cell: str) -> bool:
+    name = _column(cell)
+    return name in REQUIRED_COLUMNS or name in OPTIONAL_COLUMNS
+
+
+def _header(rows: list[list[str]]) -> tuple[dict[str, int], HeaderColumns]:
     if not rows:
         raise UnreadableInvoiceFile("the file is empty: expected a header row naming the columns")
+    report = header_columns(rows[0], _known)
     columns: dict[str, int] = {}
     for i, cell in enumerate(rows[0]):
         name = _column(cell)
-        if name in REQUIRED_COLUMNS or name in OPTIONAL_COLUMNS:
+        if _known(cell):
             if name in columns:
-                raise UnreadableInvoiceFile(f"column {name!r} appears twice in the header")
+                raise UnreadableInvoiceFile(f"column {name!r} appears twice in the header", report)
             columns[name] = i
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
+        ignored = f"; the columns not read were {', '.join(map(repr, report.ignored))}" if report.ignored else ""
         raise UnreadableInvoiceFile("the header has no column " + ", ".join(missing)
-                                    + " (required: " + ", ".join(REQUIRED_COLUMNS) + ")")
-    return columns
+                                    + " (required: " + ", ".join(REQUIRED_COLUMNS) + ")" + ignored, report)
+    return columns, report
 
 
 class _Row:
@@ -164,7 +192,7 @@ def parse_invoice_csv(content: str | bytes, *, provider_ref: str, received_on: d
                 raise InvoiceFileTooLarge(f"the file has more than {MAX_ROWS:,} rows: send it in parts")
     except csv.Error as e:
         raise UnreadableInvoiceFile(f"the file is not CSV that can be read: {e}") from None
-    columns = _header(rows)
+    columns, report = _header(rows)
     grouped: dict[str | None, list[_Row]] = {}
     for number, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
@@ -183,7 +211,7 @@ def parse_invoice_csv(content: str | bytes, *, provider_ref: str, received_on: d
         problems += [f"row {r.number}: invoice_number is empty, and the file holds {len(grouped)} invoices: say"
                      " which invoice the row belongs to" for r in orphans]
     invoices = [_submission(number, rows_of, provider_ref, received_on) for number, rows_of in grouped.items()]
-    return InvoiceUpload(tuple(invoices), tuple(problems))
+    return InvoiceUpload(tuple(invoices), tuple(problems), report)
 
 
 def _submission(invoice_number: str, rows: list[_Row], provider_ref: str, received_on: date

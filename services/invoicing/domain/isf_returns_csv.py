@@ -1,20 +1,23 @@
 """ISF returns uploaded as CSV: one row per line of spend, one return per (person_ref, period_start).
 
 Columns by header name (case-insensitive, spaces or hyphens read as `_`, any order, unknown ones
-ignored): person_ref, period_start, support_type, hours, spend (pounds: 24.00, £1,234.56) required;
-subcontractor and over_budget_reason optional (the reason may be on any row of its return, the same
-wherever it is given). Dates, money and the file's encoding are read as the provider invoice CSV reads
-them (`invoice_csv`). Rows are numbered as a spreadsheet shows them (header = row 1); every problem is
-given with its row and column, and `isf_returns.check_return` adds those of each return's content.
+ignored and reported: `ReturnsFile.columns`): person_ref, period_start, support_type, hours, spend (pounds:
+24.00, £1,234.56) required; subcontractor and over_budget_reason optional (the reason may be on any row of
+its return, the same wherever it is given). Dates, money and the file's encoding are read as the provider
+invoice CSV reads them (`invoice_csv`). Rows are numbered as a spreadsheet shows them (header = row 1);
+every problem is given with its row and column, and `isf_returns.check_return` adds those of each return's
+content.
 """
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from shared.spreadsheet import safe_cell
-from services.invoicing.domain.invoice_csv import UnreadableInvoiceFile, decode_text, parse_amount, parse_date
+from services.invoicing.domain.invoice_csv import (HeaderColumns, UnreadableInvoiceFile, decode_text, header_columns,
+                                                   parse_amount, parse_date)
 from services.invoicing.domain.isf_returns import MAX_REASON, Problem, ReturnLine, ReturnSubmission
 
 REQUIRED_COLUMNS = ("person_ref", "period_start", "support_type", "hours", "spend")
@@ -29,12 +32,26 @@ def _column(header: str) -> str:
     return ALIASES.get(name, name)
 
 
+def _known(cell: str) -> bool:
+    name = _column(cell)
+    return name in REQUIRED_COLUMNS or name in OPTIONAL_COLUMNS
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnsFile:
+    """What a file of returns holds: its returns, every problem found reading it, and its header's columns."""
+
+    submissions: list[ReturnSubmission]
+    problems: list[Problem]
+    columns: HeaderColumns = HeaderColumns()
+
+
 def _header(cells: list[str]) -> tuple[dict[str, int], list[Problem]]:
     columns: dict[str, int] = {}
     problems = []
     for i, cell in enumerate(cells):
         name = _column(cell)
-        if name in REQUIRED_COLUMNS or name in OPTIONAL_COLUMNS:
+        if _known(cell):
             if name in columns:
                 problems.append(Problem(name, f"column {name} appears twice in the header", 1))
             columns[name] = i
@@ -54,19 +71,24 @@ def _hours(text: str) -> Decimal:
     return value
 
 
-def parse_isf_returns_csv(content: str | bytes) -> tuple[list[ReturnSubmission], list[Problem]]:
-    """The returns in the file, and every problem found reading it (the returns' own checks come after)."""
+def parse_isf_returns_csv(content: str | bytes) -> ReturnsFile:
+    """The returns in the file, every problem found reading it (the returns' own checks come after), and the
+    header's columns (mapped and ignored)."""
     try:
         rows = list(csv.reader(io.StringIO(decode_text(content), newline="")))
     except (UnreadableInvoiceFile, csv.Error) as e:
-        return [], [Problem("file", f"the file cannot be read as CSV: {e}")]
+        return ReturnsFile([], [Problem("file", f"the file cannot be read as CSV: {e}")])
     if not rows:
-        return [], [Problem("file", "the file is empty: expected a header row naming the columns", 1)]
+        return ReturnsFile([], [Problem("file", "the file is empty: expected a header row naming the columns", 1)])
+    report = header_columns(rows[0], _known)
     if len(rows) > MAX_ROWS + 1:
-        return [], [Problem("file", f"the file has more than {MAX_ROWS:,} rows: send it in parts")]
+        return ReturnsFile([], [Problem("file", f"the file has more than {MAX_ROWS:,} rows: send it in parts")],
+                           report)
     columns, problems = _header(rows[0])
     if problems:
-        return [], problems
+        if report.ignored:
+            problems.append(Problem("file", f"the columns not read were {', '.join(map(repr, report.ignored))}", 1))
+        return ReturnsFile([], problems, report)
     groups: dict[tuple, dict] = {}
     for number, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
@@ -88,7 +110,7 @@ def parse_isf_returns_csv(content: str | bytes) -> tuple[list[ReturnSubmission],
         problems.append(Problem("file", "the file holds no rows of spend", 2))
     submissions = [ReturnSubmission(person, start, tuple(g["lines"]), g["reason"], g["row"])
                    for (person, start), g in groups.items()]
-    return submissions, problems
+    return ReturnsFile(submissions, problems, report)
 
 
 def _row(number: int, cell: dict[str, str], problems: list[Problem]) -> tuple[tuple, ReturnLine, str] | None:

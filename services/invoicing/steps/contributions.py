@@ -20,6 +20,7 @@ import asyncpg
 
 from contracts.common import Cycle, PaymentBasis
 from contracts.envelope import Actor
+from shared.errors import IllegalState
 from shared.events import Cause
 from shared.outbox import Outbox
 from services.invoicing.config import config
@@ -37,6 +38,12 @@ from services.invoicing.store import direct_payment_windows as store_windows
 RUN_LOCK = "invoicing:contribution-run"
 STORED = ("charge_id", "person_ref", "period_start", "period_end", "revision", "contribution_pence", "care_cost_pence",
           "charged_pence", "change_pence", "capped", "reason")
+
+
+class NothingToExport(IllegalState):
+    """No revision is waiting to be exported (HTTP 409 nothing_to_export)."""
+
+    code = "nothing_to_export"
 
 
 @dataclass
@@ -163,11 +170,13 @@ async def charge_period(pool: asyncpg.Pool, outbox: Outbox, cause: Cause, actor:
 
 
 async def export_charges(conn: asyncpg.Connection, actor: Actor, posting_date: date) -> dict:
-    """Export every revision not yet exported (the debtors file and its journal); 422 when there is none."""
+    """Export every revision not yet exported (the debtors file and its journal); NothingToExport (409) when
+    there is none: nothing has changed what anyone owes since the last export."""
     await store_exports.lock_exports(conn)
     charges = await store_exports.not_exported(conn)
     if not charges:
-        raise InvalidInvoiceInput("charges", "no contribution charge is waiting to be exported")
+        raise NothingToExport("no contribution charge is waiting to be exported: every revision that changes what"
+                              " is owed has been exported already")
     number = await store_exports.next_number(conn)
     total = sum(c.change_pence for c in charges)
     export_id = new_charge_id()

@@ -16,9 +16,9 @@ from shared.events import Cause
 from shared.logging import get_logger
 from shared.outbox import Outbox
 from services.invoicing.domain.corrections import (CORRECTABLE, corrections_from_actuals, credit_note,
-                                                   supplementary_invoice)
+                                                   line_for_amount, supplementary_invoice)
 from services.invoicing.domain.facts import ConfirmedActuals
-from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceLine
+from services.invoicing.domain.invoice import Invoice, InvoiceKind
 from services.invoicing.domain.numbering import Series, format_number
 from services.invoicing.steps.validation import announcements, context_for, lock_agreements, with_outcome
 from services.invoicing.store import actuals as store_actuals
@@ -57,20 +57,11 @@ async def issue(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, actor: A
     return issued
 
 
-def one_line_for(original: Invoice, amount_pence: int, description: str) -> InvoiceLine:
-    """A correction of a whole invoice by an amount: one line on its first agreement, over the days
-    the invoice charged that agreement."""
-    agreement_id = original.agreement_ids[0]
-    lines = [line for line in original.lines if line.agreement_id == agreement_id]
-    return InvoiceLine(1, agreement_id, lines[0].person_ref, min(x.first_day for x in lines),
-                       max(x.last_day for x in lines), amount_pence, description=description)
-
-
 async def correction_by_amount(conn: asyncpg.Connection, original: Filed, kind: InvoiceKind, amount_pence: int, *,
                                issued_on: date, by: str, why: str) -> Invoice:
     """A credit note or supplementary invoice of `amount_pence` against `original` (blank number);
     refused by the domain (InvalidInvoiceInput, IllegalTransition) when it cannot be raised."""
-    line = one_line_for(original.invoice, amount_pence, why)
+    line = line_for_amount(original.invoice, amount_pence, why)
     if kind is InvoiceKind.CREDIT_NOTE:
         credited = await store_invoices.credited_so_far(conn, original.invoice.invoice_id)
         return credit_note(original.invoice, [line], number="", issued_on=issued_on, by=by, why=why,

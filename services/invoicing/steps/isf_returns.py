@@ -23,14 +23,14 @@ from shared.events import Cause
 from shared.outbox import Outbox
 from services.invoicing import metrics
 from services.invoicing.config import config
-from services.invoicing.domain.corrections import credit_note
+from services.invoicing.domain.corrections import credit_note, line_for_amount
 from services.invoicing.domain.invoice import new_invoice_id
 from services.invoicing.domain.isf_balances import (IsfBalance, balance_through, reclaim_reason, retained_pence,
                                                     surplus_reclaim, waiting_for)
 from services.invoicing.domain.isf_returns import (IsfReturn, Problem, ReturnRefused, ReturnStatus, ReturnSubmission,
                                                    accept_held, check_return)
 from services.invoicing.events import isf_return_accepted, isf_return_held, isf_surplus_reclaimed
-from services.invoicing.steps.corrections import issue, one_line_for
+from services.invoicing.steps.corrections import issue
 from services.invoicing.steps.validation import SYSTEM, lock_agreements, lock_provider_facts
 from services.invoicing.store import facts as store_facts
 from services.invoicing.store import invoices as store_invoices
@@ -41,7 +41,9 @@ MAX_ISFS_LOCKED = 20_000  # the ISFs of the people in one upload (a file holds a
 
 
 class ReturnAlreadySent(IllegalState):
-    """A return for the agreement and period is on file already (HTTP 409)."""
+    """A return for the agreement and period is on file already (HTTP 409 return_already_sent)."""
+
+    code = "return_already_sent"
 
 
 class ReturnNotFound(LookupError):
@@ -146,7 +148,7 @@ async def settle(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, r: IsfR
         return
     original = await store_invoices.load(conn, reclaim.advance.invoice_id, for_update=True)
     why = reclaim_reason(r.period, balance, reclaim)
-    note = credit_note(original.invoice, [one_line_for(original.invoice, reclaim.amount_pence, why)], number="",
+    note = credit_note(original.invoice, [line_for_amount(original.invoice, reclaim.amount_pence, why)], number="",
                        issued_on=today, by=SYSTEM.id, why=why, already_credited_pence=reclaim.advance.credited_pence)
     [issued] = await issue(conn, outbox, cause, SYSTEM, original, [note], source="isf_surplus")
     await store_returns.insert_reclaim(conn, r.return_id, credit_note_id=issued.invoice.invoice_id,

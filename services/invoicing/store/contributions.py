@@ -8,6 +8,7 @@ from datetime import date, datetime
 import asyncpg
 
 from shared.clock import week_start
+from shared.pagination import Keyset
 from services.invoicing.domain.contributions import ContributionDecision, DeliveredVisit
 from services.invoicing.domain.facts import AgreementOnFile
 from services.invoicing.store import facts as store_facts
@@ -128,12 +129,19 @@ async def insert_charges(conn: asyncpg.Connection, rows: Sequence[tuple], comput
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", [(*r, computed_by) for r in rows])
 
 
-async def list_charges(conn: asyncpg.Connection, person_ref: str | None, period_start: date | None,
-                       limit: int, offset: int) -> list[asyncpg.Record]:
+# Newest period first, then newest revision first (charge ids sort by creation): unique and stable, the order
+# the list is paged on (indexes: migrations/0010_list_pages.sql).
+CHARGE_PAGES = Keyset(("period_start", "charge_id"), descending=True)
+
+
+async def list_charges(conn: asyncpg.Connection, person_ref: str | None, period_start: date | None, *,
+                       after: Sequence | None, fetch: int) -> list[asyncpg.Record]:
+    """A page of charge revisions in CHARGE_PAGES order: at most `fetch`, strictly after the key `after`."""
+    page, args = CHARGE_PAGES.after(after, first_param=3)
     return await conn.fetch(
         "SELECT * FROM contribution_charges WHERE ($1::text IS NULL OR person_ref = $1)"
-        " AND ($2::date IS NULL OR period_start = $2) ORDER BY period_start DESC, person_ref, revision DESC"
-        " LIMIT $3 OFFSET $4", person_ref, period_start, limit, offset)
+        f" AND ($2::date IS NULL OR period_start = $2) AND {page} ORDER BY {CHARGE_PAGES.order_by}"
+        f" LIMIT ${3 + len(args)}", person_ref, period_start, *args, fetch)
 
 
 async def charge(conn: asyncpg.Connection, charge_id: str) -> asyncpg.Record | None:

@@ -14,6 +14,7 @@ from decimal import Decimal
 import asyncpg
 
 from contracts.envelope import Actor
+from shared.pagination import Keyset
 from services.invoicing.domain.facts import InvoicedPeriod
 from services.invoicing.domain.holds import HoldCode, HoldReason
 from services.invoicing.domain.invoice import (Dispute, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus,
@@ -280,18 +281,24 @@ class InvoiceFilter:
     status: str | None = None
     agreement_id: str | None = None
     kind: str | None = None
-    limit: int = 50
-    offset: int = 0
 
 
-async def list_invoices(conn: asyncpg.Connection, f: InvoiceFilter) -> list[asyncpg.Record]:
+# Newest first, ties on the timestamp (every invoice of one run shares it) broken by id: a unique, stable order
+# the list is paged on (indexes: migrations/0010_list_pages.sql).
+INVOICE_PAGES = Keyset(("created_at", "invoice_id"), descending=True)
+
+
+async def list_invoices(conn: asyncpg.Connection, f: InvoiceFilter, *, after: Sequence | None,
+                        fetch: int) -> list[asyncpg.Record]:
+    """A page of invoices in INVOICE_PAGES order: at most `fetch`, strictly after the key `after`."""
+    page, args = INVOICE_PAGES.after(after, first_param=5)
     return await conn.fetch(
-        "SELECT invoice_id, kind, provider_id, number, agreement_ids, period_first, period_last, received_on,"
-        " status, total_pence, line_count, hold_codes, due_on, corrects_invoice_id FROM invoices"
+        "SELECT invoice_id, created_at, kind, provider_id, number, agreement_ids, period_first, period_last,"
+        " received_on, status, total_pence, line_count, hold_codes, due_on, corrects_invoice_id FROM invoices"
         " WHERE ($1::text IS NULL OR provider_id = $1) AND ($2::text IS NULL OR status = $2)"
         " AND ($3::text IS NULL OR agreement_ids @> ARRAY[$3::text]) AND ($4::text IS NULL OR kind = $4)"
-        " ORDER BY created_at DESC, invoice_id LIMIT $5 OFFSET $6",
-        f.provider_id, f.status, f.agreement_id, f.kind, f.limit, f.offset)
+        f" AND {page} ORDER BY {INVOICE_PAGES.order_by} LIMIT ${5 + len(args)}",
+        f.provider_id, f.status, f.agreement_id, f.kind, *args, fetch)
 
 
 async def history(conn: asyncpg.Connection, invoice_id: str) -> list[asyncpg.Record]:

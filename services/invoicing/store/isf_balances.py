@@ -12,14 +12,16 @@ from services.invoicing.domain.periods import Period
 
 
 async def isf_agreement_ids(conn: asyncpg.Connection, *, provider_id: str | None = None,
-                            person_refs: Iterable[str] | None = None, limit: int = 500,
-                            offset: int = 0) -> list[str]:
-    """ISF agreements of a provider and/or people, in id order (a page)."""
+                            person_refs: Iterable[str] | None = None, after: str | None = None,
+                            limit: int = 500) -> list[str]:
+    """ISF agreements of a provider and/or people, in id order: at most `limit`, those after the id `after`
+    (a page)."""
     people = sorted(set(person_refs)) if person_refs is not None else None
     return [r[0] for r in await conn.fetch(
         "SELECT agreement_id FROM agreements_on_file WHERE mechanism = 'isf'"
         " AND ($1::text IS NULL OR provider_id = $1) AND ($2::text[] IS NULL OR person_ref = ANY($2::text[]))"
-        " ORDER BY agreement_id LIMIT $3 OFFSET $4", provider_id, people, limit, offset)]
+        " AND ($3::text IS NULL OR agreement_id > $3) ORDER BY agreement_id LIMIT $4",
+        provider_id, people, after, limit)]
 
 
 async def advances(conn: asyncpg.Connection, agreement_id: str) -> list[AdvanceOnFile]:

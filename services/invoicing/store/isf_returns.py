@@ -1,12 +1,14 @@
 """SQL of ISF returns, their lines, and the surplus reclaimed after them."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
 from contracts.envelope import Actor
+from shared.pagination import Keyset
 from services.invoicing.domain.isf_returns import (IsfReturn, ReturnHold, ReturnHoldCode, ReturnLine,
                                                    ReturnStatus)
 from services.invoicing.domain.periods import Period
@@ -106,16 +108,21 @@ class ReturnFilter:
     person_ref: str | None = None
     provider_id: str | None = None
     agreement_id: str | None = None
-    limit: int = 100
-    offset: int = 0
 
 
-async def list_returns(conn: asyncpg.Connection, f: ReturnFilter) -> list[ReturnOnFile]:
-    """Returns newest period first."""
+# Newest period first, ties broken by id: unique and stable, the order the list is paged on (indexes:
+# migrations/0010_list_pages.sql).
+RETURN_PAGES = Keyset(("r.period_first", "r.return_id"), descending=True)
+
+
+async def list_returns(conn: asyncpg.Connection, f: ReturnFilter, *, after: Sequence | None,
+                       fetch: int) -> list[ReturnOnFile]:
+    """A page of returns in RETURN_PAGES order: at most `fetch`, strictly after the key `after`."""
+    page, args = RETURN_PAGES.after(after, first_param=4)
     rows = await conn.fetch(
         _SELECT + " WHERE ($1::text IS NULL OR r.person_ref = $1) AND ($2::text IS NULL OR r.provider_id = $2)"
-        " AND ($3::text IS NULL OR r.agreement_id = $3) ORDER BY r.period_first DESC, r.return_id LIMIT $4 OFFSET $5",
-        f.person_ref, f.provider_id, f.agreement_id, f.limit, f.offset)
+        f" AND ($3::text IS NULL OR r.agreement_id = $3) AND {page} ORDER BY {RETURN_PAGES.order_by}"
+        f" LIMIT ${4 + len(args)}", f.person_ref, f.provider_id, f.agreement_id, *args, fetch)
     lines = await conn.fetch("SELECT * FROM isf_return_lines WHERE return_id = ANY($1::text[])"
                              " ORDER BY return_id, line_number", [r["return_id"] for r in rows])
     by_return: dict[str, list] = {}

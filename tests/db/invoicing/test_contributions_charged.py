@@ -194,7 +194,7 @@ async def test_an_officer_brings_down_a_charge_left_after_a_death_and_refuses_on
         ("2026-03-30", 1, 20_000), ("2026-03-30", 2, -20_000)]
 
 
-async def test_each_bad_charge_is_a_422_naming_the_field_and_charges_nothing(db):
+async def test_each_bad_charge_is_a_422_naming_the_field_and_charges_nothing_and_an_empty_export_a_409(db):
     who = unique("P-CT")
     await db.send(AGREEMENTS, plan_agreement(who))
     current = four_weeks_of(london_date(utcnow())).first
@@ -212,8 +212,8 @@ async def test_each_bad_charge_is_a_422_naming_the_field_and_charges_nothing(db)
         loc, msg = problem(await client.post("/contribution-charges", headers=officer, json={
             "person_ref": who, "period_start": (START - timedelta(days=28)).isoformat()}))
         assert loc == ["body", "period_start"] and "no council-arranged care or ISF" in msg
-        loc, _ = problem(await client.post("/contribution-charges/exports", headers=officer))
-        assert loc == ["body", "charges"]
+        nothing = await client.post("/contribution-charges/exports", headers=officer)
+        assert (nothing.status_code, nothing.json()["code"]) == (409, "nothing_to_export"), nothing.text
         for role in ("finance_approver", "provider", "social_worker"):
             headers = db.auth(role, provider="PRV-CT" if role == "provider" else None)
             assert (await client.post("/contribution-charges/runs", json=PERIOD, headers=headers)).status_code == 403
@@ -245,8 +245,8 @@ async def test_an_export_sends_every_revision_once_and_its_files_are_the_same_by
         assert [(x[3], x[4], x[6], x[7]) for x in lines[1:]] == [("FIN-CONTROL", "9150", "340.00", ""),
                                                                 ("ASC-CARE", "8100", "", "340.00")]
         assert lines[1][0] == "CP-CONTRIB-000001"
-        loc, _ = problem(await client.post("/contribution-charges/exports", headers=officer))
-        assert loc == ["body", "charges"]  # nothing new to send
+        nothing = await client.post("/contribution-charges/exports", headers=officer)
+        assert (nothing.status_code, nothing.json()["code"]) == (409, "nothing_to_export")  # nothing new to send
         # A death told late brings the charge down at once (a run then changes nothing): the next export
         # sends the reduction alone; the first export's files never change.
         await db.send(AGREEMENTS, ended_by_death(activated_a, day(13)))

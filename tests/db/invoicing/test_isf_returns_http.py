@@ -105,7 +105,7 @@ async def test_a_return_s_surplus_is_netted_from_the_next_advance_by_a_credit_no
 
         again = await client.post(f"/providers/{pid}/isf-returns", json=a_return(person, 1_000),
                                   headers=db.auth("provider", provider=pid))
-        assert again.status_code == 409, again.text
+        assert (again.status_code, again.json()["code"]) == (409, "return_already_sent"), again.text
         assert await db.fetchval("SELECT count(*) FROM isf_returns") == 1
 
         balances = await client.get("/isf-balances", params={"provider_id": pid}, headers=db.auth("finance_officer"))
@@ -145,8 +145,10 @@ async def test_csv_returns_are_recorded_together(db):
         sent = await client.post(f"/providers/{pid}/isf-returns", content=csv.encode(),
                                  headers={**db.auth("provider", provider=pid), "content-type": "text/csv"})
     assert sent.status_code == 201, sent.text
-    assert [(r["person_ref"], r["spend_pence"], r["status"]) for r in sent.json()] == [
+    assert [(r["person_ref"], r["spend_pence"], r["status"]) for r in sent.json()["returns"]] == [
         (first.person_ref, 275_000, "accepted"), (second.person_ref, 50_000, "accepted")]
+    assert sent.json()["columns"] == {"mapped": ["person_ref", "period_start", "support_type", "subcontractor",
+                                                 "hours", "spend", "over_budget_reason"], "ignored": []}
     rows = await db.fetch("SELECT source, source_row FROM isf_returns ORDER BY source_row")
     assert [(r["source"], r["source_row"]) for r in rows] == [("csv", 2), ("csv", 3)]
 

@@ -116,7 +116,7 @@ async def test_an_invoice_file_in_utf16_or_with_a_pound_sign_in_windows_1252_is_
                          f"INV-{uuid.uuid4().hex[:8]},AGR-NONE,P-NONE,02/03/2026,\"£1,234.56\",x"])
     answer = await _send_invoices(http, provider, text.encode(encoding))
     assert answer.status_code == 201, answer.text
-    assert answer.json()[0]["total_pence"] == 123456
+    assert answer.json()["invoices"][0]["total_pence"] == 123456
 
 
 async def test_formula_cells_in_an_invoice_file_are_quoted_back_defused(http):

@@ -29,7 +29,7 @@ async def test_a_provider_sees_and_sends_only_its_own_invoices(http, stack, db, 
     listed = await http.get(f"{base}/invoices", headers=me)
     assert listed.status_code == 200 and listed.json() == []  # nothing of theirs, and it has sent nothing yet
 
-    theirs_listed = await http.get(f"{base}/invoices", params={"agreement": aid},
+    theirs_listed = await http.get(f"{base}/invoices", params={"agreement_id": aid},
                                    headers=auth("provider", provider=theirs))
     assert [i["invoice_id"] for i in theirs_listed.json()] == [their_invoice]
     assert (await http.get(f"{base}/invoices/{their_invoice}", headers=auth("provider", provider=theirs))).status_code \

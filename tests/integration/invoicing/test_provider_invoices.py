@@ -34,7 +34,9 @@ async def test_a_csv_invoice_with_two_wrong_lines_is_held_with_reasons_naming_th
                                files={"file": ("march.csv", "\ufeff" + csv, "text/csv")},
                                headers=auth("provider", provider=pid))
         assert resp.status_code == 201, resp.text
-        [held] = resp.json()
+        [held] = resp.json()["invoices"]
+        assert resp.json()["columns"] == {"mapped": ["Invoice Number", "Agreement Ref", "Service User Ref", "Date From",
+                                                     "Visit ID", "Amount"], "ignored": []}
         [event] = await events.wait_for(invoicing_event("InvoiceHeld", held["invoice_id"]))
         await events.wait_for(invoicing_event("InvoiceReceived", held["invoice_id"], number="INV-77"))
     assert held["status"] == "held" and held["due_date"] is None

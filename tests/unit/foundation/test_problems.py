@@ -49,6 +49,16 @@ async def list_invoices(limit: Annotated[int, Query(ge=1, le=500)] = 100) -> lis
     return []
 
 
+@router.post("/invoices/preview")
+async def preview_invoice() -> dict:
+    return {}
+
+
+@router.get("/invoices/{invoice_id}")
+async def get_invoice(invoice_id: str) -> dict:
+    return {"invoice_id": invoice_id}
+
+
 @router.get("/string-detail")
 async def string_detail() -> None:
     raise HTTPException(404, detail="invoice INV-9 not found", headers={"X-Extra": "kept"})
@@ -197,6 +207,17 @@ def test_an_unknown_path_and_an_unknown_method_are_problems(client):
     body = problem(answer, 405, "method_not_allowed")
     assert "DELETE is not allowed on /invoices" in body["detail"]
     assert set(answer.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+def test_the_allow_of_a_concrete_path_names_its_own_methods_not_those_of_a_template_matching_it(client):
+    """POST /invoices/preview beside GET /invoices/{invoice_id}: the document's path item /invoices/preview
+    has POST alone, and so has the Allow of a 405 there (it said GET, POST)."""
+    concrete = client.delete("/invoices/preview")
+    problem(concrete, 405, "method_not_allowed")
+    assert concrete.headers["allow"] == "POST"
+    templated = client.delete("/invoices/INV-1")
+    problem(templated, 405, "method_not_allowed")
+    assert templated.headers["allow"] == "GET"
 
 
 def test_an_unhandled_error_is_a_500_problem_that_leaks_nothing(client):

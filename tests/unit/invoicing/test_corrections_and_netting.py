@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from services.invoicing.domain.corrections import (corrections_from_actuals, credit_note, net_for_provider,
-                                                   supplementary_invoice)
+from services.invoicing.domain.corrections import (corrections_from_actuals, credit_note, line_for_amount,
+                                                   net_for_provider, supplementary_invoice)
 from services.invoicing.domain.errors import IllegalTransition, InvalidInvoiceInput
 from services.invoicing.domain.holds import ValidationOutcome
 from services.invoicing.domain.invoice import InvoiceKind, InvoiceStatus
@@ -40,9 +40,10 @@ def test_a_credit_note_is_linked_to_the_invoice_it_corrects_and_counts_negative(
 
 def test_a_credit_note_cannot_take_back_more_than_is_left_of_the_invoice():
     invoice = original()
-    with pytest.raises(InvalidInvoiceInput, match="only £24.00 of SB-PRV-1-000001 is left to credit"):
+    with pytest.raises(IllegalTransition, match="the £24.00 of SB-PRV-1-000001 left to credit") as refused:
         credit_note(invoice, invoice.lines[:2], number="CN-1", issued_on=day(12), by="o", why="x",
                     already_credited_pence=invoice.total_pence - 2400)
+    assert refused.value.code == "credit_exceeds_what_is_left"
 
 
 def test_a_correction_needs_a_reason_positive_lines_and_the_invoices_own_agreements():
@@ -61,6 +62,32 @@ def test_only_an_approved_scheduled_or_paid_invoice_is_corrected():
     draft = build_self_bill(home_care(), actuals(), provider(), number="SB-PRV-1-000001", issued_on=day(8))
     with pytest.raises(IllegalTransition, match="only an approved, scheduled or paid invoice is corrected"):
         credit_note(draft, draft.lines[:1], number="CN-1", issued_on=day(12), by="o", why="x")
+
+
+def test_an_amount_goes_on_one_line_of_the_first_agreement_over_the_days_it_charged():
+    invoice = original()
+    line = line_for_amount(invoice, 500, "query Q-1")
+    assert (line.agreement_id, line.first_day, line.last_day, line.amount_pence, line.description) == (
+        invoice.lines[0].agreement_id, min(x.first_day for x in invoice.lines), max(x.last_day for x in invoice.lines),
+        500, "query Q-1")
+
+
+def test_an_invoice_naming_no_agreement_or_not_correctable_is_refused_before_any_line_is_made():
+    released_unread = replace(original(), lines=())  # every line unreadable, released at £0.00
+    for make in (lambda: line_for_amount(released_unread, 100, "x"),
+                 lambda: supplementary_invoice(released_unread, [], number="SB-2", issued_on=day(12), by="o",
+                                               why="x")):
+        with pytest.raises(IllegalTransition, match="names no agreement") as refused:
+            make()
+        assert refused.value.code == "invoice_names_no_agreement"
+    voided = replace(released_unread, status=S.VOID)
+    with pytest.raises(IllegalTransition, match="is void") as refused:
+        line_for_amount(voided, 100, "x")
+    assert refused.value.code == "invoice_not_correctable"
+    note = credit_note(original(), original().lines[:1], number="CN-1", issued_on=day(12), by="o", why="x")
+    with pytest.raises(IllegalTransition, match="is a credit note") as refused:
+        line_for_amount(replace(note, status=S.APPROVED), 100, "x")
+    assert refused.value.code == "invoice_is_a_credit_note"
 
 
 def test_a_late_visit_correction_credits_the_decrease_and_adds_the_increase_per_visit():

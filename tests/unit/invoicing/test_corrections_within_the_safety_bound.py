@@ -3,10 +3,9 @@ the same safety bound as every invoice: above it they are held ABOVE_COMMITMENT 
 approved. A supplementary is judged with what its agreement is already invoiced for the period."""
 from __future__ import annotations
 
-from services.invoicing.domain.corrections import credit_note, supplementary_invoice
+from services.invoicing.domain.corrections import credit_note, line_for_amount, supplementary_invoice
 from services.invoicing.domain.holds import HoldCode
 from services.invoicing.domain.validation import validate
-from services.invoicing.steps.corrections import one_line_for
 from tests.unit.invoicing.invoicing_builders import actuals, context, day, home_care
 from tests.unit.invoicing.test_corrections_and_netting import original
 
@@ -15,7 +14,7 @@ WEEK_PENCE = 7 * 2400  # the original: seven £24.00 visits, its commitment too;
 
 def _supplementary(amount_pence: int):
     invoice = original()
-    return supplementary_invoice(invoice, [one_line_for(invoice, amount_pence, "query QRY-1")], number="SB-2",
+    return supplementary_invoice(invoice, [line_for_amount(invoice, amount_pence, "query QRY-1")], number="SB-2",
                                  issued_on=day(12), by="u-finance-1", why="query QRY-1")
 
 
@@ -43,7 +42,7 @@ def test_a_small_supplementary_within_the_bound_is_approved():
 
 def test_a_credit_note_above_the_safety_bound_is_held_above_commitment():
     invoice = original()
-    note = credit_note(invoice, [one_line_for(invoice, WEEK_PENCE, "query QRY-2")], number="CN-1",
+    note = credit_note(invoice, [line_for_amount(invoice, WEEK_PENCE, "query QRY-2")], number="CN-1",
                        issued_on=day(12), by="u-finance-1", why="query QRY-2")
     held = validate(note, context(home_care(), confirmed=[actuals()], commitments={"AGR-1": 10_000}))
     assert [h.code for h in held.reasons] == [HoldCode.ABOVE_COMMITMENT]

@@ -116,7 +116,8 @@ def test_csv_rows_make_one_return_per_person_and_period():
     text = HEADER + ("P-9,02/03/2026,personal care,,40.50,\"£1,000.00\",\n"
                      "P-9,2026-03-02,day opportunities,Sunny Days Ltd,12,500.00,\n"
         "P-8,2026-03-02,personal care,,3,75.00,needed a sleep-in\n")
-    submissions, problems = parse_isf_returns_csv(text.encode())
+    read = parse_isf_returns_csv(text.encode())
+    submissions, problems = read.submissions, read.problems
     assert problems == []
     assert [(s.person_ref, s.period_start, len(s.lines), s.over_budget_reason, s.row) for s in submissions] == [
         ("P-9", MONDAY, 2, None, 2), ("P-8", MONDAY, 1, "needed a sleep-in", 4)]
@@ -129,7 +130,8 @@ def test_csv_problems_name_their_row_and_column():
                      ",2026-03-02,care,,1,10.00,\n"
                      "P-9,31/02/2026,care,,1,1.001,\n"
                      "P-9,2026-03-02,care,,1,-3.00,\n")
-    submissions, problems = parse_isf_returns_csv(text)
+    read = parse_isf_returns_csv(text)
+    submissions, problems = read.submissions, read.problems
     assert [(p.row, p.field) for p in problems] == [(2, "hours"), (3, "person_ref"), (4, "period_start"),
                                                     (4, "spend")]
     # the negative spend is read, and refused with its row when the return is checked
@@ -138,13 +140,13 @@ def test_csv_problems_name_their_row_and_column():
 
 
 def test_a_csv_header_without_a_required_column_names_it():
-    _, problems = parse_isf_returns_csv("person_ref,period_start,support_type,spend\nP-9,2026-03-02,care,1\n")
+    problems = parse_isf_returns_csv("person_ref,period_start,support_type,spend\nP-9,2026-03-02,care,1\n").problems
     assert [(p.row, p.field) for p in problems] == [(1, "hours")]
 
 
 def test_a_csv_reason_differing_within_one_return_is_named():
     text = HEADER + "P-9,2026-03-02,care,,1,10.00,one\nP-9,2026-03-02,care,,1,10.00,two\n"
-    _, problems = parse_isf_returns_csv(text)
+    problems = parse_isf_returns_csv(text).problems
     assert [(p.row, p.field) for p in problems] == [(3, "over_budget_reason")]
 
 
