@@ -75,7 +75,7 @@ async def reviewed(stack: Stack, council: Council, ledger: Ledger, p: Person) ->
         review.closing_balance_pence = 8 * weekly_net + SURPLUS_PENCE
         opening, text = statement(council, p, review.closing_balance_pence)
         response = await stack.send(
-            "POST", "payments", f"/direct-payments/{dp_id}/returns", holder, content=text.encode(),
+            "POST", "payments", f"/direct-payments/{dp_id}/bank-statements", holder, content=text.encode(),
             content_type="text/csv", params={"period_start": council.month.first.isoformat(),
                                              "period_end": council.month.last.isoformat(),
                                              "opening_balance_pence": opening})

@@ -217,7 +217,7 @@ async def bank_confirms(stack: Stack, run_id: str) -> None:
     if pending:
         text = "payment_reference,status,reason\n" + "".join(f"{ref},paid,\n" for ref in pending)
         await stack.json("POST", "payments", f"/payment-runs/{run_id}/confirmations", FINANCE_OFFICER,
-                         content=text.encode())
+                         content=text.encode(), content_type="text/csv")
 
 
 async def run_reconciled_month(today: date, *, tag: str | None = None) -> ReconciledMonth:

@@ -4,7 +4,9 @@ payee views, asking for a hold release), `decisions` (the second person of a ret
 release), `reports` (compliance notice, transparency lists, run calendar), `timesheets` (personal
 assistants' timesheets), `payroll` (a direct payment's payroll week, its export, the bureau's net pay),
 `dp_returns` (direct payments' periodic returns and their audit), `dp_reclaims` (reclaims and the debtors
-export); `models` the bodies; `uploads` reads an uploaded CSV (body or form field)."""
+export); `models` the bodies and the answers about runs, files, decisions, returns and reclaims,
+`account_models`, `report_models` and `payroll_models` the other answers; `uploads` reads an uploaded file
+(the raw body or the form part `file`), reports its CSV columns and refuses its bad rows."""
 from services.payments.api import (accounts, decisions, dp_reclaims, dp_returns, files, payroll, reports, runs,
                                    timesheets)
 

@@ -10,6 +10,7 @@ from shared.auth import Principal, require
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.logging import get_logger
+from services.payments.api.account_models import AccountOut, EntryRecordedOut, InvoiceOut, PayeeOut
 from services.payments.api.models import LedgerEntryIn, ReasonIn, ReleaseOut, masked
 from services.payments.api.runs import FINANCE, REVIEWERS
 from services.payments.config import payments_config
@@ -33,11 +34,11 @@ async def _direct_payment(conn, agreement_id: str, principal: Principal, *, lock
     return row
 
 
-@router.get("/direct-payments/{agreement_id}/account",
+@router.get("/direct-payments/{agreement_id}/account", response_model=AccountOut,
             summary="A direct payment's account: ledger of money in and out, paid in, paid out per provider and "
                     "personal assistant, balance, surplus flag, recovery")
-async def direct_payment_account(agreement_id: str, request: Request,
-                                 principal: Annotated[Principal, Depends(require(*FINANCE, "person"))]) -> dict:
+async def get_direct_payment_account(agreement_id: str, request: Request,
+                                     principal: Annotated[Principal, Depends(require(*FINANCE, "person"))]) -> dict:
     config = payments_config()
     async with transaction(request) as conn:
         row = await _direct_payment(conn, agreement_id, principal)
@@ -71,11 +72,12 @@ async def direct_payment_account(agreement_id: str, request: Request,
     }
 
 
-@router.post("/direct-payments/{agreement_id}/account/entries", status_code=201,
+@router.post("/direct-payments/{agreement_id}/account/entries", status_code=201, response_model=EntryRecordedOut,
              summary="Record money paid into a council-managed account by hand (the person's contribution); money "
-                     "leaves only through payment runs and reclaims, each approved by a second person")
-async def record_entry(agreement_id: str, body: LedgerEntryIn, request: Request,
-                       principal: Annotated[Principal, Depends(require("finance_officer"))]) -> dict:
+                     "leaves only through payment runs and reclaims, each approved by a second person (409: the "
+                     "account is not council-managed, or the reference is recorded already)")
+async def record_account_entry(agreement_id: str, body: LedgerEntryIn, request: Request,
+                               principal: Annotated[Principal, Depends(require("finance_officer"))]) -> dict:
     entry = LedgerEntry(body.on, LedgerEntryKind(body.kind), body.amount_pence, body.reference, body.description)
     async with transaction(request) as conn:
         row = await _direct_payment(conn, agreement_id, principal, lock=True)
@@ -107,22 +109,24 @@ async def _request_release(request: Request, principal: Principal, held: Subject
 @router.post("/invoices/{invoice_id}/release-hold", status_code=202, response_model=ReleaseOut,
              summary="Ask to let an invoice held after a returned payment be paid again (pending until a "
                      "different finance approver approves it)")
-async def release_invoice(invoice_id: str, body: ReasonIn, request: Request,
-                          principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> ReleaseOut:
+async def request_invoice_hold_release(invoice_id: str, body: ReasonIn, request: Request,
+                                       principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> ReleaseOut:
     return await _request_release(request, principal, SubjectKind.INVOICE, invoice_id, body.reason)
 
 
 @router.post("/direct-payments/{agreement_id}/release-hold", status_code=202, response_model=ReleaseOut,
              summary="Ask to let a direct payment held after a returned payment be paid again (pending until a "
                      "different finance approver approves it)")
-async def release_direct_payment(agreement_id: str, body: ReasonIn, request: Request,
-                                 principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> ReleaseOut:
+async def request_direct_payment_hold_release(agreement_id: str, body: ReasonIn, request: Request,
+                                              principal: Annotated[Principal, Depends(require(*REVIEWERS))]
+                                              ) -> ReleaseOut:
     return await _request_release(request, principal, SubjectKind.DIRECT_PAYMENT, agreement_id, body.reason)
 
 
-@router.get("/invoices/{invoice_id}", summary="What payments knows of an invoice and what stops its payment")
-async def invoice_view(invoice_id: str, request: Request,
-                       principal: Annotated[Principal, Depends(require(*FINANCE, "provider"))]) -> dict:
+@router.get("/invoices/{invoice_id}", response_model=InvoiceOut,
+            summary="What payments knows of an invoice and what stops its payment (a provider: its own invoices)")
+async def get_invoice(invoice_id: str, request: Request,
+                      principal: Annotated[Principal, Depends(require(*FINANCE, "provider"))]) -> dict:
     async with transaction(request) as conn:
         row = await conn.fetchrow(
             "SELECT i.*, EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.invoice_id AND d.open) AS disputed,"
@@ -137,9 +141,10 @@ async def invoice_view(invoice_id: str, request: Request,
                                 "return_hold", "disputed", "paid_by")}
 
 
-@router.get("/payees/{provider_id}", summary="Whether a provider can be paid (bank details masked)")
-async def payee_view(provider_id: str, request: Request,
-                     principal: Annotated[Principal, Depends(require(*FINANCE))]) -> dict:
+@router.get("/payees/{provider_id}", response_model=PayeeOut,
+            summary="Whether a provider (or a personal assistant, by pa_id) can be paid (bank details masked)")
+async def get_payee(provider_id: str, request: Request,
+                    principal: Annotated[Principal, Depends(require(*FINANCE))]) -> dict:
     async with transaction(request) as conn:
         row = await conn.fetchrow("SELECT * FROM payees WHERE provider_id = $1", provider_id)
     if row is None:

@@ -6,15 +6,17 @@ approving is refused (403), a decision already approved is 409.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from shared.auth import Principal, require
 from shared.clock import utcnow
 from shared.errors import NotEntitled
 from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.logging import get_logger
+from shared.pagination import PAGED, Page, page_params, paged
 from services.payments.api.models import DecisionOut, ReleaseOut, ReturnOut
 from services.payments.api.runs import FINANCE, counted
 from services.payments.domain.two_person import DecisionKind
@@ -31,18 +33,26 @@ def _refused(kind: DecisionKind, refused: NotEntitled) -> None:
         TWO_PERSON_DECISIONS.labels(kind.value, "self_approval").inc()
 
 
-@router.get("/two-person-decisions", response_model=list[DecisionOut],
-            summary="Returns and hold releases, oldest first (pending: awaiting a finance approver)")
-async def list_decisions(request: Request, principal: Annotated[Principal, Depends(require(*FINANCE))],
-                         status: Literal["pending", "approved"] | None = "pending") -> list[DecisionOut]:
+@router.get("/two-person-decisions", response_model=list[DecisionOut], responses=PAGED,
+            summary="Returns and hold releases, oldest first, a page at a time (pending: awaiting a finance "
+                    "approver)")
+async def list_two_person_decisions(
+        request: Request, response: Response, principal: Annotated[Principal, Depends(require(*FINANCE))],
+        page: Annotated[Page, Depends(page_params)],
+        status: Annotated[Literal["pending", "approved", "all"], Query(
+            description="pending (awaiting a second person), approved, or all")] = "pending"
+) -> list[DecisionOut]:
+    after = page.after_key((datetime, str))
     async with transaction(request) as conn:
-        return [DecisionOut.of(d) for d in await store_decisions.listing(conn, status)]
+        decisions = await store_decisions.listing(conn, None if status == "all" else status, after, page.fetch)
+    return [DecisionOut.of(d) for d in paged(request, response, decisions, page,
+                                             key=lambda d: (d.recorded_at, d.decision_id))]
 
 
 @router.post("/payment-returns/{return_id}/approve", response_model=ReturnOut,
              summary="Approve a recorded return (a finance approver who did not record it): only now is the "
                      "payment returned and its invoices held")
-async def approve_return(return_id: str, request: Request,
+async def approve_payment_return(return_id: str, request: Request,
                          principal: Annotated[Principal, Depends(require("finance_approver"))]) -> ReturnOut:
     with counted("approve_return"):
         try:
@@ -67,7 +77,7 @@ async def approve_return(return_id: str, request: Request,
 
 @router.post("/hold-releases/{release_id}/approve", response_model=ReleaseOut,
              summary="Approve a hold release (a finance approver who did not record it): only now is the hold lifted")
-async def approve_release(release_id: str, request: Request,
+async def approve_hold_release(release_id: str, request: Request,
                           principal: Annotated[Principal, Depends(require("finance_approver"))]) -> ReleaseOut:
     with counted("approve_release"):
         try:

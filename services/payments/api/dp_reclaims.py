@@ -2,17 +2,20 @@
 raise them) and the council's debtors export of the debts among them."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import AwareDatetime, BeforeValidator
 
 from shared.auth import Principal, require
 from shared.clock import london_date, utcnow
 from shared.errors import NotEntitled
-from shared.http import ALSO_CSV, cause_of, not_found, runtime_of, transaction
+from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.logging import get_logger
+from shared.pagination import PAGED, Page, page_params, paged
 from services.payments.api.models import DebtOut, ReclaimIn, ReclaimOut
 from services.payments.api.runs import FINANCE, REVIEWERS
 from services.payments.domain.dp_reclaims import ReclaimMethod, ReclaimReason, debts_csv
@@ -23,12 +26,22 @@ from services.payments.store import dp_reclaims as store
 
 router = APIRouter(tags=["direct payments: reclaims and debts"])
 log = get_logger(__name__)
+ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def merged(*responses: dict) -> dict:
+    """`responses=` dicts merged, status by status (the 200 of PAGED and of DEBTS_CSV are one)."""
+    out: dict = {}
+    for one in responses:
+        for status_code, doc in one.items():
+            out[status_code] = {**out.get(status_code, {}), **doc}
+    return out
 
 
 @router.post("/direct-payments/{agreement_id}/reclaims", status_code=202, response_model=ReclaimOut,
              summary="Raise a reclaim of a surplus or of money unspent at the end (a finance officer): pending "
                      "until a different finance approver approves it")
-async def raise_reclaim(agreement_id: str, body: ReclaimIn, request: Request,
+async def raise_direct_payment_reclaim(agreement_id: str, body: ReclaimIn, request: Request,
                         principal: Annotated[Principal, Depends(require("finance_officer"))]) -> ReclaimOut:
     async with transaction(request) as conn:
         try:
@@ -44,21 +57,27 @@ async def raise_reclaim(agreement_id: str, body: ReclaimIn, request: Request,
     return ReclaimOut.of(reclaim)
 
 
-@router.get("/direct-payments/{agreement_id}/reclaims", response_model=list[ReclaimOut],
-            summary="A direct payment's reclaims and what each has netted (finance, or the person)")
-async def list_reclaims(agreement_id: str, request: Request,
-                        principal: Annotated[Principal, Depends(require(*FINANCE, "person"))]) -> list[ReclaimOut]:
+@router.get("/direct-payments/{agreement_id}/reclaims", response_model=list[ReclaimOut], responses=PAGED,
+            summary="A direct payment's reclaims, oldest first, and what each has netted, a page at a time (finance, "
+                    "or the person)")
+async def list_direct_payment_reclaims(
+        agreement_id: str, request: Request, response: Response,
+        principal: Annotated[Principal, Depends(require(*FINANCE, "person"))],
+        page: Annotated[Page, Depends(page_params)]) -> list[ReclaimOut]:
+    after = page.after_key((datetime, str))
     async with transaction(request) as conn:
         try:
             await held_direct_payment(conn, agreement_id, principal.may_see_person)
         except LookupError:
             raise not_found(f"direct payment {agreement_id}") from None
-        return [ReclaimOut.of(r, netted) for r, netted in await store.listing(conn, agreement_id)]
+        reclaims = await store.listing(conn, agreement_id, after, page.fetch)
+    reclaims = paged(request, response, reclaims, page, key=lambda rn: (rn[0].raised_at, rn[0].reclaim_id))
+    return [ReclaimOut.of(r, netted) for r, netted in reclaims]
 
 
 @router.post("/dp-reclaims/{reclaim_id}/approve", response_model=ReclaimOut,
              summary="Approve a reclaim (a finance approver who did not raise it): DirectPaymentReclaimRaised")
-async def approve_reclaim(reclaim_id: str, request: Request,
+async def approve_direct_payment_reclaim(reclaim_id: str, request: Request,
                           principal: Annotated[Principal, Depends(require("finance_approver"))]) -> ReclaimOut:
     try:
         async with transaction(request) as conn:
@@ -86,20 +105,49 @@ def _debts_answer(rows, format: str, at: datetime):
     return [DebtOut(**ReclaimOut.of(d, exported_at=r["exported_at"]).model_dump()) for d, r in zip(debts, rows)]
 
 
-@router.get("/debts", response_model=list[DebtOut], responses=ALSO_CSV,
-            summary="Approved reclaims raised as debts, each with when it was first exported (none yet: null); "
-                    "reading them exports nothing")
-async def list_debts(request: Request, principal: Annotated[Principal, Depends(require(*REVIEWERS))],
-                     status: Literal["all", "unexported"] = "all", since: datetime | None = None,
-                     format: Literal["json", "csv"] = "json"):
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=timezone.utc)  # a time without a zone is UTC
+def _iso(value: object) -> object:
+    """Only an ISO 8601 date and time is a `since` (a bare number is not read as seconds since 1970)."""
+    if isinstance(value, str) and not ISO_START.match(value):
+        raise ValueError("an ISO 8601 date and time with its offset, e.g. 2026-04-01T09:00:00Z")
+    return value
+
+
+def _utc(since: datetime) -> datetime:
+    """`since` in UTC; one that falls outside the datetimes UTC can hold is the first or last of them."""
+    try:
+        return since.astimezone(timezone.utc)
+    except OverflowError:
+        return (datetime.min if since.year == 1 else datetime.max).replace(tzinfo=timezone.utc)
+
+
+DEBTS_CSV = {200: {"description": "The debts as JSON, or with format=csv as the debtors CSV",
+                   "content": {"text/csv": {"schema": {"type": "string"}}}}}
+
+
+@router.get("/debts", response_model=list[DebtOut], responses=merged(PAGED, DEBTS_CSV),
+            summary="Approved reclaims raised as debts, in the order they became debts, each with when it was first "
+                    "exported (none yet: null), a page at a time; reading them exports nothing")
+async def list_debts(
+        request: Request, response: Response, principal: Annotated[Principal, Depends(require(*REVIEWERS))],
+        page: Annotated[Page, Depends(page_params)],
+        status: Annotated[Literal["all", "unexported"], Query(description="all, or only those never exported")]
+        = "all",
+        since: Annotated[AwareDatetime | None, BeforeValidator(_iso), Query(
+            description="Only debts approved after this time (ISO 8601 with its offset, e.g. 2026-04-01T09:00:00Z)")]
+        = None,
+        format: Literal["json", "csv"] = "json"):
+    after = page.after_key((datetime, str))
     async with transaction(request) as conn:
-        rows = await store.debts(conn, status == "unexported", since, lock=False)
-    return _debts_answer(rows, format, utcnow())
+        rows = await store.debts(conn, status == "unexported", _utc(since) if since else None, lock=False,
+                                 after=after, limit=page.fetch)
+    rows = paged(request, response, rows, page, key=lambda r: (r["approved_at"], r["reclaim_id"]))
+    answer = _debts_answer(rows, format, utcnow())
+    if isinstance(answer, Response) and "Link" in response.headers:
+        answer.headers["Link"] = response.headers["Link"]
+    return answer
 
 
-@router.post("/debts/exports", response_model=list[DebtOut], responses=ALSO_CSV,
+@router.post("/debts/exports", response_model=list[DebtOut], responses=DEBTS_CSV,
              summary="The debtors export: every debt not yet exported, marked exported now (CSV by default), so "
                      "the next export holds only new ones; GET /debts reads them again")
 async def export_debts(request: Request, principal: Annotated[Principal, Depends(require(*REVIEWERS))],

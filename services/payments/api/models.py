@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,7 @@ from services.payments.domain.two_person import Decision
 from services.payments.store.runs import StoredRun
 from shared.bounds import MAX_IDS, Description, Reference
 from shared.clock import BusinessDate, PayDate, PlausibleDate
+from shared.uploads import ColumnReport
 
 MAX_PENCE = 10 ** 11  # a billion pounds: past any direct payment's balance
 
@@ -63,7 +64,7 @@ class ShiftBody(_In):
 class TimesheetIn(_In):
     direct_payment_id: Reference | None = Field(default=None, description="The direct payment employing the PA "
                                                                           "(checked when given).")
-    shifts: list[ShiftBody] = Field(max_length=500, description="At least one shift.")
+    shifts: list[ShiftBody] = Field(min_length=1, max_length=500, description="At least one shift.")
 
 
 def masked(account_number: str) -> str:
@@ -139,7 +140,8 @@ class RunOut(BaseModel):
     approved_by: str | None
     approved_at: datetime | None
     exported_at: datetime | None
-    scope: dict
+    scope: dict[str, Any] = Field(description="What the run was asked to pay: its kind, pay date and the payees "
+                                              "or invoices it was narrowed to, as proposed.")
     totals: TotalsOut
     payments: list[PaymentOut]
     exclusions: list[ExclusionOut]
@@ -266,6 +268,7 @@ class ConfirmationOut(BaseModel):
         description="Payments reported returned: recorded, but nothing changes until a different finance "
                     "approver approves each (POST /payment-returns/{return_id}/approve).")
     already_recorded: int
+    columns: ColumnReport = Field(description="The header's columns read, and those ignored (extra or misspelt).")
 
 
 # --- direct payments' returns, audits, reclaims and debts --------------------------------------
@@ -310,10 +313,12 @@ class DpReturnOut(BaseModel):
     surplus_pence: int | None = None
     audited_by: str | None = None
     signed_off_by: str | None = None
+    columns: ColumnReport | None = Field(default=None, description="A bank statement's header: the columns read and "
+                                                                   "ignored (only in the answer to the upload)")
 
     @classmethod
     def of(cls, row) -> DpReturnOut:
-        return cls(**{k: row[k] for k in cls.model_fields if k != "statement_rows"},
+        return cls(**{k: row[k] for k in cls.model_fields if k not in ("statement_rows", "columns")},
                    statement_rows=len(row["statement_rows"] or []))
 
 

@@ -6,20 +6,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from shared.auth import Principal, require
 from shared.clock import utcnow, within_window
-from shared.errors import NotEntitled
+from shared.errors import NotEntitled, RuleBroken
 from shared.http import not_found, transaction
 from shared.logging import get_logger
+from shared.uploads import ColumnReport
 from services.payments.api.models import ReasonIn
+from services.payments.api.payroll_models import NetPayUploadOut, PayrollWeekOut
 from services.payments.api.runs import FINANCE, REVIEWERS
 from services.payments.api.timesheets import refused
-from services.payments.api.uploads import uploaded_text
+from services.payments.api.uploads import UPLOAD_PROBLEMS, columns_of, csv_upload_doc, invalid, uploaded
 from services.payments.config import payroll_second_person_above_pence
-from services.payments.domain.errors import PaymentRefused
+from services.payments.domain.net_pay import REQUIRED as NET_PAY_COLUMNS
 from services.payments.domain.net_pay import NetPayRefused, NetPayStatus, NetPayUpload
 from services.payments.domain.payroll import hours, week_end, write_payroll_csv
 from services.payments.domain.shift_pay import BANDS
@@ -36,10 +38,18 @@ READERS = ("person", "brokerage_officer", *FINANCE)
 KIND = "payroll_net_pay"  # on carepay_payments_two_person_decisions_total
 
 
+WEEK_START = Annotated[date, Path(description="The Monday the week starts on (a pay period is Monday to Sunday), "
+                                             "within six years back and two years ahead")]
+
+
 def _week(week_start: date) -> date:
-    within_window(week_start, "week_start", back_days=6 * 366, ahead_days=731)
+    """422 naming the path's week_start unless it is a Monday within the window every business date has."""
+    try:
+        within_window(week_start, "week_start", back_days=6 * 366, ahead_days=731)
+    except RuleBroken as far:
+        raise invalid(("path", "week_start"), far.rule) from None
     if week_start.weekday() != 0:
-        raise PaymentRefused("week_start", f"{week_start} is a {week_start:%A}: a pay period starts on a Monday")
+        raise invalid(("path", "week_start"), f"{week_start} is a {week_start:%A}: a pay period starts on a Monday")
     return week_start
 
 
@@ -50,10 +60,10 @@ async def _direct_payment(conn, agreement_id: str, principal: Principal):
     return row
 
 
-@router.get("/direct-payments/{agreement_id}/payroll/{week_start}",
+@router.get("/direct-payments/{agreement_id}/payroll/{week_start}", response_model=PayrollWeekOut,
             summary="A direct payment's payroll week: each PA's approved hours by band, rates, gross pay and net pay")
-async def payroll(agreement_id: str, week_start: date, request: Request,
-                  principal: Annotated[Principal, Depends(require(*READERS))]) -> dict:
+async def get_payroll_week(agreement_id: str, week_start: WEEK_START, request: Request,
+                           principal: Annotated[Principal, Depends(require(*READERS))]) -> dict:
     _week(week_start)
     async with transaction(request) as conn:
         dp = await _direct_payment(conn, agreement_id, principal)
@@ -79,9 +89,13 @@ async def payroll(agreement_id: str, week_start: date, request: Request,
 
 @router.get("/direct-payments/{agreement_id}/payroll/{week_start}/export.csv", response_class=Response,
             summary="The payroll export for the employer's bureau: one row per PA, hours by band, rates, gross",
-            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
-async def payroll_export(agreement_id: str, week_start: date, request: Request,
-                         principal: Annotated[Principal, Depends(require(*READERS))]) -> Response:
+            responses={200: {"description": "The export as CSV (a header row, then one row per PA)",
+                             "content": {"text/csv": {"schema": {"type": "string"}}},
+                             "headers": {"Content-Disposition": {
+                                 "description": 'attachment; filename="payroll-<agreement_id>-<week_start>.csv"',
+                                 "schema": {"type": "string"}}}}})
+async def export_payroll_week(agreement_id: str, week_start: WEEK_START, request: Request,
+                              principal: Annotated[Principal, Depends(require(*READERS))]) -> Response:
     _week(week_start)
     async with transaction(request) as conn:
         await _direct_payment(conn, agreement_id, principal)
@@ -91,40 +105,48 @@ async def payroll_export(agreement_id: str, week_start: date, request: Request,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _upload_out(u: NetPayUpload, lines: int | None = None, unchanged: int = 0) -> dict:
+def _upload_out(u: NetPayUpload, lines: int | None = None, unchanged: int = 0,
+                columns: ColumnReport | None = None) -> dict:
     return {"upload_id": u.upload_id, "agreement_id": u.direct_payment_id, "week_start": u.week_start,
             "total_pence": u.total_pence, "status": u.status.value, "uploaded_by": u.uploaded_by,
             "decided_by": u.decided_by, "reason": u.reason, "lines": lines, "already_recorded": unchanged,
-            "payable": u.status is NetPayStatus.RECORDED}
+            "payable": u.status is NetPayStatus.RECORDED, "columns": columns}
 
 
 @router.post("/direct-payments/{agreement_id}/payroll/{week_start}/net-pay", status_code=201,
+             response_model=NetPayUploadOut,
+             responses={**UPLOAD_PROBLEMS, 200: {"description": "Every row was recorded already, as sent: nothing new",
+                                                 "model": NetPayUploadOut}},
              summary="Record the bureau's net pay for the week (CSV employee_ref,net_pence): paid to each PA in the "
                      "next weekly run; a total above the threshold waits for a second finance approver (201; 200 "
                      "when every row was recorded already)",
-             openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
-async def record_net_pay(agreement_id: str, week_start: date, request: Request, response: Response,
+             openapi_extra=csv_upload_doc("The bureau's net pay: a header row naming employee_ref and net_pence "
+                                          "(other columns are ignored and listed in the answer's columns.ignored), "
+                                          "then one row per PA paid for the week"))
+async def upload_net_pay(agreement_id: str, week_start: WEEK_START, request: Request, response: Response,
                          principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> dict:
     _week(week_start)
+    upload = await uploaded(request, "the bureau's net pay CSV")
+    columns = columns_of(upload.text, NET_PAY_COLUMNS)
     try:
-        text = await uploaded_text(request, "the bureau's net pay CSV")
         async with transaction(request) as conn:
             try:
-                done = await steps.record(conn, agreement_id, week_start, text, principal, utcnow(),
+                done = await steps.record(conn, agreement_id, week_start, upload.text, principal, utcnow(),
                                           payroll_second_person_above_pence())
             except LookupError:
                 raise not_found(f"direct payment {agreement_id}") from None
     except NetPayRefused as bad:
-        raise refused(bad.problems) from None
+        raise refused(bad.problems, upload.loc, "net_pay_refused", "the net pay file") from None
     if done.upload is None:  # every row was recorded already, as sent: nothing new
         response.status_code = 200
         return {"upload_id": None, "agreement_id": agreement_id, "week_start": week_start, "total_pence": 0,
-                "status": "recorded", "lines": 0, "already_recorded": done.unchanged, "payable": True}
+                "status": "recorded", "lines": 0, "already_recorded": done.unchanged, "payable": True,
+                "columns": columns}
     TWO_PERSON_DECISIONS.labels(KIND, "recorded").inc()
     log.info("payroll net pay uploaded", upload_id=done.upload.upload_id, agreement_id=agreement_id,
              week_start=week_start.isoformat(), lines=len(done.lines), total_pence=done.upload.total_pence,
              status=done.upload.status.value, by=principal.subject)
-    return _upload_out(done.upload, len(done.lines), done.unchanged)
+    return _upload_out(done.upload, len(done.lines), done.unchanged, columns)
 
 
 async def _decide(request: Request, upload_id: str, principal: Principal, approve: bool, reason: str = "") -> dict:
@@ -144,14 +166,14 @@ async def _decide(request: Request, upload_id: str, principal: Principal, approv
     return _upload_out(decided)
 
 
-@router.post("/payroll-net-pay/{upload_id}/approve",
+@router.post("/payroll-net-pay/{upload_id}/approve", response_model=NetPayUploadOut,
              summary="Approve pending net pay (a finance approver who did not upload it): only now is it payable")
 async def approve_net_pay(upload_id: str, request: Request,
                           principal: Annotated[Principal, Depends(require("finance_approver"))]) -> dict:
     return await _decide(request, upload_id, principal, True)
 
 
-@router.post("/payroll-net-pay/{upload_id}/reject",
+@router.post("/payroll-net-pay/{upload_id}/reject", response_model=NetPayUploadOut,
              summary="Reject pending net pay, saying why: its weeks may be uploaded again")
 async def reject_net_pay(upload_id: str, body: ReasonIn, request: Request,
                          principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> dict:

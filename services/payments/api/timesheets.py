@@ -7,9 +7,12 @@ CSV row and column.
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -18,14 +21,17 @@ from shared.bounds import Reference
 from shared.clock import utcnow
 from shared.http import not_found, transaction
 from shared.logging import get_logger
+from shared.pagination import PAGED, Page, page_params, paged
+from shared.problems import ApiProblem
 from shared.schemas import inline_refs
 from services.payments.api.models import ReasonIn, TimesheetIn
+from services.payments.api.payroll_models import TimesheetOut, TimesheetSummaryOut
 from services.payments.api.runs import FINANCE
-from services.payments.api.uploads import uploaded_text
-from services.payments.domain.errors import PaymentRefused
+from services.payments.api.uploads import (CSV, JSON, UPLOAD_PROBLEMS, UploadedText, columns_of, csv_upload_doc,
+                                           invalid, uploaded)
 from services.payments.domain.shift_pay import BANDS
-from services.payments.domain.timesheet_csv import parse_timesheet_csv
-from services.payments.domain.timesheets import ShiftIn, TimesheetRefused
+from services.payments.domain.timesheet_csv import OPTIONAL, REQUIRED, parse_timesheet_csv
+from services.payments.domain.timesheets import ShiftIn, TimesheetProblem, TimesheetRefused
 from services.payments.metrics import TIMESHEETS
 from services.payments.steps import timesheets as steps
 from services.payments.steps.timesheets import may_see
@@ -37,39 +43,45 @@ log = get_logger(__name__)
 SUBMITTERS = ("personal_assistant", "person", "finance_officer", "brokerage_officer")
 DECIDERS = ("person", "finance_officer", "brokerage_officer")
 READERS = ("personal_assistant", "person", "brokerage_officer", *FINANCE)
+CSV_COLUMNS = REQUIRED + OPTIONAL
+
+_SHEET = inline_refs(TimesheetIn.model_json_schema())
+TIMESHEET_BODY = csv_upload_doc(
+    "The timesheet: JSON (`{shifts: [...], direct_payment_id}`, or just the list of shifts), or a CSV file with a "
+    "header row work_date,start,end (and optionally note), then one shift per row (dates YYYY-MM-DD or "
+    "DD/MM/YYYY, times HH:MM, London)",
+    json_schema={"anyOf": [_SHEET, {**_SHEET["properties"]["shifts"], "title": "Shifts"}]})
 
 
+def refused(problems: Sequence[TimesheetProblem], file_loc: Sequence[str], code: str, what: str) -> ApiProblem:
+    """422 `code` with one error per problem: a JSON shift's field (`body.shifts.2.end`), or a file's row and
+    column (`row`, `column`, at `file_loc`)."""
+    errors = []
+    for p in problems:
+        if p.loc and p.loc[0] == "row":
+            row = p.loc[1] if len(p.loc) > 1 and isinstance(p.loc[1], int) else None
+            column = str(p.loc[2]) if len(p.loc) > 2 else None
+            errors.append({"loc": list(file_loc), "row": row, "column": column, "msg": p.message,
+                           "type": "value_error"})
+        else:
+            errors.append({"loc": ["body", *p.loc], "msg": p.message, "type": "value_error"})
+    return ApiProblem(422, code, f"{what} has {len(problems)} problem(s) (see errors): nothing of it is recorded",
+                      errors=errors)
 
-_CSV = {"schema": {"type": "string", "description": "work_date,start,end[,note]; header row 1"}}
-_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": inline_refs(TimesheetIn.model_json_schema())}, "text/csv": _CSV,
-    "multipart/form-data": {"schema": {"type": "object", "properties": {
-        "file": {"type": "string", "format": "binary", "maxLength": 1 << 20}}}}}}}
 
-
-def refused(problems) -> RequestValidationError:
-    """422 with one entry per problem, in FastAPI's own error shape."""
-    return RequestValidationError([{"loc": ["body", *p.loc], "msg": p.message, "type": "value_error"}
-                                   for p in problems])
-
-
-async def _shifts(request: Request) -> tuple[list[ShiftIn], str, str | None]:
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind == "application/json" or kind.endswith("+json"):
-        try:
-            raw = await request.json()
-            body = TimesheetIn.model_validate({"shifts": raw} if isinstance(raw, list) else raw)
-        except ValueError as bad:
-            if isinstance(bad, ValidationError):
-                raise RequestValidationError([{**e, "loc": ("body", *e["loc"])}
-                                              for e in bad.errors(include_url=False, include_context=False)]) from None
-            raise PaymentRefused("body", "is not JSON") from None
-        return [ShiftIn(("shifts", n), f"shifts[{n}]", s.work_date, s.start, s.end, s.note)
-                for n, s in enumerate(body.shifts)], "json", body.direct_payment_id
-    if kind in ("text/csv", "application/csv", "multipart/form-data"):
-        return parse_timesheet_csv(await uploaded_text(request, "the timesheet CSV")), "csv", None
-    raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                        detail="send application/json, text/csv, or a multipart form with the CSV as 'file'")
+def _json_shifts(upload: UploadedText) -> tuple[list[ShiftIn], str | None]:
+    """The shifts of a JSON timesheet (an object, or just the list of shifts), and the direct payment it names."""
+    try:
+        raw = json.loads(upload.text)
+    except ValueError:
+        raise invalid(upload.loc, "is not JSON: send {\"shifts\": [...]} or a CSV file", "json_invalid") from None
+    try:
+        body = TimesheetIn.model_validate({"shifts": raw} if isinstance(raw, list) else raw)
+    except ValidationError as bad:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])}
+                                      for e in bad.errors(include_url=False, include_context=False)]) from None
+    return [ShiftIn(("shifts", n), f"shifts[{n}]", s.work_date, s.start, s.end, s.note)
+            for n, s in enumerate(body.shifts)], body.direct_payment_id
 
 
 def _shift_out(s) -> dict:
@@ -88,44 +100,61 @@ async def _timesheet_out(conn, row) -> dict:
         "minutes": sum(s["minutes"] for s in shifts), "gross_pence": sum(s["gross_pence"] for s in shifts)}
 
 
-@router.post("/personal-assistants/{pa_id}/timesheets", status_code=201, openapi_extra=_BODY,
+@router.post("/personal-assistants/{pa_id}/timesheets", status_code=201, response_model=TimesheetOut,
+             responses=UPLOAD_PROBLEMS, openapi_extra=TIMESHEET_BODY,
              summary="Submit a PA's timesheet (JSON shifts, or CSV work_date,start,end[,note]); it is priced by "
                      "time band and awaits the employer's approval")
-async def submit(pa_id: str, request: Request, principal: Annotated[Principal, Depends(require(*SUBMITTERS))],
-                 direct_payment_id: Reference | None = None) -> dict:
+async def submit_timesheet(
+        pa_id: str, request: Request, principal: Annotated[Principal, Depends(require(*SUBMITTERS))],
+        direct_payment_id: Annotated[Reference | None, Query(
+            description="The direct payment employing the PA, checked when given (JSON may name it instead)")] = None
+) -> dict:
+    upload = await uploaded(request, "the timesheet", accept=(CSV, JSON))
+    source = "json" if upload.media_type == JSON else "csv"
+
+    def read() -> tuple[list[ShiftIn], str | None]:
+        return _json_shifts(upload) if source == "json" else (parse_timesheet_csv(upload.text), None)
+
     try:
-        shifts, source, named = await _shifts(request)
         async with transaction(request) as conn:
             try:
-                done = await steps.submit(conn, pa_id, shifts, source, principal, utcnow(),
-                                          direct_payment_id=named or direct_payment_id)
+                done = await steps.submit(conn, pa_id, read, source, principal, utcnow(),
+                                          direct_payment_id=direct_payment_id)
             except LookupError:
                 raise not_found(f"personal assistant {pa_id}") from None
             out = await _timesheet_out(conn, await store.timesheet(conn, done.timesheet_id))
     except TimesheetRefused as bad:
         TIMESHEETS.labels("refused").inc()
-        raise refused(bad.problems) from None
+        raise refused(bad.problems, upload.loc, "timesheet_refused", "the timesheet") from None
     TIMESHEETS.labels("submitted").inc()
-    log.info("timesheet submitted", timesheet_id=done.timesheet_id, pa_id=pa_id, shifts=len(shifts), source=source,
-             by=principal.subject)
+    log.info("timesheet submitted", timesheet_id=done.timesheet_id, pa_id=pa_id, shifts=len(done.shifts),
+             source=source, by=principal.subject)
+    if source == "csv":
+        out["columns"] = columns_of(upload.text, CSV_COLUMNS)
     return out
 
 
-@router.get("/personal-assistants/{pa_id}/timesheets", summary="A PA's timesheets, newest first")
-async def list_timesheets(pa_id: str, request: Request, principal: Annotated[Principal, Depends(require(*READERS))],
-                          status: Literal["submitted", "approved", "rejected"] | None = None,
-                          limit: int = 100) -> list[dict]:
+@router.get("/personal-assistants/{pa_id}/timesheets", response_model=list[TimesheetSummaryOut], responses=PAGED,
+            summary="A PA's timesheets, newest first, a page at a time")
+async def list_timesheets(
+        pa_id: str, request: Request, response: Response,
+        principal: Annotated[Principal, Depends(require(*READERS))], page: Annotated[Page, Depends(page_params)],
+        status: Annotated[Literal["submitted", "approved", "rejected"] | None, Query(
+            description="Only timesheets in this status")] = None) -> list[dict]:
+    after = page.after_key((datetime, str))
     async with transaction(request) as conn:
         pa = await store.personal_assistant(conn, pa_id)
         if pa is None or not may_see(principal, pa):
             raise not_found(f"personal assistant {pa_id}")
-        rows = await store.timesheets_of(conn, pa_id, status, min(max(limit, 1), 500))
+        rows = await store.timesheets_of(conn, pa_id, status, after, page.fetch)
+    rows = paged(request, response, rows, page, key=lambda r: (r["submitted_at"], r["timesheet_id"]))
     return [{k: r[k] for k in ("timesheet_id", "status", "source", "submitted_by", "submitted_at", "decided_by",
                                "decided_at", "reason", "shifts", "minutes", "gross_pence", "first_day", "last_day")}
             for r in rows]
 
 
-@router.get("/timesheets/{timesheet_id}", summary="A timesheet: its shifts priced by band, and its status")
+@router.get("/timesheets/{timesheet_id}", response_model=TimesheetOut,
+            summary="A timesheet: its shifts priced by band, and its status")
 async def get_timesheet(timesheet_id: str, request: Request,
                         principal: Annotated[Principal, Depends(require(*READERS))]) -> dict:
     async with transaction(request) as conn:
@@ -148,15 +177,16 @@ async def _decide(request: Request, timesheet_id: str, principal: Principal, app
     return out
 
 
-@router.post("/timesheets/{timesheet_id}/approve",
+@router.post("/timesheets/{timesheet_id}/approve", response_model=TimesheetOut,
              summary="Approve a submitted timesheet (the employer; for a council-managed direct payment a finance or "
                      "brokerage officer who did not submit it): its hours count towards the week's gross pay")
-async def approve(timesheet_id: str, request: Request,
-                  principal: Annotated[Principal, Depends(require(*DECIDERS))]) -> dict:
+async def approve_timesheet(timesheet_id: str, request: Request,
+                            principal: Annotated[Principal, Depends(require(*DECIDERS))]) -> dict:
     return await _decide(request, timesheet_id, principal, True)
 
 
-@router.post("/timesheets/{timesheet_id}/reject", summary="Reject a submitted timesheet, saying why")
-async def reject(timesheet_id: str, body: ReasonIn, request: Request,
-                 principal: Annotated[Principal, Depends(require(*DECIDERS))]) -> dict:
+@router.post("/timesheets/{timesheet_id}/reject", response_model=TimesheetOut,
+             summary="Reject a submitted timesheet, saying why")
+async def reject_timesheet(timesheet_id: str, body: ReasonIn, request: Request,
+                           principal: Annotated[Principal, Depends(require(*DECIDERS))]) -> dict:
     return await _decide(request, timesheet_id, principal, False, body.reason)

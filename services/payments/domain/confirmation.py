@@ -21,6 +21,7 @@ from services.payments.domain.payment_run import PaymentRun, RunStatus
 from services.payments.domain.run_lines import PayeeKind, Payment
 
 REQUIRED_COLUMNS = ("payment_reference", "status", "reason")
+OPTIONAL_COLUMNS = ("amount",)
 
 
 class ConfirmationStatus(StrEnum):

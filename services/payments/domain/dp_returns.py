@@ -29,6 +29,15 @@ MAX_STATEMENT_ROWS = 5_000
 MAX_DESCRIPTION = 200
 
 
+class StatementRefused(PaymentRefused):
+    """A bank statement refused at a row (1 is the header) and, where one is to blame, a column."""
+
+    def __init__(self, row: int, column: str | None, message: str) -> None:
+        where = f"row {row}, {column}" if column else f"row {row}"
+        super().__init__("file", f"{where}: {message}")
+        self.row, self.column, self.message = row, column, message
+
+
 class ReturnCategory(StrEnum):
     DIRECT_PAYMENT = "direct_payment"
     CONTRIBUTION = "contribution"
@@ -91,7 +100,7 @@ def _pence(value: str, row: int, column: str) -> int:
         return 0
     if not text.lstrip("-").isdigit() or (column != "balance_pence" and text.startswith("-")):
         kind = "a whole number of pence" if column == "balance_pence" else "a whole number of pence, 0 or more"
-        raise PaymentRefused("file", f"row {row}, {column}: {text[:30]!r} is not {kind}")
+        raise StatementRefused(row, column, f"{text[:30]!r} is not {kind}")
     return int(text)
 
 
@@ -101,36 +110,34 @@ def read_statement(text: str, period_start: date, period_end: date, opening_bala
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [c.strip().lower() for c in next(reader, [])]
     if tuple(header) != STATEMENT_COLUMNS:
-        raise PaymentRefused("file", f"row 1: the header must be {','.join(STATEMENT_COLUMNS)} (got "
-                                     f"{','.join(header)[:200] or 'nothing'})")
+        raise StatementRefused(1, None, f"the header must be {','.join(STATEMENT_COLUMNS)} (got "
+                                        f"{','.join(header)[:200] or 'nothing'})")
     rows, balance = [], opening_balance_pence
     for number, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(STATEMENT_COLUMNS):
-            raise PaymentRefused("file", f"row {number}: {len(cells)} columns, expected {len(STATEMENT_COLUMNS)}")
+            raise StatementRefused(number, None, f"{len(cells)} columns, expected {len(STATEMENT_COLUMNS)}")
         if len(rows) == MAX_STATEMENT_ROWS:
-            raise PaymentRefused("file", f"row {number}: a return has at most {MAX_STATEMENT_ROWS} rows")
+            raise StatementRefused(number, None, f"a return has at most {MAX_STATEMENT_ROWS} rows")
         try:
             on = date.fromisoformat(cells[0].strip())
         except ValueError:
-            raise PaymentRefused("file", f"row {number}, date: {cells[0].strip()[:30]!r} is not a date "
-                                         "(YYYY-MM-DD)") from None
+            raise StatementRefused(number, "date", f"{cells[0].strip()[:30]!r} is not a date (YYYY-MM-DD)") from None
         if not period_start <= on <= period_end:
-            raise PaymentRefused("file", f"row {number}, date: {on} is outside the period {period_start} to "
-                                         f"{period_end}")
+            raise StatementRefused(number, "date", f"{on} is outside the period {period_start} to {period_end}")
         description = cells[1].strip()
         if len(description) > MAX_DESCRIPTION:
-            raise PaymentRefused("file", f"row {number}, description: longer than {MAX_DESCRIPTION} characters")
+            raise StatementRefused(number, "description", f"longer than {MAX_DESCRIPTION} characters")
         paid_in, paid_out, stated = (_pence(cells[n], number, STATEMENT_COLUMNS[n]) for n in (2, 3, 4))
         balance += paid_in - paid_out
         if balance != stated:
-            raise PaymentRefused("file", f"row {number}, balance_pence: the running balance is {balance} "
-                                         f"({format_gbp(balance)}) but the row says {stated}: the statement does not "
-                                         "reconcile from opening_balance_pence")
+            raise StatementRefused(number, "balance_pence", f"the running balance is {balance} ({format_gbp(balance)})"
+                                                            f" but the row says {stated}: the statement does not "
+                                                            "reconcile from opening_balance_pence")
         rows.append(StatementRow(number, on, description, paid_in, paid_out, stated))
     if not rows:
-        raise PaymentRefused("file", "the statement has no rows after the header")
+        raise StatementRefused(2, None, "the statement has no rows after the header")
     return PeriodicReturn(period_start, period_end, "bank_statement", opening_balance_pence, balance,
                           {"uncategorised": sum(r.paid_in_pence for r in rows)},
                           {"uncategorised": sum(r.paid_out_pence for r in rows)}, tuple(rows))

@@ -130,7 +130,7 @@ class PaymentRun:
         if at.tzinfo is None:
             raise PaymentRefused("approved_at", "give an aware UTC timestamp")
         if not self.payments:
-            raise PaymentRefused("payments", f"run {self.run_id} pays nothing: there is nothing to approve")
+            raise RunConflict("payments", f"run {self.run_id} pays nothing: there is nothing to approve")
         return replace(self, status=RunStatus.APPROVED, approved_by=by.subject, approved_at=at)
 
     def _require_proposed(self, action: str) -> None:

@@ -22,6 +22,7 @@ from services.payments.domain.errors import PaymentRefused
 
 BACS_CYCLE_WORKING_DAYS = 3
 FOUR_WEEKS = timedelta(days=28)
+HOLIDAY_SHIFT = timedelta(days=14)  # far past how far back a weekend and bank holidays move a pay date
 
 ACTUALS_BASED = frozenset({ServiceType.HOME_CARE, ServiceType.DAY_CARE, ServiceType.EXTRA_CARE})
 PLAN_BASED = frozenset({ServiceType.RESIDENTIAL, ServiceType.NURSING, ServiceType.SUPPORTED_LIVING,
@@ -110,6 +111,48 @@ class RunCalendar:
         while day <= last:
             runs.append(self._run(RunKind.FOUR_WEEKLY, day))
             day += FOUR_WEEKS
+        return sorted(runs, key=lambda r: (r.pay_date, r.kind))
+
+    def page(self, first: date, last: date, after: tuple[date, str] | None, count: int) -> list[ScheduledRun]:
+        """Up to `count` runs of `runs_between(first, last)`, in its order (pay date, then kind), strictly after
+        `after` (a run's (pay_date, kind)). The work is bounded by `count`, not by the range: the runs are
+        found a window of weeks at a time. A run whose Bacs dates fall outside the dates Python can hold
+        (the years 1 and 9999) is not in the calendar."""
+        # A run pays on or before its nominal date, so every run after `after` has a nominal date from its day on.
+        start = first if after is None else max(first, after[0])
+        window = timedelta(days=7 * (count + 3))  # enough weeks for `count` weekly runs, and a few to spare
+        found: list[ScheduledRun] = []
+
+        def more(since: date, span: timedelta) -> date:
+            until = last if (date.max - since) <= span else min(last, since + span)
+            found.extend(r for r in self._between(since, until) if after is None or (r.pay_date, r.kind.value) > after)
+            return until
+
+        while start <= last:
+            end = more(start, window)
+            if end >= last:
+                break
+            if len(found) >= count:  # a holiday moves a run just past the window back into it: take those too
+                more(end + timedelta(days=1), HOLIDAY_SHIFT)
+                break
+            start = end + timedelta(days=1)
+        return sorted(found, key=lambda r: (r.pay_date, r.kind))[:count]
+
+    def _between(self, first: date, last: date) -> list[ScheduledRun]:
+        """`runs_between`, leaving out the runs whose dates cannot be held (at the ends of the calendar)."""
+        runs = []
+        for kind, step, day in ((RunKind.WEEKLY, timedelta(days=7),
+                                 first + timedelta(days=(self.weekly_weekday - first.weekday()) % 7)
+                                 if date.max - first >= timedelta(days=7) else None),
+                                (RunKind.FOUR_WEEKLY, FOUR_WEEKS,
+                                 first + timedelta(days=(self.four_weekly_anchor - first).days % 28)
+                                 if date.max - first >= FOUR_WEEKS else None)):
+            while day is not None and day <= last:
+                try:
+                    runs.append(self._run(kind, day))
+                except OverflowError:  # its Bacs dates would fall before 1 January of the year 1
+                    pass
+                day = day + step if date.max - day >= step else None
         return sorted(runs, key=lambda r: (r.pay_date, r.kind))
 
     def ad_hoc(self, pay_date: date, *, include_direct_payments: bool = False) -> ScheduledRun:

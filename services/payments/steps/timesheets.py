@@ -2,7 +2,7 @@
 timesheets of one PA are checked for overlaps one after the other."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,16 +39,20 @@ class Submitted:
     shifts: list[PricedShift]
 
 
-async def submit(conn: asyncpg.Connection, pa_id: str, shifts: Sequence[ShiftIn], source: str, by: Principal,
-                 now: datetime, *, direct_payment_id: str | None = None) -> Submitted:
-    """Store the timesheet, submitted (LookupError when the caller may not see the PA)."""
+async def submit(conn: asyncpg.Connection, pa_id: str, read: Callable[[], tuple[Sequence[ShiftIn], str | None]],
+                 source: str, by: Principal, now: datetime, *, direct_payment_id: str | None = None) -> Submitted:
+    """Store the timesheet, submitted. Who is asked first: LookupError when the caller may not see the PA,
+    NotPermitted when they may not submit for them; only then is the file read (`read()`: its shifts and the
+    direct payment it names, if any, or TimesheetRefused naming each bad shift)."""
     pa = await _visible_pa(conn, pa_id, by)
+    dp = await store_inputs.direct_payment_row(conn, pa.direct_payment_id)
+    check_submitter(by, pa, council_managed=dp is not None and dp["council_managed"])
+    shifts, named = read()
+    direct_payment_id = named or direct_payment_id
     if direct_payment_id is not None and direct_payment_id != pa.direct_payment_id:
         raise PaymentRefused("direct_payment_id", f"a timesheet for a PA the DP does not employ: {pa_id} is "
                                                   f"employed under direct payment {pa.direct_payment_id}, not "
                                                   f"{direct_payment_id}")
-    dp = await store_inputs.direct_payment_row(conn, pa.direct_payment_id)
-    check_submitter(by, pa, council_managed=dp is not None and dp["council_managed"])
     stored = []
     if shifts:
         dates = [s.work_date for s in shifts]

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import asyncpg
 
+from shared.pagination import Keyset
 from services.payments.domain.two_person import Decision, DecisionKind, DecisionStatus, SubjectKind
 
 PREFIX = {DecisionKind.PAYMENT_RETURN: "RET", DecisionKind.HOLD_RELEASE: "REL"}
+OLDEST_FIRST_DECISIONS = Keyset(("recorded_at", "decision_id"))
 
 
 def new_id(kind: DecisionKind) -> str:
@@ -54,7 +57,11 @@ async def mark_approved(conn: asyncpg.Connection, d: Decision) -> None:
                        d.decision_id, d.approved_by, d.approved_by_role, d.approved_at)
 
 
-async def listing(conn: asyncpg.Connection, status: str | None) -> list[Decision]:
-    rows = await conn.fetch("SELECT * FROM two_person_decisions WHERE $1::text IS NULL OR status = $1"
-                            " ORDER BY recorded_at, decision_id", status)
+async def listing(conn: asyncpg.Connection, status: str | None, after: tuple[datetime, str] | None,
+                  limit: int) -> list[Decision]:
+    """Decisions (in `status`, or all), oldest first: those after `after` (recorded_at, decision_id)."""
+    where, args = OLDEST_FIRST_DECISIONS.after(after, first_param=2)
+    rows = await conn.fetch(f"SELECT * FROM two_person_decisions WHERE ($1::text IS NULL OR status = $1) AND {where}"
+                            f" ORDER BY {OLDEST_FIRST_DECISIONS.order_by} LIMIT ${len(args) + 2}",
+                            status, *args, limit)
     return [_decision(r) for r in rows]

@@ -9,8 +9,12 @@ from datetime import datetime
 
 import asyncpg
 
+from shared.pagination import Keyset
 from services.payments.domain.dp_reclaims import Reclaim, ReclaimMethod, ReclaimReason, ReclaimStatus
 from services.payments.domain.inputs import ReclaimDue
+
+RAISED_FIRST = Keyset(("r.raised_at", "r.reclaim_id"))
+DEBTS_FIRST = Keyset(("approved_at", "reclaim_id"))  # approved_at is set on every approved reclaim
 
 # What a reclaim has netted from payments not returned, and how many nettings it has had (0012's view,
 # for one reclaim at a time).
@@ -83,21 +87,28 @@ async def reclaims_due(conn: asyncpg.Connection, agreement_ids: Sequence[str]) -
     return {k: tuple(v) for k, v in found.items()}
 
 
-async def listing(conn: asyncpg.Connection, agreement_id: str) -> list[tuple[Reclaim, int]]:
-    """A direct payment's reclaims, oldest first, each with what it has netted so far."""
+async def listing(conn: asyncpg.Connection, agreement_id: str, after: tuple[datetime, str] | None,
+                  limit: int) -> list[tuple[Reclaim, int]]:
+    """A direct payment's reclaims, oldest first (after `after`: raised_at, reclaim_id), each with what it has
+    netted so far."""
+    where, args = RAISED_FIRST.after(after, first_param=2)
     rows = await conn.fetch(f"SELECT r.*, x.netted FROM direct_payment_reclaims r CROSS JOIN LATERAL ({_NETTED}) x"
-                            " WHERE r.agreement_id = $1 ORDER BY r.raised_at, r.reclaim_id", agreement_id)
+                            f" WHERE r.agreement_id = $1 AND {where} ORDER BY {RAISED_FIRST.order_by}"
+                            f" LIMIT ${len(args) + 2}", agreement_id, *args, limit)
     return [(_reclaim(r), r["netted"]) for r in rows]
 
 
-async def debts(conn: asyncpg.Connection, unexported_only: bool, since: datetime | None, *,
-                lock: bool) -> list[asyncpg.Record]:
-    """Approved debts, in the order they became debts: all, those never exported, or those approved since
-    (locked when an export is to mark them, so two exports never hand over the same debt)."""
+async def debts(conn: asyncpg.Connection, unexported_only: bool, since: datetime | None, *, lock: bool,
+                after: tuple[datetime, str] | None = None, limit: int | None = None) -> list[asyncpg.Record]:
+    """Approved debts, in the order they became debts: all, those never exported, or those approved since;
+    after `after` (approved_at, reclaim_id), at most `limit` (None: all). Locked when an export is to mark
+    them, so two exports never hand over the same debt."""
+    where, args = DEBTS_FIRST.after(after, first_param=3)
     return await conn.fetch(
         "SELECT * FROM direct_payment_reclaims WHERE method = 'debt' AND status = 'approved'"
-        " AND (NOT $1 OR exported_at IS NULL) AND ($2::timestamptz IS NULL OR approved_at > $2)"
-        " ORDER BY approved_at, reclaim_id" + (" FOR UPDATE" if lock else ""), unexported_only, since)
+        f" AND (NOT $1 OR exported_at IS NULL) AND ($2::timestamptz IS NULL OR approved_at > $2) AND {where}"
+        f" ORDER BY {DEBTS_FIRST.order_by} LIMIT ${len(args) + 3}" + (" FOR UPDATE" if lock else ""),
+        unexported_only, since, *args, limit)
 
 
 async def mark_exported(conn: asyncpg.Connection, reclaim_ids: Sequence[str], at: datetime) -> None:

@@ -6,7 +6,10 @@ from datetime import date, datetime
 
 import asyncpg
 
+from shared.pagination import Keyset
 from services.payments.domain.dp_returns import PeriodicReturn, ReturnAudit, ReturnStatus
+
+BY_PERIOD = Keyset(("period_start", "return_id"))  # returns of one direct payment never overlap
 
 
 def new_id() -> str:
@@ -33,9 +36,12 @@ async def insert(conn: asyncpg.Connection, return_id: str, agreement_id: str, pe
         r.paid_in_pence, r.paid_out_pence, r.closing_balance_pence, r.paid_in, r.paid_out, rows, by, role, at)
 
 
-async def listing(conn: asyncpg.Connection, agreement_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT * FROM direct_payment_returns WHERE agreement_id = $1 ORDER BY period_start",
-                            agreement_id)
+async def listing(conn: asyncpg.Connection, agreement_id: str, after: tuple[date, str] | None,
+                  limit: int) -> list[asyncpg.Record]:
+    """A direct payment's returns, oldest period first: those after `after` (period_start, return_id)."""
+    where, args = BY_PERIOD.after(after, first_param=2)
+    return await conn.fetch(f"SELECT * FROM direct_payment_returns WHERE agreement_id = $1 AND {where}"
+                            f" ORDER BY {BY_PERIOD.order_by} LIMIT ${len(args) + 2}", agreement_id, *args, limit)
 
 
 async def locked(conn: asyncpg.Connection, return_id: str) -> asyncpg.Record | None:

@@ -32,9 +32,17 @@ async def checksums(conn: asyncpg.Connection, run_id: str) -> dict[str, str]:
     return {r["name"]: r["sha256"] for r in rows}
 
 
-async def listing(conn: asyncpg.Connection, run_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT name, kind, payee_id, media_type, sha256, size_bytes,"
-                            " control_total_pence, created_at FROM run_files WHERE run_id = $1 ORDER BY name", run_id)
+async def listing(conn: asyncpg.Connection, run_id: str, after_name: str | None,
+                  limit: int | None) -> list[asyncpg.Record]:
+    """The run's files by name: those after `after_name` (the last of the page before), at most `limit`
+    (None: all)."""
+    return await conn.fetch("SELECT name, kind, payee_id, media_type, sha256, size_bytes, control_total_pence,"
+                            " created_at FROM run_files WHERE run_id = $1 AND ($2::text IS NULL OR name > $2)"
+                            " ORDER BY name LIMIT $3", run_id, after_name, limit)
+
+
+async def run_exists(conn: asyncpg.Connection, run_id: str) -> bool:
+    return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM payment_runs WHERE run_id = $1)", run_id)
 
 
 async def content(conn: asyncpg.Connection, run_id: str, name: str) -> asyncpg.Record | None:

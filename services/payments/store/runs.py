@@ -244,6 +244,9 @@ async def conflicting_documents(conn: asyncpg.Connection, run_id: str) -> list[t
     return [(r["line_id"], r["run_id"]) for r in rows]
 
 
-async def list_runs(conn: asyncpg.Connection, status: str | None, limit: int) -> list[asyncpg.Record]:
+async def list_runs(conn: asyncpg.Connection, status: str | None, after_number: int | None,
+                    limit: int) -> list[asyncpg.Record]:
+    """Runs (in `status`, or all), newest first: run numbers below `after_number` (the last of the page before)."""
     return await conn.fetch("SELECT * FROM payment_runs WHERE ($1::text IS NULL OR status = $1)"
-                            " ORDER BY run_number DESC LIMIT $2", status, limit)
+                            " AND ($2::int IS NULL OR run_number < $2) ORDER BY run_number DESC LIMIT $3",
+                            status, after_number, limit)

@@ -9,10 +9,13 @@ from datetime import date, datetime, timedelta
 import asyncpg
 
 from contracts.agreements import DayCategory, PersonalAssistantRegistered, TimeBand
+from shared.pagination import Keyset
 from services.payments.domain.payment_run import Actor
 from services.payments.domain.payroll import ApprovedShift
 from services.payments.domain.shift_pay import BandPay, Rate
 from services.payments.domain.timesheets import PersonalAssistant, PricedShift, StoredShift, TimesheetStatus
+
+NEWEST_TIMESHEETS_FIRST = Keyset(("t.submitted_at", "t.timesheet_id"), descending=True)
 
 
 def new_id() -> str:
@@ -106,13 +109,15 @@ async def shifts_of(conn: asyncpg.Connection, timesheet_id: str) -> list[asyncpg
 
 
 async def timesheets_of(conn: asyncpg.Connection, pa_id: str, status: str | None,
-                        limit: int) -> list[asyncpg.Record]:
+                        after: tuple[datetime, str] | None, limit: int) -> list[asyncpg.Record]:
+    """A PA's timesheets (in `status`, or all), newest first: those after `after` (submitted_at, timesheet_id)."""
+    where, args = NEWEST_TIMESHEETS_FIRST.after(after, first_param=3)
     return await conn.fetch(
         "SELECT t.*, count(s.*) AS shifts, coalesce(sum(s.minutes), 0) AS minutes,"
         " coalesce(sum(s.gross_pence), 0) AS gross_pence, min(s.work_date) AS first_day, max(s.work_date) AS last_day"
         " FROM timesheets t LEFT JOIN timesheet_shifts s USING (timesheet_id)"
-        " WHERE t.pa_id = $1 AND ($2::text IS NULL OR t.status = $2) GROUP BY t.timesheet_id"
-        " ORDER BY t.submitted_at DESC, t.timesheet_id LIMIT $3", pa_id, status, limit)
+        f" WHERE t.pa_id = $1 AND ($2::text IS NULL OR t.status = $2) AND {where} GROUP BY t.timesheet_id"
+        f" ORDER BY {NEWEST_TIMESHEETS_FIRST.order_by} LIMIT ${len(args) + 3}", pa_id, status, *args, limit)
 
 
 async def decide(conn: asyncpg.Connection, timesheet_id: str, status: TimesheetStatus, by: Actor, at: datetime,

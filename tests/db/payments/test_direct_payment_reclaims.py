@@ -197,6 +197,18 @@ async def test_unspent_money_at_the_end_is_a_debt_exported_once_to_the_debtors_s
         assert (await client.get("/debts?status=unexported", headers=finance)).json() == []
         assert (await client.get("/debts", headers=db.auth("person", person=dp.person_ref))).status_code == 403
 
+        first = await client.get("/debts", params={"limit": 1}, headers=finance)  # a page at a time
+        rest = await client.get(first.links["next"]["url"], headers=finance)
+        assert [d["reclaim_id"] for d in first.json() + rest.json()] == [debt["reclaim_id"], second["reclaim_id"]]
+        assert "next" not in rest.links
+        as_csv = await client.get("/debts", params={"limit": 1, "format": "csv"}, headers=finance)
+        assert as_csv.text.splitlines()[1].split(",")[1] == debt["reclaim_id"] and "next" in as_csv.links
+        for since in ("0.5", "2026-01-01T00:00:00"):  # not a time, or a time without its offset
+            refused = await client.get("/debts", params={"since": since}, headers=finance)
+            assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "query.since"
+        everything = await client.get("/debts", params={"since": "0001-01-01T00:00:00+14:00"}, headers=finance)
+        assert len(everything.json()) == 2  # before UTC's first day: since ever
+
 
 async def test_a_council_managed_accounts_unspent_money_leaves_its_ledger_once_two_people_approve(db):
     today = london_date(utcnow())

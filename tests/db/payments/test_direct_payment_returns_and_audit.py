@@ -11,6 +11,7 @@ import pytest
 from shared.clock import london_date, utcnow
 from shared.testing import DatabaseOnly
 from services.payments.app import app
+from services.payments.domain.dp_returns import STATEMENT_COLUMNS
 from tests.db.payments.dp_helpers import agreed
 
 pytestmark = pytest.mark.db
@@ -39,22 +40,30 @@ async def test_a_holders_return_is_stored_only_when_it_reconciles_and_seen_only_
     async with db.http(app) as client:
         dp = await agreed(db, today - timedelta(days=90))
         url = f"/direct-payments/{dp.agreement_id}/returns"
+        statements = f"/direct-payments/{dp.agreement_id}/bank-statements"
         person = db.auth("person", person=dp.person_ref)
         good = statement(start, (1, 56_000, 0, 156_000), (5, 0, 30_000, 126_000), (20, 56_000, 0, 182_000))
 
         broken = good.replace("126000", "125000")
-        refused = await client.post(url + csv_query(start, end, 100_000), content=broken,
+        refused = await client.post(statements + csv_query(start, end, 100_000), content=broken,
                                     headers={**person, "content-type": "text/csv"})
         assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "bank_statement_refused"
         [detail] = refused.json()["errors"]
-        assert detail["loc"] == ["body", "file"] and detail["msg"].startswith("row 3, balance_pence:")
+        assert (detail["field"], detail["row"], detail["column"]) == ("body", 3, "balance_pence")
+        assert detail["msg"].startswith("the running balance is 126000") and "says 125000" in detail["msg"]
         outside = good.replace(str(start + timedelta(days=20)), str(end + timedelta(days=1)))
-        refused = await client.post(url + csv_query(start, end, 100_000), content=outside,
+        refused = await client.post(statements + csv_query(start, end, 100_000), files={"file": ("s.csv", outside)},
+                                    headers=person)  # a form's part: the same refusal, naming the part
+        [detail] = refused.json()["errors"]
+        assert refused.status_code == 422 and (detail["field"], detail["row"], detail["column"]) == (
+            "body.file", 4, "date")
+        missing = await client.post(f"{statements}?period_start={start}&period_end={end}", content=good,
                                     headers={**person, "content-type": "text/csv"})
-        assert refused.status_code == 422 and refused.json()["errors"][0]["msg"].startswith("row 4, date:")
-        missing = await client.post(f"{url}?period_start={start}&period_end={end}", content=good,
-                                    headers={**person, "content-type": "text/csv"})
-        assert missing.status_code == 422 and missing.json()["errors"][0]["loc"] == ["body", "opening_balance_pence"]
+        assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "query.opening_balance_pence"
+        as_xml = await client.post(statements + csv_query(start, end, 100_000), content=good,
+                                   headers={**person, "content-type": "application/xml"})
+        assert as_xml.status_code == 415 and "text/csv" in as_xml.json()["detail"]
         totals = {"period_start": str(end + timedelta(days=1)), "period_end": str(today - timedelta(days=1)),
                   "opening_balance_pence": 182_000, "closing_balance_pence": 190_000,  # 200,000 reconciles
                   "paid_in": [{"category": "direct_payment", "amount_pence": 56_000}],
@@ -67,25 +76,31 @@ async def test_a_holders_return_is_stored_only_when_it_reconciles_and_seen_only_
         assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["body", "paid_in", 0, "category"]
         assert await db.fetch("SELECT * FROM direct_payment_returns") == []  # nothing of a refused return is kept
 
-        stored = await client.post(url + csv_query(start, end, 100_000), content=good,
-                                   headers={**person, "content-type": "text/csv"})
+        stored = await client.post(statements + csv_query(start, end, 100_000), files={"file": ("s.csv", good)},
+                                   headers=person)
         assert stored.status_code == 201, stored.text
         assert {k: stored.json()[k] for k in ("source", "paid_in_pence", "paid_out_pence", "closing_balance_pence",
-                                              "statement_rows", "status")} == {
+                                              "statement_rows", "status", "columns")} == {
             "source": "bank_statement", "paid_in_pence": 112_000, "paid_out_pence": 30_000,
-            "closing_balance_pence": 182_000, "statement_rows": 3, "status": "submitted"}
-        overlap = await client.post(url + csv_query(end, end, 0), content=HEADER + f"{end},x,1,,1\n",
+            "closing_balance_pence": 182_000, "statement_rows": 3, "status": "submitted",
+            "columns": {"mapped": list(STATEMENT_COLUMNS), "ignored": []}}
+        overlap = await client.post(statements + csv_query(end, end, 0), content=HEADER + f"{end},x,1,,1\n",
                                     headers={**person, "content-type": "text/csv"})
-        assert overlap.status_code == 422 and overlap.json()["errors"][0]["loc"] == ["body", "period_start"]
+        assert overlap.status_code == 422 and overlap.json()["errors"][0]["field"] == "query.period_start"
         fixed = await client.post(url, json={**totals, "closing_balance_pence": 200_000},
                                   headers=db.auth("finance_officer"))
         assert fixed.status_code == 201 and fixed.json()["paid_out"] == {"care_agency": 30_000,
                                                                          "personal_assistant": 8_000}
+        assert fixed.json()["columns"] is None
 
         mine = await client.get(url, headers=person)
         assert [r["source"] for r in mine.json()] == ["bank_statement", "totals"]
+        first = await client.get(url, params={"limit": 1}, headers=person)  # a page at a time: no gap, no overlap
+        second = await client.get(first.links["next"]["url"], headers=person)
+        assert [r["return_id"] for r in first.json() + second.json()] == [r["return_id"] for r in mine.json()]
+        assert "next" not in second.links
         assert (await client.get(url, headers=db.auth("person", person="P-SOMEONE-ELSE"))).status_code == 404
-        stranger = await client.post(url + csv_query(start, end, 0), content=good,
+        stranger = await client.post(statements + csv_query(start, end, 0), content=good,
                                      headers={**db.auth("person", person="P-SOMEONE-ELSE"), "content-type": "text/csv"})
         assert stranger.status_code == 404
         assert (await client.post(url, json=totals, headers=db.auth("finance_approver"))).status_code == 403

@@ -72,7 +72,7 @@ async def test_net_pay_is_checked_recorded_once_and_needs_two_people_above_the_t
 
         async def upload(text, headers=officer, where=url):
             return await client.post(where, content=text, headers={**headers, **CSV})
-        small = await upload(f"employee_ref,net_pence\n{first.employee_ref},10000\n")
+        small = await upload(f"Employee_Ref,net_pence,Tax Code\n{first.employee_ref},10000,1257L\n")
         same = await upload(f"employee_ref,net_pence\n{first.employee_ref},10000\n")
         changed = await upload(f"employee_ref,net_pence\n{first.employee_ref},9999\n")
         bad = await upload(f"employee_ref,net_pence\nEMP-NOBODY,1\n{second.employee_ref},57601\n")
@@ -85,11 +85,13 @@ async def test_net_pay_is_checked_recorded_once_and_needs_two_people_above_the_t
         not_managed = await upload("employee_ref,net_pence\nX,1\n",
                                    where=f"/direct-payments/{held_by_person.agreement_id}/payroll/{monday}/net-pay")
     assert small.status_code == 201 and small.json()["status"] == "recorded" and small.json()["payable"]
+    assert small.json()["columns"] == {"mapped": ["Employee_Ref", "net_pence"], "ignored": ["Tax Code"]}
     assert same.status_code == 200 and same.json()["already_recorded"] == 1
     assert changed.status_code == 409 and "already recorded as 10000, not 9999" in changed.text
     assert bad.status_code == 422
-    assert [d["loc"] for d in bad.json()["errors"]] == [["body", "row", 2, "employee_ref"],
-                                                        ["body", "row", 3, "net_pence"]]
+    assert bad.json()["code"] == "net_pay_refused"
+    assert [(d["field"], d["row"], d["column"]) for d in bad.json()["errors"]] == [("body", 2, "employee_ref"),
+                                                                                 ("body", 3, "net_pence")]
     assert large.status_code == 201 and large.json()["status"] == "pending" and not large.json()["payable"]
     assert self_approved.status_code == 403
     assert approved.status_code == 200 and approved.json()["status"] == "recorded"

@@ -4,6 +4,7 @@ timesheets through the HTTP API: JSON and CSV, priced by band, refused whole wit
 approved or rejected only by whoever may."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -91,8 +92,51 @@ async def test_a_csv_timesheet_as_a_body_or_a_form_file(db):
                                  headers=db.auth("person", person=home.person_ref))
     assert body.status_code == 201, body.text
     assert (body.json()["source"], body.json()["gross_pence"]) == ("csv", 4800 + 1800)
+    assert body.json()["columns"] == {"mapped": ["work_date", "start", "end", "note"], "ignored": []}
     assert form.status_code == 201, form.text
-    assert form.json()["submitted_by_role"] == "person"
+    assert form.json()["submitted_by_role"] == "person" and form.json()["source"] == "csv"
+
+
+async def test_a_json_timesheet_as_a_form_part_and_what_is_not_a_timesheet(db):
+    home = await household(db)
+    pa_id, monday = home.pas[0].pa_id, last_week()
+    url, pa = f"/personal-assistants/{pa_id}/timesheets", as_pa(db, pa_id)
+    sheet = json.dumps({"shifts": [shift(monday, "09:00", "10:00")]})
+    async with db.http(app) as client:
+        as_part = await client.post(url, files={"file": ("week.json", sheet, "application/json")}, headers=pa)
+        as_xml = await client.post(url, content="<shifts/>", headers={**pa, "Content-Type": "application/xml"})
+        latin1 = await client.post(url, content="work_date,start,end,note\n2026-01-05,09:00,10:00,caf\xe9\n"
+                                   .encode("latin-1"), headers={**pa, "Content-Type": "text/csv"})
+        no_part = await client.post(url, files={"sheet": ("week.csv", "work_date,start,end\n")}, headers=pa)
+        not_json = await client.post(url, content="{shifts", headers={**pa, "Content-Type": "application/json"})
+    assert as_part.status_code == 201, as_part.text
+    assert as_part.json()["source"] == "json" and as_part.json()["columns"] is None
+    assert as_xml.status_code == 415 and as_xml.json()["code"] == "unsupported_media_type"
+    assert latin1.status_code == 422 and latin1.json()["errors"][0]["field"] == "body"
+    assert "not UTF-8" in latin1.json()["detail"]
+    assert no_part.status_code == 422 and no_part.json()["errors"][0]["field"] == "body.file"
+    assert not_json.status_code == 422 and not_json.json()["errors"][0]["type"] == "json_invalid"
+
+
+async def test_a_pas_timesheets_a_page_at_a_time_newest_first(db):
+    home = await household(db)
+    pa_id, monday = home.pas[0].pa_id, last_week()
+    async with db.http(app) as client:
+        sheets = [await submitted(client, db, pa_id, shift(monday + timedelta(days=n), "09:00", "10:00"))
+                  for n in range(5)]
+        url, pa = f"/personal-assistants/{pa_id}/timesheets", as_pa(db, pa_id)
+        pages, next_url = [], f"{url}?limit=2"
+        while next_url:
+            page = await client.get(next_url, headers=pa)
+            assert page.status_code == 200, page.text
+            pages.append([t["timesheet_id"] for t in page.json()])
+            next_url = page.links.get("next", {}).get("url")
+        approved = await client.get(url, params={"limit": 1, "status": "approved"}, headers=pa)
+        bad_cursor = await client.get(url, params={"after": "bm90LWEtY3Vyc29y"}, headers=pa)
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert [t for p in pages for t in p] == [s["timesheet_id"] for s in reversed(sheets)]  # no gap, no overlap
+    assert approved.json() == [] and "link" not in approved.headers
+    assert bad_cursor.status_code == 422 and bad_cursor.json()["errors"][0]["field"] == "query.after"
 
 
 async def test_a_bad_timesheet_is_refused_whole_naming_each_shift_or_row_and_column(db):
@@ -117,8 +161,9 @@ async def test_a_bad_timesheet_is_refused_whole_naming_each_shift_or_row_and_col
     assert "is in the future" in details[("body", "shifts", 2, "work_date")]
     assert "a timesheet for a PA the DP does not employ" in details[("body", "shifts", 3, "work_date")]
     assert csv.status_code == 422
-    assert [(d["loc"], d["msg"]) for d in csv.json()["errors"]] == [
-        (["body", "row", 3, "end"], "row 3 column end: '25:00' is not a time HH:MM")]
+    assert csv.json()["code"] == "timesheet_refused"
+    assert [(d["field"], d["row"], d["column"], d["msg"]) for d in csv.json()["errors"]] == [
+        ("body", 3, "end", "row 3 column end: '25:00' is not a time HH:MM")]
     assert elsewhere.status_code == 422 and "a timesheet for a PA the DP does not employ" in elsewhere.text
     assert await db.fetchval("SELECT count(*) FROM timesheets WHERE pa_id = $1", pa_id) == 1
 

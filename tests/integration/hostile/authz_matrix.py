@@ -236,9 +236,11 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "POST /direct-payments/{agreement_id}/payroll/{week_start}/net-pay": rule(REVIEWERS),
         "POST /payroll-net-pay/{upload_id}/approve": rule("finance_approver", scope="second person"),
         "POST /payroll-net-pay/{upload_id}/reject": rule(REVIEWERS),
-        # Returns: sent by the person (or finance for them), audited by a finance officer, signed off by a
-        # finance approver who did not audit it.
+        # Returns (totals as JSON, or a bank statement as CSV): sent by the person (or finance for them),
+        # audited by a finance officer, signed off by a finance approver who did not audit it.
         "POST /direct-payments/{agreement_id}/returns": rule("finance_officer", "person", scope="person:resource"),
+        "POST /direct-payments/{agreement_id}/bank-statements": rule("finance_officer", "person",
+                                                                      scope="person:resource"),
         "GET /direct-payments/{agreement_id}/returns": rule(FINANCE, "person", scope="person:resource"),
         "POST /direct-payment-returns/{return_id}/audit": rule("finance_officer"),
         "POST /direct-payment-returns/{return_id}/sign-off": rule("finance_approver", scope="second person"),

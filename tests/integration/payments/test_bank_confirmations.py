@@ -42,7 +42,9 @@ async def test_returned_payment_makes_its_invoices_payable_again_and_alerts_fina
         run, two.provider_id)["payment_reference"]
 
     bad = await upload(http, base, run_id, f"payment_reference,status,reason\n{ref_one},paid,\n{ref_two},returned,\n")
-    assert bad.status_code == 422 and "row 3" in bad.text
+    assert bad.status_code == 422 and bad.json()["code"] == "confirmation_rows_invalid"
+    [problem] = bad.json()["errors"]
+    assert (problem["row"], problem["column"]) == (3, "reason") and "bank's reason" in problem["msg"]
     assert (await invoice_state(http, base, paid.invoice_id))["paid_by"]["outcome"] == "instructed"
 
     before = returned_total((await http.get(f"{base}/metrics")).text)

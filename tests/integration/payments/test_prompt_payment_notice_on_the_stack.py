@@ -31,7 +31,8 @@ async def test_notice_counts_days_from_receipt_and_from_becoming_undisputed(http
     before = await http.get(f"{base}/reports/prompt-payment", params=report, headers=FINANCE)
     assert before.json()["overall"]["invoices_paid"] == 0  # not paid until the bank says so
 
-    confirmed = await http.post(f"{base}/payment-runs/{run['run_id']}/confirmations", headers=auth("finance_officer"),
+    confirmed = await http.post(f"{base}/payment-runs/{run['run_id']}/confirmations",
+                                headers={**auth("finance_officer"), "Content-Type": "text/csv"},
                                 content=f"payment_reference,status,reason\n{reference},paid,\n".encode())
     assert confirmed.status_code == 200, confirmed.text
     notice = (await http.get(f"{base}/reports/prompt-payment", params=report, headers=FINANCE)).json()

@@ -67,7 +67,7 @@ async def test_a_disputed_invoice_is_left_out_until_resolved_then_paid_net_of_it
     await approved_and_exported(http, payments, again["run_id"])
     reference = payment_of(again, pid)["payment_reference"]
     confirmed = await http.post(f"{payments}/payment-runs/{again['run_id']}/confirmations",
-                                headers=auth("finance_officer"),
+                                headers={**auth("finance_officer"), "Content-Type": "text/csv"},
                                 content=f"payment_reference,status,reason\n{reference},paid,\n".encode())
     assert confirmed.status_code == 200, confirmed.text
 

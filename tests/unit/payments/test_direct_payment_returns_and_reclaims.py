@@ -9,8 +9,8 @@ import pytest
 
 from services.payments.domain.dp_reclaims import (AuditedReturn, HeldDirectPayment, ReclaimMethod, ReclaimReason,
                                                   debts_csv, raise_reclaim)
-from services.payments.domain.dp_returns import (ReturnAudit, ReturnStatus, check_period, read_statement,
-                                                 return_surplus, totals_return)
+from services.payments.domain.dp_returns import (ReturnAudit, ReturnStatus, StatementRefused, check_period,
+                                                 read_statement, return_surplus, totals_return)
 from services.payments.domain.errors import NotPermitted, PaymentRefused, RunConflict
 from services.payments.domain.inputs import ReclaimDue
 from services.payments.domain.run_calendar import RunKind
@@ -40,18 +40,19 @@ def test_a_statement_is_refused_at_the_first_row_whose_balance_does_not_follow()
     assert "126000" in refused.value.rule and "125000" in refused.value.rule
 
 
-@pytest.mark.parametrize("text, where", [
-    (STATEMENT.replace("2026-02-04", "2026-04-04"), "row 4, date"),
-    (STATEMENT.replace("2026-01-20", "20/01/2026"), "row 3, date"),
-    (STATEMENT.replace(",30000,", ",-30000,"), "row 3, paid_out_pence"),
-    (STATEMENT.replace(",,182000", ",,"), "row 4, balance_pence"),
-    ("date,amount\n2026-01-07,5\n", "row 1"),
-    (HEADER, "the statement has no rows"),
+@pytest.mark.parametrize("text, where, row, column", [
+    (STATEMENT.replace("2026-02-04", "2026-04-04"), "row 4, date", 4, "date"),
+    (STATEMENT.replace("2026-01-20", "20/01/2026"), "row 3, date", 3, "date"),
+    (STATEMENT.replace(",30000,", ",-30000,"), "row 3, paid_out_pence", 3, "paid_out_pence"),
+    (STATEMENT.replace(",,182000", ",,"), "row 4, balance_pence", 4, "balance_pence"),
+    ("date,amount\n2026-01-07,5\n", "row 1", 1, None),
+    (HEADER, "row 2: the statement has no rows", 2, None),
 ])
-def test_a_statement_row_that_cannot_be_used_is_named(text, where):
-    with pytest.raises(PaymentRefused) as refused:
+def test_a_statement_row_that_cannot_be_used_is_named(text, where, row, column):
+    with pytest.raises(StatementRefused) as refused:
         read_statement(text, JAN, MAR, 100_000)
     assert refused.value.rule.startswith(where)
+    assert (refused.value.row, refused.value.column) == (row, column)
 
 
 def test_totals_by_category_must_reconcile_with_the_closing_balance():

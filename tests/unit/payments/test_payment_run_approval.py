@@ -45,7 +45,7 @@ def test_approved_run_is_immutable():
 
 
 def test_run_that_pays_nothing_cannot_be_approved():
-    with pytest.raises(PaymentRefused, match="pays nothing"):
+    with pytest.raises(RunConflict, match="pays nothing"):  # the run's state: 409
         propose([]).approve(APPROVER, APPROVED_AT)
 
 

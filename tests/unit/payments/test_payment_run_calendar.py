@@ -88,3 +88,24 @@ def test_asking_for_a_scheduled_run_the_calendar_does_not_have_names_the_next_on
 def test_a_run_moved_back_by_a_holiday_is_found_on_the_day_it_pays():
     mondays = RunCalendar(four_weekly_anchor=date(2026, 3, 11), weekly_weekday=0)
     assert mondays.run_on(date(2026, 4, 2)).kind is RunKind.WEEKLY
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 50])
+def test_the_calendar_a_page_at_a_time_is_the_whole_calendar_in_order(count):
+    first, last = date(2025, 11, 1), date(2027, 2, 28)  # two Christmases: holidays move runs across windows
+    whole, pages, after = CALENDAR.runs_between(first, last), [], None
+    while True:
+        page = CALENDAR.page(first, last, after, count)
+        pages.append(page)
+        if len(page) < count:
+            break
+        after = (page[-1].pay_date, page[-1].kind.value)
+    assert [r for p in pages for r in p] == whole
+    assert all(len(p) <= count for p in pages)
+
+
+def test_a_page_of_the_calendar_is_bounded_by_its_size_not_its_dates():
+    everything = CALENDAR.page(date(1, 1, 1), date(9999, 12, 31), None, 3)
+    assert len(everything) == 3 and everything[0].pay_date.year == 1  # runs whose Bacs dates fit: from the first
+    assert len(CALENDAR.page(date(9999, 11, 1), date(9999, 12, 31), None, 500)) > 0  # and to the last
+    assert CALENDAR.page(date(2026, 3, 31), date(2026, 3, 1), None, 10) == []  # ends before it starts: none
