@@ -6,7 +6,9 @@
 - Valid (positive) cases are made to keep the few rules a JSON Schema cannot state, each a documented
   422 tested by the service's own tests; invalid (negative) cases are sent as generated:
   - `after` is a cursor only the server issues (a page's Link rel=next): left out of valid cases;
-  - a week or period start is a Monday: a generated date is moved to the Monday of its week;
+  - a week or period start is a Monday: a generated date is moved to the Monday of its week, and for the
+    four-weekly periods (contributions, ISF advances and returns) to the start of its four-weekly period;
+  - a range ends on or after it starts (from/to, period_start/period_end, start/end): swapped if not;
   - a date is within a window around today (shared.clock: a pay date a year back to two ahead, any other
     business date six back to two ahead, any date twenty back to ten ahead), which moves every day: all
     the dates of a case are moved together by whole weeks of years (364 days), so their order, the days
@@ -60,15 +62,29 @@ class PerOperationToken:
 
 
 MONDAYS = ("week_start", "period_start")
+FOUR_WEEKLY_PATHS = ("/contribution-charges", "/isf-advances", "/providers/{provider_id}/isf-returns")
+FOUR_WEEKLY_ANCHOR = date(2024, 4, 1)  # invoicing's default: the Monday the council's four-weekly cycle counts from
+RANGES = (("from", "to"), ("period_start", "period_end"), ("start", "end"))
 
 
-def _monday(value):
-    """The Monday of the week of an ISO date string; anything else as it is."""
+def _monday(value, four_weekly: bool = False):
+    """The Monday of the week (or the first day of the four-weekly period) of an ISO date string; anything
+    else as it is."""
     try:
         day = date.fromisoformat(value)
     except (TypeError, ValueError):
         return value
+    if four_weekly:
+        return (day - timedelta(days=(day - FOUR_WEEKLY_ANCHOR).days % 28)).isoformat()
     return (day - timedelta(days=day.weekday())).isoformat()
+
+
+def _in_order(values: dict) -> None:
+    for start, end in RANGES:
+        first, last = values.get(start), values.get(end)
+        if isinstance(first, str) and isinstance(last, str) and ISO_DATE.match(first) and ISO_DATE.match(last) \
+                and last < first:
+            values[start], values[end] = last, first
 
 
 ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T.*)?$")
@@ -126,11 +142,15 @@ def keep_unstatable_rules(case) -> None:
     move_dates_around_today(case)
     if case.query and "after" in case.query:
         case.query = {k: v for k, v in case.query.items() if k != "after"}
-    for part in ("path_parameters", "query"):
-        values = getattr(case, part) or {}
+    four_weekly = case.operation.path.startswith(FOUR_WEEKLY_PATHS)
+    for part in ("path_parameters", "query", "body"):
+        values = getattr(case, part, None)
+        if not isinstance(values, dict):
+            continue
+        _in_order(values)
         for name in MONDAYS:
             if isinstance(values.get(name), str):
-                values[name] = _monday(values[name])
+                values[name] = _monday(values[name], four_weekly)
 
 
 @schemathesis.hook
