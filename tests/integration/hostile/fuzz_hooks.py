@@ -8,11 +8,12 @@
   - `after` is a cursor only the server issues (a page's Link rel=next): left out of valid cases;
   - a week or period start is a Monday: a generated date is moved to the Monday of its week, and for the
     four-weekly periods (contributions, ISF advances and returns) to the start of its four-weekly period;
-  - a range ends on or after it starts (from/to, period_start/period_end, start/end): swapped if not;
+  - a range ends on or after it starts (from/to, period_start/period_end, start/end), within three years:
+    swapped if not, and a longer one starts a year before its end;
   - a date is within a window around today (shared.clock: a pay date a year back to two ahead, any other
     business date six back to two ahead, any date twenty back to ten ahead), which moves every day: all
     the dates of a case are moved together by whole weeks of years (364 days), so their order, the days
-    between them and their weekdays stay as generated, to lie around today;
+    between them and their weekdays stay as generated, the latest within the year up to today;
   - an Idempotency-Key is not used again with another request: a fresh one per call.
 """
 from __future__ import annotations
@@ -80,11 +81,18 @@ def _monday(value, four_weekly: bool = False):
 
 
 def _in_order(values: dict) -> None:
+    """A range's end on or after its start, and at most three years after it (reporting's longest range)."""
     for start, end in RANGES:
         first, last = values.get(start), values.get(end)
-        if isinstance(first, str) and isinstance(last, str) and ISO_DATE.match(first) and ISO_DATE.match(last) \
-                and last < first:
-            values[start], values[end] = last, first
+        if isinstance(first, str) and isinstance(last, str) and ISO_DATE.match(first) and ISO_DATE.match(last):
+            if last < first:
+                values[start], values[end] = first, last = last, first
+            try:
+                end_day = date.fromisoformat(last[:10])
+                if (end_day - date.fromisoformat(first[:10])).days > 3 * 365:
+                    values[start] = (end_day - YEAR_OF_WEEKS).isoformat() + first[10:]
+            except ValueError:
+                pass
 
 
 ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T.*)?$")
@@ -121,8 +129,8 @@ def _shifted(value, by: timedelta):
 
 
 def move_dates_around_today(case, today: date | None = None) -> None:
-    """Move every date of the case by the same whole number of 364-day years, so their middle lies within
-    half a year after today."""
+    """Move every date of the case by the same whole number of 364-day years, so the latest lies within the
+    year up to today (a range left open ends today)."""
     parts = [p for p in ("path_parameters", "query", "body") if getattr(case, p, None)]
     found: list[date] = []
     for part in parts:
@@ -130,15 +138,35 @@ def move_dates_around_today(case, today: date | None = None) -> None:
     if not found:
         return
     today = today or date.today()
-    middle = min(found) + (max(found) - min(found)) / 2
-    years = round((today + timedelta(days=90) - middle) / YEAR_OF_WEEKS)
+    years = (today - max(found)).days // YEAR_OF_WEEKS.days
     if years:
         for part in parts:
             setattr(case, part, _shifted(getattr(case, part), YEAR_OF_WEEKS * years))
+    for part in parts:  # a date still years before the others (no range holds it): into the year up to today
+        setattr(case, part, _strays_moved(getattr(case, part), today))
+
+
+def _strays_moved(value, today: date):
+    if isinstance(value, dict):
+        return {k: _strays_moved(v, today) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strays_moved(v, today) for v in value]
+    if isinstance(value, str) and (m := ISO_DATE.match(value)):
+        try:
+            day = date.fromisoformat(m.group(1))
+        except ValueError:
+            return value
+        years = (today - day).days // YEAR_OF_WEEKS.days
+        if years >= 5:
+            return (day + YEAR_OF_WEEKS * years).isoformat() + (m.group(2) or "")
+    return value
 
 
 def keep_unstatable_rules(case) -> None:
     """Make a valid case keep the rules no schema states (module docstring)."""
+    for part in ("query", "body"):
+        if isinstance(getattr(case, part, None), dict):
+            _in_order(getattr(case, part))
     move_dates_around_today(case)
     if case.query and "after" in case.query:
         case.query = {k: v for k, v in case.query.items() if k != "after"}
