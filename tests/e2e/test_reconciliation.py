@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
+import httpx
 import pytest
 
 from shared.clock import london_date, utcnow
@@ -74,6 +75,18 @@ def _nonzero(by_week: dict) -> dict:
     return {str(w): v for w, v in by_week.items() if any(v)}
 
 
+async def _every_row_of_spend(stack: Stack, **params) -> list[dict]:
+    """/spend's rows, following its pages (Link rel="next") to the last."""
+    rows, path, query = [], "/spend", params
+    while True:
+        response = await stack.send("GET", "reporting", path, FINANCE_OFFICER, params=query)
+        assert response.status_code == 200, response.text
+        rows += response.json()["rows"]
+        if "next" not in response.links:
+            return rows
+        path, query = httpx.URL(response.links["next"]["url"]).raw_path.decode(), None
+
+
 async def reporting_says(stack: Stack, m: ReconciledMonth) -> tuple[dict, dict]:
     """person -> week -> measures from /people/{ref}/budget, and (without budget) from /spend by person."""
     first, last, _ = _range(m)
@@ -84,9 +97,8 @@ async def reporting_says(stack: Stack, m: ReconciledMonth) -> tuple[dict, dict]:
         budgets[person.ref] = {date.fromisoformat(p["period_start"]): tuple(p[k] for k in rec.MEASURES)
                                for p in answer["periods"]}
     for provider in m.council.providers:
-        answer = await stack.get("reporting", "/spend", FINANCE_OFFICER, group_by="person", limit=1000,
-                                 provider_id=m.ledger.provider_ids[provider.key], **window)
-        for row in answer["rows"]:
+        for row in await _every_row_of_spend(stack, group_by="person", limit=500,
+                                             provider_id=m.ledger.provider_ids[provider.key], **window):
             week = date.fromisoformat(row["period_start"])
             figures = tuple(row[k] for k in rec.MEASURES[1:])
             before = spend[row["group"]].get(week, (0, 0, 0, 0))

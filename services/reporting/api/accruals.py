@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request
 
 from shared.auth import Principal, require
 from shared.http import ALSO_CSV
-from services.reporting.api.common import EARLIEST, LATEST, Format, csv_response, json_response, reading
+from services.reporting.api.common import Format, csv_response, json_response, reading
+from services.reporting.api.params import ReportDate
 from services.reporting.api.accrual_models import AccrualsOut
 from services.reporting.domain import accruals
 from services.reporting.domain.dims import AgreementDim
@@ -20,14 +21,6 @@ FINANCE = ("finance_officer", "finance_approver", "ops")
 KEYS = ("provider_id", "provider_name", "service_type", "cost_centre")
 FIGURES = ("delivered_pence", "invoiced_for_delivered_pence", "delivered_not_invoiced_pence", "unconfirmed_pence",
            "invoiced_pence", "paid_pence", "invoiced_not_paid_pence")
-
-
-def _as_at(day: date) -> date:
-    if not EARLIEST <= day <= LATEST:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                            detail=[{"loc": ["query", "as_at"], "msg": f"'as_at' ({day}) is not between {EARLIEST} "
-                                     f"and {LATEST}", "type": "value_error"}])
-    return day
 
 
 async def accruals_as_at(conn, as_at: date) -> dict[str, Any]:
@@ -57,11 +50,11 @@ async def accruals_as_at(conn, as_at: date) -> dict[str, Any]:
                         "invoices approved by `as_at` less what was paid by then. Money in pence (CSV too), with a "
                         "totals row last in the CSV.")
 async def get_accruals(request: Request, _: Annotated[Principal, Depends(require(*FINANCE))],
-                       as_at: Annotated[date, Query(description="The accruals' date (YYYY-MM-DD), e.g. a month's "
-                                                                "last day.")],
+                       as_at: Annotated[ReportDate, Query(description="The accruals' date (YYYY-MM-DD, 1900-2199), "
+                                                                      "e.g. a month's last day.")],
                        format: Format = "json"):
     async with reading(request) as conn:
-        out = await accruals_as_at(conn, _as_at(as_at))
+        out = await accruals_as_at(conn, as_at)
     if format == "csv":
         rows = [[row[c] for c in (*KEYS, *FIGURES)] for row in out["rows"]]
         rows.append(["TOTAL", "", "", "", *(out["totals"][c] for c in FIGURES)])

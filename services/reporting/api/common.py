@@ -1,30 +1,63 @@
-"""What every reporting endpoint shares: who may read, date ranges, and CSV exports."""
+"""What every reporting endpoint shares: who may read, date ranges, pages, and CSV exports."""
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable, Sequence
+import re
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import asyncpg
-from fastapi import HTTPException, Request, status
+from fastapi import Request
 from fastapi.responses import Response
 from pydantic_core import to_json
 
 from shared.clock import london_date, utcnow
 from shared.http import transaction
+from shared.pagination import Page, paged
+from shared.problems import ApiProblem
 from shared.spreadsheet import safe_cell
+from services.reporting.api.params import EARLIEST, LATEST
 from services.reporting.domain.mechanisms import MECHANISMS, UnknownMechanism, parse_filter
 from services.reporting.domain.periods import PeriodKind, default_range
 
 OFFICERS = ("finance_officer", "finance_approver", "brokerage_officer", "social_worker", "ops")
 Format = Literal["json", "csv"]
+T = TypeVar("T")
 MAX_DAYS = 3 * 366  # a range longer than this is a mistake more often than a question
-# Dates reporting answers for: whole periods around 9999-12-31 would run past the calendar's end.
-EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+# What a CSV download's file name may hold: the rest of a name taken from the request becomes "_".
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def page_of(request: Request, items: Sequence[T], page: Page, key: Callable[[T], Sequence[Any]]
+            ) -> tuple[list[T], dict[str, str]]:
+    """shared.pagination's `paged` for a route that answers its own Response (json_response): the page's
+    items, and the headers to send with them (the Link to the next page, when there is one)."""
+    scratch = Response()
+    shown = paged(request, scratch, items, page, key=key)
+    link = scratch.headers.get("link")
+    return shown, ({"Link": link} if link else {})
+
+
+def merged(*responses: Mapping[int | str, Mapping[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` documents combined, per status: their content types and headers together
+    (`merged(ALSO_CSV, PAGED)`: a 200 that is JSON or CSV, with a Link header)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for documented in responses:
+        for status, response in documented.items():
+            into = out.setdefault(status, {})
+            for key, value in response.items():
+                into[key] = {**into.get(key, {}), **value} if isinstance(value, Mapping) else value
+    return out
+
+
+def invalid(code: str, parameter: str, msg: str, **extra: Any) -> ApiProblem:
+    """422 naming the query parameter `parameter`."""
+    return ApiProblem(422, code, f"query.{parameter}: {msg}",
+                      errors=[{"loc": ["query", parameter], "msg": msg, "type": "value_error", **extra}])
 
 
 async def prepare_reading(conn: asyncpg.Connection) -> None:
@@ -46,22 +79,20 @@ def today() -> date:
 
 
 def date_range(kind: PeriodKind, first: date | None, last: date | None) -> tuple[date, date]:
-    """The asked range, or the last 52 weeks / 12 months; 422 when it is backwards or too long."""
-    default_first, default_last = default_range(kind, today())
-    first, last = first or default_first, last or default_last
+    """The asked range; `last` left out, the end of this week or month; `first` left out, the 52 weeks or
+    12 months up to `last`. 422 naming the parameter when a day is outside EARLIEST..LATEST, when the range
+    runs backwards (`to`) or is longer than three years (`from`)."""
     for name, day in (("from", first), ("to", last)):
-        if not EARLIEST <= day <= LATEST:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                                detail=[{"loc": ["query", name], "msg": f"'{name}' ({day}) is not between {EARLIEST} "
-                                         f"and {LATEST}", "type": "value_error"}])
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise invalid("date_out_of_range", name, f"'{name}' ({day}) is not between {EARLIEST} and {LATEST}")
+    if last is None:
+        last = default_range(kind, today())[1]
+    first = first or default_range(kind, last)[0]
     if last < first:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                            detail=[{"loc": ["query", "to"], "msg": f"'to' ({last}) is before 'from' ({first})",
-                                     "type": "value_error"}])
+        raise invalid("range_backwards", "to", f"'to' ({last}) is before 'from' ({first})")
     if (last - first).days > MAX_DAYS:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                            detail=[{"loc": ["query", "from"], "msg": "the range is longer than three years; "
-                                     "ask for a shorter one", "type": "value_error"}])
+        raise invalid("range_too_long", "from", f"the range {first} to {last} is longer than three years "
+                                                f"({MAX_DAYS} days); ask for a shorter one")
     return first, last
 
 
@@ -70,9 +101,8 @@ def mechanism_filter(values: Sequence[str] | None) -> list[str] | None:
     try:
         return parse_filter(values)
     except UnknownMechanism as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                            detail=[{"loc": ["query", "mechanism"], "msg": str(exc), "type": "value_error",
-                                     "input": exc.values, "ctx": {"allowed": list(MECHANISMS)}}]) from None
+        raise invalid("invalid_request", "mechanism", str(exc), input=exc.values,
+                      ctx={"allowed": list(MECHANISMS)}) from None
 
 
 def cost_centre_filter(values: Sequence[str] | None, group_by: str) -> list[str] | None:
@@ -84,17 +114,15 @@ def cost_centre_filter(values: Sequence[str] | None, group_by: str) -> list[str]
     problem = ("spend by person cannot be limited to cost centres; group by cost_centre instead"
                if group_by == "person" else None if centres else "name at least one cost centre")
     if problem:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                            detail=[{"loc": ["query", "cost_centre"], "msg": problem, "type": "value_error",
-                                     "input": list(values)}])
+        raise invalid("invalid_request", "cost_centre", problem, input=list(values))
     return centres
 
 
-def json_response(out: Any) -> Response:
+def json_response(out: Any, headers: Mapping[str, str] | None = None) -> Response:
     """The answer as JSON, serialised straight from plain data: validating ten thousand rows against the
-    declared response model took longer than the query (the models stay, for the API document; a stack
-    test checks every answer against them)."""
-    return Response(to_json(out), media_type="application/json")
+    declared response model took longer than the query (the models stay, for the API document, whose
+    field names are the aliases sent here, `from` for one; tests check answers against the document)."""
+    return Response(to_json(out), media_type="application/json", headers=dict(headers) if headers else None)
 
 
 def _cell(value: object) -> str:
@@ -117,9 +145,15 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
+def safe_filename(name: str) -> str:
+    """`name` with every character but ASCII letters, digits, '.', '_' and '-' replaced by '_', at most 150
+    characters: a header can carry it (a person_ref from the path may hold any character)."""
+    return _UNSAFE_IN_FILENAME.sub("_", name)[:150]
+
+
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
     return Response(csv_text(header, rows), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{safe_filename(filename)}"'})
 
 
 def dict_rows(items: Iterable[dict], columns: Sequence[str]) -> list[list[object]]:

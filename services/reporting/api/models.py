@@ -44,9 +44,9 @@ class SpendOut(Out):
                                                                "every mechanism.")
     cost_centre: list[str] | None = Field(default=None, description="The cost centres the figures are limited "
                                                                     "to; null: every cost centre.")
-    rows: list[SpendRow]
-    totals: Measures = Field(description="Sums of the rows returned (one page, for group_by=person).")
-    next_after: str | None = Field(description="group_by=person: pass as `after` for the next page of people.")
+    rows: list[SpendRow] = Field(description="This page's groups, each with a row for every period with a figure; "
+                                             "oldest period first, then by group.")
+    totals: Measures = Field(description="Sums of the rows returned (this page's).")
 
 
 class BudgetPeriod(Measures):
@@ -228,4 +228,6 @@ class MissedVisitsOut(Out):
     missed: int = Field(description="Missed visits dated in the range (a double-up counts once).")
     by_day: list[MissedDay]
     by_provider: list[MissedByProvider]
-    recent: list[MissedVisitOut] = Field(description="The newest first, at most `limit`.")
+    recent: list[MissedVisitOut] = Field(description="A page of the missed visits, newest first (`limit`, `after` "
+                                                     "and the Link header as every list); the counts above are "
+                                                     "of every one in the range.")

@@ -1,10 +1,9 @@
 """HTTP: prompt payment, visit quality by provider, and open queries with their SLA state."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from shared.auth import Principal, require
 from shared.bounds import Filter
@@ -12,17 +11,17 @@ from shared.http import ALSO_CSV
 from services.reporting.api.common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
                                           reading, today)
 from services.reporting.api.models import OpenQueriesOut, PromptPaymentOut, QualityOut
+from services.reporting.api.params import From, To
 from services.reporting.domain.periods import PeriodKind, whole_periods
 from services.reporting.store.operations import open_queries, prompt_payment, visit_quality
 
 router = APIRouter(tags=["operations"])
-From = Annotated[date | None, Query(alias="from")]
 Officer = Annotated[Principal, Depends(require(*OFFICERS))]
 
 
 @router.get("/prompt-payment", response_model=PromptPaymentOut, response_model_by_alias=True, responses=ALSO_CSV,
             summary="Days to pay and share paid within 30 days, by provider and month paid; invoices awaiting payment")
-async def get_prompt_payment(request: Request, _: Officer, from_: From = None, to: date | None = None,
+async def get_prompt_payment(request: Request, _: Officer, from_: From = None, to: To = None,
                              provider_id: Filter | None = None, format: Format = "json"):
     first, last = date_range("month", from_, to)
     async with reading(request) as conn:
@@ -38,7 +37,7 @@ async def get_prompt_payment(request: Request, _: Officer, from_: From = None, t
 @router.get("/visit-quality", response_model=QualityOut, response_model_by_alias=True, responses=ALSO_CSV,
             summary="Visits, missed, late and short by provider and period")
 async def get_visit_quality(request: Request, _: Officer, period: PeriodKind = "month", from_: From = None,
-                            to: date | None = None, provider_id: Filter | None = None, format: Format = "json"):
+                            to: To = None, provider_id: Filter | None = None, format: Format = "json"):
     first, last = whole_periods(period, *date_range(period, from_, to))
     async with reading(request) as conn:
         rows = await visit_quality(conn, period=period, first=first, last=last, provider_id=provider_id)
@@ -52,7 +51,7 @@ async def get_visit_quality(request: Request, _: Officer, period: PeriodKind = "
 @router.get("/queries/open", response_model=OpenQueriesOut, response_model_by_alias=True, responses=ALSO_CSV,
             summary="Open queries by category, state and SLA state; SLA breaches by month")
 async def get_open_queries(request: Request, _: Officer, category: Filter | None = None,
-                           provider_id: Filter | None = None, from_: From = None, to: date | None = None,
+                           provider_id: Filter | None = None, from_: From = None, to: To = None,
                            format: Format = "json"):
     first, last = date_range("month", from_, to)
     async with reading(request) as conn:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 
 from shared.auth import Principal, forbid_unless, require
@@ -12,6 +12,7 @@ from shared.http import ALSO_CSV
 from services.reporting.api.common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
                                           reading, today)
 from services.reporting.api.models import BudgetOut
+from services.reporting.api.params import From, To
 from services.reporting.api.statement_models import StatementOut
 from services.reporting.api.statement_html import render
 from services.reporting.domain.periods import PeriodKind
@@ -21,15 +22,17 @@ from services.reporting.store.people import budget, statement_figures
 from services.reporting.store.spend import MEASURES
 
 router = APIRouter(tags=["people"])
+PersonRef = Annotated[str, Path(min_length=1, max_length=200, description="The person's pseudonymous reference.")]
 
 
 @router.get("/people/{person_ref}/budget", response_model=BudgetOut, response_model_by_alias=True, responses=ALSO_CSV,
             summary="Personal budget against commitment and actual spend, per period and in total")
-async def get_budget(person_ref: str, request: Request,
-                     principal: Annotated[Principal, Depends(require(*OFFICERS, "person"))],
-                     period: PeriodKind = "week", from_: Annotated[date | None, Query(alias="from")] = None,
-                     to: date | None = None, format: Format = "json"):
-    """Officers; a person only their own; a social worker only a person allocated to them (403 otherwise)."""
+async def get_person_budget(person_ref: PersonRef, request: Request,
+                            principal: Annotated[Principal, Depends(require(*OFFICERS, "person"))],
+                            period: PeriodKind = "week", from_: From = None, to: To = None, format: Format = "json"):
+    """Officers; a person only their own; a social worker only a person allocated to them (403 otherwise). A
+    person reporting has heard nothing of answers with nothing in it (no budget, zero figures), not 404. By
+    default the last 52 weeks (or 12 months); a range longer than three years is 422 (`from`)."""
     forbid_unless(principal.may_see_person(person_ref), "a person may only see their own budget")
     first, last = date_range(period, from_, to)
     async with reading(request) as conn:
@@ -51,20 +54,19 @@ def financial_year_start(day: date) -> date:
             summary="What was planned, delivered, invoiced and paid from the person's budget, in plain language",
             description="For the person themselves (a person token for them) and the social worker they are "
                         "allocated to (by a team manager); anyone else is refused (403). Whole months; by default "
-                        "this financial "
-                        "year up to the end of this month. `format=html` gives a readable page.",
-            responses={200: {"content": {"text/html": {}}}})
-async def get_statement(person_ref: str, request: Request,
-                        principal: Annotated[Principal, Depends(require("person", "social_worker"))],
-                        from_: Annotated[date | None, Query(alias="from")] = None, to: date | None = None,
-                        format: Annotated[str, Query(max_length=4, pattern="^(json|html)$")] = "json"):
+                        "the financial year (from April) up to the end of this month, or of `to`'s month; at most "
+                        "three years. `format=html` gives a readable page.",
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}})
+async def get_person_statement(person_ref: PersonRef, request: Request,
+                               principal: Annotated[Principal, Depends(require("person", "social_worker"))],
+                               from_: From = None, to: To = None, format: Literal["json", "html"] = "json"):
     async with reading(request) as conn:
         if principal.role == "person":
             forbid_unless(principal.person_ref == person_ref, "a person may only read their own statement")
         else:
             forbid_unless(await store_dims.is_social_worker_of(conn, person_ref, principal.subject),
                           "only the social worker the person is allocated to may read their statement")
-        first, last = date_range("month", from_ or financial_year_start(today()), to)
+        first, last = date_range("month", from_ or financial_year_start(to or today()), to)
         out = statement(await statement_figures(conn, person_ref, first, last))
     if format == "html":
         return HTMLResponse(render(out))

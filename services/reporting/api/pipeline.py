@@ -15,5 +15,5 @@ router = APIRouter(tags=["operations"])
 
 @router.get("/pipeline", response_model=PipelineOut,
             summary="Each service's readiness, consumer lag per group, outbox backlog and dead letters")
-async def get_pipeline(_: Annotated[Principal, Depends(require(*OFFICERS))]):
+async def get_pipeline_health(_: Annotated[Principal, Depends(require(*OFFICERS))]):
     return await pipeline()

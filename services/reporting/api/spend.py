@@ -1,19 +1,20 @@
 """HTTP: spend by service type, provider, person, cost centre or mechanism, per week or month."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from shared.auth import Principal, require
-from shared.bounds import MAX_FILTER_VALUES, Filter
+from shared.bounds import Filter
 from shared.http import ALSO_CSV
+from shared.pagination import PAGED, Page, page_params
 from services.reporting.api.common import (OFFICERS, Format, cost_centre_filter, csv_response, date_range, dict_rows,
-                                          json_response, mechanism_filter, reading)
+                                          json_response, mechanism_filter, merged, page_of, reading)
 from services.reporting.api.models import SpendOut
-from services.reporting.domain.mechanisms import LABELS as MECHANISM_LABELS, MECHANISMS
+from services.reporting.api.params import CostCentres, From, Mechanisms, To
+from services.reporting.domain.mechanisms import LABELS as MECHANISM_LABELS
 from services.reporting.domain.periods import PeriodKind, whole_periods
 from services.reporting.domain.statement import SERVICE_NAMES
 from services.reporting.store import dims as store_dims
@@ -45,55 +46,67 @@ async def labelled(conn, group_by: str, rows: list[dict[str, Any]]) -> list[dict
     return rows
 
 
-@router.get("/spend", response_model=SpendOut, response_model_by_alias=True, responses=ALSO_CSV,
+def _key(group: str | None) -> str:
+    """A group's key in the page order: its raw value, '' for none (no provider, several people)."""
+    return group or ""
+
+
+async def spend_page(conn, query: dict[str, Any], *, after: str | None, fetch: int) -> tuple[list[str], list[dict]]:
+    """Up to `fetch` groups strictly after the group `after` (None: from the first), in group order, and
+    the rows of the groups fetched (every period of each, oldest period first). For group_by=person the
+    people are read a page at a time (person_dir); the other groupings are few, and read whole."""
+    if query["group_by"] == "person":
+        people = await people_page(conn, after=after, limit=fetch, service_type=query["service_type"],
+                                   provider_id=query["provider_id"], mechanisms=query["mechanisms"])
+        return people, (await spend(conn, **query, people=people) if people else [])
+    rows = await spend(conn, **query)
+    groups = sorted({_key(r["group"]) for r in rows if after is None or _key(r["group"]) > after})[:fetch]
+    return groups, rows
+
+
+@router.get("/spend", response_model=SpendOut, response_model_by_alias=True, responses=merged(ALSO_CSV, PAGED),
             summary="Committed, delivered, invoiced and paid, by a grouping and period",
-            description="Reads pre-aggregated rows only. The range is widened to whole periods. group_by=person is "
-                        "paged by person (`limit`, `after`); `format=csv` exports every page. `mechanism` keeps "
-                        "only the figures of those mechanisms (repeat it, or separate values with commas).")
+            description="Reads pre-aggregated rows only. The range is widened to whole periods. In JSON the rows "
+                        "come a page of groups at a time (`limit` groups: people, providers, service types, cost "
+                        "centres or mechanisms, in that order of their ids, each with its rows for every period; "
+                        "`after` and the `Link: <…>; rel=\"next\"` header as every list); `totals` are the page's. "
+                        "`format=csv` downloads every row at once. `mechanism` keeps only the figures of those "
+                        "mechanisms (repeat it, or separate values with commas).")
 async def get_spend(request: Request, _: Annotated[Principal, Depends(require(*OFFICERS))],
-                    group_by: GroupBy = "provider", period: PeriodKind = "month",
-                    from_: Annotated[date | None, Query(alias="from")] = None, to: date | None = None,
+                    page: Annotated[Page, Depends(page_params)],
+                    group_by: GroupBy = "provider", period: PeriodKind = "month", from_: From = None, to: To = None,
                     service_type: Filter | None = None, provider_id: Filter | None = None,
-                    mechanism: Annotated[list[Filter] | None, Query(
-                        max_length=MAX_FILTER_VALUES, description=f"One or more of {', '.join(MECHANISMS)}.")] = None,
-                    cost_centre: Annotated[list[Filter] | None, Query(
-                        max_length=MAX_FILTER_VALUES, description="One or more cost centres ('unassigned': "
-                                                                  "none known); not with group_by=person.")] = None,
-                    limit: Annotated[int, Query(ge=1, le=1000)] = 100, after: Filter | None = None,
-                    format: Format = "json"):
+                    mechanism: Mechanisms = None, cost_centre: CostCentres = None, format: Format = "json"):
     mechanisms = mechanism_filter(mechanism)
     cost_centres = cost_centre_filter(cost_centre, group_by)
     first, last = whole_periods(period, *date_range(period, from_, to))
+    after = page.after_key((str,))
     query = dict(group_by=group_by, period=period, first=first, last=last, service_type=service_type,
                  provider_id=provider_id, mechanisms=mechanisms, cost_centres=cost_centres)
     async with reading(request) as conn:
         if format == "csv":
-            return await _csv(conn, query, after)
-        next_after = None
-        if group_by == "person":
-            people, next_after = await people_page(conn, after=after, limit=limit, service_type=service_type,
-                                                   provider_id=provider_id, mechanisms=mechanisms)
-            rows = await spend(conn, **query, people=people) if people else []
-        else:
-            rows = await spend(conn, **query)
-        rows = await labelled(conn, group_by, rows)
+            return await _csv(conn, query)
+        groups, rows = await spend_page(conn, query, after=after[0] if after else None, fetch=page.fetch)
+        shown, headers = page_of(request, groups, page, key=lambda g: (g,))
+        on_page = set(shown)
+        rows = await labelled(conn, group_by, [r for r in rows if _key(r["group"]) in on_page])
     return json_response({"group_by": group_by, "period": period, "from": first, "to": last,
                           "service_type": service_type, "provider_id": provider_id, "mechanism": mechanisms,
-                          "cost_centre": cost_centres,
-                          "rows": rows, "totals": totals(rows), "next_after": next_after})
+                          "cost_centre": cost_centres, "rows": rows, "totals": totals(rows)}, headers)
 
 
-async def _csv(conn, query: dict[str, Any], after: str | None) -> Response:
+async def _csv(conn, query: dict[str, Any]) -> Response:
+    """Every row of the report, the people of group_by=person read CSV_PAGE at a time."""
     group_by = query["group_by"]
     rows: list[dict[str, Any]] = []
     if group_by == "person":
+        after = None
         while True:
-            people, after = await people_page(conn, after=after, limit=CSV_PAGE, service_type=query["service_type"],
-                                              provider_id=query["provider_id"], mechanisms=query["mechanisms"])
-            if people:
-                rows += await spend(conn, **query, people=people)
-            if after is None:
+            people, more = await spend_page(conn, query, after=after, fetch=CSV_PAGE)
+            rows += more
+            if len(people) < CSV_PAGE:
                 break
+            after = people[-1]
     else:
         rows = await spend(conn, **query)
     rows = await labelled(conn, group_by, rows)

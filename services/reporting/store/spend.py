@@ -24,13 +24,16 @@ _PERIOD_END = {"week": "a.start + 6", "month": "(a.start + interval '1 month')::
 
 
 async def people_page(conn: asyncpg.Connection, *, after: str | None, limit: int, service_type: str | None,
-                      provider_id: str | None, mechanisms: list[str] | None = None) -> tuple[list[str], str | None]:
-    """One page of people with any figure, in person_ref order; and the cursor of the next page."""
-    args: list[Any] = [after or "", limit + 1]
-    sql = "SELECT DISTINCT person_ref FROM person_dir WHERE person_ref > $1"
+                      provider_id: str | None, mechanisms: list[str] | None = None) -> list[str]:
+    """Up to `limit` people with any figure, in person_ref order, strictly after `after` (None: from the
+    first, '' included: the invoices covering several people)."""
+    args: list[Any] = [limit]
+    sql = "SELECT DISTINCT person_ref FROM person_dir WHERE TRUE"
+    if after is not None:
+        args.append(after)
+        sql += f" AND person_ref > ${len(args)}"
     sql += filters(args, service_type=service_type, provider_id=provider_id, mechanisms=mechanisms)
-    refs = [r["person_ref"] for r in await conn.fetch(sql + " ORDER BY person_ref LIMIT $2", *args)]
-    return refs[:limit], (refs[limit - 1] if len(refs) > limit else None)
+    return [r["person_ref"] for r in await conn.fetch(sql + " ORDER BY person_ref LIMIT $1", *args)]
 
 
 async def spend(conn: asyncpg.Connection, *, group_by: GroupBy, period: PeriodKind, first: date, last: date,

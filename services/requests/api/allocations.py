@@ -14,18 +14,17 @@ from __future__ import annotations
 from typing import Annotated
 
 import asyncpg
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 
 from shared.auth import Principal, require
 from shared.http import cause_of, not_found, runtime_of, transaction
-from services.requests.api.models import (PERSON_REF, AllocationEndIn, AllocationIn, AllocationOut, AllocationsOut,
-                                          domain_errors)
+from services.requests.api.models import (AllocationEndIn, AllocationIn, AllocationOut, AllocationsOut,
+                                          PersonRefPath as PersonRef)
 from services.requests.domain.allocation import ALLOCATION_READERS, ALLOCATORS
 from services.requests.steps import allocation
 from services.requests.store import allocations
 
 router = APIRouter(tags=["allocations"])
-PersonRef = Annotated[str, Path(max_length=40, pattern=PERSON_REF)]
 Allocator = Annotated[Principal, Depends(require(*sorted(ALLOCATORS)))]
 
 
@@ -40,22 +39,22 @@ async def current_of(conn: asyncpg.Connection, person_ref: str) -> AllocationsOu
 
 @router.put("/people/{person_ref}/allocation", response_model=AllocationsOut,
             summary="Allocate a person to a social worker or brokerage officer")
-async def allocate(person_ref: PersonRef, body: AllocationIn, request: Request, principal: Allocator) -> AllocationsOut:
+async def allocate_person(person_ref: PersonRef, body: AllocationIn, request: Request,
+                          principal: Allocator) -> AllocationsOut:
     """team_manager (either worker role) or brokerage_officer (brokerage officers only), never to
     themselves. Publishes PersonAllocated (and PersonDeallocated for a worker it replaces)."""
     reason = body.reason.strip() if body.reason and body.reason.strip() else None
     async with transaction(request) as conn:
-        with domain_errors():
-            await allocation.allocate(conn, runtime_of(request).outbox, cause_of(request, principal, reason), principal,
-                                      person_ref, body.worker_id, body.worker_role, reason)
+        await allocation.allocate(conn, runtime_of(request).outbox, cause_of(request, principal, reason), principal,
+                                  person_ref, body.worker_id, body.worker_role, reason)
         return await current_of(conn, person_ref)
 
 
 @router.get("/people/{person_ref}/allocation", response_model=AllocationsOut,
             summary="Who a person is allocated to")
-async def get_allocation(person_ref: PersonRef, request: Request,
-                         principal: Annotated[Principal, Depends(require(*sorted(ALLOCATION_READERS)))]
-                         ) -> AllocationsOut:
+async def get_person_allocations(person_ref: PersonRef, request: Request,
+                                 principal: Annotated[Principal, Depends(require(*sorted(ALLOCATION_READERS)))]
+                                 ) -> AllocationsOut:
     """team_manager, brokerage_officer or social_worker: the current allocations, ids only (none: an empty list)."""
     async with transaction(request) as conn:
         return await current_of(conn, person_ref)
@@ -63,16 +62,15 @@ async def get_allocation(person_ref: PersonRef, request: Request,
 
 @router.post("/people/{person_ref}/allocation/end", response_model=AllocationsOut,
              summary="End a person's allocation of one worker role")
-async def end_allocation(person_ref: PersonRef, body: AllocationEndIn, request: Request,
-                         principal: Allocator) -> AllocationsOut:
+async def end_person_allocation(person_ref: PersonRef, body: AllocationEndIn, request: Request,
+                                principal: Allocator) -> AllocationsOut:
     """Who may allocate that role may end it, with a reason. Publishes PersonDeallocated; 404 when
     the person has no current allocation of that role."""
     reason = body.reason.strip()
     async with transaction(request) as conn:
-        with domain_errors():
-            ended = await allocation.end_allocation(conn, runtime_of(request).outbox,
-                                                    cause_of(request, principal, reason), principal, person_ref,
-                                                    body.worker_role, reason)
+        ended = await allocation.end_allocation(conn, runtime_of(request).outbox,
+                                                cause_of(request, principal, reason), principal, person_ref,
+                                                body.worker_role, reason)
         if ended is None:
             raise not_found(f"a current {body.worker_role.value} allocation of person {person_ref}")
         return await current_of(conn, person_ref)

@@ -3,8 +3,9 @@
 Every step, in one transaction (`steps.lifecycle`): lock the request, apply the domain rule, save
 the new state, record the event in the outbox and a history row with the actor and their reason.
 Answers: 200 with the request; 404 for a request that does not exist or is another person's (see
-api/requests.py); 403 for a role that may not take the step; 422 naming the field and the rule;
-409 saying what state the request is in and what it can do from there.
+api/requests.py), before the body's rules are looked at; 403 for a role that may not take the step or
+a person not allocated to the caller; 422 naming the field and the rule; 409 (`request_step_not_allowed`)
+saying what state the request is in and what it can do from there.
 """
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ from fastapi import APIRouter, Depends, Request
 
 from shared.auth import Principal, require
 from shared.http import cause_of, not_found, runtime_of, transaction
-from services.requests.api.models import (AssessIn, BudgetIn, MechanismIn, ReasonIn, RequestOut, StepIn,
-                                          domain_errors)
+from services.requests.api.models import AssessIn, BudgetIn, MechanismIn, ReasonIn, RequestId, RequestOut, StepIn
 from services.requests.api.requests import read_request
 from services.requests.domain.access import PERMITTED_ROLES
 from services.requests.domain.assessment import Assessment
@@ -37,17 +37,16 @@ async def take_step(request: Request, principal: Principal, request_id: str, rea
                     step: Callable[[ServiceRequest], Transition]) -> RequestOut:
     reason = reason.strip() if reason and reason.strip() else None
     async with transaction(request) as conn:
-        with domain_errors():
-            taken = await lifecycle.take_step(conn, runtime_of(request).outbox, cause_of(request, principal, reason),
-                                              principal, request_id, reason, step)
+        taken = await lifecycle.take_step(conn, runtime_of(request).outbox, cause_of(request, principal, reason),
+                                          principal, request_id, reason, step)
         if taken is None:
             raise not_found(f"request {request_id}")
         return await read_request(conn, request_id)
 
 
 @router.post("/requests/{request_id}/assess", response_model=RequestOut, summary="Record the needs assessment")
-async def assess(request_id: str, body: AssessIn, request: Request,
-                 principal: Annotated[Principal, allowed(Action.ASSESS)]) -> RequestOut:
+async def assess_request(request_id: RequestId, body: AssessIn, request: Request,
+                         principal: Annotated[Principal, allowed(Action.ASSESS)]) -> RequestOut:
     """social_worker. submitted -> assessed. Needs and outcomes stay here; RequestAssessed carries
     only eligible and service_type. An eligible assessment needs at least one need and one outcome."""
     return await take_step(request, principal, request_id, body.reason, lambda r: r.assess(
@@ -55,8 +54,8 @@ async def assess(request_id: str, body: AssessIn, request: Request,
 
 
 @router.post("/requests/{request_id}/budget", response_model=RequestOut, summary="Agree the personal budget")
-async def agree_budget(request_id: str, body: BudgetIn, request: Request,
-                       principal: Annotated[Principal, allowed(Action.AGREE_BUDGET)]) -> RequestOut:
+async def agree_request_budget(request_id: RequestId, body: BudgetIn, request: Request,
+                               principal: Annotated[Principal, allowed(Action.AGREE_BUDGET)]) -> RequestOut:
     """social_worker. assessed (eligible) -> budget_agreed. Weekly budget and the person's weekly
     contribution in pence: both 0 or more, contribution no more than the budget."""
     return await take_step(request, principal, request_id, body.reason, lambda r: r.agree_budget(
@@ -65,8 +64,8 @@ async def agree_budget(request_id: str, body: BudgetIn, request: Request,
 
 @router.post("/requests/{request_id}/mechanism", response_model=RequestOut,
              summary="Choose or change how the budget is paid")
-async def choose_mechanism(request_id: str, body: MechanismIn, request: Request,
-                           principal: Annotated[Principal, allowed(Action.CHOOSE_MECHANISM)]) -> RequestOut:
+async def choose_request_mechanism(request_id: RequestId, body: MechanismIn, request: Request,
+                                   principal: Annotated[Principal, allowed(Action.CHOOSE_MECHANISM)]) -> RequestOut:
     """person (own request) or social_worker on their behalf. From budget_agreed, and later as a
     change (MechanismChosen with previous_mechanism): a change after approval returns the request to
     mechanism_chosen for approval again; a change while active keeps it active. A nominee is
@@ -76,9 +75,9 @@ async def choose_mechanism(request_id: str, body: MechanismIn, request: Request,
 
 
 @router.post("/requests/{request_id}/approve", response_model=RequestOut, summary="Approve the request")
-async def approve(request_id: str, request: Request,
-                  principal: Annotated[Principal, allowed(Action.APPROVE)],
-                  body: StepIn | None = None) -> RequestOut:
+async def approve_request(request_id: RequestId, request: Request,
+                          principal: Annotated[Principal, allowed(Action.APPROVE)],
+                          body: StepIn | None = None) -> RequestOut:
     """brokerage_officer. mechanism_chosen -> approved. RequestApproved carries all the agreements
     service needs to draft the agreement or direct payment."""
     return await take_step(request, principal, request_id, body.reason if body else None,
@@ -86,15 +85,15 @@ async def approve(request_id: str, request: Request,
 
 
 @router.post("/requests/{request_id}/cancel", response_model=RequestOut, summary="Cancel the request")
-async def cancel(request_id: str, body: ReasonIn, request: Request,
-                 principal: Annotated[Principal, allowed(Action.CANCEL)]) -> RequestOut:
+async def cancel_request(request_id: RequestId, body: ReasonIn, request: Request,
+                         principal: Annotated[Principal, allowed(Action.CANCEL)]) -> RequestOut:
     """person (own request), social_worker or brokerage_officer, from any state that is not final,
     with a reason."""
     return await take_step(request, principal, request_id, body.reason, lambda r: r.cancel(body.reason))
 
 
 @router.post("/requests/{request_id}/close", response_model=RequestOut, summary="Close an active request")
-async def close(request_id: str, body: ReasonIn, request: Request,
-                principal: Annotated[Principal, allowed(Action.CLOSE)]) -> RequestOut:
+async def close_request(request_id: RequestId, body: ReasonIn, request: Request,
+                        principal: Annotated[Principal, allowed(Action.CLOSE)]) -> RequestOut:
     """brokerage_officer. active -> closed (the service has ended), with a reason."""
     return await take_step(request, principal, request_id, body.reason, lambda r: r.close(body.reason))

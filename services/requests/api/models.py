@@ -1,29 +1,88 @@
-"""What the requests API accepts and returns, and how domain errors become HTTP answers.
+"""What the requests API accepts and returns.
 
-Bodies check shapes and types only; the business rules (budget, nominee, ...) live in the
-domain, whose errors come back as 422 in FastAPI's own format (`loc` names the field) or 409.
+Bodies check what a schema can say: types, bounds, enums, patterns (a text that must say something, a
+locality, a care type), and, in the document, the rules between fields (`if`/`then`: an eligible
+assessment names needs and outcomes; a direct payment names its nominee and no provider). The business
+rules live in the domain too (a broken one is 422 naming the field, a wrong state 409 with the request's
+state and what it can do, `request_step_not_allowed`): those between fields are checked once the request
+is found (an unknown request is 404 first), those on the request itself (a contribution above the budget,
+a reassessment before the start) only the domain can say.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import HTTPException, status
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from fastapi import Path
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt,
+                      WithJsonSchema)
 
+from shared.bounds import Reference
 from shared.clock import PlausibleDate
 
 from contracts.common import Mechanism, Nominee, ServiceType
-from services.requests.domain.allocation import NotPermitted, WorkerRole
-from services.requests.domain.errors import IllegalTransition, InvalidInput
+from services.requests.domain.allocation import WorkerRole
 from services.requests.domain.lifecycle import RequestStatus
+from services.requests.domain.locality import LOCALITY_RULE, MAX_LOCALITY
 from services.requests.domain.request import RequestedBy
 
 PERSON_REF = r"^[A-Za-z0-9][A-Za-z0-9\-_]{2,39}$"
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
+# A character that is not whitespace as Python's str.strip() sees it (what the domain trims), spelt out so
+# that every regex engine (the document's readers, pydantic's, schemathesis's) agrees on it.
+NOT_BLANK = r"[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# A locality as sent: 1-40 letters, digits, spaces or hyphens, at least one letter or digit.
+LOCALITY = r"^[A-Za-z0-9 -]*[A-Za-z0-9][A-Za-z0-9 -]*$"
+# The most a weekly budget or contribution can be, in pence (£1m a week, as agreements takes a direct payment's).
+MAX_WEEKLY_PENCE = 100_000_000
+CARE_TYPES = [t.value for t in ServiceType if t is not ServiceType.DIRECT_PAYMENT]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must say something: it is empty or only spaces")
+    return value
+
+
+def said(max_length: int) -> Any:
+    """A string of 1..`max_length` characters that is not only whitespace (the schema's pattern says so)."""
+    return Annotated[str, Field(min_length=1, max_length=max_length, json_schema_extra={"pattern": NOT_BLANK}),
+                     AfterValidator(_not_blank)]
+
+
+def _locality(value: str) -> str:
+    if len(value) > MAX_LOCALITY or not re.fullmatch(LOCALITY, value):
+        raise ValueError(f"{LOCALITY_RULE}; got {len(value)} characters")
+    return value
+
+
+def _care_type(value: ServiceType) -> ServiceType:
+    if value is ServiceType.DIRECT_PAYMENT:
+        raise ValueError("direct_payment is a way of paying, not a kind of care: assess the care needed and "
+                         "choose direct_payment as the mechanism")
+    return value
+
+
+Text = said(2000)
+Why = said(1000)
+WorkerId = said(200)
 Reason = Annotated[str | None, Field(default=None, max_length=1000, description="Why, in the actor's words.")]
+Locality = Annotated[str, AfterValidator(_locality), WithJsonSchema(
+    {"type": "string", "minLength": 1, "maxLength": MAX_LOCALITY, "pattern": LOCALITY})]
+CareType = Annotated[ServiceType, AfterValidator(_care_type), WithJsonSchema(
+    {"type": "string", "enum": CARE_TYPES, "title": "CareType",
+     "description": "A kind of care (direct_payment is a mechanism, not a kind of care)."})]
+def _whole_number(value: Any) -> Any:
+    """A JSON number with no fractional part (4500.0) is the integer JSON Schema says it is; anything else is
+    left to StrictInt, which refuses a fraction, a string or a boolean."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WeeklyPence = Annotated[StrictInt, Field(ge=0, le=MAX_WEEKLY_PENCE), BeforeValidator(_whole_number)]
+# Path parameters: a request's id (`REQ-` and 12 hex digits) and a person's pseudonymous reference.
+RequestId = Annotated[str, Path(min_length=1, max_length=64, description="The request's id (REQ-…).")]
+PersonRefPath = Annotated[str, Path(max_length=40, pattern=PERSON_REF, description="The person's pseudonymous "
+                                                                                    "reference.")]
 
 
 class _Body(BaseModel):
@@ -38,42 +97,60 @@ class PersonalDetailsIn(_Body):
 
 class RequestIn(_Body):
     person_ref: str = Field(max_length=40, pattern=PERSON_REF, description="Pseudonymous reference of the person.")
-    requested_by: RequestedBy
-    requested_start: PlausibleDate
+    requested_by: RequestedBy = Field(description="A person token submits as person or representative.")
+    requested_start: PlausibleDate = Field(description="Within 20 years before and 10 years after today "
+                                                       "(else 422 naming it).")
     needs: list[Text] = Field(default_factory=list, max_length=50)
     service_type: ServiceType | None = Field(default=None, description="The kind of care asked for, if known.")
-    locality: str | None = Field(default=None, max_length=200, description=(
-        "The council team or locality the person is cared for from: 1-40 letters, digits, spaces or hyphens "
-        "(its cost centre is the council's rule in agreements)."))
+    locality: Locality | None = Field(default=None, description=(
+        "The council team or locality the person is cared for from: 1-40 letters, digits, spaces or hyphens, "
+        "at least one letter or digit; outer spaces are trimmed (its cost centre is the council's rule in "
+        "agreements)."))
     personal_details: PersonalDetailsIn | None = Field(
         default=None, description="Name, address, contact: kept in this service only.")
 
 
 class AssessIn(_Body):
+    """An eligible assessment records at least one need and one outcome."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "if": {"properties": {"eligible": {"const": True}}, "required": ["eligible"]},
+        "then": {"properties": {"needs": {"minItems": 1}, "outcomes": {"minItems": 1}},
+                 "required": ["needs", "outcomes"]}})
+
     eligible: StrictBool
-    service_type: ServiceType
-    needs: list[Text] = Field(default_factory=list, max_length=50)
-    outcomes: list[Text] = Field(default_factory=list, max_length=50)
+    service_type: CareType
+    needs: list[Text] = Field(default_factory=list, max_length=50, description="At least one when eligible.")
+    outcomes: list[Text] = Field(default_factory=list, max_length=50, description="At least one when eligible.")
     reason: Reason = None
 
 
 class BudgetIn(_Body):
-    weekly_budget_pence: StrictInt
-    weekly_contribution_pence: StrictInt = 0
+    weekly_budget_pence: WeeklyPence
+    weekly_contribution_pence: WeeklyPence = Field(default=0, description="No more than the budget.")
     reason: Reason = None
 
 
 class ReassessIn(_Body):
-    effective_from: PlausibleDate = Field(description="First day of the new budget; not before the request's start.")
-    weekly_budget_pence: StrictInt
-    weekly_contribution_pence: StrictInt = Field(description="No more than the budget.")
+    effective_from: PlausibleDate = Field(description="First day of the new budget: not before the request's "
+                                                      "start, and within 20 years before and 10 years after today.")
+    weekly_budget_pence: WeeklyPence
+    weekly_contribution_pence: WeeklyPence = Field(description="No more than the budget.")
     reason: Reason = None
 
 
 class MechanismIn(_Body):
+    """A direct payment names its nominee and no preferred provider; the other mechanisms no nominee."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "if": {"properties": {"mechanism": {"const": Mechanism.DIRECT_PAYMENT.value}}, "required": ["mechanism"]},
+        "then": {"properties": {"nominee": {"enum": [n.value for n in Nominee]},
+                                "preferred_provider_id": {"type": "null"}}, "required": ["nominee"]},
+        "else": {"properties": {"nominee": {"type": "null"}}}})
+
     mechanism: Mechanism
-    nominee: Nominee | None = None
-    preferred_provider_id: str | None = Field(default=None, min_length=1, max_length=64)
+    nominee: Nominee | None = Field(default=None, description="Required for direct_payment, refused otherwise.")
+    preferred_provider_id: Reference | None = Field(default=None, description="Not for direct_payment.")
     reason: Reason = None
 
 
@@ -82,18 +159,18 @@ class StepIn(_Body):
 
 
 class ReasonIn(_Body):
-    reason: str = Field(max_length=1000, description="Required: why.")
+    reason: Why = Field(description="Required: why.")
 
 
 class AllocationIn(_Body):
-    worker_id: str = Field(min_length=1, max_length=200, description="User id (token subject) of the worker.")
+    worker_id: WorkerId = Field(description="User id (token subject) of the worker: not the caller's own.")
     worker_role: WorkerRole
     reason: Reason = None
 
 
 class AllocationEndIn(_Body):
     worker_role: WorkerRole
-    reason: str = Field(min_length=1, max_length=1000, description="Required: why the allocation ends.")
+    reason: Why = Field(description="Required: why the allocation ends.")
 
 
 class AllocationOut(BaseModel):
@@ -185,18 +262,3 @@ class RequestOut(RequestSummary):
     reassessments: list[ReassessmentOut] = Field(default_factory=list,
                                                  description="New budgets from a date, oldest first.")
     history: list[HistoryOut]
-
-
-@contextmanager
-def domain_errors() -> Iterator[None]:
-    """Turn a broken rule into 422 (naming the field, as FastAPI does), a wrong state into 409 and a
-    refusal of who the caller is (an allocation they may not make or reach) into 403."""
-    try:
-        yield
-    except NotPermitted as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"not permitted: {exc}") from exc
-    except InvalidInput as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
-            {"type": "value_error", "loc": ["body", exc.field], "msg": exc.rule}]) from exc
-    except IllegalTransition as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc

@@ -10,19 +10,23 @@ Access, the same on every route of this service:
   Acting on a person (submitting a request for them) grants no access: a social worker submits
   only for a person already allocated to them;
 - a role not listed on a route gets 403 naming the roles that may.
+
+`GET /requests` is a cursor-paged list (shared.pagination): newest first on (created_at, request_id),
+`limit` and `after`, and a `Link: <…>; rel="next"` header while there are more.
 """
 from __future__ import annotations
 
 from typing import Annotated
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from shared.auth import Principal, forbid_unless, require
 from shared.http import cause_of, not_found, runtime_of, transaction
+from shared.pagination import PAGED, Page, page_params, paged
 from services.requests.api.models import (AssessmentOut, BudgetOut, HistoryOut, MechanismOut, PERSON_REF,
-                                          PersonalDetailsOut, ReassessmentOut, RequestIn, RequestOut, RequestSummary,
-                                          domain_errors)
+                                          PersonalDetailsOut, ReassessmentOut, RequestId, RequestIn, RequestOut,
+                                          RequestSummary)
 from services.requests.domain.access import PERMITTED_ROLES, READERS, check_submitter
 from services.requests.domain.lifecycle import Action, RequestStatus, allowed_actions
 from services.requests.domain.request import ServiceRequest
@@ -45,10 +49,9 @@ async def submit_request(
     service. Submitting grants no access to the person: that comes from an allocation only."""
     if principal.role == "person":
         forbid_unless(principal.person_ref == body.person_ref, "a person may only request for themselves")
-    with domain_errors():
-        check_submitter(principal.role, body.requested_by)
-        submitted = ServiceRequest.submit(body.person_ref, body.requested_by, body.requested_start,
-                                          tuple(body.needs), body.service_type, body.locality)
+    check_submitter(principal.role, body.requested_by)
+    submitted = ServiceRequest.submit(body.person_ref, body.requested_by, body.requested_start,
+                                      tuple(body.needs), body.service_type, body.locality)
     details = store.PersonalDetails(**body.personal_details.model_dump()) if body.personal_details else None
     async with transaction(request) as conn:
         forbid_unless(await reaches(conn, principal, body.person_ref),
@@ -60,7 +63,7 @@ async def submit_request(
 
 @router.get("/requests/{request_id}", response_model=RequestOut, summary="One request, with its history")
 async def get_request(
-    request_id: str,
+    request_id: RequestId,
     request: Request,
     principal: Annotated[Principal, Depends(require(*READERS))],
 ) -> RequestOut:
@@ -75,27 +78,32 @@ async def get_request(
     return found
 
 
-@router.get("/requests", response_model=list[RequestSummary], summary="Requests by person and/or status")
+@router.get("/requests", response_model=list[RequestSummary], responses=PAGED,
+            summary="Requests by person and/or status, newest first")
 async def list_requests(
     request: Request,
+    response: Response,
     principal: Annotated[Principal, Depends(require(*READERS))],
+    page: Annotated[Page, Depends(page_params)],
     person_ref: Annotated[str | None, Query(max_length=40, pattern=PERSON_REF)] = None,
     status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[RequestSummary]:
-    """Newest first, without personal details. A person token lists its own requests (person_ref
-    defaults to theirs; another person's is 403); a social worker or brokerage officer lists only
-    the people allocated to them (others are left out), by person and/or status (work queues)."""
+    """Newest first, without personal details, a page at a time (`limit`, `after`, Link rel="next"). A person
+    token lists its own requests (person_ref defaults to theirs; another person's is 403); a social worker or
+    brokerage officer lists only the people allocated to them (others are left out), by person and/or status
+    (work queues)."""
     allocated_to = None
     if principal.role == "person":
         person_ref = person_ref or principal.person_ref
         forbid_unless(principal.person_ref == person_ref, "a person may only list their own requests")
     else:
         allocated_to = (principal.subject, principal.role)
+    after = page.after_key(store.LIST_KEY_TYPES)
     async with transaction(request) as conn:
-        found = await store.list_requests(conn, person_ref, status_.value if status_ else None, limit,
-                                          allocated_to=allocated_to)
-    return [summary_of(r) for r in found]
+        rows = await store.list_requests(conn, person_ref, status_.value if status_ else None, page.fetch,
+                                         after=after, allocated_to=allocated_to)
+    found = paged(request, response, rows, page, key=lambda r: (r["created_at"], r["request_id"]))
+    return [summary_of(store.request_from_row(r)) for r in found]
 
 
 def summary_of(r: ServiceRequest) -> RequestSummary:

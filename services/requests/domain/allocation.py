@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from shared.errors import NotEntitled
 from services.requests.domain.errors import InvalidInput
 
 
@@ -31,7 +32,7 @@ ALLOCATION_READERS = frozenset({"team_manager", "brokerage_officer", "social_wor
 ALLOCATED_ROLES = frozenset(r.value for r in WorkerRole)
 
 
-class NotPermitted(Exception):
+class NotPermitted(NotEntitled):
     """The caller's role or identity may not do this (HTTP 403); the message says why."""
 
 

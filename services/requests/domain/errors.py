@@ -10,4 +10,7 @@ class InvalidInput(RuleBroken):
 
 
 class IllegalTransition(IllegalState):
-    """A step the request's current state does not allow (HTTP 409); the message says why."""
+    """A step the request's current state does not allow (HTTP 409, code `request_step_not_allowed`); the
+    message says the state and what the request can do from it."""
+
+    code = "request_step_not_allowed"

@@ -6,7 +6,10 @@ import re
 
 from services.requests.domain.errors import InvalidInput
 
+MAX_LOCALITY = 40
 _LOCALITY = re.compile(r"[A-Za-z0-9 \-]{1,40}")
+LOCALITY_RULE = ("must be 1-40 letters, digits, spaces or hyphens, with a letter or digit (a team or locality "
+                 "name such as 'North' or 'East-2')")
 
 
 def clean_locality(value: str | None) -> str | None:
@@ -16,6 +19,5 @@ def clean_locality(value: str | None) -> str | None:
         return None
     text = value.strip()
     if not _LOCALITY.fullmatch(text) or not any(ch.isalnum() for ch in text):
-        raise InvalidInput("locality", "must be 1-40 letters, digits, spaces or hyphens (a team or locality "
-                                       f"name such as 'North' or 'East-2'); got {len(value)} characters")
+        raise InvalidInput("locality", f"{LOCALITY_RULE}; got {len(value)} characters")
     return text

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
 from contracts.common import Mechanism, Nominee, ServiceType
 from shared.clock import london_date
+from shared.pagination import Keyset
 from services.requests.domain.assessment import Assessment
 from services.requests.domain.budget import Budget
 from services.requests.domain.lifecycle import RequestStatus
 from services.requests.domain.mechanism import MechanismChoice
 from services.requests.domain.request import RequestedBy, ServiceRequest
+
+
+# Lists page newest first on (created_at, request_id): unique, and indexed (migrations 0006).
+NEWEST_FIRST = Keyset(("r.created_at", "r.request_id"), descending=True)
+LIST_KEY_TYPES = (datetime, str)
 
 
 @dataclass(frozen=True)
@@ -76,19 +83,21 @@ async def get_personal_details(conn: asyncpg.Connection, request_id: str) -> Per
 
 
 async def list_requests(conn: asyncpg.Connection, person_ref: str | None, status: str | None,
-                        limit: int, *, allocated_to: tuple[str, str] | None = None) -> list[ServiceRequest]:
-    """Newest first, filtered by person and/or status when given; with `allocated_to` (worker id,
+                        limit: int, *, after: tuple | None = None,
+                        allocated_to: tuple[str, str] | None = None) -> list[asyncpg.Record]:
+    """Up to `limit` rows, newest first (NEWEST_FIRST), strictly after the key `after` (created_at,
+    request_id) when given; filtered by person and/or status when given; with `allocated_to` (worker id,
     worker role), only the requests of people currently allocated to that worker in that role."""
     worker_id, worker_role = allocated_to or (None, None)
-    rows = await conn.fetch(
+    where, args = NEWEST_FIRST.after(after, first_param=6)
+    return await conn.fetch(
         "SELECT * FROM service_requests r WHERE ($1::text IS NULL OR r.person_ref = $1)"
         " AND ($2::text IS NULL OR r.status = $2)"
         " AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM person_allocations a WHERE a.person_ref = r.person_ref"
-        " AND a.worker_id = $4 AND a.worker_role = $5 AND a.ended_at IS NULL))"
-        " ORDER BY r.created_at DESC, r.request_id LIMIT $3",
-        person_ref, status, limit, worker_id, worker_role,
+        f" AND a.worker_id = $4 AND a.worker_role = $5 AND a.ended_at IS NULL)) AND {where}"
+        f" ORDER BY {NEWEST_FIRST.order_by} LIMIT $3",
+        person_ref, status, limit, worker_id, worker_role, *args,
     )
-    return [request_from_row(r) for r in rows]
 
 
 def request_from_row(row: asyncpg.Record) -> ServiceRequest:

@@ -52,7 +52,7 @@ async def _reaches(db: DatabaseOnly, principal: Principal, person_ref: str) -> b
 async def _listed(db: DatabaseOnly, principal: Principal) -> set[str]:
     async with db.pool.acquire() as conn:
         found = await store.list_requests(conn, None, None, 100, allocated_to=(principal.subject, principal.role))
-    return {r.request_id for r in found}
+    return {r["request_id"] for r in found}
 
 
 async def test_submitting_a_request_for_a_person_grants_the_submitter_nothing(db):

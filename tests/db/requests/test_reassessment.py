@@ -119,7 +119,7 @@ async def test_each_bad_reassessment_is_a_422_naming_the_field_and_changes_nothi
                  ({"effective_from": (START + timedelta(days=7)).isoformat(), "weekly_budget_pence": 40_000,
                    "weekly_contribution_pence": 40_001}, "weekly_contribution_pence", "must not exceed"),
                  ({"effective_from": (START + timedelta(days=7)).isoformat(), "weekly_budget_pence": -1,
-                   "weekly_contribution_pence": 0}, "weekly_budget_pence", "0 or more")]
+                   "weekly_contribution_pence": 0}, "weekly_budget_pence", "greater than or equal to 0")]
         for body, field, why in cases:
             loc, msg = _problem(await _reassess(db, client, active, **body))
             assert loc == ["body", field] and why in msg, (body, msg)
@@ -128,6 +128,9 @@ async def test_each_bad_reassessment_is_a_422_naming_the_field_and_changes_nothi
         assert loc == ["body", "weekly_contribution_pence"]
         assert (await _reassess(db, client, "REQ-NOSUCH", effective_from=START.isoformat(), weekly_budget_pence=1,
                                 weekly_contribution_pence=0)).status_code == 404
+        # An unknown request is 404 whatever its figures: the rule between them is the found request's.
+        assert (await _reassess(db, client, "REQ-NOSUCH", effective_from=START.isoformat(), weekly_budget_pence=1,
+                                weekly_contribution_pence=2)).status_code == 404
     assert await db.published("BudgetReassessed") == []
     assert await db.fetch("SELECT * FROM budget_reassessments") == []
 

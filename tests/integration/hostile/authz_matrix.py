@@ -57,8 +57,10 @@ TIMESHEET_READERS = FINANCE | {PA, "person", "brokerage_officer"}
 TIMESHEET_DECIDERS = frozenset({"person", "finance_officer", "brokerage_officer"})  # the employer
 PAYROLL_READERS = FINANCE | {"person", "brokerage_officer"}
 
-# Open to anyone, no token: liveness, readiness, metrics and the API documents.
-OPEN_PATHS = ("/health", "/ready", "/metrics", "/openapi.json", "/asyncapi.json", "/reference")
+# Open to anyone, no token: liveness, readiness, metrics and the API documents; and the reporting dashboard's
+# doors (its sign-in form takes the token in its body, sign-out needs none) and its stylesheet.
+OPEN_PATHS = ("/health", "/ready", "/metrics", "/openapi.json", "/asyncapi.json", "/reference",
+              "/dashboard/sign-in", "/dashboard/sign-out", "/dashboard/dashboard.css")
 
 
 @dataclass(frozen=True)
@@ -275,5 +277,8 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "GET /pipeline": rule(OFFICERS),
         "GET /visits/missed": rule(OFFICERS),
         "GET /accruals": rule(FINANCE),  # month-end accruals: finance only (issue 17)
+        # The dashboard page: an officer's token (header, cookie or a sign-in link); anyone else gets the sign-in
+        # page, 401 (with WWW-Authenticate: Bearer) or 403.
+        "GET /": rule(OFFICER_ROLES),
     },
 }

@@ -20,7 +20,7 @@ async def test_a_negative_budget_is_422_naming_the_field(http, stack):
     await flow.reach("assessed")
     resp = await flow.step("budget", "social_worker", {"weekly_budget_pence": -100})
     assert resp.status_code == 422
-    assert field_and_rule(resp) == ("weekly_budget_pence", "must be 0 or more")
+    assert field_and_rule(resp) == ("weekly_budget_pence", "Input should be greater than or equal to 0")
 
 
 async def test_a_contribution_above_the_budget_is_422_naming_the_contribution(http, stack):

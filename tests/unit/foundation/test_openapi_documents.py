@@ -166,13 +166,20 @@ def test_400_and_431_are_described_once_not_per_operation(doc):
     assert not any(s in op["responses"] for item in doc["paths"].values() for op in item.values() for s in ("400", "431"))
 
 
+# The reporting dashboard's pages answer a browser: refused, they show the sign-in page (HTML), not a problem.
+BROWSER_PAGES = {("reporting", "/"), ("reporting", "/dashboard/sign-in"), ("reporting", "/dashboard/sign-out")}
+SIGN_IN_PAGE = {"text/html": {"schema": {"type": "string"}}}
+
+
 @pytest.mark.parametrize("service", list(SERVICE_PORTS))
 def test_every_error_a_service_documents_is_a_problem(service):
     doc = importlib.import_module(f"services.{service}.app").app.openapi()
     for path, item in doc["paths"].items():
         for method, op in item.items():
             for status, response in op["responses"].items():
-                if int(status) >= 400 and path != "/ready":
+                if (service, path) in BROWSER_PAGES and status in ("401", "403"):
+                    assert response.get("content") == SIGN_IN_PAGE, f"{service} {method.upper()} {path} {status}"
+                elif int(status) >= 400 and path != "/ready":
                     assert response.get("content") == PROBLEM, f"{service} {method.upper()} {path} {status}"
 
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import lxml.html
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.testclient import TestClient
 
 from shared.auth import mint_token
@@ -169,3 +169,58 @@ def test_the_spend_api_reads_the_dashboards_mechanism_filter():
         "by_mechanism": "isf,council_arranged"}
     assert calls["by_mechanism"][1]["group_by"] == "mechanism"
     assert "mechanism" not in dashboard._api_calls("paid", "month")["by_service"][1]
+
+
+async def test_the_dashboard_reads_every_page_of_spend_and_adds_their_totals():
+    api = FastAPI()
+
+    @api.get("/spend")
+    async def spend_pages(request: Request, response: Response, after: str | None = None) -> dict:
+        group = "PRV-2" if after else "PRV-1"
+        if after is None:
+            response.headers["Link"] = f'<{request.url.include_query_params(after="page-2")}>; rel="next"'
+        return {"period": "month", "from": "2026-11-01", "to": "2026-11-30",
+                "rows": [{"period_start": "2026-11-01", "group": group, "label": group, "committed_pence": 0,
+                          "delivered_pence": 0, "invoiced_pence": 0, "paid_pence": 100}],
+                "totals": {"committed_pence": 0, "delivered_pence": 0, "invoiced_pence": 0, "paid_pence": 100}}
+
+    @api.get("/{other:path}")
+    async def anything_else(other: str) -> dict:
+        return {}
+
+    answers = await dashboard.read_api(SimpleNamespace(app=api), "token", "paid", "month")
+    assert isinstance(answers["by_provider"], dict), answers["by_provider"]
+    assert [r["group"] for r in answers["by_provider"]["rows"]] == ["PRV-1", "PRV-2"]
+    assert answers["by_provider"]["totals"]["paid_pence"] == 200
+
+
+def test_the_sign_in_form_keeps_an_officers_token_and_refuses_others_with_the_sign_in_page(client):
+    token = ops_token()
+    signed_in = client.post("/dashboard/sign-in", data={"token": token}, follow_redirects=False)
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
+    assert signed_in.headers["set-cookie"].startswith(f"{COOKIE}={token};")
+    bad = client.post("/dashboard/sign-in", data={"token": "not-a-token"}, follow_redirects=False)
+    assert bad.status_code == 401 and bad.headers["www-authenticate"] == "Bearer"
+    assert bad.headers["content-type"].startswith("text/html")
+    person = client.post("/dashboard/sign-in", data={"token": mint_token(SECRET, subject="p", role="person",
+                                                                        person_ref="P-1")})
+    assert person.status_code == 403 and person.headers["content-type"].startswith("text/html")
+    assert client.post("/dashboard/sign-in", data={"token": ""}).status_code == 422  # minLength 1, as documented
+
+
+def test_signing_out_shows_the_sign_in_page_and_another_sites_form_is_refused_with_it(client):
+    out = client.post("/dashboard/sign-out")
+    assert out.status_code == 200 and out.headers["content-type"].startswith("text/html")
+    assert f'{COOKIE}=""' in out.headers["set-cookie"]
+    elsewhere = client.post("/dashboard/sign-out", headers={"Origin": "https://evil.example"})
+    assert elsewhere.status_code == 403 and elsewhere.headers["content-type"].startswith("text/html")
+    assert "own page" in elsewhere.text
+    # No token, so shared.idempotency keeps no key here; one sent is still held to the documented pattern.
+    assert client.post("/dashboard/sign-out", headers={"Idempotency-Key": "é".encode("latin-1")}).status_code == 422
+    assert client.post("/dashboard/sign-out", headers={"Idempotency-Key": "retry-1"}).status_code == 200
+
+
+def test_no_token_is_a_401_sign_in_page_saying_bearer(client):
+    page = client.get("/")
+    assert page.status_code == 401 and page.headers["www-authenticate"] == "Bearer"
+    assert page.headers["content-type"].startswith("text/html")
