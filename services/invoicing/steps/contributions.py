@@ -120,7 +120,8 @@ async def charge_one(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, act
     contribution on record). A period after the death already charged is computed again (to nothing)."""
     period = chargeable_period(period_start, today)
     if not await store.has_contribution(conn, person_ref):
-        raise InvalidInvoiceInput("person_ref", f"no contribution is on record for {person_ref}")
+        raise IllegalState(f"no contribution is on record for {person_ref}: none of their budgets has one",
+                           code="no_contribution_on_record", field="person_ref")
     died = died_before((await store.deaths(conn, [person_ref])).get(person_ref, []), period)
     if died is not None and person_ref not in await store.latest_charges(conn, [person_ref], period.first):
         raise InvalidInvoiceInput("period_start", f"the period {period} is after the person's death "

@@ -200,9 +200,10 @@ async def test_each_bad_charge_is_a_422_naming_the_field_and_charges_nothing_and
     current = four_weeks_of(london_date(utcnow())).first
     async with db.http(app) as client:
         officer = db.auth("finance_officer")
-        loc, msg = problem(await client.post("/contribution-charges", json={**PERIOD, "person_ref": who},
-                                             headers=officer))
-        assert loc == ["body", "person_ref"] and "no contribution is on record" in msg
+        refused = await client.post("/contribution-charges", json={**PERIOD, "person_ref": who}, headers=officer)
+        assert refused.status_code == 409 and refused.json()["code"] == "no_contribution_on_record"  # not yet agreed
+        [error] = refused.json()["errors"]
+        assert error["loc"] == ["body", "person_ref"] and "no contribution is on record" in error["msg"]
         await db.send(REQUESTS, agreed(who, 5_000))
         for start, why in ((day(1), "not the first day of a four-weekly period"), (current, "is not over yet")):
             for path, body in (("/contribution-charges", {"person_ref": who}), ("/contribution-charges/runs", {})):

@@ -123,8 +123,10 @@ def _shifted(value, by: timedelta):
             day = date.fromisoformat(m.group(1))
         except ValueError:
             return value
-        if date.min + abs(by) < day < date.max - abs(by):
+        try:
             return (day + by).isoformat() + (m.group(2) or "")
+        except OverflowError:
+            return value
     return value
 
 
