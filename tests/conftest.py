@@ -55,10 +55,22 @@ async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 20
     pytest.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
 
 
+def _rank(item) -> int:
+    if item.get_closest_marker("last") is not None:
+        return 3
+    if item.nodeid.startswith(("tests/unit/", "tests/db/")):
+        return 0
+    return 1 if item.nodeid.startswith("tests/api/") else 2
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `last` run after every other test of the session (their input leaves records on the
-    stack that other tests do not expect), in their collected order."""
-    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+    """The order of a session: the tiers that leave the stack alone (unit, db), then tests/api, whose fuzz of
+    the clean stack runs in the background meanwhile (started here), then every other stack test; tests marked
+    `last` after all of them (their input leaves records on the stack that other tests do not expect)."""
+    items.sort(key=_rank)
+    if not config.option.collectonly and any(item.nodeid.startswith("tests/api/") for item in items):
+        from tests.api import clean_stack
+        clean_stack.start()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@
     business date six back to two ahead, any date twenty back to ten ahead), which moves every day: all
     the dates of a case are moved together by whole weeks of years (364 days), so their order, the days
     between them and their weekdays stay as generated, the latest within the year up to today;
+  - spend by person is not limited to cost centres (group by cost centre instead): no cost_centre then;
   - an Idempotency-Key is not used again with another request: a fresh one per call.
 """
 from __future__ import annotations
@@ -170,6 +171,8 @@ def keep_unstatable_rules(case) -> None:
         if isinstance(getattr(case, part, None), dict):
             _in_order(getattr(case, part))
     move_dates_around_today(case)
+    if case.operation.path == "/spend" and (case.query or {}).get("group_by") == "person":
+        case.query = {k: v for k, v in case.query.items() if k != "cost_centre"}
     if case.query and "after" in case.query:
         case.query = {k: v for k, v in case.query.items() if k != "after"}
     four_weekly = case.operation.path.startswith(FOUR_WEEKLY_PATHS)

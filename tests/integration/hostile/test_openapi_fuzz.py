@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.hostile.fuzz import fuzz_every_service, report
+from tests.integration.hostile.fuzz import fuzz_every_service, report, unexpected
 
 pytestmark = [pytest.mark.stack, pytest.mark.last]
 
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 5
 
 
 async def test_every_operation_on_the_demo_council(stack, month):
     outcomes = await fuzz_every_service(MAX_EXAMPLES)
-    assert all(o.status == 0 for o in outcomes), report(outcomes)
+    assert not unexpected(outcomes), report(outcomes)
