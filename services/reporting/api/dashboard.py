@@ -69,7 +69,8 @@ async def read_api(request: Request, token: str, measure: str, period: str, mech
             try:
                 answer = await client.get(path, params=params)
                 out = answer.json() if answer.status_code == 200 else None
-                while out is not None and answer.links.get("next"):  # /spend's rows, a page of groups at a time
+                # /spend's rows, a page of groups at a time (the missed visits' `recent` pages too: its first is enough)
+                while out is not None and "rows" in out and answer.links.get("next"):
                     answer = await client.get(answer.links["next"]["url"])
                     if answer.status_code == 200:
                         out["rows"] += answer.json()["rows"]

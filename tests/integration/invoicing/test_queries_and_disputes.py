@@ -68,7 +68,7 @@ async def test_a_credit_note_larger_than_the_invoice_is_refused_with_the_reason(
         [refused] = await events.wait_for(invoicing_event("InvoiceCorrectionRefused", query_id=query_id))
     refused = envelope_of(refused)["payload"]
     assert (refused["effect_id"], refused["outcome"]) == (effect_id, "credit_note")
-    assert "only £72.00 of" in refused["reason"]
+    assert "more than the £72.00 of" in refused["reason"] and "left to credit" in refused["reason"]
 
 
 async def test_a_supplementary_payment_requested_by_a_query_is_raised_and_approved(http, stack, db, producer, tail):

@@ -77,7 +77,8 @@ async def test_returned_payment_makes_its_invoices_payable_again_and_alerts_fina
     assert f'"payment_reference": "{ref_two}"' in log and "FINANCE ALERT" in log
 
     again = await upload(http, base, run_id, f"payment_reference,status,reason\n{ref_one},paid,\n")
-    assert again.json() == {"run_id": run_id, "paid": [], "returns_pending": [], "already_recorded": 1}
+    assert again.json() == {"run_id": run_id, "paid": [], "returns_pending": [], "already_recorded": 1,
+                            "columns": {"mapped": ["payment_reference", "status", "reason"], "ignored": []}}
 
     held = await invoice_state(http, base, bounced.invoice_id)
     assert held["paid_by"] is None and "account closed" in held["return_hold"]
