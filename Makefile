@@ -9,12 +9,13 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/nu
 DEMO ?= 1
 
 
-.PHONY: prereqs setup up down run test test-fast test-reliability status contracts bench clean help
+.PHONY: prereqs setup up down run test test-fast test-api test-reliability status contracts bench clean help
 
 help:
 	@echo "make run      set up and run the platform (DEMO=0 for the bare stack)"
 	@echo "make test     set up, start the stack, run every test, stop what it started"
 	@echo "make test-fast  the unit and database-only tiers: Postgres alone, no Kafka, no services"
+	@echo "make test-api  schemathesis with every phase (coverage too) on a clean, then a demo-loaded stack"
 	@echo "make test-reliability  the month again under SIGKILLs, Kafka and Postgres restarts, two instances"
 	@echo "make up/down  start/stop Kafka, Postgres and the seven services"
 	@echo "make status   what is running and ready"
@@ -74,6 +75,11 @@ test-fast: setup
 # Not in `make test`: it kills services and restarts Kafka and Postgres (README, "Proof under stress").
 test-reliability: setup
 	@deploy/local/run-tests.sh tests/reliability
+
+# Schemathesis with every phase, coverage's walk of each parameter's edges too (minutes a service): the clean
+# stack, then the demo council's month (`make test` runs the same without coverage).
+test-api: setup
+	@FUZZ_PHASES=all deploy/local/run-tests.sh tests/api tests/integration/hostile/test_openapi_fuzz.py
 
 bench: setup
 	@$(BIN)/python -m benchmarks.run_all

@@ -64,13 +64,10 @@ def _rank(item) -> int:
 
 
 def pytest_collection_modifyitems(config, items):
-    """The order of a session: the tiers that leave the stack alone (unit, db), then tests/api, whose fuzz of
-    the clean stack runs in the background meanwhile (started here), then every other stack test; tests marked
-    `last` after all of them (their input leaves records on the stack that other tests do not expect)."""
+    """The order of a session: the tiers that leave the stack alone (unit, db), then tests/api, the fuzz of the
+    still clean stack, then every other stack test; tests marked `last` after all of them (their input leaves
+    records on the stack that other tests do not expect)."""
     items.sort(key=_rank)
-    if not config.option.collectonly and any(item.nodeid.startswith("tests/api/") for item in items):
-        from tests.api import clean_stack
-        clean_stack.start()
 
 
 @pytest.fixture(scope="session")
