@@ -155,8 +155,11 @@ async def invoice(http, base: str, invoice_id: str, **who) -> dict[str, Any]:
     return resp.json()
 
 
-def due(days: int = 30) -> str:
-    return (TODAY + timedelta(days=days)).isoformat()
+def due(received_on: str | date, days: int = 30) -> str:
+    """The date `days` after the day the invoice was received: the test reads that day from the service, so
+    a run that crosses midnight is not a day out."""
+    received = date.fromisoformat(received_on) if isinstance(received_on, str) else received_on
+    return (received + timedelta(days=days)).isoformat()
 
 
 def utc(days_from_now: float) -> datetime:

@@ -59,7 +59,7 @@ async def test_a_correct_json_invoice_is_approved_due_30_days_after_it_was_recei
     resp = await http.post(f"{stack['invoicing']}/providers/{pid}/invoices", json=body,
                            headers=auth("provider", provider=pid))
     assert resp.status_code == 201, resp.text
-    assert (resp.json()["status"], resp.json()["due_date"]) == ("approved", due(30))
+    assert (resp.json()["status"], resp.json()["due_date"]) == ("approved", due(resp.json()["received_on"]))
 
 
 async def test_an_invoice_number_used_before_is_stored_and_held_as_a_duplicate_never_released(http, stack, db,
@@ -115,7 +115,7 @@ async def test_an_officer_releases_a_held_invoice_with_a_reason_recorded_against
                                    headers=auth("finance_officer", subject="u-fo-7"))
         assert released.status_code == 200, released.text
         [approved] = await events.wait_for(invoicing_event("InvoiceApproved", held["invoice_id"]))
-    assert released.json()["status"] == "approved" and released.json()["due_date"] == due(30)
+    assert released.json()["status"] == "approved" and released.json()["due_date"] == due(released.json()["received_on"])
     assert envelope_of(approved)["actor"] == {"id": "u-fo-7", "role": "finance_officer",
                                               "reason": "visit evidence seen on paper"}
     last = released.json()["history"][-1]

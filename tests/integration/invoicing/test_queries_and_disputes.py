@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contracts import queries as q
+from shared.clock import london_date
 from tests.conftest import envelope_of, unique
 from tests.integration.invoicing.invoicing_helpers import (MONDAY, about_agreement, agreement, confirm_week,
                                                            daily_lines, due, invoice, invoicing_event, provider, send,
@@ -28,17 +29,20 @@ async def test_a_dispute_holds_the_invoice_and_when_closed_it_is_approved_again_
                                                                                         tail):
     pid, invoice_id = await _approved_self_bill(producer, db, tail)
     query_id = unique("Q")
+    opened_at, closed_at = utc(0), utc(4)
     async with tail("invoicing.events") as events:
         await send(producer, q.DisputeOpened(query_id=query_id, invoice_id=invoice_id, provider_id=pid),
-                   producer_name="queries")
+                   producer_name="queries", occurred_at=opened_at)
         [held] = await events.wait_for(invoicing_event("InvoiceHeld", invoice_id, disputed=True))
         # The query is resolved four days later: those days do not count towards the payment date.
         await send(producer, q.DisputeClosed(query_id=query_id, invoice_id=invoice_id, provider_id=pid),
-                   producer_name="queries", occurred_at=utc(4))
+                   producer_name="queries", occurred_at=closed_at)
         [approved] = await events.wait_for(invoicing_event("InvoiceApproved", invoice_id, revision=2))
     assert [r["code"] for r in envelope_of(held)["payload"]["reasons"]] == ["disputed"]
-    assert envelope_of(approved)["payload"]["due_date"] == due(30 + 4)
-    assert envelope_of(approved)["payload"]["valid_on"] == due(4)
+    approved = envelope_of(approved)["payload"]
+    disputed = (london_date(closed_at) - london_date(opened_at)).days  # 4, whatever the hour
+    assert approved["valid_on"] == due(approved["received_on"], disputed)
+    assert approved["due_date"] == due(approved["received_on"], 30 + disputed)
     shown = await invoice(http, stack["invoicing"], invoice_id)
     assert shown["status"] == "approved" and shown["disputes"][0]["query_id"] == query_id
     assert [h["action"] for h in shown["history"]][-2:] == ["open_dispute", "close_dispute"]
