@@ -166,8 +166,8 @@ class SuspensionPeriod(_Value):
 class BankAccount(_Value):
     """A UK bank account (only ever in events on `agreements.payee-accounts`, which only payments reads)."""
 
-    sort_code: str = Field(pattern=r"^\d{6}$")
-    account_number: str = Field(pattern=r"^\d{8}$")
+    sort_code: str = Field(pattern=r"^[0-9]{6}$")  # ASCII digits: \d would take any script's
+    account_number: str = Field(pattern=r"^[0-9]{8}$")
     account_name: str = Field(min_length=1, max_length=70)
 
     def fingerprint(self) -> str:

@@ -1,7 +1,6 @@
 """HTTP of the agreements service, one router per resource; `models` (with `direct_payment_models`,
-`personal_assistant_models` and `rate_uplift_models`) holds what it accepts and returns.
-
-`dp_reviews` comes before `direct_payments`: `/direct-payments/reviews` is the list of reviews."""
+`personal_assistant_models` and `rate_uplift_models`) holds what it accepts and returns, `fields` and
+`schema_rules` the rules its schemas state, `errors` how a refusal is answered (422 or 409)."""
 from services.agreements.api import (agreement_changes, agreements, brokerage, commitments, direct_payments,
                                      dp_reviews, dp_variations, personal_assistant_bank_details,
                                      personal_assistants, providers, rate_uplifts)

@@ -1,25 +1,27 @@
 """HTTP: drafting agreements, reading them (scoped to the caller), the shortlist and a price preview."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from contracts.agreements import Rate
+from contracts.agreements import AgreementTerms, Rate, ScheduledVisit, VisitRules
 from contracts.common import ServiceType
 from shared.auth import Principal, require
-from shared.bounds import Filter
 from shared.http import not_found, transaction
+from shared.openapi import problem_responses
+from shared.pagination import PAGED, Page, page_params, paged
 from services.agreements.api.commitments import commitment_out
-from services.agreements.api.errors import rules_as_422
+from services.agreements.api.errors import refusals
+from services.agreements.api.fields import IsoDate, PathId, QueryFilter, as_contract
 from services.agreements.api.models import (AgreementIn, AgreementOut, AuditOut, DayPriceOut, PricesOut,
                                             ShortlistEntryOut, TermsIn)
 from services.agreements.config import agreements_config
-from services.agreements.domain.agreements import Agreement, AgreementStatus, new_agreement_id
-from services.agreements.domain.brokerage import ProviderOffer, shortlist
+from services.agreements.domain.agreements import Agreement, AgreementStatus, check_terms, new_agreement_id
+from services.agreements.domain.brokerage import ProviderOffer, rank, shortlist
 from services.agreements.domain.commitments import Commitment
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, Rejected
 from services.agreements.domain.pricing import days, price_of_day, price_of_period
 from services.agreements.steps.funding import check_funding
 from services.agreements.store import agreements as store_agreements, audit as store_audit
@@ -28,6 +30,7 @@ from services.agreements.store import providers as store_providers, received_req
 router = APIRouter(tags=["agreements"])
 
 READERS = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops", "provider", "person")
+MAX_PRICED_DAYS = 366
 
 
 def agreement_out(agreement: Agreement, commitment: Commitment | None = None) -> AgreementOut:
@@ -68,23 +71,45 @@ async def resolve_rates(conn, provider_id: str, service_type: ServiceType, on: d
         raise Rejected("rates", "give the agreed rates, or a rate_card_id of the provider to use its rates")
     card = next((c for c in await store_providers.rate_cards(conn, provider_id) if c.rate_card_id == rate_card_id), None)
     if card is None:
-        raise Rejected("rate_card_id", f"provider {provider_id} has no rate card {rate_card_id}")
+        raise Conflict("rate_card_id", f"provider {provider_id} has no rate card {rate_card_id}",
+                       code="unknown_rate_card")
     if card.service_type != service_type or not card.in_force_on(on):
-        raise Rejected("rate_card_id", f"rate card {rate_card_id} is not for {service_type} in force on {on}")
+        raise Conflict("rate_card_id", f"rate card {rate_card_id} is not for {service_type} in force on {on}",
+                       code="rate_card_not_in_force")
     return list(card.rates), card.rate_card_id
 
 
+def check_card_prices(basis, terms: AgreementTerms) -> None:
+    """Rates copied from a rate card must price the terms they are put with (the request's own rates are
+    checked by its schema): Conflict naming the card otherwise."""
+    try:
+        check_terms(basis, terms)
+    except Rejected as refused:
+        raise Conflict("rate_card_id", f"rate card {terms.rate_card_id} cannot price these terms: "
+                                       f"{refused.field}: {refused.rule}", code="rate_card_cannot_price") from refused
+
+
 async def complete_draft(conn, draft: Agreement, body: TermsIn) -> Agreement:
+    """The draft completed with `body` (Rejected: the request breaks a rule; Conflict: the provider, its rate
+    card, the draft's state or the funding direct payment does not allow it)."""
     provider = await store_providers.get_provider(conn, body.provider_id)
     if provider is None:
-        raise Rejected("provider_id", f"unknown provider {body.provider_id}: register it first")
+        raise Conflict("provider_id", f"unknown provider {body.provider_id}: register it first",
+                       code="unknown_provider")
     if draft.service_type.value not in provider["service_types"]:
-        raise Rejected("provider_id", f"provider {body.provider_id} is not registered for {draft.service_type}")
-    rates, rate_card_id = await resolve_rates(conn, body.provider_id, draft.service_type, body.start, body.rates,
-                                              body.rate_card_id)
+        raise Conflict("provider_id", f"provider {body.provider_id} is not registered for {draft.service_type}",
+                       code="service_not_offered")
+    rates, rate_card_id = await resolve_rates(conn, body.provider_id, draft.service_type, body.start,
+                                              as_contract(body.rates, Rate), body.rate_card_id)
+    schedule = as_contract(body.schedule, ScheduledVisit)
+    visit_rules = as_contract(body.visit_rules, VisitRules)
+    if rate_card_id is not None:
+        check_card_prices(body.payment_basis, AgreementTerms(
+            version=1, effective_from=body.start, rates=rates, schedule=schedule, weekly_units=body.weekly_units,
+            visit_rules=visit_rules, rate_card_id=rate_card_id))
     completed = draft.complete(provider_id=body.provider_id, payment_basis=body.payment_basis, cycle=body.cycle,
                                start=body.start, end=body.end, concurrent=body.concurrent, rates=rates,
-                               schedule=body.schedule, weekly_units=body.weekly_units, visit_rules=body.visit_rules,
+                               schedule=schedule, weekly_units=body.weekly_units, visit_rules=visit_rules,
                                rate_card_id=rate_card_id, funding=body.funding,
                                direct_payment_id=body.direct_payment_id, cost_centre=body.cost_centre)
     await check_funding(conn, draft.person_ref, body.funding, body.direct_payment_id)
@@ -92,10 +117,13 @@ async def complete_draft(conn, draft: Agreement, body: TermsIn) -> Agreement:
 
 
 @router.post("/agreements", status_code=status.HTTP_201_CREATED, response_model=AgreementOut,
-             summary="Draft an agreement directly (approved requests are drafted automatically)")
+             summary="Draft an agreement directly (approved requests are drafted automatically)",
+             description="409 when the provider is unknown or not registered for the service, its rate card is not "
+                         "in force on the start or cannot price the terms, or the funding direct payment cannot "
+                         "fund it.")
 async def draft_agreement(body: AgreementIn, request: Request,
                           principal: Annotated[Principal, Depends(require("brokerage_officer"))]) -> AgreementOut:
-    with rules_as_422():
+    with refusals():
         async with transaction(request) as conn:
             # The council's rule gives it a cost centre (the request's locality, when it named one), unless given.
             locality = await store_received_requests.locality_of(conn, body.request_id)
@@ -110,10 +138,12 @@ async def draft_agreement(body: AgreementIn, request: Request,
 
 
 @router.put("/agreements/{agreement_id}", response_model=AgreementOut,
-            summary="Complete a draft: provider, basis, cycle, dates, rates, schedule, visit rules")
-async def complete_agreement(agreement_id: str, body: TermsIn, request: Request,
+            summary="Complete a draft: provider, basis, cycle, dates, rates, schedule, visit rules",
+            description="409 when the agreement is no longer a draft, or as for drafting one (the provider, its "
+                        "rate card, the funding direct payment).")
+async def complete_agreement(agreement_id: PathId, body: TermsIn, request: Request,
                              principal: Annotated[Principal, Depends(require("brokerage_officer"))]) -> AgreementOut:
-    with rules_as_422():
+    with refusals():
         async with transaction(request) as conn:
             completed = await complete_draft(conn, await visible_agreement(conn, principal, agreement_id, lock=True),
                                              body)
@@ -122,14 +152,17 @@ async def complete_agreement(agreement_id: str, body: TermsIn, request: Request,
     return agreement_out(completed)
 
 
-@router.get("/agreements", response_model=list[AgreementOut],
-            summary="Agreements; a provider sees only its own, a person only theirs")
-async def list_agreements(request: Request, principal: Annotated[Principal, Depends(require(*READERS))],
-                          person_ref: Filter | None = None, provider_id: Filter | None = None,
-                          request_id: Filter | None = None, status_is: Annotated[AgreementStatus | None,
-                                                                               Query(alias="status")] = None,
-                          limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AgreementOut]:
-    # A provider's or person's own identity replaces whatever filter they asked for.
+@router.get("/agreements", response_model=list[AgreementOut], responses=PAGED,
+            summary="Agreements, oldest first; a provider sees only its own, a person only theirs")
+async def list_agreements(request: Request, response: Response,
+                          principal: Annotated[Principal, Depends(require(*READERS))],
+                          page: Annotated[Page, Depends(page_params)],
+                          person_ref: QueryFilter = None, provider_id: QueryFilter = None,
+                          request_id: QueryFilter = None,
+                          status_is: Annotated[AgreementStatus | None, Query(alias="status")] = None
+                          ) -> list[AgreementOut]:
+    """Every agreement matching the filters, a page at a time (`limit`, then `after` from the `Link` header's
+    next page). A provider's or person's own identity replaces whatever filter they asked for."""
     if principal.role == "provider":
         provider_id = principal.provider_id
     if principal.role == "person":
@@ -137,54 +170,70 @@ async def list_agreements(request: Request, principal: Annotated[Principal, Depe
     async with transaction(request) as conn:
         found = await store_agreements.search(conn, person_ref=person_ref, provider_id=provider_id,
                                               request_id=request_id, status=status_is.value if status_is else None,
-                                              limit=limit)
-    return [agreement_out(a) for a in found if may_see(principal, a)]
+                                              after=page.after_key((datetime, str)),
+                                              limit=page.fetch)
+    shown = paged(request, response, found, page, key=lambda f: f[0])
+    return [agreement_out(a) for _, a in shown if may_see(principal, a)]
 
 
 @router.get("/agreements/{agreement_id}", response_model=AgreementOut, summary="One agreement with all its versions")
-async def get_agreement(agreement_id: str, request: Request,
+async def get_agreement(agreement_id: PathId, request: Request,
                         principal: Annotated[Principal, Depends(require(*READERS))]) -> AgreementOut:
     async with transaction(request) as conn:
         return agreement_out(await visible_agreement(conn, principal, agreement_id))
 
 
 @router.get("/agreements/{agreement_id}/shortlist", response_model=list[ShortlistEntryOut],
-            summary="Registered providers of the draft's service, cheapest first (from their rate cards)")
-async def provider_shortlist(agreement_id: str, request: Request,
-                             principal: Annotated[Principal, Depends(require("brokerage_officer", "social_worker"))]
-                             ) -> list[ShortlistEntryOut]:
-    with rules_as_422():
+            responses={**PAGED, **problem_responses(409)},
+            summary="Registered providers of the draft's service, cheapest first (from their rate cards)",
+            description="409 when the draft has no start date yet (the rates in force on it are compared).")
+async def list_shortlisted_providers(
+        agreement_id: PathId, request: Request, response: Response,
+        principal: Annotated[Principal, Depends(require("brokerage_officer", "social_worker"))],
+        page: Annotated[Page, Depends(page_params)]) -> list[ShortlistEntryOut]:
+    after = page.after_key((int, int, int, str, str, str))
+    with refusals():
         async with transaction(request) as conn:
             draft = await visible_agreement(conn, principal, agreement_id)
             offers = [ProviderOffer(pid, name, card)
                       for pid, name, card in await store_providers.offers_for(conn, draft.service_type.value)]
-            ranked = shortlist(draft, offers)
-    return [ShortlistEntryOut(**e.__dict__) for e in ranked]
+            ranked = [e for e in shortlist(draft, offers) if after is None or rank(e) > after]
+    return [ShortlistEntryOut(**e.__dict__) for e in paged(request, response, ranked[:page.fetch], page, key=rank)]
 
 
-@router.get("/agreements/{agreement_id}/prices", response_model=PricesOut,
-            summary="Planned price of each day (dry run), each under the terms in force that day")
-async def preview_prices(agreement_id: str, request: Request, principal: Annotated[Principal, Depends(require(*READERS))],
-                         first: Annotated[date, Query(alias="from")], last: Annotated[date, Query(alias="to")]
-                         ) -> PricesOut:
-    with rules_as_422():
-        if last < first or last - first > timedelta(days=366):
-            raise Rejected("to", "must be on or after 'from' and at most 366 days later")
-        async with transaction(request) as conn:
-            agreement = await visible_agreement(conn, principal, agreement_id)
+@router.get("/agreements/{agreement_id}/prices", response_model=PricesOut, responses=problem_responses(409),
+            summary="Planned price of each day (dry run), each under the terms in force that day",
+            description="409 when the agreement's terms cannot price a day (a draft not yet complete).")
+async def preview_agreement_prices(
+        agreement_id: PathId, request: Request, principal: Annotated[Principal, Depends(require(*READERS))],
+        first: Annotated[IsoDate, Query(alias="from", description="The first day priced.")],
+        count: Annotated[int, Query(alias="days", ge=1, le=MAX_PRICED_DAYS,
+                                    description=f"How many days from `from` (1 to {MAX_PRICED_DAYS}); fewer "
+                                                "when the calendar ends first.")]) -> PricesOut:
+    last = first + timedelta(days=count - 1) if (date.max - first).days >= count - 1 else date.max
+    async with transaction(request) as conn:
+        agreement = await visible_agreement(conn, principal, agreement_id)
+    try:
         priced = [DayPriceOut(day=d, pence=price_of_day(agreement, d),
-                              version=t.version if (t := agreement.terms_on(d)) and agreement.is_payable_on(d) else None)
-                  for d in days(first, last)]
-    # The total is rounded once over the period (weekly units spread over days are not whole pence).
-    return PricesOut(agreement_id=agreement_id, total_pence=price_of_period(agreement, first, last), days=priced)
+                              version=t.version if (t := agreement.terms_on(d)) and agreement.is_payable_on(d)
+                              else None) for d in days(first, last)]
+        # The total is rounded once over the period (weekly units spread over days are not whole pence).
+        total = price_of_period(agreement, first, last)
+    except Rejected as refused:
+        raise Conflict(None, f"the agreement's terms cannot price every day: {refused.field}: {refused.rule}",
+                       code="terms_cannot_be_priced") from refused
+    return PricesOut(agreement_id=agreement_id, total_pence=total, days=priced)
 
 
-@router.get("/agreements/{agreement_id}/history", response_model=list[AuditOut],
-            summary="Who changed the agreement, when and why")
-async def agreement_history(agreement_id: str, request: Request,
-                            principal: Annotated[Principal, Depends(require(
-                                "social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops"))]
-                            ) -> list[AuditOut]:
+@router.get("/agreements/{agreement_id}/history", response_model=list[AuditOut], responses=PAGED,
+            summary="Who changed the agreement, when and why (oldest first)")
+async def list_agreement_history(
+        agreement_id: PathId, request: Request, response: Response,
+        principal: Annotated[Principal, Depends(require(
+            "social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops"))],
+        page: Annotated[Page, Depends(page_params)]) -> list[AuditOut]:
     async with transaction(request) as conn:
         await visible_agreement(conn, principal, agreement_id)
-        return [AuditOut(**dict(r)) for r in await store_audit.history(conn, agreement_id)]
+        rows = await store_audit.history(conn, agreement_id, after=page.after_key((datetime, int)),
+                                         limit=page.fetch)
+    return [AuditOut(**dict(r)) for r in paged(request, response, rows, page, key=lambda r: (r["at"], r["id"]))]

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 
 from shared.auth import Principal, require
 from shared.http import not_found, transaction
+from services.agreements.api.fields import PathId
 from services.agreements.api.models import ReceivedRequestOut
 from services.agreements.store import received_requests as store_received_requests
 
@@ -16,7 +17,7 @@ router = APIRouter(tags=["brokerage"])
 @router.get("/brokerage/requests/{request_id}", response_model=ReceivedRequestOut,
             summary="A request for service as received by brokerage")
 async def get_received_request(
-    request_id: str,
+    request_id: PathId,
     request: Request,
     _principal: Annotated[Principal, Depends(require("brokerage_officer", "social_worker", "ops"))],
 ) -> ReceivedRequestOut:

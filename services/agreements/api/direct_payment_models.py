@@ -4,21 +4,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.agreements import EndReason
 from contracts.common import Cycle, Nominee, SpendMechanism
+from services.agreements.api import schema_rules as rules
+from services.agreements.api.fields import Day, Ref, text, whole
 from services.agreements.api.models import BankAccountIn, CommitmentOut, In
-from shared.bounds import Reference
-from shared.clock import PlausibleDate
 
 
 class DirectPaymentCompleteIn(In):
     nominee: Nominee | None = Field(default=None, description="Defaults to the nominee chosen with the request.")
     payee_account: BankAccountIn
-    start: PlausibleDate | None = Field(default=None, description="Defaults to the requested start.")
-    first_review_due: PlausibleDate | None = Field(default=None, description="Within 6 months of start; defaults to 6 months.")
-    review_interval_months: int | None = Field(default=None, ge=1, le=12, description="Between later reviews (12).")
+    start: Day | None = Field(default=None, description="Defaults to the requested start.")
+    first_review_due: Day | None = Field(default=None, description=(
+        "After the start and within 6 months of it; defaults to 6 months on."))
+    review_interval_months: whole(ge=1, le=12) | None = Field(default=None, description="Between later reviews (12).")
 
 
 class PaymentTermsOut(BaseModel):
@@ -55,13 +56,19 @@ class DirectPaymentOut(BaseModel):
 
 
 class DirectPaymentVariationIn(In):
-    """What changes from `effective_from`; the rest carries over, or comes from the reassessment named."""
-    effective_from: PlausibleDate | None = Field(default=None, description="Required unless a reassessment gives it.")
-    weekly_budget_pence: StrictInt | None = Field(default=None, ge=0, le=100_000_000)
-    weekly_contribution_pence: StrictInt | None = Field(default=None, ge=0, le=100_000_000)
+    """What changes from `effective_from`; the rest carries over, or comes from the reassessment named. Give
+    `effective_from` or a `reassessment_id` (whose date it then takes)."""
+
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"allOf": rules.at_least_one_of("effective_from", "reassessment_id")})
+
+    effective_from: Day | None = Field(default=None, description="Required unless a reassessment gives it.")
+    weekly_budget_pence: whole(ge=0, le=100_000_000) | None = None
+    weekly_contribution_pence: whole(ge=0, le=100_000_000) | None = Field(default=None, description=(
+        "Less than the weekly budget (given here or in force): there must be something to pay."))
     cycle: Cycle | None = None
-    reassessment_id: Reference | None = None
-    reason: str | None = Field(default=None, max_length=500, description="Kept in the audit log only.")
+    reassessment_id: Ref | None = None
+    reason: text(500) | None = Field(default=None, description="Kept in the audit log only.")
 
 
 class DirectPaymentVariationOut(PaymentTermsOut):
@@ -74,9 +81,9 @@ class DirectPaymentVariationOut(PaymentTermsOut):
 
 
 class DirectPaymentReviewIn(In):
-    reviewed_on: PlausibleDate
+    reviewed_on: Day = Field(description="Not before the direct payment's start, nor after today.")
     outcome: Literal["continue", "vary", "end"]
-    note: str | None = Field(default=None, max_length=1000, description="Kept in the audit log only.")
+    note: text(1000) | None = Field(default=None, description="Kept in the audit log only.")
 
 
 class DirectPaymentReviewOut(BaseModel):

@@ -1,21 +1,23 @@
 """HTTP: direct payments, from the draft an approved request creates to an agreed payment for payments."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from contracts import agreements as contract
 from shared.auth import Principal, require
-from shared.bounds import Filter
 from shared.http import cause_of, not_found, runtime_of, transaction
+from shared.pagination import PAGED, Page, page_params, paged
+from services.agreements.api.fields import PathId, QueryFilter
 from services.agreements.api.commitments import commitment_out
-from services.agreements.api.errors import rules_as_422
+from services.agreements.api.errors import refusals
 from services.agreements.api.direct_payment_models import DirectPaymentCompleteIn, DirectPaymentOut, PaymentTermsOut
 from services.agreements.api.models import DecisionIn, EndIn
 from services.agreements.domain.commitments import Commitment
 from services.agreements.domain.direct_payments import DirectPayment, PaymentTerms, add_months, review_dates
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, Rejected
 from services.agreements.domain.providers import masked
 from services.agreements.events import direct_payment_agreed
 from services.agreements.steps.commitments import refresh_commitment
@@ -68,19 +70,26 @@ async def visible_direct_payment(conn, principal: Principal, agreement_id: str, 
     return payment
 
 
-@router.get("/direct-payments", response_model=list[DirectPaymentOut], summary="Direct payments (a person: their own)")
-async def list_direct_payments(request: Request, principal: Annotated[Principal, Depends(require(*READERS))],
-                               person_ref: Filter | None = None, request_id: Filter | None = None
+@router.get("/direct-payments", response_model=list[DirectPaymentOut], responses=PAGED,
+            summary="Direct payments, oldest first (a person: their own)")
+async def list_direct_payments(request: Request, response: Response,
+                               principal: Annotated[Principal, Depends(require(*READERS))],
+                               page: Annotated[Page, Depends(page_params)],
+                               person_ref: QueryFilter = None, request_id: QueryFilter = None
                                ) -> list[DirectPaymentOut]:
+    """A page at a time (`limit`, then `after` from the `Link` header's next page)."""
     if principal.role == "person":
         person_ref = principal.person_ref
     async with transaction(request) as conn:
-        found = await store_direct_payments.search(conn, person_ref=person_ref, request_id=request_id)
-        return [direct_payment_out(p, await store_direct_payments.payee_account(conn, p.agreement_id)) for p in found]
+        found = await store_direct_payments.search(conn, person_ref=person_ref, request_id=request_id,
+                                                   after=page.after_key((datetime, str)),
+                                                   limit=page.fetch)
+        return [direct_payment_out(p, await store_direct_payments.payee_account(conn, p.agreement_id))
+                for _, p in paged(request, response, found, page, key=lambda f: f[0])]
 
 
 @router.get("/direct-payments/{agreement_id}", response_model=DirectPaymentOut, summary="One direct payment")
-async def get_direct_payment(agreement_id: str, request: Request,
+async def get_direct_payment(agreement_id: PathId, request: Request,
                              principal: Annotated[Principal, Depends(require(*READERS))]) -> DirectPaymentOut:
     async with transaction(request) as conn:
         payment = await visible_direct_payment(conn, principal, agreement_id)
@@ -88,18 +97,27 @@ async def get_direct_payment(agreement_id: str, request: Request,
 
 
 @router.put("/direct-payments/{agreement_id}", response_model=DirectPaymentOut,
-            summary="Complete a draft: nominee, payee account, start, first review (a second person agrees it)")
-async def complete_direct_payment(agreement_id: str, body: DirectPaymentCompleteIn, request: Request,
+            summary="Complete a draft: nominee, payee account, start, first review (a second person agrees it)",
+            description="409 when it is not a draft, no nominee was chosen with the request nor given, or the first "
+                        "review does not fall within 6 months after the draft's own start (when `start` is not "
+                        "given). With `start` given, `first_review_due` must fall after it and within 6 months (422).")
+async def complete_direct_payment(agreement_id: PathId, body: DirectPaymentCompleteIn, request: Request,
                                   principal: Annotated[Principal, Depends(require("brokerage_officer",
                                                                                   "finance_officer"))]
                                   ) -> DirectPaymentOut:
     payee = body.payee_account.account()
-    with rules_as_422():
+    with refusals():
         async with transaction(request) as conn:
             draft = await visible_direct_payment(conn, principal, agreement_id, lock=True)
-            completed = draft.complete(nominee=body.nominee, start=body.start or draft.start,
-                                       first_review=body.first_review_due, payee_set_by=principal.subject,
-                                       review_interval_months=body.review_interval_months)
+            try:
+                completed = draft.complete(nominee=body.nominee, start=body.start or draft.start,
+                                           first_review=body.first_review_due, payee_set_by=principal.subject,
+                                           review_interval_months=body.review_interval_months)
+            except Rejected as refused:
+                if refused.field != "first_review_due" or body.start is not None:
+                    raise
+                raise Conflict("first_review_due", f"{refused.rule}, the draft's start (no start was given)",
+                               code="outside_direct_payment") from refused
             await store_direct_payments.save(conn, completed, payee)
             await store_audit.record_action(conn, agreement_id, "direct_payment_completed", principal.subject,
                                             principal.role)
@@ -107,12 +125,14 @@ async def complete_direct_payment(agreement_id: str, body: DirectPaymentComplete
 
 
 @router.post("/direct-payments/{agreement_id}/agree", response_model=DirectPaymentOut,
-             summary="Agree the direct payment (not by whoever entered the payee account): published for payments")
-async def agree_direct_payment(agreement_id: str, request: Request,
+             summary="Agree the direct payment (not by whoever entered the payee account): published for payments",
+             description="409 when it is not a complete draft, or its contribution leaves nothing to pay; 403 for "
+                         "whoever entered the payee account.")
+async def agree_direct_payment(agreement_id: PathId, request: Request,
                                principal: Annotated[Principal, Depends(require("finance_approver"))],
                                body: DecisionIn | None = None) -> DirectPaymentOut:
     reason = body.reason if body else None
-    with rules_as_422():
+    with refusals():
         async with transaction(request) as conn:
             agreed = (await visible_direct_payment(conn, principal, agreement_id, lock=True)).agree(principal.subject)
             payee = await store_direct_payments.payee_account(conn, agreement_id)
@@ -129,11 +149,12 @@ async def agree_direct_payment(agreement_id: str, request: Request,
 
 
 @router.post("/direct-payments/{agreement_id}/end", response_model=DirectPaymentOut,
-             summary="End the direct payment after a date (e.g. death, or not used for assessed needs)")
-async def end_direct_payment(agreement_id: str, body: EndIn, request: Request,
+             summary="End the direct payment after a date (e.g. death, or not used for assessed needs)",
+             description="409 when it is not agreed, or the date is before its start or after an end it already has.")
+async def end_direct_payment(agreement_id: PathId, body: EndIn, request: Request,
                              principal: Annotated[Principal, Depends(require("brokerage_officer", "social_worker"))]
                              ) -> DirectPaymentOut:
-    with rules_as_422():
+    with refusals():
         async with transaction(request) as conn:
             payment = await visible_direct_payment(conn, principal, agreement_id, lock=True)
             ended = payment.end_on(body.end, body.reason)

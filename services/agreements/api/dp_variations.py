@@ -5,15 +5,18 @@ Each change is one transaction: the variation, its audit line and, once in force
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from shared.auth import Principal, require
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
+from shared.pagination import PAGED, Page, page_params, paged
 from services.agreements.api.direct_payments import direct_payment_out, terms_out, visible_direct_payment
-from services.agreements.api.errors import rules_as_422
+from services.agreements.api.errors import refusals
+from services.agreements.api.fields import PathId
 from services.agreements.api.direct_payment_models import (DirectPaymentOut, DirectPaymentVariationIn,
                                                             DirectPaymentVariationOut)
 from services.agreements.api.models import DecisionIn
@@ -47,12 +50,15 @@ async def _answer(conn, payment: DirectPayment, variation: Variation) -> DirectP
 @router.post("/direct-payments/{agreement_id}/variations", status_code=status.HTTP_201_CREATED,
              response_model=DirectPaymentVariationOut,
              summary="Vary a live direct payment from a date (budget, contribution, cycle, or a reassessment's); "
-                     "a rise above the threshold waits for a second person")
-async def vary_direct_payment(agreement_id: str, body: DirectPaymentVariationIn, request: Request,
+                     "a rise above the threshold waits for a second person",
+             description="409 when the direct payment is not agreed and live, the date is outside it, the "
+                         "reassessment is unknown or another person's, nothing would change, or the contribution "
+                         "would leave nothing to pay with the figures in force.")
+async def vary_direct_payment(agreement_id: PathId, body: DirectPaymentVariationIn, request: Request,
                               principal: Annotated[Principal, Depends(require(*ASKERS))]
                               ) -> DirectPaymentVariationOut:
     change = steps.Change(**body.model_dump())
-    with rules_as_422():
+    with refusals():
         async with transaction(request) as conn:
             payment = await visible_direct_payment(conn, principal, agreement_id, lock=True)
             varied, variation = await steps.vary(
@@ -63,11 +69,13 @@ async def vary_direct_payment(agreement_id: str, body: DirectPaymentVariationIn,
 
 @router.post("/direct-payments/{agreement_id}/variations/{variation_id}/approve",
              response_model=DirectPaymentVariationOut,
-             summary="Approve a pending variation (a team manager or brokerage officer, not whoever asked for it)")
-async def approve_variation(agreement_id: str, variation_id: str, request: Request,
-                            principal: Annotated[Principal, Depends(require(*APPROVERS))],
-                            body: DecisionIn | None = None) -> DirectPaymentVariationOut:
-    with rules_as_422():
+             summary="Approve a pending variation (a team manager or brokerage officer, not whoever asked for it)",
+             description="409 when the variation is no longer pending, or the direct payment is no longer live "
+                         "(or now ends before it); 403 for whoever asked for it.")
+async def approve_direct_payment_variation(agreement_id: PathId, variation_id: PathId, request: Request,
+                                           principal: Annotated[Principal, Depends(require(*APPROVERS))],
+                                           body: DecisionIn | None = None) -> DirectPaymentVariationOut:
+    with refusals():
         async with transaction(request) as conn:
             payment = await visible_direct_payment(conn, principal, agreement_id, lock=True)
             approved = await steps.approve(conn, runtime_of(request).outbox, cause_of(request, principal),
@@ -79,11 +87,15 @@ async def approve_variation(agreement_id: str, variation_id: str, request: Reque
 
 
 @router.get("/direct-payments/{agreement_id}/variations", response_model=list[DirectPaymentVariationOut],
-            summary="Every variation asked for: pending, in force (with its version) or superseded")
-async def list_variations(agreement_id: str, request: Request,
-                          principal: Annotated[Principal, Depends(require(*READERS))]
-                          ) -> list[DirectPaymentVariationOut]:
+            responses=PAGED,
+            summary="Every variation asked for, oldest first: pending, in force (with its version) or superseded")
+async def list_direct_payment_variations(agreement_id: PathId, request: Request, response: Response,
+                                         principal: Annotated[Principal, Depends(require(*READERS))],
+                                         page: Annotated[Page, Depends(page_params)]
+                                         ) -> list[DirectPaymentVariationOut]:
     async with transaction(request) as conn:
         payment = await visible_direct_payment(conn, principal, agreement_id)
-        found = await store_variations.for_payment(conn, agreement_id, payment.current.version + 1)
-        return [variation_out(v) for v in found]
+        found = await store_variations.for_payment(conn, agreement_id, payment.current.version + 1,
+                                                   after=page.after_key((datetime, str)),
+                                                   limit=page.fetch)
+    return [variation_out(v) for _, v in paged(request, response, found, page, key=lambda f: f[0])]

@@ -1,25 +1,23 @@
-"""What the agreements API accepts and returns. Rates, visits and rules reuse the contract's models.
+"""What the agreements API accepts and returns. Rates, visits and rules reuse the contract's models, bounded
+for input (`fields`); rules between fields are stated in the schema too (`schema_rules`).
 
 Direct payments' models are in `direct_payment_models`, personal assistants' in `personal_assistant_models`,
 rate uplifts' in `rate_uplift_models`."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from contracts.agreements import (AgreementTerms, BankAccount, CommitmentLine, EndReason, Rate, ScheduledVisit,
-                                  SuspensionPeriod, SuspensionReason, VisitRules)
+from contracts.agreements import AgreementTerms, BankAccount, CommitmentLine, EndReason, Rate, SuspensionPeriod, \
+    SuspensionReason
 from contracts.common import Cycle, Funding, PaymentBasis, RateUnit, ServiceType, SpendMechanism
-from services.agreements.domain import providers as register
-from shared.bounds import Reference
-from shared.clock import PlausibleDate
+from services.agreements.api import schema_rules as rules
+from services.agreements.api.fields import (AccountNumber, CareService, CostCentre, CqcId, Day, RatesIn, Ref,
+                                            ScheduledVisitIn, SortCode, VisitRulesIn, WeeklyUnits, text)
 
-CqcId = Annotated[str, StringConstraints(max_length=20), AfterValidator(register.cqc_id)]
-PersonRef = Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_]{2,39}$")]
-AccountDigits = Annotated[str, StringConstraints(max_length=20)]  # digits, dashes and spaces as typed
+PersonRef = Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$")]
 
 
 class In(BaseModel):
@@ -27,10 +25,9 @@ class In(BaseModel):
 
 
 class BankAccountIn(In):
-    sort_code: Annotated[AccountDigits, AfterValidator(register.sort_code)] = Field(
-        description="6 digits; dashes and spaces allowed.")
-    account_number: Annotated[AccountDigits, AfterValidator(register.account_number)] = Field(description="8 digits.")
-    account_name: str = Field(min_length=1, max_length=70)
+    sort_code: SortCode
+    account_number: AccountNumber
+    account_name: text(70, 1)
 
     def account(self) -> BankAccount:
         return BankAccount(**self.model_dump())
@@ -40,23 +37,30 @@ class BankAccountIn(In):
 
 
 class SelfBillingIn(In):
+    """`agreed_on`, the date of the written self-billing agreement, exactly when one is `in_place`."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"allOf": rules.self_billing()})
+
+    in_place: StrictBool
+    agreed_on: Day | None = None
+
+
+class SelfBillingOut(BaseModel):
     in_place: bool
-    agreed_on: PlausibleDate | None = None
+    agreed_on: date | None
 
 
 class ProviderIn(In):
-    name: str = Field(min_length=1, max_length=200)
+    name: text(200, 1)
     cqc_provider_id: CqcId
     cqc_location_ids: list[CqcId] = Field(default_factory=list, max_length=200)
-    service_types: list[ServiceType] = Field(min_length=1, max_length=len(ServiceType))
+    service_types: list[CareService] = Field(min_length=1, max_length=len(ServiceType))
     bank_account: BankAccountIn
     self_billing: SelfBillingIn
 
     @field_validator("service_types")
     @classmethod
-    def _care_services_only(cls, value: list[ServiceType]) -> list[ServiceType]:
-        if ServiceType.DIRECT_PAYMENT in value:
-            raise ValueError("a provider offers care services; direct_payment is not one")
+    def _once_each(cls, value: list[ServiceType]) -> list[ServiceType]:
         return sorted(set(value))
 
 
@@ -73,7 +77,7 @@ class ProviderOut(BaseModel):
     cqc_provider_id: str
     cqc_location_ids: list[str]
     service_types: list[ServiceType]
-    self_billing: SelfBillingIn
+    self_billing: SelfBillingOut
     bank_details: BankDetailsOut | None = Field(default=None, description="Shown to finance officers only.")
 
 
@@ -84,14 +88,14 @@ class BankChangeOut(BaseModel):
 
 
 class DecisionIn(In):
-    reason: str | None = Field(default=None, max_length=500)
+    reason: text(500) | None = None
 
 
 class RateCardIn(In):
-    service_type: ServiceType
-    effective_from: PlausibleDate
-    effective_to: PlausibleDate | None = None
-    rates: list[Rate] = Field(min_length=1, max_length=50)
+    service_type: CareService
+    effective_from: Day
+    effective_to: Day | None = Field(default=None, description="Last day in force; not before effective_from.")
+    rates: RatesIn
 
 
 class RateCardOut(BaseModel):
@@ -105,68 +109,69 @@ class RateCardOut(BaseModel):
 
 
 class TermsIn(In):
-    """A draft's details. Give `rates`, or a `rate_card_id` of the provider to copy its rates."""
+    """A draft's details. Give `rates`, or a `rate_card_id` of the provider to copy its rates. Actuals need a
+    schedule and no weekly rate; a plan needs weekly units or a schedule; every planned visit needs a rate for
+    its time band on its kind of day and on a bank holiday; weekly units need the standard rate."""
 
-    provider_id: Reference
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"allOf": rules.draft_terms()})
+
+    provider_id: Ref
     payment_basis: PaymentBasis
     cycle: Cycle
-    start: PlausibleDate
-    end: PlausibleDate | None = None
-    concurrent: bool = False
-    rates: list[Rate] | None = Field(default=None, max_length=50)
-    rate_card_id: Reference | None = None
-    schedule: list[ScheduledVisit] = Field(default_factory=list, max_length=100)
-    weekly_units: Decimal | None = Field(default=None, ge=0, max_digits=8, decimal_places=2)
-    visit_rules: VisitRules = Field(default_factory=VisitRules)
+    start: Day
+    end: Day | None = Field(default=None, description="Last payable day; not before start.")
+    concurrent: StrictBool = False
+    rates: RatesIn | None = None
+    rate_card_id: Ref | None = None
+    schedule: list[ScheduledVisitIn] = Field(default_factory=list, max_length=100)
+    weekly_units: WeeklyUnits | None = None
+    visit_rules: VisitRulesIn = Field(default_factory=VisitRulesIn)
     funding: Funding = Field(default=Funding.COUNCIL, description=(
         "managed_account: paid from the account of the council-managed direct payment `direct_payment_id` "
         "(agreed, not ended, the same person's)."))
-    direct_payment_id: Reference | None = Field(default=None, description="Exactly when funding is managed_account.")
-    cost_centre: str | None = Field(default=None, max_length=100, description=(
+    direct_payment_id: Ref | None = Field(default=None, description="Exactly when funding is managed_account.")
+    cost_centre: CostCentre | None = Field(default=None, description=(
         "The council cost centre its spend is charged to (1-40 letters, digits, '-' or '_'); none: keep the "
         "draft's, which the council's rule gave it (CAREPAY_AGREEMENTS_COST_CENTRES)."))
 
 
 class AgreementIn(TermsIn):
     person_ref: PersonRef
-    service_type: ServiceType
-    request_id: Reference | None = None
-
-    @field_validator("service_type")
-    @classmethod
-    def _not_direct_payment(cls, value: ServiceType) -> ServiceType:
-        if value is ServiceType.DIRECT_PAYMENT:
-            raise ValueError("a direct payment is arranged under /direct-payments, not as an agreement")
-        return value
+    service_type: CareService
+    request_id: Ref | None = None
 
 
 class VariationIn(In):
-    effective_from: PlausibleDate
-    reason: str = Field(min_length=1, max_length=500)
-    rates: list[Rate] | None = Field(default=None, max_length=50)
-    rate_card_id: Reference | None = None
-    schedule: list[ScheduledVisit] | None = Field(default=None, max_length=100)
-    weekly_units: Decimal | None = Field(default=None, ge=0, max_digits=8, decimal_places=2)
-    visit_rules: VisitRules | None = None
-    cost_centre: str | None = Field(default=None, max_length=100, description=(
+    """What changes from `effective_from` (the rest carries over): new `rates` or a `rate_card_id`, not both."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"allOf": rules.rates_or_rate_card()})
+
+    effective_from: Day
+    reason: text(500, 1)
+    rates: RatesIn | None = None
+    rate_card_id: Ref | None = None
+    schedule: list[ScheduledVisitIn] | None = Field(default=None, max_length=100)
+    weekly_units: WeeklyUnits | None = None
+    visit_rules: VisitRulesIn | None = None
+    cost_centre: CostCentre | None = Field(default=None, description=(
         "A new cost centre for the agreement from now on (1-40 letters, digits, '-' or '_'); none: unchanged."))
 
 
 class SuspendIn(In):
-    suspended_from: PlausibleDate
+    suspended_from: Day
     reason: SuspensionReason
-    note: str | None = Field(default=None, max_length=500)
+    note: text(500) | None = None
 
 
 class ResumeIn(In):
-    resumed_on: PlausibleDate
-    note: str | None = Field(default=None, max_length=500)
+    resumed_on: Day
+    note: text(500) | None = None
 
 
 class EndIn(In):
-    end: PlausibleDate = Field(description="Last payable day.")
+    end: Day = Field(description="Last payable day.")
     reason: EndReason
-    note: str | None = Field(default=None, max_length=500)
+    note: text(500) | None = None
 
 
 class CommitmentOut(BaseModel):

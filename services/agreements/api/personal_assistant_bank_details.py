@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Request, status
 
 from shared.auth import Principal, require
 from shared.http import cause_of, not_found, runtime_of, transaction
-from services.agreements.api.errors import rules_as_422
+from services.agreements.api.errors import refusals
+from services.agreements.api.fields import PathId
 from services.agreements.api.models import BankAccountIn, DecisionIn
 from services.agreements.api.personal_assistant_models import PersonalAssistantBankChangeOut
 from services.agreements.api.personal_assistants import EMPLOYER_ROLES, employed_assistant
@@ -25,7 +26,7 @@ router = APIRouter(tags=["personal assistants"])
 @router.post("/personal-assistants/{pa_id}/bank-details", status_code=status.HTTP_202_ACCEPTED,
              response_model=PersonalAssistantBankChangeOut,
              summary="Change a PA's bank details: recorded unverified, the PA's payments held")
-async def change_personal_assistant_bank_details(pa_id: str, body: BankAccountIn, request: Request,
+async def change_personal_assistant_bank_details(pa_id: PathId, body: BankAccountIn, request: Request,
                                                  principal: Annotated[Principal, Depends(require(*EMPLOYER_ROLES))]
                                                  ) -> PersonalAssistantBankChangeOut:
     change = BankDetailsChange.record(pa_id, changed_by=principal.subject)
@@ -38,7 +39,7 @@ async def change_personal_assistant_bank_details(pa_id: str, body: BankAccountIn
 
 async def _decide(pa_id: str, change_id: str, verify: bool, body: DecisionIn | None, request: Request,
                   principal: Principal) -> PersonalAssistantBankChangeOut:
-    with rules_as_422():
+    with refusals():
         async with transaction(request) as conn:
             # The reason only in the audit log; the account only on agreements.payee-accounts.
             decided = await decide_bank_details(conn, runtime_of(request).outbox,
@@ -51,8 +52,9 @@ async def _decide(pa_id: str, change_id: str, verify: bool, body: DecisionIn | N
 
 @router.post("/personal-assistants/{pa_id}/bank-details/{change_id}/verify",
              response_model=PersonalAssistantBankChangeOut,
-             summary="Verify a PA's bank details change (a second person): payments to the new account may go")
-async def verify_personal_assistant_bank_details(pa_id: str, change_id: str, request: Request,
+             summary="Verify a PA's bank details change (a second person): payments to the new account may go",
+             description="409 when the change is already decided or superseded; 403 for whoever entered it.")
+async def verify_personal_assistant_bank_details(pa_id: PathId, change_id: PathId, request: Request,
                                                  principal: Annotated[Principal, Depends(require("finance_approver"))],
                                                  body: DecisionIn | None = None) -> PersonalAssistantBankChangeOut:
     return await _decide(pa_id, change_id, True, body, request, principal)
@@ -60,8 +62,9 @@ async def verify_personal_assistant_bank_details(pa_id: str, change_id: str, req
 
 @router.post("/personal-assistants/{pa_id}/bank-details/{change_id}/reject",
              response_model=PersonalAssistantBankChangeOut,
-             summary="Reject a PA's bank details change (a second person)")
-async def reject_personal_assistant_bank_details(pa_id: str, change_id: str, request: Request,
+             summary="Reject a PA's bank details change (a second person)",
+             description="409 when the change is already decided or superseded; 403 for whoever entered it.")
+async def reject_personal_assistant_bank_details(pa_id: PathId, change_id: PathId, request: Request,
                                                  principal: Annotated[Principal, Depends(require("finance_approver"))],
                                                  body: DecisionIn | None = None) -> PersonalAssistantBankChangeOut:
     return await _decide(pa_id, change_id, False, body, request, principal)

@@ -6,22 +6,24 @@ the name). A PA's name is shown to officers and the person only; an account only
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from datetime import date
 from typing import Annotated
 
 import asyncpg
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
+from contracts.agreements import PersonalAssistantRate
 from shared.auth import Principal, forbid_unless, require
 from shared.http import cause_of, not_found, runtime_of, transaction
-from services.agreements.api.errors import rules_as_422
+from shared.pagination import PAGED, Page, page_params, paged
+from services.agreements.api.errors import refusals
+from services.agreements.api.fields import PathId, as_contract
 from services.agreements.api.models import BankDetailsOut
 from services.agreements.api.personal_assistant_models import (PersonalAssistantChangeIn, PersonalAssistantIn,
                                                                PersonalAssistantOut)
 from services.agreements.domain.bank_details import BankDetailsChange, masked
 from services.agreements.domain.direct_payments import DirectPayment
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict
 from services.agreements.domain.personal_assistants import (KEEP, PersonalAssistant, check_employer,
                                                             may_act_as_employer)
 from services.agreements.events import personal_assistant_registered
@@ -35,19 +37,6 @@ router = APIRouter(tags=["personal assistants"])
 OFFICERS = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "ops")
 # Narrowed for each direct payment by its nominee (may_act_as_employer).
 EMPLOYER_ROLES = ("brokerage_officer", "finance_officer", "person")
-
-
-@contextmanager
-def refusals_as_422() -> Iterator[None]:
-    """rules_as_422, with a refusal of the direct payment itself located in the path (`agreement_id`)."""
-    with rules_as_422():
-        try:
-            yield
-        except Rejected as refusal:
-            if refusal.field != "agreement_id":
-                raise
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
-                {"loc": ["path", "agreement_id"], "msg": refusal.rule, "type": "business_rule"}]) from refusal
 
 
 def forbid_unless_employer(principal: Principal, payment: DirectPayment) -> None:
@@ -87,11 +76,14 @@ async def employed_assistant(conn: asyncpg.Connection, principal: Principal,
 
 @router.post("/direct-payments/{agreement_id}/personal-assistants", status_code=status.HTTP_201_CREATED,
              response_model=PersonalAssistantOut,
-             summary="Register a PA employed under an agreed direct payment (bank details await a second person)")
-async def register_personal_assistant(agreement_id: str, body: PersonalAssistantIn, request: Request,
+             summary="Register a PA employed under an agreed direct payment (bank details await a second person)",
+             description="409 (naming the path's agreement_id) when the direct payment is not agreed or has ended "
+                         "by employed_from; 409 when employed_from is before its start or it already employs a PA "
+                         "with this employee_ref; 403 for a caller who does not act as its employer.")
+async def register_personal_assistant(agreement_id: PathId, body: PersonalAssistantIn, request: Request,
                                       principal: Annotated[Principal, Depends(require(*EMPLOYER_ROLES))]
                                       ) -> PersonalAssistantOut:
-    with refusals_as_422():
+    with refusals("agreement_id"):
         async with transaction(request) as conn:
             payment = await store_direct_payments.get(conn, agreement_id, for_update=True)
             if payment is None or not principal.may_see_person(payment.person_ref):
@@ -100,10 +92,10 @@ async def register_personal_assistant(agreement_id: str, body: PersonalAssistant
             forbid_unless_employer(principal, payment)
             assistant = PersonalAssistant.register(payment, employee_ref=body.employee_ref,
                                                    employed_from=body.employed_from, employed_to=body.employed_to,
-                                                   rates=body.rates)
+                                                   rates=as_contract(body.rates, PersonalAssistantRate))
             if not await store_assistants.insert(conn, assistant, name=body.name, registered_by=principal.subject):
-                raise Rejected("employee_ref", f"direct payment {agreement_id} already employs a PA with "
-                                               f"employee_ref {body.employee_ref}")
+                raise Conflict("employee_ref", f"direct payment {agreement_id} already employs a PA with "
+                                               f"employee_ref {body.employee_ref}", code="employee_ref_taken")
             await store_audit.record_action(conn, assistant.pa_id, "personal_assistant_registered",
                                             principal.subject, principal.role)
             cause, outbox = cause_of(request, principal), runtime_of(request).outbox
@@ -116,21 +108,25 @@ async def register_personal_assistant(agreement_id: str, body: PersonalAssistant
 
 
 @router.get("/direct-payments/{agreement_id}/personal-assistants", response_model=list[PersonalAssistantOut],
-            summary="The PAs employed under a direct payment (a person: their own)")
-async def list_personal_assistants(agreement_id: str, request: Request,
-                                   principal: Annotated[Principal, Depends(require(*OFFICERS, "person"))]
-                                   ) -> list[PersonalAssistantOut]:
+            responses=PAGED,
+            summary="The PAs employed under a direct payment, by employed_from (a person: their own)")
+async def list_personal_assistants(agreement_id: PathId, request: Request, response: Response,
+                                   principal: Annotated[Principal, Depends(require(*OFFICERS, "person"))],
+                                   page: Annotated[Page, Depends(page_params)]) -> list[PersonalAssistantOut]:
     async with transaction(request) as conn:
         payment = await store_direct_payments.get(conn, agreement_id)
         if payment is None or not principal.may_see_person(payment.person_ref):
             raise not_found(f"direct payment {agreement_id}")
+        found = await store_assistants.of_direct_payment(conn, agreement_id, after=page.after_key((date, str)),
+                                                         limit=page.fetch)
         return [await assistant_out(conn, a, name, principal)
-                for a, name in await store_assistants.of_direct_payment(conn, agreement_id)]
+                for a, name in paged(request, response, found, page,
+                                     key=lambda f: (f[0].employed_from, f[0].employee_ref))]
 
 
 @router.get("/personal-assistants/{pa_id}", response_model=PersonalAssistantOut,
             summary="One PA (a person: their own PAs; a PA: themself, without the name)")
-async def get_personal_assistant(pa_id: str, request: Request,
+async def get_personal_assistant(pa_id: PathId, request: Request,
                                  principal: Annotated[Principal, Depends(require(*OFFICERS, "person",
                                                                                  "personal_assistant"))]
                                  ) -> PersonalAssistantOut:
@@ -143,14 +139,16 @@ async def get_personal_assistant(pa_id: str, request: Request,
 
 
 @router.put("/personal-assistants/{pa_id}", response_model=PersonalAssistantOut,
-            summary="Change a PA's rates or end of employment (published again: the latest wins)")
-async def change_personal_assistant(pa_id: str, body: PersonalAssistantChangeIn, request: Request,
+            summary="Change a PA's rates or end of employment (published again: the latest wins)",
+            description="409 when employed_to is before the PA's employed_from; 403 for a caller who does not act "
+                        "as the direct payment's employer.")
+async def change_personal_assistant(pa_id: PathId, body: PersonalAssistantChangeIn, request: Request,
                                     principal: Annotated[Principal, Depends(require(*EMPLOYER_ROLES))]
                                     ) -> PersonalAssistantOut:
-    with refusals_as_422():
+    with refusals():
         async with transaction(request) as conn:
             assistant, name, payment = await employed_assistant(conn, principal, pa_id)
-            varied = assistant.vary(payment, rates=body.rates,
+            varied = assistant.vary(payment, rates=as_contract(body.rates, PersonalAssistantRate),
                                     employed_to=body.employed_to if "employed_to" in body.model_fields_set else KEEP)
             await store_assistants.save(conn, varied)
             await store_audit.record_action(conn, pa_id, "personal_assistant_changed", principal.subject,

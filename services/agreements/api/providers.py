@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from contracts import agreements as contract, payee_accounts
 from shared.auth import Principal, forbid_unless_provider, require
 from shared.http import cause_of, not_found, runtime_of, transaction
-from services.agreements.api.errors import rules_as_422
+from shared.pagination import PAGED, Page, page_params, paged
+from services.agreements.api.errors import refusals
+from services.agreements.api.fields import CareService, PathId, as_contract
 from services.agreements.api.models import (BankAccountIn, BankChangeOut, BankDetailsOut, DecisionIn, ProviderIn,
-                                            ProviderOut, RateCardIn, RateCardOut, SelfBillingIn)
-from services.agreements.domain.errors import Rejected
+                                            ProviderOut, RateCardIn, RateCardOut, SelfBillingOut)
+from services.agreements.domain.errors import Conflict
 from services.agreements.domain.bank_details import BankDetailsChange, ChangeStatus, masked
 from services.agreements.domain.providers import check_self_billing, new_provider_id
 from services.agreements.domain.rates import RateCard, cards_to_close
@@ -30,8 +33,8 @@ FINANCE = ("finance_officer", "finance_approver", "ops")
 async def _provider_out(conn, row, principal: Principal) -> ProviderOut:
     out = ProviderOut(provider_id=row["provider_id"], name=row["name"], cqc_provider_id=row["cqc_provider_id"],
                       cqc_location_ids=row["cqc_location_ids"], service_types=row["service_types"],
-                      self_billing=SelfBillingIn(in_place=row["self_billing"],
-                                                 agreed_on=row["self_billing_agreed_on"]))
+                      self_billing=SelfBillingOut(in_place=row["self_billing"],
+                                                  agreed_on=row["self_billing_agreed_on"]))
     if principal.role in FINANCE:
         bank = await store_providers.bank_status(conn, row["provider_id"])
         last4 = bank["verified_last4"]
@@ -56,7 +59,7 @@ async def register_provider(body: ProviderIn, request: Request,
                             ) -> ProviderOut:
     provider_id = new_provider_id()
     change = BankDetailsChange.record(provider_id, changed_by=principal.subject)
-    with rules_as_422():
+    with refusals():
         check_self_billing(body.self_billing.in_place, body.self_billing.agreed_on)
         async with transaction(request) as conn:
             if not await store_providers.insert_provider(
@@ -64,7 +67,8 @@ async def register_provider(body: ProviderIn, request: Request,
                     cqc_location_ids=body.cqc_location_ids, service_types=[s.value for s in body.service_types],
                     self_billing=body.self_billing.in_place, self_billing_agreed_on=body.self_billing.agreed_on,
                     registered_by=principal.subject):
-                raise Rejected("cqc_provider_id", "a provider with this CQC provider ID is already registered")
+                raise Conflict("cqc_provider_id", "a provider with this CQC provider ID is already registered",
+                               code="provider_already_registered")
             await store_providers.record_bank_change(conn, change, body.bank_account.account())
             await store_audit.record_action(conn, provider_id, "registered", principal.subject, principal.role)
             await runtime_of(request).outbox.publish(conn, [
@@ -85,24 +89,28 @@ def _cqc_filter(what: str) -> Any:
                  description=f"Only the provider with this CQC {what} ID ('1-' and 9 to 11 digits).")
 
 
-@router.get("/providers", response_model=list[ProviderOut],
-            summary="Registered providers: by service type, or found by a CQC provider or location ID")
-async def list_providers(request: Request, principal: Annotated[Principal, Depends(require(*OFFICERS, "provider"))],
-                         service_type: contract.ServiceType | None = None,
+@router.get("/providers", response_model=list[ProviderOut], responses=PAGED,
+            summary="Registered providers by name: by service type, or found by a CQC provider or location ID")
+async def list_providers(request: Request, response: Response,
+                         principal: Annotated[Principal, Depends(require(*OFFICERS, "provider"))],
+                         page: Annotated[Page, Depends(page_params)], service_type: CareService | None = None,
                          cqc_provider_id: Annotated[str | None, _cqc_filter("provider")] = None,
                          cqc_location_id: Annotated[str | None, _cqc_filter("location")] = None) -> list[ProviderOut]:
-    """Officers list every provider, a provider token only itself. `?cqc_provider_id=1-101234567` (or
-    `?cqc_location_id=`) finds the provider a CQC ID belongs to: its `provider_id` (PRV-…) is the identifier
-    every path, filter and token of every service takes. Nothing matching is an empty list."""
+    """Officers list every provider, a provider token only itself; by name, a page at a time (`limit`, `after`:
+    the `Link` header's next page). `?cqc_provider_id=1-101234567` (or `?cqc_location_id=`) finds the provider
+    a CQC ID belongs to: its `provider_id` (PRV-…) is the identifier every path, filter and token of every
+    service takes. Nothing matching is an empty list."""
     only = principal.provider_id if principal.role == "provider" else None
     async with transaction(request) as conn:
         rows = await store_providers.list_providers(conn, store_providers.ProviderFilter(
-            service_type.value if service_type else None, cqc_provider_id, cqc_location_id, only))
-        return [await _provider_out(conn, r, principal) for r in rows]
+            service_type.value if service_type else None, cqc_provider_id, cqc_location_id, only),
+            after=page.after_key((str, str)), limit=page.fetch)
+        shown = paged(request, response, rows, page, key=lambda r: (r["name"], r["provider_id"]))
+        return [await _provider_out(conn, r, principal) for r in shown]
 
 
 @router.get("/providers/{provider_id}", response_model=ProviderOut, summary="One provider")
-async def get_provider(provider_id: str, request: Request,
+async def get_provider(provider_id: PathId, request: Request,
                        principal: Annotated[Principal, Depends(require(*OFFICERS, "provider"))]) -> ProviderOut:
     forbid_unless_provider(principal, provider_id, "register entry")
     async with transaction(request) as conn:
@@ -111,8 +119,9 @@ async def get_provider(provider_id: str, request: Request,
 
 @router.post("/providers/{provider_id}/bank-details", status_code=status.HTTP_202_ACCEPTED,
              response_model=BankChangeOut, summary="Change bank details: recorded unverified, payments held")
-async def change_bank_details(provider_id: str, body: BankAccountIn, request: Request,
-                              principal: Annotated[Principal, Depends(require("finance_officer"))]) -> BankChangeOut:
+async def change_provider_bank_details(provider_id: PathId, body: BankAccountIn, request: Request,
+                                       principal: Annotated[Principal, Depends(require("finance_officer"))]
+                                       ) -> BankChangeOut:
     change = BankDetailsChange.record(provider_id, changed_by=principal.subject)
     async with transaction(request) as conn:
         await _existing_provider(conn, provider_id)
@@ -135,7 +144,7 @@ def _provider_decided(decided: BankDetailsChange, stands: bool) -> list[contract
 
 async def _decide(provider_id: str, change_id: str, verify: bool, body: DecisionIn, request: Request,
                   principal: Principal) -> BankChangeOut:
-    with rules_as_422():
+    with refusals():
         async with transaction(request) as conn:
             # The account only on agreements.payee-accounts (payments alone); the reason only in the audit log.
             decided = await decide_bank_details(conn, runtime_of(request).outbox,
@@ -147,18 +156,20 @@ async def _decide(provider_id: str, change_id: str, verify: bool, body: Decision
 
 
 @router.post("/providers/{provider_id}/bank-details/{change_id}/verify", response_model=BankChangeOut,
-             summary="Verify a bank details change (a second person): payments to the new account may go")
-async def verify_bank_details(provider_id: str, change_id: str, request: Request,
-                              principal: Annotated[Principal, Depends(require("finance_approver"))],
-                              body: DecisionIn | None = None) -> BankChangeOut:
+             summary="Verify a bank details change (a second person): payments to the new account may go",
+             description="409 when the change is already decided or superseded; 403 for whoever entered it.")
+async def verify_provider_bank_details(provider_id: PathId, change_id: PathId, request: Request,
+                                       principal: Annotated[Principal, Depends(require("finance_approver"))],
+                                       body: DecisionIn | None = None) -> BankChangeOut:
     return await _decide(provider_id, change_id, True, body or DecisionIn(), request, principal)
 
 
 @router.post("/providers/{provider_id}/bank-details/{change_id}/reject", response_model=BankChangeOut,
-             summary="Reject a bank details change (a second person)")
-async def reject_bank_details(provider_id: str, change_id: str, request: Request,
-                              principal: Annotated[Principal, Depends(require("finance_approver"))],
-                              body: DecisionIn | None = None) -> BankChangeOut:
+             summary="Reject a bank details change (a second person)",
+             description="409 when the change is already decided or superseded; 403 for whoever entered it.")
+async def reject_provider_bank_details(provider_id: PathId, change_id: PathId, request: Request,
+                                       principal: Annotated[Principal, Depends(require("finance_approver"))],
+                                       body: DecisionIn | None = None) -> BankChangeOut:
     return await _decide(provider_id, change_id, False, body or DecisionIn(), request, principal)
 
 
@@ -169,16 +180,20 @@ def _card_out(card: RateCard) -> RateCardOut:
 
 
 @router.post("/providers/{provider_id}/rate-cards", status_code=status.HTTP_201_CREATED, response_model=RateCardOut,
-             summary="Publish a rate card (closes an open-ended earlier card the day before)")
-async def publish_rate_card(provider_id: str, body: RateCardIn, request: Request,
+             summary="Publish a rate card (closes an open-ended earlier card the day before)",
+             description="409 when the provider is not registered for the service, or the card would overlap "
+                         "another of the same service and unit (other than closing an open-ended earlier one).")
+async def publish_rate_card(provider_id: PathId, body: RateCardIn, request: Request,
                             principal: Annotated[Principal, Depends(require("brokerage_officer", "finance_officer"))]
                             ) -> RateCardOut:
-    with rules_as_422():
-        card = RateCard.new(provider_id, body.service_type, body.effective_from, body.effective_to, body.rates)
+    with refusals():
         async with transaction(request) as conn:
             provider = await _existing_provider(conn, provider_id)
+            card = RateCard.new(provider_id, body.service_type, body.effective_from, body.effective_to,
+                                as_contract(body.rates, contract.Rate))
             if body.service_type.value not in provider["service_types"]:
-                raise Rejected("service_type", f"provider {provider_id} is not registered for {body.service_type}")
+                raise Conflict("service_type", f"provider {provider_id} is not registered for {body.service_type}",
+                               code="service_not_offered")
             existing = {c.rate_card_id: c for c in await store_providers.rate_cards(conn, provider_id)}
             # A closed card is published again with its new end, so consumers need no rule of their own.
             closed = [replace(existing[rate_card_id], effective_to=effective_to)
@@ -192,11 +207,15 @@ async def publish_rate_card(provider_id: str, body: RateCardIn, request: Request
     return _card_out(card)
 
 
-@router.get("/providers/{provider_id}/rate-cards", response_model=list[RateCardOut], summary="A provider's rate cards")
-async def list_rate_cards(provider_id: str, request: Request,
-                          principal: Annotated[Principal, Depends(require(*OFFICERS, "provider"))]
-                          ) -> list[RateCardOut]:
+@router.get("/providers/{provider_id}/rate-cards", response_model=list[RateCardOut], responses=PAGED,
+            summary="A provider's rate cards, by the day each takes effect")
+async def list_rate_cards(provider_id: PathId, request: Request, response: Response,
+                          principal: Annotated[Principal, Depends(require(*OFFICERS, "provider"))],
+                          page: Annotated[Page, Depends(page_params)]) -> list[RateCardOut]:
     forbid_unless_provider(principal, provider_id, "rate cards")
     async with transaction(request) as conn:
         await _existing_provider(conn, provider_id)
-        return [_card_out(c) for c in await store_providers.rate_cards(conn, provider_id)]
+        cards = await store_providers.rate_cards_page(conn, provider_id, after=page.after_key((date, str)),
+                                                      limit=page.fetch)
+    return [_card_out(c) for c in paged(request, response, cards, page,
+                                        key=lambda c: (c.effective_from, c.rate_card_id))]

@@ -3,20 +3,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from contracts.common import ServiceType
+from services.agreements.api.fields import CareService, Day
 from services.agreements.api.models import In
-from shared.clock import PlausibleDate
 
 
 class RateUpliftIn(In):
     """The provider's rate card for `service_type` in force on `effective_from`, applied to its agreements."""
 
-    service_type: ServiceType
-    effective_from: PlausibleDate = Field(description=(
+    service_type: CareService
+    effective_from: Day = Field(description=(
         "The first day of the new rates; a past date varies back-dated (within each agreement's start and end)."))
-    preview: bool = Field(default=False, description="True: answer what would change, and change nothing.")
+    preview: StrictBool = Field(default=False, description="True: answer what would change, and change nothing.")
 
 
 class UpliftVariedOut(BaseModel):

@@ -12,9 +12,10 @@ from fastapi import APIRouter, Depends, Request
 
 from shared.auth import Principal, require
 from shared.http import cause_of, not_found, runtime_of, transaction
-from services.agreements.api.errors import rules_as_422
+from services.agreements.api.errors import refusals
+from services.agreements.api.fields import PathId
 from services.agreements.api.rate_uplift_models import RateUpliftIn, RateUpliftOut, UpliftSkippedOut, UpliftVariedOut
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict
 from services.agreements.domain.rate_uplifts import UpliftPlan
 from services.agreements.steps.rate_uplifts import apply_uplift, preview_uplift
 from services.agreements.store import providers as store_providers, rate_uplifts as store_uplifts
@@ -36,16 +37,19 @@ def _plan_out(plan: UpliftPlan, rate_uplift_id: str | None) -> RateUpliftOut:
 
 
 @router.post("/providers/{provider_id}/rate-uplifts", response_model=RateUpliftOut,
-             summary="Apply the provider's rate card in force on a date to its agreements of a service (or preview)")
-async def uplift(provider_id: str, body: RateUpliftIn, request: Request,
-                 principal: Annotated[Principal, Depends(require("brokerage_officer"))]) -> RateUpliftOut:
-    with rules_as_422():
+             summary="Apply the provider's rate card in force on a date to its agreements of a service (or preview)",
+             description="409 when the provider is not registered for the service, or has no rate card for it in "
+                         "force on effective_from.")
+async def apply_rate_uplift(provider_id: PathId, body: RateUpliftIn, request: Request,
+                            principal: Annotated[Principal, Depends(require("brokerage_officer"))]) -> RateUpliftOut:
+    with refusals():
         async with transaction(request) as conn:
             provider = await store_providers.get_provider(conn, provider_id)
             if provider is None:
                 raise not_found(f"provider {provider_id}")
             if body.service_type.value not in provider["service_types"]:
-                raise Rejected("service_type", f"provider {provider_id} is not registered for {body.service_type}")
+                raise Conflict("service_type", f"provider {provider_id} is not registered for {body.service_type}",
+                               code="service_not_offered")
             if body.preview:
                 return _plan_out(await preview_uplift(conn, provider_id, body.service_type, body.effective_from),
                                  None)
@@ -59,8 +63,8 @@ async def uplift(provider_id: str, body: RateUpliftIn, request: Request,
 
 @router.get("/rate-uplifts/{rate_uplift_id}", response_model=RateUpliftOut,
             summary="An applied uplift: who, when, the agreements varied and those skipped with the reason")
-async def get_uplift(rate_uplift_id: str, request: Request,
-                     principal: Annotated[Principal, Depends(require(*READERS))]) -> RateUpliftOut:
+async def get_rate_uplift(rate_uplift_id: PathId, request: Request,
+                          principal: Annotated[Principal, Depends(require(*READERS))]) -> RateUpliftOut:
     async with transaction(request) as conn:
         found = await store_uplifts.get(conn, rate_uplift_id)
     if found is None or not principal.may_see_provider(found[0]["provider_id"]):

@@ -6,5 +6,5 @@ change, for providers and personal assistants alike), `rates` (rate cards and wh
 `direct_payments`, `personal_assistants` (PAs employed under a direct payment, their hourly rates),
 `commitments` (forecast cost against the personal budget, and rates by business date), `cost_centres`
 (the council's rule and an officer's code), `brokerage` (drafting from an approved
-request, the provider shortlist) and `errors` (the one way a rule refuses).
+request, the provider shortlist) and `errors` (how a rule refuses: the request itself, 422; the state, 409).
 """

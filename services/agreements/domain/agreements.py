@@ -17,7 +17,7 @@ from contracts.agreements import (AgreementTerms, DayCategory, EndReason, Rate, 
                                   SuspensionReason, VisitRules, Weekday)
 from contracts.common import Cycle, Funding, PaymentBasis, RateUnit, ServiceType, SpendMechanism
 from services.agreements.domain.cost_centres import check_cost_centre
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, Rejected
 from services.agreements.domain.rates import check_rates, time_band_of
 
 WEEKDAYS = tuple(Weekday)  # in date.weekday() order
@@ -105,9 +105,11 @@ class Agreement:
         self._require(AgreementStatus.DRAFT, "activate")
         for name in ("provider_id", "payment_basis", "cycle", "start"):
             if getattr(self, name) is None:
-                raise Rejected(name, "the draft is incomplete: complete it before activating")
+                raise Conflict(None, f"the draft is incomplete ({name} is not set): complete it before activating",
+                               code="agreement_incomplete")
         if not self.terms:
-            raise Rejected("rates", "the draft has no rates or schedule yet: complete it before activating")
+            raise Conflict(None, "the draft has no rates or schedule yet: complete it before activating",
+                           code="agreement_incomplete")
         active = replace(self, status=AgreementStatus.ACTIVE)
         check_no_overlap(active, others)
         return active
@@ -126,9 +128,11 @@ class Agreement:
         cost_centre = check_cost_centre(cost_centre) if cost_centre is not None else self.cost_centre
         assert self.start is not None and self.payment_basis is not None
         if effective_from < self.start:
-            raise Rejected("effective_from", f"must not be before the agreement's start {self.start}")
+            raise Conflict("effective_from", f"must not be before the agreement's start {self.start}",
+                           code="outside_agreement")
         if self.end is not None and effective_from > self.end:
-            raise Rejected("effective_from", f"must not be after the agreement's end {self.end}")
+            raise Conflict("effective_from", f"must not be after the agreement's end {self.end}",
+                           code="outside_agreement")
         base = self.terms_on(effective_from)
         assert base is not None  # every day from start has a version
         terms = AgreementTerms(
@@ -138,16 +142,21 @@ class Agreement:
             weekly_units=weekly_units if weekly_units is not None else base.weekly_units,
             visit_rules=visit_rules or base.visit_rules,
             rate_card_id=rate_card_id if rates is not None else base.rate_card_id, reason=reason)
-        check_terms(self.payment_basis, terms)
+        try:
+            check_terms(self.payment_basis, terms)
+        except Rejected as refused:  # the request's own part is checked by its schema; with what carries over, here
+            raise Conflict(refused.field, refused.rule, code="terms_cannot_be_priced") from refused
         return replace(self, terms=self.terms + (terms,), cost_centre=cost_centre)
 
     def suspend(self, suspended_from: date, reason: SuspensionReason) -> "Agreement":
         self._require(AgreementStatus.ACTIVE, "suspend")
         assert self.start is not None
         if suspended_from < self.start:
-            raise Rejected("suspended_from", f"must not be before the agreement's start {self.start}")
+            raise Conflict("suspended_from", f"must not be before the agreement's start {self.start}",
+                           code="outside_agreement")
         if self.suspensions and self.suspensions[-1].resumed_on and suspended_from < self.suspensions[-1].resumed_on:
-            raise Rejected("suspended_from", "must not be before the last resumption")
+            raise Conflict("suspended_from", f"must not be before the last resumption "
+                                             f"({self.suspensions[-1].resumed_on})", code="outside_agreement")
         return replace(self, status=AgreementStatus.SUSPENDED,
                        suspensions=self.suspensions + (SuspensionPeriod(suspended_from=suspended_from, reason=reason),))
 
@@ -155,7 +164,8 @@ class Agreement:
         self._require(AgreementStatus.SUSPENDED, "resume")
         open_period = self.suspensions[-1]
         if resumed_on <= open_period.suspended_from:
-            raise Rejected("resumed_on", f"must be after the suspension began on {open_period.suspended_from}")
+            raise Conflict("resumed_on", f"must be after the suspension began on {open_period.suspended_from}",
+                           code="outside_agreement")
         closed = open_period.model_copy(update={"resumed_on": resumed_on})
         return replace(self, status=AgreementStatus.ACTIVE, suspensions=self.suspensions[:-1] + (closed,))
 
@@ -164,19 +174,22 @@ class Agreement:
         self._require_in_force("end", allow_ended=True)
         assert self.start is not None
         if end < self.start:
-            raise Rejected("end", f"must not be before the agreement's start {self.start}")
+            raise Conflict("end", f"must not be before the agreement's start {self.start}", code="outside_agreement")
         if self.end is not None and end > self.end:
-            raise Rejected("end", f"the agreement already ends on {self.end}; ending it cannot move that later")
+            raise Conflict("end", f"the agreement already ends on {self.end}; ending it cannot move that later",
+                           code="outside_agreement")
         return replace(self, status=AgreementStatus.ENDED, end=end, end_reason=reason)
 
     def _require(self, status: AgreementStatus, action: str) -> None:
         if self.status is not status:
-            raise Rejected("status", f"cannot {action} an agreement that is {self.status}; it must be {status}")
+            raise Conflict(None, f"cannot {action} an agreement that is {self.status}; it must be {status}",
+                           code="agreement_status")
 
     def _require_in_force(self, action: str, allow_ended: bool = False) -> None:
         allowed = {AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED}
         if self.status not in allowed and not (allow_ended and self.status is AgreementStatus.ENDED):
-            raise Rejected("status", f"cannot {action} an agreement that is {self.status}")
+            raise Conflict(None, f"cannot {action} an agreement that is {self.status}",
+                           code="agreement_status")
 
 
 def check_funding_named(funding: Funding, direct_payment_id: str | None) -> None:
@@ -211,7 +224,7 @@ def check_terms(basis: PaymentBasis, terms: AgreementTerms) -> None:
         weekend = WEEKDAYS.index(visit.weekday) >= 5
         for category in (DayCategory.WEEKEND if weekend else DayCategory.WEEKDAY, DayCategory.BANK_HOLIDAY):
             if not _has_rate(terms.rates, time_band_of(visit.start_time), category):
-                raise Rejected(f"schedule[{i}]", f"no rate covers a {visit.weekday} visit at {visit.start_time} "
+                raise Rejected(f"schedule.{i}", f"no rate covers a {visit.weekday} visit at {visit.start_time} "
                                                  f"on a {category} day: add a standard rate")
     if terms.weekly_units is not None and not _has_rate(terms.rates, None, None):
         raise Rejected("rates", "weekly units are priced at the standard rate: add one with no band or day")
@@ -236,5 +249,6 @@ def check_no_overlap(candidate: Agreement, others: Sequence[Agreement]) -> None:
         if (other.agreement_id != candidate.agreement_id and other.was_activated
                 and other.person_ref == candidate.person_ref and other.service_type == candidate.service_type
                 and overlaps(candidate, other)):
-            raise Rejected("start", f"overlaps agreement {other.agreement_id} ({other.start} to {other.end or 'open'}) "
-                                    f"for the same person and service; end that one first or mark this one concurrent")
+            raise Conflict(None, f"it overlaps agreement {other.agreement_id} ({other.start} to {other.end or 'open'}) "
+                                 "for the same person and service: end that one first or mark this one concurrent",
+                           code="agreement_overlaps")

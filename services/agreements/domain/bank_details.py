@@ -10,10 +10,10 @@ import uuid
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, NotAllowed
 
-SORT_CODE = re.compile(r"\d{6}")
-ACCOUNT_NUMBER = re.compile(r"\d{8}")
+SORT_CODE = re.compile(r"[0-9]{6}")  # ASCII digits: \d would take any script's
+ACCOUNT_NUMBER = re.compile(r"[0-9]{8}")
 
 
 def sort_code(value: str) -> str:
@@ -68,8 +68,8 @@ class BankDetailsChange:
 
     def _check_decidable(self, by: str) -> None:
         if self.status is not ChangeStatus.UNVERIFIED:
-            raise Rejected("change_id", f"this change is already {self.status}; "
-                                        "only an unverified change can be decided")
+            raise Conflict(None, f"this change is already {self.status}; only an unverified change can be decided",
+                           code="bank_details_change_decided")
         if by == self.changed_by:
-            raise Rejected("verified_by", "the person who entered the bank details cannot verify them; "
-                                          "a second finance approver must")
+            raise NotAllowed("the person who entered the bank details cannot verify or reject them; a second "
+                             "finance approver must")

@@ -10,7 +10,7 @@ from contracts.agreements import AgreementTerms
 from contracts.common import Cycle, Mechanism, Nominee, PaymentBasis, RateUnit, ServiceType, SpendMechanism
 from services.agreements.domain.agreements import Agreement, new_agreement_id
 from services.agreements.domain.direct_payments import DirectPayment, new_direct_payment_id
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, Rejected
 from services.agreements.domain.pricing import price_of_terms_for_week
 from services.agreements.domain.rates import RateCard, standard_rate
 
@@ -78,7 +78,8 @@ def shortlist(draft: Agreement, offers: Sequence[ProviderOffer]) -> list[Shortli
     Providers whose card cannot price the plan come after those that can.
     """
     if draft.start is None:
-        raise Rejected("start", "the draft needs a start date to find rates in force")
+        raise Conflict(None, "the draft has no start date yet, to find the rates in force on it: complete it first",
+                       code="agreement_incomplete")
     planned = draft.terms[-1] if draft.terms else None
     entries = []
     for offer in offers:
@@ -94,5 +95,11 @@ def shortlist(draft: Agreement, offers: Sequence[ProviderOffer]) -> list[Shortli
                 weekly = None  # the card has no price for part of the plan
         entries.append(ShortlistEntry(offer.provider_id, offer.name, offer.card.rate_card_id, offer.card.unit,
                                       standard_rate(offer.card.rates).amount_pence, weekly))
-    return sorted(entries, key=lambda e: (e.weekly_cost_pence is None, e.weekly_cost_pence or 0,
-                                          e.standard_rate_pence, e.name))
+    return sorted(entries, key=rank)
+
+
+def rank(entry: ShortlistEntry) -> tuple[int, int, int, str, str, str]:
+    """Where an entry stands in a shortlist, unique: priced plans first, cheapest first, then the standard rate,
+    the name, and the provider and card (ties broken the same way every time)."""
+    return (int(entry.weekly_cost_pence is None), entry.weekly_cost_pence or 0, entry.standard_rate_pence,
+            entry.name, entry.provider_id, entry.rate_card_id)

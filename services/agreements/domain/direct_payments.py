@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from contracts.agreements import EndReason
 from contracts.common import Cycle, Nominee, SpendMechanism, direct_payment_mechanism
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, NotAllowed, Rejected
 
 FIRST_REVIEW_WITHIN_MONTHS = 6
 REVIEW_INTERVAL_MONTHS = 12
@@ -161,10 +161,12 @@ class DirectPayment:
         """Nominee (default: the one chosen with the request), start, first review and the months between
         later reviews (at most 12); the payee account is entered by `payee_set_by`."""
         if self.status is not DirectPaymentStatus.DRAFT:
-            raise Rejected("status", f"only a draft direct payment can be completed; this one is {self.status}")
+            raise Conflict(None, f"only a draft direct payment can be completed; this one is {self.status}",
+                           code="direct_payment_status")
         nominee = nominee or self.nominee
         if nominee is None:
-            raise Rejected("nominee", "say who receives the direct payment: person, third_party or council")
+            raise Conflict("nominee", "say who receives the direct payment (person, third_party or council): the "
+                                      "request for it chose none", code="nominee_unknown")
         interval = review_interval_months or self.review_interval_months
         if not 1 <= interval <= REVIEW_INTERVAL_MONTHS:
             raise Rejected("review_interval_months", f"must be 1 to {REVIEW_INTERVAL_MONTHS} months")
@@ -173,27 +175,34 @@ class DirectPayment:
 
     def agree(self, by: str) -> "DirectPayment":
         if self.status is not DirectPaymentStatus.DRAFT:
-            raise Rejected("status", f"only a draft direct payment can be agreed; this one is {self.status}")
+            raise Conflict(None, f"only a draft direct payment can be agreed; this one is {self.status}",
+                           code="direct_payment_status")
         if self.payee_set_by is None or self.nominee is None:
-            raise Rejected("payee_account", "complete the direct payment (nominee and payee account) first")
+            raise Conflict(None, "complete the direct payment (nominee and payee account) first",
+                           code="direct_payment_incomplete")
         if by == self.payee_set_by:
-            raise Rejected("agreed_by", "the person who entered the payee account cannot agree the payment; "
-                                        "a second person must")
-        amount_per_four_weeks(self.weekly_budget_pence, self.weekly_contribution_pence)  # refuses nothing to pay
+            raise NotAllowed("the person who entered the payee account cannot agree the payment; a second "
+                             "person must")
+        try:
+            amount_per_four_weeks(self.weekly_budget_pence, self.weekly_contribution_pence)
+        except Rejected as refused:  # the budget and contribution come from the request for care
+            raise Conflict(None, refused.rule, code="nothing_to_pay") from refused
         return replace(self, status=DirectPaymentStatus.AGREED, agreed_by=by)
 
     def end_on(self, end: date, reason: EndReason) -> "DirectPayment":
         if self.status not in (DirectPaymentStatus.AGREED, DirectPaymentStatus.ENDED):
-            raise Rejected("status", f"cannot end a direct payment that is {self.status}")
+            raise Conflict(None, f"cannot end a direct payment that is {self.status}", code="direct_payment_status")
         if end < self.start:
-            raise Rejected("end", f"must not be before the start {self.start}")
+            raise Conflict("end", f"must not be before the start {self.start}", code="outside_direct_payment")
         if self.end is not None and end > self.end:
-            raise Rejected("end", f"the direct payment already ended on {self.end}")
+            raise Conflict("end", f"the direct payment already ended on {self.end}: ending it cannot move that "
+                                  "later", code="outside_direct_payment")
         return replace(self, status=DirectPaymentStatus.ENDED, end=end, end_reason=reason)
 
     def cancel(self) -> "DirectPayment":
         if self.status is not DirectPaymentStatus.DRAFT:
-            raise Rejected("status", f"only a draft can be cancelled; this one is {self.status}")
+            raise Conflict(None, f"only a draft can be cancelled; this one is {self.status}",
+                           code="direct_payment_status")
         return replace(self, status=DirectPaymentStatus.CANCELLED)
 
     def is_payable_on(self, day: date) -> bool:

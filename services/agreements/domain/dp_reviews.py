@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from services.agreements.domain.direct_payments import (REVIEW_INTERVAL_MONTHS, DirectPayment, DirectPaymentStatus,
                                                         add_months)
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, Rejected
 
 DUE_WITHIN_DAYS = 28
 OUTCOMES = ("continue", "vary", "end")
@@ -42,10 +42,11 @@ def next_review_after(reviewed_on: date, interval_months: int) -> date:
 def check_review(payment: DirectPayment, reviewed_on: date, outcome: str, today: date) -> date:
     """A review of an agreed payment, on a day from its start to today; the next review date."""
     if payment.status not in (DirectPaymentStatus.AGREED, DirectPaymentStatus.ENDED):
-        raise Rejected("status", f"direct payment {payment.agreement_id} is {payment.status}: only an agreed "
-                                 "direct payment is reviewed")
+        raise Conflict(None, f"direct payment {payment.agreement_id} is {payment.status}: only an agreed direct "
+                             "payment is reviewed", code="direct_payment_status")
     if reviewed_on < payment.start:
-        raise Rejected("reviewed_on", f"must not be before the direct payment's start {payment.start}")
+        raise Conflict("reviewed_on", f"must not be before the direct payment's start {payment.start}",
+                       code="outside_direct_payment")
     if reviewed_on > today:
         raise Rejected("reviewed_on", f"must not be in the future (today is {today})")
     if outcome not in OUTCOMES:

@@ -20,9 +20,8 @@ from datetime import date
 from enum import StrEnum
 
 from contracts.common import Cycle
-from services.agreements.domain.direct_payments import (DirectPayment, DirectPaymentStatus, PaymentTerms,
-                                                        amount_per_four_weeks)
-from services.agreements.domain.errors import NotAllowed, Rejected
+from services.agreements.domain.direct_payments import DirectPayment, DirectPaymentStatus, PaymentTerms
+from services.agreements.domain.errors import Conflict, NotAllowed, Rejected
 
 SECOND_PERSON_ABOVE_PENCE = 100_000  # £1,000 a four-week period
 APPROVER_ROLES = frozenset({"team_manager", "brokerage_officer"})
@@ -65,8 +64,8 @@ class Variation:
             raise NotAllowed(f"{by} asked for variation {self.variation_id} and cannot also approve it: "
                              "a second person must")
         if self.status is not VariationStatus.PENDING:
-            raise Rejected("variation_id", f"variation {self.variation_id} is {self.status}; only a pending one "
-                                           "can be approved")
+            raise Conflict(None, f"variation {self.variation_id} is {self.status}; only a pending one can be "
+                                 "approved", code="variation_status")
         return replace(self, status=VariationStatus.IN_FORCE, approved_by=by, approved_by_role=role)
 
 
@@ -77,11 +76,11 @@ def new_variation_id() -> str:
 def check_live(payment: DirectPayment, today: date) -> None:
     """Only an agreed payment that has not ended can be varied (or its variation approved)."""
     if payment.status not in (DirectPaymentStatus.AGREED, DirectPaymentStatus.ENDED):
-        raise Rejected("status", f"direct payment {payment.agreement_id} is {payment.status}: only an agreed, "
-                                 "live direct payment can be varied")
+        raise Conflict(None, f"direct payment {payment.agreement_id} is {payment.status}: only an agreed, live "
+                             "direct payment can be varied", code="direct_payment_status")
     if not payment.is_live_on(today):
-        raise Rejected("status", f"direct payment {payment.agreement_id} ended on {payment.end}: it is no longer "
-                                 "live and cannot be varied")
+        raise Conflict(None, f"direct payment {payment.agreement_id} ended on {payment.end}: it is no longer live "
+                             "and cannot be varied", code="direct_payment_status")
 
 
 def propose(payment: DirectPayment, today: date, *, effective_from: date | None = None,
@@ -89,19 +88,22 @@ def propose(payment: DirectPayment, today: date, *, effective_from: date | None 
             cycle: Cycle | None = None, reassessment: Reassessed | None = None) -> PaymentTerms:
     """The next version of `payment`'s terms, checked; given values win over a reassessment's."""
     check_live(payment, today)
+    asked = weekly_budget_pence is not None and weekly_contribution_pence is not None
     if reassessment is not None:
         if reassessment.person_ref != payment.person_ref:
-            raise Rejected("reassessment_id", f"reassessment {reassessment.reassessment_id} is another person's, "
-                                              f"not {payment.person_ref}'s")
+            raise Conflict("reassessment_id", f"reassessment {reassessment.reassessment_id} is another person's, "
+                                              f"not {payment.person_ref}'s", code="reassessment_of_another")
         effective_from = effective_from or reassessment.effective_from
         weekly_budget_pence = _given(weekly_budget_pence, reassessment.weekly_budget_pence)
         weekly_contribution_pence = _given(weekly_contribution_pence, reassessment.weekly_contribution_pence)
     if effective_from is None:
         raise Rejected("effective_from", "required: the first day the new terms apply (or give a reassessment_id)")
     if effective_from < payment.start:
-        raise Rejected("effective_from", f"must not be before the direct payment's start {payment.start}")
+        raise Conflict("effective_from", f"must not be before the direct payment's start {payment.start}",
+                       code="outside_direct_payment")
     if payment.end is not None and effective_from > payment.end:
-        raise Rejected("effective_from", f"must not be after the direct payment's end {payment.end}")
+        raise Conflict("effective_from", f"must not be after the direct payment's end {payment.end}",
+                       code="outside_direct_payment")
     base = payment.terms_on(effective_from)
     terms = PaymentTerms(
         version=payment.current.version + 1, effective_from=effective_from,
@@ -111,13 +113,27 @@ def propose(payment: DirectPayment, today: date, *, effective_from: date | None 
     for name in ("weekly_budget_pence", "weekly_contribution_pence"):
         if getattr(terms, name) < 0:
             raise Rejected(name, "must not be negative")
-    if terms.weekly_contribution_pence > terms.weekly_budget_pence:
-        raise Rejected("weekly_contribution_pence", f"must not exceed the weekly budget ({terms.weekly_budget_pence})")
-    amount_per_four_weeks(terms.weekly_budget_pence, terms.weekly_contribution_pence)  # refuses paying nothing
+    _check_something_to_pay(terms, asked=asked)
     if all(terms.same_payment_as(t) for t in replaced_from(payment, effective_from)):
-        raise Rejected("variation", f"nothing changes: from {effective_from} the direct payment already pays "
-                                    "this budget, contribution and cycle")
+        raise Conflict(None, f"nothing changes: from {effective_from} the direct payment already pays this "
+                             "budget, contribution and cycle", code="nothing_changes")
     return terms
+
+
+def _check_something_to_pay(terms: PaymentTerms, *, asked: bool) -> None:
+    """The contribution must leave something to pay: a request that gives both figures breaks the rule itself
+    (Rejected); one that meets the figures in force or a reassessment's conflicts with them (Conflict)."""
+    budget, contribution = terms.weekly_budget_pence, terms.weekly_contribution_pence
+    if contribution > budget:
+        rule = f"must not exceed the weekly budget ({budget})"
+    elif contribution == budget:
+        rule = "the contribution covers the whole budget: there is no direct payment to make"
+    else:
+        return
+    if asked:
+        raise Rejected("weekly_contribution_pence", rule)
+    raise Conflict("weekly_contribution_pence", f"{rule} (from {terms.effective_from}, with the figures in force "
+                                                "or reassessed)", code="nothing_to_pay")
 
 
 def replaced_from(payment: DirectPayment, effective_from: date) -> list[PaymentTerms]:

@@ -18,7 +18,7 @@ from typing import Any
 from contracts.agreements import DayCategory, PersonalAssistantRate, TimeBand
 from contracts.common import Nominee
 from services.agreements.domain.direct_payments import DirectPayment, DirectPaymentStatus
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, Rejected
 
 EMPLOYERS: dict[Nominee, frozenset[str]] = {
     Nominee.COUNCIL: frozenset({"brokerage_officer", "finance_officer"}),
@@ -57,20 +57,28 @@ def check_rates(rates: Sequence[PersonalAssistantRate]) -> tuple[PersonalAssista
     return tuple(rates)
 
 
-def _check_employment(payment: DirectPayment, employed_from: date, employed_to: date | None) -> None:
+def _check_employment(payment: DirectPayment, employed_from: date, employed_to: date | None, *,
+                      stored_from: bool = False) -> None:
+    """Employed from the direct payment's start at the earliest, to no earlier than `employed_from` (the
+    request's own dates: Rejected; against the PA's stored `employed_from`: Conflict)."""
     if employed_from < payment.start:
-        raise Rejected("employed_from", f"must not be before the direct payment's start {payment.start}")
+        raise Conflict("employed_from", f"must not be before the direct payment's start {payment.start}",
+                       code="outside_direct_payment")
     if employed_to is not None and employed_to < employed_from:
+        if stored_from:
+            raise Conflict("employed_to", f"must not be before the PA's employed_from {employed_from}",
+                           code="outside_employment")
         raise Rejected("employed_to", f"must not be before employed_from {employed_from}")
 
 
 def check_employer(payment: DirectPayment, employed_from: date) -> None:
     """A PA is employed under an agreed direct payment that still pays on `employed_from`."""
     if payment.status not in (DirectPaymentStatus.AGREED, DirectPaymentStatus.ENDED):
-        raise Rejected("agreement_id", f"the direct payment is {payment.status}: a PA is employed under an "
-                                       "agreed direct payment")
+        raise Conflict("agreement_id", f"the direct payment is {payment.status}: a PA is employed under an "
+                                       "agreed direct payment", code="direct_payment_status")
     if payment.end is not None and employed_from > payment.end:
-        raise Rejected("agreement_id", f"the direct payment ended on {payment.end}: it employs nobody after")
+        raise Conflict("agreement_id", f"the direct payment ended on {payment.end}: it employs nobody after",
+                       code="outside_direct_payment")
 
 
 @dataclass(frozen=True)
@@ -99,5 +107,5 @@ class PersonalAssistant:
         if rates is None and employed_to is KEEP:
             raise Rejected("rates", "give the new rates or employed_to (or both)")
         ends = self.employed_to if employed_to is KEEP else employed_to
-        _check_employment(payment, self.employed_from, ends)
+        _check_employment(payment, self.employed_from, ends, stored_from=True)
         return replace(self, rates=check_rates(rates) if rates is not None else self.rates, employed_to=ends)

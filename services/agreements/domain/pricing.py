@@ -20,10 +20,9 @@ from services.agreements.domain.rates import rate_for
 
 
 def days(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
+    """Each day from `first` to `last` inclusive (up to the calendar's last day, never past it)."""
+    for n in range((last - first).days + 1):
+        yield first + timedelta(days=n)
 
 
 def price_of_visit(visit: ScheduledVisit, rate: Rate) -> int:

@@ -12,7 +12,7 @@ from services.agreements.domain.errors import Rejected
 __all__ = ["BankDetailsChange", "ChangeStatus", "account_number", "check_self_billing", "cqc_id", "masked",
            "new_provider_id", "sort_code"]
 
-CQC_ID = re.compile(r"1-\d{9,11}")
+CQC_ID = re.compile(r"1-[0-9]{9,11}")  # ASCII digits only
 
 
 def cqc_id(value: str) -> str:

@@ -19,7 +19,7 @@ from datetime import date
 
 from contracts.common import ServiceType
 from services.agreements.domain.agreements import Agreement, AgreementStatus
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, Rejected
 from services.agreements.domain.pricing import price_of_terms_for_week
 from services.agreements.domain.rates import RateCard, card_in_force, check_rates
 
@@ -64,14 +64,15 @@ class UpliftPlan:
 
 def card_for_uplift(cards: Sequence[RateCard], provider_id: str, service_type: ServiceType,
                     effective_from: date) -> RateCard:
-    """The provider's card for `service_type` in force on `effective_from`; Rejected naming the field otherwise:
+    """The provider's card for `service_type` in force on `effective_from`; Conflict naming the field otherwise:
     service_type when it has no card for that service at all, effective_from when none is in force that day."""
     if not any(c.service_type == service_type for c in cards):
-        raise Rejected("service_type", f"provider {provider_id} has no rate card for {service_type}: publish one first")
+        raise Conflict("service_type", f"provider {provider_id} has no rate card for {service_type}: publish one "
+                                       "first", code="no_rate_card")
     card = card_in_force(cards, service_type, effective_from)
     if card is None:
-        raise Rejected("effective_from", f"provider {provider_id} has no rate card for {service_type} in force on "
-                                         f"{effective_from}")
+        raise Conflict("effective_from", f"provider {provider_id} has no rate card for {service_type} in force on "
+                                         f"{effective_from}", code="no_rate_card")
     return card
 
 
@@ -133,7 +134,7 @@ def _uplift_one(agreement: Agreement, effective_from: date, card: RateCard,
     note = f"rate uplift {rate_uplift_id}: {why}" if rate_uplift_id else why
     try:
         after = agreement.vary(effective_from, rates=list(card.rates), rate_card_id=card.rate_card_id, reason=note)
-    except Rejected as refused:  # the card cannot price its terms (a band it has no rate for, another unit)
+    except (Rejected, Conflict) as refused:  # the card cannot price its terms (a band it has no rate for, another unit)
         return skip(f"rate card {card.rate_card_id} cannot price it: {refused.field}: {refused.rule}")
     return Varied(after, card.rate_card_id, price_of_terms_for_week(before, effective_from),
                   price_of_terms_for_week(after.terms[-1], effective_from), why)

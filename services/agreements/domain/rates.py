@@ -10,7 +10,7 @@ from contracts.agreements import (DAY_FROM, EVENING_FROM, NIGHT_FROM, DayCategor
                                    TimeBand, day_category_of, time_band_of)
 from contracts.common import RateUnit, ServiceType
 from shared.calendar import is_bank_holiday
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, Rejected
 
 # Bands and day categories are the contract's own words, defined once in contracts.agreements.
 
@@ -82,7 +82,7 @@ class RateCard:
 
 
 def cards_to_close(existing: Sequence[RateCard], new: RateCard) -> list[tuple[str, date]]:
-    """Which earlier cards the new one ends, and on what day; Rejected if it would overlap.
+    """Which earlier cards the new one ends, and on what day; Conflict if it would overlap.
 
     A new card for the same service type and unit closes an open-ended earlier card the day
     before it starts (the usual annual uplift). Any other overlap is refused: one day, one price.
@@ -98,8 +98,9 @@ def cards_to_close(existing: Sequence[RateCard], new: RateCard) -> list[tuple[st
         if card.effective_to is None and card.effective_from < new.effective_from:
             closing.append((card.rate_card_id, new.effective_from - timedelta(days=1)))
             continue
-        raise Rejected("effective_from", f"overlaps rate card {card.rate_card_id} "
-                                         f"({card.effective_from} to {card.effective_to or 'open'})")
+        raise Conflict("effective_from", f"overlaps rate card {card.rate_card_id} "
+                                         f"({card.effective_from} to {card.effective_to or 'open'})",
+                       code="rate_card_overlaps")
     return closing
 
 

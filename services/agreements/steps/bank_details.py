@@ -40,7 +40,7 @@ async def enter_bank_details(conn: asyncpg.Connection, outbox: Outbox, cause: Ca
 async def decide_bank_details(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, where: PayeeTable,
                               payee_id: str, change_id: str, *, verify: bool,
                               companions: Companions = lambda _decided, _stands: ()) -> BankDetailsChange | None:
-    """Verify or reject the payee's change as `cause.actor` (never whoever entered it: Rejected); None when
+    """Verify or reject the payee's change as `cause.actor` (never whoever entered it: NotAllowed); None when
     the payee has no such change."""
     found = await store_bank_details.get_change(conn, where, payee_id, change_id)
     if found is None:

@@ -22,7 +22,7 @@ log = get_logger(__name__)
 async def current_commitment(conn: asyncpg.Connection, person_ref: str, as_of: date) -> Commitment:
     """The person's commitment from `as_of`, against the budget in force that day."""
     agreements = await store_agreements.for_person(conn, person_ref)
-    payments = await store_direct_payments.search(conn, person_ref=person_ref, request_id=None)
+    payments = await store_direct_payments.for_person(conn, person_ref)
     budget = budget_in_force(await store_commitments.budget_decisions(conn, person_ref), as_of)
     return commitment_of(person_ref, as_of, agreements, payments, budget.weekly_budget_pence if budget else None)
 

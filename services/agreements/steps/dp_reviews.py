@@ -31,11 +31,13 @@ async def record_review(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, 
     return next_due
 
 
-async def reviews_as_of(conn: asyncpg.Connection, as_of: date,
-                        status: ReviewStatus | None = None) -> list[tuple[ReviewState, ReviewStatus]]:
-    """Each live payment's next review and its status on `as_of`, soonest first (only `status` when given)."""
-    found = [(state, state.status(as_of)) for state in await store_reviews.states(conn, as_of)]
-    return [(state, s) for state, s in found if status is None or s is status]
+async def reviews_as_of(conn: asyncpg.Connection, as_of: date, status: ReviewStatus | None = None, *,
+                        after: tuple[date, str] | None = None,
+                        limit: int = 10_000) -> list[tuple[ReviewState, ReviewStatus]]:
+    """Each live payment's next review and its status on `as_of`, soonest first (only `status` when given),
+    a page after the key `after` (next_review_due, agreement_id)."""
+    found = await store_reviews.states(conn, as_of, status=status, after=after, limit=limit)
+    return [(state, state.status(as_of)) for state in found]
 
 
 async def observe_reviews(pool: asyncpg.Pool, today: date) -> dict[ReviewStatus, int]:

@@ -21,7 +21,7 @@ from shared.outbox import Outbox
 from services.agreements.domain.direct_payments import DirectPayment
 from services.agreements.domain.dp_variations import (Variation, VariationStatus, check_live, needs_second_person,
                                                       new_variation_id, propose)
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict
 from services.agreements.events import direct_payment_varied
 from services.agreements.steps.commitments import refresh_commitment
 from services.agreements.store import audit as store_audit, commitments as store_commitments
@@ -45,13 +45,14 @@ class Change:
 async def vary(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, principal: Principal,
                payment: DirectPayment, change: Change, today: date, second_person_above_pence: int
                ) -> tuple[DirectPayment, Variation]:
-    """Propose the next version (Rejected names what is wrong); in force at once, or pending when it raises
+    """Propose the next version (Rejected or Conflict names what is wrong); in force at once, or pending when it raises
     the four-weekly amount by more than `second_person_above_pence`. A variation pending before is superseded."""
     reassessment = None
     if change.reassessment_id is not None:
         reassessment = await store_commitments.reassessment(conn, change.reassessment_id)
         if reassessment is None:
-            raise Rejected("reassessment_id", f"no reassessment {change.reassessment_id} is known here (yet)")
+            raise Conflict("reassessment_id", f"no reassessment {change.reassessment_id} is known here (yet)",
+                           code="unknown_reassessment")
     terms = propose(payment, today, effective_from=change.effective_from,
                     weekly_budget_pence=change.weekly_budget_pence,
                     weekly_contribution_pence=change.weekly_contribution_pence, cycle=change.cycle,
@@ -87,8 +88,8 @@ async def approve(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, princi
     approved = pending.approve(principal.subject, principal.role)
     check_live(payment, today)
     if payment.end is not None and approved.terms.effective_from > payment.end:
-        raise Rejected("effective_from", f"the direct payment now ends on {payment.end}, before this variation's "
-                                         f"{approved.terms.effective_from}")
+        raise Conflict(None, f"the direct payment now ends on {payment.end}, before this variation's "
+                             f"{approved.terms.effective_from}", code="outside_direct_payment")
     approved = replace(approved, terms=replace(approved.terms, version=payment.current.version + 1))
     await store_variations.put_in_force(conn, approved)
     await store_audit.record_action(conn, payment.agreement_id, "direct_payment_variation_approved",

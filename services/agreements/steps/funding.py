@@ -10,7 +10,7 @@ from services.agreements.store import direct_payments as store_direct_payments
 
 async def check_funding(conn: asyncpg.Connection, person_ref: str, funding: Funding,
                         direct_payment_id: str | None) -> None:
-    """Rejected naming `direct_payment_id` and why, unless the funding can be given (domain.funding)."""
+    """Conflict naming `direct_payment_id` and why, unless the funding can be given (domain.funding)."""
     payment = None
     if funding is Funding.MANAGED_ACCOUNT and direct_payment_id is not None:
         payment = await store_direct_payments.get(conn, direct_payment_id)

@@ -38,7 +38,7 @@ async def _plan(conn: asyncpg.Connection, provider_id: str, service_type: Servic
 
 async def preview_uplift(conn: asyncpg.Connection, provider_id: str, service_type: ServiceType,
                          effective_from: date) -> UpliftPlan:
-    """What applying would do; nothing is stored or published (Rejected: no card in force)."""
+    """What applying would do; nothing is stored or published (Conflict: no card in force)."""
     return await _plan(conn, provider_id, service_type, effective_from, None)
 
 

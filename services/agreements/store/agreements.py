@@ -1,11 +1,19 @@
 """SQL of agreements: the agreement row, every version of its terms, its suspensions."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import asyncpg
 
 from contracts.agreements import AgreementTerms, EndReason, SuspensionPeriod
 from contracts.common import Cycle, Funding, PaymentBasis, ServiceType, SpendMechanism
 from services.agreements.domain.agreements import Agreement, AgreementStatus
+from shared.pagination import Keyset
+
+# Lists of agreements: oldest first, as drafted (index agreements_in_order, and per provider).
+IN_ORDER = Keyset(("created_at", "agreement_id"))
+ListKey = tuple[datetime, str]
 
 
 async def lock_person(conn: asyncpg.Connection, person_ref: str) -> None:
@@ -31,15 +39,20 @@ def _agreement(row: asyncpg.Record, terms: list[asyncpg.Record], suspensions: li
         direct_payment_id=row["direct_payment_id"], cost_centre=row["cost_centre"])
 
 
-async def _load(conn: asyncpg.Connection, where: str, *args, limit: int = 1000) -> list[Agreement]:
-    rows = await conn.fetch(f"SELECT * FROM agreements WHERE {where} ORDER BY created_at, agreement_id"
+async def _load_rows(conn: asyncpg.Connection, where: str, *args: Any,
+                     limit: int = 1000) -> list[tuple[asyncpg.Record, Agreement]]:
+    rows = await conn.fetch(f"SELECT * FROM agreements WHERE {where} ORDER BY {IN_ORDER.order_by}"
                             f" LIMIT {int(limit)}", *args)
     ids = [r["agreement_id"] for r in rows]
     terms = await conn.fetch("SELECT agreement_id, version, terms FROM agreement_terms"
                              " WHERE agreement_id = ANY($1::text[])", ids)
     suspensions = await conn.fetch("SELECT * FROM agreement_suspensions WHERE agreement_id = ANY($1::text[])", ids)
-    return [_agreement(r, [t for t in terms if t["agreement_id"] == r["agreement_id"]],
-                       [s for s in suspensions if s["agreement_id"] == r["agreement_id"]]) for r in rows]
+    return [(r, _agreement(r, [t for t in terms if t["agreement_id"] == r["agreement_id"]],
+                           [s for s in suspensions if s["agreement_id"] == r["agreement_id"]])) for r in rows]
+
+
+async def _load(conn: asyncpg.Connection, where: str, *args: Any, limit: int = 1000) -> list[Agreement]:
+    return [agreement for _, agreement in await _load_rows(conn, where, *args, limit=limit)]
 
 
 async def get(conn: asyncpg.Connection, agreement_id: str) -> Agreement | None:
@@ -61,11 +74,16 @@ async def for_person(conn: asyncpg.Connection, person_ref: str) -> list[Agreemen
 
 
 async def search(conn: asyncpg.Connection, *, person_ref: str | None, provider_id: str | None,
-                 request_id: str | None, status: str | None, limit: int) -> list[Agreement]:
-    return await _load(
+                 request_id: str | None, status: str | None, after: ListKey | None,
+                 limit: int) -> list[tuple[ListKey, Agreement]]:
+    """A page of the agreements matching every filter given (None: any), oldest first, after the key `after`;
+    each with its key."""
+    later, args = IN_ORDER.after(after, first_param=5)
+    found = await _load_rows(
         conn, "($1::text IS NULL OR person_ref = $1) AND ($2::text IS NULL OR provider_id = $2)"
-              " AND ($3::text IS NULL OR request_id = $3) AND ($4::text IS NULL OR status = $4)",
-        person_ref, provider_id, request_id, status, limit=limit)
+              f" AND ($3::text IS NULL OR request_id = $3) AND ($4::text IS NULL OR status = $4) AND {later}",
+        person_ref, provider_id, request_id, status, *args, limit=limit)
+    return [((row["created_at"], row["agreement_id"]), agreement) for row, agreement in found]
 
 
 async def of_provider(conn: asyncpg.Connection, provider_id: str, service_type: str, *,

@@ -2,11 +2,16 @@
 of their terms in force (`direct_payment_variations`, read here; written by `store.dp_variations`)."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 
 from contracts.agreements import BankAccount, EndReason
 from contracts.common import Cycle, Nominee
 from services.agreements.domain.direct_payments import DirectPayment, DirectPaymentStatus, PaymentTerms
+from shared.pagination import Keyset
+
+IN_ORDER = Keyset(("created_at", "agreement_id"))  # oldest first (index direct_payments_in_order)
 
 
 def version_of(row: asyncpg.Record, version: int) -> PaymentTerms:
@@ -51,10 +56,21 @@ async def get(conn: asyncpg.Connection, agreement_id: str, *, for_update: bool =
     return (await _with_versions(conn, [row]))[0] if row else None
 
 
-async def search(conn: asyncpg.Connection, *, person_ref: str | None, request_id: str | None) -> list[DirectPayment]:
-    rows = await conn.fetch("SELECT * FROM direct_payments WHERE ($1::text IS NULL OR person_ref = $1)"
-                            " AND ($2::text IS NULL OR request_id = $2) ORDER BY created_at LIMIT 1000",
-                            person_ref, request_id)
+async def search(conn: asyncpg.Connection, *, person_ref: str | None, request_id: str | None,
+                 after: tuple[datetime, str] | None, limit: int) -> list[tuple[tuple[datetime, str], DirectPayment]]:
+    """A page of the direct payments matching the filters given (None: any), oldest first, after the key
+    `after` (created_at, agreement_id); each with its key."""
+    later, args = IN_ORDER.after(after, first_param=3)
+    rows = await conn.fetch(f"SELECT * FROM direct_payments WHERE ($1::text IS NULL OR person_ref = $1)"
+                            f" AND ($2::text IS NULL OR request_id = $2) AND {later} ORDER BY {IN_ORDER.order_by}"
+                            f" LIMIT ${3 + len(args)}", person_ref, request_id, *args, limit)
+    return list(zip([(r["created_at"], r["agreement_id"]) for r in rows], await _with_versions(conn, rows)))
+
+
+async def for_person(conn: asyncpg.Connection, person_ref: str) -> list[DirectPayment]:
+    """Every direct payment of the person (their commitment counts them all), oldest first."""
+    rows = await conn.fetch(f"SELECT * FROM direct_payments WHERE person_ref = $1 ORDER BY {IN_ORDER.order_by}",
+                            person_ref)
     return await _with_versions(conn, rows)
 
 

@@ -1,10 +1,15 @@
 """SQL of direct payment variations (`direct_payment_variations`): pending, in force (a version), superseded."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 
 from services.agreements.domain.dp_variations import Variation, VariationStatus
 from services.agreements.store.direct_payments import version_of
+from shared.pagination import Keyset
+
+IN_ORDER = Keyset(("requested_at", "variation_id"))  # a payment's variations, oldest first
 
 
 def _variation(row: asyncpg.Record, next_version: int) -> Variation:
@@ -51,8 +56,12 @@ async def put_in_force(conn: asyncpg.Connection, variation: Variation) -> None:
         variation.approved_by_role)
 
 
-async def for_payment(conn: asyncpg.Connection, agreement_id: str, next_version: int) -> list[Variation]:
-    """Every variation asked for, oldest first."""
-    rows = await conn.fetch("SELECT * FROM direct_payment_variations WHERE agreement_id = $1"
-                            " ORDER BY requested_at, variation_id", agreement_id)
-    return [_variation(r, next_version) for r in rows]
+async def for_payment(conn: asyncpg.Connection, agreement_id: str, next_version: int, *,
+                      after: tuple[datetime, str] | None = None,
+                      limit: int = 1000) -> list[tuple[tuple[datetime, str], Variation]]:
+    """A page of the variations asked for, oldest first, after the key `after` (requested_at, variation_id);
+    each with its key."""
+    later, args = IN_ORDER.after(after, first_param=2)
+    rows = await conn.fetch(f"SELECT * FROM direct_payment_variations WHERE agreement_id = $1 AND {later}"
+                            f" ORDER BY {IN_ORDER.order_by} LIMIT ${2 + len(args)}", agreement_id, *args, limit)
+    return [((r["requested_at"], r["variation_id"]), _variation(r, next_version)) for r in rows]

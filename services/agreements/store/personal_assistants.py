@@ -2,10 +2,15 @@
 beside the domain object, never inside it; their bank details are in `bank_details`."""
 from __future__ import annotations
 
+from datetime import date
+
 import asyncpg
 
 from contracts.agreements import PersonalAssistantRate
 from services.agreements.domain.personal_assistants import PersonalAssistant
+from shared.pagination import Keyset
+
+IN_ORDER = Keyset(("employed_from", "employee_ref"))  # a direct payment's PAs
 
 COLUMNS = "pa_id, direct_payment_id, person_ref, name, employee_ref, employed_from, employed_to, rates"
 
@@ -40,9 +45,13 @@ async def get(conn: asyncpg.Connection, pa_id: str, *,
     return _assistant(row) if row else None
 
 
-async def of_direct_payment(conn: asyncpg.Connection, agreement_id: str) -> list[tuple[PersonalAssistant, str]]:
-    rows = await conn.fetch(f"SELECT {COLUMNS} FROM personal_assistants WHERE direct_payment_id = $1"
-                            " ORDER BY employed_from, employee_ref", agreement_id)
+async def of_direct_payment(conn: asyncpg.Connection, agreement_id: str, *, after: tuple[date, str] | None = None,
+                           limit: int = 1000) -> list[tuple[PersonalAssistant, str]]:
+    """A page of the PAs employed under the direct payment (with their names), by employed_from then
+    employee_ref (unique within the payment), after the key `after`."""
+    later, args = IN_ORDER.after(after, first_param=2)
+    rows = await conn.fetch(f"SELECT {COLUMNS} FROM personal_assistants WHERE direct_payment_id = $1 AND {later}"
+                            f" ORDER BY {IN_ORDER.order_by} LIMIT ${2 + len(args)}", agreement_id, *args, limit)
     return [_assistant(r) for r in rows]
 
 

@@ -11,6 +11,11 @@ from contracts.common import RateUnit, ServiceType
 from services.agreements.domain.bank_details import BankDetailsChange
 from services.agreements.domain.rates import RateCard
 from services.agreements.store import bank_details
+from shared.pagination import Keyset
+
+# The register, by name (ties by id: index providers_by_name); a provider's rate cards, by date.
+BY_NAME = Keyset(("name", "provider_id"))
+CARDS_IN_ORDER = Keyset(("effective_from", "rate_card_id"))
 
 PROVIDER_COLUMNS = ("provider_id, name, cqc_provider_id, cqc_location_ids, service_types, self_billing,"
                     " self_billing_agreed_on, registered_at")
@@ -43,12 +48,16 @@ class ProviderFilter:
     provider_id: str | None = None
 
 
-async def list_providers(conn: asyncpg.Connection, where: ProviderFilter) -> list[asyncpg.Record]:
+async def list_providers(conn: asyncpg.Connection, where: ProviderFilter, *, after: tuple[str, str] | None = None,
+                         limit: int = 1000) -> list[asyncpg.Record]:
+    """A page of the providers matching `where`, by name then id, after the key `after` (name, provider_id)."""
+    later, args = BY_NAME.after(after, first_param=5)
     return await conn.fetch(
         f"SELECT {PROVIDER_COLUMNS} FROM providers WHERE ($1::text IS NULL OR $1 = ANY(service_types))"
         " AND ($2::text IS NULL OR cqc_provider_id = $2) AND ($3::text IS NULL OR $3 = ANY(cqc_location_ids))"
-        " AND ($4::text IS NULL OR provider_id = $4) ORDER BY name",
-        where.service_type, where.cqc_provider_id, where.cqc_location_id, where.provider_id)
+        f" AND ($4::text IS NULL OR provider_id = $4) AND {later} ORDER BY {BY_NAME.order_by}"
+        f" LIMIT ${5 + len(args)}",
+        where.service_type, where.cqc_provider_id, where.cqc_location_id, where.provider_id, *args, limit)
 
 
 async def bank_status(conn: asyncpg.Connection, provider_id: str) -> asyncpg.Record | None:
@@ -70,6 +79,15 @@ def _card(row: asyncpg.Record) -> RateCard:
 async def rate_cards(conn: asyncpg.Connection, provider_id: str) -> list[RateCard]:
     rows = await conn.fetch("SELECT * FROM rate_cards WHERE provider_id = $1 ORDER BY effective_from, rate_card_id",
                             provider_id)
+    return [_card(r) for r in rows]
+
+
+async def rate_cards_page(conn: asyncpg.Connection, provider_id: str, *, after: tuple[date, str] | None,
+                          limit: int) -> list[RateCard]:
+    """A page of the provider's rate cards, by effective_from then id, after the key `after`."""
+    later, args = CARDS_IN_ORDER.after(after, first_param=2)
+    rows = await conn.fetch(f"SELECT * FROM rate_cards WHERE provider_id = $1 AND {later}"
+                            f" ORDER BY {CARDS_IN_ORDER.order_by} LIMIT ${2 + len(args)}", provider_id, *args, limit)
     return [_card(r) for r in rows]
 
 

@@ -74,7 +74,19 @@ def home_care(provider_id: str, **overrides: Any) -> dict[str, Any]:
 
 
 def problem(resp: httpx.Response) -> tuple[list[str], str]:
-    """The (loc, msg) of a 422's one problem."""
+    """The (loc, msg) of a 422's one problem: the request itself breaks a rule."""
     assert resp.status_code == 422, resp.text
     [detail] = resp.json()["errors"]
     return detail["loc"], detail["msg"]
+
+
+def conflict(resp: httpx.Response) -> tuple[list[str], str, str]:
+    """The (loc, msg, code) of a 409: what the request meets does not allow it (loc [] when it is the record's
+    own state)."""
+    assert resp.status_code == 409, resp.text
+    body = resp.json()
+    assert body["type"] == f"urn:carepay:problem:{body['code']}" and body["code"] != "conflict", body
+    if not body["errors"]:
+        return [], body["detail"], body["code"]
+    [detail] = body["errors"]
+    return detail["loc"], detail["msg"], body["code"]

@@ -11,7 +11,7 @@ from contracts.requests import BudgetReassessed
 from services.agreements.app import app
 from services.agreements.handlers.requests import REQUESTS
 from shared.testing import DatabaseOnly
-from tests.db.agreements.helpers import START, TODAY, agreed_direct_payment, person, problem
+from tests.db.agreements.helpers import START, TODAY, agreed_direct_payment, conflict, person
 
 pytestmark = pytest.mark.db
 
@@ -77,7 +77,8 @@ async def test_another_persons_reassessment_cannot_vary_a_direct_payment(db):
         who, other = person(), person()
         dp_id = await agreed_direct_payment(db, client, who)
         await db.send(REQUESTS, reassessed(other, START + timedelta(days=7), 40_000, 0, reassessment_id="RAS-OTHER"))
-        loc, msg = problem(await client.post(f"/direct-payments/{dp_id}/variations",
-                                             headers=db.auth("social_worker"), json={"reassessment_id": "RAS-OTHER"}))
-        assert loc == ["body", "reassessment_id"] and "another person's" in msg
+        loc, msg, code = conflict(await client.post(f"/direct-payments/{dp_id}/variations",
+                                                    headers=db.auth("social_worker"),
+                                                    json={"reassessment_id": "RAS-OTHER"}))
+        assert (loc, code) == (["body", "reassessment_id"], "reassessment_of_another") and "another person's" in msg
     assert await db.published("DirectPaymentVaried") == []

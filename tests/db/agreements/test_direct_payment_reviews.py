@@ -17,7 +17,7 @@ from services.agreements.metrics import DP_REVIEWS
 from services.agreements.steps.dp_reviews import observe_reviews
 from shared.metrics import REGISTRY
 from shared.testing import DatabaseOnly
-from tests.db.agreements.helpers import START, TODAY, agreed_direct_payment, person, problem
+from tests.db.agreements.helpers import START, TODAY, agreed_direct_payment, conflict, person, problem
 
 pytestmark = pytest.mark.db
 
@@ -33,7 +33,7 @@ async def _review(db, client, dp_id: str, role: str = "social_worker", **body):
 
 
 async def _listed(db, client, **params) -> dict[str, tuple[str, str]]:
-    resp = await client.get("/direct-payments/reviews", params=params, headers=db.auth("team_manager"))
+    resp = await client.get("/direct-payment-reviews", params=params, headers=db.auth("team_manager"))
     assert resp.status_code == 200, resp.text
     return {r["agreement_id"]: (r["status"], r["next_review_due"]) for r in resp.json()}
 
@@ -55,16 +55,17 @@ async def test_a_review_is_published_with_its_next_date_and_the_note_stays_in_th
     assert dict(audit) == {"action": "direct_payment_reviewed_continue", "reason": "managing well; daughter helps"}
 
 
-async def test_bad_reviews_are_422s_and_only_caseworkers_review(db):
+async def test_bad_reviews_are_refused_and_only_caseworkers_review(db):
     async with db.http(app) as client:
         dp_id = await agreed_direct_payment(db, client, person())
-        cases = [({"reviewed_on": (TODAY + timedelta(days=1)).isoformat(), "outcome": "continue"}, "reviewed_on",
-                  "future"),
-                 ({"reviewed_on": (START - timedelta(days=1)).isoformat(), "outcome": "vary"}, "reviewed_on",
-                  "before the direct payment's start")]
-        for body, field, why in cases:
-            loc, msg = problem(await _review(db, client, dp_id, **body))
-            assert loc == ["body", field] and why in msg
+        # A review in the future is wrong whatever the payment (422); one before its start meets its start (409).
+        loc, msg = problem(await _review(db, client, dp_id, reviewed_on=(TODAY + timedelta(days=1)).isoformat(),
+                                         outcome="continue"))
+        assert loc == ["body", "reviewed_on"] and "future" in msg
+        loc, msg, code = conflict(await _review(db, client, dp_id, outcome="vary",
+                                                reviewed_on=(START - timedelta(days=1)).isoformat()))
+        assert (loc, code) == (["body", "reviewed_on"], "outside_direct_payment")
+        assert "before the direct payment's start" in msg
         assert problem(await _review(db, client, dp_id, reviewed_on=TODAY.isoformat(), outcome="stop"))[0] == [
             "body", "outcome"]
         for role in ("finance_officer", "finance_approver", "ops"):
@@ -104,11 +105,12 @@ async def test_reviews_are_listed_due_overdue_and_done_and_the_gauge_counts_the_
         assert set(await _listed(db, client, status="overdue")) == {overdue}
         assert set(await _listed(db, client, status="due")) == {due}
         assert set(await _listed(db, client, status="done")) == {done}
+        assert set(await _listed(db, client, status="upcoming")) == {upcoming}
         # As of an earlier day, before the review was done and while the ended payment was live.
         earlier = await _listed(db, client, as_of=(TODAY - timedelta(days=50)).isoformat())
         assert (earlier[done][0], earlier[ended][0], earlier[overdue][0]) == ("due", "upcoming", "upcoming")
         as_person = db.auth("person", person="P-1")
-        assert (await client.get("/direct-payments/reviews", headers=as_person)).status_code == 403
+        assert (await client.get("/direct-payment-reviews", headers=as_person)).status_code == 403
     counts = await observe_reviews(db.pool, TODAY)
     assert (counts["due"], counts["overdue"]) == (1, 1)
     assert REGISTRY.get_sample_value("carepay_dp_reviews", {"status": "due"}) == 1

@@ -11,7 +11,8 @@ import pytest
 from contracts.common import Mechanism, Nominee
 from services.agreements.app import app
 from shared.testing import DatabaseOnly
-from tests.db.agreements.helpers import START, TODAY, agreed_direct_payment, approve_request, person, problem
+from tests.db.agreements.helpers import (START, TODAY, agreed_direct_payment, approve_request, conflict, person,
+                                        problem)
 
 pytestmark = pytest.mark.db
 SOCIAL_WORKER = "u-sw-1"
@@ -71,49 +72,59 @@ async def test_a_variation_is_a_new_version_published_with_the_whole_payment_aud
     assert (agreed.payload["mechanism"], agreed.payload["cycle"]) == ("direct_payment_managed", "four_weekly")
 
 
-async def test_each_bad_variation_is_a_422_naming_the_field_and_changes_nothing(db):
+async def test_each_bad_variation_is_refused_naming_the_field_and_changes_nothing(db):
+    """422 when the request itself breaks a rule; 409 (with its code) when the payment as it stands does not
+    allow it."""
     async with db.http(app) as client:
         dp_id = await agreed_direct_payment(db, client, person(), budget=30_000, contribution=5_000,
                                             first_review_due=(START + timedelta(days=60)).isoformat())
         on = (START + timedelta(days=7)).isoformat()
-        cases = [
-            ({"effective_from": (START - timedelta(days=1)).isoformat(), "weekly_budget_pence": 31_000},
-             "effective_from", "before the direct payment's start"),
+        invalid = [
             ({"weekly_budget_pence": 31_000}, "effective_from", "required"),
-            ({"effective_from": on, "weekly_contribution_pence": 30_001}, "weekly_contribution_pence",
-             "must not exceed the weekly budget"),
-            ({"effective_from": on, "weekly_budget_pence": 4_000}, "weekly_contribution_pence",
-             "must not exceed the weekly budget"),
-            ({"effective_from": on, "weekly_contribution_pence": 30_000}, "weekly_contribution_pence",
-             "no direct payment to make"),
-            ({"effective_from": on, "weekly_budget_pence": 30_000, "cycle": "four_weekly"}, "variation",
-             "nothing changes"),
-            ({"effective_from": on}, "variation", "nothing changes"),
-            ({"effective_from": on, "reassessment_id": "RAS-UNKNOWN"}, "reassessment_id", "no reassessment"),
+            ({"effective_from": on, "weekly_budget_pence": 10_000, "weekly_contribution_pence": 10_001},
+             "weekly_contribution_pence", "must not exceed the weekly budget"),
         ]
-        for body, field, why in cases:
+        for body, field, why in invalid:
             loc, msg = problem(await _vary(db, client, dp_id, **body))
             assert loc == ["body", field] and why in msg, (body, loc, msg)
+        conflicting = [
+            ({"effective_from": (START - timedelta(days=1)).isoformat(), "weekly_budget_pence": 31_000},
+             ["body", "effective_from"], "outside_direct_payment", "before the direct payment's start"),
+            ({"effective_from": on, "weekly_contribution_pence": 30_001}, ["body", "weekly_contribution_pence"],
+             "nothing_to_pay", "must not exceed the weekly budget"),
+            ({"effective_from": on, "weekly_budget_pence": 4_000}, ["body", "weekly_contribution_pence"],
+             "nothing_to_pay", "must not exceed the weekly budget"),
+            ({"effective_from": on, "weekly_contribution_pence": 30_000}, ["body", "weekly_contribution_pence"],
+             "nothing_to_pay", "no direct payment to make"),
+            ({"effective_from": on, "weekly_budget_pence": 30_000, "cycle": "four_weekly"}, [], "nothing_changes",
+             "nothing changes"),
+            ({"effective_from": on}, [], "nothing_changes", "nothing changes"),
+            ({"effective_from": on, "reassessment_id": "RAS-UNKNOWN"}, ["body", "reassessment_id"],
+             "unknown_reassessment", "no reassessment"),
+        ]
+        for body, where, code, why in conflicting:
+            loc, msg, got = conflict(await _vary(db, client, dp_id, **body))
+            assert (loc, got) == (where, code) and why in msg, (body, loc, msg, got)
         assert problem(await _vary(db, client, dp_id, effective_from=on, weekly_budget_pence=-1))[0] == [
             "body", "weekly_budget_pence"]
         assert problem(await _vary(db, client, dp_id, effective_from=on, cycle="monthly"))[0] == ["body", "cycle"]
         resp = await client.post(f"/direct-payments/{dp_id}/end", headers=db.auth("brokerage_officer"),
                                  json={"end": (TODAY + timedelta(days=30)).isoformat(), "reason": "other"})
         assert resp.status_code == 200, resp.text
-        loc, msg = problem(await _vary(db, client, dp_id, effective_from=(TODAY + timedelta(days=31)).isoformat(),
-                                       weekly_budget_pence=31_000))
+        loc, msg, code = conflict(await _vary(db, client, dp_id, weekly_budget_pence=31_000,
+                                              effective_from=(TODAY + timedelta(days=31)).isoformat()))
         assert loc == ["body", "effective_from"] and "after the direct payment's end" in msg
         await _nothing_changed(db, dp_id)
         # Ending it before today: no longer live.
         await client.post(f"/direct-payments/{dp_id}/end", headers=db.auth("brokerage_officer"),
                           json={"end": (TODAY - timedelta(days=1)).isoformat(), "reason": "other"})
-        loc, msg = problem(await _vary(db, client, dp_id, effective_from=on, weekly_budget_pence=31_000))
-        assert loc == ["body", "status"] and "no longer live" in msg
+        loc, msg, code = conflict(await _vary(db, client, dp_id, effective_from=on, weekly_budget_pence=31_000))
+        assert (loc, code) == ([], "direct_payment_status") and "no longer live" in msg
         draft_request = await approve_request(db, person(), mechanism=Mechanism.DIRECT_PAYMENT,
                                               nominee=Nominee.PERSON)
         draft = await db.fetchval("SELECT agreement_id FROM direct_payments WHERE request_id = $1", draft_request)
-        loc, msg = problem(await _vary(db, client, draft, effective_from=on, weekly_budget_pence=31_000))
-        assert loc == ["body", "status"] and "only an agreed, live direct payment" in msg
+        loc, msg, code = conflict(await _vary(db, client, draft, effective_from=on, weekly_budget_pence=31_000))
+        assert (loc, code) == ([], "direct_payment_status") and "only an agreed, live direct payment" in msg
     await _nothing_changed(db, dp_id)
 
 
@@ -167,8 +178,8 @@ async def test_a_large_rise_waits_for_a_second_officer_and_leaves_only_on_approv
             "in_force", 3, MANAGER)
         assert approved.json()["direct_payment"]["amount_per_four_weeks_pence"] == 4 * 75_001
         again = await client.post(approve, headers=db.auth("brokerage_officer", subject="u-bo-9"))
-        loc, msg = problem(again)
-        assert loc == ["body", "variation_id"] and "in_force" in msg
+        loc, msg, code = conflict(again)
+        assert (loc, code) == ([], "variation_status") and "in_force" in msg
     varied = await db.published("DirectPaymentVaried")
     assert [(e.payload["version"], e.payload["amount_per_four_weeks_pence"]) for e in varied] == [
         (2, 4 * 50_000), (3, 4 * 75_001)]
@@ -191,5 +202,5 @@ async def test_a_newer_variation_supersedes_one_still_pending(db):
             (first["variation_id"], "superseded"), (second.json()["variation_id"], "in_force")]
         late = await client.post(f"/direct-payments/{dp_id}/variations/{first['variation_id']}/approve",
                                  headers=db.auth("team_manager", subject=MANAGER))
-        assert problem(late)[0] == ["body", "variation_id"]
+        assert conflict(late)[2] == "variation_status"
     assert [e.payload["weekly_budget_pence"] for e in await db.published("DirectPaymentVaried")] == [32_000]

@@ -1,5 +1,6 @@
 """Agreements funded by a council-managed direct payment: the funding is checked against the payment it
-names (422 naming direct_payment_id and why, and nothing stored), every agreement event carries the
+names (422 when the request itself is wrong, 409 when the payment it names cannot fund it; either names
+direct_payment_id and why, and nothing is stored), every agreement event carries the
 funding and the mechanism, and the person's commitment counts the money once. Through agreements'
 HTTP API and its consumer of requests.events, against Postgres alone."""
 from __future__ import annotations
@@ -11,8 +12,8 @@ import pytest
 from contracts.common import Mechanism, Nominee
 from services.agreements.app import app
 from shared.testing import DatabaseOnly
-from tests.db.agreements.helpers import (BROKER, START, agreed_direct_payment, approve_request, home_care, person,
-                                         problem, provider)
+from tests.db.agreements.helpers import (BROKER, START, agreed_direct_payment, approve_request, conflict, home_care,
+                                         person, problem, provider)
 
 pytestmark = pytest.mark.db
 
@@ -97,7 +98,7 @@ async def test_a_drafted_council_arranged_agreement_completed_with_managed_fundi
             "council_arranged", "council", None)
 
 
-async def test_each_funding_the_direct_payment_cannot_give_is_a_422_naming_why_and_nothing_is_drafted(db):
+async def test_each_funding_the_direct_payment_cannot_give_is_refused_naming_why_and_nothing_is_drafted(db):
     async with db.http(app) as client:
         who, other, prv = person(), person(), await provider(db, client)
         managed = await agreed_direct_payment(db, client, who)
@@ -109,18 +110,22 @@ async def test_each_funding_the_direct_payment_cannot_give_is_a_422_naming_why_a
         assert resp.status_code == 200, resp.text
         draft_request = await approve_request(db, who, mechanism=Mechanism.DIRECT_PAYMENT, nominee=Nominee.COUNCIL)
         draft_dp = await db.fetchval("SELECT agreement_id FROM direct_payments WHERE request_id = $1", draft_request)
-        cases = [
-            (_managed(None), "required with funding managed_account"),
-            ({"direct_payment_id": managed}, "only with funding managed_account"),
-            (_managed("DP-NOSUCHPAYMENT"), "there is no direct payment DP-NOSUCHPAYMENT"),
-            (_managed(draft_dp), f"direct payment {draft_dp} is draft"),
-            (_managed(ended), f"direct payment {ended} is ended"),
-            (_managed(to_the_person), "not managed by the council"),
-            (_managed(others), "another person's"),
-        ]
-        for body, why in cases:
+        # The request alone: a managed account names its payment, the council's names none (422).
+        for body, why in ((_managed(None), "required with funding managed_account"),
+                          ({"direct_payment_id": managed}, "only with funding managed_account")):
             loc, msg = problem(await _draft(db, client, who, prv, **body))
             assert loc == ["body", "direct_payment_id"] and why in msg, (body, msg)
+        # The payment named cannot fund it (409).
+        cases = [
+            (_managed("DP-NOSUCHPAYMENT"), "unknown_direct_payment", "there is no direct payment DP-NOSUCHPAYMENT"),
+            (_managed(draft_dp), "funding_refused", f"direct payment {draft_dp} is draft"),
+            (_managed(ended), "funding_refused", f"direct payment {ended} is ended"),
+            (_managed(to_the_person), "funding_refused", "not managed by the council"),
+            (_managed(others), "funding_refused", "another person's"),
+        ]
+        for body, code, why in cases:
+            loc, msg, got = conflict(await _draft(db, client, who, prv, **body))
+            assert (loc, got) == (["body", "direct_payment_id"], code) and why in msg, (body, msg)
         assert problem(await _draft(db, client, who, prv, funding="somebody_else"))[0] == ["body", "funding"]
     assert await db.fetch("SELECT * FROM agreements") == []
 
@@ -132,9 +137,9 @@ async def test_a_managed_direct_payment_ended_after_drafting_cannot_fund_the_act
         agreement_id = (await _draft(db, client, who, prv, **_managed(dp_id))).json()["agreement_id"]
         await client.post(f"/direct-payments/{dp_id}/end", headers=db.auth("brokerage_officer"),
                           json={"end": START.isoformat(), "reason": "other"})
-        loc, msg = problem(await client.post(f"/agreements/{agreement_id}/activate",
-                                             headers=db.auth("brokerage_officer")))
-        assert loc == ["body", "direct_payment_id"] and "is ended" in msg
+        loc, msg, code = conflict(await client.post(f"/agreements/{agreement_id}/activate",
+                                                    headers=db.auth("brokerage_officer")))
+        assert (loc, code) == ([], "funding_refused") and "is ended" in msg  # the request names no payment
     assert await db.published("AgreementActivated") == []
 
 

@@ -1,5 +1,6 @@
-"""A PA registration or change the rules refuse is a 422 naming the field (a refusal of the direct payment
-itself names the path's agreement_id), and nothing is stored or published."""
+"""A PA registration or change the rules refuse names the field, and nothing is stored or published: a 422 when
+the request itself is wrong, a 409 (with its code) when the direct payment or the PA as they stand do not allow
+it (a refusal by the direct payment itself names the path's agreement_id)."""
 from __future__ import annotations
 
 import pytest
@@ -23,16 +24,31 @@ async def _nothing_kept(db: DatabaseOnly, outbox_before: int) -> None:
     assert await db.fetchval("SELECT count(*) FROM outbox") == outbox_before
 
 
-def _where(answer) -> list[tuple[tuple, str]]:
-    assert answer.status_code == 422, answer.text
+def _where(answer, status: int = 422, code: str | None = None) -> list[tuple[tuple, str]]:
+    assert answer.status_code == status, answer.text
+    assert code is None or answer.json()["code"] == code, answer.text
     return [(tuple(d["loc"]), d["msg"]) for d in answer.json()["errors"]]
 
 
+def _conflict(answer, code: str) -> list[tuple[tuple, str]]:
+    return _where(answer, 409, code)
+
+
+async def test_employment_from_before_the_direct_payment_conflicts_with_its_start(db):
+    async with db.http(app) as client:
+        dp = await direct_payment(db, client)
+        before = await db.fetchval("SELECT count(*) FROM outbox")
+        answer = await client.post(f"/direct-payments/{dp}/personal-assistants", headers=db.auth("finance_officer"),
+                                   json=pa_body(employed_from="2026-03-01"))
+        assert _conflict(answer, "outside_direct_payment") == [
+            (("body", "employed_from"), "must not be before the direct payment's start 2026-03-02")]
+        await _nothing_kept(db, before)
+
+
 @pytest.mark.parametrize("body, loc, says", [
-    (pa_body(employed_from="2026-03-01"), ("body", "employed_from"), "before the direct payment's start 2026-03-02"),
     (pa_body(employed_to="2026-03-01"), ("body", "employed_to"), "before employed_from"),
     (pa_body(rates=[NIGHT, BANK_HOLIDAY]), ("body", "rates"), "give the day rate"),
-    (pa_body(rates=[DAY, NIGHT, NIGHT | {"hourly_pence": 1500}]), ("body", "rates", "2"), "a second rate"),
+    (pa_body(rates=[DAY, NIGHT, NIGHT | {"hourly_pence": 1500}]), ("body", "rates", 2), "a second rate"),
     (pa_body(rates=[DAY | {"hourly_pence": 0}]), ("body", "rates", 0, "hourly_pence"), "greater than 0"),
     (pa_body(rates=[DAY | {"time_band": "dusk"}]), ("body", "rates", 0, "time_band"), "day"),
     (pa_body(rates=[]), ("body", "rates"), "at least 1"),
@@ -62,8 +78,8 @@ async def test_an_unknown_direct_payment_is_not_found_a_draft_or_ended_one_is_na
 
         draft = await direct_payment(db, client, agree=False)
         answer = await client.post(f"/direct-payments/{draft}/personal-assistants", json=pa_body(), headers=officer)
-        assert _where(answer) == [(("path", "agreement_id"), "the direct payment is draft: a PA is employed under "
-                                                             "an agreed direct payment")]
+        assert _conflict(answer, "direct_payment_status") == [
+            (("path", "agreement_id"), "the direct payment is draft: a PA is employed under an agreed direct payment")]
 
         ended = await direct_payment(db, client, person="P-ENDED")
         assert (await client.post(f"/direct-payments/{ended}/end", json={"end": "2026-04-30", "reason": "other"},
@@ -71,8 +87,8 @@ async def test_an_unknown_direct_payment_is_not_found_a_draft_or_ended_one_is_na
         before = await db.fetchval("SELECT count(*) FROM outbox")
         answer = await client.post(f"/direct-payments/{ended}/personal-assistants", headers=officer,
                                    json=pa_body(employed_from="2026-05-01"))
-        assert _where(answer) == [(("path", "agreement_id"), "the direct payment ended on 2026-04-30: it employs "
-                                                             "nobody after")]
+        assert _conflict(answer, "outside_direct_payment") == [
+            (("path", "agreement_id"), "the direct payment ended on 2026-04-30: it employs nobody after")]
         await _nothing_kept(db, before)
         still_paying = await client.post(f"/direct-payments/{ended}/personal-assistants", headers=officer,
                                          json=pa_body(employed_from="2026-04-01"))
@@ -89,8 +105,8 @@ async def test_an_employee_ref_is_one_pas_within_the_direct_payment(db):
         before = await db.fetchval("SELECT count(*) FROM outbox")
         again = await client.post(f"/direct-payments/{dp}/personal-assistants", headers=officer,
                                   json=pa_body(name="Someone Else"))
-        assert _where(again) == [(("body", "employee_ref"), f"direct payment {dp} already employs a PA with "
-                                                            "employee_ref EMP-001")]
+        assert _conflict(again, "employee_ref_taken") == [
+            (("body", "employee_ref"), f"direct payment {dp} already employs a PA with employee_ref EMP-001")]
         assert await db.fetchval("SELECT count(*) FROM personal_assistants") == 1
         assert await db.fetchval("SELECT count(*) FROM personal_assistant_bank_details") == 1
         assert await db.fetchval("SELECT count(*) FROM outbox") == before
@@ -106,11 +122,14 @@ async def test_a_refused_change_changes_nothing(db):
                                    headers=officer)).json()["pa_id"]
         before = await db.fetchval("SELECT count(*) FROM outbox")
         for body, loc in (({}, ("body", "rates")), ({"rates": [NIGHT]}, ("body", "rates")),
-                          ({"employed_to": "2026-03-01"}, ("body", "employed_to")),
-                          ({"rates": [DAY, DAY]}, ("body", "rates", "1")),
+                          ({"rates": [DAY, DAY]}, ("body", "rates", 1)),
                           ({"name": "New Name"}, ("body", "name"))):
             [(where, _)] = _where(await client.put(f"/personal-assistants/{pa_id}", json=body, headers=officer))
             assert where == loc
+        # Before the PA's own employed_from, as stored: a conflict with the PA as they stand.
+        [(where, _)] = _conflict(await client.put(f"/personal-assistants/{pa_id}", json={"employed_to": "2026-03-01"},
+                                                  headers=officer), "outside_employment")
+        assert where == ("body", "employed_to")
         bad_account = await client.post(f"/personal-assistants/{pa_id}/bank-details", headers=officer,
                                         json={"sort_code": "1", "account_number": "12345678", "account_name": "X"})
         assert _where(bad_account)[0][0] == ("body", "sort_code")

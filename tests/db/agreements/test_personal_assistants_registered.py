@@ -72,13 +72,14 @@ async def test_a_second_person_verifies_the_pas_account_and_payments_learn_it(db
 
         assert (await client.post(f"{base}/verify", headers=db.auth("finance_officer"))).status_code == 403
         same_person = await client.post(f"{base}/verify", headers=db.auth("finance_approver", subject="u-maker"))
-        assert same_person.status_code == 422
-        assert same_person.json()["errors"][0]["loc"] == ["body", "verified_by"]
+        assert same_person.status_code == 403  # not whoever entered it: a second person
+        assert "a second finance approver must" in same_person.json()["detail"]
         verified = await client.post(f"{base}/verify", json={"reason": "called the PA back on a known number"},
                                      headers=db.auth("finance_approver", subject="u-checker"))
         assert verified.status_code == 200, verified.text
         assert verified.json() == {"pa_id": pa_id, "change_id": change_id, "status": "verified"}
-        assert (await client.post(f"{base}/reject", headers=db.auth("finance_approver"))).status_code == 422
+        decided = await client.post(f"{base}/reject", headers=db.auth("finance_approver"))
+        assert (decided.status_code, decided.json()["code"]) == (409, "bank_details_change_decided")
         shown = (await client.get(f"/personal-assistants/{pa_id}", headers=db.auth("finance_officer"))).json()
         assert shown["bank_details"] == {"status": "verified", "pending_change_id": None,
                                          "verified_account": "****5678", "payments_held": False}

@@ -33,7 +33,7 @@ async def test_a_providers_change_is_verified_by_a_second_person_and_a_rejection
         pid = registered.json()["provider_id"]
         first = registered.json()["bank_details"]["pending_change_id"]
         assert (await client.post(f"/providers/{pid}/bank-details/{first}/verify",
-                                  headers=db.auth("finance_approver", subject="u-maker"))).status_code == 422
+                                  headers=db.auth("finance_approver", subject="u-maker"))).status_code == 403
         assert (await client.post(f"/providers/{pid}/bank-details/{first}/verify", headers=checker)).json() == {
             "provider_id": pid, "change_id": first, "status": "verified"}
         second = (await client.post(f"/providers/{pid}/bank-details", headers=maker, json=SECOND)).json()["change_id"]

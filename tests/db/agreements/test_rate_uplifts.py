@@ -1,7 +1,7 @@
 """A provider's new rate card applied to its agreements in one step, through agreements' HTTP API against
 Postgres alone: a preview changes nothing; applying varies each agreement it can (one AgreementVaried each,
 carrying rate_uplift_id), refreshes each person's commitment, names each agreement skipped with its reason,
-and is read back; only a brokerage officer may apply one; bad input is a 422 naming the field."""
+and is read back; only a brokerage officer may apply one; no card to apply is a 409 naming the field."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,7 +10,7 @@ import pytest
 
 from services.agreements.app import app
 from shared.testing import DatabaseOnly
-from tests.db.agreements.helpers import BROKER, DAILY_HOUR, START, TODAY, home_care, person, problem, provider
+from tests.db.agreements.helpers import BROKER, DAILY_HOUR, START, TODAY, conflict, home_care, person, provider
 
 pytestmark = pytest.mark.db
 
@@ -89,7 +89,7 @@ async def test_a_preview_answers_each_weekly_cost_before_and_after_and_changes_n
     skipped = {s["agreement_id"]: s["reason"] for s in body["skipped"]}
     assert skipped.keys() == {ids["evening"], ids["ended"]}
     assert skipped[ids["ended"]] == f"ended before {UPLIFT}: its last day is {UPLIFT - timedelta(days=1)}"
-    assert skipped[ids["evening"]].startswith(f"rate card {new} cannot price it: schedule[0]: no rate covers")
+    assert skipped[ids["evening"]].startswith(f"rate card {new} cannot price it: schedule.0: no rate covers")
 
 
 async def test_applying_varies_each_agreement_once_with_its_uplift_named_and_recomputes_the_commitment(db):
@@ -158,7 +158,7 @@ async def test_only_a_brokerage_officer_applies_and_a_provider_reads_only_its_ow
     assert len(await db.published("AgreementVaried")) == 2
 
 
-async def test_no_card_in_force_is_a_422_naming_the_field_and_nothing_changes(db):
+async def test_no_card_in_force_is_a_409_naming_the_field_and_nothing_changes(db):
     async with db.http(app) as client:
         prv, _new, _ids = await _provider_with_agreements(db, client)
         before = await _state(db)
@@ -168,8 +168,10 @@ async def test_no_card_in_force_is_a_422_naming_the_field_and_nothing_changes(db
         no_such = await client.post("/providers/PRV-NOSUCH/rate-uplifts", headers=_broker(db),
                                     json={"service_type": "home_care", "effective_from": UPLIFT.isoformat()})
         assert await _state(db) == before
-    loc, msg = problem(too_early)
-    assert loc == ["body", "effective_from"] and "no rate card for home_care in force on" in msg
-    loc, msg = problem(not_registered)
-    assert loc == ["body", "service_type"] and "not registered for residential" in msg
+    loc, msg, code = conflict(too_early)
+    assert (loc, code) == (["body", "effective_from"], "no_rate_card")
+    assert "no rate card for home_care in force on" in msg
+    loc, msg, code = conflict(not_registered)
+    assert (loc, code) == (["body", "service_type"], "service_not_offered")
+    assert "not registered for residential" in msg
     assert no_such.status_code == 404

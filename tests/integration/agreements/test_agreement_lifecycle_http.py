@@ -25,7 +25,7 @@ async def test_a_mid_week_rate_change_prices_each_day_at_its_own_rate(http, stac
     assert [(t["version"], t["effective_from"], t["rates"][0]["amount_pence"]) for t in payload["terms"]] == [
         (1, "2027-01-04", 2400), (2, "2027-01-07", 3000)]
 
-    prices = await http.get(f"{base}/agreements/{agreement_id}/prices", params={"from": "2027-01-04", "to": "2027-01-10"},
+    prices = await http.get(f"{base}/agreements/{agreement_id}/prices", params={"from": "2027-01-04", "days": 7},
                             headers=auth("provider", provider=pid))
     assert [d["pence"] for d in prices.json()["days"]] == [2400, 2400, 2400, 3000, 3000, 3000, 3000]
     assert prices.json()["total_pence"] == 19200
@@ -48,12 +48,13 @@ async def test_ending_on_death_stops_every_payment_after_the_date(http, stack, t
     payload = envelope_of(record)["payload"]
     assert (payload["end"], payload["reason"]) == ("2027-01-08", "death")
     assert payload["suspensions"] == [{"suspended_from": "2027-01-05", "resumed_on": None, "reason": "hospital"}]
-    prices = await http.get(f"{base}/agreements/{agreement_id}/prices", params={"from": "2027-01-04", "to": "2027-01-12"},
+    prices = await http.get(f"{base}/agreements/{agreement_id}/prices", params={"from": "2027-01-04", "days": 9},
                             headers=auth("brokerage_officer"))
     assert [d["pence"] for d in prices.json()["days"]] == [2400] + [0] * 8
     later = await http.post(f"{base}/agreements/{agreement_id}/end", headers=auth("social_worker"),
                             json={"end": "2027-02-01", "reason": "death"})
-    assert later.status_code == 422 and later.json()["errors"][0]["loc"] == ["body", "end"]
+    assert later.status_code == 409 and later.json()["errors"][0]["loc"] == ["body", "end"]  # it already ends
+    assert later.json()["code"] == "outside_agreement"
 
 
 async def test_an_overlapping_agreement_is_refused_unless_marked_concurrent(http, stack):
@@ -62,9 +63,8 @@ async def test_an_overlapping_agreement_is_refused_unless_marked_concurrent(http
     person = unique("P")
     assert (await draft_and_activate(http, base, person, pid)).status_code == 200
     overlapping = await draft_and_activate(http, base, person, pid, start="2027-02-01")
-    assert overlapping.status_code == 422
-    [error] = overlapping.json()["errors"]
-    assert error["loc"] == ["body", "start"] and "overlaps agreement" in error["msg"]
+    assert overlapping.status_code == 409  # the person's other agreement: what is stored, not the request
+    assert overlapping.json()["code"] == "agreement_overlaps" and "overlaps agreement" in overlapping.json()["detail"]
     concurrent = await draft_and_activate(http, base, person, pid, start="2027-02-01", concurrent=True)
     assert concurrent.status_code == 200, concurrent.text
 

@@ -1,4 +1,5 @@
-"""Bad input gets a 422 naming the field and the rule, and leaves nothing half-written."""
+"""Bad input gets a 422 naming the field and the rule (a 409 with its code when it is what is stored that
+does not allow it: a CQC ID already registered, a provider not registered), and leaves nothing half-written."""
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,8 @@ def provider_body(**overrides):
             "bank_account": bank_account(), "self_billing": {"in_place": False}, **overrides}
 
 
-def refusal(resp) -> tuple[list[str], str]:
-    assert resp.status_code == 422, resp.text
+def refusal(resp, status: int = 422) -> tuple[list[str], str]:
+    assert resp.status_code == status, resp.text
     [error] = resp.json()["errors"]
     return error["loc"], error["msg"]
 
@@ -38,8 +39,10 @@ async def test_a_provider_with_bad_details_is_refused_and_not_registered(http, s
 async def test_a_second_registration_of_a_cqc_id_leaves_no_second_provider_or_bank_details(http, stack, db):
     first = await register_provider(http, stack["agreements"])
     again = provider_body(cqc_provider_id=first["cqc_provider_id"], bank_account=bank_account(account_name="Dup"))
-    loc, msg = refusal(await http.post(f"{stack['agreements']}/providers", json=again, headers=auth("finance_officer")))
+    resp = await http.post(f"{stack['agreements']}/providers", json=again, headers=auth("finance_officer"))
+    loc, msg = refusal(resp, 409)
     assert loc == ["body", "cqc_provider_id"] and "already registered" in msg
+    assert resp.json()["code"] == "provider_already_registered"
     assert await db.fetchval("SELECT count(*) FROM agreements.provider_bank_details WHERE account_name = 'Dup'"
                              " AND account_number = $1", again["bank_account"]["account_number"]) == 0
 
@@ -53,18 +56,18 @@ async def test_a_negative_rate_is_refused(http, stack):
     assert loc == ["body", "rates", 0, "amount_pence"] and "greater than or equal to 0" in msg
 
 
-@pytest.mark.parametrize("overrides, field, rule", [
-    ({"end": "2026-12-31"}, ["body", "end"], "must not be before start"),  # START is 2027-01-04
-    ({"provider_id": "PRV-NOSUCHONE"}, ["body", "provider_id"], "unknown provider"),
-    ({"rates": [{"unit": "hour", "amount_pence": -5}]}, ["body", "rates", 0, "amount_pence"], "greater than"),
-    ({"schedule": []}, ["body", "schedule"], "at least one scheduled visit"),
+@pytest.mark.parametrize("overrides, status, field, rule", [
+    ({"end": "2026-12-31"}, 422, ["body", "end"], "must not be before start"),  # START is 2027-01-04
+    ({"provider_id": "PRV-NOSUCHONE"}, 409, ["body", "provider_id"], "unknown provider"),
+    ({"rates": [{"unit": "hour", "amount_pence": -5}]}, 422, ["body", "rates", 0, "amount_pence"], "greater than"),
+    ({"schedule": []}, 422, ["body", "schedule"], "at least one scheduled visit"),
 ])
-async def test_an_agreement_with_bad_terms_is_refused_and_not_drafted(http, stack, db, overrides, field, rule):
+async def test_an_agreement_with_bad_terms_is_refused_and_not_drafted(http, stack, db, overrides, status, field, rule):
     pid = (await register_provider(http, stack["agreements"]))["provider_id"]
     person = unique("P")
     resp = await http.post(f"{stack['agreements']}/agreements", headers=auth("brokerage_officer"),
                            json={"person_ref": person, "service_type": "home_care",
                                  **{**home_care_terms(pid), **overrides}})
-    loc, msg = refusal(resp)
+    loc, msg = refusal(resp, status)
     assert loc == field and rule in msg
     assert await db.fetchval("SELECT count(*) FROM agreements.agreements WHERE person_ref = $1", person) == 0

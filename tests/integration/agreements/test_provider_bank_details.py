@@ -33,8 +33,8 @@ async def test_a_bank_change_holds_payments_until_a_second_person_verifies_it(ht
 
         verify = f"{base}/providers/{pid}/bank-details/{change_id}/verify"
         by_the_maker = await http.post(verify, headers=auth("finance_approver", subject="u-maker"))
-        assert by_the_maker.status_code == 422
-        assert by_the_maker.json()["errors"][0]["loc"] == ["body", "verified_by"]
+        assert by_the_maker.status_code == 403  # whoever entered it never verifies it: a second person does
+        assert "a second finance approver must" in by_the_maker.json()["detail"]
         assert (await http.post(verify, headers=auth("finance_officer", subject="u-other"))).status_code == 403
 
         verified = await http.post(verify, headers=auth("finance_approver", subject="u-checker"),
@@ -56,7 +56,7 @@ async def test_a_bank_change_holds_payments_until_a_second_person_verifies_it(ht
                                                "verified_account": "****" + account["account_number"][-4:],
                                                "payments_held": False}
     again = await http.post(verify, headers=auth("finance_approver", subject="u-third"))
-    assert again.status_code == 422
+    assert again.status_code == 409 and again.json()["code"] == "bank_details_change_decided"
     log = (REPO_ROOT / ".local" / "logs" / "agreements.log").read_text(errors="replace")
     assert account["account_number"] not in log
 
@@ -78,7 +78,7 @@ async def test_registration_records_its_bank_details_as_an_unverified_change(htt
     assert provider["bank_details"]["status"] == "unverified" and provider["bank_details"]["payments_held"]
     change_id = provider["bank_details"]["pending_change_id"]
     verify = f"{base}/providers/{provider['provider_id']}/bank-details/{change_id}/verify"
-    assert (await http.post(verify, headers=auth("finance_approver", subject="u-registrar"))).status_code == 422
+    assert (await http.post(verify, headers=auth("finance_approver", subject="u-registrar"))).status_code == 403
     assert (await http.post(verify, headers=auth("finance_approver", subject="u-second"))).status_code == 200
     # Officers outside finance are not shown bank details at all.
     seen = await http.get(f"{base}/providers/{provider['provider_id']}", headers=auth("brokerage_officer"))

@@ -25,8 +25,7 @@ A role not listed gets 403; no token or a bad one gets 401, except on the open r
 - "employer:nominee": who acts as a direct payment's PAs' employer follows its nominee (council: a
   brokerage or finance officer; the person: themself or a brokerage officer; a third party: a
   brokerage officer): anyone else is 403 from the domain.
-- "second person": the domain refuses whoever entered, asked for, raised or submitted what is decided
-  (403; 422 for a PA's bank details change, as for a provider's).
+- "second person": the domain refuses whoever entered, asked for, raised or submitted what is decided (403).
 """
 from __future__ import annotations
 
@@ -130,8 +129,8 @@ MATRIX: dict[str, dict[str, Rule]] = {
         "POST /direct-payments/{agreement_id}/agree": rule("finance_approver"),
         "POST /direct-payments/{agreement_id}/end": rule("brokerage_officer", "social_worker"),
         "GET /people/{person_ref}/commitments": rule(OFFICERS, "person", scope="person:path"),
-        # Issue 15. Served before GET /direct-payments/{agreement_id}: the list of reviews, not a payment.
-        "GET /direct-payments/reviews": rule(DP_WORKERS, FINANCE),
+        # Issue 15; its own path since issue 18 (under /direct-payments/ it shared one with a payment's).
+        "GET /direct-payment-reviews": rule(DP_WORKERS, FINANCE),
         "POST /direct-payments/{agreement_id}/reviews": rule(DP_WORKERS),
         # A rise above the threshold waits for a team manager or brokerage officer who did not ask for it.
         "POST /direct-payments/{agreement_id}/variations": rule(DP_WORKERS),

@@ -8,14 +8,22 @@ import pytest
 from contracts.agreements import EndReason, Rate, SuspensionReason, VisitRules
 from contracts.common import Cycle, PaymentBasis, RateUnit, ServiceType
 from services.agreements.domain.agreements import Agreement, AgreementStatus
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, Rejected
 from tests.unit.agreements.builders import MONDAY, daily_visit, home_care, hourly
 
 
 def rejected_field(fn) -> str:
+    """The field a refusal of the request itself names (HTTP 422)."""
     with pytest.raises(Rejected) as caught:
         fn()
     return caught.value.field
+
+
+def conflict(fn) -> tuple[str | None, str]:
+    """The field and code of a refusal by the agreement's state (HTTP 409)."""
+    with pytest.raises(Conflict) as caught:
+        fn()
+    return caught.value.field, caught.value.code
 
 
 def test_two_overlapping_agreements_for_one_person_and_service_are_rejected():
@@ -23,8 +31,9 @@ def test_two_overlapping_agreements_for_one_person_and_service_are_rejected():
     second = home_care("P-9", agreement_id="AGR-B", start=MONDAY + timedelta(days=30))
     draft = Agreement("AGR-B", "P-9", ServiceType.HOME_CARE, AgreementStatus.DRAFT, start=second.start,
                       provider_id="PRV-1", payment_basis=PaymentBasis.ACTUALS, cycle=Cycle.WEEKLY, terms=second.terms)
-    with pytest.raises(Rejected, match="overlaps agreement AGR-A"):
+    with pytest.raises(Conflict, match="overlaps agreement AGR-A") as caught:
         draft.activate([first])
+    assert caught.value.code == "agreement_overlaps"
 
 
 def test_an_overlap_marked_concurrent_is_allowed():
@@ -58,12 +67,15 @@ def test_a_draft_or_cancelled_agreement_never_blocks_another():
 def test_an_incomplete_draft_cannot_be_activated():
     draft = Agreement("AGR-A", "P-9", ServiceType.HOME_CARE, start=MONDAY, payment_basis=PaymentBasis.ACTUALS,
                       cycle=Cycle.WEEKLY)
-    assert rejected_field(lambda: draft.activate([])) == "provider_id"
+    with pytest.raises(Conflict, match=r"incomplete \(provider_id is not set\)") as caught:
+        draft.activate([])
+    assert caught.value.code == "agreement_incomplete"
 
 
 def test_end_before_start_is_rejected():
-    assert rejected_field(lambda: home_care(end=MONDAY - timedelta(days=1))) == "end"
-    assert rejected_field(lambda: home_care().end_on(MONDAY - timedelta(days=1), EndReason.OTHER)) == "end"
+    assert rejected_field(lambda: home_care(end=MONDAY - timedelta(days=1))) == "end"  # both in the request
+    assert conflict(lambda: home_care().end_on(MONDAY - timedelta(days=1), EndReason.OTHER)) == ("end",
+                                                                                                  "outside_agreement")
 
 
 def test_an_actuals_agreement_needs_planned_visits_and_a_price_for_each():
@@ -76,7 +88,7 @@ def test_an_actuals_agreement_needs_planned_visits_and_a_price_for_each():
 
     assert rejected_field(lambda: complete([hourly(2400)], [])) == "schedule"
     weekday_only = [hourly(2400, day_category="weekday")]
-    assert rejected_field(lambda: complete(weekday_only, daily_visit())).startswith("schedule[")
+    assert rejected_field(lambda: complete(weekday_only, daily_visit()))== "schedule.0"
     mixed = [hourly(2400), Rate(unit=RateUnit.VISIT, amount_pence=900, day_category="weekend")]
     assert rejected_field(lambda: complete(mixed, daily_visit())) == "rates"
 
@@ -85,19 +97,22 @@ def test_a_death_reported_late_may_bring_the_end_forward_but_never_extend_it():
     ended = home_care().end_on(date(2026, 6, 30), EndReason.OTHER)
     earlier = ended.end_on(date(2026, 5, 10), EndReason.DEATH)
     assert (earlier.end, earlier.end_reason) == (date(2026, 5, 10), EndReason.DEATH)
-    assert rejected_field(lambda: earlier.end_on(date(2026, 6, 1), EndReason.DEATH)) == "end"
+    assert conflict(lambda: earlier.end_on(date(2026, 6, 1), EndReason.DEATH)) == ("end", "outside_agreement")
 
 
 def test_only_an_active_agreement_can_be_suspended_and_only_a_suspended_one_resumed():
     active = home_care()
-    assert rejected_field(lambda: active.resume(MONDAY)) == "status"
+    assert conflict(lambda: active.resume(MONDAY)) == (None, "agreement_status")
     suspended = active.suspend(MONDAY + timedelta(days=3), SuspensionReason.HOSPITAL)
-    assert rejected_field(lambda: suspended.suspend(MONDAY + timedelta(days=4), SuspensionReason.HOSPITAL)) == "status"
-    assert rejected_field(lambda: suspended.resume(MONDAY + timedelta(days=3))) == "resumed_on"
+    assert conflict(lambda: suspended.suspend(MONDAY + timedelta(days=4), SuspensionReason.HOSPITAL)) == (
+        None, "agreement_status")
+    assert conflict(lambda: suspended.resume(MONDAY + timedelta(days=3))) == ("resumed_on", "outside_agreement")
     assert suspended.resume(MONDAY + timedelta(days=4)).status is AgreementStatus.ACTIVE
 
 
 def test_a_variation_outside_the_agreement_dates_is_rejected():
     agreement = home_care(end=MONDAY + timedelta(days=20))
-    assert rejected_field(lambda: agreement.vary(MONDAY - timedelta(days=1), rates=[hourly(1)])) == "effective_from"
-    assert rejected_field(lambda: agreement.vary(MONDAY + timedelta(days=21), rates=[hourly(1)])) == "effective_from"
+    assert conflict(lambda: agreement.vary(MONDAY - timedelta(days=1), rates=[hourly(1)])) == (
+        "effective_from", "outside_agreement")
+    assert conflict(lambda: agreement.vary(MONDAY + timedelta(days=21), rates=[hourly(1)])) == (
+        "effective_from", "outside_agreement")

@@ -9,7 +9,7 @@ from contracts.agreements import EndReason
 from contracts.common import Funding, Nominee
 from services.agreements.domain.budgets import BudgetDecision, budget_in_force
 from services.agreements.domain.direct_payments import DirectPayment
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict
 from services.agreements.domain.funding import check_managed_funding
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=timezone.utc)
@@ -44,7 +44,7 @@ def payment(nominee: Nominee = Nominee.COUNCIL, person: str = "P-1") -> DirectPa
     (payment(person="P-2"), "another person's"),
 ])
 def test_a_managed_account_funds_only_the_same_persons_agreed_council_managed_payment(found, why):
-    with pytest.raises(Rejected, match=why) as caught:
+    with pytest.raises(Conflict, match=why) as caught:  # the named payment's state: 409
         check_managed_funding(Funding.MANAGED_ACCOUNT, "DP-1", "P-1", found)
     assert caught.value.field == "direct_payment_id"
 

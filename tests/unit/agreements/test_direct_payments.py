@@ -8,7 +8,7 @@ import pytest
 from contracts.agreements import EndReason
 from services.agreements.domain.direct_payments import (DirectPayment, DirectPaymentStatus, add_months,
                                                         amount_per_four_weeks, first_review_due, review_dates)
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, NotAllowed, Rejected
 
 START = date(2026, 3, 2)
 
@@ -54,23 +54,23 @@ def draft() -> DirectPayment:
 
 def test_the_person_who_entered_the_payee_account_cannot_agree_the_payment():
     completed = draft().complete(nominee="third_party", start=START, first_review=None, payee_set_by="u-1")
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(NotAllowed, match="second person"):
         completed.agree("u-1")
-    assert caught.value.field == "agreed_by"
     assert completed.agree("u-2").status is DirectPaymentStatus.AGREED
 
 
 def test_the_nominee_chosen_with_the_request_stands_unless_changed():
     chosen = DirectPayment("DP-1", "P-1", 30000, 5000, START, nominee="council")
     assert chosen.complete(nominee=None, start=START, first_review=None, payee_set_by="u-1").nominee == "council"
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(Conflict) as caught:  # none chosen with the request, none given
         draft().complete(nominee=None, start=START, first_review=None, payee_set_by="u-1")
-    assert caught.value.field == "nominee"
+    assert (caught.value.field, caught.value.code) == ("nominee", "nominee_unknown")
 
 
 def test_a_direct_payment_without_a_payee_cannot_be_agreed():
-    with pytest.raises(Rejected, match="payee"):
+    with pytest.raises(Conflict, match="payee") as caught:
         draft().agree("u-2")
+    assert caught.value.code == "direct_payment_incomplete"
 
 
 def test_an_ended_direct_payment_is_not_payable_after_its_end():

@@ -12,7 +12,7 @@ from services.agreements.config import agreements_config_from
 from services.agreements.domain.direct_payments import DirectPayment
 from services.agreements.domain.dp_reviews import (ReviewState, ReviewStatus, check_review, count_by_status,
                                                    next_review_after)
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, Rejected
 
 START = date(2026, 3, 2)
 DAY = date(2026, 9, 1)
@@ -39,16 +39,18 @@ def test_a_review_interval_above_twelve_months_is_refused_when_the_payment_is_co
 
 def test_a_review_is_of_an_agreed_payment_on_a_day_from_its_start_to_today():
     assert check_review(agreed(6), DAY, "continue", DAY) == date(2027, 3, 1)
-    for day, field in ((START - timedelta(days=1), "reviewed_on"), (DAY + timedelta(days=1), "reviewed_on")):
-        with pytest.raises(Rejected) as caught:
-            check_review(agreed(), day, "vary", DAY)
-        assert caught.value.field == field
+    with pytest.raises(Conflict) as before_start:  # the payment's start: its state (409)
+        check_review(agreed(), START - timedelta(days=1), "vary", DAY)
+    assert (before_start.value.field, before_start.value.code) == ("reviewed_on", "outside_direct_payment")
+    with pytest.raises(Rejected) as in_the_future:  # the request itself (422)
+        check_review(agreed(), DAY + timedelta(days=1), "vary", DAY)
+    assert in_the_future.value.field == "reviewed_on"
     with pytest.raises(Rejected) as caught:
         check_review(agreed(), DAY, "stop", DAY)
     assert caught.value.field == "outcome"
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(Conflict) as caught:
         check_review(DirectPayment("DP-2", "P-1", 30_000, 5_000, START), DAY, "end", DAY)
-    assert caught.value.field == "status"
+    assert caught.value.code == "direct_payment_status"
     assert check_review(agreed().end_on(DAY, EndReason.OTHER), DAY, "end", DAY) == date(2027, 9, 1)
 
 

@@ -12,7 +12,7 @@ from services.agreements.domain.direct_payments import DirectPayment, PaymentTer
 from services.agreements.domain.dp_variations import (SECOND_PERSON_ABOVE_PENCE, Reassessed, Variation,
                                                       VariationStatus, largest_rise_pence, needs_second_person,
                                                       propose)
-from services.agreements.domain.errors import NotAllowed, Rejected
+from services.agreements.domain.errors import Conflict, NotAllowed, Rejected
 
 START = date(2026, 3, 2)
 TODAY = date(2026, 4, 1)
@@ -23,8 +23,10 @@ def agreed(budget: int = 30_000, contribution: int = 5_000, person: str = "P-1")
     return draft.complete(nominee=Nominee.COUNCIL, start=START, first_review=None, payee_set_by="u-1").agree("u-2")
 
 
-def refused(field: str, match: str, payment: DirectPayment | None = None, **change) -> None:
-    with pytest.raises(Rejected, match=match) as caught:
+def refused(field: str | None, match: str, payment: DirectPayment | None = None, *,
+            kind: type[Exception] = Rejected, **change) -> None:
+    """The variation is refused naming `field`: the request itself (Rejected, 422), or what it meets (Conflict, 409)."""
+    with pytest.raises(kind, match=match) as caught:
         propose(payment or agreed(), TODAY, **change)
     assert caught.value.field == field
 
@@ -49,34 +51,41 @@ def test_a_back_dated_variation_carries_over_from_the_version_then_in_force_and_
 
 
 def test_a_variation_that_pays_nothing_different_on_any_day_is_refused():
-    refused("variation", "nothing changes", effective_from=START, weekly_budget_pence=30_000)
+    refused(None, "nothing changes", kind=Conflict, effective_from=START, weekly_budget_pence=30_000)
     payment = agreed().with_version(PaymentTerms(2, START + timedelta(days=28), 40_000, 5_000))
     # Version 1's figures from day 7 would undo version 2 from day 28: that is a change.
     assert propose(payment, TODAY, effective_from=START + timedelta(days=7), weekly_budget_pence=30_000).version == 3
-    refused("variation", "nothing changes", payment, effective_from=START + timedelta(days=28),
+    refused(None, "nothing changes", payment, kind=Conflict, effective_from=START + timedelta(days=28),
             weekly_budget_pence=40_000)
 
 
-@pytest.mark.parametrize("change, field, match", [
-    ({"effective_from": START - timedelta(days=1), "weekly_budget_pence": 1}, "effective_from", "before"),
-    ({"weekly_budget_pence": 31_000}, "effective_from", "required"),
-    ({"effective_from": START, "weekly_contribution_pence": 30_001}, "weekly_contribution_pence", "not exceed"),
-    ({"effective_from": START, "weekly_contribution_pence": 30_000}, "weekly_contribution_pence", "no direct payment"),
-    ({"effective_from": START, "weekly_budget_pence": -1}, "weekly_budget_pence", "negative"),
+@pytest.mark.parametrize("change, kind, field, match", [
+    ({"effective_from": START - timedelta(days=1), "weekly_budget_pence": 1}, Conflict, "effective_from", "before"),
+    ({"weekly_budget_pence": 31_000}, Rejected, "effective_from", "required"),
+    # Against the budget in force: the payment's state (409); both figures given: the request itself (422).
+    ({"effective_from": START, "weekly_contribution_pence": 30_001}, Conflict, "weekly_contribution_pence",
+     "not exceed"),
+    ({"effective_from": START, "weekly_contribution_pence": 30_000}, Conflict, "weekly_contribution_pence",
+     "no direct payment"),
+    ({"effective_from": START, "weekly_budget_pence": 10_000, "weekly_contribution_pence": 10_001}, Rejected,
+     "weekly_contribution_pence", "not exceed"),
+    ({"effective_from": START, "weekly_budget_pence": 10_000, "weekly_contribution_pence": 10_000}, Rejected,
+     "weekly_contribution_pence", "no direct payment"),
+    ({"effective_from": START, "weekly_budget_pence": -1}, Rejected, "weekly_budget_pence", "negative"),
 ])
-def test_each_bad_variation_names_its_field(change, field, match):
-    refused(field, match, **change)
+def test_each_bad_variation_names_its_field(change, kind, field, match):
+    refused(field, match, kind=kind, **change)
 
 
 def test_only_a_live_agreed_payment_is_varied_and_not_after_its_end():
     draft = DirectPayment("DP-1", "P-1", 30_000, 5_000, START)
-    refused("status", "only an agreed, live", draft, effective_from=START, weekly_budget_pence=31_000)
+    refused(None, "only an agreed, live", draft, kind=Conflict, effective_from=START, weekly_budget_pence=31_000)
     ending = agreed().end_on(TODAY + timedelta(days=10), EndReason.OTHER)
-    refused("effective_from", "after the direct payment's end", ending, effective_from=TODAY + timedelta(days=11),
-            weekly_budget_pence=31_000)
+    refused("effective_from", "after the direct payment's end", ending, kind=Conflict,
+            effective_from=TODAY + timedelta(days=11), weekly_budget_pence=31_000)
     assert propose(ending, TODAY, effective_from=TODAY, weekly_budget_pence=31_000).version == 2
     ended = agreed().end_on(TODAY - timedelta(days=1), EndReason.OTHER)
-    refused("status", "no longer live", ended, effective_from=START, weekly_budget_pence=31_000)
+    refused(None, "no longer live", ended, kind=Conflict, effective_from=START, weekly_budget_pence=31_000)
 
 
 def test_a_reassessment_gives_the_figures_and_date_not_given_and_must_be_the_same_persons():
@@ -89,7 +98,7 @@ def test_a_reassessment_gives_the_figures_and_date_not_given_and_must_be_the_sam
     assert (given.effective_from, given.weekly_budget_pence, given.weekly_contribution_pence) == (
         START + timedelta(days=28), 34_000, 0)
     other = Reassessed("RAS-2", "P-2", START, 34_000, 4_000)
-    refused("reassessment_id", "another person's", effective_from=None, reassessment=other)
+    refused("reassessment_id", "another person's", kind=Conflict, effective_from=None, reassessment=other)
 
 
 def test_a_rise_above_the_threshold_on_any_day_needs_a_second_person():
@@ -116,7 +125,7 @@ def test_the_second_person_is_a_team_manager_or_brokerage_officer_who_did_not_as
         pending.approve("u-other", "finance_approver")
     approved = pending.approve("u-tm", "team_manager")
     assert (approved.status, approved.approved_by) == (VariationStatus.IN_FORCE, "u-tm")
-    with pytest.raises(Rejected, match="only a pending one"):
+    with pytest.raises(Conflict, match="only a pending one"):
         approved.approve("u-bo", "brokerage_officer")
 
 

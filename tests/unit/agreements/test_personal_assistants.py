@@ -11,7 +11,7 @@ import pytest
 from contracts.agreements import DayCategory, EndReason, PersonalAssistantRate, TimeBand
 from contracts.common import Nominee
 from services.agreements.domain.direct_payments import DirectPayment, DirectPaymentStatus
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, Rejected
 from services.agreements.domain.personal_assistants import (KEEP, PersonalAssistant, check_rates,
                                                             may_act_as_employer)
 from services.agreements.events import personal_assistant_registered
@@ -34,8 +34,9 @@ def register(dp: DirectPayment | None = None, **kw) -> PersonalAssistant:
     return PersonalAssistant.register(dp or payment(), **fields)
 
 
-def refusal(call) -> tuple[str, str]:
-    with pytest.raises(Rejected) as caught:
+def refusal(call, kind: type[Exception] = Rejected) -> tuple[str, str]:
+    """(field, rule) of a refusal: of the request itself (Rejected, 422), or by what it meets (Conflict, 409)."""
+    with pytest.raises(kind) as caught:
         call()
     return caught.value.field, caught.value.rule
 
@@ -49,19 +50,19 @@ def test_a_pa_is_registered_under_an_agreed_direct_payment_with_a_pa_id():
 
 @pytest.mark.parametrize("status", [DirectPaymentStatus.DRAFT, DirectPaymentStatus.CANCELLED])
 def test_a_direct_payment_not_agreed_employs_nobody(status):
-    field, rule = refusal(lambda: register(payment(status=status)))
+    field, rule = refusal(lambda: register(payment(status=status)), Conflict)
     assert field == "agreement_id" and f"is {status}" in rule
 
 
 def test_an_ended_direct_payment_employs_nobody_after_its_end_but_did_before():
     ended = payment(status=DirectPaymentStatus.ENDED, end=date(2026, 4, 30))
-    assert refusal(lambda: register(ended, employed_from=date(2026, 5, 1))) == (
+    assert refusal(lambda: register(ended, employed_from=date(2026, 5, 1)), Conflict) == (
         "agreement_id", "the direct payment ended on 2026-04-30: it employs nobody after")
     assert register(ended, employed_from=date(2026, 4, 30)).employed_from == date(2026, 4, 30)
 
 
 def test_employment_starts_no_earlier_than_the_direct_payment_and_ends_after_it_starts():
-    assert refusal(lambda: register(employed_from=date(2026, 3, 1))) == (
+    assert refusal(lambda: register(employed_from=date(2026, 3, 1)), Conflict) == (
         "employed_from", "must not be before the direct payment's start 2026-03-02")
     assert refusal(lambda: register(employed_from=date(2026, 4, 1), employed_to=date(2026, 3, 31)))[0] == "employed_to"
     assert register(employed_to=START).employed_to == START  # one day is a day
@@ -92,7 +93,7 @@ def test_a_variation_changes_rates_or_the_end_and_keeps_the_rest():
     assert pa.vary(payment(), employed_to=None).employed_to is None
     assert pa.vary(payment(), employed_to=date(2026, 6, 30)).rates == pa.rates
     assert refusal(lambda: pa.vary(payment()))[0] == "rates"
-    assert refusal(lambda: pa.vary(payment(), employed_to=date(2026, 3, 1)))[0] == "employed_to"
+    assert refusal(lambda: pa.vary(payment(), employed_to=date(2026, 3, 1)), Conflict)[0] == "employed_to"
     assert refusal(lambda: pa.vary(payment(), rates=[NIGHT], employed_to=KEEP))[0] == "rates"
 
 

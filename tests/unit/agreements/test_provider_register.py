@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, NotAllowed, Rejected
 from services.agreements.domain.providers import (BankDetailsChange, ChangeStatus, account_number, check_self_billing,
                                                   cqc_id, masked, sort_code)
 
@@ -41,16 +41,18 @@ def test_officers_see_only_the_last_four_digits():
 
 def test_bank_details_entered_by_one_person_must_be_verified_by_another():
     change = BankDetailsChange.record("PRV-1", changed_by="u-officer")
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(NotAllowed, match="a second finance approver must"):
         change.verify("u-officer")
-    assert caught.value.field == "verified_by"
+    with pytest.raises(NotAllowed):
+        change.reject("u-officer")
     assert change.verify("u-approver").status is ChangeStatus.VERIFIED
 
 
 def test_a_decided_change_cannot_be_decided_again():
     verified = BankDetailsChange.record("PRV-1", changed_by="u-1").verify("u-2")
-    with pytest.raises(Rejected, match="already verified"):
+    with pytest.raises(Conflict, match="already verified") as caught:
         verified.reject("u-3")
+    assert caught.value.code == "bank_details_change_decided"
 
 
 def test_self_billing_needs_its_agreement_date():

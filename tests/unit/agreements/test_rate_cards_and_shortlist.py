@@ -10,7 +10,7 @@ from contracts.common import Mechanism, RateUnit, ServiceType
 from services.agreements.domain.agreements import Agreement
 from services.agreements.domain.brokerage import ProviderOffer, draft_for_approved_request, shortlist
 from services.agreements.domain.direct_payments import DirectPayment
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict, Rejected
 from services.agreements.domain.rates import RateCard, cards_to_close, day_category_of, rate_for, time_band_of
 from tests.unit.agreements.builders import MONDAY, home_care, hourly
 
@@ -27,7 +27,7 @@ def test_a_new_card_closes_the_open_ended_one_the_day_before_it_starts():
 
 def test_a_card_overlapping_a_closed_card_is_rejected():
     old = card("PRV-1", hourly(2300), end=date(2026, 12, 31))
-    with pytest.raises(Rejected, match="overlaps rate card"):
+    with pytest.raises(Conflict, match="overlaps rate card"):
         cards_to_close([old], card("PRV-1", hourly(2400), start=date(2026, 6, 1)))
 
 

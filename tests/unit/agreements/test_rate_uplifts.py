@@ -10,7 +10,7 @@ import pytest
 from contracts.agreements import EndReason, ScheduledVisit, SuspensionReason, TimeBand, Weekday
 from contracts.common import RateUnit, ServiceType
 from services.agreements.domain.agreements import Agreement
-from services.agreements.domain.errors import Rejected
+from services.agreements.domain.errors import Conflict
 from services.agreements.domain.rate_uplifts import card_for_uplift, plan_uplift
 from services.agreements.domain.rates import RateCard
 from tests.unit.agreements.builders import MONDAY, daily_visit, home_care, hourly
@@ -71,7 +71,7 @@ def test_agreements_are_skipped_with_their_reason():
     assert reasons["P-4"] == f"ended before {APRIL}: its last day is {APRIL - timedelta(days=1)}"
     assert reasons["P-5"] == f"ended on {APRIL + timedelta(days=3)}: an ended agreement is not varied"
     assert reasons["P-6"].startswith(f"starts on {APRIL + timedelta(days=7)}, after {APRIL}")
-    assert reasons["P-7"].startswith("rate card RC-NEW cannot price it: schedule[0]: no rate covers a monday visit "
+    assert reasons["P-7"].startswith("rate card RC-NEW cannot price it: schedule.0: no rate covers a monday visit "
                                      "at 19:30:00")
     assert reasons["P-8"].startswith(f"varied from {APRIL + timedelta(days=10)}, after {APRIL}")
 
@@ -106,9 +106,9 @@ def test_the_card_in_the_agreements_unit_is_used_where_the_provider_has_several(
 
 
 def test_no_card_for_the_service_names_service_type_and_none_in_force_names_effective_from():
-    with pytest.raises(Rejected) as none_at_all:
+    with pytest.raises(Conflict) as none_at_all:
         card_for_uplift([replace(NEW, service_type=ServiceType.RESIDENTIAL)], "PRV-1", ServiceType.HOME_CARE, APRIL)
     assert none_at_all.value.field == "service_type"
-    with pytest.raises(Rejected) as not_then:
+    with pytest.raises(Conflict) as not_then:
         _plan(home_care("P-17"), cards=(OLD,), on=APRIL)
     assert not_then.value.field == "effective_from" and f"in force on {APRIL}" in not_then.value.rule
