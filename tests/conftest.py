@@ -55,6 +55,18 @@ async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 20
     pytest.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
 
 
+async def every_page(client: httpx.AsyncClient, path: str, headers: dict, **params) -> list[list[dict]]:
+    """Each page of a list, following its `Link: rel="next"` to the end."""
+    pages, response = [], await client.get(path, params=params, headers=headers)
+    while True:
+        assert response.status_code == 200, response.text
+        pages.append(response.json())
+        following = response.links.get("next")
+        if following is None:
+            return pages
+        response = await client.get(following["url"], headers=headers)
+
+
 def _rank(item) -> int:
     if item.get_closest_marker("last") is not None:
         return 3

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-import httpx
 import pytest
 
 from contracts import agreements as ag
@@ -16,6 +15,7 @@ from services.delivery.handlers.agreements import AGREEMENTS
 from services.delivery.store import agreements as store_agreements
 from shared.clock import london_date, london_local, utcnow, week_start
 from shared.testing import DatabaseOnly
+from tests.conftest import every_page
 
 pytestmark = pytest.mark.db
 PROVIDER, OTHER, CQC, OTHER_CQC = "PRV-PAGE-1", "PRV-PAGE-2", "1-900000401", "1-900000402"
@@ -48,18 +48,6 @@ async def db():
             suspensions=[]))
         yield db
     store_agreements.BOOK.__init__()
-
-
-async def every_page(client: httpx.AsyncClient, path: str, headers: dict, **params) -> list[list[dict]]:
-    """Each page of a list, following its next links to the end."""
-    pages, response = [], await client.get(path, params=params, headers=headers)
-    while True:
-        assert response.status_code == 200, response.text
-        pages.append(response.json())
-        following = response.links.get("next")
-        if following is None:
-            return pages
-        response = await client.get(following["url"], headers=headers)
 
 
 async def test_rejected_and_unallocated_records_page_without_gap_or_overlap(db):

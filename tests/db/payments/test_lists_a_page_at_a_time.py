@@ -7,12 +7,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-import httpx
 import pytest
 
 from shared.clock import london_date, utcnow
 from shared.testing import DatabaseOnly
 from services.payments.app import app
+from tests.conftest import every_page
 from tests.db.payments.dp_helpers import agreed, paid_run, working_day_on_or_after
 from tests.integration.payments.payments_helpers import working_day_after
 
@@ -25,17 +25,6 @@ async def db():
         yield db
 
 
-async def pages(client: httpx.AsyncClient, url: str, headers: dict, **params) -> list[list[dict]]:
-    """Every page of a list, following each next link until there is none."""
-    found, answer = [], await client.get(url, params=params, headers=headers)
-    while True:
-        assert answer.status_code == 200, answer.text
-        found.append(answer.json())
-        if "next" not in answer.links:
-            return found
-        answer = await client.get(answer.links["next"]["url"], headers=headers)
-
-
 async def test_runs_newest_first_and_a_runs_files_by_name(db):
     finance = db.auth("finance_officer")
     async with db.http(app) as client:
@@ -44,10 +33,10 @@ async def test_runs_newest_first_and_a_runs_files_by_name(db):
         for weeks in range(3):  # three proposals for three pay dates: none approved, so each pays the same days
             runs.append(await paid_run(db, client, working_day_on_or_after(working_day_after(7 + 7 * weeks)),
                                        dp.agreement_id, approve=False))
-        listed = await pages(client, "/payment-runs", finance, limit=2)
+        listed = await every_page(client, "/payment-runs", finance, limit=2)
         assert [len(p) for p in listed] == [2, 1]
         assert [r["run_id"] for p in listed for r in p] == [r["run_id"] for r in reversed(runs)]
-        assert (await pages(client, "/payment-runs", finance, limit=2, state="approved")) == [[]]
+        assert (await every_page(client, "/payment-runs", finance, limit=2, state="approved")) == [[]]
 
         run_id = runs[0]["run_id"]
         approved = await client.post(f"/payment-runs/{run_id}/approve",
@@ -57,7 +46,7 @@ async def test_runs_newest_first_and_a_runs_files_by_name(db):
         assert exported.status_code == 200, exported.text
         names = sorted(f["name"] for f in exported.json()["files"])
         assert len(names) >= 3
-        files = await pages(client, f"/payment-runs/{run_id}/files", finance, limit=2)
+        files = await every_page(client, f"/payment-runs/{run_id}/files", finance, limit=2)
         assert [f["name"] for p in files for f in p] == names and all(len(p) <= 2 for p in files)
         assert (await client.get("/payment-runs/RUN-NOPE/files", headers=finance)).status_code == 404
         bad = await client.get("/payment-runs", params={"after": "WyJub3QtYW4taW50Il0"}, headers=finance)
@@ -77,8 +66,8 @@ async def test_two_person_decisions_oldest_first_ties_broken_by_id(db):
                    " approved_by_role = 'finance_approver', approved_at = $2 WHERE decision_id = $1", ids[4], at)
     expected = [ids[0], *sorted(ids[1:4]), ids[4]]
     async with db.http(app) as client:
-        pending = await pages(client, "/two-person-decisions", db.auth("ops"), limit=2)
-        every = await pages(client, "/two-person-decisions", db.auth("ops"), limit=2, status="all")
+        pending = await every_page(client, "/two-person-decisions", db.auth("ops"), limit=2)
+        every = await every_page(client, "/two-person-decisions", db.auth("ops"), limit=2, status="all")
     assert [len(p) for p in pending] == [2, 2]
     assert [d["decision_id"] for p in pending for d in p] == expected[:4]
     assert [d["decision_id"] for p in every for d in p] == expected
@@ -95,7 +84,7 @@ async def test_a_direct_payments_reclaims_oldest_first(db):
                            " amount_pence, council_managed, raised_by, raised_on, raised_at) VALUES ($1, $2, $3,"
                            " 'unspent_at_end', 'netting', $4, true, 'u-raiser', $5, $6)", reclaim_id,
                            dp.agreement_id, dp.person_ref, 1_000 * (n + 1), raised.date(), raised + timedelta(days=n))
-        listed = await pages(client, f"/direct-payments/{dp.agreement_id}/reclaims",
+        listed = await every_page(client, f"/direct-payments/{dp.agreement_id}/reclaims",
                              db.auth("person", person=dp.person_ref), limit=2)
     assert [[r["reclaim_id"] for r in p] for p in listed] == [ids[:2], ids[2:]]
 
@@ -106,7 +95,7 @@ async def test_the_payment_calendar_by_pay_date_however_far_apart_its_dates(db):
     async with db.http(app) as client:
         whole = (await client.get("/payment-calendar", params={"from": first, "to": last, "limit": 500},
                                   headers=finance)).json()
-        listed = await pages(client, "/payment-calendar", finance, limit=7, **{"from": first, "to": last})
+        listed = await every_page(client, "/payment-calendar", finance, limit=7, **{"from": first, "to": last})
         far = await client.get("/payment-calendar", params={"from": "0001-01-01", "to": "9999-12-31", "limit": 3},
                                headers=finance)
         backwards = await client.get("/payment-calendar", params={"from": last, "to": first}, headers=finance)
