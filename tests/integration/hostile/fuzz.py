@@ -33,10 +33,7 @@ ONLY_INVALID_INPUT = {
 
 
 # Failures still open (issue 18), by service, operation ("*": any of the service's) and check, each with why:
-# any other failure fails the run. The agreements service's own work (its refusals by kind, its rules in its
-# schema) is on branch i18-agreements, not yet merged.
-AGREEMENTS_BRANCH = ("agreements answers a state conflict, or a rule its schema does not state, as 422 "
-                     "(fixed on branch i18-agreements)")
+# any other failure fails the run.
 KNOWN_OPEN: dict[tuple[str, str, str], str] = {
     ("delivery", "POST /providers/{provider_id}/visit-files", "ST202"):
         "a file's content rules (a header row naming the columns) are not in its schema",
@@ -48,8 +45,6 @@ KNOWN_OPEN: dict[tuple[str, str, str], str] = {
         "a net-pay file's content rules (its header row) are not in its schema",
     ("invoicing", "POST /contribution-charges", "ST202"):
         "a period must be over before it is charged, a rule that moves with today",
-    ("agreements", "*", "ST202"): AGREEMENTS_BRANCH,
-    ("agreements", "*", "ST201"): AGREEMENTS_BRANCH,
     ("invoicing", "stateful", "ST202"):
         "a contribution charge for a period with no care to charge is a 422, where the state refuses it (409)",
     ("queries", "stateful", "ST202"):
