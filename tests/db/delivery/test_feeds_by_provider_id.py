@@ -11,14 +11,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from contracts import agreements as ag
-from contracts.common import ServiceType
 from services.delivery.app import app
-from services.delivery.handlers.agreements import AGREEMENTS
-from services.delivery.store import agreements as store_agreements
 from shared.cli import app as carepay
 from shared.clock import london_date, london_local, utcnow, week_start
-from shared.testing import DatabaseOnly
+from tests.db.delivery.helpers import EVERY_DAY, delivery_knowing
 
 pytestmark = pytest.mark.db
 MINE, THEIRS = "PRV-FEED-MINE", "PRV-FEED-THEIRS"
@@ -46,22 +42,10 @@ def items(listed: httpx.Response) -> list[dict]:
 
 @pytest.fixture
 async def db():
-    store_agreements.BOOK.__init__()  # one process, many schemas: this schema's change_seq starts again
-    async with DatabaseOnly("delivery") as db:
-        for provider_id, cqc, locations in ((MINE, MY_CQC, [MY_LOCATION]), (THEIRS, THEIR_CQC, [])):
-            await db.send(AGREEMENTS, ag.ProviderRegistered(
-                provider_id=provider_id, name=f"Care {provider_id}", cqc_provider_id=cqc, cqc_location_ids=locations,
-                service_types=[ServiceType.HOME_CARE], self_billing=ag.SelfBilling(in_place=True)))
-        await db.send(AGREEMENTS, ag.AgreementActivated(
-            agreement_id=AGREEMENT, person_ref=PERSON, provider_id=MINE, service_type="home_care",
-            payment_basis="actuals", cycle="weekly", start=WEEK, end=None,
-            terms=[ag.AgreementTerms(version=1, effective_from=WEEK, rates=[ag.Rate(unit="hour", amount_pence=2400)],
-                                     schedule=[ag.ScheduledVisit(weekday=d, start_time=time(9), duration_minutes=30,
-                                                                 carers_required=1)
-                                               for d in ("monday", "tuesday", "wednesday", "thursday")])],
-            suspensions=[]))
+    async with delivery_knowing([(MINE, MY_CQC, [MY_LOCATION]), (THEIRS, THEIR_CQC, [])], agreement_id=AGREEMENT,
+                                person_ref=PERSON, provider_id=MINE, start=WEEK, weekdays=EVERY_DAY[:4]) as db:
         yield db
-    store_agreements.BOOK.__init__()
+
 
 
 async def test_a_provider_token_for_its_provider_id_reaches_its_own_feed_and_is_refused_anothers(db):

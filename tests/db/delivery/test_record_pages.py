@@ -7,14 +7,10 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from contracts import agreements as ag
-from contracts.common import ServiceType
 from services.delivery.api.models import PeriodOut, ReceivedRecord, RejectedRecord
 from services.delivery.app import app
-from services.delivery.handlers.agreements import AGREEMENTS
-from services.delivery.store import agreements as store_agreements
 from shared.clock import london_date, london_local, utcnow, week_start
-from shared.testing import DatabaseOnly
+from tests.db.delivery.helpers import delivery_knowing
 from tests.conftest import every_page
 
 pytestmark = pytest.mark.db
@@ -33,21 +29,10 @@ def visit(day: int, at: str, *, carer: str = "C-1", cqc: str = CQC, person: str 
 
 @pytest.fixture
 async def db():
-    store_agreements.BOOK.__init__()  # one process, many schemas: this schema's change_seq starts again
-    async with DatabaseOnly("delivery") as db:
-        for provider_id, cqc in ((PROVIDER, CQC), (OTHER, OTHER_CQC)):
-            await db.send(AGREEMENTS, ag.ProviderRegistered(
-                provider_id=provider_id, name=f"Care {provider_id}", cqc_provider_id=cqc, cqc_location_ids=[],
-                service_types=[ServiceType.HOME_CARE], self_billing=ag.SelfBilling(in_place=True)))
-        await db.send(AGREEMENTS, ag.AgreementActivated(
-            agreement_id=AGREEMENT, person_ref=PERSON, provider_id=PROVIDER, service_type="home_care",
-            payment_basis="actuals", cycle="weekly", start=WEEK, end=None,
-            terms=[ag.AgreementTerms(version=1, effective_from=WEEK, rates=[ag.Rate(unit="hour", amount_pence=2400)],
-                                     schedule=[ag.ScheduledVisit(weekday="monday", start_time=time(9),
-                                                                 duration_minutes=30, carers_required=1)])],
-            suspensions=[]))
+    async with delivery_knowing([(PROVIDER, CQC, []), (OTHER, OTHER_CQC, [])], agreement_id=AGREEMENT,
+                                person_ref=PERSON, provider_id=PROVIDER, start=WEEK, weekdays=["monday"]) as db:
         yield db
-    store_agreements.BOOK.__init__()
+
 
 
 async def test_rejected_and_unallocated_records_page_without_gap_or_overlap(db):
