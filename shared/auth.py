@@ -1,12 +1,15 @@
 """Bearer tokens carrying a role and, for providers, people and personal assistants, the identity they are
 limited to.
 
-Tokens are HS256 JWTs, minted and verified with PyJWT and signed with CAREPAY_AUTH_SECRET (unset
-or empty means the development secret; an empty secret passed here directly is a ValueError).
-`carepay token` mints them for the local stack; production puts the council's identity provider in
-front and shares the secret or swaps the verifier.
+Two kinds of token are verified, with PyJWT (verify_for chooses by the token's algorithm):
+- the council's identity provider's (OIDC: RS256/ES256 from its JWKS), when CAREPAY_OIDC_ISSUER is set;
+  shared.oidc checks them and maps their claims to a Principal;
+- local HS256 tokens, signed with CAREPAY_AUTH_SECRET (unset or empty means the development secret; an
+  empty secret passed here directly is a ValueError), which `carepay token` mints for the local stack.
+  They are accepted only in local mode (CAREPAY_ENV=local, the default): in production an HS256 token is
+  refused (401), whatever its signature.
 
-A token is accepted only if all of these hold, else it is refused (401, naming the reason):
+An HS256 token is accepted only if all of these hold, else it is refused (401, naming the reason):
 - signed HS256 with the secret (no other algorithm, not `none`);
 - it carries every one of `sub` (a non-empty string), `role` (one of ROLES), `iss`, `aud`, `iat`
   and `exp` (`iat` and `exp` integer seconds: a string, a float or a missing value is refused);
@@ -18,12 +21,16 @@ A token is accepted only if all of these hold, else it is refused (401, naming t
   read as seeing everybody. A provider is named by its `provider_id` (`PRV-…`, the agreements
   register's id) in every token, path and query; never by a CQC ID, which `mint_token` refuses.
 
-Wrong or missing token: 401. Right token, wrong role or scope: 403.
+Wrong or missing token: 401. Right token, wrong role or scope: 403. The identity provider's keys
+unreadable: 503 (the token cannot be checked now).
 """
 from __future__ import annotations
 
+import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -122,7 +129,17 @@ def mint_token(secret: str, *, subject: str, role: str, provider_id: str | None 
 
 
 class InvalidToken(Exception):
-    pass
+    """A token refused: the reason names what was wrong, never the token."""
+
+
+class IssuerUnavailable(InvalidToken):
+    """The identity provider's discovery document or keys could not be read: the token cannot be checked now
+    (503 from current_principal, with Retry-After RETRY_AFTER_S; refused like any other token where no retry is
+    possible)."""
+
+
+# After the identity provider could not be read, how long it is not asked again (shared.oidc) and the Retry-After.
+RETRY_AFTER_S = 5
 
 
 def _whole_seconds(claims: dict[str, Any], name: str) -> int:
@@ -142,10 +159,19 @@ def verify_token(secret: str, token: str, *, issuer: str | None = None, audience
     issuer = issuer or auth_issuer_from_env()
     audience = audience or auth_audience_from_env()
     max_ttl = auth_max_ttl_s_from_env() if max_ttl_seconds is None else max_ttl_seconds
-    try:
+    with refusals(issuer, audience, ALGORITHM):
         # iat and exp are checked below, once they are known to be integers (PyJWT would take "123" or True).
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer, audience=audience, leeway=LEEWAY_S,
                             options={"require": list(REQUIRED_CLAIMS), "verify_iat": False, "verify_exp": False})
+    check_times(claims, max_ttl)
+    return principal_of(claims["sub"], claims["role"], {name: claims.get(name) for name in SCOPE_CLAIMS.values()})
+
+
+@contextmanager
+def refusals(issuer: str, audience: str, algorithms: str) -> Iterator[None]:
+    """PyJWT's refusals of a token as InvalidToken, each naming what was wrong (never the token)."""
+    try:
+        yield
     except jwt.MissingRequiredClaimError as exc:
         raise InvalidToken(f"token has no {exc.claim}") from exc
     except jwt.InvalidSignatureError as exc:
@@ -157,39 +183,76 @@ def verify_token(secret: str, token: str, *, issuer: str | None = None, audience
     except jwt.ImmatureSignatureError as exc:
         raise InvalidToken("token not yet valid (nbf)") from exc
     except jwt.InvalidAlgorithmError as exc:
-        raise InvalidToken(f"unsupported algorithm: only {ALGORITHM}") from exc
+        raise InvalidToken(f"unsupported algorithm: only {algorithms}") from exc
     except jwt.DecodeError as exc:
         raise InvalidToken("malformed token") from exc
     except jwt.PyJWTError as exc:  # any other refusal: still the caller's token, so 401 not 500
         raise InvalidToken(f"malformed token ({type(exc).__name__})") from exc
+
+
+def check_times(claims: dict[str, Any], max_ttl: int | None) -> None:
+    """`iat` and `exp` are integers, `iat` not in the future and `exp` not passed (LEEWAY_S either way), and the
+    lifetime (exp - iat) at most `max_ttl` seconds (None: the issuer decides)."""
     iat, exp = _whole_seconds(claims, "iat"), _whole_seconds(claims, "exp")
     now = time.time()
     if iat > now + LEEWAY_S:
         raise InvalidToken("token issued in the future (iat)")
     if exp <= now - LEEWAY_S:
         raise InvalidToken("token expired")
-    if exp - iat > max_ttl:
+    if max_ttl is not None and exp - iat > max_ttl:
         raise InvalidToken(f"token lifetime (exp - iat) of {exp - iat} s is longer than {max_ttl} s")
-    subject, role = claims["sub"], claims["role"]
+
+
+def principal_of(subject: Any, role: Any, scope: dict[str, Any], claim_names: dict[str, str] | None = None
+                 ) -> Principal:
+    """The principal of a verified token's subject, role and scope values (keyed provider_id, person_ref and
+    pa_id; `claim_names` gives the claim each was read from, when another). A scoped role without its scope, or
+    a scope value that is not a non-empty string, is refused: a scope check never fails open."""
+    names = claim_names or {}
     if not isinstance(subject, str) or not subject:
         raise InvalidToken("token has no sub")
     if not isinstance(role, str) or role not in ROLES:
         raise InvalidToken("token has no known role")
-    scope: dict[str, str | None] = {}
-    for name in ("provider_id", "person_ref", "pa_id"):
-        value = claims.get(name)
+    found: dict[str, str | None] = {}
+    for name in SCOPE_CLAIMS.values():
+        value = scope.get(name)
         if value is not None and (not isinstance(value, str) or not value):
-            raise InvalidToken(f"token claim {name} must be a non-empty string")
-        scope[name] = value
+            raise InvalidToken(f"token claim {names.get(name, name)} must be a non-empty string")
+        found[name] = value
     needed = SCOPE_CLAIMS.get(role)
-    if needed and not scope[needed]:
-        raise InvalidToken(f"token for role {role} has no {needed}")
-    return Principal(subject=subject, role=role, provider_id=scope["provider_id"], person_ref=scope["person_ref"],
-                     pa_id=scope["pa_id"])
+    if needed and not found[needed]:
+        shown = needed if names.get(needed, needed) == needed else f"{needed} (claim {names[needed]})"
+        raise InvalidToken(f"token for role {role} has no {shown}")
+    return Principal(subject=subject, role=role, provider_id=found["provider_id"], person_ref=found["person_ref"],
+                     pa_id=found["pa_id"])
+
+
+def local_mode(settings: Any = None) -> bool:
+    """CAREPAY_ENV is `local` (or unset). Anything else counts as production here: HS256 tokens are refused."""
+    env = getattr(settings, "env", None) or os.environ.get("CAREPAY_ENV") or "local"
+    return str(getattr(env, "value", env)) == "local"
 
 
 def verify_for(settings: Any, token: str) -> Principal:
-    """verify_token with a service's Settings (secret, issuer, audience, lifetime bound)."""
+    """The caller of `token` under a service's Settings.
+
+    With CAREPAY_OIDC_ISSUER set, a token signed with one of CAREPAY_OIDC_ALGORITHMS is the identity provider's
+    (shared.oidc). An HS256 token (`carepay token`) is verified with the service's secret, issuer, audience and
+    lifetime bound (verify_token) only in local mode (CAREPAY_ENV=local, the default); in production it is
+    refused, and so is any other algorithm (`none` among them)."""
+    from shared import oidc  # shared.oidc builds on this module
+
+    issuer = oidc.issuer_of(settings)
+    if issuer is not None:
+        algorithm = oidc.algorithm_of(token)
+        if algorithm in issuer.settings.algorithms:
+            return issuer.principal(token)
+        if algorithm != ALGORITHM:
+            allowed = ", ".join(issuer.settings.algorithms) + (f" or {ALGORITHM}" if local_mode(settings) else "")
+            raise InvalidToken(f"unsupported algorithm: only {allowed}")
+    if not local_mode(settings):
+        raise InvalidToken(f"{ALGORITHM} tokens are accepted only in local mode (CAREPAY_ENV=local): production "
+                           "takes the identity provider's tokens (CAREPAY_OIDC_ISSUER)")
     return verify_token(settings.auth_secret, token, issuer=getattr(settings, "auth_issuer", None),
                         audience=getattr(settings, "auth_audience", None),
                         max_ttl_seconds=getattr(settings, "auth_max_ttl_s", None))
@@ -208,6 +271,9 @@ def current_principal(request: Request) -> Principal:
         raise _unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
     try:
         return verify_for(request.app.state.runtime.settings, token.strip())
+    except IssuerUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"cannot check the token now: {exc}",
+                            headers={"Retry-After": str(RETRY_AFTER_S)}) from exc
     except InvalidToken as exc:
         raise _unauthorized(f"invalid token: {exc}") from exc
 

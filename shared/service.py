@@ -40,6 +40,7 @@ from shared.kafka_io import idempotent_producer, no_decode, tolerant_parser
 from shared.limits import RequestLimits
 from shared.logging import configure_logging, get_logger, message_context
 from shared.migrations import migrate, pending
+from shared.oidc import oidc_settings
 from shared.openapi import install_openapi, operation_id
 from shared.outbox import Outbox, OutboxRelay
 from shared.redaction import describe, kind_of
@@ -355,6 +356,7 @@ def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter]
     `body_caps`: the routes (path patterns, `{x}` for a segment) whose bodies may pass CAREPAY_MAX_BODY_BYTES,
     with their own cap in bytes (uploads); shared.limits answers 413 for a body over its cap."""
     settings = settings_for(name)
+    oidc_settings()  # a wrong CAREPAY_OIDC_* setting stops the service here, naming it
     configure_logging(name, settings.log_level)
     runtime = ServiceRuntime(settings, service_dir, consumers, publishes or {}, background)
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
@@ -95,12 +96,13 @@ def _signed_in(request: Request, visitor: auth.Visitor, location: str) -> Respon
     return auth.protect(response)
 
 
-def _refused(visitor: auth.Visitor) -> Response:
+def _refused(request: Request, visitor: auth.Visitor) -> Response:
     """The sign-in page with why (401: no token or one not accepted, with `WWW-Authenticate: Bearer`; 403)."""
-    response = HTMLResponse(sign_in_page(visitor.problem, local_sign_in=auth.local_sign_in_enabled()),
+    response = HTMLResponse(sign_in_page(visitor.problem, local_sign_in=auth.local_sign_in_enabled(),
+                                         single_sign_on=auth.sso_issuer() is not None),
                             status_code=visitor.status,
                             headers={"WWW-Authenticate": "Bearer"} if visitor.status == 401 else None)
-    auth.forget(response)
+    auth.forget(response, request)
     return auth.protect(response)
 
 
@@ -117,13 +119,13 @@ async def get_dashboard(request: Request, measure: Annotated[str, Query(max_leng
     measure, period = _view(measure, period)
     mechanisms = ",".join(m for m in mechanism or () if m)
     if token is not None:  # a sign-in link: keep the token in the cookie and take it out of the address
-        visitor = auth.check(request, token, remember=True)
+        visitor = await run_in_threadpool(auth.check, request, token, remember=True)
         if not visitor.principal:
-            return _refused(visitor)
+            return _refused(request, visitor)
         return _signed_in(request, visitor, view_href(measure, period, mechanisms))
-    visitor = auth.visitor(request)
+    visitor = await run_in_threadpool(auth.visitor, request)  # may read the identity provider's keys
     if not visitor.principal:
-        return _refused(visitor)
+        return _refused(request, visitor)
     answers = await read_api(request, visitor.token, measure, period, mechanisms)
     page = dashboard_page(answers, measure=measure, period=period, mechanism=mechanisms, principal=visitor.principal,
                           local_sign_in=visitor.principal.subject == auth.LOCAL_SUBJECT)
@@ -159,18 +161,19 @@ async def sign_in_to_dashboard(request: Request, form: Annotated[SignInForm, For
                                _key: RetryKey = None) -> Response:
     token = form.token
     if not _same_origin(request):
-        return _refused(auth.Visitor(problem="Sign in from the dashboard's own page.", status=403))
-    visitor = auth.check(request, token, remember=True)
-    return _signed_in(request, visitor, "/") if visitor.principal else _refused(visitor)
+        return _refused(request, auth.Visitor(problem="Sign in from the dashboard's own page.", status=403))
+    visitor = await run_in_threadpool(auth.check, request, token, remember=True)
+    return _signed_in(request, visitor, "/") if visitor.principal else _refused(request, visitor)
 
 
 @router.post("/dashboard/sign-out", response_class=HTMLResponse, responses={403: SIGN_IN_PAGE[403]},
              summary="Sign out of the dashboard: the cookie is dropped and the sign-in page shown")
 async def sign_out_of_dashboard(request: Request, _key: RetryKey = None) -> Response:
     if not _same_origin(request):
-        return _refused(auth.Visitor(problem="Sign out from the dashboard's own page.", status=403))
-    response = HTMLResponse(sign_in_page("You are signed out.", local_sign_in=False))
-    auth.forget(response)
+        return _refused(request, auth.Visitor(problem="Sign out from the dashboard's own page.", status=403))
+    response = HTMLResponse(sign_in_page("You are signed out.", local_sign_in=False,
+                                         single_sign_on=auth.sso_issuer() is not None))
+    auth.forget(response, request)
     return auth.protect(response)
 
 

@@ -17,6 +17,7 @@ loopback). Never set it where anyone but the developer can reach the service.
 """
 from __future__ import annotations
 
+import hmac
 import re
 from dataclasses import dataclass
 from ipaddress import IPv6Address, ip_address, ip_network
@@ -24,7 +25,8 @@ from ipaddress import IPv6Address, ip_address, ip_network
 from fastapi import Request
 from fastapi.responses import Response
 
-from shared.auth import OFFICER_ROLES, InvalidToken, Principal, mint_token, verify_for
+from shared.auth import OFFICER_ROLES, InvalidToken, Principal, local_mode, mint_token, verify_for
+from shared.oidc import Issuer, oidc_settings
 from services.reporting.config import local_sign_in_enabled
 
 COOKIE = "carepay_dashboard"
@@ -46,6 +48,13 @@ class Visitor:
     problem: str = ""
     status: int = 200
     remember: bool = False  # the token came from the form, a link or local sign-in: set the cookie
+
+
+def sso_issuer() -> Issuer | None:
+    """The identity provider the dashboard signs in with (dashboard_sso), when CAREPAY_OIDC_ISSUER and
+    CAREPAY_OIDC_CLIENT_ID are set."""
+    settings = oidc_settings()
+    return settings.issuer_client() if settings.enabled and settings.client_id else None
 
 
 def _loopback_peer(request: Request) -> bool:
@@ -82,8 +91,9 @@ def check(request: Request, token: str, *, remember: bool) -> Visitor:
     try:
         principal = verify_for(request.app.state.runtime.settings, token.strip())
     except InvalidToken as exc:
-        return Visitor(problem=f"That token was not accepted ({exc}). Mint a new one with "
-                               "`carepay token --role ops`.", status=401)
+        again = ("Sign in again." if oidc_settings().enabled else
+                 "Mint a new one with `carepay token --role ops`.")
+        return Visitor(problem=f"That token was not accepted ({exc}). {again}", status=401)
     if principal.role not in OFFICER_ROLES:
         return Visitor(problem=f"A {principal.role} token cannot open the operations dashboard: sign in with an "
                                "ops or officer token.", status=403)
@@ -121,11 +131,21 @@ def protect(response: Response) -> Response:
     return response
 
 
+def secure_cookies(request: Request) -> bool:
+    """Cookies are Secure (sent over https only) outside local mode, and on the local stack when asked over https."""
+    return (not local_mode(request.app.state.runtime.settings) or request.url.scheme == "https"
+            or request.headers.get("x-forwarded-proto") == "https")
+
+
 def remember(request: Request, response: Response, token: str) -> None:
-    secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
     response.set_cookie(COOKIE, token, max_age=COOKIE_SECONDS, path="/", httponly=True, samesite="strict",
-                        secure=secure)
+                        secure=secure_cookies(request))
 
 
-def forget(response: Response) -> None:
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+def forget(response: Response, request: Request) -> None:
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request))
+
+
+def same_secret(given: str, kept: str) -> bool:
+    """`given` is `kept` (compared in constant time)."""
+    return hmac.compare_digest(given.encode(), kept.encode())

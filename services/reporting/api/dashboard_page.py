@@ -10,10 +10,10 @@ from services.reporting.api.dashboard_charts import payments_section, spend_sect
 from services.reporting.api.dashboard_operations import missed_section, pipeline_section, queries_section
 
 
-def _head(title: str) -> str:
+def _head(title: str, extra: str = "") -> str:
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
-            f'<link rel="stylesheet" href="/dashboard/dashboard.css"></head>')
+            f'<link rel="stylesheet" href="/dashboard/dashboard.css">{extra}</head>')
 
 
 def _section(key: str, heading: str, answer: Any, draw: Callable[[], str]) -> str:
@@ -51,14 +51,27 @@ def dashboard_page(answers: dict[str, Any], *, measure: str, period: str, princi
             'Money is shown in pounds from whole pence.</footer></body></html>')
 
 
-def sign_in_page(problem: str, *, local_sign_in: bool) -> str:
+def sign_in_page(problem: str, *, local_sign_in: bool, single_sign_on: bool = False) -> str:
+    """The sign-in page: why, the council's sign-in when single sign-on is set up, and the form for a token."""
     hint = ("" if not local_sign_in else
             "<p>This local stack signs browsers on this machine in by itself; a rejected token was replaced.</p>")
+    sso = ('<p><a class="sso" href="/dashboard/sign-in">Sign in with your council account</a></p>'
+           '<p class="note">Or paste a token:</p>' if single_sign_on else "")
     return (_head("Sign in: Carepay dashboard") + '<body><main id="main" class="sign-in">'
             '<h1>Carepay dashboard</h1>'
-            f'<p class="problem" role="alert">{escape(problem)}</p>{hint}'
+            f'<p class="problem" role="alert">{escape(problem)}</p>{hint}{sso}'
             '<form method="post" action="/dashboard/sign-in"><label for="token">Ops or officer token</label>'
             '<input id="token" name="token" type="password" autocomplete="off" required>'
             '<button type="submit">Sign in</button></form>'
             '<p class="note">On the local stack, <code>.venv/bin/carepay token --role ops</code> prints one. '
             'The token is kept in a cookie only this page reads, for up to 12 hours.</p></main></body></html>')
+
+
+def signed_in_page(location: str) -> str:
+    """Signed in by the identity provider: a page that moves on to `location` at once. A page, not a redirect,
+    so that the browser sends the SameSite=Strict session cookie with the next request (a redirect still counts
+    as part of the identity provider's cross-site navigation)."""
+    where = escape(location)
+    return (_head("Signed in: Carepay dashboard", f'<meta http-equiv="refresh" content="0;url={where}">')
+            + f'<body><main id="main" class="sign-in"><h1>Carepay dashboard</h1><p>Signed in. '
+              f'<a href="{where}">Continue to the dashboard</a>.</p></main></body></html>')

@@ -57,9 +57,10 @@ TIMESHEET_DECIDERS = frozenset({"person", "finance_officer", "brokerage_officer"
 PAYROLL_READERS = FINANCE | {"person", "brokerage_officer"}
 
 # Open to anyone, no token: liveness, readiness, metrics and the API documents; and the reporting dashboard's
-# doors (its sign-in form takes the token in its body, sign-out needs none) and its stylesheet.
+# doors (its sign-in form takes the token in its body, sign-out needs none, single sign-on's start and callback
+# bring none) and its stylesheet.
 OPEN_PATHS = ("/health", "/ready", "/metrics", "/openapi.json", "/asyncapi.json", "/reference",
-              "/dashboard/sign-in", "/dashboard/sign-out", "/dashboard/dashboard.css")
+              "/dashboard/sign-in", "/dashboard/sign-out", "/dashboard/callback", "/dashboard/dashboard.css")
 
 
 @dataclass(frozen=True)

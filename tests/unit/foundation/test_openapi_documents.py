@@ -166,9 +166,12 @@ def test_400_and_431_are_described_once_not_per_operation(doc):
     assert not any(s in op["responses"] for item in doc["paths"].values() for op in item.values() for s in ("400", "431"))
 
 
-# The reporting dashboard's pages answer a browser: refused, they show the sign-in page (HTML), not a problem.
-BROWSER_PAGES = {("reporting", "/"), ("reporting", "/dashboard/sign-in"), ("reporting", "/dashboard/sign-out")}
+# The reporting dashboard's pages answer a browser: refused, they show the sign-in page (HTML), not a problem;
+# so do its single sign-on's doors when it is not set up (404) or the identity provider is away (503).
+BROWSER_PAGES = {("reporting", "/"), ("reporting", "/dashboard/sign-in"), ("reporting", "/dashboard/sign-out"),
+                 ("reporting", "/dashboard/callback")}
 SIGN_IN_PAGE = {"text/html": {"schema": {"type": "string"}}}
+SSO_PAGES = {("reporting", "get", "/dashboard/sign-in"), ("reporting", "get", "/dashboard/callback")}
 
 
 @pytest.mark.parametrize("service", list(SERVICE_PORTS))
@@ -177,7 +180,8 @@ def test_every_error_a_service_documents_is_a_problem(service):
     for path, item in doc["paths"].items():
         for method, op in item.items():
             for status, response in op["responses"].items():
-                if (service, path) in BROWSER_PAGES and status in ("401", "403"):
+                if (service, path) in BROWSER_PAGES and status in ("401", "403") or (
+                        (service, method, path) in SSO_PAGES and status in ("404", "503")):
                     assert response.get("content") == SIGN_IN_PAGE, f"{service} {method.upper()} {path} {status}"
                 elif int(status) >= 400 and path != "/ready":
                     assert response.get("content") == PROBLEM, f"{service} {method.upper()} {path} {status}"
