@@ -1,6 +1,6 @@
 """The topic registry: every topic Carepay uses, who owns it, how it is keyed and kept.
 
-`make up` creates these topics (see `shared.kafka_admin`). A service publishes only to topics it
+`make up` creates these topics (`shared.kafka_io.create_topics`). A service publishes only to topics it
 owns; a service's dead-letter topic is `<service>.dlq`.
 """
 from __future__ import annotations

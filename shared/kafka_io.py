@@ -5,47 +5,66 @@ from __future__ import annotations
 import dataclasses
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from contracts.topics import TOPICS
+from shared.kafka_security import KafkaSettings, client_options
 
-# Large enough for a hostile 1 MB message to reach its DLQ with headers.
-MAX_REQUEST_BYTES = 4 * 1024 * 1024
+# A partition's batch, up to this size, goes in one request: at the default 16 KB a relay of ~1 KB events
+# waited for a round trip every 15 events (~800 events/s on the delivery stream).
+MAX_BATCH_BYTES = 512 * 1024
 
 
-def idempotent_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
-    """A producer that never duplicates or reorders a partition's messages on retry."""
+class TopicsNotCreated(RuntimeError):
+    """The cluster refused to create a registry topic (the message names each topic and why)."""
+
+
+def idempotent_producer(kafka: KafkaSettings, client_id: str) -> AIOKafkaProducer:
+    """A producer that never duplicates or reorders a partition's messages on retry. It refuses a record
+    over CAREPAY_KAFKA_MAX_MESSAGE_BYTES itself, and never sends a batch larger than the topics take."""
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
+        **client_options(kafka),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
-        # A partition's batch, up to this size, goes in one request: at the default 16 KB a relay of
-        # ~1 KB events waited for a round trip every 15 events (~800 events/s on the delivery stream).
-        max_batch_size=512 * 1024,
-        max_request_size=MAX_REQUEST_BYTES,
+        max_batch_size=min(MAX_BATCH_BYTES, kafka.max_message_bytes),
+        max_request_size=kafka.max_message_bytes,
         request_timeout_ms=30000,
     )
 
 
-async def create_topics(bootstrap_servers: str) -> list[str]:
-    """Create every registry topic that does not exist yet; return the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="carepay-admin")
+def topic_configs(kafka: KafkaSettings, retention_ms: int) -> dict[str, str]:
+    """The configuration a registry topic is created with."""
+    return {"retention.ms": str(retention_ms), "max.message.bytes": str(kafka.max_message_bytes),
+            "min.insync.replicas": str(kafka.min_insync_replicas)}
+
+
+async def create_topics(kafka: KafkaSettings) -> list[str]:
+    """Create every registry topic that does not exist yet (CAREPAY_KAFKA_REPLICATION_FACTOR copies,
+    `topic_configs`); return the names created. Nothing when CAREPAY_KAFKA_CREATE_TOPICS is false (the
+    topics are the cluster's own, e.g. Strimzi KafkaTopics). TopicsNotCreated when the cluster refuses one.
+    Topics that exist are left as they are."""
+    if not kafka.create_topics:
+        return []
+    admin = AIOKafkaAdminClient(**client_options(kafka), client_id="carepay-admin")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in TOPICS if t.name not in existing]
         if not missing:
             return []
-        new = [NewTopic(t.name, num_partitions=t.partitions, replication_factor=1,
-                        topic_configs={"retention.ms": str(t.retention_ms),
-                                       "max.message.bytes": str(MAX_REQUEST_BYTES)})
+        new = [NewTopic(t.name, num_partitions=t.partitions, replication_factor=kafka.replication_factor,
+                        topic_configs=topic_configs(kafka, t.retention_ms))
                for t in missing]
-        try:
-            await admin.create_topics(new)
-        except TopicAlreadyExistsError:
-            pass  # another process created it between list and create
+        response = await admin.create_topics(new)
+        refused = [(e["topic"], for_code(e["error_code"]), e.get("error_message"))
+                   for e in response.to_object()["topic_errors"] if e["error_code"]]
+        # Already there: another process created it between list and create.
+        refused = [r for r in refused if r[1] is not TopicAlreadyExistsError]
+        if refused:
+            raise TopicsNotCreated("; ".join(f"{topic}: {error.__name__} {message or ''}".rstrip()
+                                             for topic, error, message in refused))
         return [t.name for t in missing]
     finally:
         await admin.close()

@@ -33,7 +33,7 @@ from contracts.envelope import Envelope, Event
 from shared.clock import utcnow
 from shared.events import Cause, envelope_for
 from shared.logging import get_logger
-from shared.kafka_io import MAX_REQUEST_BYTES
+from shared.kafka_security import DEFAULT_MAX_MESSAGE_BYTES
 from shared.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED, OUTBOX_SET_ASIDE
 from shared.redaction import describe
 
@@ -171,15 +171,16 @@ class OutboxRelay:
     def __init__(self, pool: asyncpg.Pool, producer: AIOKafkaProducer, *, service: str, schema: str,
                  batch_size: int = 2000,
                  renew_producer: Callable[[], Awaitable[AIOKafkaProducer]] | None = None,
-                 max_record_bytes: int = MAX_REQUEST_BYTES) -> None:
+                 max_record_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         self.pool = pool
         self.producer = producer
         self.renew_producer = renew_producer  # a started replacement, for when this one is BROKEN_PRODUCER
         self.service = service
         self.schema = schema
         self.batch_size = batch_size
-        # A record over this (the producer's max_request_size) is refused by `send` before it leaves; the
-        # batches the relay fills itself are not checked, so the relay checks (the broker would refuse it).
+        # A record over this (CAREPAY_KAFKA_MAX_MESSAGE_BYTES: the producer's max_request_size and the topics'
+        # max.message.bytes) is refused by `send` before it leaves; the batches the relay fills itself are not
+        # checked, so the relay checks (the broker would refuse it).
         self.max_record_bytes = max_record_bytes
         self._wake = asyncio.Event()
         self._last_prune = 0.0

@@ -37,12 +37,13 @@ from shared.db import create_pool
 from shared.http import install_error_handlers
 from shared.idempotency import IdempotencyKeys, purge_expired
 from shared.kafka_io import idempotent_producer, no_decode, tolerant_parser
+from shared.kafka_security import KafkaSettings, broker_options, kafka_settings
 from shared.limits import RequestLimits
 from shared.logging import configure_logging, get_logger, message_context
 from shared.migrations import migrate, pending
 from shared.oidc import oidc_settings
 from shared.openapi import install_openapi, operation_id
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import REFUSED, Outbox, OutboxRelay
 from shared.redaction import describe, kind_of
 from shared.reference import install_reference
 from shared.schemas import consumer_payload_schema, envelope_union
@@ -57,8 +58,10 @@ class ServiceRuntime:
 
     def __init__(self, settings: Settings, service_dir: Path, consumers: Sequence[BaseConsumer],
                  publishes: Mapping[str, Sequence[type[Event]]],
-                 background: Sequence[Callable[["ServiceRuntime"], Awaitable[None]]] = ()) -> None:
+                 background: Sequence[Callable[["ServiceRuntime"], Awaitable[None]]] = (),
+                 kafka: KafkaSettings | None = None) -> None:
         self.settings = settings
+        self.kafka = kafka or kafka_settings()  # how every client of this process reaches Kafka
         self.service = settings.service
         self.service_dir = service_dir
         tracing.setup_tracing(settings.service, settings.instance_id)  # spans exported when OTEL_EXPORTER_OTLP_ENDPOINT
@@ -66,7 +69,7 @@ class ServiceRuntime:
         self.outbox = Outbox(settings.service, settings.council_id)
         self.producer = None  # aiokafka objects need the running loop: created in _connect()
         self.broker = KafkaBroker(
-            settings.kafka_bootstrap_servers,
+            **broker_options(self.kafka),
             # The instance in the client id: a consumer group's description says which instance holds what.
             client_id=f"carepay-{settings.service}-{settings.instance_id}",
             # FastStream's own per-message lines go through our JSON logging, at WARNING and up.
@@ -159,7 +162,7 @@ class ServiceRuntime:
                 backoff = min(backoff * 2, 10.0)
         backoff = 0.5
         while not self.kafka_started:
-            self.producer = idempotent_producer(self.settings.kafka_bootstrap_servers, f"{self.service}-relay")
+            self.producer = idempotent_producer(self.kafka, f"{self.service}-relay")
             try:
                 await self.producer.start()
                 await self.broker.start()
@@ -172,7 +175,8 @@ class ServiceRuntime:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
         relay = OutboxRelay(self.pool, self.producer, service=self.service, schema=self.settings.schema,
-                            batch_size=self.settings.outbox_batch_size, renew_producer=self._renew_producer)
+                            batch_size=self.settings.outbox_batch_size, renew_producer=self._renew_producer,
+                            max_record_bytes=self.kafka.max_message_bytes)
         self._tasks.append(asyncio.create_task(relay.run(), name=f"{self.service}-outbox-relay"))
         self._tasks.append(asyncio.create_task(self._observe_lag(), name=f"{self.service}-lag"))
         # A service's own periodic work starts once its tables and its outbox relay are in place.
@@ -184,7 +188,7 @@ class ServiceRuntime:
     async def _renew_producer(self):
         """A started producer with a new producer id in place of one the broker no longer accepts
         (the outbox relay's and the dead-letter queue's); raises while Kafka is unreachable."""
-        fresh = idempotent_producer(self.settings.kafka_bootstrap_servers, f"{self.service}-relay")
+        fresh = idempotent_producer(self.kafka, f"{self.service}-relay")
         try:
             await fresh.start()
         except Exception:
@@ -267,7 +271,10 @@ class ServiceRuntime:
 
     # --- dead letters -------------------------------------------------------------------------------
     async def dead_letter(self, consumer: str, letters: list[DeadLetter]) -> None:
-        """Publish each letter to `<service>.dlq`; waits (never drops) while Kafka is away."""
+        """Publish each letter to `<service>.dlq`; waits (never drops) while Kafka is away. A letter Kafka
+        refuses for itself (a record at CAREPAY_KAFKA_MAX_MESSAGE_BYTES has no room for the DLQ headers) goes
+        without its value, with `dlq_value_omitted_bytes`: the value stays at the topic, partition and offset
+        its headers name. Retried as it was, it would hold the consumer's partition for ever."""
         topic = dlq_topic(self.service)
         for letter in letters:
             m = letter.message
@@ -280,6 +287,11 @@ class ServiceRuntime:
                                                       headers=headers)
                     break
                 except Exception as exc:  # noqa: BLE001
+                    if isinstance(exc, REFUSED) and value:
+                        log.error("dead letter refused by Kafka; sent without its value", error=describe(exc),
+                                  topic=topic, origin=m.where, bytes=len(value))
+                        headers, value = [*headers, ("dlq_value_omitted_bytes", str(len(value)).encode())], b""
+                        continue
                     log.error("could not publish to the DLQ; retrying", error=describe(exc), topic=topic)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Local single-node Kafka (KRaft) from Maven Central jars.  Usage: kafka.sh setup|start|stop|status
+# Local single-node Kafka (KRaft) from Maven Central jars.  Usage: kafka.sh setup|start|stop|status|lib
+# (`lib` resolves the jars if need be and prints their directory: tests start brokers of their own from it).
 # All state lives in <repo>/.local: kafka/lib-* (jars), kafka/data, logs/kafka.log, run/kafka.pid.
 set -euo pipefail
 
@@ -121,5 +122,6 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  *) echo "usage: $0 setup|start|stop|status" >&2; exit 2 ;;
+  lib) cmd_setup && echo "$LIB_DIR" ;;
+  *) echo "usage: $0 setup|start|stop|status|lib" >&2; exit 2 ;;
 esac

@@ -12,10 +12,6 @@ app = typer.Typer(help="Start, stop and inspect the local stack's services.", no
                   pretty_exceptions_enable=False)
 
 
-def _kafka() -> str:
-    return settings_for("requests").kafka_bootstrap_servers
-
-
 def _services(names: list[str] | None) -> list[str]:
     chosen = names or list(SERVICE_PORTS)
     unknown = [n for n in chosen if n not in SERVICE_PORTS]
@@ -26,10 +22,15 @@ def _services(names: list[str] | None) -> list[str]:
 
 @app.command()
 def topics() -> None:
-    """Create the contracts' registry topics that do not exist yet."""
+    """Create the contracts' registry topics that do not exist yet (not when CAREPAY_KAFKA_CREATE_TOPICS is false)."""
     from shared.kafka_io import create_topics
+    from shared.kafka_security import kafka_settings
 
-    created = asyncio.run(create_topics(_kafka()))
+    kafka = kafka_settings()
+    if not kafka.create_topics:
+        typer.echo("topics: not created here (CAREPAY_KAFKA_CREATE_TOPICS is false: the cluster defines them)")
+        return
+    created = asyncio.run(create_topics(kafka))
     typer.echo(f"topics created: {', '.join(created)}" if created else "topics: all present")
 
 

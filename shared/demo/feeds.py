@@ -21,7 +21,6 @@ from shared.demo.attendance import Attendance
 from shared.demo.client import Stack, StackError, provider as as_provider
 from shared.demo.council import Council, Provider
 from shared.demo.ledger import Ledger, Sent
-from shared.settings import settings_for
 
 CARE_PAY = str(Path(sys.executable).parent / "carepay")
 
@@ -63,15 +62,15 @@ class Feeds:
         from aiokafka.errors import KafkaError
 
         from contracts.ecm import TOPIC
+        from shared.kafka_security import client_options, kafka_settings
 
         for start in range(0, len(rows), chunk):
             deadline = time.monotonic() + self.stack.patience
             while True:
                 try:
                     if self._producer is None:
-                        self._producer = AIOKafkaProducer(
-                            bootstrap_servers=settings_for("delivery").kafka_bootstrap_servers,
-                            enable_idempotence=True, acks="all")
+                        self._producer = AIOKafkaProducer(**client_options(kafka_settings()),
+                                                          enable_idempotence=True, acks="all")
                         await self._producer.start()
                     sent = [await self._producer.send(TOPIC, json.dumps(r).encode(), key=key.encode())
                             for r in rows[start:start + chunk]]

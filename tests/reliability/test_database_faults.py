@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
-from shared.kafka_io import MAX_REQUEST_BYTES
+from shared.kafka_security import kafka_settings
 from shared.settings import settings_for
 from tests.reliability.conftest import assert_same, run_the_month
 from tests.reliability.results import paid_twice
@@ -107,7 +107,7 @@ async def test_an_outbox_row_kafka_refuses_is_set_aside_and_the_rest_flows(basel
             await conn.execute(
                 "INSERT INTO requests.outbox (event_id, topic, key, event_type, value, headers)"
                 " VALUES ($1, 'requests.events', $2, 'RequestCancelled', $3, '{}'::jsonb)",
-                event_id, f"REQ-TOO-BIG-{event_id.hex[:6]}", b"x" * MAX_REQUEST_BYTES)
+                event_id, f"REQ-TOO-BIG-{event_id.hex[:6]}", b"x" * kafka_settings().max_message_bytes)
             await month
 
         outcome = await run_the_month(today, refused_row_in_week_one)

@@ -26,6 +26,7 @@ from shared.consumer import BaseConsumer
 from shared.records import Poison
 from shared.db import create_pool
 from shared.kafka_io import partitions_of
+from shared.kafka_security import KafkaSettings, client_options, kafka_settings
 from shared.migrations import migrate
 from shared.settings import settings_for
 from services.reporting.handlers import CONSUMERS
@@ -58,7 +59,7 @@ async def _positions(conn: asyncpg.Connection) -> dict[TopicPartition, int]:
             for r in await conn.fetch("SELECT topic, partition, next_offset FROM rebuild_position")}
 
 
-async def replay(pool: asyncpg.Pool, bootstrap: str, consumers: Sequence[BaseConsumer] = CONSUMERS,
+async def replay(pool: asyncpg.Pool, kafka: KafkaSettings, consumers: Sequence[BaseConsumer] = CONSUMERS,
                  batch: int = 2000) -> Replayed:
     """Read each consumer's topic from where the last replay into this schema stopped (or the start) to
     its end at the cut, through that consumer's code; record where it stopped."""
@@ -66,21 +67,21 @@ async def replay(pool: asyncpg.Pool, bootstrap: str, consumers: Sequence[BaseCon
     async with pool.acquire() as conn:
         done = await _positions(conn)
     # earliest: a partition whose position is not yet resolved must never start at its end.
-    kafka = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                             auto_offset_reset="earliest")
-    await kafka.start()
+    reader = AIOKafkaConsumer(**client_options(kafka), enable_auto_commit=False, group_id=None,
+                              auto_offset_reset="earliest")
+    await reader.start()
     try:
-        topics = {c.topic: await partitions_of(kafka, c.topic) for c in consumers}
+        topics = {c.topic: await partitions_of(reader, c.topic) for c in consumers}
         # One cut across every topic, taken before anything is read: the rebuild is the state at that instant.
-        ends = await kafka.end_offsets([tp for parts in topics.values() for tp in parts])
+        ends = await reader.end_offsets([tp for parts in topics.values() for tp in parts])
         for consumer in consumers:
             parts = topics[consumer.topic]
-            kafka.assign(parts)
+            reader.assign(parts)
             for tp in parts:
-                kafka.seek(tp, done.get(tp, 0))
+                reader.seek(tp, done.get(tp, 0))
             count = 0
-            while [tp for tp in parts if await kafka.position(tp) < ends[tp]]:
-                fetched = await kafka.getmany(*parts, timeout_ms=1000, max_records=batch)
+            while [tp for tp in parts if await reader.position(tp) < ends[tp]]:
+                fetched = await reader.getmany(*parts, timeout_ms=1000, max_records=batch)
                 # Stop each partition at the cut: what comes later is the live service's.
                 records = [r for recs in fetched.values() for r in recs
                            if r.offset < ends[TopicPartition(r.topic, r.partition)]]
@@ -93,7 +94,7 @@ async def replay(pool: asyncpg.Pool, bootstrap: str, consumers: Sequence[BaseCon
                     " ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset",
                     [(tp.topic, tp.partition, ends[tp]) for tp in parts])
     finally:
-        await kafka.stop()
+        await reader.stop()
     result.seconds = time.perf_counter() - started
     return result
 
@@ -128,7 +129,7 @@ async def rebuild(schema: str, *, fresh: bool = True) -> Replayed:
         await conn.close()
     pool = await create_pool(settings.database_url, schema, service="reporting-rebuild", max_size=2)
     try:
-        return await replay(pool, settings.kafka_bootstrap_servers)
+        return await replay(pool, kafka_settings())
     finally:
         await pool.close()
 
