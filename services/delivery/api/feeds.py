@@ -12,13 +12,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 
-from contracts.ecm import EcmAttendance
+from contracts.ecm import TIME_FORMATS, EcmAttendance
 from services.delivery import metrics
 from services.delivery.api.access import PROVIDER_OR_OFFICER, feed_provider
 from services.delivery.api.models import BatchReport, FileReport
 from services.delivery.api.uploads import FILE_TYPES, MAX_FILE_BYTES, after_row, until_file_error
 from services.delivery.domain.attendance import MAX_ID_LENGTH, MAX_TIME_LENGTH
-from services.delivery.domain.parsing.csv_feed import open_visit_csv
+from services.delivery.domain.parsing.csv_feed import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, open_visit_csv
 from services.delivery.domain.parsing.xml_feed import open_service_delivery_file
 from services.delivery.domain.rejects import FeedFileError, quoted
 from services.delivery.domain.validation import DEFAULT_BATCH_SIZE, validate_batch, validate_feed
@@ -59,8 +59,15 @@ BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": 
                                         "(reason, field, message)."}]}}}},
     "description": f"Up to {MAX_BATCH_RECORDS:,} visit records (contracts.ecm.EcmAttendance), each naming its "
                    "provider by one of the path's provider's CQC IDs."}}
-FILE_BODY = upload_body_doc(tuple(FILE_TYPES), "A CSV visit export (header row 1; columns by name, any order) or "
-                                               "an XML service delivery file; up to 1 GiB, streamed.")
+FILE_BODY = upload_body_doc(tuple(FILE_TYPES), (
+    "A CSV visit export or an XML service delivery file, up to 1 GiB (streamed). CSV: header row 1 names the columns, "
+    "in any order (letter case, spaces and hyphens do not matter): "
+    f"{', '.join(REQUIRED_COLUMNS)} required, {', '.join(OPTIONAL_COLUMNS)} optional (the fields of "
+    "contracts.ecm.EcmAttendance); other columns are not read, and are listed in the report's columns.ignored; "
+    "then one row per carer's attendance. XML: <ServiceDeliveryFile reference provider> (provider: a CQC ID of the "
+    "path's provider) holding <ProviderContract reference> (the agreement), <ServiceWeek serviceUser weekEnding>, "
+    "<Visit id plannedStart plannedEnd> and one <Carer id checkIn checkOut method exception> per carer. Times: "
+    f"{TIME_FORMATS}."))
 
 
 def outcome_out(o: RecordOutcome, *, index: bool = False) -> dict[str, Any]:

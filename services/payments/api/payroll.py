@@ -120,9 +120,11 @@ def _upload_out(u: NetPayUpload, lines: int | None = None, unchanged: int = 0,
              summary="Record the bureau's net pay for the week (CSV employee_ref,net_pence): paid to each PA in the "
                      "next weekly run; a total above the threshold waits for a second finance approver (201; 200 "
                      "when every row was recorded already)",
-             openapi_extra=csv_upload_doc("The bureau's net pay: a header row naming employee_ref and net_pence "
-                                          "(other columns are ignored and listed in the answer's columns.ignored), "
-                                          "then one row per PA paid for the week"))
+             openapi_extra=csv_upload_doc("The bureau's net pay for a week that has ended: a header row naming "
+                                          "employee_ref and net_pence (other columns are ignored and listed in the "
+                                          "answer's columns.ignored), then one row per PA paid for the week: the "
+                                          "PA's employee_ref, and net pay in whole pence, above 0 and at most the "
+                                          "PA's approved gross pay for the week"))
 async def upload_net_pay(agreement_id: str, week_start: WEEK_START, request: Request, response: Response,
                          principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> dict:
     _week(week_start)

@@ -1,6 +1,7 @@
 """The visit-file upload takes the file as the raw body with its own content type or as the part `file` of a
-multipart/form-data form, and its report names the CSV columns read and those ignored. Against Postgres alone
-(a fresh copy of the delivery schema), through the HTTP API and `carepay ecm import`."""
+multipart/form-data form, and its report names the CSV columns read and those ignored; the fuzz's sample files
+are read whole. Against Postgres alone (a fresh copy of the delivery schema), through the HTTP API and
+`carepay ecm import`."""
 from __future__ import annotations
 
 import asyncio
@@ -16,6 +17,7 @@ from shared.cli import app as carepay
 from shared.clock import london_date, london_local, utcnow, week_start
 from tests.db.delivery.helpers import EVERY_DAY, delivery_knowing
 from tests.db.delivery.test_feeds_by_provider_id import _bridge
+from tests.integration.hostile import fuzz_samples
 
 pytestmark = pytest.mark.db
 PROVIDER, OTHER, CQC, PERSON, AGREEMENT = "PRV-FORM-1", "PRV-FORM-2", "1-900000301", "SU-FORM-1", "AGR-FORM-1"
@@ -149,3 +151,18 @@ async def test_carepay_ecm_import_names_the_columns_it_ignored(db, tmp_path, mon
             env={"COLUMNS": "200"})
     assert done.exit_code == 0, done.output
     assert "columns ignored (not read): Carer Name" in done.output
+
+
+async def test_the_fuzzs_sample_files_are_read_whole_for_a_provider_named_by_its_provider_id(db):
+    today, url = london_date(utcnow()), f"/providers/{PROVIDER}/visit-files"
+    async with db.http(app) as client:
+        as_csv = await client.post(url, content=fuzz_samples.visit_csv(PROVIDER, today),
+                                   headers={**db.auth("ops"), "Content-Type": "text/csv"})
+        as_xml = await client.post(url, headers=db.auth("ops"), files={
+            "file": ("file", fuzz_samples.service_delivery_xml(PROVIDER, today), "application/xml")})
+    for sent, kind in ((as_csv, "csv"), (as_xml, "xml")):
+        assert sent.status_code == 200, sent.text
+        report = sent.json()
+        assert report["format"] == kind and report["received"] == 1, report
+        # Read whole, its one record judged: the person it names is one delivery does not know (state, not form).
+        assert [r["reason"] for r in report["rejects"]] == ["unknown_service_user"], report

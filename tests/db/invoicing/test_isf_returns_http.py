@@ -1,7 +1,7 @@
 """ISF returns through invoicing's real HTTP API against a fresh invoicing schema: a return (JSON or CSV)
 accepted at once, its surplus netted from the next advance by a credit note; what is refused names its
 field or row and records nothing; a return held over budget is accepted by another officer only; a
-person sees only their own; the balances."""
+person sees only their own; the balances; the fuzz's sample returns are recorded."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -22,6 +22,7 @@ from services.invoicing.store import facts as store_facts
 from services.invoicing.store import invoices as store_invoices
 from services.invoicing.store.invoices import Filed
 from tests.conftest import unique
+from tests.integration.hostile import fuzz_samples
 
 pytestmark = pytest.mark.db
 TODAY = london_date(utcnow())
@@ -243,3 +244,19 @@ async def test_a_person_sees_their_own_returns_only(db):
         assert (await client.get("/isf-returns", params={"provider_id": pid}, headers=stranger)).status_code == 403
         assert len((await client.get("/isf-returns", params={"provider_id": pid},
                                      headers=db.auth("finance_officer"))).json()) == 2
+
+
+async def test_the_fuzzs_sample_returns_are_recorded_for_a_provider_holding_the_persons_isf(db):
+    today = london_date(utcnow())
+    as_csv, as_json = unique("PRV"), unique("PRV")
+    for pid in (as_csv, as_json):
+        await an_isf(db, pid, fuzz_samples.PERSON)
+    async with db.http(app) as client:
+        csv_sent = await client.post(f"/providers/{as_csv}/isf-returns", content=fuzz_samples.isf_returns_csv(today),
+                                     headers={**db.auth("finance_officer"), "content-type": "text/csv"})
+        json_sent = await client.post(f"/providers/{as_json}/isf-returns", headers=db.auth("finance_officer"), files={
+            "file": ("file", fuzz_samples.isf_return_json(today), "application/json")})
+    assert csv_sent.status_code == 201, csv_sent.text
+    assert [(r["period_start"], r["status"]) for r in csv_sent.json()["returns"]] == [(P.first.isoformat(), "accepted")]
+    assert json_sent.status_code == 201, json_sent.text
+    assert (json_sent.json()["period_start"], json_sent.json()["status"]) == (P.first.isoformat(), "accepted")

@@ -14,6 +14,7 @@ from shared.testing import DatabaseOnly
 from services.payments.app import app
 from tests.conftest import every_page
 from tests.db.payments.dp_helpers import agreed, paid_run, working_day_on_or_after
+from tests.integration.hostile import fuzz_samples
 from tests.integration.payments.payments_helpers import working_day_after
 
 pytestmark = pytest.mark.db
@@ -116,6 +117,8 @@ async def test_the_banks_confirmations_as_a_body_or_a_form_part_with_their_colum
         ref = payment["payment_reference"]
 
         as_json = await client.post(url, json={"payment_reference": ref}, headers=finance)
+        none_named = await client.post(url, content=fuzz_samples.bank_report_csv(),
+                                       headers={**finance, "Content-Type": "text/csv"})
         unknown = await client.post(url, content=f"payment_reference,status,reason\nPAY-NOPE,paid,\n{ref},lost,\n",
                                     headers={**finance, "Content-Type": "text/csv"})
         paid = await client.post(url, content=f"Payment_Reference,status,reason,Bank Ref\n{ref},paid,,B-1\n",
@@ -123,6 +126,7 @@ async def test_the_banks_confirmations_as_a_body_or_a_form_part_with_their_colum
         again = await client.post(url, files={"file": ("bank.csv", f"payment_reference,status,reason\n{ref},paid,\n",
                                                         "text/csv")}, headers=finance)
     assert as_json.status_code == 415 and "text/csv" in as_json.json()["detail"]
+    assert none_named.status_code == 200 and none_named.json()["paid"] == [], none_named.text  # the fuzz's sample
     assert unknown.status_code == 422 and unknown.json()["code"] == "confirmation_rows_invalid"
     assert [(e["field"], e["row"], e["column"]) for e in unknown.json()["errors"]] == [
         ("body", 2, "payment_reference"), ("body", 3, "status")]

@@ -15,6 +15,10 @@
     the dates of a case are moved together by whole weeks of years (364 days), so their order, the days
     between them and their weekdays stay as generated, the latest within the year up to today;
   - spend by person is not limited to cost centres (group by cost centre instead): no cost_centre then;
+  - what is sent for a week or period that must be over (a net-pay file's week, an ISF return's period) is
+    for one that is over: moved back a week (a period) at a time until it is;
+  - an upload route's file (a body or form part documented as a string of bytes) is a file of its kind
+    whose header row names the columns: a small valid one (fuzz_samples) replaces the generated string;
   - an Idempotency-Key is not used again with another request: a fresh one per call.
 """
 from __future__ import annotations
@@ -25,9 +29,12 @@ from datetime import date, timedelta
 
 import schemathesis
 
+from shared.clock import london_date, utcnow
 from shared.idempotency import KEY
+from shared.uploads import GENERIC, MULTIPART, media_type_of
 from tests.conftest import auth
 from tests.integration.hostile.authz_matrix import MATRIX
+from tests.integration.hostile.fuzz_samples import sample
 
 # A role the operation lets in, officers first: a provider or person token would mostly meet 403/404.
 PREFERENCE = ("finance_officer", "brokerage_officer", "social_worker", "finance_approver", "ops", "team_manager",
@@ -165,6 +172,44 @@ def _strays_moved(value, today: date):
     return value
 
 
+# By path: the path parameter or body field that starts a week or period which must be over, and its days.
+OVER = {"/direct-payments/{agreement_id}/payroll/{week_start}/net-pay": ("week_start", 7),
+        "/providers/{provider_id}/isf-returns": ("period_start", 28)}
+
+
+def _over(values: dict, name: str, days: int, today: date) -> None:
+    """`values[name]`, an ISO date starting a week or period of `days` days, moved back whole periods until
+    the period ends before today; anything else as it is."""
+    try:
+        first = date.fromisoformat(values[name])
+    except (KeyError, TypeError, ValueError):
+        return
+    while first + timedelta(days=days - 1) >= today:
+        first -= timedelta(days=days)
+    values[name] = first.isoformat()
+
+
+def give_upload_a_file(case, today: date) -> None:
+    """A valid case of an upload route sends a valid file of the type it names (fuzz_samples), as its raw
+    body or as its form's part `file` (whose type is pinned to the one the case would send); a raw body
+    the document states as JSON stays as generated."""
+    if case.media_type is None:
+        return
+    service, endpoint = service_of(case), endpoint_of(case)
+    declared = case.operation.get_body_for_media_type(case.media_type)
+    if media_type_of(case.media_type) == MULTIPART and isinstance(case.body, dict) and declared is not None:
+        part = (case.multipart_content_types or {}).get("file") or next(
+            iter(declared.get_property_content_types("file")), GENERIC)
+        text = sample(service, endpoint, part, case.path_parameters or {}, today)
+        if text is not None:
+            case.body = {**case.body, "file": text}
+            case.multipart_content_types = {**(case.multipart_content_types or {}), "file": part}
+    elif declared is not None and declared.definition.get("schema", {}).get("type") == "string":
+        text = sample(service, endpoint, case.media_type, case.path_parameters or {}, today)
+        if text is not None:
+            case.body = text
+
+
 def keep_unstatable_rules(case) -> None:
     """Make a valid case keep the rules no schema states (module docstring)."""
     for part in ("query", "body"):
@@ -184,6 +229,11 @@ def keep_unstatable_rules(case) -> None:
         for name in MONDAYS:
             if isinstance(values.get(name), str):
                 values[name] = _monday(values[name], four_weekly)
+    if case.operation.path in OVER:
+        name, days = OVER[case.operation.path]
+        for part in ("path_parameters", "body"):
+            if isinstance(getattr(case, part, None), dict):
+                _over(getattr(case, part), name, days, london_date(utcnow()))
 
 
 @schemathesis.hook
@@ -194,6 +244,7 @@ def before_call(_context, case, **_kwargs):
     tests/db/foundation/test_idempotency.py. Valid cases keep the other unstatable rules."""
     if case.meta is not None and case.meta.generation.mode.is_positive:
         keep_unstatable_rules(case)
+        give_upload_a_file(case, london_date(utcnow()))
     headers = case.headers or {}
     for name in list(headers):
         value = headers[name]
