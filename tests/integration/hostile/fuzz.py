@@ -45,14 +45,8 @@ KNOWN_OPEN: dict[tuple[str, str, str], str] = {
         "a bank report's content rules (its header row and references) are not in its schema",
     ("payments", "POST /direct-payments/{agreement_id}/payroll/{week_start}/net-pay", "ST202"):
         "a net-pay file's content rules (its header row) are not in its schema",
-    ("invoicing", "POST /contribution-charges", "ST202"):
-        "a period must be over before it is charged, a rule that moves with today",
     ("agreements", "*", "ST202"): AGREEMENTS_BRANCH,
     ("agreements", "*", "ST201"): AGREEMENTS_BRANCH,
-    ("invoicing", "stateful", "ST202"):
-        "a contribution charge for a period with no care to charge is a 422, where the state refuses it (409)",
-    ("queries", "stateful", "ST202"):
-        "text holding a NUL passes the schema and Postgres refuses it (422): shared.bounds does not state it yet",
 }
 FAILURE_HEADING = re.compile(r"^_{3,} (?:(GET|POST|PUT|PATCH|DELETE) (\S+)|(Stateful) tests) _{3,}$")
 FAILURE_CHECK = re.compile(r"^- (ST\d{3}) ")
