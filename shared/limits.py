@@ -23,14 +23,12 @@ from collections.abc import Mapping
 from fastapi import HTTPException, status
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.bounds import MAX_PATH_SEGMENT
 from shared.problems import PROBLEM_JSON, problem_body, summary_of
 
 CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 DEFAULT_MAX_BODY_BYTES = 1 << 20
 DEFAULT_MAX_HEADER_BYTES = 16 << 10
-# Every id a route takes in its path (provider refs, invoice ids, ...) is far shorter: a longer segment is
-# refused before any route stores or echoes it.
-MAX_PATH_SEGMENT = 200
 
 
 class BodyTooLarge(HTTPException):

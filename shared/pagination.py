@@ -35,12 +35,19 @@ from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import HTTPException, Query, Request, Response
+from pydantic import StringConstraints, WithJsonSchema
 
 from shared.problems import ApiProblem
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
 MAX_CURSOR_CHARS = 500
+# What a cursor is made of (URL-safe base64, unpadded): the document states it, page_params checks it.
+CURSOR = r"^[A-Za-z0-9_-]+$"
+# A cursor as a query parameter: bounded here; its alphabet stated in the schema and checked by page_params
+# (a 422 bad_cursor naming query.after).
+Cursor = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CURSOR_CHARS), WithJsonSchema(
+    {"type": "string", "minLength": 1, "maxLength": MAX_CURSOR_CHARS, "pattern": CURSOR})]
 
 T = TypeVar("T")
 KeyValue = date | datetime | uuid.UUID | int | str
@@ -76,7 +83,7 @@ def encode_cursor(key: Sequence[KeyValue]) -> str:
 
 def _raw_values(cursor: str) -> list[Any]:
     """The JSON list inside a cursor, or 422."""
-    if not re.fullmatch(r"[A-Za-z0-9_-]+", cursor):
+    if not re.fullmatch(CURSOR, cursor):
         raise _bad_cursor("is not a cursor: use the `after` of the previous page's next link as it is")
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
@@ -144,9 +151,8 @@ class Page:
 def page_params(
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (1 to {MAX_LIMIT}).")]
         = DEFAULT_LIMIT,
-        after: Annotated[str | None, Query(min_length=1, max_length=MAX_CURSOR_CHARS,
-                                           description="Cursor of the page to start after: the `after` in the "
-                                                       "previous page's `Link: <…>; rel=\"next\"` header.")]
+        after: Annotated[Cursor | None, Query(description="Cursor of the page to start after: the `after` in the "
+                                                        "previous page's `Link: <…>; rel=\"next\"` header.")]
         = None) -> Page:
     """FastAPI dependency: the page a list request asks for. A cursor that is not one at all is 422 here;
     one of the wrong shape for the list, when the route decodes it (`Page.after_key`)."""

@@ -11,8 +11,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import Path, Query
-from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StringConstraints, WithJsonSchema
+from fastapi import Query
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, WithJsonSchema
 
 from contracts.agreements import PersonalAssistantRate, Rate, ScheduledVisit, VisitRules
 from contracts.common import ServiceType
@@ -21,8 +21,8 @@ from services.agreements.api.schema_rules import SchemaExtra
 from services.agreements.domain import providers as register
 from services.agreements.domain.cost_centres import check_cost_centre
 from services.agreements.domain.errors import Rejected
+from shared.bounds import Filter, PathId, Reference, text  # noqa: F401 (PathId, text: for the API's modules)
 from shared.clock import PlausibleDate
-from shared.limits import MAX_PATH_SEGMENT
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 SORT_CODE = r"^([0-9][ -]?){5}[0-9]$"
@@ -137,20 +137,10 @@ def whole(**bounds: int) -> Any:
     return Annotated[int, Field(**bounds), BeforeValidator(_whole)]  # this order: the schema says the bounds
 
 
-NO_NUL = r"^[^\x00]*$"  # text Postgres can keep: no NUL character
-
-
-def text(max_length: int, min_length: int = 0) -> Any:
-    """A string of `min_length` to `max_length` characters with no NUL character."""
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_NUL)]
-
-
-# An id the platform issues or a client's short reference (shared.bounds.Reference, without NUL).
-Ref = text(64, 1)
-# An id in a path: what shared.limits lets through (MAX_PATH_SEGMENT), without NUL.
-PathId = Annotated[str, Path(max_length=MAX_PATH_SEGMENT, pattern=NO_NUL)]
+# Text of a length with no NUL character (`text`), an id in a body (`Ref`) or a path (`PathId`): shared.bounds.
+Ref = Reference
 # A query filter (an id, a person_ref): may be empty, as a form leaves it.
-QueryFilter = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
+QueryFilter = Annotated[Filter | None, Query()]
 
 
 # The contract's models as the API takes them: bounded, and strict (JSON numbers and booleans as such: pydantic

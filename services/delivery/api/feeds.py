@@ -27,6 +27,7 @@ from services.delivery.steps.intakes import IntakeRun, new_intake_id
 from services.delivery.store.agreements import BOOK
 from services.delivery.store.intakes import DuplicateFile, FileInProgress
 from shared.auth import Principal, require
+from shared.bounds import NO_NUL, Filter, PathId
 from shared.http import cause_of, runtime_of
 from shared.openapi import problem_responses
 from shared.problems import ApiProblem
@@ -40,13 +41,15 @@ TIME_FIELDS = ("planned_start", "planned_end", "check_in", "check_out")
 
 
 def _record_schema() -> dict[str, Any]:
-    """EcmAttendance's schema with the bounds delivery holds each record to (a longer id or time is rejected)."""
+    """EcmAttendance's schema with the bounds delivery holds each record to (a longer id or time, or one holding a
+    NUL, is rejected)."""
     schema = copy.deepcopy(EcmAttendance.model_json_schema())
     for name, field in schema["properties"].items():
         bounded = MAX_TIME_LENGTH if name in TIME_FIELDS else MAX_ID_LENGTH
         for branch in field.get("anyOf", [field]):
             if branch.get("type") == "string" and "enum" not in branch:
                 branch.setdefault("maxLength", bounded)
+                branch.setdefault("pattern", NO_NUL)
     return schema
 
 
@@ -89,7 +92,7 @@ def _not_readable(msg: str, kind: str) -> ApiProblem:
                  413: {"description": f"More than {MAX_BATCH_RECORDS:,} records or {MAX_BATCH_BYTES >> 20} MiB: "
                                       "send a file"},
                  422: {"description": "The request is invalid, or the body is not a JSON array"}})
-async def submit_visit_batch(provider_id: str, request: Request,
+async def submit_visit_batch(provider_id: PathId, request: Request,
                              principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))]) -> Any:
     """Records as in the ECM contract (contracts.ecm.EcmAttendance); each one's outcome by its 0-based index.
     `provider_id` is the provider's id on the agreements register (PRV-…); a record whose `provider_ref` is
@@ -126,9 +129,9 @@ async def submit_visit_batch(provider_id: str, request: Request,
                  413: {"description": "The file is larger than 1 GiB: split it by week"},
                  422: {"description": "The request is invalid, or the file as a whole cannot be read (its header "
                                       "or root element, a DOCTYPE, another provider's file): `code` says why"}})
-async def upload_visit_file(provider_id: str, request: Request,
+async def upload_visit_file(provider_id: PathId, request: Request,
                             principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))],
-                            file_reference: Annotated[str | None, Query(max_length=200, description=(
+                            file_reference: Annotated[Filter | None, Query(description=(
                                 "CSV: the file's own reference, accepted once per provider (default: "
                                 "sha256:<hex> of the content)"))] = None,
                             x_file_reference: Annotated[str | None, Header(max_length=200, description=(

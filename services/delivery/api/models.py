@@ -9,10 +9,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.delivery.domain.visit_rules import FlagCode
-from shared.bounds import Reference
+from shared.bounds import Reference, text
 from shared.uploads import ColumnReport
 
 # --- requests -------------------------------------------------------------------------------------------------
+
+OfficerNote = text(500)  # why an officer allocated a record: may be left out
+WhyRejected = text(500, 3)
 
 
 class AllocateIn(BaseModel):
@@ -21,13 +24,13 @@ class AllocateIn(BaseModel):
     agreement_id: Reference = Field(description="The agreement (of the record's own provider) whose planned visit "
                                                 "the record belongs to.")
     planned_start: datetime = Field(description="Start of the agreement's planned visit (no offset: London time).")
-    reason: str | None = Field(default=None, max_length=500)
+    reason: OfficerNote | None = None
 
 
 class RejectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=3, max_length=500, description="Why the record will never be paid.")
+    reason: WhyRejected = Field(description="Why the record will never be paid.")
 
 
 # --- feed reports ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from services.delivery.steps.confirmation import confirm_period
 from services.delivery.store import periods as store_periods
 from services.delivery.store.agreements import BOOK
 from shared.auth import Principal, require
+from shared.bounds import PathId
 from shared.clock import utcnow
 from shared.errors import IllegalState, RuleBroken
 from shared.http import cause_of, runtime_of, transaction
@@ -76,7 +77,7 @@ async def _period_out(conn, agreement: KnownAgreement, week: date) -> dict[str, 
 @router.get("/agreements/{agreement_id}/periods/{week_start}", summary="Verified actuals of one week",
             response_model=PeriodOut, responses={422: {"description": (
                 "The request is invalid, or week_start is not a Monday (not_a_monday)")}})
-async def get_period_actuals(agreement_id: str, week_start: WeekStart, request: Request,
+async def get_period_actuals(agreement_id: PathId, week_start: WeekStart, request: Request,
                              principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))]) -> Any:
     """The week's verified lines, its adjustments and the visits the agreement plans in it; 404 for an
     agreement delivery does not know or the caller may not see (a provider sees only its own)."""
@@ -90,7 +91,7 @@ async def get_period_actuals(agreement_id: str, week_start: WeekStart, request: 
              response_model=PeriodOut, responses={
                  409: {"description": "Already confirmed, or the week is not over"},
                  422: {"description": "The request is invalid, or week_start is not a Monday (not_a_monday)"}})
-async def confirm_period_actuals(agreement_id: str, week_start: WeekStart, request: Request,
+async def confirm_period_actuals(agreement_id: PathId, week_start: WeekStart, request: Request,
                                  principal: Annotated[Principal, Depends(require(*PROVIDER_OR_OFFICER))]) -> Any:
     """The provider of the agreement (or an officer) confirms a week once it is over; exactly once. The answer
     is the week as confirmed."""

@@ -17,7 +17,7 @@ from services.delivery.steps import allocation
 from services.delivery.steps.ingest import pipeline_of
 from services.delivery.store import records as store_records
 from shared.auth import Principal, require
-from shared.bounds import Filter
+from shared.bounds import Filter, PathId
 from shared.clock import london_local
 from shared.problems import ApiProblem
 from shared.http import cause_of, not_found, runtime_of, transaction
@@ -77,7 +77,7 @@ async def list_unallocated_visits(request: Request, response: Response,
                  409: {"description": "The record was already allocated, rejected or superseded; or the agreement is "
                                       "another provider's, plans no visit at planned_start or has no hourly rate for "
                                       "it (another_providers_agreement, no_planned_visit, no_hourly_rate)"}})
-async def allocate_unallocated_visit(record_id: str, body: AllocateIn, request: Request,
+async def allocate_unallocated_visit(record_id: PathId, body: AllocateIn, request: Request,
                                      principal: Annotated[Principal, Depends(require(*OFFICERS))]) -> Any:
     """The record is verified at the agreement's planned visit starting at `planned_start`, as if it had
     matched it; it leaves the backlog."""
@@ -107,7 +107,7 @@ async def allocate_unallocated_visit(record_id: str, body: AllocateIn, request: 
              response_model=RejectionOut, responses={
                  404: {"description": "No such unallocated record"},
                  409: {"description": "The record was already allocated, rejected or superseded"}})
-async def reject_unallocated_visit(record_id: str, body: RejectIn, request: Request,
+async def reject_unallocated_visit(record_id: PathId, body: RejectIn, request: Request,
                                    principal: Annotated[Principal, Depends(require(*OFFICERS))]) -> Any:
     async with transaction(request) as conn:
         row = await store_records.open_unallocated(conn, record_id)

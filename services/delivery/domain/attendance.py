@@ -20,10 +20,10 @@ from pydantic_core import PydanticCustomError
 
 from contracts.ecm import TIME_FORMATS
 from services.delivery.domain.rejects import Reason, quoted
+from shared.bounds import NO_NUL
 from shared.clock import london_local
 
 UTC = timezone.utc
-NO_NUL = r"^[^\x00]*$"
 # Far above any real reference; an ID past Postgres's index row limit (~2,700 bytes) would fail the batch.
 MAX_ID_LENGTH = 200
 # A time as any feed writes it is under 40 characters (2024-03-04T09:00:00.123456+01:00): a longer string is no

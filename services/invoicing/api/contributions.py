@@ -1,10 +1,13 @@
 """Contributions charged: a finance officer charges a period (or one person's), and exports what changed
 to the council's debtors system; finance reads every charge, a person only their own.
 
-Answers: 422 naming the field (period_start: not a four-weekly start, not over, after the person's death
-with nothing charged for it (one charged is computed again, down to nothing), or no care in it; person_ref: no
-contribution on record); 404 for a charge or export the caller may not see; 403 for another role or another
-person's charges; 409 while a run is under way, or when there is nothing to export. Lists are cursor pages.
+Answers: 422 naming period_start when it starts no four-weekly period; 409 (problem+json, its `code`, and
+`errors` naming the field) when the state of things refuses the charge: the period is not over yet
+(period_not_over), it is after the person's death with nothing charged for it (died_before_period: one charged
+is computed again, down to nothing) or holds no care to charge (nothing_to_charge), each naming period_start, or
+the person has no contribution on record (no_contribution_on_record, naming person_ref); 409 too while a run is
+under way (run_in_progress) and when there is nothing to export (nothing_to_export); 404 for a charge or export
+the caller may not see; 403 for another role or another person's charges. Lists are cursor pages.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 
 from shared.auth import Principal, forbid_unless, require
+from shared.bounds import PathId, Reference
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.openapi import problem_responses
@@ -22,7 +26,7 @@ from shared.pagination import PAGED, Page, page_params, paged
 from shared.problems import ApiProblem
 from services.invoicing.api.invoices import actor_of
 from services.invoicing.api.models import (ContributionChargeIn, ContributionChargeOut, ContributionExportOut,
-                                           ContributionRunIn, ContributionRunOut, QueryDate, Ref, charge_out)
+                                           ContributionRunIn, ContributionRunOut, QueryDate, charge_out)
 from services.invoicing.domain.contribution_files import DEBTORS_COLUMNS, JOURNAL_COLUMNS
 from services.invoicing.steps import contributions as steps
 from services.invoicing.store import contribution_exports as store_exports
@@ -36,13 +40,15 @@ Finance = Annotated[Principal, Depends(require(*FINANCE))]
 CSV = "text/csv"
 
 
-@router.post("/contribution-charges/runs", response_model=ContributionRunOut, responses=problem_responses(409),
+@router.post("/contribution-charges/runs", response_model=ContributionRunOut, responses={409: {"description": (
+                 "The period is not over yet (period_not_over, naming body.period_start), or another run is under "
+                 "way (run_in_progress)")}},
              summary="Charge every person's contribution for a four-weekly period that is over")
 async def charge_contribution_period(body: ContributionRunIn, request: Request,
                                      principal: Officer) -> ContributionRunOut:
     """Each person's charge computed again; a changed charge is a new revision (ContributionCharged). 422 naming
-    period_start when it does not start a four-weekly period, or the period is not over; 409 while another run
-    is under way."""
+    period_start when it does not start a four-weekly period; 409 when the period is not over (period_not_over)
+    or while another run is under way (run_in_progress)."""
     period = steps.chargeable_period(body.period_start, london_date(utcnow()))
     runtime = runtime_of(request)
     if runtime.pool is None:
@@ -56,13 +62,18 @@ async def charge_contribution_period(body: ContributionRunIn, request: Request,
     return ContributionRunOut(**vars(done))
 
 
-@router.post("/contribution-charges", response_model=ContributionChargeOut,
+@router.post("/contribution-charges", response_model=ContributionChargeOut, responses={409: {"description": (
+                 "Nothing to charge as things stand, `code` says why and `errors` names the field: the period is "
+                 "not over yet (period_not_over), it is after the person's death with nothing charged for it "
+                 "(died_before_period) or holds no council-arranged care or ISF (nothing_to_charge), each naming "
+                 "body.period_start; or the person has no contribution on record (no_contribution_on_record, "
+                 "naming body.person_ref)")}},
              summary="Charge one person's contribution for a four-weekly period that is over")
 async def charge_person_contribution(body: ContributionChargeIn, request: Request,
                                      principal: Officer) -> ContributionChargeOut:
-    """The charge as it now stands: a new revision only when it changed. 422 naming the field: person_ref with no
-    contribution on record; period_start not a four-weekly start, not over, after the person's death with
-    nothing charged for it, or with no council-arranged care or ISF in it."""
+    """The charge as it now stands: a new revision only when it changed. 422 naming period_start when it starts
+    no four-weekly period; 409 naming the field when the state of things leaves nothing to charge (the route's
+    409 says which)."""
     why = f"contribution charged for the period from {body.period_start}"
     async with transaction(request) as conn:
         done = await steps.charge_one(conn, runtime_of(request).outbox, cause_of(request, principal, why),
@@ -75,7 +86,7 @@ async def charge_person_contribution(body: ContributionChargeIn, request: Reques
             summary="Contribution charges (every revision), newest period first")
 async def list_contribution_charges(
         request: Request, response: Response, principal: Reader, page: Annotated[Page, Depends(page_params)],
-        person_ref: Annotated[Ref | None, Query(description="The person's charges only.")] = None,
+        person_ref: Annotated[Reference | None, Query(description="The person's charges only.")] = None,
         period_start: Annotated[QueryDate | None, Query(description="The charges of the four-weekly period "
                                                                     "starting this day only.")] = None,
 ) -> list[ContributionChargeOut]:
@@ -93,7 +104,7 @@ async def list_contribution_charges(
 
 @router.get("/contribution-charges/{charge_id}", response_model=ContributionChargeOut,
             summary="One revision of a contribution charge")
-async def get_contribution_charge(charge_id: str, request: Request, principal: Reader) -> ContributionChargeOut:
+async def get_contribution_charge(charge_id: PathId, request: Request, principal: Reader) -> ContributionChargeOut:
     """A person's token: their own only (another's is not found)."""
     async with transaction(request) as conn:
         row = await store.charge(conn, charge_id)
@@ -134,7 +145,7 @@ def _csv_file(which: str, columns: Sequence[str]) -> dict:
 
 @router.get("/contribution-charges/exports/{export_id}/debtors.csv", response_class=Response,
             responses=_csv_file("debtors", DEBTORS_COLUMNS), summary="Download the debtors file of an export")
-async def download_debtors_file(export_id: str, request: Request, principal: Finance) -> Response:
+async def download_debtors_file(export_id: PathId, request: Request, principal: Finance) -> Response:
     """One row per revision exported: person_ref, period_start, period_end, amount_pence (the revision's change),
     reason, charge_id; the same bytes on every download (as first written)."""
     return await _file(request, export_id, "debtors")
@@ -142,7 +153,7 @@ async def download_debtors_file(export_id: str, request: Request, principal: Fin
 
 @router.get("/contribution-charges/exports/{export_id}/journal.csv", response_class=Response,
             responses=_csv_file("journal", JOURNAL_COLUMNS), summary="Download the general-ledger journal of an export")
-async def download_journal_file(export_id: str, request: Request, principal: Finance) -> Response:
+async def download_journal_file(export_id: PathId, request: Request, principal: Finance) -> Response:
     """Debtors control debited, client-contribution income credited, each for the export's total; the same bytes
     on every download (as first written)."""
     return await _file(request, export_id, "journal")

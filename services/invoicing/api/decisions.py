@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from shared.auth import Principal, require
+from shared.bounds import PathId
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.openapi import problem_responses
@@ -44,20 +45,20 @@ STATE = problem_responses(409)  # the invoice's state does not allow the step (t
 
 @router.post("/invoices/{invoice_id}/release", response_model=InvoiceOut, responses=STATE,
              summary="Approve a held invoice")
-async def release_invoice(invoice_id: str, body: ReasonIn, request: Request, principal: Officer) -> InvoiceOut:
+async def release_invoice(invoice_id: PathId, body: ReasonIn, request: Request, principal: Officer) -> InvoiceOut:
     """held -> approved, due from the date received. Duplicates and disputed invoices are never released (409)."""
     return await _take(request, principal, invoice_id, body.reason, steps.release_invoice)
 
 
 @router.post("/invoices/{invoice_id}/reject", response_model=InvoiceOut, responses=STATE,
              summary="Reject a held invoice")
-async def reject_invoice(invoice_id: str, body: ReasonIn, request: Request, principal: Officer) -> InvoiceOut:
+async def reject_invoice(invoice_id: PathId, body: ReasonIn, request: Request, principal: Officer) -> InvoiceOut:
     """held -> void, kept with its reasons; the provider is told why (InvoiceRejected)."""
     return await _take(request, principal, invoice_id, body.reason, steps.reject_invoice)
 
 
 @router.post("/invoices/{invoice_id}/void", response_model=InvoiceOut, responses=STATE, summary="Void an invoice")
-async def void_invoice(invoice_id: str, body: ReasonIn, request: Request, principal: Officer) -> InvoiceOut:
+async def void_invoice(invoice_id: PathId, body: ReasonIn, request: Request, principal: Officer) -> InvoiceOut:
     """Any invoice not yet in a payment run, paid or void. Its days may then be invoiced again."""
     return await _take(request, principal, invoice_id, body.reason, steps.void_invoice)
 
@@ -77,7 +78,7 @@ async def _correct(request: Request, principal: Principal, invoice_id: str, body
 
 @router.post("/invoices/{invoice_id}/credit-notes", response_model=InvoiceOut, status_code=status.HTTP_201_CREATED,
              responses=STATE, summary="Issue a credit note against an invoice")
-async def issue_credit_note(invoice_id: str, body: CorrectionIn, request: Request, principal: Officer) -> InvoiceOut:
+async def issue_credit_note(invoice_id: PathId, body: CorrectionIn, request: Request, principal: Officer) -> InvoiceOut:
     """One line of `amount_pence` on the invoice's first agreement, against an approved, scheduled or paid
     invoice; never more than is left of it after earlier credit notes (422 on amount_pence). 409 (with its
     code) when the invoice cannot be corrected: a credit note itself, held or void, or naming no agreement
@@ -88,7 +89,7 @@ async def issue_credit_note(invoice_id: str, body: CorrectionIn, request: Reques
 @router.post("/invoices/{invoice_id}/supplementary-invoices", response_model=InvoiceOut,
              status_code=status.HTTP_201_CREATED, responses=STATE,
              summary="Raise a supplementary invoice adding to an invoice")
-async def raise_supplementary_invoice(invoice_id: str, body: CorrectionIn, request: Request,
+async def raise_supplementary_invoice(invoice_id: PathId, body: CorrectionIn, request: Request,
                                       principal: Officer) -> InvoiceOut:
     """One line of `amount_pence` on the invoice's first agreement, for its period, validated like any invoice.
     409 (with its code) when the invoice cannot be corrected, as for a credit note."""

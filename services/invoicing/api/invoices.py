@@ -14,9 +14,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from contracts.envelope import Actor
 from shared.auth import Principal, forbid_unless_provider, require
+from shared.bounds import Filter, PathId
 from shared.http import not_found, transaction
 from shared.pagination import PAGED, Page, page_params, paged
-from services.invoicing.api.models import IdFilter, InvoiceOut, InvoiceSummary, invoice_out
+from services.invoicing.api.models import InvoiceOut, InvoiceSummary, invoice_out
 from services.invoicing.domain.invoice import InvoiceKind, InvoiceStatus
 from services.invoicing.store import invoices as store_invoices
 from services.invoicing.store.invoices import InvoiceFilter
@@ -40,9 +41,9 @@ async def answer(conn: asyncpg.Connection, invoice_id: str, principal: Principal
 async def list_invoices(request: Request, response: Response,
                         principal: Annotated[Principal, Depends(require(*READERS))],
                         page: Annotated[Page, Depends(page_params)],
-                        provider_id: Annotated[IdFilter | None, Query(description="The provider's id (PRV-…).")] = None,
+                        provider_id: Annotated[Filter | None, Query(description="The provider's id (PRV-…).")] = None,
                         status: Annotated[InvoiceStatus | None, Query(description="Where the invoice stands.")] = None,
-                        agreement_id: Annotated[IdFilter | None, Query(description="An agreement the invoice names.")]
+                        agreement_id: Annotated[Filter | None, Query(description="An agreement the invoice names.")]
                         = None,
                         kind: Annotated[InvoiceKind | None, Query(description="What kind of invoice.")] = None,
                         ) -> list[InvoiceSummary]:
@@ -65,7 +66,7 @@ async def list_invoices(request: Request, response: Response,
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceOut, summary="One invoice: lines, holds, history")
-async def get_invoice(invoice_id: str, request: Request,
+async def get_invoice(invoice_id: PathId, request: Request,
                       principal: Annotated[Principal, Depends(require(*READERS))]) -> InvoiceOut:
     async with transaction(request) as conn:
         return await answer(conn, invoice_id, principal)

@@ -8,15 +8,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from shared.bounds import Reference, text
 from shared.uploads import ColumnReport
-from services.invoicing.api.models import MAX_PENCE, NO_NUL, NOT_BLANK, BusinessDay, Ref
+from services.invoicing.api.models import MAX_PENCE, BusinessDay
 from services.invoicing.domain.isf_returns import MAX_REASON, MAX_TEXT, ReturnLine, ReturnSubmission
 from services.invoicing.store.isf_returns import ReturnOnFile
 
 MAX_RETURN_LINES = 1000
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=NO_NUL)]
+Text = text(MAX_TEXT)
+SupportType = text(MAX_TEXT, 1, says_something=True)
+OverBudgetReason = text(MAX_REASON)
 
 
 HOURS = re.compile(r"[0-9]{1,7}(\.[0-9]{1,2})?")
@@ -40,7 +43,7 @@ class IsfReturnLineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    support_type: Annotated[Text, StringConstraints(min_length=1, pattern=NOT_BLANK)] = Field(
+    support_type: SupportType = Field(
         description="What the spend bought (not blank).")
     subcontractor: Text | None = None
     hours: Hours
@@ -52,10 +55,10 @@ class IsfReturnIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    person_ref: Ref
+    person_ref: Reference
     period_start: BusinessDay = Field(description="The first day of the four-weekly period, which is over.")
     lines: list[IsfReturnLineIn] = Field(min_length=1, max_length=MAX_RETURN_LINES)
-    over_budget_reason: Annotated[str, StringConstraints(max_length=MAX_REASON, pattern=NO_NUL)] | None = None
+    over_budget_reason: OverBudgetReason | None = None
 
     def submission(self) -> ReturnSubmission:
         return ReturnSubmission(self.person_ref, self.period_start, tuple(

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from shared.auth import Principal, forbid_unless, forbid_unless_provider, require
+from shared.bounds import Filter, PathId
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.openapi import problem_responses
@@ -28,7 +29,7 @@ from shared.uploads import ColumnReport, read_upload, upload_body_doc
 from services.invoicing.api.invoices import actor_of
 from services.invoicing.api.isf_models import (IsfBalanceOut, IsfReturnFileOut, IsfReturnIn, IsfReturnOut,
                                                isf_return_out)
-from services.invoicing.api.models import IdFilter, ReasonIn
+from services.invoicing.api.models import ReasonIn
 from services.invoicing.config import config
 from services.invoicing.domain.isf_balances import balance_through, retained_pence
 from services.invoicing.domain.isf_returns import Problem, ReturnRefused, ReturnSubmission
@@ -88,7 +89,7 @@ async def _submissions(request: Request) -> tuple[list[ReturnSubmission], str, l
 @router.post("/providers/{provider_id}/isf-returns", status_code=status.HTTP_201_CREATED, openapi_extra=BODY,
              response_model=IsfReturnOut | IsfReturnFileOut, responses=problem_responses(409, 415),
              summary="Submit ISF returns (one as JSON, or a CSV file of several)")
-async def submit_isf_returns(provider_id: str, request: Request,
+async def submit_isf_returns(provider_id: PathId, request: Request,
                              principal: Annotated[Principal, Depends(require(*SENDERS))]
                              ) -> IsfReturnOut | IsfReturnFileOut:
     """The body is the JSON return (`application/json`) or the CSV file (`text/csv`), raw or as the part `file`
@@ -121,7 +122,7 @@ def _visible(principal: Principal, found: store_returns.ReturnOnFile | None) -> 
 
 @router.post("/isf-returns/{return_id}/accept", response_model=IsfReturnOut, responses=problem_responses(409),
              summary="Accept a held ISF return")
-async def accept_isf_return(return_id: str, body: ReasonIn, request: Request,
+async def accept_isf_return(return_id: PathId, body: ReasonIn, request: Request,
                             principal: Annotated[Principal, Depends(require(*ACCEPTERS))]) -> IsfReturnOut:
     """By a finance officer or approver who did not submit it (403 for the submitter); then its balance
     and any surplus are worked out as for a return accepted at once. 409 for a return that is not held."""
@@ -140,9 +141,9 @@ async def list_isf_returns(
         request: Request, response: Response,
         principal: Annotated[Principal, Depends(require(*READERS, "provider", "person"))],
         page: Annotated[Page, Depends(page_params)],
-        person_ref: Annotated[IdFilter | None, Query(description="The person's returns only.")] = None,
-        provider_id: Annotated[IdFilter | None, Query(description="The provider's returns only (PRV-…).")] = None,
-        agreement_id: Annotated[IdFilter | None, Query(description="The returns of one ISF agreement only.")] = None,
+        person_ref: Annotated[Filter | None, Query(description="The person's returns only.")] = None,
+        provider_id: Annotated[Filter | None, Query(description="The provider's returns only (PRV-…).")] = None,
+        agreement_id: Annotated[Filter | None, Query(description="The returns of one ISF agreement only.")] = None,
 ) -> list[IsfReturnOut]:
     """Newest period first (ties by return_id), a page at a time: follow the `Link: rel="next"` header. A person
     lists only their own (what their ISF bought), a provider only its own (asking for another's: 403): the
@@ -164,7 +165,7 @@ async def list_isf_returns(
 
 
 @router.get("/isf-returns/{return_id}", response_model=IsfReturnOut, summary="One ISF return")
-async def get_isf_return(return_id: str, request: Request,
+async def get_isf_return(return_id: PathId, request: Request,
                          principal: Annotated[Principal, Depends(require(*READERS, "provider", "person"))]
                          ) -> IsfReturnOut:
     """A provider or person: their own only (another's is not found)."""
@@ -181,8 +182,8 @@ async def list_isf_balances(
         request: Request, response: Response,
         principal: Annotated[Principal, Depends(require(*READERS, "provider"))],
         page: Annotated[Page, Depends(page_params)],
-        provider_id: Annotated[IdFilter | None, Query(description="The provider's ISFs only (PRV-…).")] = None,
-        person_ref: Annotated[IdFilter | None, Query(description="The person's ISFs only.")] = None,
+        provider_id: Annotated[Filter | None, Query(description="The provider's ISFs only (PRV-…).")] = None,
+        person_ref: Annotated[Filter | None, Query(description="The person's ISFs only.")] = None,
 ) -> list[IsfBalanceOut]:
     """Per ISF agreement, in agreement_id order, a page at a time (follow the `Link: rel="next"` header):
     advanced for the periods begun by today, spent (accepted returns), reclaimed, the balance, and what the

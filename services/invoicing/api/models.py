@@ -6,26 +6,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError,
-                      field_validator)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
 from services.invoicing.domain.holds import HoldCode
 from services.invoicing.domain.invoice import Invoice, InvoiceKind, InvoiceStatus, UnreadableLine
 from services.invoicing.domain.provider_invoices import SubmittedLine
-from shared.bounds import MAX_INVOICE_LINES, MAX_LINE_FIELDS, Description, Filter, Key, Reference
+from shared.bounds import MAX_INVOICE_LINES, MAX_LINE_FIELDS, Description, Key, Reference, text
 from shared.clock import BusinessDate, PlausibleDate
 from shared.uploads import ColumnReport
 
 MAX_PENCE = 10 ** 11  # a billion pounds: past any invoice
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Patterns of text a client sends: no NUL (Postgres stores none), and, for text that must say something, a
-# character str.strip() keeps (it strips \x1c-\x1f too, which regex's \s does not name).
-NO_NUL = r"^[^\x00]*$"
-NOT_BLANK = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"
-# shared.bounds' Reference (a body's id or reference) and Filter (a query's) with no NUL: each is looked up
-# in Postgres, which would refuse it.
-Ref = Annotated[Reference, StringConstraints(pattern=NO_NUL)]
-IdFilter = Annotated[Filter, StringConstraints(pattern=NO_NUL)]
+# Text that must say something, with no NUL (shared.bounds).
+InvoiceNumber = text(100, 1, says_something=True)
+Why = text(1000, 1, says_something=True)
 
 
 def _iso_date(value: Any) -> Any:
@@ -62,21 +56,12 @@ class LineIn(BaseModel):
     carer_id: Key | None = None
     description: Description = ""
 
-    @field_validator("agreement_ref", "service_user_ref", "visit_id", "carer_id", "description")
-    @classmethod
-    def _no_nul(cls, value: str | None) -> str | None:
-        """A NUL cannot be stored: the line is kept as unreadable, naming the field."""
-        if value is not None and "\x00" in value:
-            raise ValueError("contains a NUL character (\\u0000): remove it")
-        return value
-
 
 class ProviderInvoiceIn(BaseModel):
     """A provider's invoice. Lines are read one by one: a line that cannot be read is kept, and the
     invoice held naming it, so nothing sent is lost."""
 
-    invoice_number: str = Field(min_length=1, max_length=100, pattern=NOT_BLANK,
-                                description="The provider's own number for this invoice (not blank).")
+    invoice_number: InvoiceNumber = Field(description="The provider's own number for this invoice (not blank).")
     invoice_date: PlausibleDay | None = None
     period_start: PlausibleDay | None = None
     period_end: PlausibleDay | None = None
@@ -107,8 +92,7 @@ def read_lines(raw: list[dict[str, Any]]) -> tuple[list[SubmittedLine], list[Unr
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=1000, pattern=NOT_BLANK,
-                        description="Why (not blank): recorded with who did it.")
+    reason: Why = Field(description="Why (not blank): recorded with who did it.")
 
 
 class CorrectionIn(ReasonIn):
@@ -141,7 +125,7 @@ class IsfAdvanceRunOut(BaseModel):
 
 
 class PreviewIn(BaseModel):
-    agreement_id: Ref
+    agreement_id: Reference
     period_start: BusinessDay = Field(description="Any day of the period: the agreement's cycle gives the period.")
     period_end: BusinessDay | None = Field(default=None, description="Only to preview a period of your own choosing.")
 
@@ -254,7 +238,7 @@ class ContributionRunIn(BaseModel):
 
 
 class ContributionChargeIn(ContributionRunIn):
-    person_ref: Ref
+    person_ref: Reference
 
 
 class ContributionRunOut(BaseModel):

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from shared.auth import Principal, forbid_unless_provider, require
+from shared.bounds import PathId
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, runtime_of, transaction
 from shared.openapi import problem_responses
@@ -38,7 +39,7 @@ def _may_send(principal: Principal, provider_id: str) -> None:
 
 @router.post("/providers/{provider_id}/invoices", response_model=InvoiceOut, status_code=status.HTTP_201_CREATED,
              summary="Submit an invoice (JSON)")
-async def submit_invoice(provider_id: str, body: ProviderInvoiceIn, request: Request,
+async def submit_invoice(provider_id: PathId, body: ProviderInvoiceIn, request: Request,
                          principal: Annotated[Principal, Depends(require(*SENDERS))]) -> InvoiceOut:
     """Stored whatever its quality and validated at once: approved with its due date, or held with every
     reason (a line that cannot be read is kept and named; a number already used is held as a duplicate). 422
@@ -71,7 +72,7 @@ def _refused(msg: str, columns: HeaderColumns | None = None) -> dict:
                                                        " operation's description); UTF-8, UTF-16 with a BOM or"
                                                        " Windows-1252."),
              summary="Upload invoices as a CSV file")
-async def upload_invoice_file(provider_id: str, request: Request,
+async def upload_invoice_file(provider_id: PathId, request: Request,
                               principal: Annotated[Principal, Depends(require(*SENDERS))]) -> InvoiceFileOut:
     """The file as the body (`Content-Type: text/csv`) or as the part `file` of a multipart/form-data form.
     Columns by header name (any order, case and spaces or hyphens ignored): invoice_number, agreement_ref,

@@ -61,13 +61,15 @@ def new_charge_id() -> str:
 
 
 def chargeable_period(period_start: date, today: date) -> Period:
-    """The four-weekly period starting `period_start`, once it is over; otherwise 422 naming period_start."""
+    """The four-weekly period starting `period_start`, once it is over. A day that starts no four-weekly period
+    is input no period has (422 naming period_start); a period not over yet is one the day has not reached (409
+    period_not_over naming period_start: the same request goes through once it is over)."""
     period = period_starting(period_start, Cycle.FOUR_WEEKLY, config().four_weekly_anchor)
     if period is None:
         raise InvalidInvoiceInput("period_start", f"{period_start} is not the first day of a four-weekly period")
     if period.last >= today:
-        raise InvalidInvoiceInput("period_start", f"the period {period} is not over yet: it ends on "
-                                                  f"{format_day(period.last)}")
+        raise IllegalState(f"the period {period} is not over yet: it ends on {format_day(period.last)}, and can be "
+                           "charged from the day after", code="period_not_over", field="period_start")
     return period
 
 
@@ -115,21 +117,24 @@ async def charge_people(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, 
 
 async def charge_one(conn: asyncpg.Connection, outbox: Outbox, cause: Cause, actor: Actor, person_ref: str,
                      period_start: date, today: date) -> dict:
-    """An officer's charge for one person and period: 422 naming period_start (not a period start, not
-    over, after the person's death with nothing charged for it, no care in it) or person_ref (no
-    contribution on record). A period after the death already charged is computed again (to nothing)."""
+    """An officer's charge for one person and period. 422 naming period_start when it starts no four-weekly
+    period; 409 when what is on record leaves nothing to do: the period is not over (period_not_over), the person
+    has no contribution on record (no_contribution_on_record, naming person_ref), the period is after the
+    person's death with nothing charged for it (died_before_period) or holds no care or ISF to charge
+    (nothing_to_charge), each naming period_start. A period after the death already charged is computed again
+    (to nothing)."""
     period = chargeable_period(period_start, today)
     if not await store.has_contribution(conn, person_ref):
         raise IllegalState(f"no contribution is on record for {person_ref}: none of their budgets has one",
                            code="no_contribution_on_record", field="person_ref")
     died = died_before((await store.deaths(conn, [person_ref])).get(person_ref, []), period)
     if died is not None and person_ref not in await store.latest_charges(conn, [person_ref], period.first):
-        raise InvalidInvoiceInput("period_start", f"the period {period} is after the person's death "
-                                                  f"({format_day(died)}): nothing can be charged for it")
+        raise IllegalState(f"the period {period} is after the person's death ({format_day(died)}): nothing can be "
+                           "charged for it", code="died_before_period", field="period_start")
     charge, _ = (await charge_people(conn, outbox, cause, actor, [person_ref], period))[person_ref]
     if charge is None:
-        raise InvalidInvoiceInput("period_start", f"{person_ref} had no council-arranged care or ISF in {period}: "
-                                                  "there is nothing to charge")
+        raise IllegalState(f"{person_ref} had no council-arranged care or ISF in {period}: there is nothing to "
+                           "charge", code="nothing_to_charge", field="period_start")
     return charge
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from shared.auth import Principal, require
+from shared.bounds import PathId
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.logging import get_logger
@@ -37,7 +38,7 @@ async def _direct_payment(conn, agreement_id: str, principal: Principal, *, lock
 @router.get("/direct-payments/{agreement_id}/account", response_model=AccountOut,
             summary="A direct payment's account: ledger of money in and out, paid in, paid out per provider and "
                     "personal assistant, balance, surplus flag, recovery")
-async def get_direct_payment_account(agreement_id: str, request: Request,
+async def get_direct_payment_account(agreement_id: PathId, request: Request,
                                      principal: Annotated[Principal, Depends(require(*FINANCE, "person"))]) -> dict:
     config = payments_config()
     async with transaction(request) as conn:
@@ -76,7 +77,7 @@ async def get_direct_payment_account(agreement_id: str, request: Request,
              summary="Record money paid into a council-managed account by hand (the person's contribution); money "
                      "leaves only through payment runs and reclaims, each approved by a second person (409: the "
                      "account is not council-managed, or the reference is recorded already)")
-async def record_account_entry(agreement_id: str, body: LedgerEntryIn, request: Request,
+async def record_account_entry(agreement_id: PathId, body: LedgerEntryIn, request: Request,
                                principal: Annotated[Principal, Depends(require("finance_officer"))]) -> dict:
     entry = LedgerEntry(body.on, LedgerEntryKind(body.kind), body.amount_pence, body.reference, body.description)
     async with transaction(request) as conn:
@@ -109,7 +110,7 @@ async def _request_release(request: Request, principal: Principal, held: Subject
 @router.post("/invoices/{invoice_id}/release-hold", status_code=202, response_model=ReleaseOut,
              summary="Ask to let an invoice held after a returned payment be paid again (pending until a "
                      "different finance approver approves it)")
-async def request_invoice_hold_release(invoice_id: str, body: ReasonIn, request: Request,
+async def request_invoice_hold_release(invoice_id: PathId, body: ReasonIn, request: Request,
                                        principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> ReleaseOut:
     return await _request_release(request, principal, SubjectKind.INVOICE, invoice_id, body.reason)
 
@@ -117,7 +118,7 @@ async def request_invoice_hold_release(invoice_id: str, body: ReasonIn, request:
 @router.post("/direct-payments/{agreement_id}/release-hold", status_code=202, response_model=ReleaseOut,
              summary="Ask to let a direct payment held after a returned payment be paid again (pending until a "
                      "different finance approver approves it)")
-async def request_direct_payment_hold_release(agreement_id: str, body: ReasonIn, request: Request,
+async def request_direct_payment_hold_release(agreement_id: PathId, body: ReasonIn, request: Request,
                                               principal: Annotated[Principal, Depends(require(*REVIEWERS))]
                                               ) -> ReleaseOut:
     return await _request_release(request, principal, SubjectKind.DIRECT_PAYMENT, agreement_id, body.reason)
@@ -125,7 +126,7 @@ async def request_direct_payment_hold_release(agreement_id: str, body: ReasonIn,
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceOut,
             summary="What payments knows of an invoice and what stops its payment (a provider: its own invoices)")
-async def get_invoice(invoice_id: str, request: Request,
+async def get_invoice(invoice_id: PathId, request: Request,
                       principal: Annotated[Principal, Depends(require(*FINANCE, "provider"))]) -> dict:
     async with transaction(request) as conn:
         row = await conn.fetchrow(
@@ -143,7 +144,7 @@ async def get_invoice(invoice_id: str, request: Request,
 
 @router.get("/payees/{provider_id}", response_model=PayeeOut,
             summary="Whether a provider (or a personal assistant, by pa_id) can be paid (bank details masked)")
-async def get_payee(provider_id: str, request: Request,
+async def get_payee(provider_id: PathId, request: Request,
                     principal: Annotated[Principal, Depends(require(*FINANCE))]) -> dict:
     async with transaction(request) as conn:
         row = await conn.fetchrow("SELECT * FROM payees WHERE provider_id = $1", provider_id)

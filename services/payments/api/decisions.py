@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from shared.auth import Principal, require
+from shared.bounds import PathId
 from shared.clock import utcnow
 from shared.errors import NotEntitled
 from shared.http import cause_of, not_found, runtime_of, transaction
@@ -52,7 +53,7 @@ async def list_two_person_decisions(
 @router.post("/payment-returns/{return_id}/approve", response_model=ReturnOut,
              summary="Approve a recorded return (a finance approver who did not record it): only now is the "
                      "payment returned and its invoices held")
-async def approve_payment_return(return_id: str, request: Request,
+async def approve_payment_return(return_id: PathId, request: Request,
                          principal: Annotated[Principal, Depends(require("finance_approver"))]) -> ReturnOut:
     with counted("approve_return"):
         try:
@@ -77,7 +78,7 @@ async def approve_payment_return(return_id: str, request: Request,
 
 @router.post("/hold-releases/{release_id}/approve", response_model=ReleaseOut,
              summary="Approve a hold release (a finance approver who did not record it): only now is the hold lifted")
-async def approve_hold_release(release_id: str, request: Request,
+async def approve_hold_release(release_id: PathId, request: Request,
                           principal: Annotated[Principal, Depends(require("finance_approver"))]) -> ReleaseOut:
     with counted("approve_release"):
         try:

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BeforeValidator
 
 from shared.auth import Principal, require
+from shared.bounds import PathId
 from shared.clock import london_date, utcnow
 from shared.errors import NotEntitled
 from shared.http import cause_of, not_found, runtime_of, transaction
@@ -41,7 +42,7 @@ def merged(*responses: dict) -> dict:
 @router.post("/direct-payments/{agreement_id}/reclaims", status_code=202, response_model=ReclaimOut,
              summary="Raise a reclaim of a surplus or of money unspent at the end (a finance officer): pending "
                      "until a different finance approver approves it")
-async def raise_direct_payment_reclaim(agreement_id: str, body: ReclaimIn, request: Request,
+async def raise_direct_payment_reclaim(agreement_id: PathId, body: ReclaimIn, request: Request,
                         principal: Annotated[Principal, Depends(require("finance_officer"))]) -> ReclaimOut:
     async with transaction(request) as conn:
         try:
@@ -61,7 +62,7 @@ async def raise_direct_payment_reclaim(agreement_id: str, body: ReclaimIn, reque
             summary="A direct payment's reclaims, oldest first, and what each has netted, a page at a time (finance, "
                     "or the person)")
 async def list_direct_payment_reclaims(
-        agreement_id: str, request: Request, response: Response,
+        agreement_id: PathId, request: Request, response: Response,
         principal: Annotated[Principal, Depends(require(*FINANCE, "person"))],
         page: Annotated[Page, Depends(page_params)]) -> list[ReclaimOut]:
     after = page.after_key((datetime, str))
@@ -77,7 +78,7 @@ async def list_direct_payment_reclaims(
 
 @router.post("/dp-reclaims/{reclaim_id}/approve", response_model=ReclaimOut,
              summary="Approve a reclaim (a finance approver who did not raise it): DirectPaymentReclaimRaised")
-async def approve_direct_payment_reclaim(reclaim_id: str, request: Request,
+async def approve_direct_payment_reclaim(reclaim_id: PathId, request: Request,
                           principal: Annotated[Principal, Depends(require("finance_approver"))]) -> ReclaimOut:
     try:
         async with transaction(request) as conn:

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from shared.auth import Principal, require
+from shared.bounds import PathId
 from shared.clock import BusinessDate, london_date, utcnow
 from shared.errors import NotEntitled
 from shared.http import cause_of, not_found, runtime_of, transaction
@@ -65,7 +66,7 @@ async def _submit(request: Request, principal: Principal, agreement_id: str, sou
                      "category (opening + paid in - paid out = closing), stored only if it reconciles; a bank "
                      "statement goes to POST /direct-payments/{agreement_id}/bank-statements")
 async def submit_direct_payment_return(
-        agreement_id: str, body: ReturnTotalsIn, request: Request,
+        agreement_id: PathId, body: ReturnTotalsIn, request: Request,
         principal: Annotated[Principal, Depends(require("finance_officer", "person"))]) -> DpReturnOut:
     def read() -> PeriodicReturn:
         return totals_return(body.period_start, body.period_end, body.opening_balance_pence,
@@ -81,7 +82,7 @@ async def submit_direct_payment_return(
                      "statement of its account (CSV, raw or the form part file), stored only if every row's running "
                      "balance reconciles from the opening balance")
 async def upload_bank_statement(
-        agreement_id: str, request: Request,
+        agreement_id: PathId, request: Request,
         principal: Annotated[Principal, Depends(require("finance_officer", "person"))],
         period_start: Annotated[BusinessDate, Query(description="The period's first day")],
         period_end: Annotated[BusinessDate, Query(description="The period's last day (over by today)")],
@@ -109,7 +110,7 @@ async def upload_bank_statement(
 @router.get("/direct-payments/{agreement_id}/returns", response_model=list[DpReturnOut], responses=PAGED,
             summary="A direct payment's returns, oldest period first, a page at a time (finance, or the person)")
 async def list_direct_payment_returns(
-        agreement_id: str, request: Request, response: Response,
+        agreement_id: PathId, request: Request, response: Response,
         principal: Annotated[Principal, Depends(require(*FINANCE, "person"))],
         page: Annotated[Page, Depends(page_params)]) -> list[DpReturnOut]:
     after = page.after_key((date, str))
@@ -126,7 +127,7 @@ async def list_direct_payment_returns(
 @router.post("/direct-payment-returns/{return_id}/audit", response_model=DpReturnOut,
              summary="Audit a return (a finance officer): the balance found and its surplus above the threshold; "
                      "pending until a second person signs it off")
-async def audit_direct_payment_return(return_id: str, body: AuditIn, request: Request,
+async def audit_direct_payment_return(return_id: PathId, body: AuditIn, request: Request,
                        principal: Annotated[Principal, Depends(require("finance_officer"))]) -> DpReturnOut:
     async with transaction(request) as conn:
         try:
@@ -143,7 +144,7 @@ async def audit_direct_payment_return(return_id: str, body: AuditIn, request: Re
 
 @router.post("/direct-payment-returns/{return_id}/sign-off", response_model=DpReturnOut,
              summary="Sign off a return's audit (a finance approver who did not audit it): DirectPaymentReturnAudited")
-async def sign_off_direct_payment_return(return_id: str, request: Request,
+async def sign_off_direct_payment_return(return_id: PathId, request: Request,
                           principal: Annotated[Principal, Depends(require("finance_approver"))]) -> DpReturnOut:
     try:
         async with transaction(request) as conn:

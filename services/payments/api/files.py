@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from shared.auth import Principal, forbid_unless, require
+from shared.bounds import PathId
 from shared.clock import london_date, utcnow
 from shared.http import cause_of, not_found, runtime_of, transaction
 from shared.logging import get_logger
@@ -55,7 +56,7 @@ def _file_out(run_id: str, f) -> FileOut:
 
 @router.post("/payment-runs/{run_id}/export", response_model=ExportOut,
              summary="Write and store an approved run's files (again: the same bytes, checked)")
-async def export_payment_run(run_id: str, request: Request,
+async def export_payment_run(run_id: PathId, request: Request,
                              principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> ExportOut:
     with counted("export"):
         async with transaction(request) as conn:
@@ -77,7 +78,7 @@ async def export_payment_run(run_id: str, request: Request,
 
 @router.get("/payment-runs/{run_id}/files", response_model=list[FileOut], responses=PAGED,
             summary="The exported files of a run, by name, a page at a time (none until it is exported)")
-async def list_payment_files(run_id: str, request: Request, response: Response,
+async def list_payment_files(run_id: PathId, request: Request, response: Response,
                              principal: Annotated[Principal, Depends(require(*FINANCE))],
                              page: Annotated[Page, Depends(page_params)]) -> list[FileOut]:
     after = page.after_key((str,))
@@ -91,7 +92,7 @@ async def list_payment_files(run_id: str, request: Request, response: Response,
 @router.get("/payment-runs/{run_id}/files/{name:path}", response_class=Response, responses=DOWNLOAD,
             summary="Download a file of an exported run: bacs, pain001, journal, remittance/{provider_id}.csv "
                     "or remittance/{provider_id}.html (a provider: its own remittance advice only)")
-async def download_payment_file(run_id: str, name: str, request: Request,
+async def download_payment_file(run_id: PathId, name: PathId, request: Request,
                                 principal: Annotated[Principal, Depends(require(*FINANCE, "provider"))]) -> Response:
     async with transaction(request) as conn:
         row = await store_files.content(conn, run_id, name)
@@ -114,7 +115,7 @@ async def download_payment_file(run_id: str, name: str, request: Request,
                                           "optionally amount (pounds), then one row per payment (status paid or "
                                           "returned; a return names the bank's reason); other columns are "
                                           "ignored and listed in the answer's columns.ignored"))
-async def upload_payment_confirmations(run_id: str, request: Request,
+async def upload_payment_confirmations(run_id: PathId, request: Request,
                                        principal: Annotated[Principal, Depends(require(*REVIEWERS))]
                                        ) -> ConfirmationOut:
     upload = await uploaded(request, "the bank's confirmation CSV")

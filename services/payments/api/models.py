@@ -10,11 +10,13 @@ from services.payments.domain.dp_reclaims import Reclaim
 from services.payments.domain.payment_run import PaymentRun
 from services.payments.domain.two_person import Decision
 from services.payments.store.runs import StoredRun
-from shared.bounds import MAX_IDS, Description, Reference
+from shared.bounds import MAX_IDS, Description, Reason, Reference, text
 from shared.clock import BusinessDate, PayDate, PlausibleDate
 from shared.uploads import ColumnReport
 
 MAX_PENCE = 10 ** 11  # a billion pounds: past any direct payment's balance
+ReceiptRef = text(100, 1)  # a payment into an account: unique for the account
+ShiftNote = text(500)
 
 
 class _In(BaseModel):
@@ -37,7 +39,7 @@ class ProposeIn(_In):
 
 
 class ReasonIn(_In):
-    reason: str = Field(min_length=1, max_length=1000, description="Why: kept with the run for audit.")
+    reason: Reason = Field(description="Why: kept with the run for audit.")
 
 
 class LedgerEntryIn(_In):
@@ -48,7 +50,7 @@ class LedgerEntryIn(_In):
     on: PlausibleDate
     kind: Literal["contribution_in"] = Field(description="Only money in: contribution_in.")
     amount_pence: int = Field(gt=0)
-    reference: str = Field(min_length=1, max_length=100, description="Unique for this account, e.g. the receipt.")
+    reference: ReceiptRef = Field(description="Unique for this account, e.g. the receipt.")
     description: Description = ""
 
 
@@ -58,7 +60,7 @@ class ShiftBody(_In):
     work_date: BusinessDate
     start: time = Field(description="HH:MM, London time.")
     end: time = Field(description="HH:MM, London time; at or before `start`: the next day (an overnight shift).")
-    note: str = Field(default="", max_length=500)
+    note: ShiftNote = ""
 
 
 class TimesheetIn(_In):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from shared.auth import Principal, require
+from shared.bounds import PathId
 from shared.clock import utcnow, within_window
 from shared.errors import NotEntitled, RuleBroken
 from shared.http import not_found, transaction
@@ -62,7 +63,7 @@ async def _direct_payment(conn, agreement_id: str, principal: Principal):
 
 @router.get("/direct-payments/{agreement_id}/payroll/{week_start}", response_model=PayrollWeekOut,
             summary="A direct payment's payroll week: each PA's approved hours by band, rates, gross pay and net pay")
-async def get_payroll_week(agreement_id: str, week_start: WEEK_START, request: Request,
+async def get_payroll_week(agreement_id: PathId, week_start: WEEK_START, request: Request,
                            principal: Annotated[Principal, Depends(require(*READERS))]) -> dict:
     _week(week_start)
     async with transaction(request) as conn:
@@ -94,7 +95,7 @@ async def get_payroll_week(agreement_id: str, week_start: WEEK_START, request: R
                              "headers": {"Content-Disposition": {
                                  "description": 'attachment; filename="payroll-<agreement_id>-<week_start>.csv"',
                                  "schema": {"type": "string"}}}}})
-async def export_payroll_week(agreement_id: str, week_start: WEEK_START, request: Request,
+async def export_payroll_week(agreement_id: PathId, week_start: WEEK_START, request: Request,
                               principal: Annotated[Principal, Depends(require(*READERS))]) -> Response:
     _week(week_start)
     async with transaction(request) as conn:
@@ -125,7 +126,7 @@ def _upload_out(u: NetPayUpload, lines: int | None = None, unchanged: int = 0,
                                           "answer's columns.ignored), then one row per PA paid for the week: the "
                                           "PA's employee_ref, and net pay in whole pence, above 0 and at most the "
                                           "PA's approved gross pay for the week"))
-async def upload_net_pay(agreement_id: str, week_start: WEEK_START, request: Request, response: Response,
+async def upload_net_pay(agreement_id: PathId, week_start: WEEK_START, request: Request, response: Response,
                          principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> dict:
     _week(week_start)
     upload = await uploaded(request, "the bureau's net pay CSV")
@@ -170,13 +171,13 @@ async def _decide(request: Request, upload_id: str, principal: Principal, approv
 
 @router.post("/payroll-net-pay/{upload_id}/approve", response_model=NetPayUploadOut,
              summary="Approve pending net pay (a finance approver who did not upload it): only now is it payable")
-async def approve_net_pay(upload_id: str, request: Request,
+async def approve_net_pay(upload_id: PathId, request: Request,
                           principal: Annotated[Principal, Depends(require("finance_approver"))]) -> dict:
     return await _decide(request, upload_id, principal, True)
 
 
 @router.post("/payroll-net-pay/{upload_id}/reject", response_model=NetPayUploadOut,
              summary="Reject pending net pay, saying why: its weeks may be uploaded again")
-async def reject_net_pay(upload_id: str, body: ReasonIn, request: Request,
+async def reject_net_pay(upload_id: PathId, body: ReasonIn, request: Request,
                          principal: Annotated[Principal, Depends(require(*REVIEWERS))]) -> dict:
     return await _decide(request, upload_id, principal, False, body.reason)

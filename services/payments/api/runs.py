@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from shared.auth import Principal, require
+from shared.bounds import PathId
 from shared.clock import utcnow
 from shared.errors import IllegalState, NotEntitled, RuleBroken
 from shared.http import cause_of, not_found, runtime_of, transaction
@@ -93,7 +94,7 @@ async def list_payment_runs(request: Request, response: Response,
 
 @router.get("/payment-runs/{run_id}", response_model=RunOut,
             summary="A run: payments and their lines, exclusions with reasons, review notes, totals")
-async def get_payment_run(run_id: str, request: Request,
+async def get_payment_run(run_id: PathId, request: Request,
                           principal: Annotated[Principal, Depends(require(*FINANCE))], lines: Lines = True) -> RunOut:
     async with transaction(request) as conn:
         return await _run_out(conn, run_id, lines)
@@ -101,7 +102,7 @@ async def get_payment_run(run_id: str, request: Request,
 
 @router.post("/payment-runs/{run_id}/lines/{line_id:path}/exclude", response_model=RunOut,
              summary="Leave a line (and its credit notes) out of a proposed run, saying why")
-async def exclude_payment_run_line(run_id: str, line_id: str, body: ReasonIn, request: Request,
+async def exclude_payment_run_line(run_id: PathId, line_id: PathId, body: ReasonIn, request: Request,
                                    principal: Annotated[Principal, Depends(require(*REVIEWERS))],
                                    lines: Lines = True) -> RunOut:
     with counted("review"):
@@ -115,7 +116,7 @@ async def exclude_payment_run_line(run_id: str, line_id: str, body: ReasonIn, re
 
 @router.post("/payment-runs/{run_id}/approve", response_model=RunOut,
              summary="Approve a proposed run (a finance approver who did not propose it); final")
-async def approve_payment_run(run_id: str, request: Request,
+async def approve_payment_run(run_id: PathId, request: Request,
                               principal: Annotated[Principal, Depends(require("finance_approver"))],
                               lines: Lines = True) -> RunOut:
     with counted("approve"):

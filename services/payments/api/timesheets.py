@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from shared.auth import Principal, require
-from shared.bounds import Reference
+from shared.bounds import PathId, Reference
 from shared.clock import utcnow
 from shared.http import not_found, transaction
 from shared.logging import get_logger
@@ -105,7 +105,7 @@ async def _timesheet_out(conn, row) -> dict:
              summary="Submit a PA's timesheet (JSON shifts, or CSV work_date,start,end[,note]); it is priced by "
                      "time band and awaits the employer's approval")
 async def submit_timesheet(
-        pa_id: str, request: Request, principal: Annotated[Principal, Depends(require(*SUBMITTERS))],
+        pa_id: PathId, request: Request, principal: Annotated[Principal, Depends(require(*SUBMITTERS))],
         direct_payment_id: Annotated[Reference | None, Query(
             description="The direct payment employing the PA, checked when given (JSON may name it instead)")] = None
 ) -> dict:
@@ -137,7 +137,7 @@ async def submit_timesheet(
 @router.get("/personal-assistants/{pa_id}/timesheets", response_model=list[TimesheetSummaryOut], responses=PAGED,
             summary="A PA's timesheets, newest first, a page at a time")
 async def list_timesheets(
-        pa_id: str, request: Request, response: Response,
+        pa_id: PathId, request: Request, response: Response,
         principal: Annotated[Principal, Depends(require(*READERS))], page: Annotated[Page, Depends(page_params)],
         status: Annotated[Literal["submitted", "approved", "rejected"] | None, Query(
             description="Only timesheets in this status")] = None) -> list[dict]:
@@ -155,7 +155,7 @@ async def list_timesheets(
 
 @router.get("/timesheets/{timesheet_id}", response_model=TimesheetOut,
             summary="A timesheet: its shifts priced by band, and its status")
-async def get_timesheet(timesheet_id: str, request: Request,
+async def get_timesheet(timesheet_id: PathId, request: Request,
                         principal: Annotated[Principal, Depends(require(*READERS))]) -> dict:
     async with transaction(request) as conn:
         row = await store.timesheet(conn, timesheet_id)
@@ -180,13 +180,13 @@ async def _decide(request: Request, timesheet_id: str, principal: Principal, app
 @router.post("/timesheets/{timesheet_id}/approve", response_model=TimesheetOut,
              summary="Approve a submitted timesheet (the employer; for a council-managed direct payment a finance or "
                      "brokerage officer who did not submit it): its hours count towards the week's gross pay")
-async def approve_timesheet(timesheet_id: str, request: Request,
+async def approve_timesheet(timesheet_id: PathId, request: Request,
                             principal: Annotated[Principal, Depends(require(*DECIDERS))]) -> dict:
     return await _decide(request, timesheet_id, principal, True)
 
 
 @router.post("/timesheets/{timesheet_id}/reject", response_model=TimesheetOut,
              summary="Reject a submitted timesheet, saying why")
-async def reject_timesheet(timesheet_id: str, body: ReasonIn, request: Request,
+async def reject_timesheet(timesheet_id: PathId, body: ReasonIn, request: Request,
                            principal: Annotated[Principal, Depends(require(*DECIDERS))]) -> dict:
     return await _decide(request, timesheet_id, principal, False, body.reason)

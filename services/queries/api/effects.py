@@ -14,6 +14,7 @@ from services.queries.api.models import EffectDoneIn, QueryOut, ReasonIn
 from services.queries.api.query_steps import OFFICERS_ONLY, step_responses, taken
 from services.queries.domain.effects import fail_effect, retry_effect
 from services.queries.steps.query_steps import plain, variation_recorded
+from shared.bounds import PathId
 
 router = APIRouter(tags=["queries"])
 
@@ -25,7 +26,7 @@ router = APIRouter(tags=["queries"])
                         404: {"description": "No query with this query_id (code query_not_found), or agreements has "
                                              "not published this version of the agreement's terms (yet) (code "
                                              "agreement_version_not_found, field body.agreement_version)"}})
-async def record_agreement_variation(query_id: str, body: EffectDoneIn, request: Request,
+async def record_agreement_variation(query_id: PathId, body: EffectDoneIn, request: Request,
                                      principal: Caller) -> QueryOut:
     """422 (field agreement_version) when the version takes effect from another date than the resolution
     asked for."""
@@ -35,7 +36,7 @@ async def record_agreement_variation(query_id: str, body: EffectDoneIn, request:
 @router.post("/queries/{query_id}/effect/fail", response_model=QueryOut,
              summary="Record that the effect could not be carried out, and why (officers)",
              responses=step_responses(OFFICERS_ONLY, "The query has no effect awaiting a result"))
-async def fail_query_effect(query_id: str, body: ReasonIn, request: Request, principal: Caller) -> QueryOut:
+async def fail_query_effect(query_id: PathId, body: ReasonIn, request: Request, principal: Caller) -> QueryOut:
     return await taken(request, principal, query_id, plain(
         lambda q, by, at: fail_effect(q, by, at, body.reason)))
 
@@ -43,5 +44,5 @@ async def fail_query_effect(query_id: str, body: ReasonIn, request: Request, pri
 @router.post("/queries/{query_id}/effect/retry", response_model=QueryOut,
              summary="Ask the owning service again for a failed effect (officers)",
              responses=step_responses(OFFICERS_ONLY, "The query has no failed effect"))
-async def retry_query_effect(query_id: str, request: Request, principal: Caller) -> QueryOut:
+async def retry_query_effect(query_id: PathId, request: Request, principal: Caller) -> QueryOut:
     return await taken(request, principal, query_id, plain(retry_effect))

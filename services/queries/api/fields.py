@@ -12,10 +12,17 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BeforeValidator
 
+from shared.bounds import text
 from shared.clock import PlausibleDate
 
-# Free text that must say something (not only spaces).
-SAYS_SOMETHING = r"\S"
+# Text a client writes: it must say something (not only spaces) and hold no NUL (shared.bounds).
+Prose = text(10_000, 1, says_something=True)  # a description, a note, a resolution's summary
+ReasonText = text(1000, 1, says_something=True)
+DocumentRef = text(500, 1, says_something=True)  # where a document is held
+SubjectId = text(200, 1, says_something=True)
+TeamName = text(100, 1, says_something=True)
+OfficerId = text(200, 1, says_something=True)
+MediaType = text(100)  # a document's, e.g. application/pdf: may be left empty
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
 

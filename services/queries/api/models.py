@@ -7,7 +7,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from contracts.queries import OutcomeKind, PartyRole, QueryCategory, SlaKind, SubjectKind
-from services.queries.api.fields import SAYS_SOMETHING, WholeNumber
+from services.queries.api.fields import (DocumentRef, MediaType, OfficerId, Prose, ReasonText, SubjectId, TeamName,
+                                        WholeNumber)
 from services.queries.api.outcome_models import OutcomeIn, OutcomeOut, outcome_out
 from services.queries.domain.lifecycle import CATEGORY_SUBJECTS
 from services.queries.domain.outcomes import Effect, EffectStatus
@@ -22,9 +23,8 @@ class _In(BaseModel):
 
 
 class AttachmentIn(_In):
-    ref: str = Field(min_length=1, max_length=500, pattern=SAYS_SOMETHING,
-                     description="Where the document is held (document store ref); each ref once per query.")
-    media_type: str | None = Field(default=None, max_length=100)
+    ref: DocumentRef = Field(description="Where the document is held (document store ref); each ref once per query.")
+    media_type: MediaType | None = None
 
 
 def _fits_its_subject() -> dict:
@@ -47,11 +47,11 @@ class QueryIn(_In):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_fits_its_subject())
 
     subject_kind: SubjectKind
-    subject_id: str = Field(min_length=1, max_length=200, pattern=SAYS_SOMETHING)
+    subject_id: SubjectId
     category: QueryCategory = Field(description="invoice_held_or_rejected only about an invoice, remittance_mismatch "
                                                 "only about a payment, direct_payment_balance only about a direct "
                                                 "payment (else 422 on category).")
-    description: str = Field(min_length=1, max_length=10_000, pattern=SAYS_SOMETHING)
+    description: Prose
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
     disputes_invoice: StrictBool = Field(default=False, description="A provider or officer disputes the invoice: it is "
                                                               "held and left out of payment runs until resolved. "
@@ -65,11 +65,11 @@ class AssignIn(_In):
     """A team, an officer, or both (at least one)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [  # at least one of them, not null
-        {"required": ["team"], "properties": {"team": {"type": "string", "maxLength": 100}}},
-        {"required": ["officer_id"], "properties": {"officer_id": {"type": "string", "maxLength": 200}}}]})
+        {"required": ["team"], "properties": {"team": {"not": {"type": "null"}}}},
+        {"required": ["officer_id"], "properties": {"officer_id": {"not": {"type": "null"}}}}]})
 
-    team: str | None = Field(default=None, min_length=1, max_length=100, pattern=SAYS_SOMETHING)
-    officer_id: str | None = Field(default=None, min_length=1, max_length=200, pattern=SAYS_SOMETHING)
+    team: TeamName | None = None
+    officer_id: OfficerId | None = None
 
     @model_validator(mode="after")
     def _names_someone(self) -> "AssignIn":
@@ -79,11 +79,11 @@ class AssignIn(_In):
 
 
 class NoteIn(_In):
-    text: str = Field(min_length=1, max_length=10_000, pattern=SAYS_SOMETHING)
+    text: Prose
 
 
 class ReasonIn(_In):
-    reason: str = Field(min_length=1, max_length=1000, pattern=SAYS_SOMETHING)
+    reason: ReasonText
 
 
 class RateIn(_In):
@@ -92,8 +92,7 @@ class RateIn(_In):
 
 class ResolveIn(_In):
     outcome: OutcomeIn
-    summary: str = Field(min_length=1, max_length=10_000, pattern=SAYS_SOMETHING,
-                         description="The resolution, for the raiser to read.")
+    summary: Prose = Field(description="The resolution, for the raiser to read.")
 
 
 class EffectDoneIn(_In):

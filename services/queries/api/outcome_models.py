@@ -10,7 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 from contracts.queries import OutcomeKind
 from services.queries.domain.outcomes import (CreditNote, NoChange, Outcome, ReverifyVisit, SupplementaryPayment,
                                               VaryAgreement)
-from services.queries.api.fields import SAYS_SOMETHING, Instant, PlausibleDay, whole_number
+from services.queries.api.fields import Instant, PlausibleDay, Prose, whole_number
 from shared.bounds import Key, Reference
 
 MAX_PENCE = 10 ** 11  # a billion pounds: past any credit or supplementary payment a query could decide
@@ -77,8 +77,7 @@ class VaryAgreementIn(_In):
 
     kind: Literal[OutcomeKind.VARY_AGREEMENT]
     effective_from: PlausibleDay = Field(description="Within 20 years back and 10 years ahead of today.")
-    description: str = Field(min_length=1, max_length=10_000, pattern=SAYS_SOMETHING,
-                             description="What to vary in the agreement (stays in queries).")
+    description: Prose = Field(description="What to vary in the agreement (stays in queries).")
     agreement_id: Reference | None = Field(default=None, description="Defaults to the query's subject when it is an "
                                                                      "agreement (or a direct payment's agreement).")
 

@@ -25,7 +25,7 @@ from services.queries.domain.views import OPEN_WORK, Order, judging_at, row_of
 from services.queries.steps.raising import raise_about
 from services.queries.store.listing import KEY_TYPES, ListFilter
 from shared.auth import Principal
-from shared.bounds import MAX_FILTER_VALUES, Filter
+from shared.bounds import MAX_FILTER_VALUES, Filter, Key, PathId
 from shared.clock import utcnow
 from shared.http import cause_of, runtime_of, transaction
 from shared.pagination import PAGED, Page, page_params
@@ -117,8 +117,7 @@ async def list_queries(
                                                                 "closed).")] = None,
     category: Annotated[list[QueryCategory] | None, Query(max_length=MAX_FILTER_VALUES)] = None,
     subject_kind: Annotated[SubjectKind | None, Query(description="About this kind of subject.")] = None,
-    subject_id: Annotated[str | None, Query(min_length=1, max_length=200,
-                                            description="About this subject (its id, as in QueryIn).")] = None,
+    subject_id: Annotated[Key | None, Query(description="About this subject (its id, as in QueryIn).")] = None,
     unassigned: Annotated[bool, Query(description="Only queries with no team or officer.")] = False,
     order: Annotated[Order | None, Query(description="Default: most_urgent for officers (breached, at risk, then on "
                                                      "time; soonest deadline first), newest_first for a provider or "
@@ -149,7 +148,7 @@ async def list_queries(
 @router.get("/queries/{query_id}", response_model=QueryOut, summary="One query with its notes, history and effect",
             responses={**NOT_FOUND_QUERY, 403: {"description": "A provider or person sees only the queries their "
                                                                "side raised"}})
-async def get_query(query_id: str, request: Request, principal: Annotated[Principal, Depends(ANYONE)]) -> QueryOut:
+async def get_query(query_id: PathId, request: Request, principal: Annotated[Principal, Depends(ANYONE)]) -> QueryOut:
     async with transaction(request) as conn:
         query = await store.queries.load(conn, query_id)
     if query is None:

@@ -29,6 +29,7 @@ from services.queries.domain.outcomes import MONEY_MOVING
 from services.queries.domain.query import Assignment, Party, Query, Step
 from services.queries.steps.query_steps import StepIn, plain, take_step
 from shared.auth import Principal
+from shared.bounds import PathId
 from shared.clock import utcnow
 from shared.http import cause_of, runtime_of, transaction
 
@@ -63,26 +64,26 @@ async def taken(request: Request, principal: Principal, query_id: str, step: Ste
 
 @router.post("/queries/{query_id}/acknowledge", response_model=QueryOut, summary="Acknowledge (officers)",
              responses=step_responses(OFFICERS_ONLY, "The query is not open"))
-async def acknowledge_query(query_id: str, request: Request, principal: Caller) -> QueryOut:
+async def acknowledge_query(query_id: PathId, request: Request, principal: Caller) -> QueryOut:
     return await taken(request, principal, query_id, plain(acknowledge))
 
 
 @router.post("/queries/{query_id}/assign", response_model=QueryOut, summary="Assign to a team and/or officer",
              responses=step_responses(OFFICERS_ONLY, "The query is closed"))
-async def assign_query(query_id: str, body: AssignIn, request: Request, principal: Caller) -> QueryOut:
+async def assign_query(query_id: PathId, body: AssignIn, request: Request, principal: Caller) -> QueryOut:
     return await taken(request, principal, query_id, plain(
         lambda q, by, at: assign(q, by, at, Assignment(body.team, body.officer_id))))
 
 
 @router.post("/queries/{query_id}/investigate", response_model=QueryOut, summary="Start investigating (officers)",
              responses=step_responses(OFFICERS_ONLY, "The query is neither acknowledged nor reopened"))
-async def investigate_query(query_id: str, request: Request, principal: Caller) -> QueryOut:
+async def investigate_query(query_id: PathId, request: Request, principal: Caller) -> QueryOut:
     return await taken(request, principal, query_id, plain(start_investigation))
 
 
 @router.post("/queries/{query_id}/notes", response_model=QueryOut, summary="Add a note to the conversation",
              responses={**NOT_FOUND_QUERY, 403: {"description": RAISER_OR_OFFICER}})
-async def add_query_note(query_id: str, body: NoteIn, request: Request, principal: Caller) -> QueryOut:
+async def add_query_note(query_id: PathId, body: NoteIn, request: Request, principal: Caller) -> QueryOut:
     return await taken(request, principal, query_id, plain(lambda q, by, at: add_note(q, by, at, body.text)))
 
 
@@ -90,7 +91,7 @@ async def add_query_note(query_id: str, body: NoteIn, request: Request, principa
              summary="Dispute the invoice the query is about (officers): held and left out of payment runs",
              responses=step_responses(OFFICERS_ONLY, "The query is not about an invoice, is resolved, awaiting "
                                                      "approval or closed, or already disputes its invoice"))
-async def dispute_query_invoice(query_id: str, request: Request, principal: Caller) -> QueryOut:
+async def dispute_query_invoice(query_id: PathId, request: Request, principal: Caller) -> QueryOut:
     return await taken(request, principal, query_id, plain(dispute_invoice))
 
 
@@ -100,7 +101,7 @@ async def dispute_query_invoice(query_id: str, request: Request, principal: Call
                  "Only an officer may resolve; only a finance officer or finance approver with an outcome that "
                  "moves money (credit_note, supplementary_payment)",
                  "The query is not being investigated, or it already moved money once"))
-async def resolve_query(query_id: str, body: ResolveIn, request: Request, principal: Caller) -> QueryOut:
+async def resolve_query(query_id: PathId, body: ResolveIn, request: Request, principal: Caller) -> QueryOut:
     """A money-moving outcome above the second-person threshold is only proposed (status awaiting_approval).
     422 names the outcome's field when it cannot apply to the query's subject (a credit note with no
     invoice to credit, a visit to re-verify on a query about no visit, check-out not after check-in)."""
@@ -117,7 +118,7 @@ async def resolve_query(query_id: str, body: ResolveIn, request: Request, princi
                      " resolved, its effect requested",
              responses=step_responses("Only a finance approver, and not the one who proposed the outcome",
                                       "The query is not awaiting approval, or it already moved money once"))
-async def approve_query_outcome(query_id: str, body: ReasonIn, request: Request, principal: Caller) -> QueryOut:
+async def approve_query_outcome(query_id: PathId, body: ReasonIn, request: Request, principal: Caller) -> QueryOut:
     return await taken(request, principal, query_id, plain(
         lambda q, by, at: approve_outcome(q, by, at, body.reason)), body.reason)
 
@@ -125,7 +126,7 @@ async def approve_query_outcome(query_id: str, body: ReasonIn, request: Request,
 @router.post("/queries/{query_id}/outcome/reject", response_model=QueryOut,
              summary="Reject the proposed money-moving outcome (a finance approver): investigated again",
              responses=step_responses("Only a finance approver", "The query is not awaiting approval"))
-async def reject_query_outcome(query_id: str, body: ReasonIn, request: Request, principal: Caller) -> QueryOut:
+async def reject_query_outcome(query_id: PathId, body: ReasonIn, request: Request, principal: Caller) -> QueryOut:
     return await taken(request, principal, query_id, plain(
         lambda q, by, at: reject_outcome(q, by, at, body.reason)), body.reason)
 
@@ -134,19 +135,19 @@ async def reject_query_outcome(query_id: str, body: ReasonIn, request: Request, 
              summary="Close a resolved query (refused while its effect is pending or failed)",
              responses=step_responses(RAISER_OR_OFFICER, "The query is not resolved, or its effect is still "
                                                          "pending or failed"))
-async def close_query(query_id: str, request: Request, principal: Caller) -> QueryOut:
+async def close_query(query_id: PathId, request: Request, principal: Caller) -> QueryOut:
     return await taken(request, principal, query_id, plain(close))
 
 
 @router.post("/queries/{query_id}/reopen", response_model=QueryOut, summary="Reopen: a fresh resolve clock",
              responses=step_responses(RAISER_OR_OFFICER, "The query is neither resolved nor closed, or its effect "
                                                          "is still pending"))
-async def reopen_query(query_id: str, body: ReasonIn, request: Request, principal: Caller) -> QueryOut:
+async def reopen_query(query_id: PathId, body: ReasonIn, request: Request, principal: Caller) -> QueryOut:
     return await taken(request, principal, query_id, plain(lambda q, by, at: reopen(q, by, at, body.reason)))
 
 
 @router.post("/queries/{query_id}/rate", response_model=QueryOut, summary="Rate the resolution 1-5 (the raiser)",
              responses=step_responses("Only the side that raised the query may rate it",
                                       "The query is not closed, or was already rated since it was resolved"))
-async def rate_query(query_id: str, body: RateIn, request: Request, principal: Caller) -> QueryOut:
+async def rate_query(query_id: PathId, body: RateIn, request: Request, principal: Caller) -> QueryOut:
     return await taken(request, principal, query_id, plain(lambda q, by, at: rate(q, by, at, body.rating)))

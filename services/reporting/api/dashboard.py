@@ -19,7 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from shared.bounds import MAX_FILTER_VALUES, Filter
+from shared.bounds import MAX_FILTER_VALUES, Filter, text
 from services.reporting.api.params import MAX_FILTER_CHARS
 from shared.clock import week_start
 from services.reporting.api import dashboard_auth as auth
@@ -33,6 +33,9 @@ PERIODS = ("month", "week")
 WEEKS_SHOWN = 13
 MISSED_DAYS = 14
 MAX_TOKEN_CHARS = 16_384  # a bearer token, pasted or in a link
+Token = text(MAX_TOKEN_CHARS)
+PastedToken = text(MAX_TOKEN_CHARS, 1)
+View = text(MAX_FILTER_CHARS)  # a measure or a period: another value shows the default
 SPEND_PAGE = 500  # groups per page of /spend read for a chart: the dashboard follows the pages to the last
 HTML = {"text/html": {"schema": {"type": "string"}}}
 SIGN_IN_PAGE = {401: {"description": "Not signed in, or the token was not accepted: the sign-in page",
@@ -112,10 +115,10 @@ def _refused(request: Request, visitor: auth.Visitor) -> Response:
                         "by `?token=` (answered 303 to the same view without it). `measure` (paid, invoiced, "
                         "delivered, committed) and `period` (month, week) choose the charts; another value shows "
                         "the default. `mechanism` is passed to /spend as it is.")
-async def get_dashboard(request: Request, measure: Annotated[str, Query(max_length=MAX_FILTER_CHARS)] = "paid",
-                        period: Annotated[str, Query(max_length=MAX_FILTER_CHARS)] = "month",
+async def get_dashboard(request: Request, measure: Annotated[View, Query()] = "paid",
+                        period: Annotated[View, Query()] = "month",
                         mechanism: Annotated[list[Filter] | None, Query(max_length=MAX_FILTER_VALUES)] = None,
-                        token: Annotated[str | None, Query(max_length=MAX_TOKEN_CHARS)] = None) -> Response:
+                        token: Annotated[Token | None, Query()] = None) -> Response:
     measure, period = _view(measure, period)
     mechanisms = ",".join(m for m in mechanism or () if m)
     if token is not None:  # a sign-in link: keep the token in the cookie and take it out of the address
@@ -150,8 +153,7 @@ RetryKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, m
 class SignInForm(BaseModel):
     """The dashboard's sign-in form."""
 
-    token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS,
-                       description="An officer or ops bearer token, as pasted.")
+    token: PastedToken = Field(description="An officer or ops bearer token, as pasted.")
 
 
 @router.post("/dashboard/sign-in", status_code=303, response_class=RedirectResponse,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 
 from shared.auth import Principal, forbid_unless, require
+from shared.bounds import Key
 from shared.http import ALSO_CSV
 from services.reporting.api.common import (OFFICERS, Format, csv_response, date_range, dict_rows, json_response,
                                           reading, today)
@@ -22,7 +23,7 @@ from services.reporting.store.people import budget, statement_figures
 from services.reporting.store.spend import MEASURES
 
 router = APIRouter(tags=["people"])
-PersonRef = Annotated[str, Path(min_length=1, max_length=200, description="The person's pseudonymous reference.")]
+PersonRef = Annotated[Key, Path(description="The person's pseudonymous reference.")]
 
 
 @router.get("/people/{person_ref}/budget", response_model=BudgetOut, response_model_by_alias=True, responses=ALSO_CSV,

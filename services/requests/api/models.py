@@ -18,7 +18,7 @@ from fastapi import Path
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt,
                       WithJsonSchema)
 
-from shared.bounds import Reference
+from shared.bounds import Name, Reference, text
 from shared.clock import PlausibleDate
 
 from contracts.common import Mechanism, Nominee, ServiceType
@@ -28,26 +28,11 @@ from services.requests.domain.locality import LOCALITY_RULE, MAX_LOCALITY
 from services.requests.domain.request import RequestedBy
 
 PERSON_REF = r"^[A-Za-z0-9][A-Za-z0-9\-_]{2,39}$"
-# A character that is not whitespace as Python's str.strip() sees it (what the domain trims), spelt out so
-# that every regex engine (the document's readers, pydantic's, schemathesis's) agrees on it.
-NOT_BLANK = r"[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 # A locality as sent: 1-40 letters, digits, spaces or hyphens, at least one letter or digit.
 LOCALITY = r"^[A-Za-z0-9 -]*[A-Za-z0-9][A-Za-z0-9 -]*$"
 # The most a weekly budget or contribution can be, in pence (£1m a week, as agreements takes a direct payment's).
 MAX_WEEKLY_PENCE = 100_000_000
 CARE_TYPES = [t.value for t in ServiceType if t is not ServiceType.DIRECT_PAYMENT]
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must say something: it is empty or only spaces")
-    return value
-
-
-def said(max_length: int) -> Any:
-    """A string of 1..`max_length` characters that is not only whitespace (the schema's pattern says so)."""
-    return Annotated[str, Field(min_length=1, max_length=max_length, json_schema_extra={"pattern": NOT_BLANK}),
-                     AfterValidator(_not_blank)]
 
 
 def _locality(value: str) -> str:
@@ -63,10 +48,13 @@ def _care_type(value: ServiceType) -> ServiceType:
     return value
 
 
-Text = said(2000)
-Why = said(1000)
-WorkerId = said(200)
-Reason = Annotated[str | None, Field(default=None, max_length=1000, description="Why, in the actor's words.")]
+# Text that says something (not only what str.strip() trims) and holds no NUL (shared.bounds).
+Text = text(2000, 1, says_something=True)
+Why = text(1000, 1, says_something=True)
+WorkerId = text(200, 1, says_something=True)
+Reason = Annotated[text(1000) | None, Field(default=None, description="Why, in the actor's words.")]
+Address = text(500)
+Contact = text(200)
 Locality = Annotated[str, AfterValidator(_locality), WithJsonSchema(
     {"type": "string", "minLength": 1, "maxLength": MAX_LOCALITY, "pattern": LOCALITY})]
 CareType = Annotated[ServiceType, AfterValidator(_care_type), WithJsonSchema(
@@ -80,7 +68,7 @@ def _whole_number(value: Any) -> Any:
 
 WeeklyPence = Annotated[StrictInt, Field(ge=0, le=MAX_WEEKLY_PENCE), BeforeValidator(_whole_number)]
 # Path parameters: a request's id (`REQ-` and 12 hex digits) and a person's pseudonymous reference.
-RequestId = Annotated[str, Path(min_length=1, max_length=64, description="The request's id (REQ-…).")]
+RequestId = Annotated[Reference, Path(description="The request's id (REQ-…).")]
 PersonRefPath = Annotated[str, Path(max_length=40, pattern=PERSON_REF, description="The person's pseudonymous "
                                                                                     "reference.")]
 
@@ -90,9 +78,9 @@ class _Body(BaseModel):
 
 
 class PersonalDetailsIn(_Body):
-    name: str = Field(min_length=1, max_length=200)
-    address: str | None = Field(default=None, max_length=500)
-    contact: str | None = Field(default=None, max_length=200, description="Phone or email, as given.")
+    name: Name
+    address: Address | None = None
+    contact: Contact | None = Field(default=None, description="Phone or email, as given.")
 
 
 class RequestIn(_Body):

@@ -81,10 +81,17 @@ def reassessed(person: str, effective_from: date, contribution: int) -> rq.Budge
                                previous_weekly_contribution_pence=5_000)
 
 
-def problem(resp) -> tuple[list, str]:
-    assert resp.status_code == 422, resp.text
+def problem(resp, status: int = 422) -> tuple[list, str]:
+    """The one error of a refusal (422 the input, 409 the state of things): where, and what it says."""
+    assert resp.status_code == status, resp.text
     [detail] = resp.json()["errors"]
     return detail["loc"], detail["msg"]
+
+
+def conflict(resp, code: str) -> tuple[list, str]:
+    """A 409 of `code`, its one error: where, and what it says."""
+    assert resp.json()["code"] == code, resp.text
+    return problem(resp, 409)
 
 
 async def charged(db) -> list[dict]:
@@ -162,9 +169,9 @@ async def test_a_death_told_late_brings_down_at_once_every_period_already_charge
         run = await client.post("/contribution-charges/runs", json={"period_start": periods[2].isoformat()},
                                 headers=officer)
         assert (run.json()["changed"], run.json()["total_change_pence"]) == (0, 0)
-        # A period after the death with nothing charged for it: refused, naming period_start.
-        loc, msg = problem(await client.post("/contribution-charges", headers=officer, json={
-            "person_ref": who, "period_start": (START + timedelta(days=28 * 3)).isoformat()}))
+        # A period after the death with nothing charged for it: refused as things stand, naming period_start.
+        loc, msg = conflict(await client.post("/contribution-charges", headers=officer, json={
+            "person_ref": who, "period_start": (START + timedelta(days=28 * 3)).isoformat()}), "died_before_period")
         assert loc == ["body", "period_start"] and "after the person's death (15 Mar 2026)" in msg
     assert len(await charged(db)) == 6
 
@@ -187,14 +194,17 @@ async def test_an_officer_brings_down_a_charge_left_after_a_death_and_refuses_on
         assert {k: down.json()[k] for k in ("revision", "contribution_pence", "charged_pence", "change_pence")} == {
             "revision": 2, "contribution_pence": 0, "charged_pence": 0, "change_pence": -20_000}
         assert "after the person's death on 15 Mar 2026" in down.json()["reason"]
-        loc, msg = problem(await client.post("/contribution-charges", headers=officer,
-                                             json={**next_period, "period_start": day(56).isoformat()}))
+        loc, msg = conflict(await client.post("/contribution-charges", headers=officer,
+                                              json={**next_period, "period_start": day(56).isoformat()}),
+                            "died_before_period")
         assert loc == ["body", "period_start"] and "after the person's death (15 Mar 2026)" in msg
     assert [(e["period_start"], e["revision"], e["change_pence"]) for e in await charged(db)] == [
         ("2026-03-30", 1, 20_000), ("2026-03-30", 2, -20_000)]
 
 
-async def test_each_bad_charge_is_a_422_naming_the_field_and_charges_nothing_and_an_empty_export_a_409(db):
+async def test_each_refused_charge_names_the_field_and_charges_nothing_and_an_empty_export_is_a_409(db):
+    """A day that starts no period is bad input (422); a period not over, no contribution or no care to charge
+    is the state of things (409, its code): the same request may go through later."""
     who = unique("P-CT")
     await db.send(AGREEMENTS, plan_agreement(who))
     current = four_weeks_of(london_date(utcnow())).first
@@ -205,13 +215,15 @@ async def test_each_bad_charge_is_a_422_naming_the_field_and_charges_nothing_and
         [error] = refused.json()["errors"]
         assert error["loc"] == ["body", "person_ref"] and "no contribution is on record" in error["msg"]
         await db.send(REQUESTS, agreed(who, 5_000))
-        for start, why in ((day(1), "not the first day of a four-weekly period"), (current, "is not over yet")):
+        for start, why, status in ((day(1), "not the first day of a four-weekly period", 422),
+                                   (current, "is not over yet", 409)):
             for path, body in (("/contribution-charges", {"person_ref": who}), ("/contribution-charges/runs", {})):
-                loc, msg = problem(await client.post(path, json={**body, "period_start": start.isoformat()},
-                                                     headers=officer))
+                answer = await client.post(path, json={**body, "period_start": start.isoformat()}, headers=officer)
+                loc, msg = problem(answer, status)
                 assert loc == ["body", "period_start"] and why in msg, msg
-        loc, msg = problem(await client.post("/contribution-charges", headers=officer, json={
-            "person_ref": who, "period_start": (START - timedelta(days=28)).isoformat()}))
+                assert answer.json()["code"] == ("period_not_over" if status == 409 else "invalid_request")
+        loc, msg = conflict(await client.post("/contribution-charges", headers=officer, json={
+            "person_ref": who, "period_start": (START - timedelta(days=28)).isoformat()}), "nothing_to_charge")
         assert loc == ["body", "period_start"] and "no council-arranged care or ISF" in msg
         nothing = await client.post("/contribution-charges/exports", headers=officer)
         assert (nothing.status_code, nothing.json()["code"]) == (409, "nothing_to_export"), nothing.text

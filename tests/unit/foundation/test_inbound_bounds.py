@@ -6,71 +6,36 @@ requests whose bodies fail validation, which FastAPI refuses before the route (o
 """
 from __future__ import annotations
 
-import importlib
 from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from shared.auth import mint_token
-from shared.settings import Settings
+from tests.unit.foundation.request_schemas import SERVICES, as_role, nodes, request_nodes  # noqa: F401 (a fixture)
 
-SERVICES = ("agreements", "delivery", "invoicing", "payments", "queries", "reporting", "requests")
 # Parsed by pydantic into a value of fixed size, whatever the text: dates, times.
 FIXED_FORMATS = {"date", "date-time", "time", "partial-time", "uuid"}
-# Bodies that are files (a CSV upload, a bank's confirmation file): held by the body size caps instead.
-FILE_BODIES = {"multipart/form-data", "text/csv", "application/octet-stream",
-               "application/csv", "application/xml", "text/xml"}  # delivery's visit files
 
 
-def _app(service: str):
-    return importlib.import_module(f"services.{service}.app").app
+def _missing_bound(node: dict) -> str | None:
+    kind = node.get("type")
+    if kind == "string" and not {"maxLength", "enum", "const"} & node.keys() \
+            and node.get("format") not in FIXED_FORMATS:
+        return "string without maxLength"
+    if kind == "array" and "maxItems" not in node:
+        return "array without maxItems"
+    return None
 
 
-def _unbounded(doc: dict, schema: dict, where: str, seen: frozenset[str] = frozenset()) -> list[str]:
+def _unbounded(doc: dict, schema: dict, where: str) -> list[str]:
     """The places under `schema` where a string has no maxLength or an array no maxItems."""
-    if "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        if name in seen:
-            return []
-        seen, schema = seen | {name}, doc["components"]["schemas"][name]
-    found: list[str] = []
-    branches = schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", [])
-    is_decimal = any(b.get("type") == "number" for b in branches)  # a Decimal: number or numeric string
-    for branch in branches:
-        if not (is_decimal and branch.get("type") == "string"):
-            found += _unbounded(doc, branch, where, seen)
-    kind = schema.get("type")
-    if kind == "string" and "maxLength" not in schema and "enum" not in schema and "const" not in schema \
-            and schema.get("format") not in FIXED_FORMATS:
-        found.append(f"{where} (string without maxLength)")
-    if kind == "array":
-        if "maxItems" not in schema:
-            found.append(f"{where} (array without maxItems)")
-        found += _unbounded(doc, schema.get("items", {}), f"{where}[]", seen)
-    for name, sub in schema.get("properties", {}).items():
-        found += _unbounded(doc, sub, f"{where}.{name}", seen)
-    if isinstance(schema.get("additionalProperties"), dict):
-        found += _unbounded(doc, schema["additionalProperties"], f"{where}.*", seen)
-    return found
+    return [f"{at} ({missing})" for at, node in nodes(doc, schema, where) if (missing := _missing_bound(node))]
 
 
 def unbounded_inputs(service: str) -> list[str]:
-    doc = _app(service).openapi()
-    found = []
-    for path, operations in doc["paths"].items():
-        for method, op in operations.items():
-            where = f"{service} {method.upper()} {path}"
-            for param in op.get("parameters", []):
-                if param["in"] in ("query", "header", "cookie"):
-                    found += _unbounded(doc, param.get("schema", {}), f"{where} {param['in']}:{param['name']}")
-            for media, content in op.get("requestBody", {}).get("content", {}).items():
-                if media not in FILE_BODIES:
-                    found += _unbounded(doc, content.get("schema", {}), f"{where} body")
-    return found
+    return [f"{at} ({missing})" for at, node, _ in request_nodes(service, ("query", "header", "cookie", "body"))
+            if (missing := _missing_bound(node))]
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -87,19 +52,7 @@ def test_the_walk_finds_an_unbounded_string_and_list():
         "body.note (string without maxLength)", "body.ids (array without maxItems)"]
 
 
-# --- what a client sees ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def as_role(monkeypatch):
-    """A TestClient of a service's app (no lifespan: nothing is started) and a token of `role`."""
-    def make(service: str, role: str) -> tuple[TestClient, dict[str, str]]:
-        app = _app(service)
-        settings = Settings(service=service, port=0)
-        monkeypatch.setattr(app.state, "runtime", SimpleNamespace(settings=settings), raising=False)
-        token = mint_token(settings.auth_secret, subject="u1", role=role)
-        return TestClient(app, raise_server_exceptions=False), {"Authorization": f"Bearer {token}"}
-    return make
+# --- what a client sees (as_role: a TestClient of the app, nothing started) -----------------------------------
 
 
 def _locs(answer) -> list[list]:

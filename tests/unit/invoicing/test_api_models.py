@@ -12,7 +12,8 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from services.invoicing.api.isf_models import IsfReturnLineIn
-from services.invoicing.api.models import NOT_BLANK, ProviderInvoiceIn, QueryDate, ReasonIn, read_lines
+from services.invoicing.api.models import ProviderInvoiceIn, QueryDate, ReasonIn, read_lines
+from shared.bounds import SAYS_SOMETHING as NOT_BLANK
 
 
 @pytest.mark.parametrize("sent", ["2026-03-02"])

@@ -6,12 +6,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
+
 from contracts.common import Funding, SpendMechanism
 from services.invoicing.domain.contributions import (ContributionDecision, DeliveredVisit, DirectPaymentWindow,
                                                      charge_for_period, contribution_in_force, died_before,
                                                      next_revision, periods_to_charge)
+from services.invoicing.domain.errors import InvalidInvoiceInput
 from services.invoicing.domain.facts import Suspension
 from services.invoicing.domain.periods import Period
+from services.invoicing.steps.contributions import chargeable_period
+from shared.errors import IllegalState
 from tests.unit.invoicing.invoicing_builders import FOUR_WEEKS, MONDAY, day, home_care, residential
 
 T0 = datetime(2026, 2, 1, 9, tzinfo=timezone.utc)
@@ -149,3 +154,15 @@ def test_the_job_charges_the_last_three_periods_over_for_long_enough():
     assert [p.first for p in periods_to_charge(date(2026, 4, 6), 7, anchor)] == [
         date(2026, 1, 5), date(2026, 2, 2), date(2026, 3, 2)]
     assert periods_to_charge(date(2026, 4, 5), 7, anchor)[-1].first == date(2026, 2, 2)
+
+
+def test_a_period_not_over_is_refused_by_the_day_and_a_day_that_starts_none_by_its_shape():
+    start = date(2026, 3, 2)  # a four-weekly period from the default anchor (1 Apr 2024): 2-29 Mar 2026
+    assert chargeable_period(start, date(2026, 3, 30)) == Period(start, date(2026, 3, 29))
+    with pytest.raises(IllegalState) as not_over:  # 409: the same request goes through from 30 Mar
+        chargeable_period(start, date(2026, 3, 29))
+    assert (not_over.value.code, not_over.value.field) == ("period_not_over", "period_start")
+    assert "not over yet: it ends on 29 Mar 2026" in str(not_over.value)
+    with pytest.raises(InvalidInvoiceInput) as no_period:  # 422: no day ever makes it one
+        chargeable_period(start + timedelta(days=1), date(2026, 6, 1))
+    assert no_period.value.field == "period_start"

@@ -9,12 +9,12 @@ import jsonschema_rs
 import pytest
 from pydantic import ValidationError
 
-from services.requests.api.models import (NOT_BLANK, AllocationIn, AssessIn, BudgetIn, MechanismIn, ReasonIn,
-                                          RequestIn)
+from services.requests.api.models import AllocationIn, AssessIn, BudgetIn, MechanismIn, ReasonIn, RequestIn
 from services.requests.app import app
 from services.requests.domain.assessment import Assessment
 from services.requests.domain.errors import InvalidInput
 from services.requests.domain.mechanism import MechanismChoice
+from shared.bounds import SAYS_SOMETHING as NOT_BLANK
 
 DOC = app.openapi()
 
