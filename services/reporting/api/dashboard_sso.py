@@ -27,6 +27,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shared.auth import InvalidToken, IssuerUnavailable, local_mode
+from shared.bounds import text
 from shared.oidc import Issuer, oidc_settings, tls_context
 from services.reporting.api import dashboard_auth as auth
 from services.reporting.api.dashboard_page import sign_in_page, signed_in_page
@@ -106,7 +107,7 @@ async def start_dashboard_sign_in(request: Request) -> Response:
     return auth.protect(response)
 
 
-Param = Annotated[str | None, Query(max_length=MAX_PARAM_CHARS)]
+Param = Annotated[text(MAX_PARAM_CHARS) | None, Query()]
 
 
 @router.get(CALLBACK, response_class=HTMLResponse,
