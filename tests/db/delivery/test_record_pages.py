@@ -8,14 +8,12 @@ from datetime import datetime, time, timedelta
 import httpx
 import pytest
 
-from contracts import agreements as ag
-from contracts.common import ServiceType
 from services.delivery.api.models import PeriodOut, ReceivedRecord, RejectedRecord
 from services.delivery.app import app
-from services.delivery.handlers.agreements import AGREEMENTS
 from services.delivery.store import agreements as store_agreements
 from shared.clock import london_date, london_local, utcnow, week_start
 from shared.testing import DatabaseOnly
+from tests.db.delivery.agreed import provider_registered, weekly_agreement
 
 pytestmark = pytest.mark.db
 PROVIDER, OTHER, CQC, OTHER_CQC = "PRV-PAGE-1", "PRV-PAGE-2", "1-900000401", "1-900000402"
@@ -36,16 +34,8 @@ async def db():
     store_agreements.BOOK.__init__()  # one process, many schemas: this schema's change_seq starts again
     async with DatabaseOnly("delivery") as db:
         for provider_id, cqc in ((PROVIDER, CQC), (OTHER, OTHER_CQC)):
-            await db.send(AGREEMENTS, ag.ProviderRegistered(
-                provider_id=provider_id, name=f"Care {provider_id}", cqc_provider_id=cqc, cqc_location_ids=[],
-                service_types=[ServiceType.HOME_CARE], self_billing=ag.SelfBilling(in_place=True)))
-        await db.send(AGREEMENTS, ag.AgreementActivated(
-            agreement_id=AGREEMENT, person_ref=PERSON, provider_id=PROVIDER, service_type="home_care",
-            payment_basis="actuals", cycle="weekly", start=WEEK, end=None,
-            terms=[ag.AgreementTerms(version=1, effective_from=WEEK, rates=[ag.Rate(unit="hour", amount_pence=2400)],
-                                     schedule=[ag.ScheduledVisit(weekday="monday", start_time=time(9),
-                                                                 duration_minutes=30, carers_required=1)])],
-            suspensions=[]))
+            await provider_registered(db, provider_id, cqc)
+        await weekly_agreement(db, AGREEMENT, PERSON, PROVIDER, WEEK)
         yield db
     store_agreements.BOOK.__init__()
 
