@@ -26,7 +26,6 @@ unreadable: 503 (the token cannot be checked now).
 """
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 
-from shared.settings import auth_audience_from_env, auth_issuer_from_env, auth_max_ttl_s_from_env
+from shared.settings import auth_audience_from_env, auth_issuer_from_env, auth_max_ttl_s_from_env, environment
 
 ROLES = ("social_worker", "brokerage_officer", "finance_officer", "finance_approver", "provider",
          "person", "ops", "team_manager", "personal_assistant")
@@ -227,10 +226,10 @@ def principal_of(subject: Any, role: Any, scope: dict[str, Any], claim_names: di
                      pa_id=found["pa_id"])
 
 
-def local_mode(settings: Any = None) -> bool:
-    """CAREPAY_ENV is `local` (or unset). Anything else counts as production here: HS256 tokens are refused."""
-    env = getattr(settings, "env", None) or os.environ.get("CAREPAY_ENV") or "local"
-    return str(getattr(env, "value", env)) == "local"
+def local_mode(settings: Any = None) -> bool:  # noqa: ARG001 - callers pass their service's settings
+    """CAREPAY_ENV is `local` (or unset). Anything else counts as production here: HS256 tokens are refused.
+    Read when asked (only for an HS256 token or a sign-in), not from settings read at start."""
+    return environment() == "local"
 
 
 def verify_for(settings: Any, token: str) -> Principal:

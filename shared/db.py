@@ -33,7 +33,9 @@ async def create_pool(database_url: str, schema: str, *, service: str, max_size:
                       idle_in_transaction_timeout_ms: int = 60_000) -> asyncpg.Pool:
     """A pool whose connections see only `schema` (plus pg_catalog) by default.
 
-    Services write unqualified SQL; the search_path keeps each service in its own schema.
+    Services write unqualified SQL; the search_path keeps each service in its own schema. TLS is what
+    `database_url` says: asyncpg reads `sslmode` (verify-full in production), `sslrootcert`, `sslcert`
+    and `sslkey` from it, as every other connection made from DATABASE_URL does.
     """
     return await asyncpg.create_pool(
         database_url,

@@ -27,7 +27,6 @@ CAREPAY_KAFKA_CREATE_TOPICS (true locally; false in production, where the topics
 from __future__ import annotations
 
 import importlib
-import os
 import ssl
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +40,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from shared.settings import DEFAULT_KAFKA
+from shared.settings_sources import SettingError, environ, raw
 
 PREFIX = "CAREPAY_KAFKA_"
 DEFAULT_MAX_MESSAGE_BYTES = 1_000_000  # what Event Hubs allows; Confluent Cloud and MSK allow more
@@ -70,17 +70,12 @@ class _SecretFiles(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for name in SECRETS:
-            env, pointer = variable(name), f"{variable(name)}_FILE"
-            path = os.environ.get(pointer)
-            if not path:
-                continue
-            if os.environ.get(env):
-                raise KafkaSettingsError(f"{env} and {pointer} are both set: set one of them")
-            try:
-                found[name] = Path(path).read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise KafkaSettingsError(f"{pointer}: cannot read the file {path}: "
-                                         f"{getattr(exc, 'strerror', None) or type(exc).__name__}") from None
+            try:  # the variable, its _FILE, then CAREPAY_SECRETS_DIR (shared.settings_sources)
+                value = raw(variable(name))
+            except SettingError as exc:
+                raise KafkaSettingsError(str(exc)) from None
+            if value:
+                found[name] = value
         return found
 
 
@@ -119,10 +114,10 @@ class KafkaSettings(BaseSettings):
     def load(cls, **given: Any) -> KafkaSettings:
         """The settings from the environment (and `given`), or KafkaSettingsError naming what is wrong."""
         known = {variable(name) for name in cls.model_fields} | {f"{variable(name)}_FILE" for name in SECRETS}
-        unknown = sorted(name for name in os.environ if name.startswith(PREFIX) and name not in known)
+        unknown = sorted(name for name in environ() if name.startswith(PREFIX) and name not in known)
         if unknown:  # a misspelt setting would otherwise be ignored
             raise KafkaSettingsError(f"{', '.join(unknown)}: not a Kafka setting (they are: {', '.join(sorted(known))})")
-        secrets_dir = os.environ.get("CAREPAY_SECRETS_DIR") or None
+        secrets_dir = environ().get("CAREPAY_SECRETS_DIR") or None
         if secrets_dir is not None and not Path(secrets_dir).is_dir():
             raise KafkaSettingsError(f"CAREPAY_SECRETS_DIR: {secrets_dir} is not a directory")
         try:

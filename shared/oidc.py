@@ -31,14 +31,12 @@ The issuer unreachable (discovery or keys) is IssuerUnavailable: 503 on the API,
 from __future__ import annotations
 
 import hmac
-import os
 import re
 import ssl
 import threading
 import time
 from functools import lru_cache
 from ipaddress import ip_address
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -50,6 +48,7 @@ from pydantic_settings.exceptions import SettingsError
 
 from shared.auth import (LEEWAY_S, RETRY_AFTER_S, ROLES, InvalidToken, IssuerUnavailable, Principal, check_times,
                          local_mode, not_a_cqc_id, principal_of, refusals)
+from shared.settings_sources import SettingError, raw
 
 PREFIX = "CAREPAY_OIDC_"
 # Signature algorithms an identity provider's token may use: public-key ones only.
@@ -73,19 +72,13 @@ class _SecretFiles(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        folder = os.environ.get("CAREPAY_SECRETS_DIR")
         for name in SECRET_FIELDS:
-            variable = _env(name)
-            path = os.environ.get(f"{variable}_FILE")
-            where = f"{variable}_FILE"
-            if not path and folder and (Path(folder) / variable).is_file():
-                path, where = str(Path(folder) / variable), "CAREPAY_SECRETS_DIR"
-            if path:
-                try:
-                    found[name] = Path(path).read_text(encoding="utf-8").strip()
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise SettingsError(f"{where}: cannot read {variable} from {path} "
-                                        f"({getattr(exc, 'strerror', None) or type(exc).__name__})") from exc
+            try:  # the variable, its _FILE, then CAREPAY_SECRETS_DIR (shared.settings_sources)
+                value = raw(_env(name))
+            except SettingError as exc:
+                raise SettingsError(str(exc)) from exc
+            if value:
+                found[name] = value
         return found
 
 

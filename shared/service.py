@@ -1,9 +1,11 @@
 """One shape for every service process: FastAPI + the FastStream Kafka broker + Postgres.
 
-`create_service(...)` returns the ASGI app. At start-up it does not fail when Kafka or Postgres
+`create_service(...)` returns the ASGI app; in production it first refuses (exits non-zero) settings
+that are missing or unsafe (shared/production.py). At start-up it does not fail when Kafka or Postgres
 is down: a background task connects with backoff (database, migrations, then Kafka), logs why it
 is waiting, and `/ready` says not-ready with the reason until everything is in place. Consumers
-start only after the migrations are applied.
+start only after the migrations are applied: by the service itself when CAREPAY_MIGRATE_ON_START
+(local), else by `carepay migrate`, which the service waits for.
 """
 # No `from __future__ import annotations`: FastStream reads the handler annotations at runtime.
 
@@ -44,6 +46,7 @@ from shared.migrations import migrate, pending
 from shared.oidc import oidc_settings
 from shared.openapi import install_openapi, operation_id
 from shared.outbox import REFUSED, Outbox, OutboxRelay
+from shared.production import refuse_unsafe_start
 from shared.redaction import describe, kind_of
 from shared.reference import install_reference
 from shared.schemas import consumer_payload_schema, envelope_union
@@ -51,6 +54,14 @@ from shared.settings import Settings, settings_for
 
 log = get_logger(__name__)
 GATHER_BYTES = 1024 * 1024  # what a consumer with `gather_ms` waits to gather (BaseConsumer.gather_ms)
+
+
+class MigrationsPending(Exception):
+    """The schema lacks migrations the service does not apply itself (CAREPAY_MIGRATE_ON_START false)."""
+
+    def __init__(self, versions: list[str]) -> None:
+        super().__init__(", ".join(versions))
+        self.versions = versions
 
 
 class ServiceRuntime:
@@ -148,12 +159,23 @@ class ServiceRuntime:
                         lock_timeout_ms=self.settings.db_lock_timeout_ms,
                         idle_in_transaction_timeout_ms=self.settings.db_idle_in_transaction_timeout_ms)
                 async with self.pool.acquire() as conn:
-                    applied = await migrate(conn, self.settings.schema, self.service_dir)
+                    if self.settings.migrates_on_start:
+                        applied = await migrate(conn, self.settings.schema, self.service_dir,
+                                                runtime_role=self.settings.runtime_role)
+                    else:  # `carepay migrate` applies them (production): wait until it has
+                        applied, todo = [], await pending(conn, self.settings.schema, self.service_dir)
+                        if todo:
+                            raise MigrationsPending(todo)
                 self.migrated = True
                 self._db_ok.set()
                 log.info("database ready", migrations_applied=applied)
                 self._tasks.append(asyncio.create_task(self._purge_idempotency_keys(),
                                                        name=f"{self.service}-idempotency-purge"))
+            except MigrationsPending as exc:
+                self.waiting_for = f"migrations not applied: {', '.join(exc.versions)} (run `carepay migrate`)"
+                log.warning("waiting for `carepay migrate`", pending=exc.versions, retry_in_s=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
             except Exception as exc:  # noqa: BLE001 - anything here means "not yet"
                 # Which dependency and the class of failure only: the text can carry the URL and its password.
                 self.waiting_for = f"database: {kind_of(exc)}"
@@ -367,6 +389,7 @@ def create_service(name: str, *, service_dir: Path, routers: Sequence[APIRouter]
 
     `body_caps`: the routes (path patterns, `{x}` for a segment) whose bodies may pass CAREPAY_MAX_BODY_BYTES,
     with their own cap in bytes (uploads); shared.limits answers 413 for a body over its cap."""
+    refuse_unsafe_start(name)  # production: exits naming every unsafe or missing setting, before serving
     settings = settings_for(name)
     oidc_settings()  # a wrong CAREPAY_OIDC_* setting stops the service here, naming it
     configure_logging(name, settings.log_level)

@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.settings import REPO_ROOT, SERVICE_PORTS
+from shared.settings import REPO_ROOT, SERVICE_PORTS, bind_host, service_port
 
 LOCAL = REPO_ROOT / ".local"
 RUN_DIR = LOCAL / "run"
@@ -31,8 +31,7 @@ class Instance:
 
     @property
     def port(self) -> int:
-        base = int(os.environ.get(f"CAREPAY_{self.service.upper()}_PORT", SERVICE_PORTS[self.service]))
-        return base + 100 * (self.instance - 1)
+        return service_port(self.service) + 100 * (self.instance - 1)
 
     @property
     def label(self) -> str:
@@ -48,7 +47,14 @@ class Instance:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{reach(bind_host())}:{self.port}"
+
+
+def reach(host: str) -> str:
+    """Where on this machine to reach a server bound to `host` (a wildcard: loopback), URL-ready."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 def _alive(pid: int) -> bool:
@@ -75,9 +81,10 @@ def recorded_pid(inst: Instance) -> int | None:
 
 
 def port_in_use(port: int) -> bool:
-    with socket.socket() as s:
+    host = reach(bind_host()).strip("[]")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
+        return s.connect_ex((host, port)) == 0
 
 
 def http_json(url: str, timeout: float = 2.0) -> tuple[int, dict]:
@@ -94,6 +101,12 @@ def http_json(url: str, timeout: float = 2.0) -> tuple[int, dict]:
         return 0, {"reason": str(exc)}
 
 
+def command(inst: Instance) -> list[str]:
+    """The process of one service instance: uvicorn on CAREPAY_HOST and the instance's port."""
+    return [sys.executable, "-m", "uvicorn", f"services.{inst.service}.app:app", "--host", bind_host(),
+            "--port", str(inst.port), "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "10"]
+
+
 def start(inst: Instance, extra_env: dict[str, str] | None = None) -> str:
     """Start one service instance unless it already runs; return what happened."""
     if recorded_pid(inst):
@@ -106,11 +119,8 @@ def start(inst: Instance, extra_env: dict[str, str] | None = None) -> str:
     env = {**os.environ, "CAREPAY_INSTANCE": str(inst.instance),
            f"CAREPAY_{inst.service.upper()}_PORT": str(inst.port), **(extra_env or {})}
     log = open(inst.log_file, "ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", f"services.{inst.service}.app:app", "--host", "127.0.0.1",
-         "--port", str(inst.port), "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "10"],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    proc = subprocess.Popen(command(inst), cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
     inst.pid_file.write_text(str(proc.pid))
     return f"started (pid {proc.pid})"
 

@@ -62,11 +62,15 @@ class DatabaseOnly:
     """
 
     def __init__(self, service: str, *, database_url: str | None = None, max_attempts: int = 2,
-                 statement_timeout_ms: int | None = None, lock_timeout_ms: int | None = None) -> None:
+                 statement_timeout_ms: int | None = None, lock_timeout_ms: int | None = None,
+                 runtime: tuple[str, str] | None = None) -> None:
+        """`runtime`: (role, its URL) to run as, granted by the migration as `carepay migrate` grants it;
+        the schema is migrated and dropped as `database_url`'s role."""
         base = settings_for(service)
         self.service = service
-        self.settings: Settings = dataclasses.replace(base, consumer_max_attempts=max_attempts)
+        self.settings: Settings = base.model_copy(update={"consumer_max_attempts": max_attempts})
         self.database_url = database_url or base.database_url
+        self.runtime_role, self.runtime_url = runtime or (None, self.database_url)
         self.schema = f"{service}_test_{uuid.uuid4().hex[:10]}"
         self.service_dir: Path = REPO_ROOT / "services" / service
         self.outbox = Outbox(service, base.council_id)
@@ -95,10 +99,10 @@ class DatabaseOnly:
     async def __aenter__(self) -> "DatabaseOnly":
         conn = await asyncpg.connect(self.database_url)
         try:
-            await migrate(conn, self.schema, self.service_dir)
+            await migrate(conn, self.schema, self.service_dir, runtime_role=self.runtime_role)
         finally:
             await conn.close()
-        self.pool = await create_pool(self.database_url, self.schema, service=f"{self.service}-test", max_size=4,
+        self.pool = await create_pool(self.runtime_url, self.schema, service=f"{self.service}-test", max_size=4,
                                       **self._timeouts)
         return self
 

@@ -15,46 +15,38 @@ CAREPAY_AGREEMENTS_COST_CENTRES      the council's cost-centre rule for agreemen
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Annotated
+
+from pydantic import BeforeValidator
+from pydantic_settings import NoDecode
 
 from services.agreements.domain.cost_centres import CostCentreRule, parse_cost_centre_rule
 from services.agreements.domain.dp_variations import SECOND_PERSON_ABOVE_PENCE
+from shared.settings_sources import CarepaySettings, setting
 
 SECOND_PERSON = "CAREPAY_AGREEMENTS_DP_SECOND_PERSON_ABOVE_PENCE"
 REVIEWS_EVERY = "CAREPAY_AGREEMENTS_DP_REVIEWS_EVERY_S"
 COST_CENTRES = "CAREPAY_AGREEMENTS_COST_CENTRES"
 
 
-@dataclass(frozen=True)
-class AgreementsConfig:
-    dp_second_person_above_pence: int = SECOND_PERSON_ABOVE_PENCE
-    dp_reviews_every_s: float = 60.0
-    cost_centres: CostCentreRule = field(default_factory=CostCentreRule)
+def _rule(text: object) -> object:
+    return parse_cost_centre_rule(text) if isinstance(text, str) else text
+
+
+class AgreementsConfig(CarepaySettings):
+    dp_second_person_above_pence: int = setting(SECOND_PERSON, SECOND_PERSON_ABOVE_PENCE, ge=0)
+    dp_reviews_every_s: float = setting(REVIEWS_EVERY, 60.0, gt=0)
+    cost_centres: Annotated[CostCentreRule, NoDecode, BeforeValidator(_rule)] = setting(COST_CENTRES, CostCentreRule())
 
 
 def agreements_config_from(env: Mapping[str, str]) -> AgreementsConfig:
-    """The settings in `env`; SystemExit naming the variable when one is not a number it can be."""
-    above = (env.get(SECOND_PERSON) or "").strip() or str(SECOND_PERSON_ABOVE_PENCE)
-    if not above.isdigit():
-        raise SystemExit(f"{SECOND_PERSON} must be a whole number of pence, 0 or more (got {above!r})")
-    every = (env.get(REVIEWS_EVERY) or "").strip() or "60"
-    try:
-        every_s = float(every)
-    except ValueError as exc:
-        raise SystemExit(f"{REVIEWS_EVERY} must be a number of seconds (got {every!r})") from exc
-    if not every_s > 0:
-        raise SystemExit(f"{REVIEWS_EVERY} must be more than 0 seconds (got {every!r})")
-    try:
-        cost_centres = parse_cost_centre_rule(env.get(COST_CENTRES))
-    except ValueError as exc:
-        raise SystemExit(f"{COST_CENTRES}: {exc}") from exc
-    return AgreementsConfig(int(above), every_s, cost_centres)
+    """The settings in `env`; SystemExit naming each variable that is not what it must be."""
+    return AgreementsConfig.read(env)
 
 
 @lru_cache(maxsize=1)
 def agreements_config() -> AgreementsConfig:
     """Read once per process."""
-    return agreements_config_from(os.environ)
+    return AgreementsConfig.read()

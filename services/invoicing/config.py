@@ -23,19 +23,55 @@ CAREPAY_INVOICING_ISF_RETAINED_WEEKS   weeks of an ISF's weekly budget its provi
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from functools import lru_cache
 
-from services.invoicing.domain.isf_advances import DEFAULT_ADVANCE_DAYS
+from pydantic import field_validator
+
 from services.invoicing.domain.contribution_files import JournalCodes
+from services.invoicing.domain.isf_advances import DEFAULT_ADVANCE_DAYS
+from services.invoicing.domain.payment_terms import MAX_PAYMENT_TERMS_DAYS
 from services.invoicing.domain.periods import DEFAULT_FOUR_WEEKLY_ANCHOR
 from services.invoicing.domain.validation_context import ValidationSettings
+from shared.settings_sources import CarepaySettings, setting
+
+P = "CAREPAY_INVOICING_"
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name) or default
+class InvoicingSettings(CarepaySettings):
+    payment_terms_days: int = setting(f"{P}PAYMENT_TERMS_DAYS", 30, ge=0, le=MAX_PAYMENT_TERMS_DAYS)
+    tolerance_pence: int = setting(f"{P}TOLERANCE_PENCE", 50, ge=0)
+    safety_share: str = setting(f"{P}SAFETY_SHARE", "0.10")
+    four_weekly_anchor: date = setting(f"{P}FOUR_WEEKLY_ANCHOR", DEFAULT_FOUR_WEEKLY_ANCHOR)
+    schedule_every_s: float = setting(f"{P}SCHEDULE_EVERY_S", 3600.0, ge=0)
+    schedule_batch: int = setting(f"{P}SCHEDULE_BATCH", 500, ge=1)
+    max_invoice_agreements: int = setting(f"{P}MAX_INVOICE_AGREEMENTS", 500, ge=1)
+    isf_advance_days: int = setting(f"{P}ISF_ADVANCE_DAYS", DEFAULT_ADVANCE_DAYS, ge=0, le=28)
+    contribution_charge_after_days: int = setting(f"{P}CONTRIBUTION_CHARGE_AFTER_DAYS", 7, ge=0)
+    contribution_income_code: str = setting(f"{P}CONTRIBUTION_INCOME_CODE", "8100")
+    contribution_income_cost_centre: str = setting(f"{P}CONTRIBUTION_INCOME_COST_CENTRE", "ASC-CARE")
+    contribution_debtors_code: str = setting(f"{P}CONTRIBUTION_DEBTORS_CODE", "9150")
+    contribution_debtors_cost_centre: str = setting(f"{P}CONTRIBUTION_DEBTORS_COST_CENTRE", "FIN-CONTROL")
+    isf_retained_weeks: int = setting(f"{P}ISF_RETAINED_WEEKS", 1, ge=0)
+
+    @field_validator("safety_share")
+    @classmethod
+    def _a_share(cls, share: str) -> str:
+        try:
+            if Fraction(share) >= 0:
+                return share
+        except (ValueError, ZeroDivisionError):
+            pass
+        raise ValueError("must be a share, 0 or more, e.g. 0.10")
+
+    @field_validator("four_weekly_anchor")
+    @classmethod
+    def _a_monday(cls, anchor: date) -> date:
+        if anchor.weekday() != 0:
+            raise ValueError(f"must be a Monday, not {anchor:%A} {anchor}")
+        return anchor
 
 
 @dataclass(frozen=True)
@@ -57,30 +93,13 @@ class InvoicingConfig:
 
 @lru_cache(maxsize=1)
 def config() -> InvoicingConfig:
-    try:
-        validation = ValidationSettings(
-            tolerance_pence=int(_env("CAREPAY_INVOICING_TOLERANCE_PENCE", "50")),
-            safety_share=_env("CAREPAY_INVOICING_SAFETY_SHARE", "0.10"),
-            payment_terms_days=int(_env("CAREPAY_INVOICING_PAYMENT_TERMS_DAYS", "30")))
-        anchor = date.fromisoformat(_env("CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR", DEFAULT_FOUR_WEEKLY_ANCHOR.isoformat()))
-        if anchor.weekday() != 0:
-            raise ValueError(f"CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR must be a Monday, not {anchor:%A} {anchor}")
-        advance_days = int(_env("CAREPAY_INVOICING_ISF_ADVANCE_DAYS", str(DEFAULT_ADVANCE_DAYS)))
-        if not 0 <= advance_days <= 28:
-            raise ValueError(f"CAREPAY_INVOICING_ISF_ADVANCE_DAYS must be 0 to 28 days, not {advance_days}")
-        after_days = int(_env("CAREPAY_INVOICING_CONTRIBUTION_CHARGE_AFTER_DAYS", "7"))
-        if after_days < 0:
-            raise ValueError("CAREPAY_INVOICING_CONTRIBUTION_CHARGE_AFTER_DAYS must be 0 or more")
-        codes = JournalCodes(_env("CAREPAY_INVOICING_CONTRIBUTION_INCOME_CODE", "8100"),
-                             _env("CAREPAY_INVOICING_CONTRIBUTION_INCOME_COST_CENTRE", "ASC-CARE"),
-                             _env("CAREPAY_INVOICING_CONTRIBUTION_DEBTORS_CODE", "9150"),
-                             _env("CAREPAY_INVOICING_CONTRIBUTION_DEBTORS_COST_CENTRE", "FIN-CONTROL"))
-        retained_weeks = int(_env("CAREPAY_INVOICING_ISF_RETAINED_WEEKS", "1"))
-        if retained_weeks < 0:
-            raise ValueError(f"CAREPAY_INVOICING_ISF_RETAINED_WEEKS cannot be below 0, not {retained_weeks}")
-        return InvoicingConfig(validation, anchor, float(_env("CAREPAY_INVOICING_SCHEDULE_EVERY_S", "3600")),
-                               int(_env("CAREPAY_INVOICING_SCHEDULE_BATCH", "500")),
-                               int(_env("CAREPAY_INVOICING_MAX_INVOICE_AGREEMENTS", "500")), advance_days,
-                               after_days, codes, retained_weeks)
-    except ValueError as exc:
-        raise SystemExit(f"invoicing settings: {exc}") from exc
+    """Read once per process; SystemExit naming each variable that is not what it must be."""
+    s = InvoicingSettings.read()
+    return InvoicingConfig(
+        ValidationSettings(tolerance_pence=s.tolerance_pence, safety_share=s.safety_share,
+                           payment_terms_days=s.payment_terms_days),
+        s.four_weekly_anchor, s.schedule_every_s, s.schedule_batch, s.max_invoice_agreements, s.isf_advance_days,
+        s.contribution_charge_after_days,
+        JournalCodes(s.contribution_income_code, s.contribution_income_cost_centre, s.contribution_debtors_code,
+                     s.contribution_debtors_cost_centre),
+        s.isf_retained_weeks)

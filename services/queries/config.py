@@ -12,52 +12,69 @@ A query keeps the policy it was raised under, so changing these moves no running
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Annotated
+
+from pydantic import BeforeValidator, create_model
+from pydantic_settings import NoDecode
 
 from contracts.queries import QueryCategory
 from services.queries.domain.errors import InvalidQuery
 from services.queries.domain.lifecycle import SECOND_PERSON_ABOVE_PENCE
 from services.queries.domain.sla import SlaPolicies, SlaPolicy
+from shared.settings_sources import FILE_SUFFIX, CarepaySettings, environ, reading, setting
 
 PREFIX = "CAREPAY_QUERIES_SLA_"
 SECOND_PERSON = "CAREPAY_QUERIES_SECOND_PERSON_ABOVE_PENCE"
 
 
-def parse_policy(name: str, raw: str) -> SlaPolicy:
-    """'2,20' -> acknowledge within 2 working days, resolve within 20; SystemExit naming the variable if not."""
+def parse_policy(raw: object) -> object:
+    """'2,20' -> acknowledge within 2 working days, resolve within 20; ValueError saying what is wrong if not."""
+    if not isinstance(raw, str):
+        return raw
     parts = [p.strip() for p in raw.split(",")]
     try:
         if len(parts) != 2:
             raise ValueError
         return SlaPolicy(int(parts[0]), int(parts[1]))
     except InvalidQuery as exc:  # a ValueError too: caught first for its field and rule
-        raise SystemExit(f"{name}: {exc.field} {exc.rule} (got {raw!r})") from exc
+        raise ValueError(f"{exc.field} {exc.rule}") from None
     except ValueError:
-        raise SystemExit(f"{name} must be 'acknowledge,resolve' in whole working days, e.g. 2,20 (got {raw!r})")
+        raise ValueError("must be 'acknowledge,resolve' in whole working days, e.g. 2,20") from None
 
 
-def sla_policies(env: Mapping[str, str]) -> SlaPolicies:
-    """The council's SLA from `env`: a default and per-category overrides."""
-    default = parse_policy(f"{PREFIX}DEFAULT", env[f"{PREFIX}DEFAULT"]) if env.get(f"{PREFIX}DEFAULT") else SlaPolicy()
-    by_category = {c: parse_policy(f"{PREFIX}{c.value.upper()}", env[f"{PREFIX}{c.value.upper()}"])
-                   for c in QueryCategory if env.get(f"{PREFIX}{c.value.upper()}")}
-    known = {f"{PREFIX}{c.value.upper()}" for c in QueryCategory} | {f"{PREFIX}DEFAULT", f"{PREFIX}EVERY_S"}
-    unknown = sorted(k for k in env if k.startswith(PREFIX) and k not in known)
+Policy = Annotated[SlaPolicy | None, NoDecode, BeforeValidator(parse_policy)]
+QueriesSettings = create_model(
+    "QueriesSettings", __base__=CarepaySettings,
+    sla_default=(Policy, setting(f"{PREFIX}DEFAULT", None)),
+    **{f"sla_{c.value}": (Policy, setting(f"{PREFIX}{c.value.upper()}", None)) for c in QueryCategory},
+    sla_every_s=(float, setting(f"{PREFIX}EVERY_S", 60.0, gt=0)),
+    second_person_above_pence=(int, setting(SECOND_PERSON, SECOND_PERSON_ABOVE_PENCE, ge=0)))
+
+
+def _read(env: Mapping[str, str] | None):
+    settings = QueriesSettings.read(env)
+    with reading(env):
+        known = set(QueriesSettings.variables())
+        unknown = sorted(k for k in environ() if k.startswith(PREFIX) and k.removesuffix(FILE_SUFFIX) not in known)
     if unknown:  # a misspelt category would otherwise silently keep the default
         raise SystemExit(f"unknown setting {', '.join(unknown)}; categories are "
                          f"{', '.join(c.value.upper() for c in QueryCategory)}")
-    return SlaPolicies(default, by_category)
+    return settings
 
 
-def second_person_above(env: Mapping[str, str]) -> int:
+def sla_policies(env: Mapping[str, str] | None = None) -> SlaPolicies:
+    """The council's SLA from `env` (default os.environ): a default and per-category overrides."""
+    settings = _read(env)
+    by_category = {c: policy for c in QueryCategory if (policy := getattr(settings, f"sla_{c.value}"))}
+    return SlaPolicies(settings.sla_default or SlaPolicy(), by_category)
+
+
+def second_person_above(env: Mapping[str, str] | None = None) -> int:
     """Pence above which a money-moving outcome needs a second person; SystemExit naming the variable if bad."""
-    raw = (env.get(SECOND_PERSON) or "").strip() or str(SECOND_PERSON_ABOVE_PENCE)
-    if not raw.isdigit():
-        raise SystemExit(f"{SECOND_PERSON} must be a whole number of pence, 0 or more (got {raw!r})")
-    return int(raw)
+    return QueriesSettings.read(env).second_person_above_pence
 
 
 @dataclass(frozen=True)
@@ -69,9 +86,5 @@ class QueriesConfig:
 
 @lru_cache(maxsize=1)
 def config() -> QueriesConfig:
-    every = os.environ.get(f"{PREFIX}EVERY_S") or "60"
-    try:
-        every_s = float(every)
-    except ValueError as exc:
-        raise SystemExit(f"{PREFIX}EVERY_S must be a number of seconds (got {every!r})") from exc
-    return QueriesConfig(sla_policies(os.environ), every_s, second_person_above(os.environ))
+    settings = _read(None)
+    return QueriesConfig(sla_policies(), settings.sla_every_s, settings.second_person_above_pence)

@@ -8,17 +8,24 @@ CAREPAY_LOCAL_SIGN_IN    exactly "1" signs a browser on this machine with no tok
 """
 from __future__ import annotations
 
-import os
+from pydantic import create_model
 
+from shared.settings import SERVICE_PORTS
+from shared.settings_sources import CarepaySettings, setting
 from shared.stack import Instance
 
 LOCAL_SIGN_IN_ENV = "CAREPAY_LOCAL_SIGN_IN"
 
+ReportingSettings = create_model(
+    "ReportingSettings", __base__=CarepaySettings,
+    local_sign_in=(str | None, setting(LOCAL_SIGN_IN_ENV, None)),
+    **{f"{s}_url": (str | None, setting(f"CAREPAY_{s.upper()}_URL", None)) for s in SERVICE_PORTS})
+
 
 def service_url(service: str) -> str:
     """CAREPAY_<SERVICE>_URL when set (a deployment), else the local stack's address."""
-    return os.environ.get(f"CAREPAY_{service.upper()}_URL") or Instance(service).url
+    return getattr(ReportingSettings.current(), f"{service}_url") or Instance(service).url
 
 
 def local_sign_in_enabled() -> bool:
-    return os.environ.get(LOCAL_SIGN_IN_ENV) == "1"
+    return ReportingSettings.current().local_sign_in == "1"

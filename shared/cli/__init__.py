@@ -1,9 +1,10 @@
-"""The `carepay` command for operators: stack, token, dlq, outbox, ecm, payments, reporting, demo (and more as services grow)."""
+"""The `carepay` command for operators: stack, migrate, token, dlq, outbox, ecm, payments, reporting, demo (and more
+as services grow)."""
 from __future__ import annotations
 
 import typer
 
-from shared.cli import contracts_cmd, demo, dlq, ecm, outbox, payments, reporting, stack, token
+from shared.cli import contracts_cmd, demo, dlq, ecm, migrate, outbox, payments, reporting, stack, token
 
 app = typer.Typer(help="Carepay operators' command line.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
@@ -16,6 +17,7 @@ app.add_typer(reporting.app, name="reporting")
 app.add_typer(demo.app, name="demo")
 app.command("token")(token.token)
 app.command("contracts")(contracts_cmd.contracts)
+app.command("migrate")(migrate.migrate)
 
 
 def main() -> None:

@@ -7,7 +7,6 @@ Without --token (or CAREPAY_TOKEN) it signs an officer token with the local stac
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from shared.auth import mint_token, not_a_cqc_id
-from shared.settings import DEV_AUTH_SECRET
+from shared.settings import auth_secret_from_env
 from shared.spreadsheet import safe_cell
 from shared.stack import Instance
 
@@ -37,7 +36,7 @@ def _chunks(path: Path, progress: Progress, task) -> Iterator[bytes]:
 def _token(token: str | None) -> str:
     if token:
         return token
-    secret = os.environ.get("CAREPAY_AUTH_SECRET") or DEV_AUTH_SECRET
+    secret = auth_secret_from_env()
     return mint_token(secret, subject="cli-ecm-import", role="ops")
 
 

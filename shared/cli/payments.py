@@ -14,7 +14,7 @@ import typer
 
 from shared.auth import mint_token
 from shared.money import format_gbp
-from shared.settings import DEV_AUTH_SECRET
+from shared.settings import auth_secret_from_env
 from shared.stack import Instance
 
 app = typer.Typer(help="Payment runs: propose one for a pay date.", no_args_is_help=True)
@@ -23,7 +23,7 @@ app = typer.Typer(help="Payment runs: propose one for a pay date.", no_args_is_h
 def _token(token: str | None) -> str:
     if token:
         return token
-    secret = os.environ.get("CAREPAY_AUTH_SECRET") or DEV_AUTH_SECRET
+    secret = auth_secret_from_env()
     return mint_token(secret, subject=os.environ.get("USER", "local-finance-officer"), role="finance_officer")
 
 

@@ -6,18 +6,10 @@ import asyncio
 import typer
 
 from shared import stack as proc
-from shared.settings import REPO_ROOT, SERVICE_PORTS, settings_for
+from shared.cli.migrate import apply, chosen as _services
 
 app = typer.Typer(help="Start, stop and inspect the local stack's services.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
-
-
-def _services(names: list[str] | None) -> list[str]:
-    chosen = names or list(SERVICE_PORTS)
-    unknown = [n for n in chosen if n not in SERVICE_PORTS]
-    if unknown:
-        raise typer.BadParameter(f"unknown service(s) {unknown}; one of {', '.join(SERVICE_PORTS)}")
-    return chosen
 
 
 @app.command()
@@ -36,21 +28,9 @@ def topics() -> None:
 
 @app.command()
 def migrate(services: list[str] = typer.Argument(None)) -> None:
-    """Apply every service's migrations to its own schema."""
-    import asyncpg
-
-    from shared.migrations import migrate as run
-
-    async def go() -> None:
-        conn = await asyncpg.connect(settings_for("requests").database_url)
-        try:
-            for name in _services(services):
-                applied = await run(conn, name, REPO_ROOT / "services" / name)
-                typer.echo(f"{name}: {'applied ' + ', '.join(applied) if applied else 'up to date'}")
-        finally:
-            await conn.close()
-
-    asyncio.run(go())
+    """Apply every service's migrations to its own schema (as `carepay migrate`)."""
+    for line in asyncio.run(apply(_services(services))):
+        typer.echo(line)
 
 
 @app.command()

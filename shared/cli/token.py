@@ -4,8 +4,7 @@ from __future__ import annotations
 import typer
 
 from shared.auth import ROLES, mint_token
-from shared.settings import DEV_AUTH_SECRET
-import os
+from shared.settings import auth_secret_from_env
 
 
 def token(
@@ -19,7 +18,7 @@ def token(
     ttl_hours: int = typer.Option(12, help="Hours until the token expires."),
 ) -> None:
     """Print a signed token carrying ROLE (and the identity it is limited to)."""
-    secret = os.environ.get("CAREPAY_AUTH_SECRET") or DEV_AUTH_SECRET
+    secret = auth_secret_from_env()
     try:
         typer.echo(mint_token(secret, subject=subject or f"local-{role}", role=role, provider_id=provider,
                               person_ref=person, pa_id=pa, ttl_seconds=ttl_hours * 3600))

@@ -8,7 +8,6 @@ lost may have happened, so before sending it again the caller's `find` looks for
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
@@ -16,7 +15,7 @@ from typing import Any, TypeVar
 import httpx
 
 from shared.auth import Principal, mint_token
-from shared.settings import DEV_AUTH_SECRET, SERVICE_PORTS
+from shared.settings import SERVICE_PORTS, auth_secret_from_env
 from shared.stack import Instance
 
 T = TypeVar("T")
@@ -54,7 +53,7 @@ class Stack:
 
     def __init__(self, *, patience: float = 180.0, concurrency: int = 12) -> None:
         self.urls = {service: Instance(service).url for service in SERVICE_PORTS}
-        self.secret = os.environ.get("CAREPAY_AUTH_SECRET") or DEV_AUTH_SECRET
+        self.secret = auth_secret_from_env()
         self.patience = patience
         self.limit = asyncio.Semaphore(concurrency)
         self._tokens: dict[Who, str] = {}

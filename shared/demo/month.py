@@ -6,17 +6,17 @@ self-bills cover exactly this month. Its four weeks are over, so providers can c
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from shared.clock import LONDON
+from shared.settings_sources import raw
 
 DEFAULT_ANCHOR = date(2024, 4, 1)
 
 
 def four_weekly_anchor() -> date:
-    return date.fromisoformat(os.environ.get("CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR") or DEFAULT_ANCHOR.isoformat())
+    return date.fromisoformat(raw("CAREPAY_INVOICING_FOUR_WEEKLY_ANCHOR") or DEFAULT_ANCHOR.isoformat())
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@ Swap (reporting stopped): replay what arrived since the rebuild, to the current 
 then, in one transaction, rename `reporting` to `reporting_replaced_<time>` and the rebuilt schema
 to `reporting`. On start, the live consumer groups resume from their committed offsets, which are
 at or before the ends replayed: everything between is already in the rebuilt inbox and is skipped.
+
+It creates, drops and renames schemas: run it as the migrator role (README, "Database roles"); the rebuilt
+schema grants CAREPAY_DATABASE_RUNTIME_ROLE its use as `carepay migrate` does, so the swap keeps it.
 """
 from __future__ import annotations
 
@@ -124,7 +127,7 @@ async def rebuild(schema: str, *, fresh: bool = True) -> Replayed:
     try:
         if fresh:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await migrate(conn, schema, SERVICE_DIR)
+        await migrate(conn, schema, SERVICE_DIR, runtime_role=settings.runtime_role)  # kept by the swap
     finally:
         await conn.close()
     pool = await create_pool(settings.database_url, schema, service="reporting-rebuild", max_size=2)

@@ -252,11 +252,12 @@ def test_the_password_comes_from_a_file_or_the_secrets_directory(monkeypatch, tm
     secret.write_text(PASSWORD + "\n")
     kafka = settings(monkeypatch, **sasl, CAREPAY_KAFKA_SASL_PASSWORD_FILE=str(secret))
     assert client_options(kafka)["sasl_plain_password"] == PASSWORD
-    assert refused(monkeypatch, CAREPAY_KAFKA_SASL_PASSWORD=PASSWORD) == \
-        "CAREPAY_KAFKA_SASL_PASSWORD and CAREPAY_KAFKA_SASL_PASSWORD_FILE are both set: set one of them"
+    assert refused(monkeypatch, CAREPAY_KAFKA_SASL_PASSWORD=PASSWORD) == (
+        "CAREPAY_KAFKA_SASL_PASSWORD: CAREPAY_KAFKA_SASL_PASSWORD and CAREPAY_KAFKA_SASL_PASSWORD_FILE are both set: "
+        "give one of them")
     monkeypatch.delenv("CAREPAY_KAFKA_SASL_PASSWORD")
     assert refused(monkeypatch, CAREPAY_KAFKA_SASL_PASSWORD_FILE=str(tmp_path / "missing")).startswith(
-        f"CAREPAY_KAFKA_SASL_PASSWORD_FILE: cannot read the file {tmp_path / 'missing'}")
+        f"CAREPAY_KAFKA_SASL_PASSWORD_FILE: cannot read {tmp_path / 'missing'}")
     monkeypatch.delenv("CAREPAY_KAFKA_SASL_PASSWORD_FILE")
     secrets_dir = tmp_path / "secrets"
     secrets_dir.mkdir()

@@ -1,7 +1,6 @@
 """Bearer tokens: PyJWT HS256 with sub, role, iss, aud, iat and exp; scoped roles must say who they are."""
 from __future__ import annotations
 
-import dataclasses
 import time
 from types import SimpleNamespace
 from typing import Annotated
@@ -163,7 +162,8 @@ def test_issuer_and_audience_come_from_the_environment(monkeypatch):
 
 
 def test_the_service_checks_the_issuer_of_its_settings_with_401():
-    settings = dataclasses.replace(Settings(service="requests", port=0), auth_secret=SECRET, auth_issuer="council-idp")
+    settings = Settings(service="requests", port=0).model_copy(update={"auth_secret": SECRET,
+                                                                       "auth_issuer": "council-idp"})
     answer = get(mint_token(SECRET, subject="u1", role="ops"), settings)
     assert answer.status_code == 401
     assert answer.json() == {"detail": "invalid token: token issuer (iss) is not council-idp"}

@@ -4,7 +4,6 @@ The app is a real service's wiring (create_service), not started."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -111,7 +110,7 @@ async def who(principal: Annotated[Principal, Depends(require("ops"))]) -> dict:
 def client() -> TestClient:
     app = create_service("requests", service_dir=Path(REPO_ROOT / "services" / "requests"), routers=[router])
     runtime = app.state.runtime
-    runtime.settings = dataclasses.replace(runtime.settings, auth_secret=SECRET)
+    runtime.settings = runtime.settings.model_copy(update={"auth_secret": SECRET})
     return TestClient(app, raise_server_exceptions=False)
 
 
