@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/nu
 DEMO ?= 1
 
 
-.PHONY: prereqs setup up down run test test-fast test-api test-reliability status contracts bench clean help
+.PHONY: prereqs setup up down run test test-fast test-api test-reliability status contracts bench deploy-check clean help
 
 help:
 	@echo "make run      set up and run the platform (DEMO=0 for the bare stack)"
@@ -21,6 +21,7 @@ help:
 	@echo "make status   what is running and ready"
 	@echo "make contracts  regenerate contracts/asyncapi, contracts/openapi and contracts/schemas"
 	@echo "make bench    run every benchmark on the stack and write BENCHMARKS.md"
+	@echo "make deploy-check  lint and validate the Dockerfile and the Helm chart (tools into .local/deploy-tools)"
 
 setup: prereqs $(STAMP)
 	@deploy/local/kafka.sh setup
@@ -86,6 +87,11 @@ bench: setup
 
 contracts: setup
 	@$(BIN)/carepay contracts
+
+# No cluster, no Docker: helm lint/template for both value sets, kubernetes-validate and the CRDs' schemas,
+# hadolint and checkov (deploy/check/deploy-check.sh installs its tools under .local/deploy-tools once).
+deploy-check:
+	@deploy/check/deploy-check.sh
 
 clean: down
 	rm -rf .local
