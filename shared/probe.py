@@ -6,12 +6,12 @@ Imports nothing but the settings, so it costs little every few seconds.
 """
 from __future__ import annotations
 
-import os
 import sys
 import urllib.error
 import urllib.request
 
-from shared.settings import SERVICE_PORTS, settings_for
+from shared.settings import SERVICE_PORTS, bind_host, settings_for
+from shared.settings_sources import raw
 
 PATHS = {"health": "/health", "ready": "/ready"}
 ANY_ADDRESS = {"", "0.0.0.0", "::", "[::]"}
@@ -19,7 +19,7 @@ ANY_ADDRESS = {"", "0.0.0.0", "::", "[::]"}
 
 def url(service: str, which: str) -> str:
     """The URL probing `which` (health or ready) of `service` inside its own container."""
-    host = os.environ.get("CAREPAY_HOST", "")
+    host = bind_host()
     host = "127.0.0.1" if host in ANY_ADDRESS else host
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
@@ -39,7 +39,7 @@ def probe(service: str, which: str, timeout: float = 3.0) -> tuple[bool, str]:
 
 def main(argv: list[str]) -> int:
     which = argv[0] if argv else "health"
-    service = os.environ.get("CAREPAY_SERVICE", "")
+    service = raw("CAREPAY_SERVICE") or ""
     if which not in PATHS or service not in SERVICE_PORTS:
         print(f"usage: CAREPAY_SERVICE=<{'|'.join(SERVICE_PORTS)}> python -m shared.probe [health|ready] "
               f"(got {which!r}, CAREPAY_SERVICE={service!r})", file=sys.stderr)
