@@ -36,11 +36,10 @@ from aiokafka.abc import AbstractTokenProvider
 from aiokafka.helpers import create_ssl_context
 from faststream.security import BaseSecurity, SASLOAuthBearer, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, ValidationError, model_validator
-from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from shared.settings import DEFAULT_KAFKA
-from shared.settings_sources import SettingError, environ, raw
+from shared.settings_sources import SecretSettings, SettingError, environ
 
 PREFIX = "CAREPAY_KAFKA_"
 DEFAULT_MAX_MESSAGE_BYTES = 1_000_000  # what Event Hubs allows; Confluent Cloud and MSK allow more
@@ -59,24 +58,6 @@ def variable(field: str) -> str:
     """The environment variable of a KafkaSettings field."""
     alias = KafkaSettings.model_fields[field].validation_alias
     return alias.choices[0] if isinstance(alias, AliasChoices) else f"{PREFIX}{field.upper()}"
-
-
-class _SecretFiles(PydanticBaseSettingsSource):
-    """`<NAME>_FILE`: the file holding the secret NAME (its one trailing newline is not part of it)."""
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False  # unused: __call__ reads the files
-
-    def __call__(self) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for name in SECRETS:
-            try:  # the variable, its _FILE, then CAREPAY_SECRETS_DIR (shared.settings_sources)
-                value = raw(variable(name))
-            except SettingError as exc:
-                raise KafkaSettingsError(str(exc)) from None
-            if value:
-                found[name] = value
-        return found
 
 
 class KafkaSettings(BaseSettings):
@@ -124,6 +105,8 @@ class KafkaSettings(BaseSettings):
             return cls(_secrets_dir=secrets_dir, **given)
         except ValidationError as exc:
             raise KafkaSettingsError("; ".join(_described(e) for e in exc.errors(include_input=False))) from None
+        except SettingError as exc:  # a secret's file (shared.settings_sources)
+            raise KafkaSettingsError(str(exc)) from None
 
     @model_validator(mode="after")
     def _consistent(self) -> KafkaSettings:
@@ -201,6 +184,10 @@ class KafkaSettings(BaseSettings):
     @property
     def token_provider(self) -> AbstractTokenProvider | None:
         return self._token_provider
+
+
+class _SecretFiles(SecretSettings):  # after KafkaSettings: variable() reads its fields
+    variables = {name: variable(name) for name in SECRETS}
 
 
 def _token_provider(reference: str) -> AbstractTokenProvider:

@@ -48,7 +48,7 @@ from pydantic_settings.exceptions import SettingsError
 
 from shared.auth import (LEEWAY_S, RETRY_AFTER_S, ROLES, InvalidToken, IssuerUnavailable, Principal, check_times,
                          local_mode, not_a_cqc_id, principal_of, refusals)
-from shared.settings_sources import SettingError, raw
+from shared.settings_sources import SecretSettings, SettingError
 
 PREFIX = "CAREPAY_OIDC_"
 # Signature algorithms an identity provider's token may use: public-key ones only.
@@ -64,22 +64,8 @@ def _env(field: str) -> str:
     return f"{PREFIX}{field.upper()}"
 
 
-class _SecretFiles(PydanticBaseSettingsSource):
-    """A secret setting from the file named by <VARIABLE>_FILE, else from CAREPAY_SECRETS_DIR/<VARIABLE>."""
-
-    def get_field_value(self, field, field_name):  # pragma: no cover - __call__ reads every field itself
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for name in SECRET_FIELDS:
-            try:  # the variable, its _FILE, then CAREPAY_SECRETS_DIR (shared.settings_sources)
-                value = raw(_env(name))
-            except SettingError as exc:
-                raise SettingsError(str(exc)) from exc
-            if value:
-                found[name] = value
-        return found
+class _SecretFiles(SecretSettings):
+    variables = {name: _env(name) for name in SECRET_FIELDS}
 
 
 class OidcSettings(BaseSettings):
@@ -198,6 +184,8 @@ def load_oidc_settings() -> OidcSettings:
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{_env(field)}: {message}" if field else message)
         raise SystemExit("OIDC settings: " + "; ".join(problems)) from None
+    except SettingError as exc:  # a secret's file (shared.settings_sources)
+        raise SystemExit(f"OIDC settings: {exc}") from None
     except SettingsError as exc:
         named = re.search(r'field "(\w+)"', str(exc))
         text = (f"{_env(named[1])}: not valid JSON (a JSON object of the identity provider's role or group name "

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from pydantic import Field, ValidationError
 from pydantic.fields import FieldInfo
@@ -100,6 +100,20 @@ def raw(name: str) -> str | None:
         if path.is_file():
             return _read_file(path, name)
     return value
+
+
+class SecretSettings(PydanticBaseSettingsSource):
+    """A settings source of secret fields read as every setting is (`raw`: the variable, its _FILE, then the
+    secrets directory), for models with their own prefix: a subclass names `variables` (field -> variable).
+    SettingError, naming the variable, for what `raw` refuses."""
+
+    variables: ClassVar[Mapping[str, str]] = {}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads every field itself
+
+    def __call__(self) -> dict[str, Any]:
+        return {field: value for field, name in self.variables.items() if (value := raw(name))}
 
 
 def setting(variable: str, default: Any = ..., *, secret: bool = False, **constraints: Any) -> Any:
