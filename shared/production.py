@@ -92,18 +92,19 @@ def shared_problems(service: str) -> list[Problem]:
     problems: list[Problem] = []
     required("KAFKA_BOOTSTRAP_SERVERS", problems, what="the council's Kafka brokers")
     required("CAREPAY_COUNCIL_ID", problems, refused=(DEFAULT_COUNCIL_ID,), what="council id")
-    oidc_issuer = examine(problems, "CAREPAY_OIDC_ISSUER")
-    examine(problems, "CAREPAY_AUTH_SECRET", lambda secret: token_secret_problem(secret, oidc_issuer))
+    required("CAREPAY_OIDC_ISSUER", problems, what="the council's identity provider (in production every bearer "
+             "token is its: local HS256 tokens are refused)")
+    examine(problems, "CAREPAY_AUTH_SECRET", token_secret_problem)
     examine(problems, "CAREPAY_LOCAL_SIGN_IN",
             lambda on: "signs browsers in as ops without a token: local stack only" if on == "1" else None)
     return problems
 
 
-def token_secret_problem(secret: str | None, oidc_issuer: str | None) -> str | None:
-    """What is wrong with the HS256 secret: unset is allowed only with single sign-on (CAREPAY_OIDC_ISSUER)."""
+def token_secret_problem(secret: str | None) -> str | None:
+    """What is wrong with the HS256 secret when one is given (production takes no HS256 token, so none is
+    needed): never empty, the development secret or short."""
     if secret is None:
-        return None if oidc_issuer else ("is required in production unless CAREPAY_OIDC_ISSUER is set: "
-                                         f"at least {MIN_SECRET_CHARS} random characters")
+        return None
     if secret == "":
         return "is empty"
     if secret == DEV_AUTH_SECRET:

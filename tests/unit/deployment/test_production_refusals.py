@@ -19,7 +19,7 @@ SECRET = "a-council-secret-of-at-least-thirty-two-characters"
 GOOD = {"CAREPAY_ENV": "production", "DATABASE_URL": "postgresql://carepay_app@db.council.example/carepay"
         "?sslmode=verify-full&sslrootcert=/etc/carepay/pg-ca.crt", "CAREPAY_DATABASE_PASSWORD": "db-pw-of-the-council",
         "KAFKA_BOOTSTRAP_SERVERS": "kafka-0.council.example:9093", "CAREPAY_COUNCIL_ID": "north-county",
-        "CAREPAY_AUTH_SECRET": SECRET}
+        "CAREPAY_AUTH_SECRET": SECRET, "CAREPAY_OIDC_ISSUER": "https://login.council.example/carepay"}
 GOOD_PAYMENTS = {**GOOD, "CAREPAY_COUNCIL_NAME": "North County Council", "CAREPAY_BACS_SUN": "654321",
                  "CAREPAY_PAYMENTS_ACCOUNT": "202020:11112222:NORTH CC PAYMENTS",
                  "CAREPAY_MANAGED_DP_ACCOUNT": "202020:33334444:NORTH CC DP CLIENT"}
@@ -38,9 +38,9 @@ def test_a_complete_production_configuration_starts_and_local_mode_is_never_chec
 
 def test_with_nothing_set_production_names_every_required_setting():
     assert set(named({"CAREPAY_ENV": "production"})) == {
-        "DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "CAREPAY_COUNCIL_ID", "CAREPAY_AUTH_SECRET"}
+        "DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "CAREPAY_COUNCIL_ID", "CAREPAY_OIDC_ISSUER"}
     assert set(named({"CAREPAY_ENV": "production"}, "payments")) == {
-        "DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "CAREPAY_COUNCIL_ID", "CAREPAY_AUTH_SECRET", "CAREPAY_COUNCIL_NAME",
+        "DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "CAREPAY_COUNCIL_ID", "CAREPAY_OIDC_ISSUER", "CAREPAY_COUNCIL_NAME",
         "CAREPAY_BACS_SUN", "CAREPAY_PAYMENTS_ACCOUNT", "CAREPAY_MANAGED_DP_ACCOUNT"}
 
 
@@ -50,14 +50,13 @@ def test_with_nothing_set_production_names_every_required_setting():
 ])
 def test_the_development_an_empty_or_a_short_token_secret_is_refused(secret, why):
     assert named({**GOOD, "CAREPAY_AUTH_SECRET": secret}) == {"CAREPAY_AUTH_SECRET": why}
-    assert named({**GOOD, "CAREPAY_AUTH_SECRET": secret, "CAREPAY_OIDC_ISSUER": "https://idp.example"}) == {
-        "CAREPAY_AUTH_SECRET": why}
 
 
-def test_the_token_secret_may_be_unset_only_with_single_sign_on():
-    no_secret = {k: v for k, v in GOOD.items() if k != "CAREPAY_AUTH_SECRET"}
-    assert "unless CAREPAY_OIDC_ISSUER is set" in named(no_secret)["CAREPAY_AUTH_SECRET"]
-    assert named({**no_secret, "CAREPAY_OIDC_ISSUER": "https://idp.example"}) == {}
+def test_production_needs_the_identity_provider_and_no_token_secret():
+    """In production every bearer token is the identity provider's (HS256 local tokens are refused)."""
+    no_issuer = {k: v for k, v in GOOD.items() if k != "CAREPAY_OIDC_ISSUER"}
+    assert "is required in production" in named(no_issuer)["CAREPAY_OIDC_ISSUER"]
+    assert named({k: v for k, v in GOOD.items() if k != "CAREPAY_AUTH_SECRET"}) == {}
 
 
 def test_the_development_database_password_and_the_demo_council_are_refused():
