@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import Query
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
-from shared.bounds import MAX_FILTER_VALUES
+from shared.bounds import MAX_FILTER_VALUES, WHITESPACE
 from services.reporting.domain.mechanisms import MECHANISMS, UnknownMechanism
 
 # Dates reporting answers for: whole periods around 9999-12-31 would run past the calendar's end.
@@ -24,8 +24,10 @@ MAX_FILTER_CHARS = 200
 _MECHANISM = "(?:" + "|".join(MECHANISMS) + ")"
 # One or more mechanisms separated by commas (spaces around them allowed), or nothing (every mechanism).
 MECHANISM_PATTERN = rf"^ *(?:{_MECHANISM} *(?:, *{_MECHANISM} *)*)?$"
-# A character that names something: not a comma, nor whitespace as Python's str.strip() sees it.
-NAMING_CHAR = r"[^,\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# A character that names something: not a comma, nor whitespace as Python's str.strip() sees it, nor NUL.
+NAMING_CHAR = rf"[^\x00,{WHITESPACE}]"
+# Cost centres separated by commas: at least one named, and no NUL anywhere (Postgres keeps none).
+COST_CENTRES_PATTERN = rf"^[^\x00]*{NAMING_CHAR}[^\x00]*$"
 
 
 def _iso_date(value: Any) -> Any:
@@ -48,7 +50,9 @@ def _mechanisms(value: str) -> str:
 
 
 def _cost_centres(value: str) -> str:
-    if len(value) > MAX_FILTER_CHARS or not re.search(NAMING_CHAR, value):
+    if "\x00" in value:
+        raise ValueError("may not contain a NUL character (\\u0000, %00): remove it")
+    if len(value) > MAX_FILTER_CHARS or not re.fullmatch(COST_CENTRES_PATTERN, value):
         raise ValueError("name at least one cost centre (cost centres separated by commas)")
     return value
 
@@ -68,7 +72,7 @@ Mechanisms = Annotated[list[MechanismFilter] | None, Query(
     max_length=MAX_FILTER_VALUES, description=f"One or more of {', '.join(MECHANISMS)} (repeat the parameter, or "
                                               "separate values with commas); left out or empty: every mechanism.")]
 CostCentreFilter = Annotated[str, AfterValidator(_cost_centres), WithJsonSchema(
-    {"type": "string", "maxLength": MAX_FILTER_CHARS, "pattern": NAMING_CHAR})]
+    {"type": "string", "maxLength": MAX_FILTER_CHARS, "pattern": COST_CENTRES_PATTERN})]
 CostCentres = Annotated[list[CostCentreFilter] | None, Query(
     max_length=MAX_FILTER_VALUES, description="One or more cost centres ('unassigned': none known; repeat the "
                                               "parameter, or separate them with commas); not with group_by=person "

@@ -50,7 +50,7 @@ def test_a_cost_centre_filter_names_one(value, ok):
     assert agree(CostCentreFilter, value) is ok
 
 
-def test_a_naming_character_is_neither_a_comma_nor_what_strip_trims():
+def test_a_naming_character_is_neither_a_comma_nor_what_strip_trims_nor_nul():
     import re
-    assert not [c for c in map(chr, range(0x10000)) if (c.isspace() or c == ",") == bool(
+    assert not [c for c in map(chr, range(0x10000)) if (c.isspace() or c in ",\x00") == bool(
         re.fullmatch(NAMING_CHAR, c))]
